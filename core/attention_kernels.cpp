@@ -5,10 +5,14 @@
 #include "core/attention_kernels.h"
 
 #include <omp.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -66,10 +70,26 @@ RowMask rowMask(const AttentionOptions& options, Index row, Index keyCount) {
 /// How a row ended up, collected per row and turned into the result's lists afterwards (in row order).
 enum class RowStatus : unsigned char { Normal, Fallback, Empty };
 
-/// Query rows per block: about 64K output floats (256 KB) so a block stays in L2 while it is normalised.
+/// Query rows per block: about 256K output floats (1 MB) so a block stays in L2 while it is normalised, and large
+/// enough that Eigen's packing of all keys, repeated for every block, stays a small fraction of the GEMM.
 Index rowsPerBlock(Index keyCount, Index buffersPerRow = 1) {
-  Index rows = (Index{1} << 16) / std::max<Index>(1, keyCount * buffersPerRow);
-  return std::clamp<Index>(rows, 4, 64);
+  Index rows = (Index{1} << 18) / std::max<Index>(1, keyCount * buffersPerRow);
+  return std::clamp<Index>(rows, 4, 256);
+}
+
+/// Allocates an N x M output. Large outputs are first-touched page by page; asking Linux for transparent huge
+/// pages (2 MB instead of 4 KB) cuts those page faults 512-fold, which at N = M = 4096 is a third of the run time.
+void allocateOutput(RowMatrix& matrix, Index rows, Index cols) {
+  matrix.resize(rows, cols);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{1} << 21;
+  auto begin = reinterpret_cast<std::uintptr_t>(matrix.data());
+  std::uintptr_t end = begin + static_cast<std::uintptr_t>(matrix.size()) * sizeof(float);
+  std::uintptr_t alignedBegin = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  std::uintptr_t alignedEnd = end & ~(kHugePage - 1);
+  if (alignedEnd > alignedBegin)  // advice only: failure (e.g. THP disabled) changes speed, never results
+    ::madvise(reinterpret_cast<void*>(alignedBegin), alignedEnd - alignedBegin, MADV_HUGEPAGE);
+#endif
 }
 
 /// Runs body(firstRow, rowCount) over row blocks, in parallel when the work is large enough.
@@ -141,8 +161,8 @@ AttentionResult runDotProduct(const MatrixView& Q, const MatrixView& K, float sc
                               const char* kernelLabel) {
   const Index N = Q.rows(), M = K.rows();
   AttentionResult result;
-  result.weights.resize(N, M);
-  if (options.computeScores) result.scores.resize(N, M);
+  allocateOutput(result.weights, N, M);
+  if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   std::atomic<bool> overflow{false};
   forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
@@ -230,8 +250,8 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
   if (terms.shifted) queryShift = Q * options.gaussian.shifts.transpose();
 
   AttentionResult result;
-  result.weights.resize(N, M);
-  if (options.computeScores) result.scores.resize(N, M);
+  allocateOutput(result.weights, N, M);
+  if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   const float lowest = std::numeric_limits<float>::lowest();
   const Index blockRows = rowsPerBlock(M, gemms + R);
@@ -440,8 +460,8 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
   const Index N = Q.rows(), M = K.rows();
   const float scale = resolvedScale(options, Q.cols());
   AttentionResult result;
-  result.weights.resize(N, M);
-  if (options.computeScores) result.scores.resize(N, M);
+  allocateOutput(result.weights, N, M);
+  if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
@@ -545,8 +565,8 @@ AttentionResult linearAttention(const MatrixView& Q, const MatrixView& K, const 
   RowMatrix phiQ = eluPlusOne(Q);
   RowMatrix kappa = linearKeyFeatures(K, options.gaussian);
   AttentionResult result;
-  result.weights.resize(N, M);
-  if (options.computeScores) result.scores.resize(N, M);
+  allocateOutput(result.weights, N, M);
+  if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
