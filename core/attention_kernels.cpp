@@ -70,11 +70,13 @@ RowMask rowMask(const AttentionOptions& options, Index row, Index keyCount) {
 /// How a row ended up, collected per row and turned into the result's lists afterwards (in row order).
 enum class RowStatus : unsigned char { Normal, Fallback, Empty };
 
-/// Query rows per block: about 256K output floats (1 MB) so a block stays in L2 while it is normalised, and large
-/// enough that Eigen's packing of all keys, repeated for every block, stays a small fraction of the GEMM.
-Index rowsPerBlock(Index keyCount, Index buffersPerRow = 1) {
-  Index rows = (Index{1} << 18) / std::max<Index>(1, keyCount * buffersPerRow);
-  return std::clamp<Index>(rows, 4, 256);
+/// Query rows per block. Eigen packs all M keys once per block GEMM, so blocks must be tall for that copy to stay
+/// small next to the multiply (1/rows of it); about 512K floats (2 MB) per buffer keeps a block in L2/L3 while it
+/// is normalised. Capped so every thread still gets several blocks to balance the load.
+Index rowsPerBlock(Index queryCount, Index keyCount, Index buffersPerRow = 1) {
+  Index rows = (Index{1} << 19) / std::max<Index>(1, keyCount * buffersPerRow);
+  Index balanced = (queryCount + 4 * omp_get_max_threads() - 1) / (4 * omp_get_max_threads());
+  return std::clamp<Index>(std::min(rows, balanced), 4, 256);
 }
 
 /// Allocates an N x M output. Large outputs are first-touched page by page; asking Linux for transparent huge
@@ -165,7 +167,7 @@ AttentionResult runDotProduct(const MatrixView& Q, const MatrixView& K, float sc
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   std::atomic<bool> overflow{false};
-  forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
+  forEachRowBlock(N, M, rowsPerBlock(N, M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
     block.noalias() = (scale * Q.middleRows(first, rows)) * K.transpose();
     if (options.computeScores) result.scores.middleRows(first, rows) = block;
@@ -254,7 +256,7 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   const float lowest = std::numeric_limits<float>::lowest();
-  const Index blockRows = rowsPerBlock(M, gemms + R);
+  const Index blockRows = rowsPerBlock(N, M, gemms);
 
   forEachRowBlock(N, M, blockRows, [&](Index first, Index rows) {
     // Per-block scratch: the GEMM results (gemms x rows x M) and the exponents t_ijr of one row (R x M).
@@ -463,7 +465,7 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
   allocateOutput(result.weights, N, M);
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
-  forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
+  forEachRowBlock(N, M, rowsPerBlock(N, M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
     block.noalias() = (scale * Q.middleRows(first, rows)) * K.transpose();
     for (Index r = 0; r < rows; ++r) {
@@ -568,7 +570,7 @@ AttentionResult linearAttention(const MatrixView& Q, const MatrixView& K, const 
   allocateOutput(result.weights, N, M);
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
-  forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
+  forEachRowBlock(N, M, rowsPerBlock(N, M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
     block.noalias() = phiQ.middleRows(first, rows) * kappa.transpose();
     if (options.computeScores) result.scores.middleRows(first, rows) = block;
