@@ -153,7 +153,8 @@ RowStatus softmaxRow(float* row, Index keyCount, const RowMask& mask, bool& over
 
 [[noreturn]] void throwOverflow(const char* kernel) {
   throw InputError(std::string(kernel) +
-                   ": a logit overflows float32 (|q| |k| scale > 3.4e38); rescale the queries or keys");
+                   ": products of query and key entries overflow float32 (norms above ~1e19); rescale the queries "
+                   "or keys");
 }
 
 /// Largest |x| whose square is still a finite float32.
@@ -213,6 +214,7 @@ struct GaussianTerms {
   std::vector<RowMatrix> keys;  // separate centre matrices (empty when shifted)
   Vector halfPrecision;         // a_r
   RowMatrix positionConstant;   // R x M
+  bool centreNormsFinite = true;
 };
 
 GaussianTerms gaussianTerms(const MatrixView& K, const GaussianKeysOptions& options, bool hard) {
@@ -233,6 +235,7 @@ GaussianTerms gaussianTerms(const MatrixView& K, const GaussianKeysOptions& opti
     for (Index r = 0; r < R; ++r)
       terms.positionConstant.row(r) = -terms.halfPrecision(r) * terms.keys[r].rowwise().squaredNorm().transpose();
   }
+  terms.centreNormsFinite = terms.positionConstant.allFinite();
   if (!hard) {
     RowMatrix priors = gaussianKeyPriors(M, R, options);
     // log 0 = -inf is intended: that component then contributes exp(-inf) = 0, never NaN, because a_r|k|^2 is finite.
@@ -247,6 +250,8 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
   const Index R = terms.components;
   const Index gemms = terms.shifted ? 1 : R;
   Vector queryNormsSq = Q.rowwise().squaredNorm();
+  // |q|^2 and |k|^2 overflow float32 only for norms above ~1.8e19; the GEMM form would then produce inf - inf.
+  if (!queryNormsSq.allFinite() || !terms.centreNormsFinite) throwOverflow(hard ? "mgk-hard" : "mgk");
   // q_i . b_r for shifted centres: N x R, small.
   RowMatrix queryShift;
   if (terms.shifted) queryShift = Q * options.gaussian.shifts.transpose();
@@ -465,6 +470,7 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
   allocateOutput(result.weights, N, M);
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
+  std::atomic<bool> overflow{false};
   forEachRowBlock(N, M, rowsPerBlock(N, M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
     block.noalias() = (scale * Q.middleRows(first, rows)) * K.transpose();
@@ -490,7 +496,10 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
       // saturating form, c = min(max|x|, 1), dividing both f and the sum by c^2. Tiny norms then do not underflow,
       // and huge x are clamped where f has already saturated to 1 in float.
       float maxAbs = x.abs().maxCoeff();
-      if (maxAbs > 0.0f) {
+      if (!std::isfinite(maxAbs)) {
+        overflow = true;  // q.k itself overflowed float32: no meaningful ratio exists
+        x.setZero();
+      } else if (maxAbs > 0.0f) {
         if (pure) {
           x = (x * (1.0f / maxAbs)).square();
         } else {
@@ -502,6 +511,7 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
       status[static_cast<std::size_t>(i)] = normaliseMassRow(x.data(), M, mask);
     }
   });
+  if (overflow) throwOverflow(pure ? "ea-pure" : "ea");
   collectStatus(status, result);
   return result;
 }

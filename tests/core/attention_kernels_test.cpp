@@ -419,7 +419,14 @@ TEST(AttentionKernels, RejectsBadInputWithMessage) {
   badPriors.gaussian.priors = Vector::Constant(3, 0.5f);  // 3 priors for 1 component
   EXPECT_THROW(computeAttention(Kernel::Mgk, Q, K, badPriors), InputError);
   EXPECT_THROW(parseKernel("softmax"), InputError);
-  EXPECT_THROW(computeAttention(Kernel::Dpa, rows({{1e20f, 1e20f}}), rows({{1e20f, 1e20f}})), InputError);
+  // Norms whose products overflow float32 are refused with a message, never turned into NaN.
+  for (Kernel kernel : kAllKernels) {
+    if (kernel == Kernel::Cosine || kernel == Kernel::Mlk) continue;  // normalised / linear in |q|: no overflow here
+    EXPECT_THROW(computeAttention(kernel, rows({{1e20f, 1e20f}}), rows({{1e20f, 1e20f}, {1, 0}})), InputError)
+        << kernelName(kernel);
+  }
+  AttentionResult normalised = computeAttention(Kernel::Cosine, rows({{1e20f, 1e20f}}), rows({{1e20f, 1e20f}}));
+  expectFinite(normalised);
 }
 
 TEST(AttentionKernels, KernelNamesRoundTrip) {
