@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -42,6 +43,19 @@ void validateInputs(const MatrixView& Q, const MatrixView& K, const AttentionOpt
                      " x " + std::to_string(K.rows()));
   if (options.scale && !std::isfinite(*options.scale))
     throw InputError("scale must be finite, got " + std::to_string(*options.scale));
+  if (options.memoryBudgetBytes > 0) {
+    double bytes = static_cast<double>(Q.rows()) * static_cast<double>(K.rows()) * sizeof(float) *
+                   (options.computeScores ? 2.0 : 1.0);
+    if (bytes > static_cast<double>(options.memoryBudgetBytes)) {
+      char text[256];
+      std::snprintf(text, sizeof text,
+                    "%lld queries x %lld keys need %.2f GB for the weights%s, above the memory budget of %.2f GB; "
+                    "use fewer queries or keys",
+                    static_cast<long long>(Q.rows()), static_cast<long long>(K.rows()), bytes / 1e9,
+                    options.computeScores ? " and scores" : "", static_cast<double>(options.memoryBudgetBytes) / 1e9);
+      throw ResourceError(text);
+    }
+  }
 }
 
 float resolvedScale(const AttentionOptions& options, Index dimension) {

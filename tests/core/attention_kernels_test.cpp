@@ -429,6 +429,17 @@ TEST(AttentionKernels, RejectsBadInputWithMessage) {
   expectFinite(normalised);
 }
 
+TEST(AttentionKernels, MemoryBudgetRefusesBeforeAllocating) {
+  AttentionOptions options;
+  options.memoryBudgetBytes = 1000;  // 16 x 16 weights + scores = 2048 bytes
+  RowMatrix Q = randomMatrix(16, 2, 121);
+  EXPECT_THROW(computeAttention(Kernel::Dpa, Q, Q, options), ResourceError);
+  options.computeScores = false;  // 1024 bytes: still above
+  EXPECT_THROW(computeAttention(Kernel::Dpa, Q, Q, options), ResourceError);
+  options.memoryBudgetBytes = 1024;
+  EXPECT_NO_THROW(computeAttention(Kernel::Dpa, Q, Q, options));
+}
+
 TEST(AttentionKernels, KernelNamesRoundTrip) {
   for (Kernel kernel : kAllKernels) EXPECT_EQ(parseKernel(kernelName(kernel)), kernel);
   EXPECT_EQ(kernelName(Kernel::EaPure), "ea-pure");
