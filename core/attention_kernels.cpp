@@ -664,8 +664,9 @@ AttentionResult cosineAttention(const MatrixView& Q, const MatrixView& K, const 
     RowMatrix out = X;
     for (Index i = 0; i < out.rows(); ++i) {
       float norm = out.row(i).norm();
-      if (norm == 0.0f || !std::isfinite(norm)) {
-        // The plain norm under- or overflows for |v| near 1e-20 or 1e20: rescale by the largest entry first.
+      if (norm < 1e-18f || !std::isfinite(norm)) {
+        // The plain norm loses precision in subnormal squares (|v| ~ 1e-20) or overflows (|v| ~ 1e20): rescale by
+        // the largest entry first.
         float largest = out.row(i).cwiseAbs().maxCoeff();
         if (largest == 0.0f) continue;
         out.row(i) /= largest;

@@ -392,6 +392,12 @@ TEST(AttentionKernels, CosineIgnoresNormsAndUsesTemperature) {
   double z = std::exp(1.0) + 1.0 + std::exp(-1.0);
   expectRow(result.weights, 0, {std::exp(1.0) / z, 1.0 / z, std::exp(-1.0) / z});
   expectRow(result.scores, 0, {1.0, 0.0, -1.0});
+  // Same geometry at norms 1e-20 (subnormal squares) and 1e19: identical weights.
+  for (float norm : {1e-20f, 1e19f}) {
+    AttentionResult scaled =
+        computeAttention(Kernel::Cosine, kQuery * norm, rows({{5, 0}, {0, 0.1f}, {-2, 0}}) * norm, options);
+    EXPECT_LT((scaled.weights - result.weights).cwiseAbs().maxCoeff(), 1e-6f) << norm;
+  }
 }
 
 TEST(AttentionKernels, RejectsBadInputWithMessage) {
