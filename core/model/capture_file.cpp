@@ -248,12 +248,15 @@ std::unique_ptr<Model> openCaptureModel(const std::filesystem::path& path) {
   info.maxSequence = capture.tokens;
   info.causal = capture.causal;
   info.rope = capture.rope;
-  if (!capture.tokenIds.empty())
+  // A capture has no vocabulary of its own: the logits' width if stored, else enough to hold every stored id.
+  if (capture.logits.cols() > 0) {
+    info.vocabSize = static_cast<int>(capture.logits.cols());
+  } else {
     info.vocabSize = *std::max_element(capture.tokenIds.begin(), capture.tokenIds.end()) + 1;
-}
-SafetensorsFile file(path);
-for (const SafetensorsEntry& e : file.entries()) info.tensors.push_back({e.name, e.dtypeName, e.shape});
-return std::make_unique<CaptureModel>(std::move(info), std::move(capture));
+  }
+  SafetensorsFile file(path);
+  for (const SafetensorsEntry& e : file.entries()) info.tensors.push_back({e.name, e.dtypeName, e.shape});
+  return std::make_unique<CaptureModel>(std::move(info), std::move(capture));
 }
 
 }  // namespace attnscope::model
