@@ -247,7 +247,7 @@ class HfTokenizerBase : public Tokenizer {
  public:
   int vocabSize() const override { return vocabSize_; }
   std::string piece(int tokenId) const override {
-    if (tokenId < 0 || tokenId >= static_cast<int>(idToToken_.size())) return "<" + std::to_string(tokenId) + ">";
+    if (tokenId < 0 || tokenId >= static_cast<int>(idToToken_.size())) return std::string("<id ").append(std::to_string(tokenId)).append(">");
     return displayPiece(tokenId);
   }
 
