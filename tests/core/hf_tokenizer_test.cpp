@@ -124,6 +124,9 @@ TEST(HfTokenizer, ByteLevelBpeAppliesMergesByRank) {
     EXPECT_EQ(tokenizer->decode(Ids{258, 261, 262}), " the cat<|endoftext|>");
     EXPECT_EQ(tokenizer->piece(258), " the");
   }
+  EXPECT_NE(findHfTokenizer(dir), nullptr);
+  EXPECT_NE(findHfTokenizer(dir / "model.safetensors"), nullptr);
+  EXPECT_EQ(findHfTokenizer(dir / "elsewhere" / "model.safetensors"), nullptr);
 }
 
 TEST(HfTokenizer, ByteLevelBpeHandlesBytesPrefixSpaceAndTemplates) {
