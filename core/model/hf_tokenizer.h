@@ -1,0 +1,20 @@
+// Hugging Face tokenizer.json: byte-level BPE (GPT-2 family) and WordPiece (BERT).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "core/model/model.h"
+
+namespace attnscope::model {
+
+/// Loads tokenizer.json; the kind is taken from its "model.type" ("BPE" with a ByteLevel pre-tokenizer, or
+/// "WordPiece"). Throws FileError for other kinds or malformed files.
+std::unique_ptr<Tokenizer> openHfTokenizer(const std::filesystem::path& tokenizerJson);
+
+/// Splits text the way GPT-2's pre-tokenisation regex does
+/// ('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+), hand-written (no std::regex).
+/// Exposed for tests.
+std::vector<std::string> gpt2PreTokenize(const std::string& text);
+
+}  // namespace attnscope::model
