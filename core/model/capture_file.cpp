@@ -119,6 +119,15 @@ void writeCaptureFile(const std::filesystem::path& path, const ModelCapture& cap
     tensors.push_back(packHeads("q_prerope", capture.queriesPreRope, layers, heads, tokens, headDim));
     tensors.push_back(packHeads("k_prerope", capture.keysPreRope, layers, heads, tokens, headDim));
   }
+  if (capture.logits.size() > 0) {
+    if (capture.logits.rows() != tokens) {
+      throw InputError("capture: logits have " + std::to_string(capture.logits.rows()) + " rows for " +
+                       std::to_string(tokens) + " tokens");
+    }
+    SafetensorsTensor logits{"logits", {tokens, capture.logits.cols()}, {}};
+    logits.values.assign(capture.logits.data(), capture.logits.data() + capture.logits.size());
+    tensors.push_back(std::move(logits));
+  }
   json texts = json::array();
   for (int i = 0; i < tokens; ++i) {
     texts.push_back(capture.tokenTexts.empty() ? std::to_string(capture.tokenIds[i]) : capture.tokenTexts[i]);
@@ -213,6 +222,15 @@ ModelCapture readCaptureFile(const std::filesystem::path& path) {
     capture.queriesPreRope = unpackHeads(file, "q_prerope", L, H, T, D);
     capture.keysPreRope = unpackHeads(file, "k_prerope", L, H, T, D);
   }
+  if (file.contains("logits")) {
+    const SafetensorsEntry& logits = file.entry("logits");
+    if (logits.shape.size() != 2 || logits.shape[0] != T) {
+      throw FileError(
+          message(path, "tensor 'logits' must have shape [tokens, vocab] with tokens = " + std::to_string(T)));
+    }
+    capture.logits = file.readMatrix("logits");
+    if (!capture.logits.allFinite()) throw FileError(message(path, "tensor 'logits' holds non-finite values"));
+  }
   return capture;
 }
 
@@ -230,8 +248,12 @@ std::unique_ptr<Model> openCaptureModel(const std::filesystem::path& path) {
   info.maxSequence = capture.tokens;
   info.causal = capture.causal;
   info.rope = capture.rope;
-  if (!capture.tokenIds.empty())
+  // A capture has no vocabulary of its own: the logits' width if stored, else enough to hold every stored id.
+  if (capture.logits.cols() > 0) {
+    info.vocabSize = static_cast<int>(capture.logits.cols());
+  } else {
     info.vocabSize = *std::max_element(capture.tokenIds.begin(), capture.tokenIds.end()) + 1;
+  }
   SafetensorsFile file(path);
   for (const SafetensorsEntry& e : file.entries()) info.tensors.push_back({e.name, e.dtypeName, e.shape});
   return std::make_unique<CaptureModel>(std::move(info), std::move(capture));

@@ -14,9 +14,10 @@ inline constexpr const char* kCaptureFormat = "attnscope-capture";
 inline constexpr int kCaptureVersion = 1;
 
 /// Writes `capture` as F32 tensors q, k [layers, heads, tokens, head_dim], attn [layers, heads, tokens, tokens],
-/// q_prerope/k_prerope (only when capture.rope) and `__metadata__` keys format, version, tokens (JSON array of
-/// strings), token_ids (JSON array of ints), causal ("true"/"false"), rope ("true"/"false"), and `source` if
-/// given. Atomic (temp file + rename). Throws InputError if the capture's matrices disagree with its sizes.
+/// q_prerope/k_prerope (only when capture.rope), logits [tokens, vocab] (only when capture.logits is not empty) and
+/// `__metadata__` keys format, version, tokens (JSON array of strings), token_ids (JSON array of ints), causal
+/// ("true"/"false"), rope ("true"/"false"), and `source` if given. Atomic (temp file + rename). Throws InputError if
+/// the capture's matrices disagree with its sizes.
 void writeCaptureFile(const std::filesystem::path& path, const ModelCapture& capture, const std::string& source = {});
 
 /// True if `path` is a safetensors file whose header has a `q` tensor and `token_ids` metadata (reads the header
