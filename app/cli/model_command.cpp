@@ -180,9 +180,7 @@ std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& 
     if (fs::exists(directory / "tokenizer.json")) path = directory / "tokenizer.json";
   }
   if (path.empty()) return nullptr;
-  // TODO(llama): switch to openHfTokenizer(path) once the hf branch implements it.
-  throw InputError("reading " + path.string() + " needs the Hugging Face tokenizer (not merged yet); give --token-ids");
-  std::shared_ptr<const Tokenizer> tokenizer;
+  std::shared_ptr<const Tokenizer> tokenizer = openHfTokenizer(path);
   if (explicitPath.empty()) std::fprintf(stderr, "attnscope: using tokenizer %s\n", path.c_str());
   return tokenizer;
 }
