@@ -191,7 +191,8 @@ ModelCapture Llama2cModel::run(std::span<const int> tokenIds, const RunOptions& 
   ModelCapture capture = decoder.takeCapture();
   capture.tokenTexts.reserve(count);
   for (int id : capture.tokenIds)
-    capture.tokenTexts.push_back(tokenizer_ ? tokenizer_->piece(id) : "[" + std::to_string(id) + "]");
+    capture.tokenTexts.push_back(tokenizer_ ? tokenizer_->piece(id)
+                                            : std::string(1, '[').append(std::to_string(id)) + ']');
   return capture;
 }
 
