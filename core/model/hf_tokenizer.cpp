@@ -194,6 +194,12 @@ std::vector<std::string> gpt2PreTokenize(const std::string& text) {
 
 namespace {
 
+/// object[key], or null when absent (const operator[] on a missing key is undefined behaviour in nlohmann-json).
+const json& member(const json& object, const char* key) {
+  static const json null;
+  return object.is_object() && object.contains(key) ? object[key] : null;
+}
+
 std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError("cannot open tokenizer '" + path.string() + "'");
@@ -296,8 +302,8 @@ class HfTokenizerBase : public Tokenizer {
         }
       }
     } else if (type == "BertProcessing" || type == "RobertaProcessing") {
-      template_.before.push_back(post["cls"][1].get<int>());
-      template_.after.push_back(post["sep"][1].get<int>());
+      template_.before.push_back(post.at("cls").at(1).get<int>());
+      template_.after.push_back(post.at("sep").at(1).get<int>());
     } else if (type == "Sequence" && post.contains("processors")) {
       for (const json& inner : post["processors"]) readTemplate(inner, path);
     }
@@ -350,7 +356,7 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
         mergeRanks_.emplace(left + '\x01' + right, rank++);
       }
     }
-    addPrefixSpace_ = findAddPrefixSpace(root["pre_tokenizer"]);
+    addPrefixSpace_ = findAddPrefixSpace(member(root, "pre_tokenizer"));
     // GPT-2's reversible byte <-> printable character map: printable Latin-1 bytes map to themselves, the rest to
     // U+0100 upwards, so every byte string is a string of visible characters.
     int next = 0;
@@ -491,7 +497,7 @@ class WordPieceTokenizer final : public HfTokenizerBase {
     prefix_ = model.value("continuing_subword_prefix", std::string("##"));
     maxCharacters_ = model.value("max_input_chars_per_word", 100);
     const std::string unk = model.value("unk_token", std::string("[UNK]"));
-    const json& normalizer = root["normalizer"];
+    const json& normalizer = member(root, "normalizer");
     if (normalizer.is_object() && normalizer.value("type", "") == "BertNormalizer") {
       lowercase_ = normalizer.value("lowercase", true);
       chineseChars_ = normalizer.value("handle_chinese_chars", true);
