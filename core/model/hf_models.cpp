@@ -318,6 +318,7 @@ class LlamaModel final : public HfModel {
     info_.architecture = "llama";
     info_.causal = true;
     info_.rope = true;
+    inverseFrequencies_ = ropeInverseFrequencies(config_);
     loadWeights(false);
     if (!files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
       config_.warnings.push_back("no lm_head.weight: logits use the tied token embedding");
@@ -327,7 +328,7 @@ class LlamaModel final : public HfModel {
  protected:
   void loadWeights(bool readData) override {
     const int d = config_.modelDim, inner = config_.intermediateDim;
-    const int kvDim = config_.keyValueHeads * config_.headDim();
+    const int kvDim = config_.keyValueHeads * config_.headDim(), qDim = config_.heads * config_.headDim();
     const WeightLoader w = loader(detectPrefix(*files_, "embed_tokens.weight", {"model.", ""}), readData);
     layers_.clear();
     tokenEmbedding_ = w.matrix("embed_tokens.weight", config_.vocabSize, d);
@@ -335,10 +336,10 @@ class LlamaModel final : public HfModel {
       const std::string p = "layers." + std::to_string(l) + ".";
       Layer layer;
       layer.attentionNorm = w.vector(p + "input_layernorm.weight", d);
-      layer.qWeight = w.linear(p + "self_attn.q_proj.weight", d, d);
+      layer.qWeight = w.linear(p + "self_attn.q_proj.weight", d, qDim);
       layer.kWeight = w.linear(p + "self_attn.k_proj.weight", d, kvDim);
       layer.vWeight = w.linear(p + "self_attn.v_proj.weight", d, kvDim);
-      layer.oWeight = w.linear(p + "self_attn.o_proj.weight", d, d);
+      layer.oWeight = w.linear(p + "self_attn.o_proj.weight", qDim, d);
       layer.mlpNorm = w.vector(p + "post_attention_layernorm.weight", d);
       layer.gateWeight = w.linear(p + "mlp.gate_proj.weight", d, inner);
       layer.upWeight = w.linear(p + "mlp.up_proj.weight", d, inner);
@@ -351,13 +352,13 @@ class LlamaModel final : public HfModel {
     }
   }
 
-  /// Rotates every head of x (T x heads*hd) in place; position t uses angles t * theta^(-2i/hd).
+  /// Rotates every head of x (T x heads*hd) in place; position t uses angles t * frequency_i.
   void applyRope(RowMatrix& x, int heads) const {
     const int hd = config_.headDim(), half = hd / 2;
     for (Eigen::Index t = 0; t < x.rows(); ++t) {
       for (int i = 0; i < half; ++i) {
         // Double precision for the angle: t * frequency loses digits in float for long prompts.
-        const double angle = static_cast<double>(t) * std::pow(static_cast<double>(config_.ropeTheta), -2.0 * i / hd);
+        const double angle = static_cast<double>(t) * inverseFrequencies_[static_cast<size_t>(i)];
         const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
         for (int h = 0; h < heads; ++h) {
           float& a = x(t, h * hd + i);
@@ -409,6 +410,7 @@ class LlamaModel final : public HfModel {
   };
   RowMatrix tokenEmbedding_, lmHead_;
   RowVector finalNorm_;
+  std::vector<double> inverseFrequencies_;
   std::vector<Layer> layers_;
 };
 

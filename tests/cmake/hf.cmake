@@ -7,7 +7,7 @@ add_test(NAME hf_reference_generate
          COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_reference.py generate ${ATTNSCOPE_HF_REFERENCE_DIR})
 set_tests_properties(hf_reference_generate PROPERTIES FIXTURES_SETUP hf_reference LABELS hf)
 
-foreach(model gpt2 bert llama)
+foreach(model gpt2 bert llama llama3)
   # Engine vs reference, compared in C++ (reading the numpy-written capture through openModel) ...
   add_test(NAME hf_reference_${model}
            COMMAND hf_reference_check ${ATTNSCOPE_HF_REFERENCE_DIR}/${model}
@@ -24,7 +24,7 @@ foreach(model gpt2 bert llama)
 endforeach()
 
 # The same comparison through the command line: `attnscope model capture` on each generated model folder.
-foreach(model gpt2 bert llama)
+foreach(model gpt2 bert llama llama3)
   add_test(NAME hf_cli_capture_${model}
            COMMAND sh -c "\"$0\" model capture \"$1\" --token-ids 5,17,3,42,8,8,60,1,33 --out \"$3\" && \"$4\" \"$5\" compare \"$2\" \"$3\""
                    $<TARGET_FILE:attnscope> ${ATTNSCOPE_HF_REFERENCE_DIR}/${model}
