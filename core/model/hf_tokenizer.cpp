@@ -1,8 +1,8 @@
-// tokenizer.json support: GPT-2 style byte-level BPE and BERT WordPiece, written by hand (no std::regex: its
-// backtracking explodes on long inputs). Pre-tokenisers: GPT-2 and Llama 3 / Qwen2 split patterns. Character classes
-// come from generated Unicode 14 tables; known deviations from the Hugging Face `tokenizers` library: only
-// single-code-point lowercase mappings (as in BMP), accent stripping limited to the Basic Multilingual Plane, and
-// SentencePiece-style BPE is not supported.
+// tokenizer.json support: byte-level BPE (GPT-2, Llama 3 / Qwen2 split patterns) and BERT WordPiece, written by
+// hand (no std::regex: its backtracking explodes on long inputs). Character classes come from generated Unicode 14
+// tables. Known deviations from the Hugging Face `tokenizers` library: only single-code-point lowercase mappings in
+// the Basic Multilingual Plane, accent stripping limited to that plane, and SentencePiece-style BPE (Llama 2) is
+// not supported (enter token ids instead).
 #include "core/model/hf_tokenizer.h"
 
 #include <algorithm>
