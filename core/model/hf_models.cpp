@@ -2,6 +2,8 @@
 // Activations are tokens x features, one token per row, so every projection is one GEMM over the whole prompt.
 #include "core/model/hf_models.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <numbers>
 
@@ -27,20 +29,20 @@ class WeightLoader {
   RowMatrix matrix(const std::string& name, int64_t rows, int64_t cols) const {
     const std::string full = resolve(name);
     checkShape(full, {rows, cols});
-    return read_ ? files_.readMatrix(full) : RowMatrix();
+    return read_ ? finite(full, files_.readMatrix(full)) : RowMatrix();
   }
   /// An nn.Linear weight stored [out, in], returned transposed (in x out) so that y = x W.
   RowMatrix linear(const std::string& name, int64_t in, int64_t out) const {
     const std::string full = resolve(name);
     checkShape(full, {out, in});
-    return read_ ? RowMatrix(files_.readMatrix(full).transpose()) : RowMatrix();
+    return read_ ? RowMatrix(finite(full, files_.readMatrix(full)).transpose()) : RowMatrix();
   }
   RowVector vector(const std::string& name, int64_t size) const {
     const std::string full = resolve(name);
     checkShape(full, {size});
     if (!read_) return RowVector();
     std::vector<float> values = files_.readFloats(full);
-    return Eigen::Map<const RowVector>(values.data(), size);
+    return finite(full, RowMatrix(Eigen::Map<const RowVector>(values.data(), size))).row(0);
   }
   /// First of several historical names (BERT's LayerNorm "weight"/"gamma").
   RowVector vectorEither(const std::string& name, const std::string& alternative, int64_t size) const {
@@ -48,6 +50,14 @@ class WeightLoader {
   }
 
  private:
+  /// Corrupt checkpoints sometimes hold NaN/Inf: refuse them by name rather than emit NaN attention maps.
+  RowMatrix finite(const std::string& full, RowMatrix values) const {
+    if (!values.allFinite()) {
+      throw FileError("model '" + source_ + "': tensor '" + full +
+                      "' contains NaN or Inf values (corrupt checkpoint?)");
+    }
+    return values;
+  }
   std::string resolve(const std::string& name) const {
     const std::string full = prefix_ + name;
     if (!files_.contains(full)) {
@@ -180,6 +190,7 @@ class HfModel : public Model {
     capture.tokenIds.assign(tokenIds.begin(), tokenIds.end());
     for (int id : capture.tokenIds) capture.tokenTexts.push_back(std::to_string(id));
     if (!loaded_) {  // weights are read and converted to float on first use
+      requireMemoryForWeights();
       loadWeights(true);
       loaded_ = true;
     }
@@ -189,6 +200,24 @@ class HfModel : public Model {
   }
 
  protected:
+  /// Float copies of all weights must fit in physical memory; refuse before allocating rather than swap to death.
+  void requireMemoryForWeights() const {
+    uint64_t bytes = 0;
+    for (const TensorInfo& tensor : info_.tensors) {
+      uint64_t elements = 1;
+      for (int64_t extent : tensor.shape) elements *= static_cast<uint64_t>(extent);
+      bytes += elements * sizeof(float);
+    }
+    const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || pageSize <= 0) return;
+    const uint64_t physical = static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize);
+    if (bytes > physical / 10 * 9) {
+      throw ResourceError("model '" + info_.path + "' needs " + std::to_string(bytes >> 20) +
+                          " MiB of float32 weights but this machine has " + std::to_string(physical >> 20) +
+                          " MiB of memory; use a smaller model or a capture file made elsewhere");
+    }
+  }
+
   /// Checks every tensor name and shape (readData = false, at open) or reads the weights (readData = true).
   virtual void loadWeights(bool readData) = 0;
   WeightLoader loader(const std::string& prefix, bool readData) const {
