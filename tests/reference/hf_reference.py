@@ -8,6 +8,7 @@
                                      (written with tools/write_capture.py) of the reference forward pass, with the
                                      logits as an extra tensor.
   hf_reference.py compare REF ENGINE compares two capture files (q, k, attn, pre-RoPE q/k, logits) to 1e-4.
+  hf_reference.py token_ids CAPTURE  prints the capture's token ids (as "token_ids [1,2,3]").
 """
 import json
 import math
@@ -84,7 +85,7 @@ def split_heads(x, heads):
 
 def byte_tokenizer_json(vocab_size):
     """A tiny byte-level BPE tokenizer.json: 256 byte tokens (GPT-2 byte-to-unicode map) plus a few merges."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    bs = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -343,6 +344,8 @@ def compare(reference_path, engine_path):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "generate":
         generate(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "token_ids":
+        print("token_ids", read_safetensors(sys.argv[2])[1]["token_ids"].replace(" ", ""))
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
     else:
