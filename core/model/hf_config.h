@@ -1,0 +1,58 @@
+// Hugging Face config.json parsing: the few keys attnscope needs for GPT-2, Llama and BERT, tolerant of the
+// messy keys real configs carry (unknown keys ignored, questionable values reported as warnings).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace attnscope::model {
+
+enum class HfArchitecture { Gpt2, Llama, Bert };
+
+struct HfConfig {
+  HfArchitecture architecture = HfArchitecture::Gpt2;
+  std::string architectureName;  // e.g. "GPT2LMHeadModel"
+  std::string modelType;         // e.g. "gpt2"
+  int layers = 0;
+  int heads = 0;
+  int keyValueHeads = 0;
+  int modelDim = 0;
+  int intermediateDim = 0;  // MLP hidden size
+  int vocabSize = 0;
+  int maxPositions = 0;
+  int typeVocabSize = 0;       // BERT token-type embeddings
+  float normEpsilon = 1e-5f;   // LayerNorm / RMSNorm epsilon
+  float ropeTheta = 10000.0f;  // Llama
+  /// "rope_scaling" of Llama-family configs: "llama3" (Llama 3.1/3.2 frequency bands) and "linear" are applied;
+  /// type is empty when the config has none.
+  struct RopeScaling {
+    std::string type;
+    double factor = 1.0;
+    double lowFrequencyFactor = 1.0;
+    double highFrequencyFactor = 4.0;
+    int originalMaxPositions = 8192;
+  } ropeScaling;
+  int headDimension = 0;  // "head_dim" when the config gives it, else modelDim / heads
+  bool tieWordEmbeddings = true;
+  std::string activation;  // "gelu_new", "gelu", "silu", ...
+  int bosTokenId = -1;     // -1 when absent or unusable
+  int eosTokenId = -1;
+  /// Things that looked wrong but do not stop the model from running (e.g. bos_token_id outside the vocabulary).
+  std::vector<std::string> warnings;
+
+  int headDim() const { return headDimension; }
+};
+
+/// RoPE inverse frequencies for a Llama-family config: headDim/2 values theta^(-2i/headDim), rescaled as
+/// config.ropeScaling says (HF's _compute_llama3_parameters / linear scaling).
+std::vector<double> ropeInverseFrequencies(const HfConfig& config);
+
+/// Parses config.json. Throws FileError naming the file and the key when a required key is missing or has the
+/// wrong type, or when the architecture is not one of GPT2LMHeadModel/GPT2Model, LlamaForCausalLM/LlamaModel,
+/// BertModel/BertForMaskedLM.
+HfConfig parseHfConfig(const std::filesystem::path& configPath);
+/// Same, from JSON text; `sourceName` is used in messages.
+HfConfig parseHfConfigText(const std::string& jsonText, const std::string& sourceName);
+
+}  // namespace attnscope::model
