@@ -247,7 +247,8 @@ class HfTokenizerBase : public Tokenizer {
  public:
   int vocabSize() const override { return vocabSize_; }
   std::string piece(int tokenId) const override {
-    if (tokenId < 0 || tokenId >= static_cast<int>(idToToken_.size())) return "<" + std::to_string(tokenId) + ">";
+    if (tokenId < 0 || tokenId >= static_cast<int>(idToToken_.size()))
+      return std::string("<id ").append(std::to_string(tokenId)).append(">");
     return displayPiece(tokenId);
   }
 
@@ -639,6 +640,14 @@ std::unique_ptr<Tokenizer> openHfTokenizer(const std::filesystem::path& tokenize
   } catch (const json::exception& error) {
     throw FileError("tokenizer '" + tokenizerJson.string() + "': unexpected structure: " + error.what());
   }
+}
+
+std::unique_ptr<Tokenizer> findHfTokenizer(const std::filesystem::path& modelPath) {
+  namespace fs = std::filesystem;
+  const fs::path folder = fs::is_directory(modelPath) ? modelPath : modelPath.parent_path();
+  const fs::path candidate = folder / "tokenizer.json";
+  if (!fs::exists(candidate)) return nullptr;
+  return openHfTokenizer(candidate);
 }
 
 }  // namespace attnscope::model
