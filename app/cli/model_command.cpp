@@ -178,15 +178,10 @@ std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& 
     if (explicitPath.empty() && !llama->tokenizer()) return nullptr;
     return llamaTokenizer(*llama, explicitPath);
   }
-  fs::path path = explicitPath;
-  if (path.empty() && model.info().format == "safetensors") {
-    const fs::path modelPath = model.info().path;
-    const fs::path directory = fs::is_directory(modelPath) ? modelPath : modelPath.parent_path();
-    if (fs::exists(directory / "tokenizer.json")) path = directory / "tokenizer.json";
-  }
-  if (path.empty()) return nullptr;
-  std::shared_ptr<const Tokenizer> tokenizer = openHfTokenizer(path);
-  if (explicitPath.empty()) std::fprintf(stderr, "attnscope: using tokenizer %s\n", path.c_str());
+  if (!explicitPath.empty()) return openHfTokenizer(explicitPath);
+  if (model.info().format != "safetensors") return nullptr;  // capture files carry their token texts
+  std::shared_ptr<const Tokenizer> tokenizer = findHfTokenizer(model.info().path);
+  if (tokenizer) std::fprintf(stderr, "attnscope: using the tokenizer.json of %s\n", model.info().path.c_str());
   return tokenizer;
 }
 
