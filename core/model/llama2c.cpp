@@ -114,6 +114,14 @@ bool readHeader(const std::filesystem::path& path, Llama2cHeader& header, int64_
     problem = "cannot read the 28-byte header";
     return false;
   }
+  // llama2.c's export.py --version 1/2 files start with the magic "ak42" and a 256-byte header; run.c reads only
+  // the legacy (version 0) layout, and so do we.
+  if (fields[0] == 0x616b3432) {
+    problem = "this is a llama2.c version " + std::to_string(fields[1]) +
+              " export (magic \"ak42\"); only the legacy format that run.c reads is supported: re-export with "
+              "`python export.py --version 0 model.bin --checkpoint ckpt.pt`";
+    return false;
+  }
   header = {fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]};
   problem = headerProblem(header);
   if (!problem.empty()) {

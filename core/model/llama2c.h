@@ -31,6 +31,8 @@ class Llama2cModel final : public Model {
 
   /// A fresh incremental decoder over this model's weights (for generation); the model must outlive it.
   LlamaDecoder makeDecoder() const { return LlamaDecoder(config_, weights_); }
+  /// Views of the weights (valid while the model lives), e.g. for reference implementations in benchmarks.
+  const LlamaWeights& weights() const { return weights_; }
 
   /// Attaches the tokenizer used for token labels in captures (may be null).
   void setTokenizer(std::shared_ptr<const Tokenizer> tokenizer, std::filesystem::path tokenizerPath = {});

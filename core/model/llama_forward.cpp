@@ -18,6 +18,11 @@ using ConstVectorMap = Eigen::Map<const Vector>;
 // Attention maps are the only capture buffer that grows quadratically; refuse before allocating a runaway amount.
 constexpr double kCaptureBudgetBytes = 4.0 * 1024 * 1024 * 1024;
 
+// Entries in the first `rows` rows of a packed lower triangle (row t holds t + 1 entries).
+constexpr size_t triangle(int rows) {
+  return size_t(rows) * size_t(rows + 1) / 2;
+}
+
 // Numerically stable softmax in place over x[0, n), as llama2.c computes it.
 void softmaxInPlace(float* x, int n) {
   float maxValue = x[0];
@@ -102,7 +107,9 @@ void LlamaDecoder::reset(const DecoderCaptureOptions& capture) {
   capture_.causal = true;
   capture_.rope = true;
   capture_.tokenIds.reserve(capacity);
-  if (captureOptions_.logits) capture_.logits.setZero(capacity, config_.vocabSize);
+  // Capture buffers are left uninitialised: every row read back by takeCapture() is written first, and untouched
+  // memory costs no page faults when a generation stops early.
+  if (captureOptions_.logits) capture_.logits.resize(capacity, config_.vocabSize);
   if (!captureOptions_.heads) return;
 
   const double attentionBytes = double(capacity) * capacity * headCount * sizeof(float);
@@ -110,9 +117,17 @@ void LlamaDecoder::reset(const DecoderCaptureOptions& capture) {
     throw ResourceError("capturing " + std::to_string(capacity) + " tokens over " + std::to_string(headCount) +
                         " heads needs " + std::to_string(int64_t(attentionBytes / (1024 * 1024))) +
                         " MiB of attention maps (budget 4096 MiB); capture fewer tokens");
-  for (auto* list : {&capture_.queries, &capture_.keys, &capture_.queriesPreRope, &capture_.keysPreRope})
-    list->assign(headCount, RowMatrix::Zero(capacity, headDim));
-  capture_.attention.assign(headCount, RowMatrix::Zero(capacity, capacity));
+  for (auto* list : {&capture_.queries, &capture_.keys, &capture_.queriesPreRope, &capture_.keysPreRope}) {
+    list->resize(size_t(headCount));
+    for (RowMatrix& m : *list) m.resize(capacity, headDim);
+  }
+  // Attention rows go to a packed lower triangle per head (row t holds t + 1 weights); the square maps are built
+  // once, at the recorded length, by takeCapture().
+  const size_t packedSize = size_t(headCount) * triangle(capacity);
+  if (packedSize > packedAttentionSize_) {
+    packedAttention_.reset(new float[packedSize]);
+    packedAttentionSize_ = packedSize;
+  }
 }
 
 std::span<const float> LlamaDecoder::step(int token) {
@@ -169,7 +184,10 @@ std::span<const float> LlamaDecoder::step(int token) {
       scores.noalias() = keys * q_.segment(h * headDim, headDim);
       scores /= scoreScale;
       softmaxInPlace(scores.data(), positions);
-      if (capturingHeads) capture_.attention[firstHead + h].row(pos).head(positions) = scores.transpose();
+      if (capturingHeads)
+        std::copy_n(
+            scores.data(), positions,
+            packedAttention_.get() + size_t(firstHead + h) * triangle(captureOptions_.capacity) + triangle(pos));
       xb_.segment(h * headDim, headDim).noalias() = values.transpose() * scores;
     }
     xb2_.noalias() = ConstMatrixMap(weights_.wo + size_t(layer) * dim * dim, dim, dim) * xb_;
@@ -198,17 +216,27 @@ std::span<const float> LlamaDecoder::step(int token) {
 }
 
 ModelCapture LlamaDecoder::takeCapture() {
-  const int recorded = std::min(position_, captureOptions_.capacity);
+  const int capacity = captureOptions_.capacity, recorded = std::min(position_, capacity);
   ModelCapture result = std::move(capture_);
   capture_ = ModelCapture{};
   captureOptions_.capacity = 0;
+  if (capacity > 0 && captureOptions_.heads) {
+    result.attention.resize(size_t(result.layers) * result.heads);
+    for (size_t i = 0; i < result.attention.size(); ++i) {
+      RowMatrix& attention = result.attention[i];
+      attention.resize(recorded, recorded);
+      const float* packed = packedAttention_.get() + i * triangle(capacity);
+      for (int t = 0; t < recorded; ++t) {
+        attention.row(t).head(t + 1) = Eigen::Map<const Eigen::RowVectorXf>(packed + triangle(t), t + 1);
+        attention.row(t).tail(recorded - t - 1).setZero();
+      }
+    }
+  }
   result.tokens = recorded;
   if (recorded < result.logits.rows()) result.logits.conservativeResize(recorded, Eigen::NoChange);
   for (auto* list : {&result.queries, &result.keys, &result.queriesPreRope, &result.keysPreRope})
     for (RowMatrix& m : *list)
       if (m.rows() != recorded) m.conservativeResize(recorded, Eigen::NoChange);
-  for (RowMatrix& m : result.attention)
-    if (m.rows() != recorded) m.conservativeResize(recorded, recorded);
   return result;
 }
 

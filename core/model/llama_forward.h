@@ -2,6 +2,7 @@
 // grouped-query causal attention, SwiGLU MLP and a KV cache, one token at a time, optionally capturing every head.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -90,6 +91,8 @@ class LlamaDecoder {
 
   DecoderCaptureOptions captureOptions_;
   ModelCapture capture_;
+  std::unique_ptr<float[]> packedAttention_;  // per head, a packed lower triangle of capacity rows
+  size_t packedAttentionSize_ = 0;
 };
 
 }  // namespace attnscope::model

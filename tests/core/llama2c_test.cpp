@@ -130,7 +130,8 @@ TEST(Llama2c, InconsistentHeadersAreRefusedBeforeReading) {
       {5, 0, "|vocab_size| must be in"},
       {2, 0, "n_layers must be in"},
       {6, -1, "seq_len must be in"},
-      {1, 171, "needs exactly"},  // plausible but not this file's size
+      {1, 171, "needs exactly"},                  // plausible but not this file's size
+      {0, 0x616b3432, "only the legacy format"},  // llama2.c export.py --version 1 magic
   };
   for (const Case& c : cases) {
     const std::string message = openError(copyWithHeaderField(dir, c.field, c.value));

@@ -109,6 +109,47 @@ def forward(cfg, w, tokens):
     return reference
 
 
+def load_tokenizer(path, vocab):
+    raw = open(path, "rb").read()
+    offset = 4
+    pieces, scores = [], []
+    for _ in range(vocab):
+        score, length = struct.unpack_from("<fi", raw, offset)
+        offset += 8
+        pieces.append(raw[offset:offset + length])
+        scores.append(score)
+        offset += length
+    return pieces, scores
+
+
+def encode(pieces, scores, text):
+    """llama2.c's encode() written from its description: BOS, dummy-prefix space, one token per UTF-8 character
+    (else its bytes as <0xXX>), then merge the best-scoring adjacent pair (leftmost on ties) until none is left."""
+    ids = {}
+    for i, piece in enumerate(pieces):
+        ids.setdefault(piece, i)
+    tokens = [1]
+    data = text.encode("utf-8")
+    if data:
+        tokens.append(ids[b" "])
+    for char in text:
+        encoded = char.encode("utf-8")
+        if encoded in ids:
+            tokens.append(ids[encoded])
+        else:
+            tokens.extend(ids[b"<0x%02X>" % byte] for byte in encoded)
+    while True:
+        best = None
+        for i in range(len(tokens) - 1):
+            merged = ids.get(pieces[tokens[i]] + pieces[tokens[i + 1]])
+            if merged is not None and scores[merged] > -1e10 and (best is None or scores[merged] > best[0]):
+                best = (scores[merged], i, merged)
+        if best is None:
+            return tokens
+        _, i, merged = best
+        tokens[i:i + 2] = [merged]
+
+
 def read_safetensors(path):
     raw = open(path, "rb").read()
     (header_size,) = struct.unpack_from("<Q", raw, 0)
@@ -167,9 +208,24 @@ def main():
                     "Once upon a time, a little fox found a shiny stone.", "--out", prompt_capture], check=True)
     count, tokens = check("prompt", cfg, w, prompt_capture)
     failures += count
-    if tokens[0] != 1 or len(tokens) < 10:
-        print(f"prompt: unexpected token ids {tokens}")
+    pieces, scores = load_tokenizer(tokenizer, cfg["vocab"])
+    expected = encode(pieces, scores, "Once upon a time, a little fox found a shiny stone.")
+    if tokens != expected:
+        print(f"prompt: token ids {tokens}, reference encoder gives {expected}")
         failures += 1
+
+    # The encoder alone, on text with byte fallback (non-ASCII) and repeated spaces.
+    for index, text in enumerate(["Lily and Ben  went to the park.\nThey saw a dog!", "caf\u00e9 na\u00efve \u2713 ok",
+                                  "a", "the the the"]):
+        path = os.path.join(workdir, f"llama_encode_{index}.safetensors")
+        subprocess.run([attnscope, "model", "capture", model, "--tokenizer", tokenizer, "--prompt", text, "--out",
+                        path], check=True, stdout=subprocess.DEVNULL)
+        _, metadata = read_safetensors(path)
+        got, want = json.loads(metadata["token_ids"]), encode(pieces, scores, text)
+        print(f"encode {text!r}: {'ok' if got == want else 'FAIL'} ({len(got)} tokens)")
+        if got != want:
+            print(f"  attnscope {got}\n  reference {want}")
+            failures += 1
 
     # A longer sequence of explicit ids reaches far RoPE angles and exercises every position of the KV cache.
     rng = np.random.default_rng(7)
