@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/attention_kernels.h"
 #include "core/types.h"
 
 namespace attnscope {
@@ -89,27 +91,50 @@ struct AngleHistogram {
 AngleHistogram angleHistogram(const CosineMatrix& cosines, const AngleHistogramOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------------------------
-// Angle sweep (declared with its options once the kernel dispatcher is merged; the result type is fixed now)
+// Angle sweep
 
 /// One kernel's response over the sweep.
 struct AngleSweepCurve {
-  std::string kernel;          ///< kernel label as the kernel dispatcher names it (e.g. "dpa", "ea", "mgk")
+  Kernel kernel = Kernel::Dpa;
   Vector sweptWeight;          ///< S: weight the query gives the swept key at each angle
-  Vector sweptScore;           ///< S: the swept key's pre-normalisation score at each angle
+  Vector sweptScore;           ///< S: the swept key's pre-normalisation score (AttentionResult::scores) at each angle
   RowMatrix weights;           ///< S x M: every key's weight at each angle (row s sums to 1)
   RowMatrix scores;            ///< S x M: every key's pre-normalisation score
-  std::vector<bool> fallback;  ///< S flags: the kernel used its documented fallback (e.g. EA all-orthogonal row)
+  std::vector<bool> fallback;  ///< S flags: the kernel used its documented fallback (EA all-orthogonal row)
 };
 
 /// Data behind the parallel / orthogonal / antiparallel plots.
 struct AngleSweep {
   Vector anglesDegrees;  ///< S angles, evenly spaced from 0 to 180 inclusive
   /// Logit split of dot-product attention for the swept key: x = s |q||k| cos(theta) = normPart * anglePart.
-  float normPart = 0;                   ///< s |q| |k| (constant over the sweep)
+  float normPart = 0;                   ///< s |q| |k| (constant over the sweep; s = attention.scale or 1/sqrt(d))
   Vector anglePart;                     ///< S: cos(theta)
   Vector logit;                         ///< S: normPart * anglePart
   std::vector<AngleSweepCurve> curves;  ///< one per requested kernel, in request order
 };
+
+struct AngleSweepOptions {
+  /// Kernels to sweep, each giving one curve (in this order).
+  std::vector<Kernel> kernels{Kernel::Dpa, Kernel::Ea, Kernel::Mgk};
+  /// Number of angles S >= 2, evenly spaced over [0, 180] degrees inclusive (181 gives whole degrees).
+  int samples = 181;
+  /// Row of the key matrix that rotates; every other key stays fixed.
+  Eigen::Index sweptKey = 0;
+  /// Norm of the query during the sweep (>= 0); unset keeps the query's own norm.
+  std::optional<float> queryNorm;
+  /// Norm of the swept key (>= 0); unset keeps its own norm.
+  std::optional<float> keyNorm;
+  /// Kernel options (scale, EA form, cosine temperature, MGK components). Masks are ignored: one query sees every key.
+  /// MGK with componentKeys: every component of the swept position turns by the same plane rotation as the key and
+  /// is scaled by the same norm factor; shifts are added to the rotated key as usual.
+  AttentionOptions attention;
+};
+
+/// query: d-vector (nonzero direction), keys: M x d with d >= 2. The swept key k turns in the plane spanned by q and
+/// k (or by q and the coordinate axis least aligned with q when k is parallel, antiparallel or zero to q), so at
+/// sample s it is |k| (cos theta_s e1 + sin theta_s e2), e1 = q / |q|. Each kernel is called through
+/// computeAttention with one query row. Throws InputError on bad shapes, NaN/Inf, a zero query or bad options.
+AngleSweep angleSweep(const VectorView& query, const MatrixView& keys, const AngleSweepOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Joint PCA of queries and keys
