@@ -1,5 +1,9 @@
 // Gaussian-key mixture fields on a plane: centres are projected onto the plane once, then each pixel row is a
 // vectorised log-sum-exp over components, rows in parallel.
+// Why not a literal GEMM of grid points x centres: on a plane, |x - mu|^2 = (u - a)^2 + (v - b)^2 + |mu_perp|^2, so
+// the d-dimensional inner products collapse to per-row constants plus one squared difference per pixel. That is the
+// GEMM form |x|^2 + |mu|^2 - 2 x.mu with the product already folded in: O(W H C) work independent of d, no W H x C
+// temporary, and no cancellation error when |x| and |mu| are large but close.
 #include "core/density_field.h"
 
 #include <algorithm>

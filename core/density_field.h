@@ -63,7 +63,8 @@ struct DensityField {
   RowMatrix logValues;  ///< natural log of p(x), always finite (computed by log-sum-exp, never from `values`)
   RowMatrix display;    ///< exp(logValues - maxLog): in [0, 1], 1 at the peak pixel; finite shape even when
                         ///< `values` underflows everywhere
-  IndexMatrix argmax;   ///< index c of the component with the largest w_c N_c(x) at each pixel ("who wins")
+  IndexMatrix argmax;   ///< index c of the component with the largest w_c N_c(x) at each pixel ("who wins"); ties go
+                        ///< to the lower index; zero-weight components never win
   float minValue = 0, maxValue = 0;  ///< range of `values`
   float minLog = 0, maxLog = 0;      ///< range of `logValues`
 };
