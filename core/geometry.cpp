@@ -251,56 +251,52 @@ AngleSweep angleSweep(const VectorView& query, const MatrixView& keys, const Ang
   const float scale = options.attention.scale.value_or(1.0f / std::sqrt(static_cast<float>(d)));
   result.normPart = static_cast<float>(scale * sweptQueryLength * sweptKeyLength);
 
-  // Build the S rotated key sets once; every kernel sees the same geometry.
   AttentionOptions attention = options.attention;
   attention.causal = false;
   attention.keepMask.reset();
   attention.computeScores = true;
-  std::vector<RowMatrix> keySets(static_cast<size_t>(samples));
-  std::vector<std::vector<RowMatrix>> componentSets(static_cast<size_t>(samples));
+  result.curves.resize(options.kernels.size());
+  for (size_t k = 0; k < options.kernels.size(); ++k) {
+    AngleSweepCurve& curve = result.curves[k];
+    curve.kernel = options.kernels[k];
+    curve.weights.resize(samples, m);
+    curve.scores.resize(samples, m);
+    curve.fallback.assign(static_cast<size_t>(samples), false);
+  }
+
+  // One working copy of the keys (and MGK component keys) whose swept row is overwritten per angle: memory stays
+  // O(M d) however many samples, and every kernel sees the same geometry at a given angle.
+  RowMatrix sweptKeys = keys;
   for (int s = 0; s < samples; ++s) {
     const double degrees = 180.0 * s / (samples - 1);
     const double theta = degreesToRadians(degrees);
-    // Exact values at the three landmark angles so "orthogonal" really is orthogonal.
+    // Exact values at the landmark angles so "orthogonal" really is orthogonal.
     double c = std::cos(theta), sn = std::sin(theta);
     if (2 * s == samples - 1) c = 0.0, sn = 1.0;
     if (s == samples - 1) c = -1.0, sn = 0.0;
     result.anglesDegrees(s) = static_cast<float>(degrees);
     result.anglePart(s) = static_cast<float>(c);
-    RowMatrix& keySet = keySets[static_cast<size_t>(s)];
-    keySet = keys;
-    keySet.row(options.sweptKey) = (sweptKeyLength * (c * e1 + sn * e2)).transpose().cast<float>();
-    if (!componentKeys.empty()) {
+    sweptKeys.row(options.sweptKey) = (sweptKeyLength * (c * e1 + sn * e2)).transpose().cast<float>();
+    for (size_t r = 0; r < componentKeys.size(); ++r) {
+      // Turn the position's component centre by the same plane rotation that takes k from its own angle to theta.
       const double phi = theta - startAngle;
       const double cp = std::cos(phi), sp = std::sin(phi);
-      auto& components = componentSets[static_cast<size_t>(s)];
-      components = componentKeys;
-      for (auto& component : components) {
-        const VectorD centre = component.row(options.sweptKey).transpose().cast<double>();
-        const double a = centre.dot(e1), b = centre.dot(e2);
-        const VectorD turned = centre + (a * cp - b * sp - a) * e1 + (a * sp + b * cp - b) * e2;
-        component.row(options.sweptKey) = (componentScale * turned).transpose().cast<float>();
-      }
+      const VectorD centre = componentKeys[r].row(options.sweptKey).transpose().cast<double>();
+      const double a = centre.dot(e1), b = centre.dot(e2);
+      const VectorD turned = centre + (a * cp - b * sp - a) * e1 + (a * sp + b * cp - b) * e2;
+      attention.gaussian.componentKeys[r].row(options.sweptKey) = (componentScale * turned).transpose().cast<float>();
     }
-  }
-  result.logit = result.normPart * result.anglePart;
-
-  for (const Kernel kernel : options.kernels) {
-    AngleSweepCurve curve;
-    curve.kernel = kernel;
-    curve.weights.resize(samples, m);
-    curve.scores.resize(samples, m);
-    curve.fallback.assign(static_cast<size_t>(samples), false);
-    for (int s = 0; s < samples; ++s) {
-      if (!componentKeys.empty()) attention.gaussian.componentKeys = componentSets[static_cast<size_t>(s)];
-      const AttentionResult out = computeAttention(kernel, sweptQuery, keySets[static_cast<size_t>(s)], attention);
+    for (AngleSweepCurve& curve : result.curves) {
+      const AttentionResult out = computeAttention(curve.kernel, sweptQuery, sweptKeys, attention);
       curve.weights.row(s) = out.weights.row(0);
       curve.scores.row(s) = out.scores.row(0);
       curve.fallback[static_cast<size_t>(s)] = !out.fallbackRows.empty();
     }
+  }
+  result.logit = result.normPart * result.anglePart;
+  for (AngleSweepCurve& curve : result.curves) {
     curve.sweptWeight = curve.weights.col(options.sweptKey);
     curve.sweptScore = curve.scores.col(options.sweptKey);
-    result.curves.push_back(std::move(curve));
   }
   return result;
 }
