@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/geometry.h"
 #include "core/validate.h"
 
 namespace attnscope {

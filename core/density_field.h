@@ -2,11 +2,12 @@
 // grid on a 2D plane of the d-dimensional key space, with the per-pixel winning component.
 #pragma once
 
-#include "core/geometry.h"
 #include "core/plane_grid.h"
 #include "core/types.h"
 
 namespace attnscope {
+
+struct PcaBasis;  // core/geometry.h; declared only, so this header does not pull in the kernels
 
 /// A flat list of C isotropic Gaussian components. The caller flattens positions x components (component c of
 /// position j is one entry), so this does not depend on how the kernels store MGK keys.

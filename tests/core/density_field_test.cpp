@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/geometry.h"
 
 namespace attnscope {
 namespace {
