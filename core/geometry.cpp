@@ -80,7 +80,12 @@ CosineMatrix cosineMatrix(const MatrixView& Q, const MatrixView& K) {
 
 RowMatrix anglesDegrees(const CosineMatrix& cosines) {
   constexpr float kDegreesPerRadian = static_cast<float>(180.0 / std::numbers::pi);
-  return cosines.cosine.unaryExpr([](float c) { return std::acos(c) * kDegreesPerRadian; });
+  const Eigen::Index n = cosines.cosine.rows();
+  RowMatrix angles(n, cosines.cosine.cols());
+#pragma omp parallel for schedule(static) if (cosines.cosine.size() > 65536)
+  for (Eigen::Index i = 0; i < n; ++i)
+    angles.row(i) = cosines.cosine.row(i).unaryExpr([](float c) { return std::acos(c) * kDegreesPerRadian; });
+  return angles;
 }
 
 RowMatrix angleMatrixDegrees(const MatrixView& Q, const MatrixView& K) {
