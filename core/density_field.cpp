@@ -152,7 +152,7 @@ DensityField evaluateDensityField(const GaussianComponents& components, const De
     Eigen::ArrayXi rowArg(width);
     std::vector<float> rowBase(static_cast<size_t>(componentCount)), alpha(static_cast<size_t>(componentCount)),
         centreU(static_cast<size_t>(componentCount));
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 8)
     for (int y = 0; y < height; ++y) {
       const double v = options.grid.rowToV(static_cast<float>(y));
       for (int c = 0; c < componentCount; ++c) {
