@@ -100,7 +100,8 @@ struct AngleSweepCurve {
   Vector sweptScore;           ///< S: the swept key's pre-normalisation score (AttentionResult::scores) at each angle
   RowMatrix weights;           ///< S x M: every key's weight at each angle (row s sums to 1)
   RowMatrix scores;            ///< S x M: every key's pre-normalisation score
-  std::vector<bool> fallback;  ///< S flags: the kernel used its documented fallback (EA all-orthogonal row)
+  std::vector<bool> fallback;  ///< S flags: the kernel fell back to uniform weights (AttentionResult::fallbackRows:
+                               ///< EA with every key orthogonal, MGK/MLK with zero score mass)
 };
 
 /// Data behind the parallel / orthogonal / antiparallel plots.
