@@ -148,7 +148,7 @@ void appendRandomVectors(Scene& scene, int count, std::uint64_t seed);
 
 /// Weights and scores of one kernel for every (query, key) pair.
 struct KernelResult {
-  RowMatrix scores;   ///< N x M unnormalised scores (DPA: scaled logits x_ij; EA: f(x_ij); MGK: S_ij)
+  RowMatrix scores;   ///< N x M scores before normalisation (DPA: logits x_ij; EA: f(x_ij); MGK: log S_ij, finite)
   RowMatrix weights;  ///< N x M row-normalised weights, rows sum to 1 over unmasked keys
   /// Rows whose scores were all zero (EA with every key orthogonal, MGK underflow) and fell back to uniform weights.
   std::vector<int> fallbackRows;
