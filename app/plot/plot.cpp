@@ -38,15 +38,24 @@ struct AxisTicks {
   std::vector<std::string> labels;
 };
 
-AxisTicks computeTicks(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick) {
+AxisTicks computeTicks(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
+                       bool isX) {
   AxisTicks result;
   if (!axis.categories.empty()) {
-    for (std::size_t i = 0; i < axis.categories.size(); ++i) {
+    // Label every stride-th category when they do not fit (a 256-key heatmap keeps a readable axis).
+    float widest = 0.0f;
+    if (isX)
+      for (const auto& label : axis.categories) widest = std::max(widest, textSize(label, fontSize).x);
+    const double needed = isX ? widest + fontSize * 0.8 : fontSize * 1.25;
+    const std::size_t n = axis.categories.size();
+    const std::size_t stride =
+        std::max<std::size_t>(1, std::size_t(std::ceil(n * needed / std::max(lengthPixels, 1.0f))));
+    for (std::size_t i = 0; i < n; i += stride) {
       result.ticks.values.push_back(static_cast<double>(i));
       result.ticks.major.push_back(true);
       result.labels.push_back(axis.categories[i]);
     }
-    result.ticks.step = 1.0;
+    result.ticks.step = static_cast<double>(stride);
     return result;
   }
   if (!axis.fixedTicks.empty()) {
@@ -196,7 +205,7 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
   const float bottom = style.tickLength + fontSize_ + pad + xLabelHeight + pad;
   const float yLabelWidth = spec.y.label.empty() ? 0.0f : fontSize_ + pad;
   const float roughHeight = std::max(outer.GetHeight() - titleHeight - bottom, 10.0f);
-  AxisTicks yTicks = computeTicks(spec.y, yRange_, roughHeight, fontSize_ * 3.0f);
+  AxisTicks yTicks = computeTicks(spec.y, yRange_, roughHeight, fontSize_ * 3.0f, fontSize_, false);
   float yTickWidth = 0.0f;
   for (const auto& label : yTicks.labels) yTickWidth = std::max(yTickWidth, textSize(label, fontSize_).x);
   const float left = pad + yLabelWidth + yTickWidth + style.tickLength + pad;
@@ -217,9 +226,9 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
       const double half = 0.5 * yPerPixel * area_.GetWidth(), centre = 0.5 * (xRange_.min + xRange_.max);
       xRange_ = Range{centre - half, centre + half};
     }
-    yTicks = computeTicks(spec.y, yRange_, area_.GetHeight(), fontSize_ * 3.0f);
+    yTicks = computeTicks(spec.y, yRange_, area_.GetHeight(), fontSize_ * 3.0f, fontSize_, false);
   }
-  const AxisTicks xTicks = computeTicks(spec.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f);
+  const AxisTicks xTicks = computeTicks(spec.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f, fontSize_, true);
 
   drawList_->AddRectFilled(area_.Min, area_.Max, style.background);
   const auto drawTicks = [&](const AxisTicks& ticks, bool isX, const Axis& axis) {
@@ -282,12 +291,16 @@ void Frame::end() {
 
 double Frame::mapX(double x) const {
   const double lo = toAxisUnits(xRange_.min, spec_.x.scale), hi = toAxisUnits(xRange_.max, spec_.x.scale);
-  return area_.Min.x + (toAxisUnits(x, spec_.x.scale) - lo) / (hi - lo) * area_.GetWidth();
+  double t = (toAxisUnits(x, spec_.x.scale) - lo) / (hi - lo);
+  if (spec_.x.inverted) t = 1.0 - t;
+  return area_.Min.x + t * area_.GetWidth();
 }
 
 double Frame::mapY(double y) const {
   const double lo = toAxisUnits(yRange_.min, spec_.y.scale), hi = toAxisUnits(yRange_.max, spec_.y.scale);
-  return area_.Max.y - (toAxisUnits(y, spec_.y.scale) - lo) / (hi - lo) * area_.GetHeight();
+  double t = (toAxisUnits(y, spec_.y.scale) - lo) / (hi - lo);
+  if (spec_.y.inverted) t = 1.0 - t;
+  return area_.Max.y - t * area_.GetHeight();
 }
 
 ImVec2 Frame::toPixel(double x, double y) const {
@@ -299,8 +312,10 @@ ImVec2 Frame::toPixel(double x, double y) const {
 Point Frame::toData(ImVec2 pixel) const {
   const double xlo = toAxisUnits(xRange_.min, spec_.x.scale), xhi = toAxisUnits(xRange_.max, spec_.x.scale);
   const double ylo = toAxisUnits(yRange_.min, spec_.y.scale), yhi = toAxisUnits(yRange_.max, spec_.y.scale);
-  const double ux = xlo + (pixel.x - area_.Min.x) / area_.GetWidth() * (xhi - xlo);
-  const double uy = ylo + (area_.Max.y - pixel.y) / area_.GetHeight() * (yhi - ylo);
+  double tx = (pixel.x - area_.Min.x) / area_.GetWidth(), ty = (area_.Max.y - pixel.y) / area_.GetHeight();
+  if (spec_.x.inverted) tx = 1.0 - tx;
+  if (spec_.y.inverted) ty = 1.0 - ty;
+  const double ux = xlo + tx * (xhi - xlo), uy = ylo + ty * (yhi - ylo);
   return Point{fromAxisUnits(ux, spec_.x.scale), fromAxisUnits(uy, spec_.y.scale)};
 }
 

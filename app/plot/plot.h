@@ -42,7 +42,8 @@ struct Axis {
   bool grid = true;
   int maxTicks = 0;                     ///< 0: chosen from the axis length in pixels
   std::vector<double> fixedTicks;       ///< when non-empty, exactly these ticks (e.g. 0, 45, 90, 135, 180 degrees)
-  std::vector<std::string> categories;  ///< when non-empty, ticks at 0..n-1 labelled with these (bar charts)
+  std::vector<std::string> categories;  ///< when non-empty, ticks at 0..n-1 labelled with these (thinned if crowded)
+  bool inverted = false;                ///< values grow right-to-left (x) or top-to-bottom (y), as matrix rows do
 };
 
 /// What a Cartesian frame shows around its data.
