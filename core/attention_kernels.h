@@ -78,11 +78,12 @@ struct AttentionResult {
   /// DPA and cosine: logits; EA: f(x); MGK: log S_ij (a position whose priors are all 0 has S = 0 and is reported as
   /// the most negative finite float, never -inf); MLK: phi(q_i) . kappa_j. Always finite.
   RowMatrix scores;
-  /// EA rows whose unmasked keys are all orthogonal to the query (sum f = 0). Their weights fall back to uniform
-  /// over the unmasked keys, a documented choice: with no preference expressed, every visible key gets the same share.
+  /// Rows that have visible keys but zero total score mass, so the ratio is 0/0: EA rows whose visible keys are all
+  /// orthogonal to the query (sum f = 0); MGK rows whose visible positions all have priors 0; MLK rows where
+  /// phi(q_i) . kappa_j underflows or every prior is 0. Their weights fall back to uniform over the visible keys, a
+  /// documented choice: with no preference expressed, every visible key gets the same share.
   std::vector<Eigen::Index> fallbackRows;
-  /// Rows with no key able to take weight: every key masked, or (MGK/MLK) every visible position with zero score
-  /// mass (all priors 0). Their weights are all 0.
+  /// Rows whose keys are all masked. Their weights are all 0 (they cannot sum to 1).
   std::vector<Eigen::Index> emptyRows;
 };
 
