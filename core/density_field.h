@@ -58,9 +58,10 @@ using IndexMatrix = Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 /// A field over options.grid, row-major height x width, row 0 = top = largest v (see PlaneGrid).
 struct DensityField {
   PlaneGrid grid;
-  RowMatrix values;     ///< raw p(x) (or the kernel); may underflow to 0 far from every centre for tiny sigmas
+  RowMatrix values;     ///< raw p(x) (or the kernel); may underflow to 0 far from every centre for tiny sigmas,
+                        ///< and saturates at the largest float where p(x) exceeds it (tiny sigma in high d)
   RowMatrix logValues;  ///< natural log of p(x), always finite (computed by log-sum-exp, never from `values`)
-  RowMatrix display;    ///< exp(logValues - maxLog): in (0, 1], 1 at the peak pixel; finite shape even when
+  RowMatrix display;    ///< exp(logValues - maxLog): in [0, 1], 1 at the peak pixel; finite shape even when
                         ///< `values` underflows everywhere
   IndexMatrix argmax;   ///< index c of the component with the largest w_c N_c(x) at each pixel ("who wins")
   float minValue = 0, maxValue = 0;  ///< range of `values`
