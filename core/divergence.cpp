@@ -27,6 +27,8 @@ constexpr Eigen::Index kColumnBlock = 256;
 constexpr Eigen::Index kRowBlock = 256;
 // The median heuristic looks at all pairs of at most this many pooled points (an evenly spaced subset beyond).
 constexpr Eigen::Index kMedianPoints = 2048;
+// Sinkhorn's epsilon scaling divides the temperature by 2 per sweep on its way down to the requested epsilon.
+constexpr double kEpsilonScaling = 0.5;
 
 void requireUsableInput(const MatrixView& Q, const MatrixView& K) {
   requireNonEmpty(Q, "queries Q");
@@ -184,61 +186,106 @@ struct EntropicOtSolution {
   double marginalError = std::numeric_limits<double>::infinity();
 };
 
-// Entropic OT between uniform clouds X (n x d) and Y (m x d): min_P <P, C> + eps KL(P || a b^T), read off the dual
-// <a, f> + <b, g>, which equals the primal objective at convergence. Log-domain updates
-//   g_j = -eps log sum_i a_i exp((f_i - C_ij) / eps),   f_i = -eps log sum_j b_j exp((g_j - C_ij) / eps)
-// never exponentiate a positive number, so tiny eps cannot overflow.
-EntropicOtSolution entropicOt(const RowMatrixD& X, const RowMatrixD& Y, const DivergenceOptions& options) {
-  const Eigen::Index n = X.rows(), m = Y.rows();
-  const double eps = options.epsilon;
-  RowMatrixD cost(n, m);
-  {
-    const VectorD xSquared = X.rowwise().squaredNorm();
-    const VectorD ySquared = Y.rowwise().squaredNorm();
-    cost.noalias() = -2.0 * X * Y.transpose();
-    cost.colwise() += xSquared;
-    cost.rowwise() += ySquared.transpose();
-    cost = cost.cwiseMax(0.0);
-    if (&X == &Y) cost.diagonal().setZero();
-    if (options.sinkhornCost == SinkhornCost::Euclid) cost = cost.cwiseSqrt();
-  }
-  const double logA = -std::log(static_cast<double>(n));
-  const double logB = -std::log(static_cast<double>(m));
-  VectorD f = VectorD::Zero(n), g(m), fNew(n);
-  const Eigen::Index columnBlocks = (m + kColumnBlock - 1) / kColumnBlock;
+// Ground cost between the rows of X (n x d) and Y (m x d) in the GEMM form; with `same`, X and Y are one cloud and the
+// diagonal is exactly 0.
+RowMatrixD sinkhornCostMatrix(const RowMatrixD& X, const RowMatrixD& Y, bool same, SinkhornCost kind) {
+  const VectorD xSquared = X.rowwise().squaredNorm();
+  const VectorD ySquared = Y.rowwise().squaredNorm();
+  RowMatrixD cost(X.rows(), Y.rows());
+  cost.noalias() = -2.0 * X * Y.transpose();
+  cost.colwise() += xSquared;
+  cost.rowwise() += ySquared.transpose();
+  cost = cost.cwiseMax(0.0);
+  if (same) cost.diagonal().setZero();
+  if (kind == SinkhornCost::Euclid) cost = cost.cwiseSqrt();
+  return cost;
+}
 
+// -eps log sum_j w_j exp((p_j - C_ij) / eps) for every row i, with log w_j = logWeight: the row-wise soft-min.
+void softMinRows(const RowMatrixD& cost, const VectorD& potential, double logWeight, double eps, VectorD& out) {
+#pragma omp parallel for schedule(static)
+  for (Eigen::Index i = 0; i < cost.rows(); ++i) {
+    const Eigen::ArrayXd v = potential.array() - cost.row(i).transpose().array();
+    const double rowMax = v.maxCoeff();
+    out(i) = -(rowMax + eps * (std::log(((v - rowMax) / eps).exp().sum()) + logWeight));
+  }
+}
+
+// The same soft-min down each column, streamed over the row-major cost in column blocks (no transposed copy).
+void softMinColumns(const RowMatrixD& cost, const VectorD& potential, double logWeight, double eps, VectorD& out) {
+  const Eigen::Index n = cost.rows(), m = cost.cols();
+  const Eigen::Index columnBlocks = (m + kColumnBlock - 1) / kColumnBlock;
+#pragma omp parallel for schedule(static)
+  for (Eigen::Index b = 0; b < columnBlocks; ++b) {
+    const Eigen::Index c0 = b * kColumnBlock, width = std::min(kColumnBlock, m - c0);
+    Eigen::ArrayXd columnMax = Eigen::ArrayXd::Constant(width, -std::numeric_limits<double>::infinity());
+    for (Eigen::Index i = 0; i < n; ++i)
+      columnMax = columnMax.max(potential(i) - cost.row(i).segment(c0, width).transpose().array());
+    Eigen::ArrayXd sum = Eigen::ArrayXd::Zero(width);
+    for (Eigen::Index i = 0; i < n; ++i)
+      sum += ((potential(i) - cost.row(i).segment(c0, width).transpose().array() - columnMax) / eps).exp();
+    out.segment(c0, width) = -(columnMax + eps * (sum.log() + logWeight)).matrix();
+  }
+}
+
+// Runs `sweep(eps)` (one Sinkhorn sweep returning the L1 marginal error) with epsilon scaling: plain Sinkhorn needs
+// O(maxCost / eps) sweeps to move mass across the cloud, so the temperature starts at the largest cost and halves
+// towards the target, one sweep per level. The potentials carry over as a warm start; the fixed point at the target
+// eps is unchanged. Then sweeps at the target eps until the error is below the tolerance or the cap is reached.
+template <typename Sweep>
+EntropicOtSolution runSinkhorn(double maxCost, const DivergenceOptions& options, Sweep&& sweep) {
   EntropicOtSolution solution;
-  for (int iteration = 1; iteration <= options.maxIterations; ++iteration) {
-    // g update: a log-sum-exp down each column, streamed over the row-major cost in column blocks.
-#pragma omp parallel for schedule(static)
-    for (Eigen::Index b = 0; b < columnBlocks; ++b) {
-      const Eigen::Index c0 = b * kColumnBlock, width = std::min(kColumnBlock, m - c0);
-      Eigen::ArrayXd columnMax = Eigen::ArrayXd::Constant(width, -std::numeric_limits<double>::infinity());
-      for (Eigen::Index i = 0; i < n; ++i)
-        columnMax = columnMax.max(f(i) - cost.row(i).segment(c0, width).transpose().array());
-      Eigen::ArrayXd sum = Eigen::ArrayXd::Zero(width);
-      for (Eigen::Index i = 0; i < n; ++i)
-        sum += ((f(i) - cost.row(i).segment(c0, width).transpose().array() - columnMax) / eps).exp();
-      g.segment(c0, width) = -(columnMax + eps * (sum.log() + logA)).matrix();
-    }
-    // f update: a log-sum-exp along each row.
-#pragma omp parallel for schedule(static)
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const Eigen::ArrayXd v = g.array() - cost.row(i).transpose().array();
-      const double rowMax = v.maxCoeff();
-      fNew(i) = -(rowMax + eps * (std::log(((v - rowMax) / eps).exp().sum()) + logB));
-    }
-    // The plan of (f, g) has exact column marginals; its row sums are a_i exp((f_i - fNew_i) / eps), so the L1 row
-    // marginal error comes for free.
-    solution.marginalError = std::exp(logA) * (((f - fNew).array() / eps).exp() - 1.0).abs().sum();
-    f = fNew;
-    solution.iterations = iteration;
+  for (double eps = maxCost; eps > options.epsilon && solution.iterations < options.maxIterations;
+       eps *= kEpsilonScaling) {
+    solution.marginalError = sweep(eps);
+    ++solution.iterations;
+  }
+  while (solution.iterations < options.maxIterations) {
+    solution.marginalError = sweep(options.epsilon);
+    ++solution.iterations;
     if (solution.marginalError < options.tolerance) {
       solution.converged = true;
       break;
     }
   }
+  return solution;
+}
+
+// Entropic OT between two uniform clouds with n x m cost C: min_P <P, C> + eps KL(P || a b^T), read off the dual
+// <a, f> + <b, g>, which equals the primal objective at convergence. Log-domain updates
+//   g_j = -eps log sum_i a_i exp((f_i - C_ij) / eps),   f_i = -eps log sum_j b_j exp((g_j - C_ij) / eps)
+// never exponentiate a positive number, so tiny eps cannot overflow.
+EntropicOtSolution entropicOt(const RowMatrixD& cost, const DivergenceOptions& options) {
+  const Eigen::Index n = cost.rows(), m = cost.cols();
+  const double logA = -std::log(static_cast<double>(n)), logB = -std::log(static_cast<double>(m));
+  VectorD f = VectorD::Zero(n), g(m), fNew(n);
+  EntropicOtSolution solution = runSinkhorn(cost.maxCoeff(), options, [&](double eps) {
+    softMinColumns(cost, f, logA, eps, g);
+    softMinRows(cost, g, logB, eps, fNew);
+    // The plan of (f, g) has exact column marginals and row sums a_i exp((f_i - fNew_i) / eps): a free check.
+    const double error = std::exp(logA) * (((f - fNew).array() / eps).exp() - 1.0).abs().sum();
+    f.swap(fNew);
+    return error;
+  });
   solution.value = f.mean() + g.mean();
+  return solution;
+}
+
+// Entropic OT of a uniform cloud with itself (symmetric n x n cost). The optimal potentials are equal (f = g), and
+// the averaged update f <- (f + T(f)) / 2 with T(f)_i = -eps log sum_j a_j exp((f_j - C_ij) / eps) converges in a
+// few sweeps where alternating updates oscillate (Feydy et al. 2019). Value 2 <a, f>.
+EntropicOtSolution symmetricEntropicOt(const RowMatrixD& cost, const DivergenceOptions& options) {
+  const Eigen::Index n = cost.rows();
+  const double logA = -std::log(static_cast<double>(n));
+  VectorD f = VectorD::Zero(n), transformed(n);
+  EntropicOtSolution solution = runSinkhorn(cost.maxCoeff(), options, [&](double eps) {
+    softMinRows(cost, f, logA, eps, transformed);
+    // Row sums of the plan of (f, f) are a_i exp((f_i - T(f)_i) / eps); columns are the same by symmetry.
+    const double error = std::exp(logA) * (((f - transformed).array() / eps).exp() - 1.0).abs().sum();
+    f = 0.5 * (f + transformed);
+    return error;
+  });
+  solution.value = 2.0 * f.mean();
   return solution;
 }
 
@@ -523,9 +570,9 @@ DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, co
   const RowMatrixD pooled = pooledCentred(Q, K);
   const RowMatrixD X = pooled.topRows(Q.rows()), Y = pooled.bottomRows(K.rows());
   // One problem at a time, so at most one N x M cost matrix is alive.
-  const EntropicOtSolution cross = entropicOt(X, Y, options);
-  const EntropicOtSolution selfQ = entropicOt(X, X, options);
-  const EntropicOtSolution selfK = entropicOt(Y, Y, options);
+  const EntropicOtSolution cross = entropicOt(sinkhornCostMatrix(X, Y, false, options.sinkhornCost), options);
+  const EntropicOtSolution selfQ = symmetricEntropicOt(sinkhornCostMatrix(X, X, true, options.sinkhornCost), options);
+  const EntropicOtSolution selfK = symmetricEntropicOt(sinkhornCostMatrix(Y, Y, true, options.sinkhornCost), options);
 
   DivergenceResult result;
   result.metric = Metric::Sinkhorn;
