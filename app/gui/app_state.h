@@ -4,12 +4,15 @@
 // which goes through the undo stack. No GL and no ImGui in this header, so it is usable from tests and the CLI.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/colormap.h"
@@ -319,6 +322,15 @@ class AppContext {
   /// GPU colour-mapped textures; never null while a frame is drawing.
   HeatmapCache& heatmaps() { return *heatmaps_; }
 
+  /// Scale of the UI (fonts and sizes): 1 on a normal screen, 2 on HiDPI or a 2x export. Views multiply fixed
+  /// pixel sizes (line widths, marker radii) by it.
+  float uiScale() const { return uiScale_; }
+
+  /// Publishes a named point of interest in screen coordinates (ImGui coordinates = window pixels), e.g.
+  /// "canvas/key/0/tip". End-to-end tests read them from the state dump to aim real mouse input.
+  void publishProbe(const std::string& name, float x, float y) { probes_[name] = {x, y}; }
+  const std::map<std::string, std::array<float, 2>>& probes() const { return probes_; }
+
   // ---- used by the shell, not by views ----
   UndoStack& undoStack() { return undo_; }
   /// Applies the queued edit (if any) and recomputes Derived if the revision changed. Returns true if it did.
@@ -326,6 +338,8 @@ class AppContext {
   /// Recomputes Derived now if the revision changed (also called once at start-up).
   bool refreshDerived();
   void setHeatmapCache(HeatmapCache* cache) { heatmaps_ = cache; }
+  HeatmapCache* heatmapsOrNull() const { return heatmaps_; }
+  void setUiScale(float scale) { uiScale_ = scale; }
   void setExporting(bool exporting) { exporting_ = exporting; }
   void undo();
   void redo();
@@ -347,6 +361,8 @@ class AppContext {
   std::unique_ptr<PendingEdit> pending_;
   std::vector<std::string> errors_;
   HeatmapCache* heatmaps_ = nullptr;
+  std::map<std::string, std::array<float, 2>> probes_;
+  float uiScale_ = 1.0f;
   bool exporting_ = false;
   std::uint64_t frame_ = 0;
 };
