@@ -187,7 +187,8 @@ void drawAttentionMapsView(AppContext& ctx) {
   state.hoverRow = hoverRow, state.hoverColumn = hoverColumn;
 
   ImGui::SameLine();
-  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, mapHeight));
+  // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
+  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 18.0f)));
   const float top = barRect.Min.y + fontSize * 2.0f, bottom = barRect.Max.y - fontSize * 5.0f;
   plot::colorBar(ImGui::GetWindowDrawList(), ImRect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
                  colorMapColors(style.colorMap));
