@@ -99,9 +99,9 @@ void drawAttentionMapsView(AppContext& ctx) {
   const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float mapWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing) / 3.0f);
-  // Keep cells from being much taller than wide: a 2 x 4 matrix should not fill a tall window with slabs.
+  // Keep cells from being much taller than wide (at most 1.5 : 1): a 2 x 4 matrix should not fill a tall window with slabs.
   const float labelRoom = fontSize * 5.0f;
-  const float mapHeight = std::clamp((mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
+  const float mapHeight = std::clamp(1.5f * (mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
                                      fontSize * 10.0f, std::max(avail.y - noteHeight, fontSize * 10.0f));
 
   int hoverRow = -1, hoverColumn = -1;
@@ -188,8 +188,8 @@ void drawAttentionMapsView(AppContext& ctx) {
 
   ImGui::SameLine();
   // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
-  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 18.0f)));
-  const float top = barRect.Min.y + fontSize * 2.0f, bottom = barRect.Max.y - fontSize * 5.0f;
+  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
+  const float top = barRect.Min.y + fontSize * 1.8f, bottom = barRect.Max.y - fontSize * 2.5f;
   plot::colorBar(ImGui::GetWindowDrawList(), ImRect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
                  colorMapColors(style.colorMap));
 
