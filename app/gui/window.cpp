@@ -45,6 +45,11 @@ WindowOptions& options() {
 }
 
 volatile std::sig_atomic_t dumpRequested = 0;
+volatile std::sig_atomic_t closeRequested = 0;
+/// SIGTERM / SIGINT close the window like the close button, so preferences and layout are still saved.
+void onTerminate(int) {
+  closeRequested = 1;
+}
 void onSigusr1(int) {
   dumpRequested = 1;
 }
