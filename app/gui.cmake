@@ -43,12 +43,13 @@ target_compile_definitions(attnscope_render PRIVATE ATTNSCOPE_SHADER_SOURCE_DIR=
 target_link_libraries(attnscope_render PUBLIC attnscope_core attnscope_glad PNG::PNG)
 
 # --- GUI: the ImGui shell (window, headless frame, undo, menus, export), state, views and plotting.
-file(GLOB ATTNSCOPE_GUI_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/gui/*.cpp ${CMAKE_CURRENT_LIST_DIR}/views/*.cpp
-     ${CMAKE_CURRENT_LIST_DIR}/plot/*.cpp)
+# The plotting module (views helper) defines attnscope_plot in its own fragment.
+include(${CMAKE_CURRENT_LIST_DIR}/plot/plot.cmake)
+file(GLOB ATTNSCOPE_GUI_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/gui/*.cpp ${CMAKE_CURRENT_LIST_DIR}/views/*.cpp)
 add_library(attnscope_gui STATIC ${ATTNSCOPE_GUI_SOURCES})
 target_include_directories(attnscope_gui PUBLIC ${PROJECT_SOURCE_DIR})
 target_compile_definitions(attnscope_gui PUBLIC GLFW_INCLUDE_NONE)
-target_link_libraries(attnscope_gui PUBLIC attnscope_render PkgConfig::IMGUI glfw CLI11::CLI11
+target_link_libraries(attnscope_gui PUBLIC attnscope_render attnscope_plot PkgConfig::IMGUI glfw CLI11::CLI11
                                            nlohmann_json::nlohmann_json)
 
 # GUI-only subcommands (export) register themselves from static initialisers in attnscope_gui: link the whole

@@ -45,6 +45,11 @@ WindowOptions& options() {
 }
 
 volatile std::sig_atomic_t dumpRequested = 0;
+volatile std::sig_atomic_t closeRequested = 0;
+/// SIGTERM / SIGINT close the window like the close button, so preferences and layout are still saved.
+void onTerminate(int) {
+  closeRequested = 1;
+}
 void onSigusr1(int) {
   dumpRequested = 1;
 }
@@ -214,6 +219,8 @@ int runGui() {
     WindowGeometry geometry;
     std::string lastDump;
     if (!o.dumpStatePath.empty()) std::signal(SIGUSR1, onSigusr1);
+    std::signal(SIGTERM, onTerminate);
+    std::signal(SIGINT, onTerminate);
     auto writeDump = [&](bool force) {
       if (o.dumpStatePath.empty()) return;
       const std::string text = stateDumpJson(context, geometry);
@@ -230,12 +237,13 @@ int runGui() {
     std::vector<float> benchTimes;
     auto previous = std::chrono::steady_clock::now();
     int frame = 0;
-    while (!glfwWindowShouldClose(window) && !shell.quitRequested) {
+    while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
       const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() && frame > 3;
       if (idle)
         glfwWaitEventsTimeout(0.5);
       else
         glfwPollEvents();
+      const auto workStart = std::chrono::steady_clock::now();
       for (const std::string& path : std::exchange(droppedPaths, {})) {
         try {
           std::vector<std::string> warnings;
@@ -287,8 +295,9 @@ int runGui() {
       const auto now = std::chrono::steady_clock::now();
       const float milliseconds = std::chrono::duration<float, std::milli>(now - previous).count();
       previous = now;
-      if (!idle) {
-        shell.frameMilliseconds.push_back(milliseconds);
+      {
+        // The status bar shows the work of a frame (events to swap), not the idle wait between frames.
+        shell.frameMilliseconds.push_back(std::chrono::duration<float, std::milli>(now - workStart).count());
         if (shell.frameMilliseconds.size() > 120) shell.frameMilliseconds.pop_front();
       }
       ++frame;
