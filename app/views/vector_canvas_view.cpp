@@ -6,6 +6,7 @@
 #include <random>
 
 #include "app/views/view_common.h"
+#include "app/views/view_probe.h"
 #include "app/views/views.h"
 
 namespace attnscope::views {
@@ -346,6 +347,17 @@ void drawVectorCanvasView(AppContext& ctx) {
       labelWithBackdrop(drawList, labelAt, color, label, withAlpha(style.background, 0.67f));
     }
   };
+  ViewProbe& probe = viewProbe();
+  probe.canvasOrigin = {origin.x, origin.y};
+  probe.queryTips.clear(), probe.keyTips.clear();
+  for (int i = 0; i < plane.queries2d.rows(); ++i) {
+    const ImVec2 p = frame.toPixel(plane.queries2d(i, 0), plane.queries2d(i, 1));
+    probe.queryTips.push_back({p.x, p.y});
+  }
+  for (int j = 0; j < plane.keys2d.rows(); ++j) {
+    const ImVec2 p = frame.toPixel(plane.keys2d(j, 0), plane.keys2d(j, 1));
+    probe.keyTips.push_back({p.x, p.y});
+  }
   drawArrows(plane.keys2d, scene.keyLabels, keyColor(), k, false);
   drawArrows(plane.queries2d, scene.queryLabels, queryColor(), q, true);
 
