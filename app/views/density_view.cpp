@@ -183,6 +183,9 @@ void drawDensityView(AppContext& ctx) {
 
   // Component centres with sigma rings and prior bars.
   const float pixelsPerUnit = frame.toPixel(1.0, 0.0).x - frame.toPixel(0.0, 0.0).x;
+  // Many components (random clouds, the benchmark): 1-sigma rings only and labels only for the selected key's
+  // components; hundreds of labels and dashed rings would hide the field and dominate the frame time.
+  const bool crowded = field.centres2d.rows() > 24;
   for (int c = 0; c < field.centres2d.rows(); ++c) {
     const int j = c / R, r = c % R;
     const ImVec2 p = frame.toPixel(field.centres2d(c, 0), field.centres2d(c, 1));
@@ -191,7 +194,8 @@ void drawDensityView(AppContext& ctx) {
                                : 0.0f;
     const float sigma = std::sqrt(std::max(variance, 0.0f)) * pixelsPerUnit;
     const ImU32 color = plot::seriesColor(5 + r, 1.0f);
-    if (state.rings && sigma > 1.0f) {
+    if (state.rings && sigma > 1.0f && crowded) drawList->AddCircle(p, sigma, withAlpha(color, 0.6f), 24, 1.0f);
+    if (state.rings && sigma > 1.0f && !crowded) {
       drawList->AddCircle(p, sigma, withAlpha(color, 0.95f), 64, 2.0f);
       const int dashes = 48;
       for (int k = 0; k < dashes; k += 2) {
@@ -203,6 +207,7 @@ void drawDensityView(AppContext& ctx) {
     }
     drawList->AddCircleFilled(p, 5.0f, color, 16);
     drawList->AddCircle(p, 5.0f, IM_COL32(0, 0, 0, 255), 16, 1.0f);
+    if (crowded && j != scene.selectedKey) continue;
     // Component 1 labels to the left of its centre, the others to the right: neighbours do not overprint.
     const std::string name = R > 1 ? componentName(scene, c) : scene.keyLabels[j];
     const float width = ImGui::CalcTextSize(name.c_str()).x;

@@ -50,7 +50,8 @@ void drawPlan(plot::Frame& frame, const Cloud& cloud, const RowMatrix& plan, boo
   for (int s = 0; s < sources; ++s) {
     const auto probability = [&](int t) { return forward ? plan(s, t) : plan(t, s); };
     std::iota(order.begin(), order.end(), 0);
-    const int keep = std::min(kMaxEdgesPerSource, targets);
+    // Crowded clouds keep only each point's two strongest partners: still shows where the mass goes.
+    const int keep = std::min(sources + targets > 40 ? 2 : kMaxEdgesPerSource, targets);
     std::partial_sort(order.begin(), order.begin() + keep, order.end(),
                       [&](int a, int b) { return probability(a) > probability(b); });
     const float strongest = probability(order[0]);
