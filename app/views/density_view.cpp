@@ -214,13 +214,14 @@ void drawDensityView(AppContext& ctx) {
     labelWithBackdrop(drawList, ImVec2(r == 0 ? p.x - 9.0f - width : p.x + 9.0f, p.y - fontSize * 0.5f),
                       IM_COL32(255, 255, 255, 255), name, IM_COL32(0, 0, 0, 150));
   }
-  // Queries on top.
+  // Queries on top (labelled all when few, only the selected one in a crowd).
   for (int i = 0; i < derived.plane.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(derived.plane.queries2d(i, 0), derived.plane.queries2d(i, 1));
     drawList->AddQuadFilled(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                             queryColor());
     drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                       IM_COL32(255, 255, 255, 255), 1.5f);
+    if (crowded && i != scene.selectedQuery) continue;
     labelWithBackdrop(drawList, ImVec2(p.x + 9.0f, p.y + 2.0f), IM_COL32(255, 255, 255, 255), scene.queryLabels[i],
                       withAlpha(queryColor(), 0.75f));
   }

@@ -63,8 +63,10 @@ void drawPlan(plot::Frame& frame, const Cloud& cloud, const RowMatrix& plan, boo
       const int key = forward ? s : t, query = forward ? t : s;
       const ImVec2 a = frame.toPixel(cloud.keys2d(key, 0), cloud.keys2d(key, 1));
       const ImVec2 b = frame.toPixel(cloud.queries2d(query, 0), cloud.queries2d(query, 1));
-      const float share = std::clamp(p, 0.0f, 1.0f);
-      frame.drawList()->AddLine(a, b, withAlpha(color, 0.2f + 0.8f * share), std::round(1.0f + 4.0f * share));
+      // Width follows the probability itself, opacity the share of the point's strongest edge, so a spread-out plan
+      // (large tau, many points) still shows where each point sends most of its mass.
+      const float share = std::clamp(p, 0.0f, 1.0f), relative = p / strongest;
+      frame.drawList()->AddLine(a, b, withAlpha(color, 0.3f + 0.7f * relative), std::round(1.0f + 4.0f * share));
     }
   }
 }
@@ -221,7 +223,8 @@ void drawDivergenceView(AppContext& ctx) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float cloudWidth = std::floor((avail.x - spacing) * 0.5f);
 
-  const ImU32 forwardColor = plot::seriesColor(0), backwardColor = plot::seriesColor(1);
+  // Yellow and vermillion: both stand out on the dark plot background and from the sky-blue keys.
+  const ImU32 forwardColor = plot::seriesColor(6), backwardColor = plot::seriesColor(1);
   const struct {
     const char* id;
     std::string title;
