@@ -130,7 +130,11 @@ void drawDensityView(AppContext& ctx) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float hintHeight = ctx.exporting() ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float fieldHeight = std::max(avail.y - hintHeight - ImGui::GetStyle().ItemSpacing.y, fontSize * 12.0f);
+  // A wide window puts the priors beside the (square) field; a narrow one (the default 3 x 2 layout) below it.
+  const bool stacked = avail.x < avail.y * 1.5f;
+  const float usableHeight = avail.y - hintHeight - ImGui::GetStyle().ItemSpacing.y * (stacked ? 2 : 1);
+  const float fieldHeight = std::max(stacked ? usableHeight * 0.7f : usableHeight, fontSize * 12.0f);
+  const float priorsHeight = stacked ? std::max(usableHeight - fieldHeight, fontSize * 6.0f) : fieldHeight;
 
   gui::HeatmapStyle style;
   style.colorMap = scene.display.colorMap;
@@ -145,8 +149,9 @@ void drawDensityView(AppContext& ctx) {
                             : fontSize * 1.2f + plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
 
   // The field is square (equal aspect): give it a square-ish rectangle and the rest of the width to the priors.
-  const float fieldWidth = std::min(fieldHeight + fontSize * 3.0f, (avail.x - barRoom - 2 * spacing) * 0.72f);
-  const float priorsWidth = avail.x - fieldWidth - barRoom - 2 * spacing;
+  const float fieldWidth = stacked ? avail.x - barRoom - spacing
+                                   : std::min(fieldHeight + fontSize * 3.0f, (avail.x - barRoom - 2 * spacing) * 0.72f);
+  const float priorsWidth = stacked ? avail.x : avail.x - fieldWidth - barRoom - 2 * spacing;
   const ImRect rect = reserveRect("##density", ImVec2(fieldWidth, fieldHeight));
   const bool active = ImGui::IsItemActive(), activated = ImGui::IsItemActivated(), hovered = ImGui::IsItemHovered();
   plot::FrameSpec spec;
@@ -297,8 +302,8 @@ void drawDensityView(AppContext& ctx) {
   }
 
   // Priors of every component as grouped bars: one group per key, one bar per component.
-  ImGui::SameLine();
-  const ImRect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, fieldHeight));
+  if (!stacked) ImGui::SameLine();
+  const ImRect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, priorsHeight));
   {
     plot::FrameSpec bars;
     bars.title = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "Priors pi_jr (clamped to [0, 1])"

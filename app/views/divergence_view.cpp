@@ -155,13 +155,22 @@ void drawHistory(AppContext& ctx, float height) {
                            {"Sinkhorn", &history.sinkhorn},
                            {"Gauss KL", &history.gaussianKl},
                            {"Frechet W2\xC2\xB2", &history.frechet}};
-  const int count = 5;
+  // Five small plots side by side when they fit; otherwise one plot and a chooser.
+  static int chosen = 0;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const bool allFit = (avail.x - spacing * 4) / 5.0f > ImGui::GetFontSize() * 11.0f;
+  if (!allFit) {
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+    const char* names[] = {series[0].name, series[1].name, series[2].name, series[3].name, series[4].name};
+    ImGui::Combo("##series", &chosen, names, 5);
+  }
+  const int first = allFit ? 0 : chosen, count = allFit ? 5 : 1;
   const float width = std::floor((avail.x - spacing * (count - 1)) / count);
   height = std::max(height - ImGui::GetFrameHeightWithSpacing(), ImGui::GetFontSize() * 7.0f);
-  for (int s = 0; s < count; ++s) {
-    if (s > 0) ImGui::SameLine();
+  for (int s = first; s < first + count; ++s) {
+    if (s > first) ImGui::SameLine();
     const ImRect rect = reserveRect(("##history" + std::to_string(s)).c_str(), ImVec2(width, height));
     const std::vector<float>& values = *series[s].values;
     std::vector<double> xs(values.size()), ys(values.begin(), values.end());
@@ -222,6 +231,7 @@ void drawDivergenceView(AppContext& ctx) {
       std::max(avail.y - tableHeight - historyHeight - ImGui::GetStyle().ItemSpacing.y * 3, fontSize * 12.0f);
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float cloudWidth = std::floor((avail.x - spacing) * 0.5f);
+  const bool wide = cloudWidth > fontSize * 30.0f;  // room for long titles and a legend inside each cloud
 
   // Yellow and vermillion: both stand out on the dark plot background and from the sky-blue keys.
   const ImU32 forwardColor = plot::seriesColor(6), backwardColor = plot::seriesColor(1);
@@ -232,9 +242,13 @@ void drawDivergenceView(AppContext& ctx) {
     bool forward;
     ImU32 color;
   } panels[] = {
-      {"##forward", formatted("Forward plan P(q | k): each key to queries   (term %.4f)", d.ctForward), d.ctForwardPlan,
-       true, forwardColor},
-      {"##backward", formatted("Backward plan P(k | q): each query to keys   (term %.4f)", d.ctBackward),
+      {"##forward",
+       formatted(wide ? "Forward plan P(q | k): each key to queries   (term %.4f)" : "Forward P(q | k)  %.4f",
+                 d.ctForward),
+       d.ctForwardPlan, true, forwardColor},
+      {"##backward",
+       formatted(wide ? "Backward plan P(k | q): each query to keys   (term %.4f)" : "Backward P(k | q)  %.4f",
+                 d.ctBackward),
        d.ctBackwardPlan, false, backwardColor},
   };
   for (int p = 0; p < 2; ++p) {
@@ -248,8 +262,9 @@ void drawDivergenceView(AppContext& ctx) {
         {"key", keyColor(), plot::LegendEntry::Kind::Marker},
         {"query", queryColor(), plot::LegendEntry::Kind::Marker},
         {"plan edge (width ~ probability)", panels[p].color, plot::LegendEntry::Kind::Line}};
-    plot::legend(frame, legend, plot::Corner::TopLeft);
+    if (wide) plot::legend(frame, legend, plot::Corner::TopLeft);
   }
+  if (!wide) ImGui::TextDisabled("circles: keys, diamonds: queries; edge width ~ transport probability");
   drawTable(scene, derived);
   drawHistory(ctx, historyHeight);
 }
