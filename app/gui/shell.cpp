@@ -118,6 +118,12 @@ void handleShortcuts(AppContext& context, ShellState& shell) {
   if (keyPressed('Q')) shell.quitRequested = true;
 }
 
+/// Publishes the centre of the last item as a probe (end-to-end tests aim real mouse input at it).
+void probeLastItem(AppContext& context, const std::string& name) {
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  context.publishProbe(name, 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
+}
+
 void drawMenuBar(AppContext& context, ShellState& shell) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
@@ -155,10 +161,13 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     if (ImGui::MenuItem(redoText.c_str(), "Ctrl+Shift+Z", false, undo.canRedo())) context.redo();
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("View")) {
+  const bool viewMenu = ImGui::BeginMenu("View");
+  probeLastItem(context, "menu/View");
+  if (viewMenu) {
     for (const ViewInfo& view : allViews()) {
       bool open = context.scene().isViewOpen(view.id);
       if (ImGui::MenuItem(view.title, nullptr, &open)) toggleView(context, view.id, open);
+      probeLastItem(context, std::string("menu/View/") + view.id);
     }
     if (allViews().empty()) ImGui::TextDisabled("(no views registered)");
     ImGui::Separator();
