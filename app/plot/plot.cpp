@@ -151,7 +151,13 @@ void addVerticalText(ImDrawList* drawList, ImVec2 centre, ImU32 color, const std
   const ImVec2 size = textSize(text, fontSize);
   // ImGui has no rotated text: draw it horizontally, then rotate the vertices it produced about the centre.
   const int firstVertex = drawList->VtxBuffer.Size;
+  // AddText culls glyphs outside the clip rectangle before we rotate them; a long label centred in a narrow margin
+  // would lose its ends. Clip against the rotated extent instead.
+  const ImVec4 clip = drawList->_ClipRectStack.back();
+  drawList->PushClipRect(ImVec2(std::min(clip.x, centre.x - size.x), std::min(clip.y, centre.y - size.x)),
+                         ImVec2(std::max(clip.z, centre.x + size.x), std::max(clip.w, centre.y + size.x)), false);
   addText(drawList, ImVec2(centre.x - size.x * 0.5f, centre.y - size.y * 0.5f), color, text, fontSize);
+  drawList->PopClipRect();
   for (int i = firstVertex; i < drawList->VtxBuffer.Size; ++i) {
     ImVec2& p = drawList->VtxBuffer[i].pos;
     const float dx = p.x - centre.x, dy = p.y - centre.y;
@@ -392,7 +398,8 @@ void dashedLine(ImDrawList* drawList, ImVec2 a, ImVec2 b, ImU32 color, float thi
 
 }  // namespace
 
-void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& label, float thickness, bool dashed) {
+void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& label, float thickness, bool dashed,
+                    bool labelAtBottom) {
   const float px = std::round(frame.toPixel(x, 0.0).x);
   const ImRect& area = frame.area();
   if (px < area.Min.x - 1 || px > area.Max.x + 1) return;
@@ -405,11 +412,12 @@ void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& labe
     const float fontSize = frame.fontSize();
     const ImVec2 size = textSize(label, fontSize);
     // Keep the label inside the plot: flip it to the left of the line near the right edge.
+    const float labelY = labelAtBottom ? area.Max.y - size.y - 3.0f : area.Min.y + 2.0f;
     float lx = px + 3.0f;
     if (lx + size.x > area.Max.x - 2.0f) lx = px - 3.0f - size.x;
-    frame.drawList()->AddRectFilled(ImVec2(lx - 1, area.Min.y + 2), ImVec2(lx + size.x + 1, area.Min.y + 2 + size.y),
+    frame.drawList()->AddRectFilled(ImVec2(lx - 1, labelY), ImVec2(lx + size.x + 1, labelY + size.y),
                                     (frame.style().background & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 200));
-    addText(frame.drawList(), ImVec2(lx, area.Min.y + 2), color, label, fontSize);
+    addText(frame.drawList(), ImVec2(lx, labelY), color, label, fontSize);
   }
 }
 

@@ -104,7 +104,7 @@ void scatter(Frame& frame, std::span<const double> xs, std::span<const double> y
 
 /// Vertical marker line at x with an optional label at its top; dashed lines mark references, solid the current.
 void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& label = {}, float thickness = 1.0f,
-                    bool dashed = false);
+                    bool dashed = false, bool labelAtBottom = false);
 /// Horizontal marker line at y.
 void horizontalMarker(Frame& frame, double y, ImU32 color, float thickness = 1.0f, bool dashed = false);
 

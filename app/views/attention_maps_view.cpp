@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "app/views/view_common.h"
+#include "app/views/view_probe.h"
 #include "app/views/views.h"
 
 namespace attnscope::views {
@@ -99,9 +100,10 @@ void drawAttentionMapsView(AppContext& ctx) {
   const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float mapWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing) / 3.0f);
-  // Keep cells from being much taller than wide: a 2 x 4 matrix should not fill a tall window with slabs.
+  // Keep cells from being much taller than wide (at most 1.5 : 1): a 2 x 4 matrix should not fill a tall window with
+  // slabs.
   const float labelRoom = fontSize * 5.0f;
-  const float mapHeight = std::clamp((mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
+  const float mapHeight = std::clamp(1.5f * (mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
                                      fontSize * 10.0f, std::max(avail.y - noteHeight, fontSize * 10.0f));
 
   int hoverRow = -1, hoverColumn = -1;
@@ -122,6 +124,8 @@ void drawAttentionMapsView(AppContext& ctx) {
     spec.y.grid = false;
     plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
     const ImRect& area = frame.area();
+    viewProbe().heatmapAreas[index] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
+    viewProbe().heatmapRows = rows, viewProbe().heatmapColumns = columns;
     static const char* kSlots[] = {"maps/dpa", "maps/ea", "maps/mgk"};
     const unsigned texture = ctx.heatmaps().texture(kSlots[index], derived.sceneRevision, result.weights, style);
     if (texture != 0) {
@@ -187,8 +191,9 @@ void drawAttentionMapsView(AppContext& ctx) {
   state.hoverRow = hoverRow, state.hoverColumn = hoverColumn;
 
   ImGui::SameLine();
-  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, mapHeight));
-  const float top = barRect.Min.y + fontSize * 2.0f, bottom = barRect.Max.y - fontSize * 5.0f;
+  // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
+  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
+  const float top = barRect.Min.y + fontSize * 1.8f, bottom = barRect.Max.y - fontSize * 2.5f;
   plot::colorBar(ImGui::GetWindowDrawList(), ImRect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
                  colorMapColors(style.colorMap));
 

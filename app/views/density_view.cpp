@@ -129,8 +129,8 @@ void drawDensityView(AppContext& ctx) {
   const float fontSize = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float hintHeight = ctx.exporting() ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
-  const float priorsHeight = std::clamp(avail.y * 0.25f, fontSize * 8.0f, fontSize * 14.0f);
-  const float fieldHeight = avail.y - priorsHeight - hintHeight - ImGui::GetStyle().ItemSpacing.y * 2;
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float fieldHeight = std::max(avail.y - hintHeight - ImGui::GetStyle().ItemSpacing.y, fontSize * 12.0f);
 
   gui::HeatmapStyle style;
   style.colorMap = scene.display.colorMap;
@@ -144,8 +144,10 @@ void drawDensityView(AppContext& ctx) {
                             ? fontSize * 9.0f
                             : fontSize * 1.2f + plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
 
-  const ImRect rect =
-      reserveRect("##density", ImVec2(avail.x - barRoom - ImGui::GetStyle().ItemSpacing.x, fieldHeight));
+  // The field is square (equal aspect): give it a square-ish rectangle and the rest of the width to the priors.
+  const float fieldWidth = std::min(fieldHeight + fontSize * 3.0f, (avail.x - barRoom - 2 * spacing) * 0.72f);
+  const float priorsWidth = avail.x - fieldWidth - barRoom - 2 * spacing;
+  const ImRect rect = reserveRect("##density", ImVec2(fieldWidth, fieldHeight));
   const bool active = ImGui::IsItemActive(), activated = ImGui::IsItemActivated(), hovered = ImGui::IsItemHovered();
   plot::FrameSpec spec;
   spec.title = std::string(state.mode == FieldMode::Density  ? "Gaussian-key mixture density"
@@ -196,22 +198,16 @@ void drawDensityView(AppContext& ctx) {
         const float a0 = 2.0f * 3.14159265f * k / dashes, a1 = 2.0f * 3.14159265f * (k + 1) / dashes;
         drawList->AddLine(ImVec2(p.x + 2 * sigma * std::cos(a0), p.y + 2 * sigma * std::sin(a0)),
                           ImVec2(p.x + 2 * sigma * std::cos(a1), p.y + 2 * sigma * std::sin(a1)),
-                          withAlpha(color, 0.6f), 1.0f);
+                          withAlpha(color, 0.4f), 1.0f);
       }
     }
     drawList->AddCircleFilled(p, 5.0f, color, 16);
     drawList->AddCircle(p, 5.0f, IM_COL32(0, 0, 0, 255), 16, 1.0f);
-    // Prior bar: a small vertical gauge to the right of the centre, full height = prior 1.
-    const float prior = j < scene.kernel.mgkPriors.rows() && r < scene.kernel.mgkPriors.cols()
-                            ? std::clamp(scene.kernel.mgkPriors(j, r), 0.0f, 1.0f)
-                            : 0.0f;
-    const float barHeight = fontSize * 2.0f;
-    const ImVec2 barMin(p.x + 8.0f, p.y - barHeight * 0.5f);
-    drawList->AddRectFilled(barMin, ImVec2(barMin.x + 5.0f, barMin.y + barHeight), IM_COL32(0, 0, 0, 150));
-    drawList->AddRectFilled(ImVec2(barMin.x, barMin.y + barHeight * (1.0f - prior)),
-                            ImVec2(barMin.x + 5.0f, barMin.y + barHeight), color);
-    labelWithBackdrop(drawList, ImVec2(p.x + 16.0f, p.y - fontSize * 0.5f), IM_COL32(255, 255, 255, 255),
-                      componentName(scene, c), IM_COL32(0, 0, 0, 150));
+    // Component 1 labels to the left of its centre, the others to the right: neighbours do not overprint.
+    const std::string name = R > 1 ? componentName(scene, c) : scene.keyLabels[j];
+    const float width = ImGui::CalcTextSize(name.c_str()).x;
+    labelWithBackdrop(drawList, ImVec2(r == 0 ? p.x - 9.0f - width : p.x + 9.0f, p.y - fontSize * 0.5f),
+                      IM_COL32(255, 255, 255, 255), name, IM_COL32(0, 0, 0, 150));
   }
   // Queries on top.
   for (int i = 0; i < derived.plane.queries2d.rows(); ++i) {
@@ -220,8 +216,8 @@ void drawDensityView(AppContext& ctx) {
                             queryColor());
     drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                       IM_COL32(255, 255, 255, 255), 1.5f);
-    labelWithBackdrop(drawList, ImVec2(p.x + 9.0f, p.y + 2.0f), queryColor(), scene.queryLabels[i],
-                      IM_COL32(0, 0, 0, 150));
+    labelWithBackdrop(drawList, ImVec2(p.x + 9.0f, p.y + 2.0f), IM_COL32(255, 255, 255, 255), scene.queryLabels[i],
+                      withAlpha(queryColor(), 0.75f));
   }
 
   // Dragging a centre: its shift (sMGK, shared by every key) or its own offset moves within the projection plane.
@@ -295,7 +291,8 @@ void drawDensityView(AppContext& ctx) {
   }
 
   // Priors of every component as grouped bars: one group per key, one bar per component.
-  const ImRect priorsRect = reserveRect("##priors", ImVec2(avail.x, priorsHeight));
+  ImGui::SameLine();
+  const ImRect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, fieldHeight));
   {
     plot::FrameSpec bars;
     bars.title = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "Priors pi_jr (clamped to [0, 1])"

@@ -171,7 +171,7 @@ void drawHistory(AppContext& ctx, float height) {
     const double pad = 0.1 * std::max(hi - lo, std::abs(hi) * 0.05 + 1e-9);
     plot::FrameSpec spec;
     spec.title = series[s].name;
-    spec.x.range = plot::Range{0.0, std::max<double>(1.0, double(values.size()) - 1.0)};
+    spec.x.range = plot::Range{0.0, std::max<double>(4.0, double(values.size()) - 1.0)};  // whole-number ticks
     spec.x.label = "edit";
     spec.x.maxTicks = 4;
     spec.y.range = plot::Range{lo - pad, hi + pad};

@@ -21,9 +21,10 @@ std::vector<double> toDoubles(const Vector& v) {
 
 void angleMarkers(plot::Frame& frame, double current) {
   const ImU32 reference = frame.style().textDim;
-  plot::verticalMarker(frame, 0.0, reference, "parallel", 1.0f, true);
-  plot::verticalMarker(frame, 90.0, reference, "orthogonal", 1.0f, true);
-  plot::verticalMarker(frame, 180.0, reference, "antiparallel", 1.0f, true);
+  // Reference labels at the bottom, the moving marker's at the top, so neither hides the other at 0 or 180.
+  plot::verticalMarker(frame, 0.0, reference, "parallel", 1.0f, true, true);
+  plot::verticalMarker(frame, 90.0, reference, "orthogonal", 1.0f, true, true);
+  plot::verticalMarker(frame, 180.0, reference, "antiparallel", 1.0f, true, true);
   plot::verticalMarker(frame, current, frame.style().text, formatted("now %.1f\xC2\xB0", current), 2.0f, false);
 }
 

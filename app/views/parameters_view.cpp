@@ -11,7 +11,7 @@ namespace {
 /// A section title followed by a rule (ImGui 1.86 has no SeparatorText).
 void sectionHeader(const char* title) {
   ImGui::Spacing();
-  ImGui::TextColored(ImGui::GetStyleColorVec4(ImGuiCol_PlotLinesHovered), "%s", title);
+  ImGui::TextColored(ImGui::GetStyleColorVec4(ImGuiCol_CheckMark), "%s", title);
   ImGui::Separator();
 }
 
@@ -102,7 +102,7 @@ void kernelSection(AppContext& ctx) {
       const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
                                     ImGuiTableFlags_SizingFixedFit;
       const float height =
-          std::min(ImGui::GetTextLineHeightWithSpacing() * (M + 1.5f) + 8.0f, ImGui::GetFontSize() * 14.0f);
+          std::min(ImGui::GetFrameHeightWithSpacing() * (M + 1.2f) + 8.0f, ImGui::GetFontSize() * 18.0f);
       if (ImGui::BeginTable("mgk", 1 + 2 * R, flags, ImVec2(0, height))) {
         ImGui::TableSetupScrollFreeze(1, 1);
         ImGui::TableSetupColumn("key");

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "app/views/view_common.h"
+#include "app/views/view_probe.h"
 #include "app/views/views.h"
 
 namespace attnscope::views {
@@ -288,8 +289,7 @@ void drawVectorCanvasView(AppContext& ctx) {
   if (!pca) {
     const float unit = frame.toPixel(1.0, 0.0).x - frame.toPixel(0.0, 0.0).x;
     drawList->AddCircle(origin, unit, withAlpha(style.axis, 0.55f), 128, 1.0f);
-    drawList->AddText(ImVec2(origin.x + unit * 0.7071f + 3, origin.y - unit * 0.7071f - frame.fontSize() - 2),
-                      style.textDim, "|v| = 1");
+    drawList->AddText(ImVec2(origin.x + unit * 0.7071f + 4, origin.y + unit * 0.7071f + 2), style.textDim, "|v| = 1");
   }
 
   const int q = scene.selectedQuery, k = scene.selectedKey;
@@ -309,7 +309,8 @@ void drawVectorCanvasView(AppContext& ctx) {
         arc.emplace_back(origin.x + radius * float(std::cos(a)), origin.y - radius * float(std::sin(a)));
       }
       plot::polylinePixels(drawList, arc, style.text, 2.0f);
-      const double mid = a0 + delta * 0.5;
+      // Small angles put the label on the arrows: lift it off them.
+      const double mid = a0 + delta * 0.5 + (std::abs(delta) < 0.5 ? 0.5 : 0.0);
       labelWithBackdrop(drawList,
                         ImVec2(origin.x + (radius + 8) * float(std::cos(mid)) - 10,
                                origin.y - (radius + 8) * float(std::sin(mid)) - frame.fontSize() * 0.5f),
@@ -328,21 +329,35 @@ void drawVectorCanvasView(AppContext& ctx) {
       if (isSelected) drawList->AddCircle(tip, 8.0f, style.text, 20, 2.0f);
       std::string label = i < int(labels.size()) ? labels[i] : std::string();
       if (!isQuery) {
-        // Classify each key against the selected query with the parameter band (true d-dimensional angle).
+        // Classify each key against the selected query with the parameter band (true d-dimensional angle), unless
+        // its name already says it (the default scene names keys after their class).
         const double angle = angleDegrees(scene.queries.row(q).transpose(), scene.keys.row(i).transpose());
-        if (angle <= band)
-          label += "  parallel";
-        else if (std::abs(angle - 90.0) <= band)
-          label += "  orthogonal";
-        else if (angle >= 180.0 - band)
-          label += "  antiparallel";
+        const char* pairClass = angle <= band                    ? "parallel"
+                                : std::abs(angle - 90.0) <= band ? "orthogonal"
+                                : angle >= 180.0 - band          ? "antiparallel"
+                                                                 : nullptr;
+        if (pairClass && label != pairClass) label += std::string(" (") + pairClass + ")";
       }
+      // Keys label beyond their tip; queries below theirs, so a query lying on a key keeps a readable label.
       const float dx = tip.x - origin.x, dy = tip.y - origin.y, length = std::max(std::hypot(dx, dy), 1.0f);
-      const ImVec2 labelAt(tip.x + dx / length * 12.0f - (dx < 0 ? ImGui::CalcTextSize(label.c_str()).x : 0.0f),
-                           tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
+      const float width = ImGui::CalcTextSize(label.c_str()).x;
+      const ImVec2 labelAt = isQuery ? ImVec2(tip.x - width * 0.5f, tip.y + 10.0f)
+                                     : ImVec2(tip.x + dx / length * 12.0f - (dx < 0 ? width : 0.0f),
+                                              tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
       labelWithBackdrop(drawList, labelAt, color, label, withAlpha(style.background, 0.67f));
     }
   };
+  ViewProbe& probe = viewProbe();
+  probe.canvasOrigin = {origin.x, origin.y};
+  probe.queryTips.clear(), probe.keyTips.clear();
+  for (int i = 0; i < plane.queries2d.rows(); ++i) {
+    const ImVec2 p = frame.toPixel(plane.queries2d(i, 0), plane.queries2d(i, 1));
+    probe.queryTips.push_back({p.x, p.y});
+  }
+  for (int j = 0; j < plane.keys2d.rows(); ++j) {
+    const ImVec2 p = frame.toPixel(plane.keys2d(j, 0), plane.keys2d(j, 1));
+    probe.keyTips.push_back({p.x, p.y});
+  }
   drawArrows(plane.keys2d, scene.keyLabels, keyColor(), k, false);
   drawArrows(plane.queries2d, scene.queryLabels, queryColor(), q, true);
 

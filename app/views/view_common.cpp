@@ -1,11 +1,18 @@
 // Shared view helpers: kernel labels and colours, colour-map tables for ImGui, layout and tooltips.
 #include "app/views/view_common.h"
 
+#include "app/views/view_probe.h"
+
 #include <cmath>
 #include <cstdio>
 #include <map>
 
 namespace attnscope::views {
+
+ViewProbe& viewProbe() {
+  static ViewProbe probe;
+  return probe;
+}
 
 std::string kernelLabel(ShownKernel kernel, const Scene& scene) {
   switch (kernel) {
