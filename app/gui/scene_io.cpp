@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -22,11 +24,19 @@ namespace {
 
 using nlohmann::json;
 
+/// The shortest decimal that reads back as the same float ("0.1", not 0.10000000149011612): files stay readable.
+double tidy(float value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  *result.ptr = '\0';
+  return std::strtod(text, nullptr);
+}
+
 json matrixToJson(const RowMatrix& m) {
   json rows = json::array();
   for (Eigen::Index i = 0; i < m.rows(); ++i) {
     json row = json::array();
-    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push_back(m(i, c));
+    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push_back(tidy(m(i, c)));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -132,18 +142,18 @@ json sceneToJson(const Scene& scene) {
               {"offsets", matrixToJson(k.mgkOffsets)},
               {"priors", matrixToJson(k.mgkPriors)},
               {"variances", matrixToJson(k.mgkVariances)}};
-  json kernel = {{"scale", k.useScaleOverride ? json(k.scaleOverride) : json(nullptr)},
+  json kernel = {{"scale", k.useScaleOverride ? json(tidy(k.scaleOverride)) : json(nullptr)},
                  {"causal", k.causal},
                  {"eaForm", enumName(k.eaForm, kEaForms)},
                  {"mgk", std::move(mgk)}};
-  json divergence = {{"ctRho", scene.divergence.ctRho},
-                     {"ctTau", scene.divergence.ctTau},
+  json divergence = {{"ctRho", tidy(scene.divergence.ctRho)},
+                     {"ctTau", tidy(scene.divergence.ctTau)},
                      {"ctCost", enumName(scene.divergence.ctCost, kCtCosts)},
-                     {"sinkhornEpsilon", scene.divergence.sinkhornEpsilon}};
+                     {"sinkhornEpsilon", tidy(scene.divergence.sinkhornEpsilon)}};
   json display = {{"colorMap", enumName(scene.display.colorMap, kColorMaps)},
                   {"heatmapLogScale", scene.display.heatmapLogScale},
-                  {"classificationBandDegrees", scene.display.classificationBandDegrees},
-                  {"planeExtent", scene.display.planeExtent},
+                  {"classificationBandDegrees", tidy(scene.display.classificationBandDegrees)},
+                  {"planeExtent", tidy(scene.display.planeExtent)},
                   {"densityResolution", scene.display.densityResolution}};
   return json{{"format", kSceneFormatName},
               {"version", kSceneFormatVersion},

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <numeric>
+#include <utility>
 
 #include "app/gui/heatmap_cache.h"
 #include "app/gui/scene_io.h"
@@ -27,15 +28,8 @@ constexpr float kBaseFontPixels = 15.0f;
 constexpr double kBannerSeconds = 8.0;
 constexpr int kKeyF1 = 290;  // GLFW_KEY_F1: the window backend fills io.KeysDown with GLFW key codes
 
-bool ctrlDown() {
-  return ImGui::GetIO().KeyCtrl;
-}
-bool shiftDown() {
-  return ImGui::GetIO().KeyShift;
-}
-bool keyPressed(int key) {
-  return ImGui::IsKeyPressed(key, false);
-}
+constexpr int kModShift = 0x1;    // GLFW_MOD_SHIFT
+constexpr int kModControl = 0x2;  // GLFW_MOD_CONTROL
 
 void setPrompt(ShellState& shell, const std::string& path) {
   std::snprintf(shell.pathBuffer, sizeof shell.pathBuffer, "%s", path.c_str());
@@ -82,40 +76,61 @@ void toggleView(AppContext& context, const std::string& id, bool open) {
   context.submit(std::move(next), open ? "Open view " + id : "Close view " + id);
 }
 
+void handleShortcut(AppContext& context, ShellState& shell, const ShellState::KeyPress& press) {
+  const bool ctrl = (press.modifiers & kModControl) != 0;
+  const bool shift = (press.modifiers & kModShift) != 0;
+  if (press.key == kKeyF1) shell.showHelp = !shell.showHelp;
+  if (!ctrl) return;
+  // Inside a text field Ctrl+Z/Y belong to the field's own undo.
+  const bool typing = ImGui::GetIO().WantTextInput;
+  switch (press.key) {
+    case 'Z':
+      if (typing) break;
+      if (shift)
+        context.redo();
+      else
+        context.undo();
+      break;
+    case 'Y':
+      if (!typing) context.redo();
+      break;
+    case 'E':
+      shell.showExportPrompt = true;
+      setPrompt(shell, defaultExportPath(shell));
+      break;
+    case 'O':
+      shell.showOpenPrompt = true;
+      setPrompt(shell, shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
+      break;
+    case 'S':
+      if (shell.scenePath.empty() || shift) {
+        shell.showSavePrompt = true;
+        const std::string folder = shell.lastFolder.empty() ? std::string(".") : shell.lastFolder;
+        setPrompt(shell,
+                  shell.scenePath.empty() ? (std::filesystem::path(folder) / "scene.json").string() : shell.scenePath);
+      } else {
+        savePath(context, shell, shell.scenePath);
+      }
+      break;
+    case 'R':
+      if (shift) context.resetScene(defaultScene(), "Reset scene");
+      break;
+    case 'Q':
+      shell.quitRequested = true;
+      break;
+    default:
+      break;
+  }
+}
+
 void handleShortcuts(AppContext& context, ShellState& shell) {
-  ImGuiIO& io = ImGui::GetIO();
-  if (keyPressed(kKeyF1)) shell.showHelp = !shell.showHelp;
-  if (!ctrlDown()) return;
-  // Shortcuts work while a text field has focus too, except where the field needs the key itself.
-  const bool typing = io.WantTextInput;
-  if (keyPressed('Z') && !typing) {
-    if (shiftDown())
-      context.redo();
-    else
-      context.undo();
-  }
-  if (keyPressed('Y') && !typing) context.redo();
-  if (keyPressed('E')) {
-    shell.showExportPrompt = true;
-    setPrompt(shell, defaultExportPath(shell));
-  }
-  if (keyPressed('O')) {
-    shell.showOpenPrompt = true;
-    setPrompt(shell, shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
-  }
-  if (keyPressed('S')) {
-    if (shell.scenePath.empty() || shiftDown()) {
-      shell.showSavePrompt = true;
-      setPrompt(shell,
-                shell.scenePath.empty()
-                    ? (std::filesystem::path(shell.lastFolder.empty() ? "." : shell.lastFolder) / "scene.json").string()
-                    : shell.scenePath);
-    } else {
-      savePath(context, shell, shell.scenePath);
-    }
-  }
-  if (keyPressed('R') && shiftDown()) context.resetScene(defaultScene(), "Reset scene");
-  if (keyPressed('Q')) shell.quitRequested = true;
+  for (const ShellState::KeyPress& press : std::exchange(shell.keyPresses, {})) handleShortcut(context, shell, press);
+}
+
+/// Publishes the centre of the last item as a probe (end-to-end tests aim real mouse input at it).
+void probeLastItem(AppContext& context, const std::string& name) {
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  context.publishProbe(name, 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
 }
 
 void drawMenuBar(AppContext& context, ShellState& shell) {
@@ -155,10 +170,13 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     if (ImGui::MenuItem(redoText.c_str(), "Ctrl+Shift+Z", false, undo.canRedo())) context.redo();
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("View")) {
+  const bool viewMenu = ImGui::BeginMenu("View");
+  if (!viewMenu) probeLastItem(context, "menu/View");  // once open, the last item is the popup, not the header
+  if (viewMenu) {
     for (const ViewInfo& view : allViews()) {
       bool open = context.scene().isViewOpen(view.id);
       if (ImGui::MenuItem(view.title, nullptr, &open)) toggleView(context, view.id, open);
+      probeLastItem(context, std::string("menu/View/") + view.id);
     }
     if (allViews().empty()) ImGui::TextDisabled("(no views registered)");
     ImGui::Separator();

@@ -64,6 +64,13 @@ struct ShellState {
   /// Set by the window: the view id under the mouse last frame (for "export current view").
   std::string focusedView;
   float uiScale = 1.0f;
+  /// Key presses since the last frame, as events (GLFW key code and modifier bits): ImGui 1.86 samples key state once
+  /// per frame, so a press and release between two frames (fast typists, xdotool) would be lost.
+  struct KeyPress {
+    int key = 0;
+    int modifiers = 0;  ///< GLFW_MOD_* bits: 1 shift, 2 control, 4 alt
+  };
+  std::vector<KeyPress> keyPresses;
 
   void showStatus(std::string message);
   void showError(std::string message);

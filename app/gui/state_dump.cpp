@@ -35,7 +35,6 @@ std::string stateDumpJson(const AppContext& context, const WindowGeometry& windo
   nlohmann::json dump = {
       {"revision", context.revision()},
       {"derivedRevision", derived.sceneRevision},
-      {"frame", context.frame()},
       {"window", {{"x", window.x}, {"y", window.y}, {"width", window.width}, {"height", window.height}}},
       {"uiScale", context.uiScale()},
       {"selectedAngleDegrees", std::acos(cosine) * 180.0 / 3.14159265358979},

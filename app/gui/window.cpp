@@ -76,8 +76,10 @@ void onButton(GLFWwindow*, int, int, int) {
 void onScroll(GLFWwindow*, double, double) {
   markActivity();
 }
-void onKey(GLFWwindow*, int, int, int, int) {
+std::vector<ShellState::KeyPress> keyPresses;
+void onKey(GLFWwindow*, int key, int, int action, int mods) {
   markActivity();
+  if (action == GLFW_PRESS || action == GLFW_REPEAT) keyPresses.push_back({key, mods});
 }
 void onChar(GLFWwindow*, unsigned) {
   markActivity();
@@ -259,6 +261,7 @@ int runGui() {
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
+      shell.keyPresses = std::exchange(keyPresses, {});
       FrameLayout layout;
       layout.width = io.DisplaySize.x;
       layout.height = io.DisplaySize.y;
