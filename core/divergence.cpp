@@ -80,12 +80,12 @@ struct DirectionalGeometry {
   }
 };
 
-// exp of non-positive arguments (max-subtracted logits), evaluated in float: Eigen's vectorised float exp is several
-// times faster than its double one, and the relative error (~1e-7 per term) is far below what any divergence here
-// resolves; sums stay in double. Arguments below -80 are clamped so no result is a (slow) denormal; each clamped
-// term changes a sum that is >= 1 by less than 2e-35.
-Eigen::ArrayXd expNonPositive(const Eigen::ArrayXd& arguments) {
-  return arguments.cast<float>().max(-80.0f).exp().cast<double>();
+// exp of non-positive arguments (max-subtracted logits) as a lazy Eigen expression, so the exp fuses with what
+// consumes it (a sum, an assignment) into one vectorised loop. Arguments below -700 are clamped so no result is a
+// (slow) denormal; each clamped term changes a sum that is >= 1 by less than 1e-304. Use within one full expression.
+template <typename Derived>
+auto expNonPositive(const Eigen::ArrayBase<Derived>& arguments) {
+  return arguments.max(-700.0).exp();
 }
 
 DirectionalGeometry directionalGeometry(const MatrixView& Q, const MatrixView& K, TransportCost cost) {
@@ -216,26 +216,9 @@ RowMatrixD sinkhornCostMatrix(const RowMatrixD& X, const RowMatrixD& Y, bool sam
 void softMinRows(const RowMatrixD& cost, const VectorD& potential, double logWeight, double eps, VectorD& out) {
 #pragma omp parallel for schedule(static) if (cost.size() >= kParallelMinEntries)
   for (Eigen::Index i = 0; i < cost.rows(); ++i) {
-    const Eigen::ArrayXd v = potential.array() - cost.row(i).transpose().array();
+    const auto v = potential.array() - cost.row(i).transpose().array();  // lazy: C_i is read twice, from cache
     const double rowMax = v.maxCoeff();
-    out(i) = -(rowMax + eps * (std::log(expNonPositive((v - rowMax) / eps).sum()) + logWeight));
-  }
-}
-
-// The same soft-min down each column, streamed over the row-major cost in column blocks (no transposed copy).
-void softMinColumns(const RowMatrixD& cost, const VectorD& potential, double logWeight, double eps, VectorD& out) {
-  const Eigen::Index n = cost.rows(), m = cost.cols();
-  const Eigen::Index columnBlocks = (m + kColumnBlock - 1) / kColumnBlock;
-#pragma omp parallel for schedule(static) if (cost.size() >= kParallelMinEntries)
-  for (Eigen::Index b = 0; b < columnBlocks; ++b) {
-    const Eigen::Index c0 = b * kColumnBlock, width = std::min(kColumnBlock, m - c0);
-    Eigen::ArrayXd columnMax = Eigen::ArrayXd::Constant(width, -std::numeric_limits<double>::infinity());
-    for (Eigen::Index i = 0; i < n; ++i)
-      columnMax = columnMax.max(potential(i) - cost.row(i).segment(c0, width).transpose().array());
-    Eigen::ArrayXd sum = Eigen::ArrayXd::Zero(width);
-    for (Eigen::Index i = 0; i < n; ++i)
-      sum += expNonPositive((potential(i) - cost.row(i).segment(c0, width).transpose().array() - columnMax) / eps);
-    out.segment(c0, width) = -(columnMax + eps * (sum.log() + logWeight)).matrix();
+    out(i) = -(rowMax + eps * (std::log(expNonPositive((v - rowMax) * (1.0 / eps)).sum()) + logWeight));
   }
 }
 
@@ -269,9 +252,12 @@ EntropicOtSolution runSinkhorn(double maxCost, const DivergenceOptions& options,
 EntropicOtSolution entropicOt(const RowMatrixD& cost, const DivergenceOptions& options) {
   const Eigen::Index n = cost.rows(), m = cost.cols();
   const double logA = -std::log(static_cast<double>(n)), logB = -std::log(static_cast<double>(m));
+  // The g update is a soft-min down the columns of C; a transposed copy turns it into a row pass too, so each
+  // half-sweep reads its matrix once from memory with unit stride (rows fit in cache for the max and the exps).
+  const RowMatrixD costTransposed = cost.transpose();
   VectorD f = VectorD::Zero(n), g(m), fNew(n);
   EntropicOtSolution solution = runSinkhorn(cost.maxCoeff(), options, [&](double eps) {
-    softMinColumns(cost, f, logA, eps, g);
+    softMinRows(costTransposed, f, logA, eps, g);
     softMinRows(cost, g, logB, eps, fNew);
     // The plan of (f, g) has exact column marginals and row sums a_i exp((f_i - fNew_i) / eps): a free check.
     const double error = std::exp(logA) * (((f - fNew).array() / eps).exp() - 1.0).abs().sum();
@@ -576,7 +562,7 @@ DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, co
 
   const RowMatrixD pooled = pooledCentred(Q, K);
   const RowMatrixD X = pooled.topRows(Q.rows()), Y = pooled.bottomRows(K.rows());
-  // One problem at a time, so at most one N x M cost matrix is alive.
+  // One problem at a time, so at most one cost matrix (and, for the cross problem, its transpose) is alive.
   const EntropicOtSolution cross = entropicOt(sinkhornCostMatrix(X, Y, false, options.sinkhornCost), options);
   const EntropicOtSolution selfQ = symmetricEntropicOt(sinkhornCostMatrix(X, X, true, options.sinkhornCost), options);
   const EntropicOtSolution selfK = symmetricEntropicOt(sinkhornCostMatrix(Y, Y, true, options.sinkhornCost), options);
