@@ -26,7 +26,7 @@ constexpr Eigen::Index kColumnBlock = 256;
 // Row blocks for the blockwise kernel sums of MMD: a 256 x M double block is at most a few MB.
 constexpr Eigen::Index kRowBlock = 256;
 // The median heuristic looks at all pairs of at most this many pooled points (an evenly spaced subset beyond).
-constexpr Eigen::Index kMedianPoints = 2048;
+constexpr Eigen::Index kMedianPoints = 1024;
 // Sinkhorn's epsilon scaling divides the temperature by 2 per sweep on its way down to the requested epsilon.
 constexpr double kEpsilonScaling = 0.5;
 // Below this many matrix entries a parallel region costs more than it saves (and on a loaded machine much more).
@@ -143,8 +143,10 @@ double medianHeuristicBandwidth(const RowMatrixD& pooled) {
   for (Eigen::Index start = 0; start < count; start += kRowBlock) {
     const Eigen::Index rows = std::min(kRowBlock, count - start);
     const RowMatrixD block = squaredDistanceBlock(subset, squared, start, rows, subset, squared);
-    for (Eigen::Index r = 0; r < rows; ++r)
-      for (Eigen::Index c = start + r + 1; c < count; ++c) pairs.push_back(block(r, c));
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      const double* row = block.row(r).data();  // row-major: the pairs (start + r, c > start + r) are contiguous
+      pairs.insert(pairs.end(), row + start + r + 1, row + count);
+    }
   }
   // count >= 2 always (N, M >= 1), so there is at least one pair.
   const size_t upper = pairs.size() / 2;
@@ -167,8 +169,9 @@ double medianHeuristicBandwidth(const RowMatrixD& pooled) {
   return nonZero > 0 ? sum / static_cast<double>(nonZero) : 1.0;
 }
 
-// Sum of k(a, b) = exp(-|a - b|^2 / (2 sigma^2)) over all rows a of A and b of B. When `same` is true, A and B are
-// the same matrix and the diagonal distances are set to exactly 0 (the GEMM form leaves tiny residues).
+// Sum of k(a, b) = exp(-|a - b|^2 / (2 sigma^2)) over all rows a of A and b of B, in row blocks (no N x M matrix).
+// With `same`, A and B are one matrix: only the upper block triangle is computed (off-diagonal blocks count twice)
+// and the diagonal distances are set to exactly 0 (the GEMM form leaves tiny residues).
 double kernelSum(const RowMatrixD& A, const RowMatrixD& B, double sigma, bool same) {
   const VectorD aSquared = A.rowwise().squaredNorm();
   const VectorD bSquared = same ? aSquared : VectorD(B.rowwise().squaredNorm());
@@ -179,10 +182,20 @@ double kernelSum(const RowMatrixD& A, const RowMatrixD& B, double sigma, bool sa
   for (Eigen::Index b = 0; b < blocks; ++b) {
     const Eigen::Index start = b * kRowBlock;
     const Eigen::Index rows = std::min(kRowBlock, A.rows() - start);
-    RowMatrixD block = squaredDistanceBlock(A, aSquared, start, rows, B, bSquared);
-    if (same)
-      for (Eigen::Index r = 0; r < rows; ++r) block(r, start + r) = 0.0;
-    total += (block.array() * scale).exp().sum();
+    if (!same) {
+      const RowMatrixD block = squaredDistanceBlock(A, aSquared, start, rows, B, bSquared);
+      total += expNonPositive(block.array() * scale).sum();
+      continue;
+    }
+    const Eigen::Index tail = A.rows() - start;
+    RowMatrixD block(rows, tail);
+    block.noalias() = -2.0 * A.middleRows(start, rows) * A.middleRows(start, tail).transpose();
+    block.colwise() += aSquared.segment(start, rows);
+    block.rowwise() += aSquared.segment(start, tail).transpose();
+    block = block.cwiseMax(0.0);
+    for (Eigen::Index r = 0; r < rows; ++r) block(r, r) = 0.0;
+    total += expNonPositive(block.leftCols(rows).array() * scale).sum() +
+             2.0 * expNonPositive(block.rightCols(tail - rows).array() * scale).sum();
   }
   return total;
 }

@@ -37,7 +37,8 @@ struct DivergenceOptions {
 
   // MMD.
   /// RBF bandwidth sigma in k(x, y) = exp(-|x - y|^2 / (2 sigma^2)). Absent: median heuristic, sigma = median of the
-  /// Euclidean distances over all distinct pairs of the pooled set {q} u {k} (see mmdDivergence).
+  /// Euclidean distances over all distinct pairs of the pooled set {q} u {k}; with more than 1024 pooled points
+  /// (queries first, then keys) over the pairs of the evenly spaced subset floor(s P / 1024), s = 0..1023.
   std::optional<double> bandwidth;
 
   // Sinkhorn.

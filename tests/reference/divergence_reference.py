@@ -6,7 +6,7 @@ objective of entropic OT instead of the dual, eigenvalues of S1 S2 instead of a 
 clouds, and compared with the JSON the command prints. Conventions shared with the C++ side, by design:
   - CT/Chamfer: t(x) = x / |x|, t(0) = 0; C_ij = |t(k_i) - t(q_j)| or 1 - cos (cos with a zero vector is 0).
   - MMD: k(x, y) = exp(-|x - y|^2 / (2 sigma^2)); sigma = numpy.median of Euclidean distances over distinct pooled
-    pairs (pooled = Q then K; beyond 2048 points the subset floor(s * P / 2048)); 0 -> mean non-zero distance -> 1.
+    pairs (pooled = Q then K; beyond 1024 points the subset floor(s * P / 1024)); 0 -> mean non-zero distance -> 1.
   - Sinkhorn: cost |x - y|^2, uniform weights, OT_eps = <P, C> + eps KL(P || a b^T), S = OT(q,k) - (OT(q,q)+OT(k,k))/2.
   - Gaussians: 1/n covariances plus lambda I, lambda = 1e-6 (tr S_q + tr S_k) / (2 d) + 1e-9; gauss-kl value is the
     mean of both directions; gauss-w2 value is W2^2.
@@ -74,7 +74,7 @@ def pairwise_sq(a, b):
 def median_bandwidth(q, k):
     pooled = np.vstack([q, k])
     total = len(pooled)
-    count = min(total, 2048)
+    count = min(total, 1024)
     subset = pooled[(np.arange(count) * total) // count]
     d = np.sqrt(pairwise_sq(subset, subset))
     upper = d[np.triu_indices(count, 1)]
@@ -224,6 +224,21 @@ def main():
         out = run(binary, base + ["--metric", "gauss-w2"])
         if out:
             check(f"{label} gauss-w2", out["value"], w2_gauss(mq, sq, mk, sk), rtol=1e-5, atol=1e-7)
+
+    # A pooled cloud beyond 1024 points exercises the median heuristic's evenly spaced subset (MMD only: the plain
+    # reference Sinkhorn would be slow at this size).
+    q = rng.standard_normal((700, 6)).astype(np.float32)
+    k = (rng.standard_normal((650, 6)) + 0.1).astype(np.float32)
+    qp, kp = os.path.join(work, "q_large.npy"), os.path.join(work, "k_large.npy")
+    np.save(qp, q)
+    np.save(kp, k)
+    q, k = q.astype(np.float64), k.astype(np.float64)
+    for metric, unbiased in (("mmd", False), ("mmd-unbiased", True)):
+        out = run(binary, ["--q", qp, "--k", kp, "--metric", metric])
+        if out:
+            value, sigma = mmd_reference(q, k, unbiased)
+            check(f"large {metric} bandwidth", out["bandwidth"], sigma, rtol=1e-6)
+            check(f"large {metric}", out["value"], value, atol=1e-9)
 
     # Bad input is refused with a one-line message and exit code 1.
     bad = os.path.join(work, "nan.npy")
