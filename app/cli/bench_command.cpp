@@ -37,7 +37,7 @@ struct BenchArguments {
   unsigned seed = 1;
   int components = 2;
   bool scores = false;
-  int sinkhornIterations = 50;
+  int sinkhornIterations = 30;
 };
 
 /// Seeded standard-normal rows x cols matrix: the same data for the same seed on every machine.
@@ -163,8 +163,9 @@ void installBenchCommand(CLI::App& parent) {
   for (Metric metric : allMetrics()) metrics.emplace_back(metricName(metric));
   command->add_option("--metric", args->metric, "Alignment divergence to time (instead of --kernel)")
       ->check(CLI::IsMember(metrics));
-  command->add_option("--iters", args->sinkhornIterations,
-                      "Sinkhorn sweeps per OT problem for --metric sinkhorn, run in full (default 50)");
+  command->add_option(
+      "--iters", args->sinkhornIterations,
+      "Sinkhorn sweeps per OT problem for --metric sinkhorn, run in full (default 30, as bench/divergence_bench)");
   command->add_option("--n", args->queries, "Number of queries N")->required();
   command->add_option("--m", args->keys, "Number of keys M (default N)");
   command->add_option("--d", args->dimension, "Vector dimension d")->required();
