@@ -30,7 +30,7 @@ constexpr Eigen::Index kMedianPoints = 1024;
 // Sinkhorn's epsilon scaling divides the temperature by 2 per sweep on its way down to the requested epsilon.
 constexpr double kEpsilonScaling = 0.5;
 // Below this many matrix entries a parallel region costs more than it saves (and on a loaded machine much more).
-constexpr Eigen::Index kParallelMinEntries = 1 << 16;
+constexpr Eigen::Index kParallelMinEntries = 1 << 20;
 
 void requireUsableInput(const MatrixView& Q, const MatrixView& K) {
   requireNonEmpty(Q, "queries Q");
