@@ -40,6 +40,17 @@ void requireUsableInput(const MatrixView& Q, const MatrixView& K) {
   requireFinite(K, "keys K");
 }
 
+// Refuses a computation whose N x M working matrices would exceed the budget, before anything is allocated.
+void requireWithinBudget(double bytesPerEntry, Eigen::Index rows, Eigen::Index cols, const char* what,
+                         const DivergenceOptions& options) {
+  const double bytes = bytesPerEntry * static_cast<double>(rows) * static_cast<double>(cols);
+  if (bytes > static_cast<double>(options.memoryBudgetBytes))
+    throw ResourceError(std::string(what) + " of " + std::to_string(rows) + " x " + std::to_string(cols) + " needs " +
+                        std::to_string(static_cast<long long>(bytes / (1 << 20))) + " MiB, over the budget of " +
+                        std::to_string(options.memoryBudgetBytes >> 20) +
+                        " MiB; use fewer queries/keys (e.g. subsample tokens) or a blockwise metric (mmd, gauss-*)");
+}
+
 void requirePositiveFinite(double value, const char* name) {
   if (!(std::isfinite(value) && value > 0.0))
     throw InputError(std::string(name) + " must be a positive finite number, got " + std::to_string(value));
@@ -448,6 +459,7 @@ TransportCost parseTransportCost(std::string_view name) {
 DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   requireCtOptions(options);
+  requireWithinBudget(options.keepMatrices ? 24.0 : 8.0, K.rows(), Q.rows(), "CT", options);
   const DirectionalGeometry geometry = directionalGeometry(Q, K, options.cost);
   const Eigen::Index keys = K.rows(), queries = Q.rows();
   const double inverseTau = 1.0 / options.tau;
@@ -515,6 +527,7 @@ DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, con
   requireUsableInput(Q, K);
   if (!(options.rho >= 0.0 && options.rho <= 1.0))
     throw InputError("rho must lie in [0, 1], got " + std::to_string(options.rho));
+  requireWithinBudget(8.0, K.rows(), Q.rows(), "Chamfer", options);
   const DirectionalGeometry geometry = directionalGeometry(Q, K, options.cost);
   const Eigen::Index keys = K.rows(), queries = Q.rows();
 
@@ -572,6 +585,8 @@ DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, co
   requirePositiveFinite(options.tolerance, "tolerance");
   if (options.maxIterations < 1)
     throw InputError("the Sinkhorn iteration cap must be at least 1, got " + std::to_string(options.maxIterations));
+  requireWithinBudget(16.0, Q.rows(), K.rows(), "Sinkhorn", options);
+  requireWithinBudget(8.0, std::max(Q.rows(), K.rows()), std::max(Q.rows(), K.rows()), "Sinkhorn", options);
 
   const RowMatrixD pooled = pooledCentred(Q, K);
   const RowMatrixD X = pooled.topRows(Q.rows()), Y = pooled.bottomRows(K.rows());
