@@ -24,6 +24,7 @@
 #include "app/gui/shell.h"
 #include "app/gui/state_dump.h"
 #include "app/gui_entry.h"
+#include "app/views/view_probe.h"
 #include "core/error.h"
 
 namespace attnscope::gui {
@@ -92,6 +93,17 @@ std::vector<std::string> droppedPaths;
 void onDrop(GLFWwindow*, int count, const char** paths) {
   for (int i = 0; i < count; ++i) droppedPaths.emplace_back(paths[i]);
   markActivity();
+}
+
+/// Copies the views' probe points (app/views/view_probe.h) into the context's named probes for the state dump.
+void publishViewProbes(AppContext& context) {
+  const views::ViewProbe& probe = views::viewProbe();
+  context.clearProbes("canvas/");
+  context.publishProbe("canvas/origin", probe.canvasOrigin[0], probe.canvasOrigin[1]);
+  for (std::size_t j = 0; j < probe.keyTips.size(); ++j)
+    context.publishProbe("canvas/key/" + std::to_string(j) + "/tip", probe.keyTips[j][0], probe.keyTips[j][1]);
+  for (std::size_t i = 0; i < probe.queryTips.size(); ++i)
+    context.publishProbe("canvas/query/" + std::to_string(i) + "/tip", probe.queryTips[i][0], probe.queryTips[i][1]);
 }
 
 /// The bench scene: the default scene plus seeded random vectors up to `vectors` in d = 2, every view open.
@@ -290,6 +302,7 @@ int runGui() {
         }
       }
 
+      if (!o.dumpStatePath.empty()) publishViewProbes(context);
       glfwGetWindowPos(window, &geometry.x, &geometry.y);
       glfwGetWindowSize(window, &geometry.width, &geometry.height);
       writeDump(dumpRequested != 0);
