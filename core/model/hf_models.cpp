@@ -14,10 +14,12 @@ namespace {
 using RowVector = Eigen::RowVectorXf;
 
 /// Reads weights by name with shape checks; `prefix` is the optional leading "transformer."/"model."/"bert.".
+/// With readData = false it only checks names and shapes against the headers and returns empty matrices, so a
+/// model can be opened (and listed) without touching gigabytes of weights.
 class WeightLoader {
  public:
-  WeightLoader(const SafetensorsModelFiles& files, std::string prefix, std::string source)
-      : files_(files), prefix_(std::move(prefix)), source_(std::move(source)) {}
+  WeightLoader(const SafetensorsModelFiles& files, std::string prefix, std::string source, bool readData)
+      : files_(files), prefix_(std::move(prefix)), source_(std::move(source)), read_(readData) {}
 
   bool has(const std::string& name) const { return files_.contains(prefix_ + name); }
 
@@ -25,17 +27,18 @@ class WeightLoader {
   RowMatrix matrix(const std::string& name, int64_t rows, int64_t cols) const {
     const std::string full = resolve(name);
     checkShape(full, {rows, cols});
-    return files_.readMatrix(full);
+    return read_ ? files_.readMatrix(full) : RowMatrix();
   }
   /// An nn.Linear weight stored [out, in], returned transposed (in x out) so that y = x W.
   RowMatrix linear(const std::string& name, int64_t in, int64_t out) const {
     const std::string full = resolve(name);
     checkShape(full, {out, in});
-    return files_.readMatrix(full).transpose();
+    return read_ ? RowMatrix(files_.readMatrix(full).transpose()) : RowMatrix();
   }
   RowVector vector(const std::string& name, int64_t size) const {
     const std::string full = resolve(name);
     checkShape(full, {size});
+    if (!read_) return RowVector();
     std::vector<float> values = files_.readFloats(full);
     return Eigen::Map<const RowVector>(values.data(), size);
   }
@@ -70,6 +73,7 @@ class WeightLoader {
   const SafetensorsModelFiles& files_;
   std::string prefix_;
   std::string source_;
+  bool read_;
 };
 
 void layerNorm(RowMatrix& x, const RowVector& weight, const RowVector& bias, float epsilon) {
@@ -137,8 +141,9 @@ void reportProgress(const RunOptions& options, int done, int total) {
 
 class HfModel : public Model {
  public:
-  HfModel(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
-      : config_(std::move(config)) {
+  HfModel(HfConfig config, std::unique_ptr<SafetensorsModelFiles> filesOwned, const std::filesystem::path& directory)
+      : config_(std::move(config)), files_(std::move(filesOwned)) {
+    const SafetensorsModelFiles& files = *files_;
     info_.path = directory.string();
     info_.format = "safetensors";
     info_.layers = config_.layers;
@@ -174,12 +179,21 @@ class HfModel : public Model {
     capture.rope = info_.rope;
     capture.tokenIds.assign(tokenIds.begin(), tokenIds.end());
     for (int id : capture.tokenIds) capture.tokenTexts.push_back(std::to_string(id));
+    if (!loaded_) {  // weights are read and converted to float on first use
+      loadWeights(true);
+      loaded_ = true;
+    }
     forward(tokenIds, options, capture);
     reportProgress(options, 1, 1);
     return capture;
   }
 
  protected:
+  /// Checks every tensor name and shape (readData = false, at open) or reads the weights (readData = true).
+  virtual void loadWeights(bool readData) = 0;
+  WeightLoader loader(const std::string& prefix, bool readData) const {
+    return WeightLoader(*files_, prefix, info_.path, readData);
+  }
   virtual void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) = 0;
 
   /// Multi-head attention over projected q (T x heads*hd), k and v (T x kvHeads*hd); records per-head matrices
@@ -207,6 +221,8 @@ class HfModel : public Model {
 
   HfConfig config_;
   ModelInfo info_;
+  std::unique_ptr<SafetensorsModelFiles> files_;
+  bool loaded_ = false;
 };
 
 std::string detectPrefix(const SafetensorsModelFiles& files, const std::string& probe,
@@ -220,12 +236,18 @@ std::string detectPrefix(const SafetensorsModelFiles& files, const std::string& 
 // GPT-2: Conv1D weights are stored [in, out] (already the x W orientation), c_attn fuses Q, K and V.
 class Gpt2Model final : public HfModel {
  public:
-  Gpt2Model(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
-      : HfModel(std::move(config), files, directory) {
+  Gpt2Model(HfConfig config, std::unique_ptr<SafetensorsModelFiles> files, const std::filesystem::path& directory)
+      : HfModel(std::move(config), std::move(files), directory) {
     info_.architecture = "gpt2";
     info_.causal = true;
+    loadWeights(false);
+  }
+
+ protected:
+  void loadWeights(bool readData) override {
     const int d = config_.modelDim, inner = config_.intermediateDim;
-    WeightLoader w(files, detectPrefix(files, "wte.weight", {"", "transformer."}), directory.string());
+    const WeightLoader w = loader(detectPrefix(*files_, "wte.weight", {"", "transformer."}), readData);
+    layers_.clear();
     tokenEmbedding_ = w.matrix("wte.weight", config_.vocabSize, d);
     positionEmbedding_ = w.matrix("wpe.weight", config_.maxPositions, d);
     for (int l = 0; l < config_.layers; ++l) {
@@ -248,13 +270,11 @@ class Gpt2Model final : public HfModel {
     finalWeight_ = w.vector("ln_f.weight", d);
     finalBias_ = w.vector("ln_f.bias", d);
     // lm_head is tied to wte in every released GPT-2; use a separate one only if the file really has it.
-    if (files.contains("lm_head.weight") && !config_.tieWordEmbeddings) {
-      WeightLoader head(files, "", directory.string());
-      lmHead_ = head.matrix("lm_head.weight", config_.vocabSize, d);
+    if (files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
+      lmHead_ = loader("", readData).matrix("lm_head.weight", config_.vocabSize, d);
     }
   }
 
- protected:
   void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
     const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim;
     RowMatrix hidden(T, d);
@@ -293,14 +313,23 @@ class Gpt2Model final : public HfModel {
 // applied here is exactly the one the model uses; the capture records Q/K before and after it.
 class LlamaModel final : public HfModel {
  public:
-  LlamaModel(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
-      : HfModel(std::move(config), files, directory) {
+  LlamaModel(HfConfig config, std::unique_ptr<SafetensorsModelFiles> files, const std::filesystem::path& directory)
+      : HfModel(std::move(config), std::move(files), directory) {
     info_.architecture = "llama";
     info_.causal = true;
     info_.rope = true;
+    loadWeights(false);
+    if (!files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
+      config_.warnings.push_back("no lm_head.weight: logits use the tied token embedding");
+    }
+  }
+
+ protected:
+  void loadWeights(bool readData) override {
     const int d = config_.modelDim, inner = config_.intermediateDim;
     const int kvDim = config_.keyValueHeads * config_.headDim();
-    WeightLoader w(files, detectPrefix(files, "embed_tokens.weight", {"model.", ""}), directory.string());
+    const WeightLoader w = loader(detectPrefix(*files_, "embed_tokens.weight", {"model.", ""}), readData);
+    layers_.clear();
     tokenEmbedding_ = w.matrix("embed_tokens.weight", config_.vocabSize, d);
     for (int l = 0; l < config_.layers; ++l) {
       const std::string p = "layers." + std::to_string(l) + ".";
@@ -317,14 +346,11 @@ class LlamaModel final : public HfModel {
       layers_.push_back(std::move(layer));
     }
     finalNorm_ = w.vector("norm.weight", d);
-    if (files.contains("lm_head.weight")) {
-      lmHead_ = WeightLoader(files, "", directory.string()).matrix("lm_head.weight", config_.vocabSize, d);
-    } else if (!config_.tieWordEmbeddings) {
-      config_.warnings.push_back("no lm_head.weight: logits use the tied token embedding");
+    if (files_->contains("lm_head.weight")) {
+      lmHead_ = loader("", readData).matrix("lm_head.weight", config_.vocabSize, d);
     }
   }
 
- protected:
   /// Rotates every head of x (T x heads*hd) in place; position t uses angles t * theta^(-2i/hd).
   void applyRope(RowMatrix& x, int heads) const {
     const int hd = config_.headDim(), half = hd / 2;
@@ -390,16 +416,22 @@ class LlamaModel final : public HfModel {
 // masked-LM head when the checkpoint has one (BertForMaskedLM), otherwise they are left empty.
 class BertModel final : public HfModel {
  public:
-  BertModel(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
-      : HfModel(std::move(config), files, directory) {
+  BertModel(HfConfig config, std::unique_ptr<SafetensorsModelFiles> files, const std::filesystem::path& directory)
+      : HfModel(std::move(config), std::move(files), directory) {
     info_.architecture = "bert";
     info_.causal = false;
+    loadWeights(false);
+  }
+
+ protected:
+  void loadWeights(bool readData) override {
     const int d = config_.modelDim, inner = config_.intermediateDim;
-    const std::string prefix = detectPrefix(files, "embeddings.word_embeddings.weight", {"", "bert."});
-    WeightLoader w(files, prefix, directory.string());
+    const WeightLoader w = loader(detectPrefix(*files_, "embeddings.word_embeddings.weight", {"", "bert."}), readData);
+    layers_.clear();
     wordEmbedding_ = w.matrix("embeddings.word_embeddings.weight", config_.vocabSize, d);
     positionEmbedding_ = w.matrix("embeddings.position_embeddings.weight", config_.maxPositions, d);
-    typeEmbedding_ = w.matrix("embeddings.token_type_embeddings.weight", config_.typeVocabSize, d).row(0);
+    const RowMatrix types = w.matrix("embeddings.token_type_embeddings.weight", config_.typeVocabSize, d);
+    if (readData) typeEmbedding_ = types.row(0);  // every token has type 0
     embedNormWeight_ = w.vectorEither("embeddings.LayerNorm.weight", "embeddings.LayerNorm.gamma", d);
     embedNormBias_ = w.vectorEither("embeddings.LayerNorm.bias", "embeddings.LayerNorm.beta", d);
     for (int l = 0; l < config_.layers; ++l) {
@@ -424,7 +456,7 @@ class BertModel final : public HfModel {
       layer.ln2Bias = w.vectorEither(p + "output.LayerNorm.bias", p + "output.LayerNorm.beta", d);
       layers_.push_back(std::move(layer));
     }
-    WeightLoader root(files, "", directory.string());
+    const WeightLoader root = loader("", readData);
     if (root.has("cls.predictions.transform.dense.weight")) {
       mlmDenseWeight_ = root.linear("cls.predictions.transform.dense.weight", d, d);
       mlmDenseBias_ = root.vector("cls.predictions.transform.dense.bias", d);
@@ -437,7 +469,6 @@ class BertModel final : public HfModel {
     }
   }
 
- protected:
   void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
     const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim;
     RowMatrix hidden(T, d);
@@ -484,14 +515,14 @@ std::unique_ptr<Model> openHfModel(const std::filesystem::path& directory) {
     throw FileError("'" + directory.string() + "' is not a Hugging Face model folder (expected a directory)");
   }
   HfConfig config = parseHfConfig(directory / "config.json");
-  const SafetensorsModelFiles files(directory);
+  auto files = std::make_unique<SafetensorsModelFiles>(directory);
   switch (config.architecture) {
     case HfArchitecture::Gpt2:
-      return std::make_unique<Gpt2Model>(std::move(config), files, directory);
+      return std::make_unique<Gpt2Model>(std::move(config), std::move(files), directory);
     case HfArchitecture::Llama:
-      return std::make_unique<LlamaModel>(std::move(config), files, directory);
+      return std::make_unique<LlamaModel>(std::move(config), std::move(files), directory);
     case HfArchitecture::Bert:
-      return std::make_unique<BertModel>(std::move(config), files, directory);
+      return std::make_unique<BertModel>(std::move(config), std::move(files), directory);
   }
   throw FileError("unsupported architecture in '" + directory.string() + "'");
 }

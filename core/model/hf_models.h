@@ -11,7 +11,9 @@
 namespace attnscope::model {
 
 /// Opens a Hugging Face model directory: config.json plus model.safetensors or model.safetensors.index.json.
-/// Weights are converted to float once at load. Throws FileError naming the missing tensor or file.
+/// Opening reads only config.json and the safetensors headers (every tensor name and shape is checked), so it is
+/// fast even for multi-gigabyte checkpoints; the weights are converted to float on the first run(). Throws
+/// FileError naming the missing tensor or file.
 std::unique_ptr<Model> openHfModel(const std::filesystem::path& directory);
 
 /// The warnings collected while reading config.json (empty for models that are not HF models).

@@ -4,7 +4,9 @@
 #include "core/model/hf_models.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 
@@ -133,6 +135,61 @@ TEST(HfModels, MissingOrMisshapenTensorsAreNamed) {
     EXPECT_NE(std::string(error.what()).find("has shape [5], expected [4]"), std::string::npos) << error.what();
   }
   EXPECT_THROW(openHfModel(dir / "absent"), FileError);
+}
+
+TEST(HfModels, OpeningAFourGigabyteModelReadsOnlyHeaders) {
+  const fs::path dir = testDir();
+  const int64_t vocab = int64_t{1} << 20, d = 1024;  // wte alone is 4 GiB of F32
+  std::ofstream(dir / "config.json") << R"({"architectures":["GPT2LMHeadModel"],"n_layer":1,"n_head":16,"n_embd":1024,)"
+                                     << R"("vocab_size":1048576,"n_positions":8})";
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> tensors = {{"wte.weight", {vocab, d}},
+                                                                             {"wpe.weight", {8, d}},
+                                                                             {"h.0.ln_1.weight", {d}},
+                                                                             {"h.0.ln_1.bias", {d}},
+                                                                             {"h.0.attn.c_attn.weight", {d, 3 * d}},
+                                                                             {"h.0.attn.c_attn.bias", {3 * d}},
+                                                                             {"h.0.attn.c_proj.weight", {d, d}},
+                                                                             {"h.0.attn.c_proj.bias", {d}},
+                                                                             {"h.0.ln_2.weight", {d}},
+                                                                             {"h.0.ln_2.bias", {d}},
+                                                                             {"h.0.mlp.c_fc.weight", {d, 4 * d}},
+                                                                             {"h.0.mlp.c_fc.bias", {4 * d}},
+                                                                             {"h.0.mlp.c_proj.weight", {4 * d, d}},
+                                                                             {"h.0.mlp.c_proj.bias", {d}},
+                                                                             {"ln_f.weight", {d}},
+                                                                             {"ln_f.bias", {d}}};
+  std::string header = "{";
+  uint64_t offset = 0;
+  for (const auto& [name, shape] : tensors) {
+    uint64_t bytes = 4;
+    std::string dims;
+    for (int64_t e : shape) {
+      bytes *= static_cast<uint64_t>(e);
+      dims += (dims.empty() ? "" : ",") + std::to_string(e);
+    }
+    header += (header.size() > 1 ? "," : "") +
+              ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + dims + "],\"data_offsets\":[" +
+               std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}");
+    offset += bytes;
+  }
+  header += "}";
+  {
+    std::ofstream out(dir / "model.safetensors", std::ios::binary);
+    const uint64_t length = header.size();
+    out.write(reinterpret_cast<const char*>(&length), 8);
+    out << header;
+  }
+  ASSERT_EQ(truncate((dir / "model.safetensors").c_str(), static_cast<off_t>(8 + header.size() + offset)), 0);
+  ASSERT_GT(offset, uint64_t{4} << 30);
+
+  const auto start = std::chrono::steady_clock::now();
+  auto model = openModel(dir);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 1.0);
+  EXPECT_EQ(model->info().vocabSize, vocab);
+  EXPECT_EQ(model->info().tensors.size(), tensors.size());
+  std::printf("[ 4 GiB model folder open: %.3f ms ]\n", seconds * 1e3);
+  fs::remove_all(dir);
 }
 
 /// Llama, 1 layer, d = 4, identity q/k/v projections, every token embedded as (1, 1, 1, 1): RoPE's effect is
