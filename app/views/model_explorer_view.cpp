@@ -122,10 +122,12 @@ void applyResult(AppContext& ctx, ModelSession& session) {
 void syncWithScene(AppContext& ctx, ModelSession& session) {
   // A result applied this frame changes the scene only at the end of the frame: wait for it before comparing.
   bool appliedNow = false;
-  if (session.poll()) {
+  // An export from inside the window must not apply a background result (that would replace the document
+  // mid-export); only the export's own synchronous run below is applied there.
+  if (!ctx.exporting() && session.poll()) {
     state.inFlightKey.clear();
     applyResult(ctx, session);
-    appliedNow = !ctx.exporting();
+    appliedNow = true;
   }
   const std::string error = session.takeError();
   if (!error.empty()) {
