@@ -532,8 +532,10 @@ void drawModelExplorerView(AppContext& ctx) {
     return;
   }
   drawTokenStrip(ctx, capture);
-  ImGui::TextDisabled("run %.0f ms, statistics %.0f ms, %d tokens", 1000 * result->runSeconds,
-                      1000 * result->statisticsSeconds, capture.tokens);
+  // Timings vary from run to run: kept out of exports so the same scene renders the same pixels.
+  if (!ctx.exporting())
+    ImGui::TextDisabled("run %.0f ms, statistics %.0f ms, %d tokens", 1000 * result->runSeconds,
+                        1000 * result->statisticsSeconds, capture.tokens);
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float headRowHeight = std::clamp(avail.y * 0.34f, 6 * ImGui::GetFontSize(), 20 * ImGui::GetFontSize());

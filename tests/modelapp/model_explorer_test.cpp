@@ -89,6 +89,13 @@ TEST(ModelSession, RunsStoriesAndFeedsTheSceneWithTheHeadsQueriesAndKeys) {
   EXPECT_TRUE(gui::sceneMatchesHead(scene, capture));
   EXPECT_NO_THROW(scene.validate());
 
+  // The plane of the canvas / density views holds the whole projected head (Derived's joint PCA), with a margin.
+  const PcaBasis basis = jointPca(scene.queries, scene.keys);
+  const float reach = std::max(projectOntoBasis(basis, scene.queries).cwiseAbs().maxCoeff(),
+                               projectOntoBasis(basis, scene.keys).cwiseAbs().maxCoeff());
+  EXPECT_GE(scene.display.planeExtent, reach * 1.15f);
+  EXPECT_LT(scene.display.planeExtent, reach * 1.15f + 0.5f);
+
   // Through the document: the what-if DPA on the head's Q/K (causal, s = 1/sqrt(8)) is the attention the model used.
   gui::AppContext context(scene);
   context.refreshDerived();
