@@ -204,6 +204,8 @@ void drawOpenControls(AppContext& ctx, ModelSession& session) {
       state.tokenizerBuffer[0] = '\0';
       requestRun(ctx, session, state.exampleModel, false);
     }
+    const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+    ctx.publishProbe("model/open-example", 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
     itemTooltip(state.exampleModel.c_str());
   }
   ImGui::EndDisabled();
@@ -460,7 +462,8 @@ void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, f
   const Derived& derived = ctx.derived();
   const RowMatrix* maps[4] = {&capture.attention[index], &derived.dpa.weights, &derived.ea.weights,
                               &derived.mgk.weights};
-  const char* titles[4] = {"model (used)", "DPA (what-if)", "EA (what-if)", "MGK (what-if)"};
+  const char* longTitles[4] = {"model (used)", "DPA (what-if)", "EA (what-if)", "MGK (what-if)"};
+  const char* shortTitles[4] = {"model", "DPA", "EA", "MGK"};
   const char* slots[4] = {"model/head/model", "model/head/dpa", "model/head/ea", "model/head/mgk"};
   const std::uint64_t revisions[4] = {result.generation * 100000 + std::uint64_t(index), derived.sceneRevision,
                                       derived.sceneRevision, derived.sceneRevision};
@@ -491,7 +494,9 @@ void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, f
   ImDrawList* draw = ImGui::GetWindowDrawList();
   for (int m = 0; m < 4; ++m) {
     const ImVec2 a(start.x + m * (side + gap), start.y + ImGui::GetTextLineHeightWithSpacing());
-    draw->AddText(ImVec2(a.x, start.y), ImGui::GetColorU32(m == 0 ? ImGuiCol_Text : ImGuiCol_TextDisabled), titles[m]);
+    // Long titles only where they fit above the map (narrow windows would run them into each other).
+    const char* title = ImGui::CalcTextSize(longTitles[m]).x < side + gap ? longTitles[m] : shortTitles[m];
+    draw->AddText(ImVec2(a.x, start.y), ImGui::GetColorU32(m == 0 ? ImGuiCol_Text : ImGuiCol_TextDisabled), title);
     if (maps[m]->size() == 0) continue;
     const unsigned texture = ctx.heatmaps().texture(slots[m], revisions[m], *maps[m], style);
     if (texture != 0) draw->AddImage((ImTextureID)(intptr_t)texture, a, ImVec2(a.x + side, a.y + side));
