@@ -492,10 +492,12 @@ void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, f
   style.maxValue = 1.0f;
   const ImVec2 start = ImGui::GetCursorScreenPos();
   ImDrawList* draw = ImGui::GetWindowDrawList();
+  bool longFit = true;
+  for (const char* title : longTitles) longFit = longFit && ImGui::CalcTextSize(title).x < side;
   for (int m = 0; m < 4; ++m) {
     const ImVec2 a(start.x + m * (side + gap), start.y + ImGui::GetTextLineHeightWithSpacing());
-    // Long titles only where they fit above the map (narrow windows would run them into each other).
-    const char* title = ImGui::CalcTextSize(longTitles[m]).x < side + gap ? longTitles[m] : shortTitles[m];
+    // Long titles only where every one fits above its map (narrow windows would run them into each other).
+    const char* title = longFit ? longTitles[m] : shortTitles[m];
     draw->AddText(ImVec2(a.x, start.y), ImGui::GetColorU32(m == 0 ? ImGuiCol_Text : ImGuiCol_TextDisabled), title);
     if (maps[m]->size() == 0) continue;
     const unsigned texture = ctx.heatmaps().texture(slots[m], revisions[m], *maps[m], style);
