@@ -346,6 +346,10 @@ class AppContext {
   /// "canvas/key/0/tip". End-to-end tests read them from the state dump to aim real mouse input.
   void publishProbe(const std::string& name, float x, float y) { probes_[name] = {x, y}; }
   const std::map<std::string, std::array<float, 2>>& probes() const { return probes_; }
+  /// Forgets every probe whose name starts with `prefix` (before republishing a changing set, e.g. arrow tips).
+  void clearProbes(std::string_view prefix) {
+    std::erase_if(probes_, [prefix](const auto& entry) { return entry.first.starts_with(prefix); });
+  }
 
   // ---- used by the shell, not by views ----
   UndoStack& undoStack() { return undo_; }

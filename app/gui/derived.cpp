@@ -4,7 +4,10 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <string>
@@ -183,37 +186,58 @@ void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out
   out.xMax = out.yMax = extent;
 }
 
-void computeDivergences(const Scene& scene, Divergences& out) {
+DivergenceOptions divergenceOptions(const Scene& scene) {
   DivergenceOptions options;
   options.rho = scene.divergence.ctRho;
   options.tau = scene.divergence.ctTau;
   options.cost = scene.divergence.ctCost == CtCost::Euclidean ? TransportCost::Euclid : TransportCost::OneMinusCos;
   options.epsilon = scene.divergence.sinkhornEpsilon;
-  const DivergenceResult ct = ctDivergence(scene.queries, scene.keys, options);
+  return options;
+}
+
+void computeConditionalTransport(const Scene& scene, Divergences& out) {
+  const DivergenceResult ct = ctDivergence(scene.queries, scene.keys, divergenceOptions(scene));
   out.ct = static_cast<float>(ct.value);
   out.ctForward = static_cast<float>(ct.forwardTerm);
   out.ctBackward = static_cast<float>(ct.backwardTerm);
   out.ctForwardPlan = ct.forwardPlan;
   out.ctBackwardPlan = ct.backwardPlan.transpose();  // core: N x M; Derived documents M x N
   out.ctCost = ct.cost;
+}
+
+void computeMmd(const Scene& scene, Divergences& out) {
+  DivergenceOptions options = divergenceOptions(scene);
   options.keepMatrices = false;
   out.mmdBiased = static_cast<float>(mmdDivergence(scene.queries, scene.keys, false, options).value);
   // The unbiased estimator needs two points per cloud; with fewer it is undefined, shown as 0.
   out.mmdUnbiased = scene.queryCount() >= 2 && scene.keyCount() >= 2
                         ? static_cast<float>(mmdDivergence(scene.queries, scene.keys, true, options).value)
                         : 0.0f;
-  out.sinkhorn = static_cast<float>(sinkhornDivergence(scene.queries, scene.keys, options).value);
+}
+
+void computeGaussianFits(const Scene& scene, Divergences& out) {
+  const DivergenceOptions options = divergenceOptions(scene);
   out.gaussianKl = static_cast<float>(gaussianKlDivergence(scene.queries, scene.keys, options).value);
   out.frechet = static_cast<float>(gaussianW2Divergence(scene.queries, scene.keys, options).value);
 }
 
+/// ATTNSCOPE_PROFILE_DERIVED=1 prints the time of every part to stderr (finding what makes a drag slow).
+bool profiling() {
+  static const bool enabled = std::getenv("ATTNSCOPE_PROFILE_DERIVED") != nullptr;
+  return enabled;
+}
+
 template <typename Function>
 void attempt(const char* part, std::string& errors, Function&& function) {
+  const auto start = std::chrono::steady_clock::now();
   try {
     function();
   } catch (const std::exception& e) {
     errors += std::string(errors.empty() ? "" : "\n") + part + ": " + e.what();
   }
+  if (profiling())
+    std::fprintf(stderr, "derived: %-12s %7.2f ms\n", part,
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace
@@ -251,7 +275,13 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
   attempt("density", out.error, [&] {
     if (basis.components.rows() >= 2) computeDensity(scene, basis, out.density);
   });
-  attempt("divergences", out.error, [&] { computeDivergences(scene, out.divergences); });
+  attempt("CT", out.error, [&] { computeConditionalTransport(scene, out.divergences); });
+  attempt("MMD", out.error, [&] { computeMmd(scene, out.divergences); });
+  attempt("Sinkhorn", out.error, [&] {
+    out.divergences.sinkhorn =
+        static_cast<float>(sinkhornDivergence(scene.queries, scene.keys, divergenceOptions(scene)).value);
+  });
+  attempt("Gaussian fits", out.error, [&] { computeGaussianFits(scene, out.divergences); });
 }
 
 }  // namespace attnscope::gui

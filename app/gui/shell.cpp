@@ -26,13 +26,22 @@ namespace {
 constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 constexpr float kBaseFontPixels = 15.0f;
 constexpr double kBannerSeconds = 8.0;
-constexpr int kKeyF1 = 290;  // GLFW_KEY_F1: the window backend fills io.KeysDown with GLFW key codes
+constexpr int kKeyF1 = 290;
+constexpr int kKeyEscape =
+    256;  // GLFW_KEY_ESCAPE  // GLFW_KEY_F1: the window backend fills io.KeysDown with GLFW key codes
 
 constexpr int kModShift = 0x1;    // GLFW_MOD_SHIFT
 constexpr int kModControl = 0x2;  // GLFW_MOD_CONTROL
 
+/// Opens one path prompt (they share the path field, so at most one is open) with `path` filled in.
 void setPrompt(ShellState& shell, const std::string& path) {
   std::snprintf(shell.pathBuffer, sizeof shell.pathBuffer, "%s", path.c_str());
+}
+
+void openPrompt(ShellState& shell, bool ShellState::*prompt, const std::string& path) {
+  shell.showExportPrompt = shell.showOpenPrompt = shell.showSavePrompt = false;
+  shell.*prompt = true;
+  setPrompt(shell, path);
 }
 
 std::string folderOf(const std::string& path) {
@@ -80,6 +89,7 @@ void handleShortcut(AppContext& context, ShellState& shell, const ShellState::Ke
   const bool ctrl = (press.modifiers & kModControl) != 0;
   const bool shift = (press.modifiers & kModShift) != 0;
   if (press.key == kKeyF1) shell.showHelp = !shell.showHelp;
+  if (press.key == kKeyEscape) shell.showExportPrompt = shell.showOpenPrompt = shell.showSavePrompt = false;
   if (!ctrl) return;
   // Inside a text field Ctrl+Z/Y belong to the field's own undo.
   const bool typing = ImGui::GetIO().WantTextInput;
@@ -95,19 +105,17 @@ void handleShortcut(AppContext& context, ShellState& shell, const ShellState::Ke
       if (!typing) context.redo();
       break;
     case 'E':
-      shell.showExportPrompt = true;
-      setPrompt(shell, defaultExportPath(shell));
+      openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell));
       break;
     case 'O':
-      shell.showOpenPrompt = true;
-      setPrompt(shell, shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
+      openPrompt(shell, &ShellState::showOpenPrompt,
+                 shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
       break;
     case 'S':
       if (shell.scenePath.empty() || shift) {
-        shell.showSavePrompt = true;
         const std::string folder = shell.lastFolder.empty() ? std::string(".") : shell.lastFolder;
-        setPrompt(shell,
-                  shell.scenePath.empty() ? (std::filesystem::path(folder) / "scene.json").string() : shell.scenePath);
+        openPrompt(shell, &ShellState::showSavePrompt,
+                   shell.scenePath.empty() ? (std::filesystem::path(folder) / "scene.json").string() : shell.scenePath);
       } else {
         savePath(context, shell, shell.scenePath);
       }
@@ -137,25 +145,22 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
     if (ImGui::MenuItem("Open scene...", "Ctrl+O")) {
-      shell.showOpenPrompt = true;
-      setPrompt(shell, shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
+      openPrompt(shell, &ShellState::showOpenPrompt,
+                 shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
     }
     if (ImGui::MenuItem("Save scene", "Ctrl+S")) {
       if (shell.scenePath.empty()) {
-        shell.showSavePrompt = true;
-        setPrompt(shell, "scene.json");
+        openPrompt(shell, &ShellState::showSavePrompt, "scene.json");
       } else {
         savePath(context, shell, shell.scenePath);
       }
     }
     if (ImGui::MenuItem("Save scene as...", "Ctrl+Shift+S")) {
-      shell.showSavePrompt = true;
-      setPrompt(shell, shell.scenePath.empty() ? "scene.json" : shell.scenePath);
+      openPrompt(shell, &ShellState::showSavePrompt, shell.scenePath.empty() ? "scene.json" : shell.scenePath);
     }
     ImGui::Separator();
     if (ImGui::MenuItem("Export PNG...", "Ctrl+E")) {
-      shell.showExportPrompt = true;
-      setPrompt(shell, defaultExportPath(shell));
+      openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell));
     }
     ImGui::Separator();
     if (ImGui::MenuItem("Reset scene", "Ctrl+Shift+R")) context.resetScene(defaultScene(), "Reset scene");

@@ -46,11 +46,25 @@ void refreshContours(const Derived& derived) {
   const RowMatrix& values = shownField(field);
   if (state.mode == FieldMode::Argmax || values.rows() < 2 || values.cols() < 2) return;
   // Derived stores row 0 at yMin; the contour extractor expects row 0 at the top (largest v), as images do.
-  const RowMatrix topDown = values.colwise().reverse();
+  // Contours come from at most 128 x 128 samples: on screen they look the same, and llvmpipe pays per segment.
+  const int step = static_cast<int>(std::max<Eigen::Index>(1, (std::max(values.rows(), values.cols()) + 127) / 128));
+  const int rows = static_cast<int>((values.rows() + step - 1) / step),
+            cols = static_cast<int>((values.cols() + step - 1) / step);
+  RowMatrix topDown(rows, cols);
+  for (int y = 0; y < rows; ++y)
+    for (int x = 0; x < cols; ++x)
+      topDown(y, x) = values(values.rows() - 1 - std::min<Eigen::Index>(y * step, values.rows() - 1),
+                             std::min<Eigen::Index>(x * step, values.cols() - 1));
   PlaneGrid grid;
-  grid.uMin = field.xMin, grid.uMax = field.xMax, grid.vMin = field.yMin, grid.vMax = field.yMax;
-  grid.width = static_cast<int>(values.cols());
-  grid.height = static_cast<int>(values.rows());
+  // Sample (y, x) of the subsampled field sits at the centre of original pixel (y * step, x * step).
+  const float pixelU = (field.xMax - field.xMin) / float(values.cols()),
+              pixelV = (field.yMax - field.yMin) / float(values.rows());
+  grid.uMin = field.xMin + 0.5f * pixelU - 0.5f * step * pixelU;
+  grid.uMax = grid.uMin + cols * step * pixelU;
+  grid.vMax = field.yMax - 0.5f * pixelV + 0.5f * step * pixelV;
+  grid.vMin = grid.vMax - rows * step * pixelV;
+  grid.width = cols;
+  grid.height = rows;
   try {
     state.contourLevels = isoContours(topDown, grid, evenlySpacedLevels(values.minCoeff(), values.maxCoeff(), 6));
   } catch (const std::exception&) {
@@ -199,7 +213,7 @@ void drawDensityView(AppContext& ctx) {
                                : 0.0f;
     const float sigma = std::sqrt(std::max(variance, 0.0f)) * pixelsPerUnit;
     const ImU32 color = plot::seriesColor(5 + r, 1.0f);
-    if (state.rings && sigma > 1.0f && crowded) drawList->AddCircle(p, sigma, withAlpha(color, 0.6f), 24, 1.0f);
+    if (state.rings && sigma > 1.0f && crowded) drawList->AddCircle(p, sigma, withAlpha(color, 0.6f), 16, 1.0f);
     if (state.rings && sigma > 1.0f && !crowded) {
       drawList->AddCircle(p, sigma, withAlpha(color, 0.95f), 64, 2.0f);
       const int dashes = 48;
@@ -210,9 +224,12 @@ void drawDensityView(AppContext& ctx) {
                           withAlpha(color, 0.4f), 1.0f);
       }
     }
+    if (crowded && j != scene.selectedKey) {
+      drawList->AddRectFilled(ImVec2(p.x - 2.5f, p.y - 2.5f), ImVec2(p.x + 2.5f, p.y + 2.5f), color);
+      continue;
+    }
     drawList->AddCircleFilled(p, 5.0f, color, 16);
     drawList->AddCircle(p, 5.0f, IM_COL32(0, 0, 0, 255), 16, 1.0f);
-    if (crowded && j != scene.selectedKey) continue;
     // Component 1 labels to the left of its centre, the others to the right: neighbours do not overprint.
     const std::string name = R > 1 ? componentName(scene, c) : scene.keyLabels[j];
     const float width = ImGui::CalcTextSize(name.c_str()).x;
@@ -222,11 +239,15 @@ void drawDensityView(AppContext& ctx) {
   // Queries on top (labelled all when few, only the selected one in a crowd).
   for (int i = 0; i < derived.plane.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(derived.plane.queries2d(i, 0), derived.plane.queries2d(i, 1));
+    if (crowded && i != scene.selectedQuery) {
+      drawList->AddQuadFilled(ImVec2(p.x, p.y - 4), ImVec2(p.x + 4, p.y), ImVec2(p.x, p.y + 4), ImVec2(p.x - 4, p.y),
+                              queryColor());
+      continue;
+    }
     drawList->AddQuadFilled(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                             queryColor());
     drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                       IM_COL32(255, 255, 255, 255), 1.5f);
-    if (crowded && i != scene.selectedQuery) continue;
     labelWithBackdrop(drawList, ImVec2(p.x + 9.0f, p.y + 2.0f), IM_COL32(255, 255, 255, 255), scene.queryLabels[i],
                       withAlpha(queryColor(), 0.75f));
   }

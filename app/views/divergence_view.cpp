@@ -24,16 +24,24 @@ struct Cloud {
 void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
   ImDrawList* drawList = frame.drawList();
   const bool labels = cloud.keys2d.rows() + cloud.queries2d.rows() <= 24;
+  // A crowd gets small outline-free markers: llvmpipe pays per triangle, and an outlined 16-gon is ~50 of them.
+  const bool crowded = cloud.keys2d.rows() + cloud.queries2d.rows() > 40;
   for (int j = 0; j < cloud.keys2d.rows(); ++j) {
     const ImVec2 p = frame.toPixel(cloud.keys2d(j, 0), cloud.keys2d(j, 1));
+    if (crowded) {
+      drawList->AddRectFilled(ImVec2(p.x - 3, p.y - 3), ImVec2(p.x + 3, p.y + 3), keyColor());
+      continue;
+    }
     drawList->AddCircleFilled(p, 6.0f, keyColor(), 16);
     drawList->AddCircle(p, 6.0f, frame.style().text, 16, 1.0f);
     if (labels) drawList->AddText(ImVec2(p.x + 8, p.y - 14), keyColor(), scene.keyLabels[j].c_str());
   }
   for (int i = 0; i < cloud.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(cloud.queries2d(i, 0), cloud.queries2d(i, 1));
-    drawList->AddQuadFilled(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
-                            queryColor());
+    const float size = crowded ? 4.0f : 7.0f;
+    drawList->AddQuadFilled(ImVec2(p.x, p.y - size), ImVec2(p.x + size, p.y), ImVec2(p.x, p.y + size),
+                            ImVec2(p.x - size, p.y), queryColor());
+    if (crowded) continue;
     drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                       frame.style().text, 1.0f);
     if (labels) drawList->AddText(ImVec2(p.x + 8, p.y + 2), queryColor(), scene.queryLabels[i].c_str());

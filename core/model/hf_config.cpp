@@ -1,8 +1,10 @@
 // config.json parsing for GPT-2, Llama and BERT: required keys are checked by name, everything else is optional.
 #include "core/model/hf_config.h"
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numbers>
 #include <sstream>
 
 #include "core/error.h"
@@ -57,6 +59,33 @@ int tokenId(const json& config, const char* key, int vocabSize, std::vector<std:
     return -1;
   }
   return id;
+}
+
+void readRopeScaling(const json& scaling, const std::string& source, HfConfig& result) {
+  if (!scaling.is_object()) throw FileError("config '" + source + "': \"rope_scaling\" must be an object or null");
+  std::string type = scaling.value("rope_type", scaling.value("type", std::string("default")));
+  auto number = [&](const char* key) {
+    if (!scaling.contains(key) || !scaling[key].is_number() || scaling[key].get<double>() <= 0) {
+      throw FileError("config '" + source + "': rope_scaling of type '" + type + "' needs a positive \"" + key + "\"");
+    }
+    return scaling[key].get<double>();
+  };
+  if (type == "default") return;
+  if (type == "linear") {
+    result.ropeScaling = {type, number("factor")};
+  } else if (type == "llama3") {
+    result.ropeScaling = {type, number("factor"), number("low_freq_factor"), number("high_freq_factor"),
+                          static_cast<int>(number("original_max_position_embeddings"))};
+    if (result.ropeScaling.highFrequencyFactor <= result.ropeScaling.lowFrequencyFactor) {
+      throw FileError("config '" + source + "': rope_scaling high_freq_factor must exceed low_freq_factor");
+    }
+  } else if (type == "dynamic") {
+    // Dynamic NTK scaling only changes frequencies for sequences longer than the original context.
+    result.warnings.push_back("rope_scaling 'dynamic' is not applied: exact up to max_position_embeddings tokens");
+  } else {
+    throw FileError("config '" + source + "': rope_scaling type '" + type +
+                    "' is not supported (supported: llama3, linear, dynamic within the original context)");
+  }
 }
 
 }  // namespace
@@ -116,9 +145,7 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
       result.ropeTheta = optionalFloat(config, "rope_theta", 10000.0f, sourceName);
       result.activation = config.value("hidden_act", std::string("silu"));
       if (config.contains("rope_scaling") && !config["rope_scaling"].is_null()) {
-        result.warnings.push_back(
-            "rope_scaling is set but not applied: positions use plain RoPE (fine for prompts "
-            "shorter than the original training context)");
+        readRopeScaling(config["rope_scaling"], sourceName, result);
       }
       break;
     case HfArchitecture::Bert:
@@ -137,7 +164,9 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
       break;
   }
   if (result.keyValueHeads <= 0) result.keyValueHeads = result.heads;
-  if (result.modelDim % result.heads != 0) {
+  const int explicitHeadDim = result.architecture == HfArchitecture::Llama ? optionalInt(config, "head_dim", 0) : 0;
+  result.headDimension = explicitHeadDim > 0 ? explicitHeadDim : result.modelDim / result.heads;
+  if (explicitHeadDim <= 0 && result.modelDim % result.heads != 0) {
     throw FileError("config '" + sourceName + "': hidden size " + std::to_string(result.modelDim) +
                     " is not divisible by the number of heads " + std::to_string(result.heads));
   }
@@ -162,6 +191,32 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
   return result;
 }
 }  // namespace
+
+std::vector<double> ropeInverseFrequencies(const HfConfig& config) {
+  const int hd = config.headDim();
+  std::vector<double> frequencies(static_cast<size_t>(hd / 2));
+  const HfConfig::RopeScaling& scaling = config.ropeScaling;
+  for (int i = 0; i < hd / 2; ++i) {
+    double frequency = std::pow(static_cast<double>(config.ropeTheta), -2.0 * i / hd);
+    if (scaling.type == "linear") {
+      frequency /= scaling.factor;
+    } else if (scaling.type == "llama3") {
+      // Short wavelengths stay, long ones are divided by `factor`, the band between is interpolated.
+      const double wavelength = 2.0 * std::numbers::pi / frequency;
+      const double lowWavelength = scaling.originalMaxPositions / scaling.lowFrequencyFactor;
+      const double highWavelength = scaling.originalMaxPositions / scaling.highFrequencyFactor;
+      if (wavelength > lowWavelength) {
+        frequency /= scaling.factor;
+      } else if (wavelength >= highWavelength) {
+        const double smooth = (scaling.originalMaxPositions / wavelength - scaling.lowFrequencyFactor) /
+                              (scaling.highFrequencyFactor - scaling.lowFrequencyFactor);
+        frequency = (1.0 - smooth) * frequency / scaling.factor + smooth * frequency;
+      }
+    }
+    frequencies[static_cast<size_t>(i)] = frequency;
+  }
+  return frequencies;
+}
 
 HfConfig parseHfConfigText(const std::string& jsonText, const std::string& sourceName) {
   try {

@@ -24,6 +24,16 @@ struct HfConfig {
   int typeVocabSize = 0;       // BERT token-type embeddings
   float normEpsilon = 1e-5f;   // LayerNorm / RMSNorm epsilon
   float ropeTheta = 10000.0f;  // Llama
+  /// "rope_scaling" of Llama-family configs: "llama3" (Llama 3.1/3.2 frequency bands) and "linear" are applied;
+  /// type is empty when the config has none.
+  struct RopeScaling {
+    std::string type;
+    double factor = 1.0;
+    double lowFrequencyFactor = 1.0;
+    double highFrequencyFactor = 4.0;
+    int originalMaxPositions = 8192;
+  } ropeScaling;
+  int headDimension = 0;  // "head_dim" when the config gives it, else modelDim / heads
   bool tieWordEmbeddings = true;
   std::string activation;  // "gelu_new", "gelu", "silu", ...
   int bosTokenId = -1;     // -1 when absent or unusable
@@ -31,8 +41,12 @@ struct HfConfig {
   /// Things that looked wrong but do not stop the model from running (e.g. bos_token_id outside the vocabulary).
   std::vector<std::string> warnings;
 
-  int headDim() const { return heads > 0 ? modelDim / heads : 0; }
+  int headDim() const { return headDimension; }
 };
+
+/// RoPE inverse frequencies for a Llama-family config: headDim/2 values theta^(-2i/headDim), rescaled as
+/// config.ropeScaling says (HF's _compute_llama3_parameters / linear scaling).
+std::vector<double> ropeInverseFrequencies(const HfConfig& config);
 
 /// Parses config.json. Throws FileError naming the file and the key when a required key is missing or has the
 /// wrong type, or when the architecture is not one of GPT2LMHeadModel/GPT2Model, LlamaForCausalLM/LlamaModel,

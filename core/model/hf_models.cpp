@@ -2,6 +2,8 @@
 // Activations are tokens x features, one token per row, so every projection is one GEMM over the whole prompt.
 #include "core/model/hf_models.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <numbers>
 
@@ -27,20 +29,20 @@ class WeightLoader {
   RowMatrix matrix(const std::string& name, int64_t rows, int64_t cols) const {
     const std::string full = resolve(name);
     checkShape(full, {rows, cols});
-    return read_ ? files_.readMatrix(full) : RowMatrix();
+    return read_ ? finite(full, files_.readMatrix(full)) : RowMatrix();
   }
   /// An nn.Linear weight stored [out, in], returned transposed (in x out) so that y = x W.
   RowMatrix linear(const std::string& name, int64_t in, int64_t out) const {
     const std::string full = resolve(name);
     checkShape(full, {out, in});
-    return read_ ? RowMatrix(files_.readMatrix(full).transpose()) : RowMatrix();
+    return read_ ? RowMatrix(finite(full, files_.readMatrix(full)).transpose()) : RowMatrix();
   }
   RowVector vector(const std::string& name, int64_t size) const {
     const std::string full = resolve(name);
     checkShape(full, {size});
     if (!read_) return RowVector();
     std::vector<float> values = files_.readFloats(full);
-    return Eigen::Map<const RowVector>(values.data(), size);
+    return finite(full, RowMatrix(Eigen::Map<const RowVector>(values.data(), size))).row(0);
   }
   /// First of several historical names (BERT's LayerNorm "weight"/"gamma").
   RowVector vectorEither(const std::string& name, const std::string& alternative, int64_t size) const {
@@ -48,6 +50,14 @@ class WeightLoader {
   }
 
  private:
+  /// Corrupt checkpoints sometimes hold NaN/Inf: refuse them by name rather than emit NaN attention maps.
+  RowMatrix finite(const std::string& full, RowMatrix values) const {
+    if (!values.allFinite()) {
+      throw FileError("model '" + source_ + "': tensor '" + full +
+                      "' contains NaN or Inf values (corrupt checkpoint?)");
+    }
+    return values;
+  }
   std::string resolve(const std::string& name) const {
     const std::string full = prefix_ + name;
     if (!files_.contains(full)) {
@@ -180,6 +190,7 @@ class HfModel : public Model {
     capture.tokenIds.assign(tokenIds.begin(), tokenIds.end());
     for (int id : capture.tokenIds) capture.tokenTexts.push_back(std::to_string(id));
     if (!loaded_) {  // weights are read and converted to float on first use
+      requireMemoryForWeights();
       loadWeights(true);
       loaded_ = true;
     }
@@ -189,6 +200,24 @@ class HfModel : public Model {
   }
 
  protected:
+  /// Float copies of all weights must fit in physical memory; refuse before allocating rather than swap to death.
+  void requireMemoryForWeights() const {
+    uint64_t bytes = 0;
+    for (const TensorInfo& tensor : info_.tensors) {
+      uint64_t elements = 1;
+      for (int64_t extent : tensor.shape) elements *= static_cast<uint64_t>(extent);
+      bytes += elements * sizeof(float);
+    }
+    const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || pageSize <= 0) return;
+    const uint64_t physical = static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize);
+    if (bytes > physical / 10 * 9) {
+      throw ResourceError("model '" + info_.path + "' needs " + std::to_string(bytes >> 20) +
+                          " MiB of float32 weights but this machine has " + std::to_string(physical >> 20) +
+                          " MiB of memory; use a smaller model or a capture file made elsewhere");
+    }
+  }
+
   /// Checks every tensor name and shape (readData = false, at open) or reads the weights (readData = true).
   virtual void loadWeights(bool readData) = 0;
   WeightLoader loader(const std::string& prefix, bool readData) const {
@@ -318,6 +347,7 @@ class LlamaModel final : public HfModel {
     info_.architecture = "llama";
     info_.causal = true;
     info_.rope = true;
+    inverseFrequencies_ = ropeInverseFrequencies(config_);
     loadWeights(false);
     if (!files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
       config_.warnings.push_back("no lm_head.weight: logits use the tied token embedding");
@@ -327,7 +357,7 @@ class LlamaModel final : public HfModel {
  protected:
   void loadWeights(bool readData) override {
     const int d = config_.modelDim, inner = config_.intermediateDim;
-    const int kvDim = config_.keyValueHeads * config_.headDim();
+    const int kvDim = config_.keyValueHeads * config_.headDim(), qDim = config_.heads * config_.headDim();
     const WeightLoader w = loader(detectPrefix(*files_, "embed_tokens.weight", {"model.", ""}), readData);
     layers_.clear();
     tokenEmbedding_ = w.matrix("embed_tokens.weight", config_.vocabSize, d);
@@ -335,10 +365,10 @@ class LlamaModel final : public HfModel {
       const std::string p = "layers." + std::to_string(l) + ".";
       Layer layer;
       layer.attentionNorm = w.vector(p + "input_layernorm.weight", d);
-      layer.qWeight = w.linear(p + "self_attn.q_proj.weight", d, d);
+      layer.qWeight = w.linear(p + "self_attn.q_proj.weight", d, qDim);
       layer.kWeight = w.linear(p + "self_attn.k_proj.weight", d, kvDim);
       layer.vWeight = w.linear(p + "self_attn.v_proj.weight", d, kvDim);
-      layer.oWeight = w.linear(p + "self_attn.o_proj.weight", d, d);
+      layer.oWeight = w.linear(p + "self_attn.o_proj.weight", qDim, d);
       layer.mlpNorm = w.vector(p + "post_attention_layernorm.weight", d);
       layer.gateWeight = w.linear(p + "mlp.gate_proj.weight", d, inner);
       layer.upWeight = w.linear(p + "mlp.up_proj.weight", d, inner);
@@ -351,13 +381,13 @@ class LlamaModel final : public HfModel {
     }
   }
 
-  /// Rotates every head of x (T x heads*hd) in place; position t uses angles t * theta^(-2i/hd).
+  /// Rotates every head of x (T x heads*hd) in place; position t uses angles t * frequency_i.
   void applyRope(RowMatrix& x, int heads) const {
     const int hd = config_.headDim(), half = hd / 2;
     for (Eigen::Index t = 0; t < x.rows(); ++t) {
       for (int i = 0; i < half; ++i) {
         // Double precision for the angle: t * frequency loses digits in float for long prompts.
-        const double angle = static_cast<double>(t) * std::pow(static_cast<double>(config_.ropeTheta), -2.0 * i / hd);
+        const double angle = static_cast<double>(t) * inverseFrequencies_[static_cast<size_t>(i)];
         const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
         for (int h = 0; h < heads; ++h) {
           float& a = x(t, h * hd + i);
@@ -409,6 +439,7 @@ class LlamaModel final : public HfModel {
   };
   RowMatrix tokenEmbedding_, lmHead_;
   RowVector finalNorm_;
+  std::vector<double> inverseFrequencies_;
   std::vector<Layer> layers_;
 };
 

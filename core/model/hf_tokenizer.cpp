@@ -1,7 +1,8 @@
-// tokenizer.json support: GPT-2 style byte-level BPE and BERT WordPiece, written by hand (no std::regex: its
-// backtracking explodes on long inputs). Character classes come from generated Unicode 14 tables; known
-// deviations from the Hugging Face `tokenizers` library: only single-code-point lowercase mappings (as in BMP),
-// accent stripping limited to the Basic Multilingual Plane, and SentencePiece-style BPE is not supported.
+// tokenizer.json support: byte-level BPE (GPT-2, Llama 3 / Qwen2 split patterns) and BERT WordPiece, written by
+// hand (no std::regex: its backtracking explodes on long inputs). Character classes come from generated Unicode 14
+// tables. Known deviations from the Hugging Face `tokenizers` library: only single-code-point lowercase mappings in
+// the Basic Multilingual Plane, accent stripping limited to that plane, and SentencePiece-style BPE (Llama 2) is
+// not supported (enter token ids instead).
 #include "core/model/hf_tokenizer.h"
 
 #include <algorithm>
@@ -192,7 +193,76 @@ std::vector<std::string> gpt2PreTokenize(const std::string& text) {
   return pieces;
 }
 
+std::vector<std::string> llama3PreTokenize(const std::string& text, int maxDigits) {
+  const std::vector<char32_t> cps = decodeUtf8(text);
+  const size_t n = cps.size();
+  auto isNewline = [](char32_t c) { return c == '\r' || c == '\n'; };
+  auto isOther = [](char32_t c) { return !isWhitespace(c) && !isLetter(c) && !isNumber(c); };
+  auto lower = [](char32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+  std::vector<std::string> pieces;
+  size_t i = 0;
+  while (i < n) {
+    size_t end = i;
+    // (?i:'s|'t|'re|'ve|'m|'ll|'d)
+    if (cps[i] == '\'' && i + 1 < n) {
+      const char32_t a = lower(cps[i + 1]), b = i + 2 < n ? lower(cps[i + 2]) : 0;
+      if (a == 's' || a == 't' || a == 'm' || a == 'd')
+        end = i + 2;
+      else if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l'))
+        end = i + 3;
+    }
+    // [^\r\n\p{L}\p{N}]?\p{L}+
+    if (end == i) {
+      size_t j = i;
+      if (!isLetter(cps[j]) && !isNumber(cps[j]) && !isNewline(cps[j]) && j + 1 < n && isLetter(cps[j + 1])) ++j;
+      if (isLetter(cps[j])) {
+        while (j < n && isLetter(cps[j])) ++j;
+        end = j;
+      }
+    }
+    // \p{N}{1,maxDigits}
+    if (end == i && isNumber(cps[i])) {
+      end = i;
+      while (end < n && end - i < static_cast<size_t>(maxDigits) && isNumber(cps[end])) ++end;
+    }
+    // ' ?[^\s\p{L}\p{N}]+[\r\n]*'
+    if (end == i) {
+      size_t j = i;
+      if (cps[j] == ' ' && j + 1 < n && isOther(cps[j + 1])) ++j;
+      if (isOther(cps[j])) {
+        while (j < n && isOther(cps[j])) ++j;
+        while (j < n && isNewline(cps[j])) ++j;
+        end = j;
+      }
+    }
+    if (end == i) {  // only whitespace is left at i
+      size_t run = i;
+      while (run < n && isWhitespace(cps[run])) ++run;
+      size_t lastNewline = n;
+      for (size_t j = i; j < run; ++j) {
+        if (isNewline(cps[j])) lastNewline = j;
+      }
+      if (lastNewline != n) {
+        end = lastNewline + 1;  // \s*[\r\n]+ ends after the run's last line break
+      } else if (run == n || run - i == 1) {
+        end = run;  // \s+(?!\S) at the end of the text, or a single \s+
+      } else {
+        end = run - 1;  // leave the last space to start the next piece
+      }
+    }
+    pieces.push_back(encodeUtf8(cps, i, end));
+    i = end;
+  }
+  return pieces;
+}
+
 namespace {
+
+/// object[key], or null when absent (const operator[] on a missing key is undefined behaviour in nlohmann-json).
+const json& member(const json& object, const char* key) {
+  static const json null;
+  return object.is_object() && object.contains(key) ? object[key] : null;
+}
 
 std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -296,8 +366,8 @@ class HfTokenizerBase : public Tokenizer {
         }
       }
     } else if (type == "BertProcessing" || type == "RobertaProcessing") {
-      template_.before.push_back(post["cls"][1].get<int>());
-      template_.after.push_back(post["sep"][1].get<int>());
+      template_.before.push_back(post.at("cls").at(1).get<int>());
+      template_.after.push_back(post.at("sep").at(1).get<int>());
     } else if (type == "Sequence" && post.contains("processors")) {
       for (const json& inner : post["processors"]) readTemplate(inner, path);
     }
@@ -350,7 +420,12 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
         mergeRanks_.emplace(left + '\x01' + right, rank++);
       }
     }
-    addPrefixSpace_ = findAddPrefixSpace(root["pre_tokenizer"]);
+    addPrefixSpace_ = findAddPrefixSpace(member(root, "pre_tokenizer"));
+    // Llama 3 / Qwen2 ship their own split pattern; anything else byte-level uses GPT-2's.
+    const std::string pre = member(root, "pre_tokenizer").dump();
+    if (pre.find("(?i:'s") != std::string::npos) {
+      llama3Digits_ = pre.find("\\\\p{N}{1,3}") != std::string::npos ? 3 : 1;
+    }
     // GPT-2's reversible byte <-> printable character map: printable Latin-1 bytes map to themselves, the rest to
     // U+0100 upwards, so every byte string is a string of visible characters.
     int next = 0;
@@ -376,7 +451,9 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
       }
       const std::string input = addPrefixSpace_ && first && segment[0] != ' ' ? " " + segment : segment;
       first = false;
-      for (const std::string& word : gpt2PreTokenize(input)) {
+      const std::vector<std::string> words =
+          llama3Digits_ > 0 ? llama3PreTokenize(input, llama3Digits_) : gpt2PreTokenize(input);
+      for (const std::string& word : words) {
         std::string mapped;
         for (unsigned char byte : word) mapped += byteToChar_[byte];
         for (const std::string& token : bpe(mapped)) {
@@ -475,6 +552,7 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
   std::string byteToChar_[256];
   std::unordered_map<char32_t, unsigned char> charToByte_;
   bool addPrefixSpace_ = false;
+  int llama3Digits_ = 0;  // > 0: split with the Llama 3 pattern, numbers in groups of this many digits
   std::filesystem::path path_;
 };
 
@@ -491,7 +569,7 @@ class WordPieceTokenizer final : public HfTokenizerBase {
     prefix_ = model.value("continuing_subword_prefix", std::string("##"));
     maxCharacters_ = model.value("max_input_chars_per_word", 100);
     const std::string unk = model.value("unk_token", std::string("[UNK]"));
-    const json& normalizer = root["normalizer"];
+    const json& normalizer = member(root, "normalizer");
     if (normalizer.is_object() && normalizer.value("type", "") == "BertNormalizer") {
       lowercase_ = normalizer.value("lowercase", true);
       chineseChars_ = normalizer.value("handle_chinese_chars", true);

@@ -22,4 +22,9 @@ std::unique_ptr<Tokenizer> findHfTokenizer(const std::filesystem::path& modelPat
 /// Exposed for tests.
 std::vector<std::string> gpt2PreTokenize(const std::string& text);
 
+/// Splits text the way the Llama 3 pattern does (maxDigits = 3; Qwen2's variant uses maxDigits = 1):
+/// (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+/// Used when a tokenizer.json's Split pre-tokenizer carries that pattern.
+std::vector<std::string> llama3PreTokenize(const std::string& text, int maxDigits = 3);
+
 }  // namespace attnscope::model

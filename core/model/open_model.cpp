@@ -5,11 +5,8 @@
 #include "core/error.h"
 #include "core/model/capture_file.h"
 #include "core/model/hf_models.h"
-#include "core/model/model.h"
-#if __has_include("core/model/llama2c.h")
 #include "core/model/llama2c.h"
-#define ATTNSCOPE_HAVE_LLAMA2C 1
-#endif
+#include "core/model/model.h"
 
 namespace attnscope::model {
 namespace {
@@ -68,11 +65,7 @@ std::unique_ptr<Model> openModel(const std::filesystem::path& path) {
                     "open the Hugging Face model folder instead");
   }
   if (extension == ".json" && path.filename() == "config.json") return openHfModel(path.parent_path());
-#ifdef ATTNSCOPE_HAVE_LLAMA2C
   return openLlama2cModel(path);
-#else
-  throw FileError("'" + path.string() + "': llama2.c checkpoints are not supported in this build");
-#endif
 }
 
 }  // namespace attnscope::model

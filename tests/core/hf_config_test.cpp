@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <numbers>
+
 #include "core/error.h"
 
 namespace attnscope::model {
@@ -48,6 +50,29 @@ TEST(HfConfig, LlamaDefaultsGroupedQueryAndToleratedBadBos) {
   EXPECT_EQ(c.eosTokenId, 2);   // first of a list
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_NE(c.warnings[0].find("bos_token_id = 128000"), std::string::npos);
+}
+
+TEST(HfConfig, Llama3RopeScalingBandsAndExplicitHeadDim) {
+  const std::string base = R"({"architectures":["LlamaForCausalLM"],"num_hidden_layers":1,"num_attention_heads":2,
+      "hidden_size":8,"intermediate_size":16,"vocab_size":10,"max_position_embeddings":128,"rope_theta":10000,)";
+  const HfConfig c = parseHfConfigText(base + R"("head_dim":8,"rope_scaling":{"rope_type":"llama3","factor":8.0,
+      "low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":64}})",
+                                       "l3.json");
+  EXPECT_EQ(c.headDim(), 8);  // from head_dim, not hidden_size / heads = 4
+  const std::vector<double> f = ropeInverseFrequencies(c);
+  ASSERT_EQ(f.size(), 4u);
+  // Unscaled: 10000^(-i/4) = 1, 0.1, 0.01, 0.001; wavelengths 2 pi / f = 6.3, 62.8, 628, 6283.
+  // Band edges: 64 / 4 = 16 and 64 / 1 = 64. So f0 stays, f1 blends, f2 and f3 are divided by 8.
+  EXPECT_DOUBLE_EQ(f[0], 1.0);
+  const double smooth = (64.0 / (2 * std::numbers::pi / 0.1) - 1.0) / 3.0;
+  EXPECT_NEAR(f[1], (1 - smooth) * 0.1 / 8 + smooth * 0.1, 1e-15);
+  EXPECT_NEAR(f[2], 0.01 / 8, 1e-15);
+  EXPECT_NEAR(f[3], 0.001 / 8, 1e-15);
+
+  const HfConfig linear = parseHfConfigText(base + R"("rope_scaling":{"type":"linear","factor":2.0}})", "lin.json");
+  EXPECT_NEAR(ropeInverseFrequencies(linear)[1], 0.01 / 2, 1e-15);  // hd = 4: 10000^(-2/4) / 2
+  EXPECT_THROW(parseHfConfigText(base + R"("rope_scaling":{"rope_type":"yarn","factor":4.0}})", "y.json"), FileError);
+  EXPECT_THROW(parseHfConfigText(base + R"("rope_scaling":{"rope_type":"llama3","factor":8.0}})", "m.json"), FileError);
 }
 
 TEST(HfConfig, BertDefaults) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "core/error.h"
 #include "core/model/safetensors.h"
@@ -118,6 +119,28 @@ TEST(HfModels, RunRejectsBadTokensAndSupportsCancelAndNoCapture) {
   EXPECT_EQ((model->run(ids).logits - capture.logits).cwiseAbs().maxCoeff(), 0.0f);
 }
 
+TEST(HfModels, NonFiniteWeightsAreRefusedByName) {
+  const fs::path dir = testDir();
+  writeGpt2(dir, "");
+  SafetensorsFile original(dir / "model.safetensors");
+  std::vector<SafetensorsTensor> tensors;
+  for (const SafetensorsEntry& e : original.entries())
+    tensors.push_back({e.name, e.shape, original.readFloats(e.name)});
+  for (SafetensorsTensor& t : tensors) {
+    if (t.name == "h.0.mlp.c_fc.bias") t.values[3] = std::numeric_limits<float>::infinity();
+  }
+  writeSafetensors(dir / "model.safetensors", tensors);
+  auto model = openHfModel(dir);  // opening reads headers only
+  const std::vector<int> ids = {1, 2};
+  try {
+    model->run(ids);
+    FAIL() << "expected FileError";
+  } catch (const FileError& error) {
+    EXPECT_NE(std::string(error.what()).find("'h.0.mlp.c_fc.bias' contains NaN or Inf"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(HfModels, MissingOrMisshapenTensorsAreNamed) {
   const fs::path dir = testDir();
   writeGpt2(dir, "transformer.", true);
@@ -137,11 +160,15 @@ TEST(HfModels, MissingOrMisshapenTensorsAreNamed) {
   EXPECT_THROW(openHfModel(dir / "absent"), FileError);
 }
 
-TEST(HfModels, OpeningAFourGigabyteModelReadsOnlyHeaders) {
+TEST(HfModels, OpeningAModelLargerThanMemoryReadsOnlyHeadersAndRunningIsRefused) {
   const fs::path dir = testDir();
-  const int64_t vocab = int64_t{1} << 20, d = 1024;  // wte alone is 4 GiB of F32
+  // wte alone is at least 4 GiB of F32 and always more than this machine's memory (a sparse file: no disk used).
+  const uint64_t physical =
+      static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGE_SIZE));
+  const int64_t d = 1024;
+  const int64_t vocab = std::max<int64_t>(int64_t{1} << 20, static_cast<int64_t>(physical / (4 * d)) + (1 << 20));
   std::ofstream(dir / "config.json") << R"({"architectures":["GPT2LMHeadModel"],"n_layer":1,"n_head":16,"n_embd":1024,)"
-                                     << R"("vocab_size":1048576,"n_positions":8})";
+                                     << R"("vocab_size":)" << vocab << R"(,"n_positions":8})";
   const std::vector<std::pair<std::string, std::vector<int64_t>>> tensors = {{"wte.weight", {vocab, d}},
                                                                              {"wpe.weight", {8, d}},
                                                                              {"h.0.ln_1.weight", {d}},
@@ -165,10 +192,11 @@ TEST(HfModels, OpeningAFourGigabyteModelReadsOnlyHeaders) {
     std::string dims;
     for (int64_t e : shape) {
       bytes *= static_cast<uint64_t>(e);
-      dims += (dims.empty() ? "" : ",") + std::to_string(e);
+      if (!dims.empty()) dims += ',';
+      dims += std::to_string(e);
     }
-    header += (header.size() > 1 ? "," : "") +
-              ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + dims + "],\"data_offsets\":[" +
+    if (header.size() > 1) header += ',';
+    header += ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + dims + "],\"data_offsets\":[" +
                std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}");
     offset += bytes;
   }
@@ -188,7 +216,10 @@ TEST(HfModels, OpeningAFourGigabyteModelReadsOnlyHeaders) {
   EXPECT_LT(seconds, 1.0);
   EXPECT_EQ(model->info().vocabSize, vocab);
   EXPECT_EQ(model->info().tensors.size(), tensors.size());
-  std::printf("[ 4 GiB model folder open: %.3f ms ]\n", seconds * 1e3);
+  // Converting the weights to float would need more than the machine has: refused before allocating.
+  const std::vector<int> ids = {1};
+  EXPECT_THROW(model->run(ids), ResourceError);
+  std::printf("[ %.1f GiB model folder open: %.3f ms ]\n", static_cast<double>(offset) / (1 << 30), seconds * 1e3);
   fs::remove_all(dir);
 }
 

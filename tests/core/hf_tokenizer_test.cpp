@@ -48,6 +48,20 @@ TEST(HfTokenizer, Gpt2PreTokenizerFollowsTheRegex) {
   EXPECT_EQ(joined, big);
 }
 
+TEST(HfTokenizer, Llama3PreTokenizerFollowsItsPattern) {
+  EXPECT_EQ(llama3PreTokenize("Hello world's  end\n"), (Pieces{"Hello", " world", "'s", " ", " end", "\n"}));
+  EXPECT_EQ(llama3PreTokenize("I'M 12345!!\n\nok"), (Pieces{"I", "'M", " ", "123", "45", "!!\n\n", "ok"}));
+  EXPECT_EQ(llama3PreTokenize("12345", 1), (Pieces{"1", "2", "3", "4", "5"}));  // Qwen2 variant
+  EXPECT_EQ(llama3PreTokenize("(hello) x"), (Pieces{"(hello", ")", " x"}));     // one non-letter may lead a word
+  EXPECT_EQ(llama3PreTokenize("a \n b"), (Pieces{"a", " \n", " b"}));
+  EXPECT_EQ(llama3PreTokenize("x  \n\n  "), (Pieces{"x", "  \n\n", "  "}));
+  std::string big;
+  for (int i = 0; i < 20000; ++i) big += " \t\n !?a1 ";
+  std::string joined;
+  for (const std::string& p : llama3PreTokenize(big)) joined += p;
+  EXPECT_EQ(joined, big);
+}
+
 /// GPT-2's byte -> character map, written independently of the implementation.
 std::string byteChar(int b) {
   std::vector<int> printable;
@@ -140,6 +154,33 @@ TEST(HfTokenizer, ByteLevelBpeHandlesBytesPrefixSpaceAndTemplates) {
   EXPECT_EQ(tokenizer->piece(0xC3), "<C3>");  // half a character is shown as its byte
   EXPECT_EQ(tokenizer->piece(10), "\n");
   EXPECT_EQ(tokenizer->piece(999), "<id 999>");
+}
+
+TEST(HfTokenizer, SplitPatternSelectsTheLlama3PreTokenizer) {
+  // Merges "3 4" (rank 0), "1 2" (1), "12 3" (2): GPT-2 splitting keeps "12345" whole -> 12 34 5, the Llama 3
+  // pattern splits "123" "45" -> 123 4 5.
+  nlohmann::json vocab = nlohmann::json::object();
+  for (int b = 0; b < 256; ++b) vocab[byteChar(b)] = b;
+  vocab["34"] = 256;
+  vocab["12"] = 257;
+  vocab["123"] = 258;
+  const nlohmann::json merges = {"3 4", "1 2", "12 3"};
+  const std::string pattern =
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+      "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  nlohmann::json llama3 = {
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}},
+      {"pre_tokenizer",
+       {{"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"}, {"pattern", {{"Regex", pattern}}}, {"behavior", "Isolated"}, {"invert", false}},
+          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}}}};
+  const fs::path dir = testDir();
+  std::ofstream(dir / "llama3.json") << llama3.dump();
+  EXPECT_EQ(openHfTokenizer(dir / "llama3.json")->encode("12345", false), (Ids{258, '4', '5'}));
+  llama3["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}};
+  std::ofstream(dir / "gpt2.json") << llama3.dump();
+  EXPECT_EQ(openHfTokenizer(dir / "gpt2.json")->encode("12345", false), (Ids{257, 256, '5'}));
 }
 
 fs::path writeWordPiece(const fs::path& dir) {

@@ -50,13 +50,22 @@ wait_for "'menu/View' in s['probes'] and s['derivedRevision'] == s['revision']" 
 wait_for "'parameters' in s['scene']['views']"
 
 # 1. View menu -> Parameters: closes the view (an undoable edit).
-xdotool mousemove $(point menu/View) click 1
+# ImGui 1.86 samples the mouse once per frame: hover first, then press, and hold each state for a few frames
+# (the machine may be loaded, so frames can be slow).
+click_at() {
+  xdotool mousemove "$1" "$2"
+  sleep 0.4
+  xdotool mousedown 1
+  sleep 0.3
+  xdotool mouseup 1
+}
+click_at $(point menu/View)
 wait_for "'menu/View/parameters' in s['probes']"
 sleep 0.3
-xdotool mousemove $(point menu/View/parameters) click 1
+click_at $(point menu/View/parameters)
 wait_for "'parameters' not in s['scene']['views']"
 # 2. Ctrl+Z brings it back.
-xdotool mousemove 700 450 key ctrl+z
+xdotool mousemove 700 450 key ctrl+z  # shortcuts are key events: even a fast press is seen
 wait_for "'parameters' in s['scene']['views']"
 echo "menu + undo via X input: ok"
 
@@ -66,14 +75,18 @@ if [[ $(query "'canvas/key/0/tip' in s['probes'] and 'canvas/origin' in s['probe
   read -r ox oy <<<"$(point canvas/origin)"
   length=$((tx - ox))
   ((length > 20)) || fail "canvas key tip too close to the origin ($length px)"
-  xdotool mousemove "$tx" "$ty" mousedown 1
+  xdotool mousemove "$tx" "$ty"
+  sleep 0.4
+  xdotool mousedown 1
+  sleep 0.4
   for step in 1 2 3 4 5 6 7 8 9 10; do  # an arc, as a hand would drag
     angle=$("$python" -c "import math; print(math.radians(9 * $step))")
     x=$("$python" -c "import math; print(round($ox + $length * math.cos($angle)))")
     y=$("$python" -c "import math; print(round($oy - $length * math.sin($angle)))")
     xdotool mousemove "$x" "$y"
-    sleep 0.05
+    sleep 0.1
   done
+  sleep 0.4
   xdotool mouseup 1
   wait_for "s['scene']['selectedKey'] == 0 and abs(s['selectedAngleDegrees'] - 90) < 4"
   ea=$(query "s['weights']['ea'][0][0]")

@@ -2,11 +2,13 @@
 """Independent NumPy reference for attnscope's Hugging Face forward passes (numpy only, float64 math).
 
   hf_reference.py generate OUT_DIR   writes seeded random GPT-2 (F32, "transformer." prefix), BERT (F16, MLM head)
-                                     and Llama (BF16, GQA, two shards) model folders with config.json and a
+                                     Llama (BF16, GQA, two shards) and Llama-3-style
+                                     (rope_scaling llama3, explicit head_dim) model folders with config.json and a
                                      tokenizer.json, plus OUT_DIR/<name>_reference.safetensors: a capture file
                                      (written with tools/write_capture.py) of the reference forward pass, with the
                                      logits as an extra tensor.
   hf_reference.py compare REF ENGINE compares two capture files (q, k, attn, pre-RoPE q/k, logits) to 1e-4.
+  hf_reference.py token_ids CAPTURE  prints the capture's token ids (as "token_ids [1,2,3]").
 """
 import json
 import math
@@ -83,7 +85,7 @@ def split_heads(x, heads):
 
 def byte_tokenizer_json(vocab_size):
     """A tiny byte-level BPE tokenizer.json: 256 byte tokens (GPT-2 byte-to-unicode map) plus a few merges."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    bs = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -216,32 +218,49 @@ def bert(out, rng):
     return np.stack(qs), np.stack(ks), np.stack(atts), None, None, False, logits
 
 
-def rope(x, theta):
+def llama3_frequencies(inv, factor, low, high, old_context):
+    """HF _compute_llama3_parameters: keep short wavelengths, divide long ones by factor, blend in between."""
+    wavelength = 2 * math.pi / inv
+    smooth = (old_context / wavelength - low) / (high - low)
+    blended = (1 - smooth) * inv / factor + smooth * inv
+    return np.where(wavelength > old_context / low, inv / factor,
+                    np.where(wavelength < old_context / high, inv, blended))
+
+
+def rope(x, theta, scaling=None):
     """x: [heads, T, hd]; HF rotate_half layout (dimension i pairs with i + hd/2)."""
     hd = x.shape[-1]
     inv = theta ** (-np.arange(0, hd, 2) / hd)
+    if scaling is not None:
+        inv = llama3_frequencies(inv, *scaling)
     angles = np.arange(x.shape[1])[:, None] * inv[None, :]
     cos, sin = np.cos(np.concatenate([angles, angles], -1)), np.sin(np.concatenate([angles, angles], -1))
     rotated = np.concatenate([-x[..., hd // 2:], x[..., : hd // 2]], -1)
     return x * cos + rotated * sin
 
 
-def llama(out, rng):
+def llama(out, rng, llama3=False):
+    """llama3=True: Llama 3.1-style rope_scaling (all three frequency bands hit) and head_dim 16 != hidden/heads."""
     L, H, KV, d, V, P, I = 2, 4, 2, 32, 100, 64, 40
-    hd = d // H
+    hd = 16 if llama3 else d // H
+    scaling = (8.0, 1.0, 4.0, 64) if llama3 else None
     config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "num_hidden_layers": L,
               "num_attention_heads": H, "num_key_value_heads": KV, "hidden_size": d, "intermediate_size": I,
               "vocab_size": V, "max_position_embeddings": P, "rms_norm_eps": 1e-5, "rope_theta": 500.0,
               "hidden_act": "silu", "tie_word_embeddings": False, "bos_token_id": 128000, "eos_token_id": [2, 7],
               "torch_dtype": "bfloat16"}
+    if llama3:
+        config.update({"head_dim": hd, "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                                         "high_freq_factor": 4.0,
+                                                         "original_max_position_embeddings": 64}})
     t = {"model.embed_tokens.weight": rng.normal(0, 0.5, (V, d))}
     for l in range(L):
         p = f"model.layers.{l}."
         t[p + "input_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
-        t[p + "self_attn.q_proj.weight"] = rng.normal(0, 0.35, (d, d))
+        t[p + "self_attn.q_proj.weight"] = rng.normal(0, 0.35, (H * hd, d))
         t[p + "self_attn.k_proj.weight"] = rng.normal(0, 0.35, (KV * hd, d))
         t[p + "self_attn.v_proj.weight"] = rng.normal(0, 0.2, (KV * hd, d))
-        t[p + "self_attn.o_proj.weight"] = rng.normal(0, 0.1, (d, d))
+        t[p + "self_attn.o_proj.weight"] = rng.normal(0, 0.1, (d, H * hd))
         t[p + "post_attention_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
         t[p + "mlp.gate_proj.weight"] = rng.normal(0, 0.2, (I, d))
         t[p + "mlp.up_proj.weight"] = rng.normal(0, 0.2, (I, d))
@@ -270,7 +289,7 @@ def llama(out, rng):
         k = np.repeat(split_heads(x @ w[p + "self_attn.k_proj.weight"].T, KV), H // KV, axis=0)
         v = np.repeat(split_heads(x @ w[p + "self_attn.v_proj.weight"].T, KV), H // KV, axis=0)
         qpre.append(q), kpre.append(k)
-        q, k = rope(q, 500.0), rope(k, 500.0)
+        q, k = rope(q, 500.0, scaling), rope(k, 500.0, scaling)
         a, o = attention(q, k, v, True)
         qs.append(q), ks.append(k), atts.append(a)
         h = h + o @ w[p + "self_attn.o_proj.weight"].T
@@ -283,7 +302,8 @@ def llama(out, rng):
 
 
 def generate(out_dir):
-    for seed, (name, build) in enumerate((("gpt2", gpt2), ("bert", bert), ("llama", llama))):
+    llama3 = lambda out, rng: llama(out, rng, llama3=True)  # noqa: E731
+    for seed, (name, build) in enumerate((("gpt2", gpt2), ("bert", bert), ("llama", llama), ("llama3", llama3))):
         folder = os.path.join(out_dir, name)
         os.makedirs(folder, exist_ok=True)
         q, k, attn, qpre, kpre, causal, logits = build(folder, np.random.default_rng(1000 + seed))
@@ -324,6 +344,8 @@ def compare(reference_path, engine_path):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "generate":
         generate(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "token_ids":
+        print("token_ids", read_safetensors(sys.argv[2])[1]["token_ids"].replace(" ", ""))
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
     else:
