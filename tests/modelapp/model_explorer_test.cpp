@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "app/gui/model_session.h"
 #include "app/gui/scene_io.h"
@@ -193,6 +194,22 @@ TEST(ModelSession, CancelKeepsThePreviousResult) {
   while (session.busy()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_FALSE(session.poll());
   EXPECT_NE(session.takeError().find("/nonexistent/model.bin"), std::string::npos);
+}
+
+TEST(ModelSession, DroppedModelStartsARunAndOpensTheExplorer) {
+  storiesResult();  // the shared session must be idle and hold a result first
+  gui::AppContext context(gui::defaultScene());
+  EXPECT_FALSE(gui::openDroppedModel(context, "/tmp/scene.json"));  // scenes stay with the window
+  EXPECT_FALSE(gui::openDroppedModel(context, "/tmp/picture.png"));
+  ASSERT_TRUE(gui::openDroppedModel(context, kModel));
+  context.endFrame();
+  EXPECT_TRUE(context.scene().isViewOpen("model"));
+  gui::ModelSession& session = gui::modelSession();
+  while (session.busy()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(session.poll()) << session.takeError();
+  EXPECT_EQ(session.result()->request.path, kModel);
+  EXPECT_EQ(session.result()->request.prompt, "Once upon a time");
+  EXPECT_GT(session.result()->capture.tokens, 3);
 }
 
 /// Nearest colour-map entry distance (max channel difference) of a pixel.
