@@ -51,9 +51,11 @@ void requireWithinBudget(double bytesPerEntry, Eigen::Index rows, Eigen::Index c
                         " MiB; use fewer queries/keys (e.g. subsample tokens) or a blockwise metric (mmd, gauss-*)");
 }
 
+// Also refuses denormal values: their reciprocal overflows, and 0 * inf would turn a max-subtracted logit into NaN.
 void requirePositiveFinite(double value, const char* name) {
-  if (!(std::isfinite(value) && value > 0.0))
-    throw InputError(std::string(name) + " must be a positive finite number, got " + std::to_string(value));
+  if (!(std::isfinite(value) && value >= std::numeric_limits<double>::min()))
+    throw InputError(std::string(name) + " must be a positive finite number (at least 2.2e-308), got " +
+                     std::to_string(value));
 }
 
 RowMatrixD toDouble(const MatrixView& X) {
@@ -555,7 +557,11 @@ DivergenceResult mmdDivergence(const MatrixView& Q, const MatrixView& K, bool un
   if (unbiased && (n < 2 || m < 2))
     throw InputError("the unbiased MMD estimator needs at least 2 queries and 2 keys, got " + std::to_string(n) +
                      " queries and " + std::to_string(m) + " keys; use the biased 'mmd' instead");
-  if (options.bandwidth) requirePositiveFinite(*options.bandwidth, "bandwidth");
+  if (options.bandwidth) {
+    requirePositiveFinite(*options.bandwidth, "bandwidth");
+    if (!std::isfinite(1.0 / (*options.bandwidth * *options.bandwidth)))
+      throw InputError("bandwidth " + std::to_string(*options.bandwidth) + " is too small: sigma^2 underflows");
+  }
 
   const RowMatrixD pooled = pooledCentred(Q, K);
   const double sigma = options.bandwidth ? *options.bandwidth : medianHeuristicBandwidth(pooled);

@@ -48,9 +48,11 @@ struct DivergenceOptions {
   std::optional<double> bandwidth;
 
   // Sinkhorn.
-  double epsilon = 0.1;      ///< Entropic regularisation, in the units of the ground cost (> 0).
-  int maxIterations = 1000;  ///< Cap per OT problem (>= 1).
-  double tolerance = 1e-6;   ///< Stop when the L1 error of the plan's row marginals falls below this (> 0).
+  double epsilon = 0.1;  ///< Entropic regularisation, in the units of the ground cost (> 0).
+  /// Cap on sweeps per OT problem (>= 1), counting the epsilon-scaling sweeps that start at the largest cost and halve
+  /// the temperature down to epsilon (about log2(maxCost / epsilon) of them).
+  int maxIterations = 1000;
+  double tolerance = 1e-6;  ///< Stop when the L1 error of the plan's row marginals falls below this (> 0).
   SinkhornCost sinkhornCost = SinkhornCost::SquaredEuclid;
 
   // Gaussian fits.
