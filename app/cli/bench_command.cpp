@@ -4,6 +4,7 @@
 // option in installBenchCommand, a workload factory like kernelWorkload, and a branch in runBench; timing and JSON
 // output are shared.
 #include <omp.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -112,19 +113,31 @@ Workload divergenceWorkload(const BenchArguments& args) {
 
 struct Timing {
   double medianMs = 0, minMs = 0, meanMs = 0, maxMs = 0;
+  double cpuMs = 0;  // process CPU time (all threads, user + system) per run: stable on a busy machine
 };
+
+double processCpuMs() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto ms = [](const timeval& t) {
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-3 * static_cast<double>(t.tv_usec);
+  };
+  return ms(usage.ru_utime) + ms(usage.ru_stime);
+}
 
 /// One untimed warm-up run (page faults, thread-pool start), then `repeat` timed runs.
 Timing measure(const std::function<void()>& run, int repeat) {
   run();
   std::vector<double> ms;
+  double cpuStart = processCpuMs();
   for (int r = 0; r < repeat; ++r) {
     auto start = std::chrono::steady_clock::now();
     run();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
-  std::sort(ms.begin(), ms.end());
   Timing timing;
+  timing.cpuMs = (processCpuMs() - cpuStart) / repeat;
+  std::sort(ms.begin(), ms.end());
   std::size_t n = ms.size();
   timing.medianMs = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
   timing.minMs = ms.front();
@@ -149,6 +162,7 @@ void runBench(const BenchArguments& args) {
   out["min_ms"] = timing.minMs;
   out["mean_ms"] = timing.meanMs;
   out["max_ms"] = timing.maxMs;
+  out["cpu_ms"] = timing.cpuMs;
   std::printf("%s\n", out.dump().c_str());
 }
 
