@@ -2,11 +2,14 @@
 // inputs are float, but CT plans, kernel sums and covariance algebra cancel terms that float cannot resolve.
 #include "core/divergence.h"
 
+#include <omp.h>
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <string>
 #include <vector>
@@ -31,6 +34,29 @@ constexpr Eigen::Index kMedianPoints = 1024;
 constexpr double kEpsilonScaling = 0.5;
 // Below this many matrix entries a parallel region costs more than it saves (and on a loaded machine much more).
 constexpr Eigen::Index kParallelMinEntries = 1 << 20;
+
+// Runs `body` with OpenMP, and so Eigen's GEMM, limited to the calling thread when `serial`. Eigen starts its own
+// thread team for any product above ~50k multiply-adds (a 64 x 64 x 64 product qualifies); for work this small,
+// waking a second thread costs more than it saves, and on a busy machine a whole scheduler time slice.
+// omp_set_num_threads inside the one-thread region changes only that region's setting, never the caller's.
+// Exceptions cannot cross an OpenMP region boundary, so they are carried out and rethrown.
+template <typename Body>
+DivergenceResult onCallingThreadIf(bool serial, Body&& body) {
+  if (!serial) return body();
+  DivergenceResult result;
+  std::exception_ptr error;
+#pragma omp parallel num_threads(1)
+  {
+    omp_set_num_threads(1);
+    try {
+      result = body();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  return result;
+}
 
 void requireUsableInput(const MatrixView& Q, const MatrixView& K) {
   requireNonEmpty(Q, "queries Q");
@@ -470,7 +496,9 @@ TransportCost parseTransportCost(std::string_view name) {
   throw InputError("unknown transport cost '" + std::string(name) + "'; expected euclid or one-minus-cos");
 }
 
-DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+namespace {
+
+DivergenceResult computeCt(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   requireCtOptions(options);
   requireWithinBudget(options.keepMatrices ? 24.0 : 8.0, K.rows(), Q.rows(), "CT", options);
@@ -537,7 +565,7 @@ DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const Di
   return result;
 }
 
-DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeChamfer(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   if (!(options.rho >= 0.0 && options.rho <= 1.0))
     throw InputError("rho must lie in [0, 1], got " + std::to_string(options.rho));
@@ -562,8 +590,7 @@ DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, con
   return result;
 }
 
-DivergenceResult mmdDivergence(const MatrixView& Q, const MatrixView& K, bool unbiased,
-                               const DivergenceOptions& options) {
+DivergenceResult computeMmd(const MatrixView& Q, const MatrixView& K, bool unbiased, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   const Eigen::Index n = Q.rows(), m = K.rows();
   if (unbiased && (n < 2 || m < 2))
@@ -597,7 +624,7 @@ DivergenceResult mmdDivergence(const MatrixView& Q, const MatrixView& K, bool un
   return result;
 }
 
-DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeSinkhorn(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   requirePositiveFinite(options.epsilon, "epsilon");
   requirePositiveFinite(options.tolerance, "tolerance");
@@ -624,7 +651,7 @@ DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, co
   return result;
 }
 
-DivergenceResult gaussianKlDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeGaussianKl(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   GaussianFit fitQ = fitGaussian(Q), fitK = fitGaussian(K);
   const double lambda = regularisationFor(fitQ, fitK, options);
@@ -643,7 +670,7 @@ DivergenceResult gaussianKlDivergence(const MatrixView& Q, const MatrixView& K, 
   return result;
 }
 
-DivergenceResult gaussianW2Divergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeGaussianW2(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   GaussianFit fitQ = fitGaussian(Q), fitK = fitGaussian(K);
   const double lambda = regularisationFor(fitQ, fitK, options);
@@ -663,6 +690,40 @@ DivergenceResult gaussianW2Divergence(const MatrixView& Q, const MatrixView& K, 
   const double meanShift = (fitQ.mean - fitK.mean).squaredNorm();
   result.value = std::max(0.0, meanShift + fitQ.covariance.trace() + fitK.covariance.trace() - 2.0 * traceRoot);
   return result;
+}
+
+}  // namespace
+
+// Public entry points: the computations above, kept on the calling thread when the work is small (see
+// onCallingThreadIf). The N x M metrics go parallel from kParallelMinEntries entries; the Gaussian fits are O((N + M)
+// d^2) and only parallelise (inside Eigen's GEMM) for very large d.
+DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  return onCallingThreadIf(Q.rows() * K.rows() < kParallelMinEntries, [&] { return computeCt(Q, K, options); });
+}
+
+DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  return onCallingThreadIf(Q.rows() * K.rows() < kParallelMinEntries, [&] { return computeChamfer(Q, K, options); });
+}
+
+DivergenceResult mmdDivergence(const MatrixView& Q, const MatrixView& K, bool unbiased,
+                               const DivergenceOptions& options) {
+  const Eigen::Index pooled = Q.rows() + K.rows();
+  return onCallingThreadIf(pooled * pooled < kParallelMinEntries, [&] { return computeMmd(Q, K, unbiased, options); });
+}
+
+DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  const Eigen::Index largest = std::max(Q.rows(), K.rows());
+  return onCallingThreadIf(largest * largest < kParallelMinEntries, [&] { return computeSinkhorn(Q, K, options); });
+}
+
+DivergenceResult gaussianKlDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  const Eigen::Index work = (Q.rows() + K.rows()) * Q.cols() * Q.cols();
+  return onCallingThreadIf(work < kParallelMinEntries * 64, [&] { return computeGaussianKl(Q, K, options); });
+}
+
+DivergenceResult gaussianW2Divergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  const Eigen::Index work = (Q.rows() + K.rows()) * Q.cols() * Q.cols();
+  return onCallingThreadIf(work < kParallelMinEntries * 64, [&] { return computeGaussianW2(Q, K, options); });
 }
 
 DivergenceResult alignmentDivergence(Metric metric, const MatrixView& Q, const MatrixView& K,
