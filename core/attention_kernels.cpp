@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -42,6 +43,19 @@ void validateInputs(const MatrixView& Q, const MatrixView& K, const AttentionOpt
                      " x " + std::to_string(K.rows()));
   if (options.scale && !std::isfinite(*options.scale))
     throw InputError("scale must be finite, got " + std::to_string(*options.scale));
+  if (options.memoryBudgetBytes > 0) {
+    double bytes = static_cast<double>(Q.rows()) * static_cast<double>(K.rows()) * sizeof(float) *
+                   (options.computeScores ? 2.0 : 1.0);
+    if (bytes > static_cast<double>(options.memoryBudgetBytes)) {
+      char text[256];
+      std::snprintf(text, sizeof text,
+                    "%lld queries x %lld keys need %.2f GB for the weights%s, above the memory budget of %.2f GB; "
+                    "use fewer queries or keys",
+                    static_cast<long long>(Q.rows()), static_cast<long long>(K.rows()), bytes / 1e9,
+                    options.computeScores ? " and scores" : "", static_cast<double>(options.memoryBudgetBytes) / 1e9);
+      throw ResourceError(text);
+    }
+  }
 }
 
 float resolvedScale(const AttentionOptions& options, Index dimension) {
@@ -70,11 +84,13 @@ RowMask rowMask(const AttentionOptions& options, Index row, Index keyCount) {
 /// How a row ended up, collected per row and turned into the result's lists afterwards (in row order).
 enum class RowStatus : unsigned char { Normal, Fallback, Empty };
 
-/// Query rows per block: about 256K output floats (1 MB) so a block stays in L2 while it is normalised, and large
-/// enough that Eigen's packing of all keys, repeated for every block, stays a small fraction of the GEMM.
-Index rowsPerBlock(Index keyCount, Index buffersPerRow = 1) {
-  Index rows = (Index{1} << 18) / std::max<Index>(1, keyCount * buffersPerRow);
-  return std::clamp<Index>(rows, 4, 256);
+/// Query rows per block. Eigen packs all M keys once per block GEMM, so blocks must be tall for that copy to stay
+/// small next to the multiply (1/rows of it); about 512K floats (2 MB) per buffer keeps a block in L2/L3 while it
+/// is normalised. Capped so every thread still gets several blocks to balance the load.
+Index rowsPerBlock(Index queryCount, Index keyCount, Index buffersPerRow = 1) {
+  Index rows = (Index{1} << 19) / std::max<Index>(1, keyCount * buffersPerRow);
+  Index balanced = (queryCount + 4 * omp_get_max_threads() - 1) / (4 * omp_get_max_threads());
+  return std::clamp<Index>(std::min(rows, balanced), 4, 256);
 }
 
 /// Allocates an N x M output. Large outputs are first-touched page by page; asking Linux for transparent huge
@@ -151,7 +167,8 @@ RowStatus softmaxRow(float* row, Index keyCount, const RowMask& mask, bool& over
 
 [[noreturn]] void throwOverflow(const char* kernel) {
   throw InputError(std::string(kernel) +
-                   ": a logit overflows float32 (|q| |k| scale > 3.4e38); rescale the queries or keys");
+                   ": products of query and key entries overflow float32 (norms above ~1e19); rescale the queries "
+                   "or keys");
 }
 
 /// Largest |x| whose square is still a finite float32.
@@ -165,7 +182,7 @@ AttentionResult runDotProduct(const MatrixView& Q, const MatrixView& K, float sc
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   std::atomic<bool> overflow{false};
-  forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
+  forEachRowBlock(N, M, rowsPerBlock(N, M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
     block.noalias() = (scale * Q.middleRows(first, rows)) * K.transpose();
     if (options.computeScores) result.scores.middleRows(first, rows) = block;
@@ -211,6 +228,7 @@ struct GaussianTerms {
   std::vector<RowMatrix> keys;  // separate centre matrices (empty when shifted)
   Vector halfPrecision;         // a_r
   RowMatrix positionConstant;   // R x M
+  bool centreNormsFinite = true;
 };
 
 GaussianTerms gaussianTerms(const MatrixView& K, const GaussianKeysOptions& options, bool hard) {
@@ -231,6 +249,7 @@ GaussianTerms gaussianTerms(const MatrixView& K, const GaussianKeysOptions& opti
     for (Index r = 0; r < R; ++r)
       terms.positionConstant.row(r) = -terms.halfPrecision(r) * terms.keys[r].rowwise().squaredNorm().transpose();
   }
+  terms.centreNormsFinite = terms.positionConstant.allFinite();
   if (!hard) {
     RowMatrix priors = gaussianKeyPriors(M, R, options);
     // log 0 = -inf is intended: that component then contributes exp(-inf) = 0, never NaN, because a_r|k|^2 is finite.
@@ -245,6 +264,8 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
   const Index R = terms.components;
   const Index gemms = terms.shifted ? 1 : R;
   Vector queryNormsSq = Q.rowwise().squaredNorm();
+  // |q|^2 and |k|^2 overflow float32 only for norms above ~1.8e19; the GEMM form would then produce inf - inf.
+  if (!queryNormsSq.allFinite() || !terms.centreNormsFinite) throwOverflow(hard ? "mgk-hard" : "mgk");
   // q_i . b_r for shifted centres: N x R, small.
   RowMatrix queryShift;
   if (terms.shifted) queryShift = Q * options.gaussian.shifts.transpose();
@@ -254,7 +275,7 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
   const float lowest = std::numeric_limits<float>::lowest();
-  const Index blockRows = rowsPerBlock(M, gemms + R);
+  const Index blockRows = rowsPerBlock(N, M, gemms);
 
   forEachRowBlock(N, M, blockRows, [&](Index first, Index rows) {
     // Per-block scratch: the GEMM results (gemms x rows x M) and the exponents t_ijr of one row (R x M).
@@ -463,7 +484,8 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
   allocateOutput(result.weights, N, M);
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
-  forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
+  std::atomic<bool> overflow{false};
+  forEachRowBlock(N, M, rowsPerBlock(N, M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
     block.noalias() = (scale * Q.middleRows(first, rows)) * K.transpose();
     for (Index r = 0; r < rows; ++r) {
@@ -488,7 +510,10 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
       // saturating form, c = min(max|x|, 1), dividing both f and the sum by c^2. Tiny norms then do not underflow,
       // and huge x are clamped where f has already saturated to 1 in float.
       float maxAbs = x.abs().maxCoeff();
-      if (maxAbs > 0.0f) {
+      if (!std::isfinite(maxAbs)) {
+        overflow = true;  // q.k itself overflowed float32: no meaningful ratio exists
+        x.setZero();
+      } else if (maxAbs > 0.0f) {
         if (pure) {
           x = (x * (1.0f / maxAbs)).square();
         } else {
@@ -500,6 +525,7 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
       status[static_cast<std::size_t>(i)] = normaliseMassRow(x.data(), M, mask);
     }
   });
+  if (overflow) throwOverflow(pure ? "ea-pure" : "ea");
   collectStatus(status, result);
   return result;
 }
@@ -568,7 +594,7 @@ AttentionResult linearAttention(const MatrixView& Q, const MatrixView& K, const 
   allocateOutput(result.weights, N, M);
   if (options.computeScores) allocateOutput(result.scores, N, M);
   std::vector<RowStatus> status(static_cast<std::size_t>(N), RowStatus::Normal);
-  forEachRowBlock(N, M, rowsPerBlock(M), [&](Index first, Index rows) {
+  forEachRowBlock(N, M, rowsPerBlock(N, M), [&](Index first, Index rows) {
     auto block = result.weights.middleRows(first, rows);
     block.noalias() = phiQ.middleRows(first, rows) * kappa.transpose();
     if (options.computeScores) result.scores.middleRows(first, rows) = block;
@@ -638,8 +664,9 @@ AttentionResult cosineAttention(const MatrixView& Q, const MatrixView& K, const 
     RowMatrix out = X;
     for (Index i = 0; i < out.rows(); ++i) {
       float norm = out.row(i).norm();
-      if (norm == 0.0f || !std::isfinite(norm)) {
-        // The plain norm under- or overflows for |v| near 1e-20 or 1e20: rescale by the largest entry first.
+      if (norm < 1e-18f || !std::isfinite(norm)) {
+        // The plain norm loses precision in subnormal squares (|v| ~ 1e-20) or overflows (|v| ~ 1e20): rescale by
+        // the largest entry first.
         float largest = out.row(i).cwiseAbs().maxCoeff();
         if (largest == 0.0f) continue;
         out.row(i) /= largest;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,9 @@ struct AttentionOptions {
   GaussianKeysOptions gaussian;
   /// Fill AttentionResult::scores. The app wants them; benchmarks switch them off to match what PyTorch returns.
   bool computeScores = true;
+  /// Largest total size in bytes of the N x M outputs (weights, plus scores when computed); 0 = no limit. Above it
+  /// the kernel throws ResourceError before allocating, instead of failing with std::bad_alloc or swapping.
+  std::size_t memoryBudgetBytes = 0;
 };
 
 /// Output of every kernel.

@@ -1,4 +1,6 @@
 // `attnscope weights`: attention weights of one kernel for Q/K matrices stored as .npy, written as float32 .npy.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
@@ -52,6 +54,14 @@ Vector parseList(const std::string& text, const char* option) {
   return Eigen::Map<Vector>(values.data(), static_cast<Eigen::Index>(values.size()));
 }
 
+/// Half the machine's physical memory: the outputs beyond it would push the system into swap.
+std::size_t memoryBudget() {
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long pageSize = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0) return 0;
+  return static_cast<std::size_t>(pages) * static_cast<std::size_t>(pageSize) / 2;
+}
+
 RowMatrix readFiniteMatrix(const std::string& path) {
   RowMatrix matrix = readNpyMatrix(path);
   requireFinite(matrix, path);
@@ -88,6 +98,7 @@ void runWeights(const WeightsArguments& args) {
   options.expressiveForm = args.expressiveForm == "pure" ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
   options.cosineTemperature = args.cosineTemperature;
   options.computeScores = !args.scoresOut.empty();
+  options.memoryBudgetBytes = memoryBudget();
   if (args.keys.size() > 1) {
     options.gaussian.componentKeys.push_back(K);
     for (std::size_t r = 1; r < args.keys.size(); ++r) {

@@ -392,6 +392,12 @@ TEST(AttentionKernels, CosineIgnoresNormsAndUsesTemperature) {
   double z = std::exp(1.0) + 1.0 + std::exp(-1.0);
   expectRow(result.weights, 0, {std::exp(1.0) / z, 1.0 / z, std::exp(-1.0) / z});
   expectRow(result.scores, 0, {1.0, 0.0, -1.0});
+  // Same geometry at norms 1e-20 (subnormal squares) and 1e19: identical weights.
+  for (float norm : {1e-20f, 1e19f}) {
+    AttentionResult scaled =
+        computeAttention(Kernel::Cosine, kQuery * norm, rows({{5, 0}, {0, 0.1f}, {-2, 0}}) * norm, options);
+    EXPECT_LT((scaled.weights - result.weights).cwiseAbs().maxCoeff(), 1e-6f) << norm;
+  }
 }
 
 TEST(AttentionKernels, RejectsBadInputWithMessage) {
@@ -419,7 +425,25 @@ TEST(AttentionKernels, RejectsBadInputWithMessage) {
   badPriors.gaussian.priors = Vector::Constant(3, 0.5f);  // 3 priors for 1 component
   EXPECT_THROW(computeAttention(Kernel::Mgk, Q, K, badPriors), InputError);
   EXPECT_THROW(parseKernel("softmax"), InputError);
-  EXPECT_THROW(computeAttention(Kernel::Dpa, rows({{1e20f, 1e20f}}), rows({{1e20f, 1e20f}})), InputError);
+  // Norms whose products overflow float32 are refused with a message, never turned into NaN.
+  for (Kernel kernel : kAllKernels) {
+    if (kernel == Kernel::Cosine || kernel == Kernel::Mlk) continue;  // normalised / linear in |q|: no overflow here
+    EXPECT_THROW(computeAttention(kernel, rows({{1e20f, 1e20f}}), rows({{1e20f, 1e20f}, {1, 0}})), InputError)
+        << kernelName(kernel);
+  }
+  AttentionResult normalised = computeAttention(Kernel::Cosine, rows({{1e20f, 1e20f}}), rows({{1e20f, 1e20f}}));
+  expectFinite(normalised);
+}
+
+TEST(AttentionKernels, MemoryBudgetRefusesBeforeAllocating) {
+  AttentionOptions options;
+  options.memoryBudgetBytes = 1000;  // 16 x 16 weights + scores = 2048 bytes
+  RowMatrix Q = randomMatrix(16, 2, 121);
+  EXPECT_THROW(computeAttention(Kernel::Dpa, Q, Q, options), ResourceError);
+  options.computeScores = false;  // 1024 bytes: still above
+  EXPECT_THROW(computeAttention(Kernel::Dpa, Q, Q, options), ResourceError);
+  options.memoryBudgetBytes = 1024;
+  EXPECT_NO_THROW(computeAttention(Kernel::Dpa, Q, Q, options));
 }
 
 TEST(AttentionKernels, KernelNamesRoundTrip) {
