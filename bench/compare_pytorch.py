@@ -17,7 +17,10 @@ import os
 import subprocess
 import sys
 
-TARGETS_MS = {"dpa": 20.0, "ea": 30.0, "mgk": 45.0}  # at N = M = 4096, d = 64 (issue 2)
+# At N = M = 4096, d = 64 (issue 2): absolute targets on an idle machine, and the fraction of PyTorch's time in the
+# same run (at most half for DPA and EA, a quarter for MGK), which stays meaningful when the machine is busy.
+TARGETS_MS = {"dpa": 20.0, "ea": 30.0, "mgk": 45.0}
+TARGET_FRACTION_OF_TORCH = {"dpa": 0.5, "ea": 0.5, "mgk": 0.25}
 ALL_KERNELS = ["dpa", "ea", "ea-pure", "mgk", "mgk-hard", "mlk", "cosine"]
 
 
@@ -159,13 +162,19 @@ def main():
             print("WARNING: PyTorch is not using OpenBLAS (select libopenblas0-pthread with update-alternatives); "
                   "its numbers are not a fair baseline.")
     print()
-    print("| kernel | N = M | attnscope ms | (CPU ms) | PyTorch ms | speed-up | target ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| kernel | N = M | attnscope ms | (CPU ms) | PyTorch ms | speed-up | target |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for kernel, n, ours, theirs in rows:
         target = TARGETS_MS.get(kernel) if n == 4096 and args.d == 64 else None
         torch_ms = f"{theirs['median_ms']:.1f}" if theirs else "skipped"
         speedup = f"{theirs['median_ms'] / ours['median_ms']:.2f}x" if theirs else "-"
-        target_text = "-" if target is None else (f"{target:.0f} " + ("met" if ours["median_ms"] <= target else "MISSED"))
+        target_text = "-"
+        if target is not None:
+            target_text = f"<= {target:.0f} ms " + ("met" if ours["median_ms"] <= target else "MISSED")
+            if theirs:
+                fraction = TARGET_FRACTION_OF_TORCH[kernel]
+                met = ours["median_ms"] <= fraction * theirs["median_ms"]
+                target_text += f"; <= {fraction:g} x PyTorch " + ("met" if met else "MISSED")
         print(f"| {kernel} | {n} | {ours['median_ms']:.1f} | ({ours.get('cpu_ms', float('nan')):.1f}) | {torch_ms} | "
               f"{speedup} | {target_text} |")
     return 0

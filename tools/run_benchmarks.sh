@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the benchmark targets and prints attnscope vs PyTorch side by side as a Markdown table
 # (bench/compare_pytorch.py), optionally followed by the Google Benchmark run of bench/kernels_bench.cpp.
-# Usage: tools/run_benchmarks.sh [--build-dir DIR] [--sizes 256,1024,4096] [--repeat N] [--kernels a,b] [--google-benchmark]
+# Usage: tools/run_benchmarks.sh [--build-dir DIR] [--sizes 256,1024,4096] [--repeat N] [--kernels a,b]
+#                                [--google-benchmark]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +18,7 @@ while [[ $# -gt 0 ]]; do
     --repeat) repeat="$2"; shift 2 ;;
     --kernels) kernels="$2"; shift 2 ;;
     --google-benchmark) google_benchmark=1; shift ;;
-    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) echo "run_benchmarks.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +40,8 @@ targets=(attnscope)
 [[ $google_benchmark == 1 ]] && targets+=(kernels_bench)
 cmake --build "$build_dir" -j2 --target "${targets[@]}" >/dev/null
 
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "Machine: $(nproc) cores, $cpu, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$python" "$root/bench/compare_pytorch.py" "$build_dir/bin/attnscope" --sizes "$sizes" --repeat "$repeat" \
   --kernels "$kernels" --threads 2
 

@@ -3,6 +3,7 @@
 #include "core/attention_kernels.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <limits>
@@ -220,18 +221,25 @@ TEST(AttentionKernels, RowsSumToOneForEveryKernel) {
 }
 
 TEST(AttentionKernels, LargeInputsUseTheParallelPathConsistently) {
-  // 300 x 400 entries exceed the parallel threshold; every row must match the same computation on one query.
-  RowMatrix Q = randomMatrix(300, 16, 31);
-  RowMatrix K = randomMatrix(400, 16, 32);
+  // 600 x 500 entries exceed the parallel threshold; every row must match the same computation on one query.
+  RowMatrix Q = randomMatrix(600, 16, 31);
+  RowMatrix K = randomMatrix(500, 16, 32);
   for (Kernel kernel : kAllKernels) {
     SCOPED_TRACE(std::string(kernelName(kernel)));
     AttentionResult all = computeAttention(kernel, Q, K);
     expectRowsSumToOne(all);
-    for (Eigen::Index i : {0, 137, 299}) {
+    for (Eigen::Index i : {0, 137, 599}) {
       AttentionResult one = computeAttention(kernel, Q.row(i), K);
       EXPECT_LT((one.weights.row(0) - all.weights.row(i)).cwiseAbs().maxCoeff(), 1e-6f);
     }
   }
+}
+
+TEST(AttentionKernels, KernelsLeaveTheCallersThreadSettingAlone) {
+  int before = omp_get_max_threads();
+  computeAttention(Kernel::Dpa, randomMatrix(8, 4, 35), randomMatrix(8, 4, 36));
+  computeAttention(Kernel::Mgk, randomMatrix(600, 4, 35), randomMatrix(600, 4, 36));
+  EXPECT_EQ(omp_get_max_threads(), before);
 }
 
 TEST(AttentionKernels, ZeroVectorsGiveUniformWeights) {
