@@ -120,8 +120,7 @@ Demo loadDemoFile(const std::string& path) {
     demo.title = root.at("title").get<std::string>();
     demo.summary = field<std::string>(root, "summary", "");
     const json& steps = root.at("steps");
-    if (!steps.is_array() || steps.size() < 3 || steps.size() > 8)
-      throw InputError("steps: a demo has 3 to 8 steps");
+    if (!steps.is_array() || steps.size() < 3 || steps.size() > 8) throw InputError("steps: a demo has 3 to 8 steps");
     for (; stepIndex < steps.size(); ++stepIndex) {
       const json& s = steps[stepIndex];
       DemoStep step;
