@@ -168,6 +168,21 @@ double evaluateClaim(const DemoClaim& claim, const Scene& scene, const Derived& 
     checkIndex(claim, claim.col, w.cols(), "col");
     return w(claim.row, claim.col);
   }
+  if (m == "meanDiagonal" || m == "meanColumn") {
+    // Averaged over rows 1..N-1: under a causal mask row 0 sees only key 0, which says nothing about a head.
+    const RowMatrix& w = kernelResult(claim, derived).weights;
+    if (w.rows() < 2) throw InputError("claim " + claim.id + ": " + m + " needs at least two queries");
+    double sum = 0;
+    int count = 0;
+    for (Eigen::Index i = 1; i < w.rows(); ++i) {
+      const Eigen::Index j = m == "meanDiagonal" ? i + claim.col : claim.col;
+      if (j < 0 || j >= w.cols()) continue;
+      sum += w(i, j);
+      ++count;
+    }
+    if (count == 0) throw InputError("claim " + claim.id + ": no entry of " + m + " " + std::to_string(claim.col));
+    return sum / count;
+  }
   if (m == "cosine" || m == "meanAbsCosine") {
     // Cosines in double so a claim of "exactly 0" is about the vectors, not about float rounding.
     const Eigen::MatrixXd q = scene.queries.cast<double>().rowwise().normalized();

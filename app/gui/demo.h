@@ -15,6 +15,8 @@ namespace attnscope::gui {
 /// A number a step's text states, checked against the scene by the core. `metric` names what is computed:
 ///   "weight"         kernel's weight of (row, col)
 ///   "rowMax"         largest weight of row `row` under `kernel`
+///   "meanDiagonal"   mean over rows i >= 1 of weight(i, i + col) (col = -1: attention to the previous token)
+///   "meanColumn"     mean over rows i >= 1 of weight(i, col) (col = 0: attention to the first token)
 ///   "cosine"         cosine of query `row` and key `col`
 ///   "meanAbsCosine"  mean |cos| over every (query, key) pair
 ///   "responsibility" MGK gamma of query `row`, key position `col`, component `component`
