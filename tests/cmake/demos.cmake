@@ -11,3 +11,10 @@ if(ATTNSCOPE_BUILD_GUI)
                    ${PROJECT_SOURCE_DIR}/assets/demos)
   set_tests_properties(demos_export_every_step PROPERTIES LABELS demos ENVIRONMENT "DISPLAY=" TIMEOUT 600)
 endif()
+
+if(ATTNSCOPE_BUILD_GUI)
+  add_test(NAME demos_presenter_xvfb
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../demos/presenter_xvfb_test.sh $<TARGET_FILE:attnscope>
+                   ${DEBIAN_PYTHON3} ${PROJECT_SOURCE_DIR}/assets/demos)
+  set_tests_properties(demos_presenter_xvfb PROPERTIES LABELS demos TIMEOUT 300 RUN_SERIAL TRUE)
+endif()
