@@ -100,7 +100,7 @@ void toggleDemoAnimation(double now) {
 bool handleDemoKey(AppContext& context, ShellState& shell, int key, int modifiers) {
   (void)shell;
   DemoPlayer& player = demoPlayer();
-  if (modifiers != 0) return false;
+  if ((modifiers & 0xF) != 0) return false;  // shift, control, alt, super: those keys mean something else
   if (key == kKeyF11) {
     setPresenter(player, !player.presenter);
     return true;

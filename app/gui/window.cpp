@@ -267,7 +267,8 @@ int runGui() {
     auto previous = std::chrono::steady_clock::now();
     int frame = 0;
     while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
-      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() && frame > 3;
+      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() && frame > 3 &&
+                        !demoPlayer().playing;  // a playing demo animation needs every frame
       if (idle)
         glfwWaitEventsTimeout(0.5);
       else
