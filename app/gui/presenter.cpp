@@ -157,12 +157,18 @@ void drawDemosMenu(AppContext& context, ShellState& shell) {
   ImGui::EndMenu();
 }
 
-float demoPanelHeight(float regionHeight) {
+float demoPanelHeight(float width, float regionHeight) {
   const DemoPlayer& player = demoPlayer();
-  if (!player.demo) return 0.0f;
-  const float lines = player.presenter ? 5.5f : 6.5f;  // title + wrapped text (+ buttons outside presenter mode)
-  return std::min(regionHeight * 0.4f,
-                  lines * ImGui::GetTextLineHeightWithSpacing() + 2 * ImGui::GetStyle().WindowPadding.y);
+  const DemoStep* step = currentStep();
+  if (step == nullptr) return 0.0f;
+  // Sized to the wrapped text, so a long explanation is never cut off and a short one wastes no space.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float wrapWidth = std::max(width - 2 * style.WindowPadding.x, 10.0f);
+  const float text = ImGui::CalcTextSize(player.stepText.c_str(), nullptr, false, wrapWidth).y;
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float extraLines = 1.0f + (step->animation ? 1.0f : 0.0f) + (player.presenter ? 0.0f : 1.6f);
+  const float height = text + extraLines * line + 2 * style.WindowPadding.y + 3 * style.ItemSpacing.y;
+  return std::min(height, regionHeight * 0.45f);
 }
 
 void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, float width, float height, bool controls) {

@@ -426,14 +426,15 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   for (std::string& error : context.takeErrors()) shell.showError(std::move(error));
 
   // An open demo puts its step text under the views and arranges them for the step.
-  const float demoPanel = solo ? 0.0f : demoPanelHeight(bottom - top);
+  const float demoPanel = solo ? 0.0f : demoPanelHeight(layout.width, bottom - top);
   bottom -= demoPanel;
   const bool demoLayout = demoPanel > 0 && (takeDemoLayoutRequest() || presenting || layout.forceLayout);
   auto shown = [&](const ViewInfo& view) {
     if (solo) return layout.soloView == view.id;
     return context.scene().isViewOpen(view.id) && !(presenting && std::string_view(view.id) == "parameters");
   };
-  const int shownCount = static_cast<int>(std::count_if(allViews().begin(), allViews().end(), shown));
+  const std::span<const ViewInfo> views = allViews();
+  const int shownCount = static_cast<int>(std::count_if(views.begin(), views.end(), shown));
   int placed = 0;
 
   const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested || demoLayout;
