@@ -86,7 +86,7 @@ void checkIndex(const DemoClaim& claim, int index, Eigen::Index size, const char
 
 std::string demoDirectory() {
   if (const char* env = std::getenv("ATTNSCOPE_DEMO_DIR"); env != nullptr && *env != '\0') return env;
-  for (const fs::path candidate : {fs::path("assets/demos"), fs::path("../assets/demos")})
+  for (const fs::path& candidate : {fs::path("assets/demos"), fs::path("../assets/demos")})
     if (fs::is_directory(candidate)) return candidate.string();
 #ifdef ATTNSCOPE_SOURCE_DIR
   if (fs::is_directory(fs::path(ATTNSCOPE_SOURCE_DIR) / "assets/demos"))
