@@ -78,7 +78,7 @@ def dot_product():
                  "The parallel key gets {par}, the orthogonal key {orth} and the antiparallel key still {anti}: "
                  "softmax never gives a key exactly zero weight.",
                  scene(Q, UNIT, ["q"], LABELS),
-                 [claim("par", "weight", "eq", 0.5761, "dpa", col=0, tolerance=5e-4),
+                 [claim("par", "weight", "eq", 0.5760, "dpa", col=0, tolerance=5e-4),
                   claim("orth", "weight", "eq", 0.2840, "dpa", col=1, tolerance=5e-4),
                   claim("anti", "weight", "gt", 0.1, "dpa", col=2)]),
             step("Long keys: a colder softmax",
@@ -120,7 +120,7 @@ def expressive():
             step("Orthogonal suppression",
                  "The orthogonal key gets exactly {orth} under EA: q.k = 0 gives f = 0. Under DPA the same key "
                  "gets {dpa}. EA can ignore a key completely; softmax cannot.",
-                 scene(Q, UNIT, ["q"], LABELS),
+                 scene(Q, UNIT, ["q"], LABELS, selected_key=1),
                  [claim("orth", "weight", "eq", 0.0, "ea", col=1, tolerance=0.0),
                   claim("dpa", "weight", "gt", 0.25, "dpa", col=1)]),
             step("Where the saturating form flattens",

@@ -55,11 +55,11 @@ TEST(DemoClaims, EveryClaimHoldsAndEveryNumberIsCited) {
 
 TEST(DemoClaims, HandCheckedDotProductWeights) {
   // Demo 1 step 1: q = (1, 0), unit keys at 0, 90, 180 degrees, s = 1/sqrt(2): weights are
-  // e^{0.7071} : 1 : e^{-0.7071} = 2.0281 : 1 : 0.4931, i.e. 0.5761, 0.2840, 0.1400.
+  // e^{0.7071} : 1 : e^{-0.7071} = 2.0281 : 1 : 0.4931 (sum 3.5212), i.e. 0.5760, 0.2840, 0.1400.
   const Demo demo = loadDemoFile(kDemoDir + "/1-dot-product.json");
   Derived derived;
   computeDerived(demo.steps[0].scene, 1, derived);
-  EXPECT_NEAR(derived.dpa.weights(0, 0), 0.5761, 1e-4);
+  EXPECT_NEAR(derived.dpa.weights(0, 0), 0.5760, 1e-4);
   EXPECT_NEAR(derived.dpa.weights(0, 1), 0.2840, 1e-4);
   EXPECT_NEAR(derived.dpa.weights(0, 2), 0.1400, 1e-4);
   EXPECT_EQ(renderStepText(demo.steps[0], derived).find("0.576") != std::string::npos, true);
