@@ -157,7 +157,7 @@ void drawDemosMenu(AppContext& context, ShellState& shell) {
   ImGui::EndMenu();
 }
 
-float demoPanelHeight(float width, float regionHeight) {
+float demoPanelHeight(float width, float regionHeight, bool controls) {
   const DemoPlayer& player = demoPlayer();
   const DemoStep* step = currentStep();
   if (step == nullptr) return 0.0f;
@@ -166,7 +166,7 @@ float demoPanelHeight(float width, float regionHeight) {
   const float wrapWidth = std::max(width - 2 * style.WindowPadding.x, 10.0f);
   const float text = ImGui::CalcTextSize(player.stepText.c_str(), nullptr, false, wrapWidth).y;
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  const float extraLines = 1.0f + (step->animation ? 1.0f : 0.0f) + (player.presenter ? 0.0f : 1.6f);
+  const float extraLines = 1.0f + (step->animation ? 1.0f : 0.0f) + (controls && !player.presenter ? 1.6f : 0.0f);
   const float height = text + extraLines * line + 2 * style.WindowPadding.y + 3 * style.ItemSpacing.y;
   return std::min(height, regionHeight * 0.45f);
 }

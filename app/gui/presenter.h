@@ -54,8 +54,9 @@ bool handleDemoKey(AppContext& context, ShellState& shell, int key, int modifier
 void tickDemo(AppContext& context, double now);
 /// The Demos menu of the menu bar (one entry per shipped demo, plus presenter mode).
 void drawDemosMenu(AppContext& context, ShellState& shell);
-/// Height in pixels of the step-text panel at the bottom of the views region, `width` wide (0 when no demo is open).
-float demoPanelHeight(float width, float regionHeight);
+/// Height in pixels of the step-text panel at the bottom of the views region, `width` wide (0 when no demo is open);
+/// `controls` reserves a line for the buttons (as drawDemoPanel's argument).
+float demoPanelHeight(float width, float regionHeight, bool controls);
 /// Draws the step-text panel in the rectangle (x, y, w, h); buttons only when `controls`.
 void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, float width, float height, bool controls);
 /// Rectangle (x, y, w, h) of the index-th of `count` views placed for a demo in the region (x0, y0, w, h): one row

@@ -426,7 +426,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   for (std::string& error : context.takeErrors()) shell.showError(std::move(error));
 
   // An open demo puts its step text under the views and arranges them for the step.
-  const float demoPanel = solo ? 0.0f : demoPanelHeight(layout.width, bottom - top);
+  const float demoPanel = solo ? 0.0f : demoPanelHeight(layout.width, bottom - top, layout.interactive);
   bottom -= demoPanel;
   const bool demoLayout = demoPanel > 0 && (takeDemoLayoutRequest() || presenting || layout.forceLayout);
   auto shown = [&](const ViewInfo& view) {
