@@ -163,23 +163,22 @@ def gaussian_keys():
         "Mixture of Gaussian keys: each key position owns R Gaussian components with priors and variances.",
         [
             step("One position, two keys",
-                 "Each key position has two Gaussian components: its key and a copy shifted up by 1.5. Query q0 "
-                 "sits on component 0 of position 0, q1 on component 1. Component 1 explains q1 with "
-                 "responsibility {g11}, and position 0 gets {w10} of q1's attention.",
+                 "Each key position has two Gaussian components: its key (.1) and a copy shifted up by 1.5 (.2). "
+                 "Query q0 sits on right.1, q1 on right.2. Component right.2 explains q1 with responsibility "
+                 "{g11}, and position \"right\" gets {w10} of q1's attention.",
                  scene(queries, keys, ["q0", "q1"], ["right", "left"], kernel=mgk_kernel(
                      2, shifts, [[0.5, 0.5], [0.5, 0.5]], [[0.25, 0.25], [0.25, 0.25]]), **base),
                  [claim("g11", "responsibility", "gt", 0.98, row=1, col=0, component=1),
                   claim("w10", "weight", "gt", 0.99, "mgk", row=1, col=0)]),
             step("Soft vs hard assignment",
                  "Hard MGK keeps only the best component of each position: the responsibilities become one-hot "
-                 "(q1's component 1 of position 0: {g11}), and priors no longer matter.",
+                 "(right.2 for q1: {g11}), and priors no longer matter.",
                  scene(queries, keys, ["q0", "q1"], ["right", "left"], kernel=mgk_kernel(
                      2, shifts, [[0.5, 0.5], [0.5, 0.5]], [[0.25, 0.25], [0.25, 0.25]], "hard"), **base),
                  [claim("g11", "responsibility", "eq", 1.0, row=1, col=0, component=1, tolerance=0.0)]),
             step("Priors switch components off",
-                 "Position 0 now gives component 1 prior 0. Component 1 no longer explains anything: "
-                 "q1's responsibility for it is exactly {g11}, and q1 must be explained by component 0 of "
-                 "position 0 at distance 1.5.",
+                 "Position \"right\" now gives right.2 prior 0. That component no longer explains anything: "
+                 "q1's responsibility for it is exactly {g11}, and q1 must be explained by right.1, 1.5 away.",
                  scene(queries, keys, ["q0", "q1"], ["right", "left"], kernel=mgk_kernel(
                      2, shifts, [[1.0, 0.0], [0.5, 0.5]], [[0.25, 0.25], [0.25, 0.25]]), **base),
                  [claim("g11", "responsibility", "eq", 0.0, row=1, col=0, component=1, tolerance=0.0)]),
@@ -219,14 +218,18 @@ def alignment():
                  [claim("mmd", "mmd", "eq", 0.0, tolerance=1e-5), claim("kl", "gaussianKl", "eq", 0.0, tolerance=1e-4),
                   claim("ct", "ct", "gt", 0.05)]),
             step("A small drift",
-                 "The queries move by (-0.5, 0.5). CT rises to {ct}, MMD to {mmd}, Sinkhorn to {sk}.",
+                 "The queries move by t = (-0.5, 0.5). CT rises to {ct} and MMD to {mmd}. The Sinkhorn divergence "
+                 "({sk}) and the Frechet distance ({fr}) are exactly |t|^2 = 0.5: moving a cloud rigidly costs its "
+                 "squared displacement, whatever the shape of the cloud.",
                  scene(drift(np.array([-0.5, 0.5])), keys, views=views),
-                 [claim("ct", "ct", "gt", 0.1), claim("mmd", "mmd", "gt", 0.01), claim("sk", "sinkhorn", "gt", 0.0)]),
+                 [claim("ct", "ct", "gt", 0.1), claim("mmd", "mmd", "gt", 0.01),
+                  claim("sk", "sinkhorn", "eq", 0.5, tolerance=2e-3), claim("fr", "frechet", "eq", 0.5, tolerance=2e-3)]),
             step("A large drift",
-                 "Moved by (-1.5, 1.0) the clouds point in clearly different directions. CT is now {ct}; "
-                 "the Gaussian KL is {kl}.",
+                 "Moved by t = (-1.5, 1.0) the clouds point in clearly different directions. CT is now {ct}; "
+                 "Sinkhorn ({sk}) is again |t|^2 = 3.25, and the Gaussian KL has grown to {kl}.",
                  scene(drift(np.array([-1.5, 1.0])), keys, views=views),
-                 [claim("ct", "ct", "gt", 0.5), claim("kl", "gaussianKl", "gt", 1.0)]),
+                 [claim("ct", "ct", "gt", 0.5), claim("kl", "gaussianKl", "gt", 1.0),
+                  claim("sk", "sinkhorn", "eq", 3.25, tolerance=5e-3, digits=2)]),
             step("Watch it drift",
                  "Press Space: the queries slide from the key cloud to (-1.5, 1.0) and back. The divergence view "
                  "records every metric; the CT transport plans show which key each query is matched to. At the start "
