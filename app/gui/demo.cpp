@@ -88,10 +88,12 @@ std::string demoDirectory() {
   if (const char* env = std::getenv("ATTNSCOPE_DEMO_DIR"); env != nullptr && *env != '\0') return env;
   for (const fs::path& candidate : {fs::path("assets/demos"), fs::path("../assets/demos")})
     if (fs::is_directory(candidate)) return candidate.string();
-#ifdef ATTNSCOPE_SOURCE_DIR
-  if (fs::is_directory(fs::path(ATTNSCOPE_SOURCE_DIR) / "assets/demos"))
-    return (fs::path(ATTNSCOPE_SOURCE_DIR) / "assets/demos").string();
-#endif
+  // Next to the executable: build/bin/attnscope in a source tree, or an installed bin/ + share/attnscope/demos.
+  std::error_code error;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (!error)
+    for (const char* relative : {"../../assets/demos", "../assets/demos", "../share/attnscope/demos"})
+      if (fs::is_directory(exe.parent_path() / relative, error)) return (exe.parent_path() / relative).string();
   return "";
 }
 

@@ -59,8 +59,8 @@ struct Demo {
   std::vector<DemoStep> steps;
 };
 
-/// Folder of the shipped demos: $ATTNSCOPE_DEMO_DIR, else assets/demos next to the working directory or the source
-/// tree. Returns "" when none is found.
+/// Folder of the shipped demos: $ATTNSCOPE_DEMO_DIR, else assets/demos under the working directory or its parent, else
+/// relative to the executable (source tree build/bin, or share/attnscope/demos). Returns "" when none is found.
 std::string demoDirectory();
 /// Names (file stems) of every demo in `directory`, sorted.
 std::vector<std::string> listDemos(const std::string& directory);
