@@ -12,7 +12,8 @@ import sys
 
 import numpy as np
 
-OUT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent.parent / "assets/demos")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "assets/demos"
 
 
 def scene(queries, keys, qlabels=None, klabels=None, views=("canvas", "maps", "sweep"), kernel=None, extent=2.0,
@@ -74,7 +75,8 @@ def dot_product():
         "Dot-product attention (softmax of s q.k) on parallel, orthogonal and antiparallel keys.",
         [
             step("Three keys, one query",
-                 "The query points right. Under dot-product attention (DPA) the weight of a key is softmax(q.k / sqrt(d)). "
+                 "The query points right. Under dot-product attention (DPA) the weight of a key is "
+                 "softmax(q.k / sqrt(d)). "
                  "The parallel key gets {par}, the orthogonal key {orth} and the antiparallel key still {anti}: "
                  "softmax never gives a key exactly zero weight.",
                  scene(Q, UNIT, ["q"], LABELS),
@@ -223,7 +225,8 @@ def alignment():
                  "squared displacement, whatever the shape of the cloud.",
                  scene(drift(np.array([-0.5, 0.5])), keys, views=views),
                  [claim("ct", "ct", "gt", 0.1), claim("mmd", "mmd", "gt", 0.01),
-                  claim("sk", "sinkhorn", "eq", 0.5, tolerance=2e-3), claim("fr", "frechet", "eq", 0.5, tolerance=2e-3)]),
+                  claim("sk", "sinkhorn", "eq", 0.5, tolerance=2e-3),
+                  claim("fr", "frechet", "eq", 0.5, tolerance=2e-3)]),
             step("A large drift",
                  "Moved by t = (-1.5, 1.0) the clouds point in clearly different directions. CT is now {ct}; "
                  "Sinkhorn ({sk}) is again |t|^2 = 3.25, and the Gaussian KL has grown to {kl}.",

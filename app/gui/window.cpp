@@ -267,8 +267,9 @@ int runGui() {
     auto previous = std::chrono::steady_clock::now();
     int frame = 0;
     while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
-      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() && frame > 3 &&
-                        !demoPlayer().playing;  // a playing demo animation needs every frame
+      // A playing demo animation needs every frame.
+      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() &&
+                        frame > 3 && !demoPlayer().playing;
       if (idle)
         glfwWaitEventsTimeout(0.5);
       else
