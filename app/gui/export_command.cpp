@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "app/cli/command_registry.h"
+#include "app/gui/demo.h"
+#include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
@@ -18,20 +20,36 @@ struct ExportCommandOptions {
   std::string scenePath;
   std::string outPath;
   ExportOptions image;
+  std::string demo;  ///< render a step of this demo (issue 6) instead of --scene
+  int step = 1;      ///< 1-based step of --demo
   bool list = false;
   bool timing = false;
 };
+
+Scene demoStepScene(const Demo& demo, int step) {
+  if (step < 1 || step > static_cast<int>(demo.steps.size()))
+    throw InputError("demo " + demo.name + " has steps 1.." + std::to_string(demo.steps.size()) + ", not " +
+                     std::to_string(step));
+  return demo.steps[static_cast<std::size_t>(step - 1)].scene;
+}
 
 void runExport(const ExportCommandOptions& o) {
   if (o.list) {
     std::puts("views:");
     for (const ViewInfo& view : allViews()) std::printf("  %-12s %s\n", view.id, view.title);
+    std::puts("demos:");
+    for (const std::string& name : listDemos(demoDirectory())) {
+      const Demo demo = loadDemo(name);
+      std::printf("  %-20s %zu steps  %s\n", name.c_str(), demo.steps.size(), demo.title.c_str());
+    }
     return;
   }
   if (o.outPath.empty()) throw InputError("export needs --out FILE.png (or --list to name the views)");
   Scene scene = defaultScene();
   std::vector<std::string> warnings;
+  if (!o.scenePath.empty() && !o.demo.empty()) throw InputError("export takes --scene or --demo, not both");
   if (!o.scenePath.empty()) scene = loadSceneFile(o.scenePath, &warnings);
+  if (!o.demo.empty()) scene = demoStepScene(loadDemo(o.demo), o.step);  // fails before any GL work
   for (const auto& warning : warnings) std::fprintf(stderr, "attnscope: warning: %s\n", warning.c_str());
   if (!o.image.view.empty() && findView(o.image.view) == nullptr) {
     std::string known;
@@ -41,6 +59,7 @@ void runExport(const ExportCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   render::HeadlessContext gl;
   AppContext context(std::move(scene));
+  if (!o.demo.empty()) openDemo(context, o.demo, o.step);  // the step text panel is part of the image
   context.refreshDerived();
   exportPng(context, o.image, o.outPath);
   for (const std::string& error : context.takeErrors()) std::fprintf(stderr, "attnscope: warning: %s\n", error.c_str());
@@ -64,7 +83,9 @@ void installExportCommand(CLI::App& parent) {
   command->add_option("--scale", options->image.scale, "Render scale: 2 gives 2x pixels with 2x fonts, not upscaled")
       ->check(CLI::Range(0.25, 8.0));
   command->add_flag("--transparent", options->image.transparent, "Transparent background (RGBA PNG)");
-  command->add_flag("--list", options->list, "List the view names and exit");
+  command->add_option("--demo", options->demo, "Render a step of this teaching demo (see --list)");
+  command->add_option("--step", options->step, "Step of --demo, from 1 (default 1)")->check(CLI::Range(1, 100));
+  command->add_flag("--list", options->list, "List the view and demo names and exit");
   command->add_flag("--timing", options->timing, "Print how long the export took");
   command->callback([options] { runExport(*options); });
 }

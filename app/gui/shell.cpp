@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "app/gui/heatmap_cache.h"
+#include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
 #include "app/render/offscreen.h"
 #include "app/render/png_io.h"
@@ -88,6 +89,7 @@ void toggleView(AppContext& context, const std::string& id, bool open) {
 void handleShortcut(AppContext& context, ShellState& shell, const ShellState::KeyPress& press) {
   const bool ctrl = (press.modifiers & kModControl) != 0;
   const bool shift = (press.modifiers & kModShift) != 0;
+  if (handleDemoKey(context, shell, press.key, press.modifiers)) return;  // presenter.cpp (issue 6)
   if (press.key == kKeyF1) shell.showHelp = !shell.showHelp;
   if (press.key == kKeyEscape) shell.showExportPrompt = shell.showOpenPrompt = shell.showSavePrompt = false;
   if (!ctrl) return;
@@ -188,6 +190,7 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     if (ImGui::MenuItem("Reset window layout")) shell.resetLayoutRequested = true;
     ImGui::EndMenu();
   }
+  drawDemosMenu(context, shell);
   if (ImGui::BeginMenu("Help")) {
     if (ImGui::MenuItem("Keyboard shortcuts", "F1")) shell.showHelp = true;
     ImGui::EndMenu();
@@ -209,6 +212,9 @@ void drawHelp(ShellState& shell) {
         {"Ctrl+Shift+R", "Reset to the built-in default scene"},
         {"Ctrl+Q", "Quit"},
         {"F1", "Show or hide this help"},
+        {"F11 (Escape leaves)", "Presenter mode: full screen, large fonts, controls hidden"},
+        {"Right / PageDown, Left / PageUp", "Next / previous step of the open demo (Demos menu)"},
+        {"Space", "Play or pause the demo step's animation"},
         {"Drag an arrow tip", "Move a query or key (vector canvas)"},
         {"Shift while dragging", "Snap to 0/45/90/135/180 degrees (vector canvas)"},
         {"Ctrl+click a field", "Type a value instead of dragging"},
@@ -406,21 +412,38 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   float top = 0.0f;
   float bottom = layout.height;
   const bool solo = !layout.soloView.empty();
+  // Presenter mode (presenter.h) hides the menu bar, the status bar and the parameter controls.
+  const bool presenting = layout.interactive && presenterActive();
   if (layout.interactive) {
     handleShortcuts(context, shell);
-    drawMenuBar(context, shell);
-    top = ImGui::GetFrameHeight();
-    bottom = layout.height - (ImGui::GetTextLineHeight() + 8 * shell.uiScale);
+    tickDemo(context, ImGui::GetTime());
+    if (!presenting) {
+      drawMenuBar(context, shell);
+      top = ImGui::GetFrameHeight();
+      bottom = layout.height - (ImGui::GetTextLineHeight() + 8 * shell.uiScale);
+    }
   }
   for (std::string& error : context.takeErrors()) shell.showError(std::move(error));
 
-  const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested;
+  // An open demo puts its step text under the views and arranges them for the step.
+  const float demoPanel = solo ? 0.0f : demoPanelHeight(layout.width, bottom - top, layout.interactive);
+  bottom -= demoPanel;
+  const bool demoLayout = demoPanel > 0 && (takeDemoLayoutRequest() || presenting || layout.forceLayout);
+  auto shown = [&](const ViewInfo& view) {
+    if (solo) return layout.soloView == view.id;
+    return context.scene().isViewOpen(view.id) && !(presenting && std::string_view(view.id) == "parameters");
+  };
+  const std::span<const ViewInfo> views = allViews();
+  const int shownCount = static_cast<int>(std::count_if(views.begin(), views.end(), shown));
+  int placed = 0;
+
+  const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested || demoLayout;
   shell.resetLayoutRequested = false;
   shell.focusedView.clear();
   const ImGuiCond placement = forceLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
   for (const ViewInfo& view : allViews()) {
     const bool isSolo = solo && layout.soloView == view.id;
-    if (solo ? !isSolo : !context.scene().isViewOpen(view.id)) continue;
+    if (!shown(view)) continue;
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoCollapse;
     if (isSolo) {
       ImGui::SetNextWindowPos(ImVec2(0, top), ImGuiCond_Always);
@@ -429,14 +452,22 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
       if (layout.transparent) ImGui::SetNextWindowBgAlpha(0.0f);
     } else {
       float rect[4];
-      defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, rect);
-      ImGui::SetNextWindowPos(ImVec2(rect[0], rect[1]), placement);
-      ImGui::SetNextWindowSize(ImVec2(rect[2], rect[3]), placement);
+      if (demoLayout)
+        demoViewRect(placed++, shownCount, 0.0f, top, layout.width, bottom - top, rect);
+      else
+        defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, rect);
+      const bool restore = !presenting && takeRestoreRect(view.id, rect);  // back from presenter mode
+      ImGui::SetNextWindowPos(ImVec2(rect[0], rect[1]), restore ? ImGuiCond_Always : placement);
+      ImGui::SetNextWindowSize(ImVec2(rect[2], rect[3]), restore ? ImGuiCond_Always : placement);
     }
     bool open = true;
     const bool visible = ImGui::Begin(view.title, layout.interactive && !isSolo ? &open : nullptr, flags);
     if (visible) {
       if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) shell.focusedView = view.id;
+      if (layout.interactive && !presenting && !isSolo) {
+        const ImVec2 position = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+        rememberViewRect(view.id, position.x, position.y, size.x, size.y);
+      }
       try {
         view.draw(context);
       } catch (const std::exception& e) {
@@ -453,10 +484,11 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     ImGui::TextUnformatted("No views are registered in this build (app/views/view_list.cpp).");
     ImGui::End();
   }
-  if (layout.interactive) {
+  if (demoPanel > 0) drawDemoPanel(context, shell, 0.0f, bottom, layout.width, demoPanel, layout.interactive);
+  if (layout.interactive && !presenting) {
     drawHelp(shell);
     drawPrompts(context, shell);
-    drawStatusBar(context, shell, bottom, layout.width, layout.height - bottom);
+    drawStatusBar(context, shell, bottom + demoPanel, layout.width, layout.height - bottom - demoPanel);
   }
   drawBanner(shell, top, layout.width);
 }

@@ -21,6 +21,7 @@
 #include "app/gui/heatmap_cache.h"
 #include "app/gui/model_session.h"
 #include "app/gui/preferences.h"
+#include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/gui/state_dump.h"
@@ -37,6 +38,9 @@ struct WindowOptions {
   int benchVectors = 256;
   std::vector<std::string> benchViews;  ///< views open during --bench-frames (default: all)
   std::string dumpStatePath;
+  std::string demo;  ///< --demo NAME: start on this teaching demo (issue 6)
+  int demoStep = 1;
+  bool presenter = false;
   float uiScale = 0.0f;  ///< 0: monitor content scale times the saved multiplier
   std::vector<int> windowSize;
   bool noPersist = false;
@@ -156,6 +160,9 @@ void installGuiOptions(CLI::App& root) {
   root.add_option("--ui-scale", o.uiScale, "UI scale (fonts and sizes); default: the monitor's content scale")
       ->check(CLI::Range(0.5, 4.0));
   root.add_option("--window-size", o.windowSize, "Initial window size in screen units: W H")->expected(2);
+  root.add_option("--demo", o.demo, "Start on this teaching demo (Demos menu; `attnscope export --list` names them)");
+  root.add_option("--step", o.demoStep, "Step of --demo to start on, from 1")->check(CLI::Range(1, 100));
+  root.add_flag("--presenter", o.presenter, "Start in presenter mode (F11): full screen, large fonts, no controls");
   root.add_flag("--no-persist", o.noPersist, "Neither read nor write preferences and window layout");
 }
 
@@ -253,13 +260,17 @@ int runGui() {
         shell.showError(e.what());
       }
     };
+    if (!o.demo.empty()) openDemo(context, o.demo, o.demoStep);  // throws: main prints it and exits 1
+    demoPlayer().presenter = o.presenter;
     context.refreshDerived();
 
     std::vector<float> benchTimes, benchDeriveTimes;
     auto previous = std::chrono::steady_clock::now();
     int frame = 0;
     while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
-      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() && frame > 3;
+      // A playing demo animation needs every frame.
+      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() &&
+                        frame > 3 && !demoPlayer().playing;
       if (idle)
         glfwWaitEventsTimeout(0.5);
       else
@@ -278,6 +289,7 @@ int runGui() {
         }
       }
 
+      syncPresenterWindow(window, context, shell, uiScale);  // presenter.h: full screen and fonts
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();

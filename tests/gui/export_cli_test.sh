@@ -31,7 +31,7 @@ assert a == b, "re-render from PNG metadata differs"
 PY
 
 # Every view alone, filling the frame.
-for view in $("$app" export --list | awk 'NR > 1 {print $1}'); do
+for view in $("$app" export --list | awk '/^views:/ {v = 1; next} /^[a-z]+:/ {v = 0} v {print $1}'); do
   "$app" export --view "$view" --out "$work/view-$view.png" --width 400 --height 300
   [[ $("$python" "$here/png_text.py" --size "$work/view-$view.png") == "400 300" ]] || fail "view $view size"
 done

@@ -1,0 +1,58 @@
+// Demo 6 (a real model) against the app's own model run: the heads its steps reference are found again by scanning
+// every head of the C++ capture of stories260K (tools/make_model_demo.py found them with an independent NumPy
+// forward pass), and each step's stored Q/K are that head's captured Q/K. Skipped when the model file is absent.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "app/gui/demo.h"
+#include "app/gui/model_session.h"
+
+namespace attnscope::gui {
+namespace {
+
+const std::string kSourceDir = ATTNSCOPE_SOURCE_DIR;
+
+/// Mean over tokens i >= 1 of A[i, i + offset] (offset -1: previous token) or of A[i, column] (column >= 0).
+double meanPattern(const RowMatrix& a, int offset, int column) {
+  double sum = 0;
+  for (Eigen::Index i = 1; i < a.rows(); ++i) sum += column >= 0 ? a(i, column) : a(i, i + offset);
+  return sum / static_cast<double>(a.rows() - 1);
+}
+
+TEST(DemoModelHeads, ReferencedHeadsAreTheBestOfEveryHead) {
+  const Demo demo = loadDemoFile(kSourceDir + "/assets/demos/6-real-model.json");
+  const ModelSource& source = demo.steps[0].scene.model;
+  const std::string model = (std::filesystem::path(kSourceDir) / source.path).string();
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << model << " not found";
+  ModelRequest request;
+  request.path = model;
+  request.tokenIds = source.tokenIds;
+  request.fromUser = false;
+  modelSession().runNow(request);
+  ASSERT_TRUE(modelSession().poll()) << modelSession().takeError();
+  const model::ModelCapture& capture = modelSession().result()->capture;
+
+  int bestPrevious = 0, bestFirst = 0;
+  double previous = -1, first = -1;
+  for (int h = 0; h < capture.layers * capture.heads; ++h) {
+    const double p = meanPattern(capture.attention[h], -1, -1), f = meanPattern(capture.attention[h], 0, 0);
+    if (p > previous) previous = p, bestPrevious = h;
+    if (f > first) first = f, bestFirst = h;
+  }
+  EXPECT_EQ(capture.headIndex(source.layer, source.head), bestPrevious) << "step 1 must show the previous-token head";
+  const ModelSource& second = demo.steps[1].scene.model;
+  EXPECT_EQ(capture.headIndex(second.layer, second.head), bestFirst) << "step 2 must show the first-token head";
+
+  for (const DemoStep& step : demo.steps) {
+    SCOPED_TRACE(step.title);
+    const int h = capture.headIndex(step.scene.model.layer, step.scene.model.head);
+    ASSERT_EQ(step.scene.queries.rows(), capture.queries[h].rows());
+    EXPECT_LT((step.scene.queries - capture.queries[h]).cwiseAbs().maxCoeff(), 1e-3f);
+    EXPECT_LT((step.scene.keys - capture.keys[h]).cwiseAbs().maxCoeff(), 1e-3f);
+    EXPECT_TRUE(step.scene.kernel.causal);
+  }
+}
+
+}  // namespace
+}  // namespace attnscope::gui

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Presenter mode end to end, in the real window under its own Xvfb with real X key events (xdotool): --demo opens a
+# step, F11 enlarges the fonts and goes full screen, Right/PageDown/Left/PageUp step through the demo, Space plays the
+# step's animation, and leaving presenter mode restores the UI scale and the window size. Screenshots of the window
+# before and during presenter mode are kept in $ATTNSCOPE_SCREENSHOT_DIR when set.
+# usage: presenter_xvfb_test.sh ATTNSCOPE PYTHON3 DEMO_DIR
+set -euo pipefail
+app=$1
+python=$2
+export ATTNSCOPE_DEMO_DIR=$3
+work=$(mktemp -d)
+shots=${ATTNSCOPE_SCREENSHOT_DIR:-$work}
+app_pid=""
+xvfb_pid=""
+cleanup() {
+  [[ -n "$app_pid" ]] && kill "$app_pid" 2>/dev/null || true
+  [[ -n "$xvfb_pid" ]] && kill "$xvfb_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f "$work/state.json" ]] && head -c 800 "$work/state.json" >&2; exit 1; }
+
+display=""
+for n in $(seq 200 259); do
+  if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=$n; break; fi
+done
+[[ -n "$display" ]] || fail "no free X display number"
+Xvfb ":$display" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 100); do [[ -S /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
+[[ -S /tmp/.X11-unix/X$display ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+export DISPLAY=:$display
+export XDG_CONFIG_HOME=$work/config
+
+"$app" --no-persist --dump-state "$work/state.json" --window-size 1200 800 --ui-scale 1 --demo 1-dot-product \
+  --step 4 </dev/null >"$work/app.log" 2>&1 &
+app_pid=$!
+
+query() { "$python" -c "import json,sys; s=json.load(open('$work/state.json')); print(eval(sys.argv[1]))" "$1"; }
+wait_for() {  # wait_for PYTHON_EXPRESSION (evaluated on the dump as s) [seconds]
+  local deadline=$((SECONDS + ${2:-30}))
+  while ((SECONDS < deadline)); do
+    if [[ -f "$work/state.json" ]] && [[ $(query "$1" 2>/dev/null) == True ]]; then return 0; fi
+    kill -0 "$app_pid" 2>/dev/null || fail "attnscope exited: $(cat "$work/app.log")"
+    sleep 0.2
+  done
+  fail "timed out waiting for: $1"
+}
+key() { xdotool key "$1"; sleep 0.5; }
+
+# Step 4 of the dot-product demo: unit keys with the scale forced to 1.
+wait_for "s['scene']['kernel'].get('scale') == 1.0 and s['derivedRevision'] == s['revision']" 60
+sleep 1
+import -window root "$shots/presenter-before.png"
+
+key F11
+wait_for "s['uiScale'] > 1.5 and s['window']['width'] == 1600" 20
+sleep 1.5
+import -window root "$shots/presenter-on.png"
+
+# Right and PageDown go forward (step 5 is the last: it stays), Left and PageUp go back.
+key Right
+wait_for "s['scene']['keyLabels'] == ['moving', 'fixed']"
+key Next
+wait_for "s['scene']['keyLabels'] == ['moving', 'fixed']"
+key Left
+wait_for "s['scene']['kernel'].get('scale') == 1.0"
+key Prior
+wait_for "abs(s['scene']['keys'][0][0] - 0.2) < 1e-6"  # step 3: keys 0.2 long
+key Right
+key Right
+# Space plays step 5's animation: the moving key leaves angle 0.
+key space
+wait_for "s['selectedAngleDegrees'] > 5" 20
+key space
+import -window root "$shots/presenter-animation.png"
+
+# Escape leaves presenter mode: UI scale and window size come back.
+key Escape
+wait_for "abs(s['uiScale'] - 1.0) < 1e-3 and s['window']['width'] == 1200 and s['window']['height'] == 800" 20
+sleep 1
+import -window root "$shots/presenter-after.png"
+
+"$python" - "$shots" <<'PY'
+import sys
+from PIL import Image
+import numpy as np
+for name in ("presenter-before", "presenter-on", "presenter-animation", "presenter-after"):
+    a = np.asarray(Image.open(f"{sys.argv[1]}/{name}.png").convert("RGB")).reshape(-1, 3)
+    colours = len(np.unique(a, axis=0))
+    assert colours > 50, f"{name}: only {colours} colours"
+PY
+echo "presenter mode checks passed"
