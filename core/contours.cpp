@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <numeric>
+#include <unordered_map>
+#include <utility>
 
 #include <omp.h>
 #include <string>
@@ -24,9 +28,12 @@ struct Cell {
 };
 
 /// Point where the level crosses edge `edge`, by linear interpolation between its corners. Only called for edges
-/// whose corners lie on different sides, so the two values differ.
+/// whose corners lie on different sides, so the two values differ. Every edge is interpolated in the same grid
+/// direction (left to right, top to bottom) whichever of its two cells asks, so neighbouring cells produce
+/// bitwise-identical endpoints: lines have no hairline gaps and chainContour can join them exactly.
 void edgePoint(const Cell& cell, int edge, float level, float& u, float& v) {
-  const int a = edge, b = (edge + 1) % 4;
+  int a = edge, b = (edge + 1) % 4;
+  if (edge >= 2) std::swap(a, b);  // bottom edge runs right to left and left edge bottom to top in corner order
   const float t = (level - cell.value[a]) / (cell.value[b] - cell.value[a]);
   u = cell.u[a] + t * (cell.u[b] - cell.u[a]);
   v = cell.v[a] + t * (cell.v[b] - cell.v[a]);
@@ -116,6 +123,55 @@ std::vector<ContourLevel> isoContours(const MatrixView& field, const PlaneGrid& 
     for (size_t l = 0; l < local.size(); ++l)
       result[l].segments.insert(result[l].segments.end(), local[l].begin(), local[l].end());
   return result;
+}
+
+std::vector<ContourPolyline> chainContour(const std::vector<ContourSegment>& segments) {
+  // Endpoints are bitwise identical where cells meet (see edgePoint), so exact float bit patterns identify them.
+  // Each point is shared by at most two segments (the two cells of its grid edge).
+  const auto key = [](float u, float v) {
+    std::uint32_t bu, bv;
+    std::memcpy(&bu, &u, sizeof bu);
+    std::memcpy(&bv, &v, sizeof bv);
+    return (static_cast<std::uint64_t>(bu) << 32) | bv;
+  };
+  std::unordered_multimap<std::uint64_t, size_t> endpoints;  // point -> 2 s + end (end 0: (u0, v0), 1: (u1, v1))
+  endpoints.reserve(2 * segments.size());
+  for (size_t s = 0; s < segments.size(); ++s) {
+    endpoints.emplace(key(segments[s].u0, segments[s].v0), 2 * s);
+    endpoints.emplace(key(segments[s].u1, segments[s].v1), 2 * s + 1);
+  }
+  std::vector<bool> used(segments.size(), false);
+  const auto point = [&](size_t end) {
+    const ContourSegment& s = segments[end / 2];
+    return end % 2 == 0 ? Eigen::Vector2f(s.u0, s.v0) : Eigen::Vector2f(s.u1, s.v1);
+  };
+  // An end of a not yet used segment lying at p, or SIZE_MAX when the line stops there.
+  const auto next = [&](const Eigen::Vector2f& p) {
+    const auto [first, last] = endpoints.equal_range(key(p.x(), p.y()));
+    for (auto it = first; it != last; ++it)
+      if (!used[it->second / 2]) return it->second;
+    return static_cast<size_t>(-1);
+  };
+  const auto extend = [&](std::vector<Eigen::Vector2f>& line) {
+    for (size_t end = next(line.back()); end != static_cast<size_t>(-1); end = next(line.back())) {
+      used[end / 2] = true;
+      line.push_back(point(end ^ 1));  // walk through the segment to its other end
+    }
+  };
+  std::vector<ContourPolyline> lines;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    if (used[s]) continue;
+    used[s] = true;
+    ContourPolyline line;
+    line.points = {point(2 * s), point(2 * s + 1)};
+    extend(line.points);
+    // Grow the other way from the first point too (an open line may have started in its middle).
+    std::reverse(line.points.begin(), line.points.end());
+    extend(line.points);
+    line.closed = line.points.size() > 2 && line.points.front() == line.points.back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 std::vector<float> evenlySpacedLevels(float low, float high, int count) {

@@ -27,6 +27,16 @@ struct ContourLevel {
 /// field shape differs from the grid or contains NaN/Inf.
 std::vector<ContourLevel> isoContours(const MatrixView& field, const PlaneGrid& grid, const std::vector<float>& levels);
 
+/// A connected iso-line: consecutive points are joined; a closed line repeats its first point at the end.
+struct ContourPolyline {
+  std::vector<Eigen::Vector2f> points;  ///< plane coordinates (u, v)
+  bool closed = false;
+};
+
+/// Joins the segments of one level (as isoContours returns them) into polylines, for drawing with fewer, smoother
+/// strokes. Segments meet at bitwise-identical points, so the joining is exact; lines that leave the grid stay open.
+std::vector<ContourPolyline> chainContour(const std::vector<ContourSegment>& segments);
+
 /// `count` evenly spaced levels strictly inside (low, high): low + k (high - low) / (count + 1), k = 1..count.
 /// Returns an empty list when count < 1 or low >= high.
 std::vector<float> evenlySpacedLevels(float low, float high, int count);

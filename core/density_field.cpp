@@ -123,6 +123,12 @@ DensityField evaluateDensityField(const GaussianComponents& components, const De
   if (components.weights.maxCoeff() == 0.0f) throw InputError("all component weights are 0: the mixture is empty");
   requireValidPlane(plane, d);
   requireValidGrid(options.grid);
+  const std::size_t outputBytes = static_cast<std::size_t>(options.grid.width) *
+                                  static_cast<std::size_t>(options.grid.height) * (3 * sizeof(float) + sizeof(int));
+  if (options.memoryBudgetBytes != 0 && outputBytes > options.memoryBudgetBytes)
+    throw ResourceError("a " + std::to_string(options.grid.width) + " x " + std::to_string(options.grid.height) +
+                        " density field needs " + std::to_string(outputBytes >> 20) + " MiB, over the budget of " +
+                        std::to_string(options.memoryBudgetBytes >> 20) + " MiB; lower the resolution");
 
   const std::vector<PlaneComponent> mixture = projectComponents(components, plane, options);
   const int width = options.grid.width, height = options.grid.height;
@@ -146,7 +152,7 @@ DensityField evaluateDensityField(const GaussianComponents& components, const De
     Eigen::ArrayXi rowArg(width);
     std::vector<float> rowBase(static_cast<size_t>(componentCount)), alpha(static_cast<size_t>(componentCount)),
         centreU(static_cast<size_t>(componentCount));
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 8)
     for (int y = 0; y < height; ++y) {
       const double v = options.grid.rowToV(static_cast<float>(y));
       for (int c = 0; c < componentCount; ++c) {

@@ -2,6 +2,8 @@
 // grid on a 2D plane of the d-dimensional key space, with the per-pixel winning component.
 #pragma once
 
+#include <cstddef>
+
 #include "core/plane_grid.h"
 #include "core/types.h"
 
@@ -52,6 +54,9 @@ struct DensityOptions {
   PlaneGrid grid;  ///< region of the plane and resolution
   DensityMode mode = DensityMode::normalizedDensity;
   PlaneMeasure measure = PlaneMeasure::slice;
+  /// Largest total size in bytes of the outputs (16 bytes per pixel: values, logValues, display, argmax); 0 = no
+  /// limit. Above it evaluateDensityField throws ResourceError before allocating.
+  std::size_t memoryBudgetBytes = 0;
 };
 
 using IndexMatrix = Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -73,7 +78,7 @@ struct DensityField {
 /// components: C centres (C x d) with weights and variances; plane: in the same R^d (for d = 2 pass
 /// planeFromAxes(2, 0, 1) or use the overload below). Cost O(W H C) after projecting the centres once, independent
 /// of d; rows of pixels run in parallel (OpenMP). Throws InputError on bad shapes, NaN/Inf, negative weights,
-/// all-zero weights, non-positive variances, or an invalid grid or plane.
+/// all-zero weights, non-positive variances, or an invalid grid or plane; ResourceError over the memory budget.
 DensityField evaluateDensityField(const GaussianComponents& components, const DensityPlane& plane,
                                   const DensityOptions& options = {});
 

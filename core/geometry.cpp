@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <string>
 
@@ -80,7 +81,12 @@ CosineMatrix cosineMatrix(const MatrixView& Q, const MatrixView& K) {
 
 RowMatrix anglesDegrees(const CosineMatrix& cosines) {
   constexpr float kDegreesPerRadian = static_cast<float>(180.0 / std::numbers::pi);
-  return cosines.cosine.unaryExpr([](float c) { return std::acos(c) * kDegreesPerRadian; });
+  const Eigen::Index n = cosines.cosine.rows();
+  RowMatrix angles(n, cosines.cosine.cols());
+#pragma omp parallel for schedule(static) if (cosines.cosine.size() > 65536)
+  for (Eigen::Index i = 0; i < n; ++i)
+    angles.row(i) = cosines.cosine.row(i).unaryExpr([](float c) { return std::acos(c) * kDegreesPerRadian; });
+  return angles;
 }
 
 RowMatrix angleMatrixDegrees(const MatrixView& Q, const MatrixView& K) {
@@ -396,19 +402,20 @@ RowMatrix projectOntoBasis(const PcaBasis& basis, const MatrixView& X) {
 
 RowEntropy rowEntropy(const MatrixView& weights) {
   requireNonEmpty(weights, "attention weights");
-  requireFinite(weights, "attention weights");
   const Eigen::Index n = weights.rows(), m = weights.cols();
-  RowEntropy result;
-  result.entropyNats.resize(n);
-  result.effectiveKeys.resize(n);
-  result.emptyRow.assign(static_cast<size_t>(n), false);
-  const float maxEntropy = std::log(static_cast<float>(m));
-  if ((weights.array() < 0.0f).any()) {
+  // One pass for the common case: 0 <= w < inf is false for NaN, Inf and negatives alike; then find which it was.
+  if (!((weights.array() >= 0.0f) && (weights.array() <= std::numeric_limits<float>::max())).all()) {
+    requireFinite(weights, "attention weights");
     Eigen::Index row = 0, col = 0;
     const float lowest = weights.minCoeff(&row, &col);
     throw InputError("attention weights must be non-negative; row " + std::to_string(row) + ", column " +
                      std::to_string(col) + " is " + std::to_string(lowest));
   }
+  RowEntropy result;
+  result.entropyNats.resize(n);
+  result.effectiveKeys.resize(n);
+  result.emptyRow.assign(static_cast<size_t>(n), false);
+  const float maxEntropy = std::log(static_cast<float>(m));
   std::vector<std::uint8_t> empty(static_cast<size_t>(n), 0);  // not vector<bool>: threads write neighbouring rows
 #pragma omp parallel for schedule(static) if (n * m > 65536)
   for (Eigen::Index i = 0; i < n; ++i) {

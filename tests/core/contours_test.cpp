@@ -105,6 +105,35 @@ TEST(Contours, LevelsKeepTheirOrderAndMatchSeparateRuns) {
   }
 }
 
+TEST(Contours, ChainsIntoClosedAndOpenPolylines) {
+  // A circle inside the grid is one closed line; the straight ramp line is one open line through every row pair.
+  PlaneGrid grid{-2, 2, -2, 2, 101, 101};
+  const RowMatrix circle = sampleField(grid, [](float u, float v) { return u * u + v * v; });
+  const auto level = isoContours(circle, grid, {1.0f});
+  const auto loops = chainContour(level[0].segments);
+  ASSERT_EQ(loops.size(), 1u);
+  EXPECT_TRUE(loops[0].closed);
+  EXPECT_EQ(loops[0].points.size(), level[0].segments.size() + 1);
+  EXPECT_EQ(loops[0].points.front(), loops[0].points.back());
+
+  PlaneGrid strip{-2, 2, -1.5f, 1.5f, 4, 3};
+  const auto ramp = isoContours(sampleField(strip, [](float u, float) { return u; }), strip, {0.0f});
+  const auto open = chainContour(ramp[0].segments);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_FALSE(open[0].closed);
+  ASSERT_EQ(open[0].points.size(), 3u);
+  EXPECT_NEAR(std::abs(open[0].points.front().y() - open[0].points.back().y()), 2.0f, 1e-6);
+
+  // Two separate bumps give two loops.
+  const RowMatrix bumps = sampleField(grid, [](float u, float v) {
+    return std::exp(-((u - 1) * (u - 1) + v * v) * 4) + std::exp(-((u + 1) * (u + 1) + v * v) * 4);
+  });
+  const auto two = chainContour(isoContours(bumps, grid, {0.5f})[0].segments);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_TRUE(two[0].closed && two[1].closed);
+  EXPECT_TRUE(chainContour({}).empty());
+}
+
 TEST(Contours, EvenlySpacedLevels) {
   const std::vector<float> levels = evenlySpacedLevels(0.0f, 1.0f, 3);
   ASSERT_EQ(levels.size(), 3u);

@@ -214,6 +214,11 @@ TEST(DensityField, RejectsBadInput) {
   EXPECT_THROW(planeFromAxes(3, 1, 1), InputError);
   options.grid.width = 0;
   EXPECT_THROW(evaluateDensityField(g, options), InputError);
+  options.grid = squareGrid(1.0f, 1024);
+  options.memoryBudgetBytes = 8u << 20;  // 1024 x 1024 needs 16 MiB
+  EXPECT_THROW(evaluateDensityField(g, options), ResourceError);
+  options.memoryBudgetBytes = 16u << 20;
+  EXPECT_NO_THROW(evaluateDensityField(g, options));
   options.grid = squareGrid(1.0f, 4);
   options.grid.uMax = -2;
   EXPECT_THROW(evaluateDensityField(g, options), InputError);
