@@ -8,6 +8,7 @@
 #include "app/cli/command_registry.h"
 #include "app/gui/demo.h"
 #include "app/gui/presenter.h"
+#include "app/gui/export_formats.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
@@ -22,6 +23,8 @@ struct ExportCommandOptions {
   ExportOptions image;
   std::string demo;  ///< render a step of this demo (issue 6) instead of --scene
   int step = 1;      ///< 1-based step of --demo
+  std::string dataFolder;  ///< --data: the numbers behind the view(s) as CSV/.npy (export_formats.h)
+  int sweepFrames = 0;     ///< --sweep-frames N: --out is a pattern such as frames/frame_%03d.png
   bool list = false;
   bool timing = false;
 };
@@ -44,7 +47,8 @@ void runExport(const ExportCommandOptions& o) {
     }
     return;
   }
-  if (o.outPath.empty()) throw InputError("export needs --out FILE.png (or --list to name the views)");
+  if (o.outPath.empty() && o.dataFolder.empty())
+    throw InputError("export needs --out FILE.png|FILE.svg, --data FOLDER, or --list to name the views");
   Scene scene = defaultScene();
   std::vector<std::string> warnings;
   if (!o.scenePath.empty() && !o.demo.empty()) throw InputError("export takes --scene or --demo, not both");
@@ -57,11 +61,21 @@ void runExport(const ExportCommandOptions& o) {
     throw InputError("no view named \"" + o.image.view + "\" (views: " + (known.empty() ? "none" : known) + ")");
   }
   const auto start = std::chrono::steady_clock::now();
-  render::HeadlessContext gl;
   AppContext context(std::move(scene));
   if (!o.demo.empty()) openDemo(context, o.demo, o.step);  // the step text panel is part of the image
   context.refreshDerived();
-  exportPng(context, o.image, o.outPath);
+  if (!o.dataFolder.empty()) {
+    for (const std::string& path : exportData(context, o.image.view, o.dataFolder))
+      std::printf("wrote %s\n", path.c_str());
+    if (o.outPath.empty()) return;
+  }
+  render::HeadlessContext gl;
+  if (o.sweepFrames > 0) {
+    const auto paths = exportSweepFrames(context.scene(), o.image, o.sweepFrames, o.outPath);
+    std::printf("wrote %zu frames (%s .. %s)\n", paths.size(), paths.front().c_str(), paths.back().c_str());
+  } else {
+    exportImage(context, o.image, o.outPath);
+  }
   for (const std::string& error : context.takeErrors()) std::fprintf(stderr, "attnscope: warning: %s\n", error.c_str());
   if (o.timing) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -74,10 +88,20 @@ void runExport(const ExportCommandOptions& o) {
 void installExportCommand(CLI::App& parent) {
   auto options = std::make_shared<ExportCommandOptions>();
   CLI::App* command = parent.add_subcommand(
-      "export", "Render the app (or one view) to a PNG without a display (EGL offscreen), scene embedded as metadata");
+      "export",
+      "Render the app or one view to PNG (scene embedded as metadata) or SVG, its numbers to CSV/.npy, or a sweep as "
+      "PNG frames; no display needed (EGL offscreen)");
   command->add_option("--scene", options->scenePath, "Scene to render (.json or an attnscope PNG); default: built-in");
   command->add_option("--view", options->image.view, "Render only this view, filling the image (see --list)");
-  command->add_option("--out", options->outPath, "Output PNG (written atomically)");
+  command->add_option("--out", options->outPath,
+                      "Output file, written atomically: .png, or .svg (vector; views sweep, canvas, divergence); "
+                      "with --sweep-frames a pattern such as frames/frame_%03d.png");
+  command->add_option("--data", options->dataFolder,
+                      "Also write the numbers behind --view (default: every view) as CSV/.npy into this folder");
+  command
+      ->add_option("--sweep-frames", options->sweepFrames,
+                   "Write N PNG frames of the selected key rotating 0..180 degrees around the selected query")
+      ->check(CLI::Range(2, 3600));
   command->add_option("--width", options->image.width, "Logical width (default 1600)")->check(CLI::Range(16, 8192));
   command->add_option("--height", options->image.height, "Logical height (default 1000)")->check(CLI::Range(16, 8192));
   command->add_option("--scale", options->image.scale, "Render scale: 2 gives 2x pixels with 2x fonts, not upscaled")
