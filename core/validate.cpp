@@ -12,8 +12,8 @@ void requireFinite(const MatrixView& matrix, std::string_view what) {
   for (Eigen::Index r = 0; r < matrix.rows(); ++r)
     for (Eigen::Index c = 0; c < matrix.cols(); ++c)
       if (!std::isfinite(matrix(r, c)))
-        throw InputError(std::string(what) + " contains " + (std::isnan(matrix(r, c)) ? "NaN" : "Inf") +
-                         " at row " + std::to_string(r) + ", column " + std::to_string(c));
+        throw InputError(std::string(what) + " contains " + (std::isnan(matrix(r, c)) ? "NaN" : "Inf") + " at row " +
+                         std::to_string(r) + ", column " + std::to_string(c));
 }
 
 void requireFiniteVector(const VectorView& vector, std::string_view what) {

@@ -1,0 +1,260 @@
+// `attnscope model info|generate|capture`: inspect a checkpoint, generate text with a llama2.c model exactly as
+// llama2.c prints it, and write a Q/K capture file for any model the core can open.
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/cli/command_registry.h"
+#include "core/error.h"
+#include "core/model/capture_file.h"
+#include "core/model/hf_tokenizer.h"
+#include "core/model/llama2c.h"
+#include "core/model/llama2c_tokenizer.h"
+#include "core/model/llama_generate.h"
+#include "core/model/model.h"
+
+namespace attnscope::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace attnscope::model;
+
+struct InfoArguments {
+  std::string path;
+};
+
+struct GenerateArguments {
+  std::string model;
+  std::string tokenizer;
+  std::string prompt;
+  float temperature = 1.0f;
+  float topp = 0.9f;
+  int steps = 256;
+  uint64_t seed = 0;
+  bool capture = false;
+  std::string captureOut;
+  bool bench = false;
+};
+
+struct CaptureArguments {
+  std::string model;
+  std::string prompt;
+  std::string tokenIds;
+  std::string tokenizer;
+  std::string out;
+};
+
+std::string shapeText(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+void printInfo(const InfoArguments& args) {
+  const std::unique_ptr<Model> model = openModel(args.path);
+  const ModelInfo& info = model->info();
+  std::printf("path:          %s\n", info.path.c_str());
+  std::printf("format:        %s\n", info.format.c_str());
+  std::printf("architecture:  %s\n", info.architecture.c_str());
+  std::printf("layers:        %d\n", info.layers);
+  std::printf("heads:         %d query, %d key/value%s\n", info.heads, info.keyValueHeads,
+              info.keyValueHeads < info.heads ? " (grouped-query attention)" : "");
+  std::printf("model dim:     %d (head dim %d)\n", info.modelDim, info.headDim);
+  std::printf("vocabulary:    %d\n", info.vocabSize);
+  std::printf("max sequence:  %d\n", info.maxSequence);
+  std::printf("attention:     %s%s\n", info.causal ? "causal" : "bidirectional", info.rope ? ", rotary (RoPE)" : "");
+  if (const auto* llama = dynamic_cast<const Llama2cModel*>(model.get()))
+    std::printf("tokenizer:     %s\n",
+                llama->tokenizerPath().empty() ? "(none found next to the model)" : llama->tokenizerPath().c_str());
+  int64_t parameters = 0;
+  size_t nameWidth = 4;
+  for (const TensorInfo& tensor : info.tensors) nameWidth = std::max(nameWidth, tensor.name.size());
+  std::printf("tensors:       %zu\n", info.tensors.size());
+  for (const TensorInfo& tensor : info.tensors) {
+    int64_t count = 1;
+    for (int64_t s : tensor.shape) count *= s;
+    parameters += count;
+    std::printf("  %-*s  %-4s  %s\n", int(nameWidth), tensor.name.c_str(), tensor.dtype.c_str(),
+                shapeText(tensor.shape).c_str());
+  }
+  std::printf("parameters:    %lld (stored values, including unused tables)\n", static_cast<long long>(parameters));
+}
+
+// The llama2.c tokenizer for `model`: --tokenizer if given (reported on stderr when found automatically).
+std::shared_ptr<const Llama2cTokenizer> llamaTokenizer(Llama2cModel& model, const std::string& explicitPath) {
+  if (!explicitPath.empty()) {
+    std::shared_ptr<const Llama2cTokenizer> tokenizer = openLlama2cTokenizer(explicitPath, model.config().vocabSize);
+    model.setTokenizer(tokenizer, explicitPath);
+    return tokenizer;
+  }
+  if (!model.tokenizer())
+    throw InputError("no llama2.c tokenizer with " + std::to_string(model.config().vocabSize) + " tokens next to " +
+                     model.info().path + " (looked for tok" + std::to_string(model.config().vocabSize) +
+                     ".bin, tokenizer.bin, tok*.bin); pass --tokenizer");
+  std::fprintf(stderr, "attnscope: using tokenizer %s\n", model.tokenizerPath().c_str());
+  return std::dynamic_pointer_cast<const Llama2cTokenizer>(model.sharedTokenizer());
+}
+
+Llama2cModel& requireLlama2c(Model& model, const char* command) {
+  auto* llama = dynamic_cast<Llama2cModel*>(&model);
+  if (!llama)
+    throw InputError(std::string("`model ") + command + "` runs llama2.c checkpoints; " + model.info().path + " is a " +
+                     model.info().format + " model");
+  return *llama;
+}
+
+void runGenerate(const GenerateArguments& args) {
+  const std::unique_ptr<Model> opened = openModel(args.model);
+  Llama2cModel& model = requireLlama2c(*opened, "generate");
+  const std::shared_ptr<const Llama2cTokenizer> tokenizer = llamaTokenizer(model, args.tokenizer);
+
+  GenerateOptions options;
+  options.prompt = args.prompt;
+  options.steps = args.steps;
+  options.sampler.temperature = args.temperature;
+  options.sampler.topp = args.topp;
+  // llama2.c seeds from the clock when no seed is given.
+  options.sampler.seed = args.seed != 0 ? args.seed : uint64_t(std::time(nullptr));
+  options.capture = args.capture || !args.captureOut.empty();
+
+  const std::clock_t cpuStart = std::clock();
+  const GenerateResult result = generate(model, *tokenizer, options, [](std::string_view piece) {
+    std::fwrite(piece.data(), 1, piece.size(), stdout);
+    std::fflush(stdout);
+  });
+  // llama2.c ends with a newline; piped output stays byte-identical to the text (greedy_reference.txt has none),
+  // while a terminal gets its prompt back on a fresh line.
+  if (isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
+  std::fflush(stdout);
+  if (args.bench) {
+    // CPU time as well: on a shared machine wall time mostly measures the other processes.
+    const double cpuSeconds = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    std::fprintf(stderr,
+                 "attnscope: %d positions in %.4f s wall (%.0f tokens/s), %.4f s CPU (%.0f tokens/s), capture %s\n",
+                 result.positions, result.seconds, result.seconds > 0 ? result.positions / result.seconds : 0.0,
+                 cpuSeconds, cpuSeconds > 0 ? result.positions / cpuSeconds : 0.0, options.capture ? "on" : "off");
+  }
+  if (!args.captureOut.empty()) {
+    writeCaptureFile(args.captureOut, result.capture, model.info().path);
+    std::fprintf(stderr, "attnscope: wrote %s (%d tokens, %d layers x %d heads)\n", args.captureOut.c_str(),
+                 result.capture.tokens, result.capture.layers, result.capture.heads);
+  }
+}
+
+std::vector<int> parseTokenIds(const std::string& text) {
+  std::vector<int> ids;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const size_t first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    if (first == std::string::npos) throw InputError("--token-ids has an empty entry in '" + text + "'");
+    item = item.substr(first, last - first + 1);
+    size_t used = 0;
+    long value = 0;
+    try {
+      value = std::stol(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || value < 0 || value > 0x7fffffff)
+      throw InputError("--token-ids entry '" + item + "' is not a non-negative integer (expected e.g. 3,17,42)");
+    ids.push_back(int(value));
+  }
+  if (ids.empty()) throw InputError("--token-ids is empty (expected e.g. 3,17,42)");
+  return ids;
+}
+
+// Any model's tokenizer: llama2.c .bin for llama2.c models, tokenizer.json for Hugging Face folders.
+std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& explicitPath) {
+  if (auto* llama = dynamic_cast<Llama2cModel*>(&model)) {
+    if (explicitPath.empty() && !llama->tokenizer()) return nullptr;
+    return llamaTokenizer(*llama, explicitPath);
+  }
+  fs::path path = explicitPath;
+  if (path.empty() && model.info().format == "safetensors") {
+    const fs::path modelPath = model.info().path;
+    const fs::path directory = fs::is_directory(modelPath) ? modelPath : modelPath.parent_path();
+    if (fs::exists(directory / "tokenizer.json")) path = directory / "tokenizer.json";
+  }
+  if (path.empty()) return nullptr;
+  std::shared_ptr<const Tokenizer> tokenizer = openHfTokenizer(path);
+  if (explicitPath.empty()) std::fprintf(stderr, "attnscope: using tokenizer %s\n", path.c_str());
+  return tokenizer;
+}
+
+void runCapture(const CaptureArguments& args) {
+  const std::unique_ptr<Model> model = openModel(args.model);
+  const std::shared_ptr<const Tokenizer> tokenizer = findTokenizer(*model, args.tokenizer);
+  std::vector<int> ids;
+  if (!args.tokenIds.empty()) {
+    ids = parseTokenIds(args.tokenIds);
+  } else {
+    if (!tokenizer)
+      throw InputError("--prompt needs a tokenizer and none was found for " + model->info().path +
+                       "; pass --tokenizer FILE or give --token-ids");
+    ids = tokenizer->encode(args.prompt, true);
+  }
+  ModelCapture capture = model->run(ids);
+  if (tokenizer) {
+    capture.tokenTexts.clear();
+    for (int id : capture.tokenIds) capture.tokenTexts.push_back(tokenizer->piece(id));
+  }
+  writeCaptureFile(args.out, capture, model->info().path);
+  std::printf("wrote %s: %d tokens, %d layers x %d heads, head dim %d%s\n", args.out.c_str(), capture.tokens,
+              capture.layers, capture.heads, capture.headDim, capture.rope ? ", with pre-RoPE q/k" : "");
+}
+
+void installModelCommand(CLI::App& parent) {
+  CLI::App* model = parent.add_subcommand("model", "Open transformer checkpoints: info, generate, capture");
+  model->require_subcommand(1);
+
+  auto info = std::make_shared<InfoArguments>();
+  CLI::App* infoCommand = model->add_subcommand("info", "Print architecture, sizes and the tensor list of a model");
+  infoCommand->add_option("path", info->path, "llama2.c .bin, Hugging Face folder or capture file")->required();
+  infoCommand->callback([info] { printInfo(*info); });
+
+  auto gen = std::make_shared<GenerateArguments>();
+  CLI::App* generateCommand =
+      model->add_subcommand("generate", "Generate text with a llama2.c model, printing exactly what llama2.c prints");
+  generateCommand->add_option("model", gen->model, "llama2.c checkpoint (.bin)")->required();
+  generateCommand->add_option("--tokenizer", gen->tokenizer, "llama2.c tokenizer (default: tok*.bin next to model)");
+  generateCommand->add_option("--prompt", gen->prompt, "text to start from (default: empty, start from BOS)");
+  generateCommand->add_option("--temperature", gen->temperature, "0 = greedy; default 1.0")
+      ->check(CLI::NonNegativeNumber);
+  generateCommand->add_option("--topp", gen->topp, "nucleus sampling threshold in [0, 1]; default 0.9")
+      ->check(CLI::Range(0.0f, 1.0f));
+  generateCommand->add_option("--steps", gen->steps, "positions to run including the prompt; 0 = the context length")
+      ->check(CLI::NonNegativeNumber);
+  generateCommand->add_option("--seed", gen->seed, "random seed (default: the current time)");
+  generateCommand->add_flag("--capture", gen->capture, "record every head's Q/K/attention while generating");
+  generateCommand->add_option("--capture-out", gen->captureOut, "write the generation's capture file here");
+  generateCommand->add_flag("--bench", gen->bench, "print positions, seconds and tokens/s on stderr");
+  generateCommand->callback([gen] { runGenerate(*gen); });
+
+  auto cap = std::make_shared<CaptureArguments>();
+  CLI::App* captureCommand =
+      model->add_subcommand("capture", "Run a prompt and write every layer's and head's Q, K and attention");
+  captureCommand->add_option("path", cap->model, "llama2.c .bin or Hugging Face model folder")->required();
+  auto* prompt = captureCommand->add_option("--prompt", cap->prompt, "text to encode (BOS is prepended)");
+  auto* ids = captureCommand->add_option("--token-ids", cap->tokenIds, "comma-separated token ids, e.g. 3,17,42");
+  prompt->excludes(ids);
+  captureCommand->add_option("--tokenizer", cap->tokenizer, "tokenizer file (llama2.c .bin or tokenizer.json)");
+  captureCommand->add_option("--out", cap->out, "capture file to write (.safetensors)")->required();
+  captureCommand->callback([cap, prompt, ids] {
+    if (prompt->count() == 0 && ids->count() == 0) throw InputError("give --prompt TEXT or --token-ids 3,17,42");
+    runCapture(*cap);
+  });
+}
+
+const RegisterCommand registration{"model", &installModelCommand};
+
+}  // namespace
+}  // namespace attnscope::cli

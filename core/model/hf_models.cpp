@@ -1,0 +1,505 @@
+// Eigen forward passes for Hugging Face GPT-2, Llama and BERT checkpoints, recording per-head Q, K and attention.
+// Activations are tokens x features, one token per row, so every projection is one GEMM over the whole prompt.
+#include "core/model/hf_models.h"
+
+#include <cmath>
+#include <numbers>
+
+#include "core/error.h"
+#include "core/model/safetensors.h"
+
+namespace attnscope::model {
+namespace {
+
+using RowVector = Eigen::RowVectorXf;
+
+/// Reads weights by name with shape checks; `prefix` is the optional leading "transformer."/"model."/"bert.".
+class WeightLoader {
+ public:
+  WeightLoader(const SafetensorsModelFiles& files, std::string prefix, std::string source)
+      : files_(files), prefix_(std::move(prefix)), source_(std::move(source)) {}
+
+  bool has(const std::string& name) const { return files_.contains(prefix_ + name); }
+
+  /// A [rows, cols] tensor as stored.
+  RowMatrix matrix(const std::string& name, int64_t rows, int64_t cols) const {
+    const std::string full = resolve(name);
+    checkShape(full, {rows, cols});
+    return files_.readMatrix(full);
+  }
+  /// An nn.Linear weight stored [out, in], returned transposed (in x out) so that y = x W.
+  RowMatrix linear(const std::string& name, int64_t in, int64_t out) const {
+    const std::string full = resolve(name);
+    checkShape(full, {out, in});
+    return files_.readMatrix(full).transpose();
+  }
+  RowVector vector(const std::string& name, int64_t size) const {
+    const std::string full = resolve(name);
+    checkShape(full, {size});
+    std::vector<float> values = files_.readFloats(full);
+    return Eigen::Map<const RowVector>(values.data(), size);
+  }
+  /// First of several historical names (BERT's LayerNorm "weight"/"gamma").
+  RowVector vectorEither(const std::string& name, const std::string& alternative, int64_t size) const {
+    return vector(has(name) || !has(alternative) ? name : alternative, size);
+  }
+
+ private:
+  std::string resolve(const std::string& name) const {
+    const std::string full = prefix_ + name;
+    if (!files_.contains(full)) {
+      throw FileError("model '" + source_ + "': missing tensor '" + full +
+                      "' (is this checkpoint the architecture its "
+                      "config.json claims?)");
+    }
+    return full;
+  }
+  void checkShape(const std::string& full, const std::vector<int64_t>& expected) const {
+    const SafetensorsEntry& entry = files_.entry(full);
+    if (entry.shape != expected) {
+      auto text = [](const std::vector<int64_t>& shape) {
+        std::string out;
+        for (int64_t e : shape) out += (out.empty() ? "" : ", ") + std::to_string(e);
+        return "[" + out + "]";
+      };
+      throw FileError("model '" + source_ + "': tensor '" + full + "' has shape " + text(entry.shape) + ", expected " +
+                      text(expected) + " from config.json");
+    }
+  }
+
+  const SafetensorsModelFiles& files_;
+  std::string prefix_;
+  std::string source_;
+};
+
+void layerNorm(RowMatrix& x, const RowVector& weight, const RowVector& bias, float epsilon) {
+  for (Eigen::Index row = 0; row < x.rows(); ++row) {
+    auto r = x.row(row);
+    const float mean = r.mean();
+    r.array() -= mean;
+    const float variance = r.squaredNorm() / static_cast<float>(r.size());
+    r *= 1.0f / std::sqrt(variance + epsilon);
+    r = r.cwiseProduct(weight) + bias;
+  }
+}
+
+void rmsNorm(RowMatrix& x, const RowVector& weight, float epsilon) {
+  for (Eigen::Index row = 0; row < x.rows(); ++row) {
+    auto r = x.row(row);
+    const float scale = 1.0f / std::sqrt(r.squaredNorm() / static_cast<float>(r.size()) + epsilon);
+    r = (r * scale).cwiseProduct(weight);
+  }
+}
+
+RowMatrix affine(const RowMatrix& x, const RowMatrix& weight, const RowVector& bias) {
+  RowMatrix y = x * weight;
+  y.rowwise() += bias;
+  return y;
+}
+
+void activate(RowMatrix& x, const std::string& activation) {
+  if (activation == "gelu_new" || activation == "gelu_pytorch_tanh" || activation == "gelu_fast") {
+    const float c = std::sqrt(2.0f / std::numbers::pi_v<float>);
+    x = x.unaryExpr([c](float v) { return 0.5f * v * (1.0f + std::tanh(c * (v + 0.044715f * v * v * v))); });
+  } else if (activation == "gelu") {
+    x = x.unaryExpr([](float v) { return 0.5f * v * (1.0f + std::erf(v * std::numbers::sqrt2_v<float> / 2.0f)); });
+  } else if (activation == "silu" || activation == "swish") {
+    x = x.unaryExpr([](float v) { return v / (1.0f + std::exp(-v)); });
+  } else {  // relu (hf_config rejects anything else)
+    x = x.cwiseMax(0.0f);
+  }
+}
+
+/// Softmax attention of one head. Q: T x hd, K: T x hd, V: T x hd; `weights` becomes T x T (rows sum to 1,
+/// zero above the diagonal when causal), returns T x hd.
+RowMatrix attendHead(const RowMatrix& Q, const RowMatrix& K, const RowMatrix& V, bool causal, RowMatrix& weights) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(Q.cols()));
+  weights.noalias() = (Q * K.transpose()) * scale;
+  const Eigen::Index tokens = weights.rows();
+  for (Eigen::Index i = 0; i < tokens; ++i) {
+    const Eigen::Index visible = causal ? i + 1 : tokens;
+    auto row = weights.row(i);
+    const float maximum = row.head(visible).maxCoeff();
+    row.head(visible) = (row.head(visible).array() - maximum).exp().matrix();
+    row.head(visible) /= row.head(visible).sum();  // >= 1 because the maximum contributes exp(0)
+    if (visible < tokens) row.tail(tokens - visible).setZero();
+  }
+  return weights * V;
+}
+
+void reportProgress(const RunOptions& options, int done, int total) {
+  if (options.progress && !options.progress(static_cast<float>(done) / static_cast<float>(total))) {
+    throw Error("cancelled");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+class HfModel : public Model {
+ public:
+  HfModel(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
+      : config_(std::move(config)) {
+    info_.path = directory.string();
+    info_.format = "safetensors";
+    info_.layers = config_.layers;
+    info_.heads = config_.heads;
+    info_.keyValueHeads = config_.keyValueHeads;
+    info_.modelDim = config_.modelDim;
+    info_.headDim = config_.headDim();
+    info_.vocabSize = config_.vocabSize;
+    info_.maxSequence = config_.maxPositions;
+    for (const SafetensorsEntry& e : files.entries()) info_.tensors.push_back({e.name, e.dtypeName, e.shape});
+  }
+  const ModelInfo& info() const override { return info_; }
+  const std::vector<std::string>& warnings() const { return config_.warnings; }
+
+  ModelCapture run(std::span<const int> tokenIds, const RunOptions& options) override {
+    if (tokenIds.empty()) throw InputError("model run: the token sequence is empty");
+    if (static_cast<int>(tokenIds.size()) > config_.maxPositions) {
+      throw InputError("model run: " + std::to_string(tokenIds.size()) + " tokens exceed the model's maximum of " +
+                       std::to_string(config_.maxPositions));
+    }
+    for (size_t i = 0; i < tokenIds.size(); ++i) {
+      if (tokenIds[i] < 0 || tokenIds[i] >= config_.vocabSize) {
+        throw InputError("model run: token id " + std::to_string(tokenIds[i]) + " at position " + std::to_string(i) +
+                         " is outside the vocabulary [0, " + std::to_string(config_.vocabSize) + ")");
+      }
+    }
+    ModelCapture capture;
+    capture.layers = config_.layers;
+    capture.heads = config_.heads;
+    capture.tokens = static_cast<int>(tokenIds.size());
+    capture.headDim = config_.headDim();
+    capture.causal = info_.causal;
+    capture.rope = info_.rope;
+    capture.tokenIds.assign(tokenIds.begin(), tokenIds.end());
+    for (int id : capture.tokenIds) capture.tokenTexts.push_back(std::to_string(id));
+    forward(tokenIds, options, capture);
+    reportProgress(options, 1, 1);
+    return capture;
+  }
+
+ protected:
+  virtual void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) = 0;
+
+  /// Multi-head attention over projected q (T x heads*hd), k and v (T x kvHeads*hd); records per-head matrices
+  /// into `capture` when asked. Returns the concatenated head outputs (T x heads*hd).
+  RowMatrix multiHeadAttention(const RowMatrix& q, const RowMatrix& k, const RowMatrix& v, bool causal,
+                               const RunOptions& options, ModelCapture& capture) const {
+    const int headDim = config_.headDim();
+    const int groupSize = config_.heads / config_.keyValueHeads;  // query heads sharing one key/value head
+    RowMatrix output(q.rows(), static_cast<Eigen::Index>(config_.heads) * headDim);
+    RowMatrix weights(q.rows(), q.rows());
+    for (int head = 0; head < config_.heads; ++head) {
+      const int kvHead = head / groupSize;
+      RowMatrix Qh = q.middleCols(head * headDim, headDim);
+      RowMatrix Kh = k.middleCols(kvHead * headDim, headDim);
+      RowMatrix Vh = v.middleCols(kvHead * headDim, headDim);
+      output.middleCols(head * headDim, headDim) = attendHead(Qh, Kh, Vh, causal, weights);
+      if (options.captureAttention) {
+        capture.queries.push_back(std::move(Qh));
+        capture.keys.push_back(std::move(Kh));
+        capture.attention.push_back(weights);
+      }
+    }
+    return output;
+  }
+
+  HfConfig config_;
+  ModelInfo info_;
+};
+
+std::string detectPrefix(const SafetensorsModelFiles& files, const std::string& probe,
+                         std::initializer_list<const char*> prefixes) {
+  for (const char* prefix : prefixes) {
+    if (files.contains(prefix + probe)) return prefix;
+  }
+  return "";
+}
+
+// GPT-2: Conv1D weights are stored [in, out] (already the x W orientation), c_attn fuses Q, K and V.
+class Gpt2Model final : public HfModel {
+ public:
+  Gpt2Model(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
+      : HfModel(std::move(config), files, directory) {
+    info_.architecture = "gpt2";
+    info_.causal = true;
+    const int d = config_.modelDim, inner = config_.intermediateDim;
+    WeightLoader w(files, detectPrefix(files, "wte.weight", {"", "transformer."}), directory.string());
+    tokenEmbedding_ = w.matrix("wte.weight", config_.vocabSize, d);
+    positionEmbedding_ = w.matrix("wpe.weight", config_.maxPositions, d);
+    for (int l = 0; l < config_.layers; ++l) {
+      const std::string p = "h." + std::to_string(l) + ".";
+      Layer layer;
+      layer.ln1Weight = w.vector(p + "ln_1.weight", d);
+      layer.ln1Bias = w.vector(p + "ln_1.bias", d);
+      layer.qkvWeight = w.matrix(p + "attn.c_attn.weight", d, 3 * d);
+      layer.qkvBias = w.vector(p + "attn.c_attn.bias", 3 * d);
+      layer.projWeight = w.matrix(p + "attn.c_proj.weight", d, d);
+      layer.projBias = w.vector(p + "attn.c_proj.bias", d);
+      layer.ln2Weight = w.vector(p + "ln_2.weight", d);
+      layer.ln2Bias = w.vector(p + "ln_2.bias", d);
+      layer.fcWeight = w.matrix(p + "mlp.c_fc.weight", d, inner);
+      layer.fcBias = w.vector(p + "mlp.c_fc.bias", inner);
+      layer.outWeight = w.matrix(p + "mlp.c_proj.weight", inner, d);
+      layer.outBias = w.vector(p + "mlp.c_proj.bias", d);
+      layers_.push_back(std::move(layer));
+    }
+    finalWeight_ = w.vector("ln_f.weight", d);
+    finalBias_ = w.vector("ln_f.bias", d);
+    // lm_head is tied to wte in every released GPT-2; use a separate one only if the file really has it.
+    if (files.contains("lm_head.weight") && !config_.tieWordEmbeddings) {
+      WeightLoader head(files, "", directory.string());
+      lmHead_ = head.matrix("lm_head.weight", config_.vocabSize, d);
+    }
+  }
+
+ protected:
+  void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
+    const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim;
+    RowMatrix hidden(T, d);
+    for (int t = 0; t < T; ++t) hidden.row(t) = tokenEmbedding_.row(tokenIds[t]) + positionEmbedding_.row(t);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      reportProgress(options, static_cast<int>(l), static_cast<int>(layers_.size()) + 1);
+      const Layer& layer = layers_[l];
+      RowMatrix x = hidden;
+      layerNorm(x, layer.ln1Weight, layer.ln1Bias, config_.normEpsilon);
+      const RowMatrix qkv = affine(x, layer.qkvWeight, layer.qkvBias);
+      const RowMatrix heads =
+          multiHeadAttention(qkv.leftCols(d), qkv.middleCols(d, d), qkv.rightCols(d), true, options, capture);
+      hidden += affine(heads, layer.projWeight, layer.projBias);
+      x = hidden;
+      layerNorm(x, layer.ln2Weight, layer.ln2Bias, config_.normEpsilon);
+      RowMatrix inner = affine(x, layer.fcWeight, layer.fcBias);
+      activate(inner, config_.activation);
+      hidden += affine(inner, layer.outWeight, layer.outBias);
+    }
+    layerNorm(hidden, finalWeight_, finalBias_, config_.normEpsilon);
+    capture.logits = hidden * (lmHead_.size() ? lmHead_ : tokenEmbedding_).transpose();
+  }
+
+ private:
+  struct Layer {
+    RowVector ln1Weight, ln1Bias, qkvBias, projBias, ln2Weight, ln2Bias, fcBias, outBias;
+    RowMatrix qkvWeight, projWeight, fcWeight, outWeight;
+  };
+  RowMatrix tokenEmbedding_, positionEmbedding_, lmHead_;
+  RowVector finalWeight_, finalBias_;
+  std::vector<Layer> layers_;
+};
+
+// Llama: RMSNorm, rotary positions in HF's rotate_half layout (dimension i pairs with i + hd/2), grouped-query
+// attention, SwiGLU MLP. q_proj/k_proj in HF checkpoints are already permuted for rotate_half, so the rotation
+// applied here is exactly the one the model uses; the capture records Q/K before and after it.
+class LlamaModel final : public HfModel {
+ public:
+  LlamaModel(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
+      : HfModel(std::move(config), files, directory) {
+    info_.architecture = "llama";
+    info_.causal = true;
+    info_.rope = true;
+    const int d = config_.modelDim, inner = config_.intermediateDim;
+    const int kvDim = config_.keyValueHeads * config_.headDim();
+    WeightLoader w(files, detectPrefix(files, "embed_tokens.weight", {"model.", ""}), directory.string());
+    tokenEmbedding_ = w.matrix("embed_tokens.weight", config_.vocabSize, d);
+    for (int l = 0; l < config_.layers; ++l) {
+      const std::string p = "layers." + std::to_string(l) + ".";
+      Layer layer;
+      layer.attentionNorm = w.vector(p + "input_layernorm.weight", d);
+      layer.qWeight = w.linear(p + "self_attn.q_proj.weight", d, d);
+      layer.kWeight = w.linear(p + "self_attn.k_proj.weight", d, kvDim);
+      layer.vWeight = w.linear(p + "self_attn.v_proj.weight", d, kvDim);
+      layer.oWeight = w.linear(p + "self_attn.o_proj.weight", d, d);
+      layer.mlpNorm = w.vector(p + "post_attention_layernorm.weight", d);
+      layer.gateWeight = w.linear(p + "mlp.gate_proj.weight", d, inner);
+      layer.upWeight = w.linear(p + "mlp.up_proj.weight", d, inner);
+      layer.downWeight = w.linear(p + "mlp.down_proj.weight", inner, d);
+      layers_.push_back(std::move(layer));
+    }
+    finalNorm_ = w.vector("norm.weight", d);
+    if (files.contains("lm_head.weight")) {
+      lmHead_ = WeightLoader(files, "", directory.string()).matrix("lm_head.weight", config_.vocabSize, d);
+    } else if (!config_.tieWordEmbeddings) {
+      config_.warnings.push_back("no lm_head.weight: logits use the tied token embedding");
+    }
+  }
+
+ protected:
+  /// Rotates every head of x (T x heads*hd) in place; position t uses angles t * theta^(-2i/hd).
+  void applyRope(RowMatrix& x, int heads) const {
+    const int hd = config_.headDim(), half = hd / 2;
+    for (Eigen::Index t = 0; t < x.rows(); ++t) {
+      for (int i = 0; i < half; ++i) {
+        // Double precision for the angle: t * frequency loses digits in float for long prompts.
+        const double angle = static_cast<double>(t) * std::pow(static_cast<double>(config_.ropeTheta), -2.0 * i / hd);
+        const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
+        for (int h = 0; h < heads; ++h) {
+          float& a = x(t, h * hd + i);
+          float& b = x(t, h * hd + i + half);
+          const float first = a * c - b * s, second = b * c + a * s;
+          a = first;
+          b = second;
+        }
+      }
+    }
+  }
+
+  void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
+    const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim, hd = config_.headDim();
+    const int groupSize = config_.heads / config_.keyValueHeads;
+    RowMatrix hidden(T, d);
+    for (int t = 0; t < T; ++t) hidden.row(t) = tokenEmbedding_.row(tokenIds[t]);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      reportProgress(options, static_cast<int>(l), static_cast<int>(layers_.size()) + 1);
+      const Layer& layer = layers_[l];
+      RowMatrix x = hidden;
+      rmsNorm(x, layer.attentionNorm, config_.normEpsilon);
+      RowMatrix q = x * layer.qWeight, k = x * layer.kWeight;
+      const RowMatrix v = x * layer.vWeight;
+      if (options.captureAttention) {
+        for (int h = 0; h < config_.heads; ++h) {
+          capture.queriesPreRope.push_back(q.middleCols(h * hd, hd));
+          capture.keysPreRope.push_back(k.middleCols((h / groupSize) * hd, hd));
+        }
+      }
+      applyRope(q, config_.heads);
+      applyRope(k, config_.keyValueHeads);
+      const RowMatrix heads = multiHeadAttention(q, k, v, true, options, capture);
+      hidden += heads * layer.oWeight;
+      x = hidden;
+      rmsNorm(x, layer.mlpNorm, config_.normEpsilon);
+      RowMatrix gate = x * layer.gateWeight;
+      activate(gate, config_.activation);
+      hidden += gate.cwiseProduct(x * layer.upWeight) * layer.downWeight;
+    }
+    rmsNorm(hidden, finalNorm_, config_.normEpsilon);
+    capture.logits = hidden * (lmHead_.size() ? lmHead_ : tokenEmbedding_).transpose();
+  }
+
+ private:
+  struct Layer {
+    RowVector attentionNorm, mlpNorm;
+    RowMatrix qWeight, kWeight, vWeight, oWeight, gateWeight, upWeight, downWeight;
+  };
+  RowMatrix tokenEmbedding_, lmHead_;
+  RowVector finalNorm_;
+  std::vector<Layer> layers_;
+};
+
+// BERT: post-LN encoder, absolute positions plus token type 0, bidirectional attention. Logits come from the
+// masked-LM head when the checkpoint has one (BertForMaskedLM), otherwise they are left empty.
+class BertModel final : public HfModel {
+ public:
+  BertModel(HfConfig config, const SafetensorsModelFiles& files, const std::filesystem::path& directory)
+      : HfModel(std::move(config), files, directory) {
+    info_.architecture = "bert";
+    info_.causal = false;
+    const int d = config_.modelDim, inner = config_.intermediateDim;
+    const std::string prefix = detectPrefix(files, "embeddings.word_embeddings.weight", {"", "bert."});
+    WeightLoader w(files, prefix, directory.string());
+    wordEmbedding_ = w.matrix("embeddings.word_embeddings.weight", config_.vocabSize, d);
+    positionEmbedding_ = w.matrix("embeddings.position_embeddings.weight", config_.maxPositions, d);
+    typeEmbedding_ = w.matrix("embeddings.token_type_embeddings.weight", config_.typeVocabSize, d).row(0);
+    embedNormWeight_ = w.vectorEither("embeddings.LayerNorm.weight", "embeddings.LayerNorm.gamma", d);
+    embedNormBias_ = w.vectorEither("embeddings.LayerNorm.bias", "embeddings.LayerNorm.beta", d);
+    for (int l = 0; l < config_.layers; ++l) {
+      const std::string p = "encoder.layer." + std::to_string(l) + ".";
+      Layer layer;
+      layer.qWeight = w.linear(p + "attention.self.query.weight", d, d);
+      layer.qBias = w.vector(p + "attention.self.query.bias", d);
+      layer.kWeight = w.linear(p + "attention.self.key.weight", d, d);
+      layer.kBias = w.vector(p + "attention.self.key.bias", d);
+      layer.vWeight = w.linear(p + "attention.self.value.weight", d, d);
+      layer.vBias = w.vector(p + "attention.self.value.bias", d);
+      layer.oWeight = w.linear(p + "attention.output.dense.weight", d, d);
+      layer.oBias = w.vector(p + "attention.output.dense.bias", d);
+      layer.ln1Weight =
+          w.vectorEither(p + "attention.output.LayerNorm.weight", p + "attention.output.LayerNorm.gamma", d);
+      layer.ln1Bias = w.vectorEither(p + "attention.output.LayerNorm.bias", p + "attention.output.LayerNorm.beta", d);
+      layer.fcWeight = w.linear(p + "intermediate.dense.weight", d, inner);
+      layer.fcBias = w.vector(p + "intermediate.dense.bias", inner);
+      layer.outWeight = w.linear(p + "output.dense.weight", inner, d);
+      layer.outBias = w.vector(p + "output.dense.bias", d);
+      layer.ln2Weight = w.vectorEither(p + "output.LayerNorm.weight", p + "output.LayerNorm.gamma", d);
+      layer.ln2Bias = w.vectorEither(p + "output.LayerNorm.bias", p + "output.LayerNorm.beta", d);
+      layers_.push_back(std::move(layer));
+    }
+    WeightLoader root(files, "", directory.string());
+    if (root.has("cls.predictions.transform.dense.weight")) {
+      mlmDenseWeight_ = root.linear("cls.predictions.transform.dense.weight", d, d);
+      mlmDenseBias_ = root.vector("cls.predictions.transform.dense.bias", d);
+      mlmNormWeight_ = root.vectorEither("cls.predictions.transform.LayerNorm.weight",
+                                         "cls.predictions.transform.LayerNorm.gamma", d);
+      mlmNormBias_ =
+          root.vectorEither("cls.predictions.transform.LayerNorm.bias", "cls.predictions.transform.LayerNorm.beta", d);
+      mlmBias_ = root.vector("cls.predictions.bias", config_.vocabSize);
+      hasMlmHead_ = true;
+    }
+  }
+
+ protected:
+  void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
+    const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim;
+    RowMatrix hidden(T, d);
+    for (int t = 0; t < T; ++t) {
+      hidden.row(t) = wordEmbedding_.row(tokenIds[t]) + positionEmbedding_.row(t) + typeEmbedding_;
+    }
+    layerNorm(hidden, embedNormWeight_, embedNormBias_, config_.normEpsilon);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      reportProgress(options, static_cast<int>(l), static_cast<int>(layers_.size()) + 1);
+      const Layer& layer = layers_[l];
+      const RowMatrix heads =
+          multiHeadAttention(affine(hidden, layer.qWeight, layer.qBias), affine(hidden, layer.kWeight, layer.kBias),
+                             affine(hidden, layer.vWeight, layer.vBias), false, options, capture);
+      hidden += affine(heads, layer.oWeight, layer.oBias);
+      layerNorm(hidden, layer.ln1Weight, layer.ln1Bias, config_.normEpsilon);
+      RowMatrix inner = affine(hidden, layer.fcWeight, layer.fcBias);
+      activate(inner, config_.activation);
+      hidden += affine(inner, layer.outWeight, layer.outBias);
+      layerNorm(hidden, layer.ln2Weight, layer.ln2Bias, config_.normEpsilon);
+    }
+    if (hasMlmHead_) {
+      RowMatrix x = affine(hidden, mlmDenseWeight_, mlmDenseBias_);
+      activate(x, config_.activation);
+      layerNorm(x, mlmNormWeight_, mlmNormBias_, config_.normEpsilon);
+      capture.logits = affine(x, wordEmbedding_.transpose(), mlmBias_);
+    }
+  }
+
+ private:
+  struct Layer {
+    RowVector qBias, kBias, vBias, oBias, ln1Weight, ln1Bias, fcBias, outBias, ln2Weight, ln2Bias;
+    RowMatrix qWeight, kWeight, vWeight, oWeight, fcWeight, outWeight;
+  };
+  RowMatrix wordEmbedding_, positionEmbedding_, mlmDenseWeight_;
+  RowVector typeEmbedding_, embedNormWeight_, embedNormBias_, mlmDenseBias_, mlmNormWeight_, mlmNormBias_, mlmBias_;
+  bool hasMlmHead_ = false;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> openHfModel(const std::filesystem::path& directory) {
+  if (!std::filesystem::is_directory(directory)) {
+    throw FileError("'" + directory.string() + "' is not a Hugging Face model folder (expected a directory)");
+  }
+  HfConfig config = parseHfConfig(directory / "config.json");
+  const SafetensorsModelFiles files(directory);
+  switch (config.architecture) {
+    case HfArchitecture::Gpt2:
+      return std::make_unique<Gpt2Model>(std::move(config), files, directory);
+    case HfArchitecture::Llama:
+      return std::make_unique<LlamaModel>(std::move(config), files, directory);
+    case HfArchitecture::Bert:
+      return std::make_unique<BertModel>(std::move(config), files, directory);
+  }
+  throw FileError("unsupported architecture in '" + directory.string() + "'");
+}
+
+const std::vector<std::string>& hfModelWarnings(const Model& model) {
+  static const std::vector<std::string> none;
+  const auto* hf = dynamic_cast<const HfModel*>(&model);
+  return hf ? hf->warnings() : none;
+}
+
+}  // namespace attnscope::model

@@ -1,0 +1,48 @@
+// Shared by the llama2.c tests: where the real stories260K files live (../shared/models next to the source tree),
+// failing loudly when they are missing, and scratch files for corrupted copies.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace attnscope::model::testing {
+
+inline std::filesystem::path sharedModels() {
+  return std::filesystem::path(ATTNSCOPE_SOURCE_DIR) / ".." / "shared" / "models";
+}
+
+/// Path of a file in ../shared/models; the calling test fails (not skips) with a clear message if it is missing.
+inline std::filesystem::path requireSharedModel(const std::string& name) {
+  const std::filesystem::path path = sharedModels() / name;
+  if (!std::filesystem::exists(path))
+    ADD_FAILURE() << "missing " << path << ": the llama2.c tests need the real stories260K files in ../shared/models "
+                  << "(see PROVENANCE.md there)";
+  return path;
+}
+
+inline std::vector<char> readBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void writeBytes(const std::filesystem::path& path, const std::vector<char>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+/// A fresh per-test scratch directory under the system temp dir.
+inline std::filesystem::path scratchDirectory(const std::string& name) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("attnscope_" + name + "_" + info->test_suite_name() + "_" + info->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace attnscope::model::testing

@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""Independent NumPy reference for attnscope's Hugging Face forward passes (numpy only, float64 math).
+
+  hf_reference.py generate OUT_DIR   writes seeded random GPT-2 (F32, "transformer." prefix), BERT (F16, MLM head)
+                                     and Llama (BF16, GQA, two shards) model folders with config.json and a
+                                     tokenizer.json, plus OUT_DIR/<name>_reference.safetensors: a capture file
+                                     (written with tools/write_capture.py) of the reference forward pass, with the
+                                     logits as an extra tensor.
+  hf_reference.py compare REF ENGINE compares two capture files (q, k, attn, pre-RoPE q/k, logits) to 1e-4.
+"""
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from write_capture import read_safetensors, write_capture  # noqa: E402
+
+TOKENS = [5, 17, 3, 42, 8, 8, 60, 1, 33]
+TOLERANCE = 1e-4
+
+
+def write_weights(path, tensors, dtype):
+    """Writes a safetensors file in dtype F32, F16 or BF16; returns the float64 values as stored (rounded)."""
+    header, blobs, offset, stored = {}, [], 0, {}
+    for name, array in tensors.items():
+        a32 = np.ascontiguousarray(array, dtype=np.float32)
+        if dtype == "F32":
+            data, back = a32.tobytes(), a32
+        elif dtype == "F16":
+            h = a32.astype("<f2")
+            data, back = h.tobytes(), h.astype(np.float32)
+        else:  # BF16: round to nearest even on the upper 16 bits
+            bits = a32.view(np.uint32).astype(np.uint64)
+            upper = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
+            data, back = upper.tobytes(), (upper.astype(np.uint32) << 16).view(np.float32)
+        header[name] = {"dtype": dtype, "shape": list(a32.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+        stored[name] = back.astype(np.float64)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    return stored
+
+
+def layer_norm(x, w, b, eps):
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * w + b
+
+
+def rms_norm(x, w, eps):
+    return x / np.sqrt((x**2).mean(-1, keepdims=True) + eps) * w
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+
+
+def gelu_erf(x):
+    return 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+
+
+def attention(q, k, v, causal):
+    """q, k, v: [heads, T, hd] -> (weights [heads, T, T], output [T, heads*hd])."""
+    scores = q @ k.transpose(0, 2, 1) / math.sqrt(q.shape[-1])
+    if causal:
+        scores = np.where(np.tril(np.ones(scores.shape[-2:], dtype=bool)), scores, -np.inf)
+    scores = np.exp(scores - scores.max(-1, keepdims=True))
+    weights = scores / scores.sum(-1, keepdims=True)
+    out = weights @ v
+    return weights, out.transpose(1, 0, 2).reshape(q.shape[1], -1)
+
+
+def split_heads(x, heads):
+    return x.reshape(x.shape[0], heads, -1).transpose(1, 0, 2)
+
+
+def byte_tokenizer_json(vocab_size):
+    """A tiny byte-level BPE tokenizer.json: 256 byte tokens (GPT-2 byte-to-unicode map) plus a few merges."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    byte_to_char = {b: chr(c) for b, c in zip(bs, cs)}
+    vocab = {byte_to_char[b]: b for b in range(256)}
+    merges = [("Ġ", "t"), ("h", "e"), ("Ġt", "he"), ("Ġ", "c"), ("a", "t"), ("Ġc", "at")]
+    for left, right in merges:
+        vocab[left + right] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    assert len(vocab) <= vocab_size
+    return {
+        "version": "1.0",
+        "added_tokens": [{"id": vocab["<|endoftext|>"], "content": "<|endoftext|>", "special": True}],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+        "decoder": {"type": "ByteLevel"},
+        "model": {"type": "BPE", "vocab": vocab, "merges": [f"{a} {b}" for a, b in merges]},
+    }
+
+
+def gpt2(out, rng):
+    L, H, d, V, P = 2, 4, 32, 300, 16
+    config = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "n_layer": L, "n_head": H, "n_embd": d,
+              "vocab_size": V, "n_positions": P, "n_ctx": P, "n_inner": None, "activation_function": "gelu_new",
+              "layer_norm_epsilon": 1e-5, "bos_token_id": 50256, "eos_token_id": 50256, "resid_pdrop": 0.1,
+              "some_future_key": {"nested": True}}
+    t = {"wte.weight": rng.normal(0, 0.5, (V, d)), "wpe.weight": rng.normal(0, 0.3, (P, d))}
+    for l in range(L):
+        p = f"h.{l}."
+        t[p + "ln_1.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "ln_1.bias"] = rng.normal(0, 0.1, d)
+        t[p + "attn.c_attn.weight"] = rng.normal(0, 0.35, (d, 3 * d))
+        t[p + "attn.c_attn.bias"] = rng.normal(0, 0.1, 3 * d)
+        t[p + "attn.c_proj.weight"] = rng.normal(0, 0.1, (d, d))
+        t[p + "attn.c_proj.bias"] = rng.normal(0, 0.05, d)
+        t[p + "ln_2.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "ln_2.bias"] = rng.normal(0, 0.1, d)
+        t[p + "mlp.c_fc.weight"] = rng.normal(0, 0.2, (d, 4 * d))
+        t[p + "mlp.c_fc.bias"] = rng.normal(0, 0.05, 4 * d)
+        t[p + "mlp.c_proj.weight"] = rng.normal(0, 0.1, (4 * d, d))
+        t[p + "mlp.c_proj.bias"] = rng.normal(0, 0.05, d)
+    t["ln_f.weight"] = 1 + rng.normal(0, 0.1, d)
+    t["ln_f.bias"] = rng.normal(0, 0.1, d)
+    w = write_weights(os.path.join(out, "model.safetensors"), {"transformer." + k: v for k, v in t.items()}, "F32")
+    w = {k[len("transformer."):]: v for k, v in w.items()}
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    with open(os.path.join(out, "tokenizer.json"), "w") as f:
+        json.dump(byte_tokenizer_json(V), f, ensure_ascii=False)
+
+    T = len(TOKENS)
+    h = w["wte.weight"][TOKENS] + w["wpe.weight"][:T]
+    qs, ks, atts = [], [], []
+    for l in range(L):
+        p = f"h.{l}."
+        x = layer_norm(h, w[p + "ln_1.weight"], w[p + "ln_1.bias"], 1e-5)
+        qkv = x @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]
+        q, k, v = (split_heads(a, H) for a in np.split(qkv, 3, axis=1))
+        a, o = attention(q, k, v, True)
+        qs.append(q), ks.append(k), atts.append(a)
+        h = h + o @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        x = layer_norm(h, w[p + "ln_2.weight"], w[p + "ln_2.bias"], 1e-5)
+        x = gelu_tanh(x @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
+        h = h + x @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+    h = layer_norm(h, w["ln_f.weight"], w["ln_f.bias"], 1e-5)
+    logits = h @ w["wte.weight"].T
+    return np.stack(qs), np.stack(ks), np.stack(atts), None, None, True, logits
+
+
+def bert(out, rng):
+    L, H, d, V, P, I = 2, 4, 32, 120, 24, 48
+    config = {"architectures": ["BertForMaskedLM"], "model_type": "bert", "num_hidden_layers": L,
+              "num_attention_heads": H, "hidden_size": d, "intermediate_size": I, "vocab_size": V,
+              "max_position_embeddings": P, "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
+              "pad_token_id": 0, "position_embedding_type": "absolute", "gradient_checkpointing": False}
+    t = {"embeddings.word_embeddings.weight": rng.normal(0, 0.5, (V, d)),
+         "embeddings.position_embeddings.weight": rng.normal(0, 0.3, (P, d)),
+         "embeddings.token_type_embeddings.weight": rng.normal(0, 0.3, (2, d)),
+         "embeddings.LayerNorm.weight": 1 + rng.normal(0, 0.1, d), "embeddings.LayerNorm.bias": rng.normal(0, 0.1, d)}
+    for l in range(L):
+        p = f"encoder.layer.{l}."
+        for name in ("query", "key", "value"):
+            t[p + f"attention.self.{name}.weight"] = rng.normal(0, 0.35, (d, d))  # nn.Linear: [out, in]
+            t[p + f"attention.self.{name}.bias"] = rng.normal(0, 0.1, d)
+        t[p + "attention.output.dense.weight"] = rng.normal(0, 0.1, (d, d))
+        t[p + "attention.output.dense.bias"] = rng.normal(0, 0.05, d)
+        t[p + "attention.output.LayerNorm.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "attention.output.LayerNorm.bias"] = rng.normal(0, 0.1, d)
+        t[p + "intermediate.dense.weight"] = rng.normal(0, 0.2, (I, d))
+        t[p + "intermediate.dense.bias"] = rng.normal(0, 0.05, I)
+        t[p + "output.dense.weight"] = rng.normal(0, 0.1, (d, I))
+        t[p + "output.dense.bias"] = rng.normal(0, 0.05, d)
+        t[p + "output.LayerNorm.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "output.LayerNorm.bias"] = rng.normal(0, 0.1, d)
+    t = {"bert." + k: v for k, v in t.items()}
+    t["cls.predictions.transform.dense.weight"] = rng.normal(0, 0.2, (d, d))
+    t["cls.predictions.transform.dense.bias"] = rng.normal(0, 0.05, d)
+    t["cls.predictions.transform.LayerNorm.weight"] = 1 + rng.normal(0, 0.1, d)
+    t["cls.predictions.transform.LayerNorm.bias"] = rng.normal(0, 0.1, d)
+    t["cls.predictions.bias"] = rng.normal(0, 0.1, V)
+    w = write_weights(os.path.join(out, "model.safetensors"), t, "F16")
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    e = lambda name: w["bert." + name]  # noqa: E731
+    T = len(TOKENS)
+    h = e("embeddings.word_embeddings.weight")[TOKENS] + e("embeddings.position_embeddings.weight")[:T]
+    h = h + e("embeddings.token_type_embeddings.weight")[0]
+    h = layer_norm(h, e("embeddings.LayerNorm.weight"), e("embeddings.LayerNorm.bias"), 1e-12)
+    qs, ks, atts = [], [], []
+    for l in range(L):
+        p = f"encoder.layer.{l}."
+        lin = lambda x, name: x @ e(p + name + ".weight").T + e(p + name + ".bias")  # noqa: E731
+        q, k, v = (split_heads(lin(h, f"attention.self.{n}"), H) for n in ("query", "key", "value"))
+        a, o = attention(q, k, v, False)
+        qs.append(q), ks.append(k), atts.append(a)
+        h = layer_norm(h + lin(o, "attention.output.dense"), e(p + "attention.output.LayerNorm.weight"),
+                       e(p + "attention.output.LayerNorm.bias"), 1e-12)
+        x = gelu_erf(lin(h, "intermediate.dense"))
+        h = layer_norm(h + lin(x, "output.dense"), e(p + "output.LayerNorm.weight"), e(p + "output.LayerNorm.bias"),
+                       1e-12)
+    x = gelu_erf(h @ w["cls.predictions.transform.dense.weight"].T + w["cls.predictions.transform.dense.bias"])
+    x = layer_norm(x, w["cls.predictions.transform.LayerNorm.weight"], w["cls.predictions.transform.LayerNorm.bias"],
+                   1e-12)
+    logits = x @ e("embeddings.word_embeddings.weight").T + w["cls.predictions.bias"]
+    return np.stack(qs), np.stack(ks), np.stack(atts), None, None, False, logits
+
+
+def rope(x, theta):
+    """x: [heads, T, hd]; HF rotate_half layout (dimension i pairs with i + hd/2)."""
+    hd = x.shape[-1]
+    inv = theta ** (-np.arange(0, hd, 2) / hd)
+    angles = np.arange(x.shape[1])[:, None] * inv[None, :]
+    cos, sin = np.cos(np.concatenate([angles, angles], -1)), np.sin(np.concatenate([angles, angles], -1))
+    rotated = np.concatenate([-x[..., hd // 2:], x[..., : hd // 2]], -1)
+    return x * cos + rotated * sin
+
+
+def llama(out, rng):
+    L, H, KV, d, V, P, I = 2, 4, 2, 32, 100, 64, 40
+    hd = d // H
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "num_hidden_layers": L,
+              "num_attention_heads": H, "num_key_value_heads": KV, "hidden_size": d, "intermediate_size": I,
+              "vocab_size": V, "max_position_embeddings": P, "rms_norm_eps": 1e-5, "rope_theta": 500.0,
+              "hidden_act": "silu", "tie_word_embeddings": False, "bos_token_id": 128000, "eos_token_id": [2, 7],
+              "torch_dtype": "bfloat16"}
+    t = {"model.embed_tokens.weight": rng.normal(0, 0.5, (V, d))}
+    for l in range(L):
+        p = f"model.layers.{l}."
+        t[p + "input_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "self_attn.q_proj.weight"] = rng.normal(0, 0.35, (d, d))
+        t[p + "self_attn.k_proj.weight"] = rng.normal(0, 0.35, (KV * hd, d))
+        t[p + "self_attn.v_proj.weight"] = rng.normal(0, 0.2, (KV * hd, d))
+        t[p + "self_attn.o_proj.weight"] = rng.normal(0, 0.1, (d, d))
+        t[p + "post_attention_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "mlp.gate_proj.weight"] = rng.normal(0, 0.2, (I, d))
+        t[p + "mlp.up_proj.weight"] = rng.normal(0, 0.2, (I, d))
+        t[p + "mlp.down_proj.weight"] = rng.normal(0, 0.1, (d, I))
+    t["model.norm.weight"] = 1 + rng.normal(0, 0.1, d)
+    t["lm_head.weight"] = rng.normal(0, 0.3, (V, d))
+    names = list(t)
+    half = len(names) // 2
+    w, weight_map = {}, {}
+    for index, part in enumerate((names[:half], names[half:])):
+        shard = f"model-{index + 1:05d}-of-00002.safetensors"
+        w.update(write_weights(os.path.join(out, shard), {n: t[n] for n in part}, "BF16"))
+        weight_map.update({n: shard for n in part})
+    with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map}, f, indent=1)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    T = len(TOKENS)
+    h = w["model.embed_tokens.weight"][TOKENS]
+    qs, ks, qpre, kpre, atts = [], [], [], [], []
+    for l in range(L):
+        p = f"model.layers.{l}."
+        x = rms_norm(h, w[p + "input_layernorm.weight"], 1e-5)
+        q = split_heads(x @ w[p + "self_attn.q_proj.weight"].T, H)
+        k = np.repeat(split_heads(x @ w[p + "self_attn.k_proj.weight"].T, KV), H // KV, axis=0)
+        v = np.repeat(split_heads(x @ w[p + "self_attn.v_proj.weight"].T, KV), H // KV, axis=0)
+        qpre.append(q), kpre.append(k)
+        q, k = rope(q, 500.0), rope(k, 500.0)
+        a, o = attention(q, k, v, True)
+        qs.append(q), ks.append(k), atts.append(a)
+        h = h + o @ w[p + "self_attn.o_proj.weight"].T
+        x = rms_norm(h, w[p + "post_attention_layernorm.weight"], 1e-5)
+        gate = x @ w[p + "mlp.gate_proj.weight"].T
+        h = h + ((gate / (1 + np.exp(-gate))) * (x @ w[p + "mlp.up_proj.weight"].T)) @ w[p + "mlp.down_proj.weight"].T
+    h = rms_norm(h, w["model.norm.weight"], 1e-5)
+    logits = h @ w["lm_head.weight"].T
+    return np.stack(qs), np.stack(ks), np.stack(atts), np.stack(qpre), np.stack(kpre), True, logits
+
+
+def generate(out_dir):
+    for seed, (name, build) in enumerate((("gpt2", gpt2), ("bert", bert), ("llama", llama))):
+        folder = os.path.join(out_dir, name)
+        os.makedirs(folder, exist_ok=True)
+        q, k, attn, qpre, kpre, causal, logits = build(folder, np.random.default_rng(1000 + seed))
+        # Guard against a meaningless test: attention must be far from uniform somewhere.
+        assert np.abs(attn[..., -1, :] - 1.0 / len(TOKENS)).max() > 0.1 or not causal
+        write_capture(os.path.join(out_dir, f"{name}_reference.safetensors"), q, k, attn,
+                      [f"t{i}" for i in TOKENS], TOKENS, q_prerope=qpre, k_prerope=kpre, causal=causal,
+                      extra={"logits": logits})
+
+
+def compare(reference_path, engine_path):
+    ref, ref_meta = read_safetensors(reference_path)
+    got, got_meta = read_safetensors(engine_path)
+    failures = []
+    if json.loads(ref_meta["token_ids"]) != json.loads(got_meta["token_ids"]):
+        failures.append("token_ids differ")
+    if ref_meta.get("causal") != got_meta.get("causal"):
+        failures.append(f"causal: reference {ref_meta.get('causal')}, engine {got_meta.get('causal')}")
+    for name in ("q", "k", "attn", "q_prerope", "k_prerope", "logits"):
+        if name not in ref:
+            continue
+        if name not in got:
+            failures.append(f"engine capture lacks '{name}'")
+            continue
+        if ref[name].shape != got[name].shape:
+            failures.append(f"{name}: shape {got[name].shape}, reference {ref[name].shape}")
+            continue
+        error = float(np.abs(ref[name] - got[name]).max())
+        print(f"{name}: max |engine - reference| = {error:.2e}")
+        if not error <= TOLERANCE:
+            failures.append(f"{name}: max abs error {error:.3e} > {TOLERANCE}")
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "generate":
+        generate(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3]))
+    else:
+        sys.exit(__doc__)
