@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope {
 namespace {
@@ -296,6 +297,8 @@ NpyArray parseNpy(std::span<const std::byte> bytes, std::string_view source) {
     fail(source, std::to_string(available - expected) + " unexpected bytes after the data (shape " + shapeText(shape) +
                      " needs " + std::to_string(expected) + " bytes from offset " + std::to_string(dataOffset) + ")");
 
+  requireWithinBudget(static_cast<double>(count) * sizeof(float),
+                      std::string(source) + ": the float32 values of shape " + shapeText(shape));
   NpyArray array;
   array.shape = std::move(shape);
   array.storedAs = parsed.dtype;
@@ -326,6 +329,7 @@ NpyArray readNpy(const std::filesystem::path& path) {
   std::streamoff size = in.tellg();
   if (size < 0) throw FileError(path.string() + ": cannot determine the file size");
   in.seekg(0, std::ios::beg);
+  requireWithinBudget(static_cast<double>(size), "reading " + path.string());
   std::vector<std::byte> bytes(static_cast<std::size_t>(size));
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
     throw FileError(path.string() + ": read failed");
