@@ -6,6 +6,7 @@
 #include "core/model/capture_file.h"
 #include "core/model/hf_models.h"
 #include "core/model/model.h"
+#include "core/model/safetensors.h"
 #if __has_include("core/model/llama2c.h")
 #include "core/model/llama2c.h"
 #define ATTNSCOPE_HAVE_LLAMA2C 1
@@ -63,6 +64,9 @@ std::unique_ptr<Model> openModel(const std::filesystem::path& path) {
   if (extension == ".safetensors") {
     if (isCaptureFile(path)) return openCaptureModel(path);
     if (fs::exists(path.parent_path() / "config.json")) return openHfModel(path.parent_path());
+    // A corrupt file would otherwise get the generic message below; reading the header names the actual problem
+    // (length past the end, offsets outside the data, malformed JSON).
+    { SafetensorsFile probe(path); }
     throw FileError("'" + path.string() +
                     "' is neither a capture file (no 'q' tensor and 'token_ids' metadata) nor next to a config.json; "
                     "open the Hugging Face model folder instead");
