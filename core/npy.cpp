@@ -95,8 +95,10 @@ class HeaderParser {
     return pos_ >= text_.size();
   }
   [[noreturn]] void bad(const std::string& what) const {
+    // The header is padded with spaces and ends in '\n': quote it without them so the message stays on one line.
+    std::string_view shown = text_.substr(0, text_.find_last_not_of(" \n") + 1);
     fail(source_, "malformed .npy header (" + what + " at character " + std::to_string(pos_) + " of '" +
-                      std::string(text_) + "')");
+                      std::string(shown) + "')");
   }
 
  private:
@@ -319,6 +321,10 @@ NpyArray parseNpy(std::span<const std::byte> bytes, std::string_view source) {
 }
 
 NpyArray readNpy(const std::filesystem::path& path) {
+  // An ifstream opens a directory on Linux and then reports a size of 2^63: refuse it by name instead.
+  std::error_code kindError;
+  if (std::filesystem::is_directory(path, kindError))
+    throw FileError(path.string() + ": is a directory, expected a .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code error;
