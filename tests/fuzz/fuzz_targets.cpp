@@ -60,9 +60,13 @@ const std::array<std::string, 6> kTexts = {"", "Hello world", "it's 42 days\n\n 
 
 void exerciseTokenizer(const model::Tokenizer& tokenizer) {
   for (const std::string& text : kTexts) {
-    std::vector<int> ids = tokenizer.encode(text, true);
-    (void)tokenizer.decode(ids);
-    for (int id : ids) (void)tokenizer.piece(id);
+    try {
+      std::vector<int> ids = tokenizer.encode(text, true);
+      (void)tokenizer.decode(ids);
+      for (int id : ids) (void)tokenizer.piece(id);
+    } catch (const Error&) {
+      // A vocabulary may legitimately lack what a text needs (no byte fallback): the next text must still work.
+    }
   }
   const int vocab = tokenizer.vocabSize();
   std::vector<int> all;
