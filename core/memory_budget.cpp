@@ -39,8 +39,8 @@ std::uint64_t parseBudgetVariable(const char* text) {
   errno = 0;
   char* end = nullptr;
   unsigned long long mib = std::strtoull(text, &end, 10);
-  bool valid = end != text && *end == '\0' && errno == 0 && mib > 0 && text[0] != '-' && text[0] != '+' &&
-               mib <= (~0ull >> 20);
+  bool valid =
+      end != text && *end == '\0' && errno == 0 && mib > 0 && text[0] != '-' && text[0] != '+' && mib <= (~0ull >> 20);
   if (!valid)
     throw InputError(std::string(kMemoryBudgetVariable) + "='" + text +
                      "' is not a positive whole number of MiB (e.g. 4096 for 4 GiB)");

@@ -107,9 +107,8 @@ TEST_F(MemoryBudgetTest, AbsurdAndInvalidSizesAreRefused) {
     FAIL();
   } catch (const ResourceError& error) {
     std::string message = error.what();
-    EXPECT_EQ(message.rfind("weights of 2147483648 x 2147483648 would need 16.0 EiB, more than the memory budget of ",
-                            0),
-              0u)
+    EXPECT_EQ(
+        message.rfind("weights of 2147483648 x 2147483648 would need 16.0 EiB, more than the memory budget of ", 0), 0u)
         << message;
     EXPECT_NE(message.find("50% of the"), std::string::npos) << message;
     EXPECT_NE(message.find("set ATTNSCOPE_MEMORY_BUDGET_MB (MiB) to change it"), std::string::npos) << message;

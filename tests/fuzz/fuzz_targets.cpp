@@ -12,13 +12,13 @@
 
 #include "core/error.h"
 #include "core/memory_budget.h"
-#include "core/npy.h"
 #include "core/model/capture_file.h"
 #include "core/model/hf_config.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
 #include "core/model/llama2c_tokenizer.h"
 #include "core/model/safetensors.h"
+#include "core/npy.h"
 
 namespace attnscope::fuzz {
 namespace {
@@ -55,8 +55,12 @@ void limitMemory() {
 }
 
 // Texts that exercise byte fallback, multi-byte UTF-8, digits, contractions, whitespace runs and invalid UTF-8.
-const std::array<std::string, 6> kTexts = {"", "Hello world", "it's 42 days\n\n  ok", "caf\xc3\xa9 \xe4\xb8\xad\xf0\x9f\x98\x80",
-                                           "\xff\xfe\x80 broken", std::string("nul\0byte", 8)};
+const std::array<std::string, 6> kTexts = {"",
+                                           "Hello world",
+                                           "it's 42 days\n\n  ok",
+                                           "caf\xc3\xa9 \xe4\xb8\xad\xf0\x9f\x98\x80",
+                                           "\xff\xfe\x80 broken",
+                                           std::string("nul\0byte", 8)};
 
 void exerciseTokenizer(const model::Tokenizer& tokenizer) {
   for (const std::string& text : kTexts) {
@@ -115,8 +119,7 @@ void fuzzHfTokenizer(std::span<const std::uint8_t> bytes) {
 }
 
 void fuzzHfConfig(std::span<const std::uint8_t> bytes) {
-  (void)model::parseHfConfigText(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                                 "config.json");
+  (void)model::parseHfConfigText(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), "config.json");
 }
 
 void fuzzCapture(std::span<const std::uint8_t> bytes) {
@@ -138,7 +141,9 @@ const std::array<FuzzTarget, 7> kTargets = {{{"npy", fuzzNpy},
 
 }  // namespace
 
-std::span<const FuzzTarget> fuzzTargets() { return kTargets; }
+std::span<const FuzzTarget> fuzzTargets() {
+  return kTargets;
+}
 
 const FuzzTarget* findFuzzTarget(std::string_view name) {
   for (const FuzzTarget& target : kTargets)
