@@ -117,6 +117,7 @@ CASES = {
     "weights-out-inside-file": {"file": b"not a folder"},
     "divergence-nan": {"x.npy": npy(np.array([[np.nan, 0, 0]], dtype="<f4"))},
     "divergence-dimension-mismatch": {"x.npy": npy(np.ones((2, 4), dtype="<f4"))},
+    "divergence-budget": {"big.npy": npy(np.random.default_rng(9).standard_normal((600, 3)).astype("<f4"))},
     "bench-terabytes": {},
     "model-missing": {},
     "model-empty-folder": {"m": None},
