@@ -51,15 +51,16 @@ def safetensors(tensors, metadata=None, patch=None):
     return struct.pack("<Q", len(text)) + text + b"".join(blobs)
 
 
-def capture(patch=None, values=None):
+def capture(patch=None, values=None, tokens=2, heads=1):
     rng = np.random.default_rng(7)
-    q = rng.standard_normal((1, 1, 2, 2)).astype("<f4")
-    k = rng.standard_normal((1, 1, 2, 2)).astype("<f4")
-    attn = np.array([[[[1, 0], [0.5, 0.5]]]], dtype="<f4")
+    q = rng.standard_normal((1, heads, tokens, 2)).astype("<f4")
+    k = rng.standard_normal((1, heads, tokens, 2)).astype("<f4")
+    causal = np.tril(np.ones((tokens, tokens), dtype="<f4"))
+    attn = np.broadcast_to(causal / causal.sum(-1, keepdims=True), (1, heads, tokens, tokens)).copy()
     if values:
         values(q, k, attn)
-    metadata = {"format": "attnscope-capture", "version": "1", "tokens": '["a","b"]', "token_ids": "[3,4]",
-                "causal": "true", "rope": "false"}
+    metadata = {"format": "attnscope-capture", "version": "1", "tokens": json.dumps(["t"] * tokens),
+                "token_ids": json.dumps([3 + i % 5 for i in range(tokens)]), "causal": "true", "rope": "false"}
     return safetensors([("q", q), ("k", k), ("attn", attn)], metadata, patch)
 
 
@@ -113,6 +114,7 @@ CASES = {
     "npy-inf": {"x.npy": npy(np.array([[1, 0, -np.inf]], dtype="<f4"))},
     "npy-f64-overflow": {"x.npy": npy(np.array([[1e300, 0, 0]], dtype="<f8"))},
     "npy-dimension-mismatch": {"x.npy": npy(np.ones((2, 4), dtype="<f4"))},
+    "npy-budget": {"x.npy": npy(np.ones((600, 600), dtype="<f4"))},
     "weights-budget": {"big.npy": npy(np.ones((600, 3), dtype="<f4"))},
     "weights-out-inside-file": {"file": b"not a folder"},
     "divergence-nan": {"x.npy": npy(np.array([[np.nan, 0, 0]], dtype="<f4"))},
@@ -142,6 +144,7 @@ CASES = {
     "capture-nan": {"c.safetensors": capture(values=lambda q, k, a: q.__setitem__((0, 0, 1, 1), np.nan))},
     "capture-token-count": {"c.safetensors": capture(lambda h: h["__metadata__"].update(token_ids="[3,4,5]"))},
     "capture-truncated": {"c.safetensors": capture()[:-6]},
+    "capture-budget": {"c.safetensors": capture(tokens=300, heads=4)},
 }
 
 
