@@ -296,8 +296,10 @@ class HfTokenizerBase : public Tokenizer {
         }
       }
     } else if (type == "BertProcessing" || type == "RobertaProcessing") {
-      template_.before.push_back(post["cls"][1].get<int>());
-      template_.after.push_back(post["sep"][1].get<int>());
+      // Each is ["[CLS]", id]; at() throws json::out_of_range (reported as a FileError) where operator[] on a
+      // const json would read past the object.
+      template_.before.push_back(post.at("cls").at(1).get<int>());
+      template_.after.push_back(post.at("sep").at(1).get<int>());
     } else if (type == "Sequence" && post.contains("processors")) {
       for (const json& inner : post["processors"]) readTemplate(inner, path);
     }
@@ -491,7 +493,9 @@ class WordPieceTokenizer final : public HfTokenizerBase {
     prefix_ = model.value("continuing_subword_prefix", std::string("##"));
     maxCharacters_ = model.value("max_input_chars_per_word", 100);
     const std::string unk = model.value("unk_token", std::string("[UNK]"));
-    const json& normalizer = root["normalizer"];
+    // operator[] on a const json with a missing key reads past the map (found by fuzzing): look it up first.
+    static const json kAbsent;
+    const json& normalizer = root.contains("normalizer") ? root["normalizer"] : kAbsent;
     if (normalizer.is_object() && normalizer.value("type", "") == "BertNormalizer") {
       lowercase_ = normalizer.value("lowercase", true);
       chineseChars_ = normalizer.value("handle_chinese_chars", true);
