@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/validate.h"
 
 namespace attnscope {
@@ -48,15 +49,11 @@ void validateInputs(const MatrixView& Q, const MatrixView& K, const AttentionOpt
   if (options.memoryBudgetBytes > 0) {
     double bytes = static_cast<double>(Q.rows()) * static_cast<double>(K.rows()) * sizeof(float) *
                    (options.computeScores ? 2.0 : 1.0);
-    if (bytes > static_cast<double>(options.memoryBudgetBytes)) {
-      char text[256];
-      std::snprintf(text, sizeof text,
-                    "%lld queries x %lld keys need %.2f GB for the weights%s, above the memory budget of %.2f GB; "
-                    "use fewer queries or keys",
-                    static_cast<long long>(Q.rows()), static_cast<long long>(K.rows()), bytes / 1e9,
-                    options.computeScores ? " and scores" : "", static_cast<double>(options.memoryBudgetBytes) / 1e9);
-      throw ResourceError(text);
-    }
+    if (bytes > static_cast<double>(options.memoryBudgetBytes))
+      throw ResourceError(std::to_string(Q.rows()) + " queries x " + std::to_string(K.rows()) + " keys need " +
+                          formatBytes(bytes) + " for the weights" + (options.computeScores ? " and scores" : "") +
+                          ", more than the memory budget of " +
+                          formatBytes(static_cast<double>(options.memoryBudgetBytes)) + "; use fewer queries or keys");
   }
 }
 

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope {
 namespace {
@@ -94,8 +95,10 @@ class HeaderParser {
     return pos_ >= text_.size();
   }
   [[noreturn]] void bad(const std::string& what) const {
+    // The header is padded with spaces and ends in '\n': quote it without them so the message stays on one line.
+    std::string_view shown = text_.substr(0, text_.find_last_not_of(" \n") + 1);
     fail(source_, "malformed .npy header (" + what + " at character " + std::to_string(pos_) + " of '" +
-                      std::string(text_) + "')");
+                      std::string(shown) + "')");
   }
 
  private:
@@ -296,6 +299,8 @@ NpyArray parseNpy(std::span<const std::byte> bytes, std::string_view source) {
     fail(source, std::to_string(available - expected) + " unexpected bytes after the data (shape " + shapeText(shape) +
                      " needs " + std::to_string(expected) + " bytes from offset " + std::to_string(dataOffset) + ")");
 
+  requireWithinBudget(static_cast<double>(count) * sizeof(float),
+                      std::string(source) + ": the float32 values of shape " + shapeText(shape));
   NpyArray array;
   array.shape = std::move(shape);
   array.storedAs = parsed.dtype;
@@ -316,6 +321,10 @@ NpyArray parseNpy(std::span<const std::byte> bytes, std::string_view source) {
 }
 
 NpyArray readNpy(const std::filesystem::path& path) {
+  // An ifstream opens a directory on Linux and then reports a size of 2^63: refuse it by name instead.
+  std::error_code kindError;
+  if (std::filesystem::is_directory(path, kindError))
+    throw FileError(path.string() + ": is a directory, expected a .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code error;
@@ -326,6 +335,7 @@ NpyArray readNpy(const std::filesystem::path& path) {
   std::streamoff size = in.tellg();
   if (size < 0) throw FileError(path.string() + ": cannot determine the file size");
   in.seekg(0, std::ios::beg);
+  requireWithinBudget(static_cast<double>(size), "reading " + path.string());
   std::vector<std::byte> bytes(static_cast<std::size_t>(size));
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
     throw FileError(path.string() + ": read failed");

@@ -24,6 +24,7 @@
 #include "core/attention_kernels.h"
 #include "core/divergence.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::cli {
 namespace {
@@ -152,6 +153,15 @@ void runBench(const BenchArguments& args) {
   if (args.repeat < 1) throw InputError("--repeat must be at least 1");
   if (args.kernel.empty() == args.metric.empty())
     throw InputError("give exactly one of --kernel K (attention weights) or --metric M (alignment divergence)");
+  {
+    // Q, K (one per Gaussian component) and the N x M outputs (twice with scores); refused before any allocation.
+    const double n = args.queries, m = args.keys > 0 ? args.keys : args.queries, d = args.dimension;
+    const double keyMatrices = args.kernel.empty() ? 1.0 : std::max(1, args.components);
+    const double outputs = args.scores ? 2.0 : 1.0;
+    requireWithinBudget((n * d + keyMatrices * m * d + outputs * n * m) * sizeof(float),
+                        "bench with N = " + std::to_string(args.queries) + ", M = " + std::to_string(static_cast<long long>(m)) +
+                            ", d = " + std::to_string(args.dimension));
+  }
   Workload workload = args.kernel.empty() ? divergenceWorkload(args) : kernelWorkload(args);
   Timing timing = measure(workload.run, args.repeat);
   nlohmann::json out = workload.description;

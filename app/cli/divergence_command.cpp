@@ -12,6 +12,7 @@
 #include "app/cli/command_registry.h"
 #include "core/divergence.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/npy.h"
 #include "core/validate.h"
 
@@ -87,6 +88,17 @@ void runDivergence(const DivergenceArguments& args) {
     throw InputError(args.queries + " has dimension " + std::to_string(Q.cols()) + " but " + args.keys +
                      " has dimension " + std::to_string(K.cols()) + "; they must match");
 
+  {
+    // CT, Chamfer and Sinkhorn hold M x N double matrices (cosines, costs, the CT plans; MMD works in blocks), and
+    // Sinkhorn's self-transport terms add N x N and M x M. Three of each bounds what is alive at once.
+    const double n = static_cast<double>(Q.rows()), m = static_cast<double>(K.rows());
+    const bool pairwise = metric == Metric::Ct || metric == Metric::Chamfer || metric == Metric::Sinkhorn;
+    const double pairs = metric == Metric::Sinkhorn ? n * m + n * n + m * m : n * m;
+    if (pairwise)
+      requireWithinBudget(3.0 * pairs * sizeof(double), "the " + std::string(metricName(metric)) + " divergence of " +
+                                                            std::to_string(Q.rows()) + " queries and " +
+                                                            std::to_string(K.rows()) + " keys");
+  }
   const DivergenceResult result = alignmentDivergence(metric, Q, K, options);
   nlohmann::json out = {{"metric", std::string(metricName(metric))},
                         {"value", result.value},

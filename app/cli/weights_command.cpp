@@ -11,6 +11,7 @@
 #include "app/cli/command_registry.h"
 #include "core/attention_kernels.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/npy.h"
 #include "core/validate.h"
 
@@ -54,12 +55,10 @@ Vector parseList(const std::string& text, const char* option) {
   return Eigen::Map<Vector>(values.data(), static_cast<Eigen::Index>(values.size()));
 }
 
-/// Half the machine's physical memory: the outputs beyond it would push the system into swap.
+/// The shared budget (half the physical memory unless ATTNSCOPE_MEMORY_BUDGET_MB says otherwise): outputs beyond it
+/// would push the system into swap.
 std::size_t memoryBudget() {
-  long pages = ::sysconf(_SC_PHYS_PAGES);
-  long pageSize = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || pageSize <= 0) return 0;
-  return static_cast<std::size_t>(pages) * static_cast<std::size_t>(pageSize) / 2;
+  return static_cast<std::size_t>(memoryBudgetBytes());
 }
 
 RowMatrix readFiniteMatrix(const std::string& path) {

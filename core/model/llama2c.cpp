@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/model/llama2c_tokenizer.h"
 
 namespace attnscope::model {
@@ -244,6 +245,7 @@ std::unique_ptr<Model> openLlama2cModel(const std::filesystem::path& path) {
 
   const std::vector<TensorLayout> layout = tensorLayout(header);
   const int64_t floats = payloadFloats(layout);
+  requireWithinBudget(static_cast<double>(floats) * sizeof(float), fileName(path) + ": the weights");
   std::vector<float> storage;
   try {
     storage.resize(size_t(floats));

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::model {
 namespace {
@@ -57,6 +58,12 @@ LlamaDecoder::LlamaDecoder(const LlamaConfig& config, const LlamaWeights& weight
                      std::to_string(config.heads) + ", kv heads " + std::to_string(config.kvHeads) +
                      "): need dim % heads == 0, heads % kv heads == 0 and an even head dimension");
   const int dim = config.modelDim, kvDim = config.kvDim(), headDim = config.headDim();
+  // seq_len comes from the checkpoint header: the keys and values of every position can dwarf the weights.
+  requireWithinBudget(2.0 * config.layers * config.maxSequence * kvDim * sizeof(float) +
+                          double(config.maxSequence) * headDim * sizeof(float),
+                      "the KV cache of " + std::to_string(config.layers) + " layers x " +
+                          std::to_string(config.maxSequence) + " positions x " + std::to_string(kvDim) +
+                          " key/value dimensions");
   x_.setZero(dim);
   xb_.setZero(dim);
   xb2_.setZero(dim);

@@ -7,6 +7,7 @@
 #include "core/model/hf_models.h"
 #include "core/model/llama2c.h"
 #include "core/model/model.h"
+#include "core/model/safetensors.h"
 
 namespace attnscope::model {
 namespace {
@@ -60,6 +61,9 @@ std::unique_ptr<Model> openModel(const std::filesystem::path& path) {
   if (extension == ".safetensors") {
     if (isCaptureFile(path)) return openCaptureModel(path);
     if (fs::exists(path.parent_path() / "config.json")) return openHfModel(path.parent_path());
+    // A corrupt file would otherwise get the generic message below; reading the header names the actual problem
+    // (length past the end, offsets outside the data, malformed JSON).
+    { SafetensorsFile probe(path); }
     throw FileError("'" + path.string() +
                     "' is neither a capture file (no 'q' tensor and 'token_ids' metadata) nor next to a config.json; "
                     "open the Hugging Face model folder instead");

@@ -17,6 +17,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::model {
 namespace {
@@ -255,6 +256,9 @@ const std::byte* SafetensorsFile::rawData(const SafetensorsEntry& entry) const {
 std::vector<float> SafetensorsFile::readFloats(const std::string& name) const {
   const SafetensorsEntry& tensor = entry(name);
   const size_t count = static_cast<size_t>(tensor.elementCount());
+  // F16/BF16 tensors double in size as float, so a file that fits in memory can still ask for too much.
+  requireWithinBudget(static_cast<double>(count) * sizeof(float),
+                      impl_->path.string() + ": tensor '" + name + "' as float32 (" + std::to_string(count) + " values)");
   std::vector<float> values(count);
   const std::byte* data = rawData(tensor);
   // memcpy per element: the data section need not be aligned for float or uint16_t access.

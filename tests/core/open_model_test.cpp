@@ -61,8 +61,12 @@ TEST(OpenModel, DispatchesCaptureFilesAndExplainsUnknownPaths) {
   EXPECT_NE(openError(dir / "absent.bin").find("does not exist"), std::string::npos);
   EXPECT_NE(openError(dir).find("no config.json"), std::string::npos);
   fs::create_directories(dir / "lone");
-  std::ofstream(dir / "lone" / "weights.safetensors") << std::string(8, '\0');
+  // A valid safetensors file with no tensors: readable, but neither a capture nor part of a model folder.
+  std::ofstream(dir / "lone" / "weights.safetensors") << std::string("\x02\0\0\0\0\0\0\0{}", 10);
   EXPECT_NE(openError(dir / "lone" / "weights.safetensors").find("neither a capture file"), std::string::npos);
+  // A corrupt one names what is wrong with it instead.
+  std::ofstream(dir / "lone" / "broken.safetensors") << std::string(8, '\0');
+  EXPECT_EQ(openError(dir / "lone" / "broken.safetensors").find("neither a capture file"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,40 @@
+# Reliability module (issue 7): fuzzing of every loader.
+# - Normal build (any compiler): fuzz_corpus_tests replays tests/fuzz/corpus/<target>/* through the loaders.
+# - ATTNSCOPE_FUZZ=ON (clang only, separate build dir; tools/fuzz.sh does it): one libFuzzer executable per loader,
+#   fuzz_<target>, plus a short CTest smoke run of each.
+option(ATTNSCOPE_FUZZ "Build the libFuzzer targets of tests/fuzz (needs clang and libclang-rt-14-dev)." OFF)
+
+set(ATTNSCOPE_FUZZ_TARGETS npy safetensors llama2c llama2c_tokenizer hf_tokenizer hf_config capture)
+set(ATTNSCOPE_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
+
+add_library(attnscope_fuzz_targets STATIC ${ATTNSCOPE_FUZZ_DIR}/fuzz_targets.cpp)
+target_link_libraries(attnscope_fuzz_targets PUBLIC attnscope_core)
+
+add_executable(fuzz_corpus_tests ${ATTNSCOPE_FUZZ_DIR}/corpus_regression_test.cpp)
+target_link_libraries(fuzz_corpus_tests PRIVATE attnscope_fuzz_targets GTest::gtest_main)
+target_compile_definitions(fuzz_corpus_tests PRIVATE ATTNSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+gtest_discover_tests(fuzz_corpus_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "reliab;fuzz_corpus")
+
+if(ATTNSCOPE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "ATTNSCOPE_FUZZ needs clang: configure with CC=clang CXX=clang++ (tools/fuzz.sh does)")
+  endif()
+  # Coverage instrumentation for everything the loaders run; ASan+UBSan come from ATTNSCOPE_SANITIZE, which
+  # tools/fuzz.sh switches on together with this option.
+  target_compile_options(attnscope_core PRIVATE -fsanitize=fuzzer-no-link)
+  target_compile_options(attnscope_fuzz_targets PRIVATE -fsanitize=fuzzer-no-link)
+  foreach(target ${ATTNSCOPE_FUZZ_TARGETS})
+    add_executable(fuzz_${target} ${ATTNSCOPE_FUZZ_DIR}/fuzz_main.cpp)
+    target_compile_definitions(fuzz_${target} PRIVATE ATTNSCOPE_FUZZ_TARGET="${target}")
+    target_compile_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(fuzz_${target} PRIVATE attnscope_fuzz_targets)
+    # Smoke: a few seconds from the committed corpus (read-only: new inputs go to a scratch folder in the build).
+    add_test(NAME fuzz_smoke_${target}
+             COMMAND $<TARGET_FILE:fuzz_${target}> -max_total_time=5 -rss_limit_mb=2048 -max_len=65536
+                     -print_final_stats=1 ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target}
+                     ${ATTNSCOPE_FUZZ_DIR}/corpus/${target})
+    set_tests_properties(fuzz_smoke_${target} PROPERTIES LABELS "reliab;fuzz_smoke" TIMEOUT 120)
+    file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target})
+  endforeach()
+endif()

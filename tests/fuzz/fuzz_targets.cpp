@@ -1,0 +1,164 @@
+// Loader entry points for fuzzing: bytes -> temp file (for path-based loaders) -> load -> use what loaded.
+#include "tests/fuzz/fuzz_targets.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/memory_budget.h"
+#include "core/model/capture_file.h"
+#include "core/model/hf_config.h"
+#include "core/model/hf_tokenizer.h"
+#include "core/model/llama2c.h"
+#include "core/model/llama2c_tokenizer.h"
+#include "core/model/safetensors.h"
+#include "core/npy.h"
+
+namespace attnscope::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private folder per process, so the llama2.c loader's tokenizer search next to the model sees only our file and
+// parallel fuzzers (-jobs) do not overwrite each other's inputs.
+const fs::path& scratchFolder() {
+  static const fs::path folder = [] {
+    fs::path path = fs::temp_directory_path() / ("attnscope-fuzz-" + std::to_string(::getpid()));
+    fs::create_directories(path);
+    return path;
+  }();
+  return folder;
+}
+
+fs::path writeScratch(const std::string& name, std::span<const std::uint8_t> bytes) {
+  fs::path path = scratchFolder() / name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  return path;
+}
+
+// A modest budget makes "header asks for 40 GiB" a quick ResourceError instead of a slow or failing allocation,
+// and keeps the fuzzer well inside libFuzzer's -rss_limit_mb.
+void limitMemory() {
+  static const bool once = [] {
+    setMemoryBudgetBytes(std::uint64_t{256} << 20);
+    return true;
+  }();
+  (void)once;
+}
+
+// Texts that exercise byte fallback, multi-byte UTF-8, digits, contractions, whitespace runs and invalid UTF-8.
+const std::array<std::string, 6> kTexts = {"",
+                                           "Hello world",
+                                           "it's 42 days\n\n  ok",
+                                           "caf\xc3\xa9 \xe4\xb8\xad\xf0\x9f\x98\x80",
+                                           "\xff\xfe\x80 broken",
+                                           std::string("nul\0byte", 8)};
+
+void exerciseTokenizer(const model::Tokenizer& tokenizer) {
+  for (const std::string& text : kTexts) {
+    try {
+      std::vector<int> ids = tokenizer.encode(text, true);
+      (void)tokenizer.decode(ids);
+      for (int id : ids) (void)tokenizer.piece(id);
+    } catch (const Error&) {
+      // A vocabulary may legitimately lack what a text needs (no byte fallback): the next text must still work.
+    }
+  }
+  const int vocab = tokenizer.vocabSize();
+  std::vector<int> all;
+  for (int id = 0; id < std::min(vocab, 300); ++id) all.push_back(id);
+  (void)tokenizer.decode(all);
+}
+
+void fuzzNpy(std::span<const std::uint8_t> bytes) {
+  NpyArray array = parseNpy(std::as_bytes(bytes), "fuzz.npy");
+  if (array.elementCount() != array.values.size()) std::abort();
+}
+
+void fuzzSafetensors(std::span<const std::uint8_t> bytes) {
+  model::SafetensorsFile file(writeScratch("fuzz.safetensors", bytes));
+  for (const model::SafetensorsEntry& entry : file.entries()) {
+    try {
+      std::vector<float> values = file.readFloats(entry.name);
+      if (static_cast<std::int64_t>(values.size()) != entry.elementCount()) std::abort();
+      (void)file.readMatrix(entry.name);
+    } catch (const Error&) {
+      // Unsupported dtype or rank for this tensor: the others must still be readable.
+    }
+  }
+}
+
+void fuzzLlama2c(std::span<const std::uint8_t> bytes) {
+  std::unique_ptr<model::Model> model = model::openLlama2cModel(writeScratch("model.bin", bytes));
+  const model::ModelInfo& info = model->info();
+  std::vector<int> ids = {0, std::max(0, info.vocabSize - 1)};
+  ids.resize(std::min<std::size_t>(ids.size(), static_cast<std::size_t>(std::max(1, info.maxSequence))));
+  model::ModelCapture capture = model->run(ids);
+  if (capture.tokens != static_cast<int>(ids.size())) std::abort();
+}
+
+// Input: 2 bytes little-endian vocabulary size (1..4096, so a tiny file can match it), then the tokenizer file.
+void fuzzLlama2cTokenizer(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < 2) return;
+  int vocab = 1 + ((bytes[0] | (bytes[1] << 8)) % 4096);
+  auto tokenizer = model::openLlama2cTokenizer(writeScratch("tokenizer.bin", bytes.subspan(2)), vocab);
+  exerciseTokenizer(*tokenizer);
+}
+
+void fuzzHfTokenizer(std::span<const std::uint8_t> bytes) {
+  auto tokenizer = model::openHfTokenizer(writeScratch("tokenizer.json", bytes));
+  exerciseTokenizer(*tokenizer);
+}
+
+void fuzzHfConfig(std::span<const std::uint8_t> bytes) {
+  (void)model::parseHfConfigText(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), "config.json");
+}
+
+void fuzzCapture(std::span<const std::uint8_t> bytes) {
+  fs::path path = writeScratch("capture.safetensors", bytes);
+  (void)model::isCaptureFile(path);
+  std::unique_ptr<model::Model> model = model::openCaptureModel(path);
+  model::ModelCapture capture = model->run({});
+  if (static_cast<int>(capture.tokenIds.size()) != capture.tokens) std::abort();
+  (void)model->run(capture.tokenIds);
+}
+
+const std::array<FuzzTarget, 7> kTargets = {{{"npy", fuzzNpy},
+                                             {"safetensors", fuzzSafetensors},
+                                             {"llama2c", fuzzLlama2c},
+                                             {"llama2c_tokenizer", fuzzLlama2cTokenizer},
+                                             {"hf_tokenizer", fuzzHfTokenizer},
+                                             {"hf_config", fuzzHfConfig},
+                                             {"capture", fuzzCapture}}};
+
+}  // namespace
+
+std::span<const FuzzTarget> fuzzTargets() {
+  return kTargets;
+}
+
+const FuzzTarget* findFuzzTarget(std::string_view name) {
+  for (const FuzzTarget& target : kTargets)
+    if (target.name == name) return &target;
+  return nullptr;
+}
+
+bool runFuzzInput(const FuzzTarget& target, std::span<const std::uint8_t> bytes) {
+  limitMemory();
+  try {
+    target.run(bytes);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace attnscope::fuzz

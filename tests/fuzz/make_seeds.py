@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+"""Writes the seed corpus of every fuzz target into tests/fuzz/corpus/<target>/.
+
+valid_* files must load (the corpus regression test checks it); bad_* files are hand-made corrupt variants that
+must be refused with attnscope::Error. Crash reproducers found by fuzzing are added as crash_* files by hand and are
+never overwritten here. Deterministic: rerunning rewrites the same bytes.
+
+    /usr/bin/python3 tests/fuzz/make_seeds.py
+"""
+import json
+import os
+import struct
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(target, name, data):
+    folder = os.path.join(ROOT, target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as out:
+        out.write(data)
+
+
+def npy_bytes(array, header_override=None):
+    """numpy's own writer (independent of attnscope's); header_override replaces the dict text."""
+    import io
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    data = buffer.getvalue()
+    if header_override is None:
+        return data
+    (length,) = struct.unpack("<H", data[8:10])
+    body = data[10 + length:]
+    text = header_override.encode("latin1")
+    text += b" " * ((64 - (10 + len(text) + 1) % 64) % 64) + b"\n"
+    return data[:8] + struct.pack("<H", len(text)) + text + body
+
+
+def safetensors_bytes(tensors, metadata=None, header_patch=None):
+    """tensors: list of (name, dtype string, shape, raw bytes). header_patch edits the header dict before writing."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    if header_patch:
+        header_patch(header)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
+
+
+def f32(array):
+    return np.ascontiguousarray(array, dtype="<f4").tobytes()
+
+
+def seeds_npy():
+    rng = np.random.default_rng(1)
+    put("npy", "valid_f32_2x3.npy", npy_bytes(np.arange(6, dtype="<f4").reshape(2, 3)))
+    put("npy", "valid_f64_be_3x2.npy", npy_bytes(rng.standard_normal((3, 2)).astype(">f8")))
+    put("npy", "valid_scalar.npy", npy_bytes(np.float32(1.5)))
+    put("npy", "valid_empty_0x4.npy", npy_bytes(np.zeros((0, 4), dtype="<f4")))
+    put("npy", "valid_3d.npy", npy_bytes(rng.standard_normal((2, 2, 2)).astype("<f4")))
+    good = npy_bytes(np.ones((2, 2), dtype="<f4"))
+    put("npy", "bad_empty.npy", b"")
+    put("npy", "bad_magic.npy", b"\x93NUMPX" + good[6:])
+    put("npy", "bad_version.npy", good[:6] + b"\x09\x00" + good[8:])
+    put("npy", "bad_truncated_header.npy", good[:20])
+    put("npy", "bad_truncated_data.npy", good[:-3])
+    put("npy", "bad_trailing.npy", good + b"\x00" * 4)
+    put("npy", "bad_dtype_i8.npy", npy_bytes(np.arange(4, dtype="<i8").reshape(2, 2)))
+    put("npy", "bad_fortran.npy", npy_bytes(np.asfortranarray(np.ones((2, 3), dtype="<f4"))))
+    put("npy", "bad_shape_lies.npy",
+        npy_bytes(np.ones((2, 2), dtype="<f4"), "{'descr': '<f4', 'fortran_order': False, 'shape': (200, 200), }"))
+    put("npy", "bad_shape_terabytes.npy",
+        npy_bytes(np.ones((2, 2), dtype="<f4"),
+                  "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 1000000000), }"))
+    put("npy", "bad_shape_overflow.npy",
+        npy_bytes(np.ones((2, 2), dtype="<f4"),
+                  "{'descr': '<f4', 'fortran_order': False, 'shape': (18446744073709551615, 3), }"))
+    put("npy", "bad_header_garbage.npy", npy_bytes(np.ones((2, 2), dtype="<f4"), "{'descr': '<f4', 'shape': (2,"))
+    put("npy", "nan_values.npy", npy_bytes(np.array([[np.nan, np.inf]], dtype="<f4")))
+
+
+def seeds_safetensors():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((2, 3)).astype("<f4")
+    half = np.array([1.0, -2.5, 65504.0, 6e-8], dtype="<f2").tobytes()
+    bf16 = (np.array([1.0, -3.0, 0.5], dtype="<f4").view("<u4") >> 16).astype("<u2").tobytes()
+    tensors = [("a", "F32", (2, 3), f32(a)), ("h", "F16", (4,), half), ("b", "BF16", (3, 1), bf16)]
+    put("safetensors", "valid_mixed.safetensors", safetensors_bytes(tensors, {"format": "pt"}))
+    put("safetensors", "valid_i64_listed.safetensors",
+        safetensors_bytes([("ids", "I64", (2,), np.array([1, 2], dtype="<i8").tobytes()), ("x", "F32", (1,), f32([1]))]))
+    put("safetensors", "valid_scalar_and_empty.safetensors",
+        safetensors_bytes([("s", "F32", (), f32([3])), ("e", "F32", (0, 5), b"")]))
+    good = safetensors_bytes(tensors)
+    put("safetensors", "bad_empty.safetensors", b"")
+    put("safetensors", "bad_short.safetensors", good[:5])
+    put("safetensors", "bad_header_length_past_end.safetensors", struct.pack("<Q", 1 << 40) + good[8:])
+    put("safetensors", "bad_truncated_data.safetensors", good[:-4])
+    put("safetensors", "bad_not_json.safetensors", struct.pack("<Q", 8) + b"{nope!!}")
+
+    def past_end(h):
+        h["a"]["data_offsets"] = [0, 1 << 30]
+
+    def overlap(h):
+        h["h"]["data_offsets"] = [0, 8]
+
+    def shape_lies(h):
+        h["a"]["shape"] = [3, 3]
+
+    def negative(h):
+        h["a"]["shape"] = [-2, -3]
+
+    def huge(h):
+        h["a"]["shape"] = [1 << 40, 1 << 40]
+
+    for name, patch in [("offsets_past_end", past_end), ("overlap", overlap), ("shape_mismatch", shape_lies),
+                        ("negative_shape", negative), ("terabyte_shape", huge)]:
+        put("safetensors", "bad_" + name + ".safetensors", safetensors_bytes(tensors, None, patch))
+
+
+def llama2c_model(dim=8, hidden=16, layers=1, heads=2, kv_heads=1, vocab=16, seq=8, shared=True, seed=3):
+    rng = np.random.default_rng(seed)
+    head_dim = dim // heads
+    kv_dim = kv_heads * head_dim
+    counts = [vocab * dim, layers * dim, layers * dim * dim, layers * kv_dim * dim, layers * kv_dim * dim,
+              layers * dim * dim, layers * dim, layers * hidden * dim, layers * dim * hidden, layers * hidden * dim,
+              dim, seq * head_dim // 2, seq * head_dim // 2]
+    if not shared:
+        counts.append(vocab * dim)
+    weights = (0.3 * rng.standard_normal(sum(counts))).astype("<f4")
+    header = struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab if shared else -vocab, seq)
+    return header, weights
+
+
+def seeds_llama2c():
+    header, weights = llama2c_model()
+    good = header + weights.tobytes()
+    put("llama2c", "valid_tiny_gqa.bin", good)
+    h2, w2 = llama2c_model(dim=4, hidden=4, layers=2, heads=1, kv_heads=1, vocab=5, seq=3, shared=False, seed=4)
+    put("llama2c", "valid_unshared.bin", h2 + w2.tobytes())
+    put("llama2c", "bad_empty.bin", b"")
+    put("llama2c", "bad_short_header.bin", good[:20])
+    put("llama2c", "bad_truncated.bin", good[:-4])
+    put("llama2c", "bad_oversized.bin", good + b"\x00" * 4)
+    put("llama2c", "bad_zero_heads.bin", struct.pack("<7i", 8, 16, 1, 0, 1, 16, 8) + weights.tobytes())
+    put("llama2c", "bad_heads_not_dividing.bin", struct.pack("<7i", 8, 16, 1, 3, 1, 16, 8) + weights.tobytes())
+    put("llama2c", "bad_terabytes.bin", struct.pack("<7i", 1 << 20, 1 << 22, 1 << 10, 8, 8, 1 << 20, 1 << 20))
+    nan = weights.copy()
+    nan[5] = np.nan
+    put("llama2c", "bad_nan_weight.bin", header + nan.tobytes())
+
+
+def llama2c_tokenizer(pieces, scores, max_len=None):
+    max_len = max_len if max_len is not None else max(len(p) for p in pieces)
+    data = struct.pack("<i", max_len)
+    for piece, score in zip(pieces, scores):
+        data += struct.pack("<fi", score, len(piece)) + piece
+    return data
+
+
+def seeds_llama2c_tokenizer():
+    pieces = [b"<unk>", b"\n<s>\n", b"\n</s>\n"] + [b"<0x%02X>" % i for i in range(256)]
+    merges = [b" ", b"H", b"e", b"l", b"o", b"w", b"r", b"d", b"ll", b"He", b"llo", b" w", b"or", b" wor", b" world",
+              b"Hello", b"\xc3\xa9"]
+    pieces += merges
+    scores = [0.0] * 259 + [-float(i) for i in range(len(merges))]
+    data = llama2c_tokenizer(pieces, scores)
+    vocab = struct.pack("<H", len(pieces) - 1)  # the fuzz input's first two bytes: vocabulary size - 1
+    put("llama2c_tokenizer", "valid_bytes_and_merges.bin", vocab + data)
+    small = [b"<unk>", b"\n<s>\n", b"\n</s>\n", b"a", b"b", b"ab"]
+    put("llama2c_tokenizer", "valid_no_byte_tokens.bin",
+        struct.pack("<H", len(small) - 1) + llama2c_tokenizer(small, [0, 0, 0, -1, -2, -0.5]))
+    put("llama2c_tokenizer", "bad_empty.bin", vocab)
+    put("llama2c_tokenizer", "bad_truncated.bin", vocab + data[:-3])
+    put("llama2c_tokenizer", "bad_trailing.bin", vocab + data + b"xyz")
+    put("llama2c_tokenizer", "bad_vocab_mismatch.bin", struct.pack("<H", len(pieces) + 9) + data)
+    negative = bytearray(data)
+    negative[8:12] = struct.pack("<i", -5)  # the first token's byte length
+    put("llama2c_tokenizer", "bad_negative_length.bin", vocab + bytes(negative))
+    huge = bytearray(data)
+    huge[8:12] = struct.pack("<i", 0x7FFFFFFF)
+    put("llama2c_tokenizer", "bad_huge_length.bin", vocab + bytes(huge))
+
+
+def byte_char(b):
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    if b in printable:
+        return chr(b)
+    return chr(256 + [x for x in range(256) if x not in printable].index(b))
+
+
+def seeds_hf_tokenizer():
+    vocab = {byte_char(b): b for b in range(256)}
+    merges = [("Ġ", "w"), ("o", "r"), ("Ġw", "or"), ("l", "d"), ("Ġwor", "ld"), ("H", "e"), ("l", "l"), ("He", "ll"),
+              ("Hell", "o")]
+    for i, (a, b) in enumerate(merges):
+        vocab[a + b] = 256 + i
+    vocab["<|endoftext|>"] = 256 + len(merges)
+    bpe = {"version": "1.0",
+           "added_tokens": [{"id": 256 + len(merges), "content": "<|endoftext|>", "special": True}],
+           "normalizer": None,
+           "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "use_regex": True},
+           "post_processor": {"type": "TemplateProcessing",
+                              "single": [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}},
+                                         {"Sequence": {"id": "A", "type_id": 0}}]},
+           "model": {"type": "BPE", "vocab": vocab, "merges": [a + " " + b for a, b in merges]}}
+    put("hf_tokenizer", "valid_bytelevel_bpe.json", json.dumps(bpe).encode())
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world", "##s", "un", "##aff", "##able", ",", "!", "cafe",
+             "中"]
+    wordpiece = {"added_tokens": [{"id": i, "content": w} for i, w in enumerate(words[:4])],
+                 "normalizer": {"type": "BertNormalizer", "lowercase": True, "strip_accents": None,
+                                "handle_chinese_chars": True, "clean_text": True},
+                 "pre_tokenizer": {"type": "BertPreTokenizer"},
+                 "post_processor": {"type": "TemplateProcessing",
+                                    "single": [{"SpecialToken": {"id": "[CLS]"}}, {"Sequence": {"id": "A"}},
+                                               {"SpecialToken": {"id": "[SEP]"}}]},
+                 "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                           "vocab": {w: i for i, w in enumerate(words)}}}
+    put("hf_tokenizer", "valid_wordpiece.json", json.dumps(wordpiece, ensure_ascii=False).encode())
+    put("hf_tokenizer", "bad_empty.json", b"")
+    put("hf_tokenizer", "bad_truncated.json", json.dumps(bpe).encode()[:300])
+    put("hf_tokenizer", "bad_unigram.json", b'{"model":{"type":"Unigram","vocab":[]}}')
+    put("hf_tokenizer", "bad_no_model.json", b'{"version":"1.0"}')
+    put("hf_tokenizer", "bad_wordpiece_no_unk.json", b'{"model":{"type":"WordPiece","vocab":{"a":0}}}')
+    bad_merge = json.loads(json.dumps(bpe))
+    bad_merge["model"]["merges"].append("zz qq")
+    put("hf_tokenizer", "merge_of_unknown_tokens.json", json.dumps(bad_merge).encode())
+
+
+def seeds_hf_config():
+    put("hf_config", "valid_gpt2.json",
+        b'{"architectures":["GPT2LMHeadModel"],"n_layer":2,"n_head":2,"n_embd":8,"vocab_size":50,"n_positions":16,'
+        b'"n_inner":null}')
+    put("hf_config", "valid_llama.json",
+        b'{"architectures":["LlamaForCausalLM"],"num_hidden_layers":2,"num_attention_heads":8,"num_key_value_heads":2,'
+        b'"hidden_size":64,"intermediate_size":172,"vocab_size":512,"max_position_embeddings":256,'
+        b'"eos_token_id":[2,9],"rope_scaling":null}')
+    put("hf_config", "valid_bert.json",
+        b'{"architectures":["BertModel"],"num_hidden_layers":1,"num_attention_heads":2,"hidden_size":8,'
+        b'"intermediate_size":16,"vocab_size":30,"max_position_embeddings":16}')
+    put("hf_config", "bad_empty.json", b"")
+    put("hf_config", "bad_t5.json", b'{"architectures":["T5Model"]}')
+    put("hf_config", "bad_missing_dim.json",
+        b'{"architectures":["GPT2Model"],"n_layer":1,"n_head":1,"vocab_size":5,"n_positions":4}')
+    put("hf_config", "bad_heads_not_dividing.json",
+        b'{"architectures":["GPT2Model"],"n_layer":1,"n_head":3,"n_embd":8,"vocab_size":5,"n_positions":4}')
+    put("hf_config", "bad_huge.json",
+        b'{"architectures":["GPT2Model"],"n_layer":99999999999,"n_head":1,"n_embd":8,"vocab_size":5,"n_positions":4}')
+
+
+def capture_bytes(layers=1, heads=2, tokens=3, head_dim=4, rope=True, seed=5, patch=None):
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((layers, heads, tokens, head_dim)).astype("<f4")
+    k = rng.standard_normal((layers, heads, tokens, head_dim)).astype("<f4")
+    logits = np.einsum("lhtd,lhsd->lhts", q, k) / np.sqrt(head_dim)
+    logits = np.where(np.tril(np.ones((tokens, tokens), bool)), logits, -np.inf)
+    attn = np.exp(logits - logits.max(-1, keepdims=True))
+    attn = (attn / attn.sum(-1, keepdims=True)).astype("<f4")
+    tensors = [("q", "F32", q.shape, f32(q)), ("k", "F32", k.shape, f32(k)), ("attn", "F32", attn.shape, f32(attn))]
+    if rope:
+        tensors += [("q_prerope", "F32", q.shape, f32(q * 0.5)), ("k_prerope", "F32", k.shape, f32(k * 0.5))]
+    metadata = {"format": "attnscope-capture", "version": "1", "tokens": json.dumps(["<s>", "a", "b"][:tokens]),
+                "token_ids": json.dumps([1, 7, 9][:tokens]), "causal": "true", "rope": "true" if rope else "false"}
+    if patch:
+        patch(tensors, metadata)
+    return safetensors_bytes(tensors, metadata)
+
+
+def seeds_capture():
+    put("capture", "valid_rope.safetensors", capture_bytes())
+    put("capture", "valid_norope.safetensors", capture_bytes(layers=2, heads=1, rope=False, seed=6))
+    put("capture", "bad_empty.safetensors", b"")
+
+    def no_ids(tensors, metadata):
+        del metadata["token_ids"]
+
+    def wrong_count(tensors, metadata):
+        metadata["token_ids"] = "[1, 2]"
+
+    def wrong_format(tensors, metadata):
+        metadata["format"] = "something-else"
+
+    def nan_q(tensors, metadata):
+        name, dtype, shape, raw = tensors[0]
+        values = np.frombuffer(raw, dtype="<f4").copy()
+        values[0] = np.nan
+        tensors[0] = (name, dtype, shape, values.tobytes())
+
+    def attn_shape(tensors, metadata):
+        name, dtype, shape, raw = tensors[2]
+        tensors[2] = (name, dtype, (shape[0], shape[1], shape[2] * shape[3]), raw)
+
+    def ids_not_json(tensors, metadata):
+        metadata["token_ids"] = "[1, 7,"
+
+    for name, patch in [("no_token_ids", no_ids), ("token_count_mismatch", wrong_count),
+                        ("wrong_format", wrong_format), ("nan_q", nan_q), ("attn_rank", attn_shape),
+                        ("token_ids_not_json", ids_not_json)]:
+        put("capture", "bad_" + name + ".safetensors", capture_bytes(patch=patch))
+
+
+if __name__ == "__main__":
+    seeds_npy()
+    seeds_safetensors()
+    seeds_llama2c()
+    seeds_llama2c_tokenizer()
+    seeds_hf_tokenizer()
+    seeds_hf_config()
+    seeds_capture()
