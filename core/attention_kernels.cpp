@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/unit_rows.h"
 #include "core/validate.h"
 
 namespace attnscope {
@@ -668,24 +669,8 @@ AttentionResult cosineAttention(const MatrixView& Q, const MatrixView& K, const 
   validateInputs(Q, K, options);
   if (!std::isfinite(options.cosineTemperature) || !(options.cosineTemperature > 0.0f))
     throw InputError("cosine temperature must be finite and > 0, got " + std::to_string(options.cosineTemperature));
-  // Normalising by max(|v|, tiny) keeps zero vectors at zero (cosine 0 with everything) and tiny vectors exact.
-  auto normalised = [](const MatrixView& X) {
-    RowMatrix out = X;
-    for (Index i = 0; i < out.rows(); ++i) {
-      float norm = out.row(i).norm();
-      if (norm < 1e-18f || !std::isfinite(norm)) {
-        // The plain norm loses precision in subnormal squares (|v| ~ 1e-20) or overflows (|v| ~ 1e20): rescale by
-        // the largest entry first.
-        float largest = out.row(i).cwiseAbs().maxCoeff();
-        if (largest == 0.0f) continue;
-        out.row(i) /= largest;
-        norm = out.row(i).norm();
-      }
-      out.row(i) /= norm;
-    }
-    return out;
-  };
-  return runDotProduct(normalised(Q), normalised(K), 1.0f / options.cosineTemperature, options, "cosine");
+  // A zero vector stays zero: cosine 0 with everything.
+  return runDotProduct(unitRows(Q), unitRows(K), 1.0f / options.cosineTemperature, options, "cosine");
 }
 
 AttentionResult computeAttention(Kernel kernel, const MatrixView& Q, const MatrixView& K,
