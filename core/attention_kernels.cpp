@@ -323,7 +323,7 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
       // Soft variant: shift every exponent by the row's largest visible t, so S_ij e^-max = sum_r exp(t_ijr - max)
       // needs R exps per entry and no log; entries far below the max underflow to weight 0, exact in float.
       float max = -kInf;
-      for (Index c = 0; c < R; ++c) {
+      for (Index c = 0; c < R && mask.end > 0; ++c) {  // end = 0 (causal offset < 0): nothing visible, no max
         auto t = exponents.row(c).head(mask.end).array();
         if (!mask.keep) {
           max = std::max(max, t.maxCoeff());
@@ -524,13 +524,20 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
         overflow = true;  // q.k itself overflowed float32: no meaningful ratio exists
         x.setZero();
       } else if (maxAbs > 0.0f) {
-        if (pure) {
-          x = (x * (1.0f / maxAbs)).square();
-        } else {
-          float c = std::min(maxAbs, 1.0f);
-          auto clamped = x.cwiseMax(-1e18f).cwiseMin(1e18f);
-          x = (clamped * (1.0f / c)).square() / (1.0f + clamped.square());
-        }
+        // Multiplying by 1/c is cheaper than dividing, but for subnormal c (q.k ~ 1e-40 at norms ~1e-20) 1/c is inf
+        // and an orthogonal key would get 0 * inf = NaN; those rows divide instead.
+        const float c = pure ? maxAbs : std::min(maxAbs, 1.0f);
+        const float inverse = 1.0f / c;
+        const bool divide = !std::isfinite(inverse);
+        if (!pure) x = x.cwiseMax(-1e18f).cwiseMin(1e18f);
+        if (pure && divide)
+          x = (x / c).square();
+        else if (pure)
+          x = (x * inverse).square();
+        else if (divide)
+          x = (x / c).square() / (1.0f + x.square());
+        else
+          x = (x * inverse).square() / (1.0f + x.square());
       }
       status[static_cast<std::size_t>(i)] = normaliseMassRow(x.data(), M, mask);
     }
