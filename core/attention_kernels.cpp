@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/memory_budget.h"
+#include "core/unit_rows.h"
 #include "core/validate.h"
 
 namespace attnscope {
@@ -319,7 +320,7 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
       // Soft variant: shift every exponent by the row's largest visible t, so S_ij e^-max = sum_r exp(t_ijr - max)
       // needs R exps per entry and no log; entries far below the max underflow to weight 0, exact in float.
       float max = -kInf;
-      for (Index c = 0; c < R; ++c) {
+      for (Index c = 0; c < R && mask.end > 0; ++c) {  // end = 0 (causal offset < 0): nothing visible, no max
         auto t = exponents.row(c).head(mask.end).array();
         if (!mask.keep) {
           max = std::max(max, t.maxCoeff());
@@ -520,13 +521,20 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
         overflow = true;  // q.k itself overflowed float32: no meaningful ratio exists
         x.setZero();
       } else if (maxAbs > 0.0f) {
-        if (pure) {
-          x = (x * (1.0f / maxAbs)).square();
-        } else {
-          float c = std::min(maxAbs, 1.0f);
-          auto clamped = x.cwiseMax(-1e18f).cwiseMin(1e18f);
-          x = (clamped * (1.0f / c)).square() / (1.0f + clamped.square());
-        }
+        // Multiplying by 1/c is cheaper than dividing, but for subnormal c (q.k ~ 1e-40 at norms ~1e-20) 1/c is inf
+        // and an orthogonal key would get 0 * inf = NaN; those rows divide instead.
+        const float c = pure ? maxAbs : std::min(maxAbs, 1.0f);
+        const float inverse = 1.0f / c;
+        const bool divide = !std::isfinite(inverse);
+        if (!pure) x = x.cwiseMax(-1e18f).cwiseMin(1e18f);
+        if (pure && divide)
+          x = (x / c).square();
+        else if (pure)
+          x = (x * inverse).square();
+        else if (divide)
+          x = (x / c).square() / (1.0f + x.square());
+        else
+          x = (x * inverse).square() / (1.0f + x.square());
       }
       status[static_cast<std::size_t>(i)] = normaliseMassRow(x.data(), M, mask);
     }
@@ -665,24 +673,8 @@ AttentionResult cosineAttention(const MatrixView& Q, const MatrixView& K, const 
   validateInputs(Q, K, options);
   if (!std::isfinite(options.cosineTemperature) || !(options.cosineTemperature > 0.0f))
     throw InputError("cosine temperature must be finite and > 0, got " + std::to_string(options.cosineTemperature));
-  // Normalising by max(|v|, tiny) keeps zero vectors at zero (cosine 0 with everything) and tiny vectors exact.
-  auto normalised = [](const MatrixView& X) {
-    RowMatrix out = X;
-    for (Index i = 0; i < out.rows(); ++i) {
-      float norm = out.row(i).norm();
-      if (norm < 1e-18f || !std::isfinite(norm)) {
-        // The plain norm loses precision in subnormal squares (|v| ~ 1e-20) or overflows (|v| ~ 1e20): rescale by
-        // the largest entry first.
-        float largest = out.row(i).cwiseAbs().maxCoeff();
-        if (largest == 0.0f) continue;
-        out.row(i) /= largest;
-        norm = out.row(i).norm();
-      }
-      out.row(i) /= norm;
-    }
-    return out;
-  };
-  return runDotProduct(normalised(Q), normalised(K), 1.0f / options.cosineTemperature, options, "cosine");
+  // A zero vector stays zero: cosine 0 with everything.
+  return runDotProduct(unitRows(Q), unitRows(K), 1.0f / options.cosineTemperature, options, "cosine");
 }
 
 AttentionResult computeAttention(Kernel kernel, const MatrixView& Q, const MatrixView& K,

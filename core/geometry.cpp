@@ -11,30 +11,11 @@
 #include <Eigen/Eigenvalues>
 
 #include "core/error.h"
+#include "core/unit_rows.h"
 #include "core/validate.h"
 
 namespace attnscope {
 namespace {
-
-/// Rows scaled to unit length; a zero row stays zero and is flagged. Dividing by the largest |entry| first keeps
-/// the squared norm representable for rows as small as 1e-20 (whose squares underflow float) or as large as 1e30.
-RowMatrix unitRows(const MatrixView& X, std::vector<bool>& zero, Eigen::Index& zeroCount) {
-  RowMatrix unit(X.rows(), X.cols());
-  zero.assign(static_cast<size_t>(X.rows()), false);
-  zeroCount = 0;
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    const float largest = X.row(i).cwiseAbs().maxCoeff();
-    if (largest == 0.0f) {
-      unit.row(i).setZero();
-      zero[static_cast<size_t>(i)] = true;
-      ++zeroCount;
-      continue;
-    }
-    unit.row(i) = X.row(i) / largest;
-    unit.row(i) /= unit.row(i).norm();
-  }
-  return unit;
-}
 
 /// Euclidean norm of a vector without underflow or overflow of the squares (double accumulation of a rescaled row).
 double stableNorm(const Eigen::Ref<const VectorD>& v) {
@@ -71,8 +52,10 @@ CosineMatrix cosineMatrix(const MatrixView& Q, const MatrixView& K) {
   requireFinite(Q, "queries Q");
   requireFinite(K, "keys K");
   CosineMatrix result;
-  const RowMatrix unitQ = unitRows(Q, result.zeroQuery, result.zeroQueryCount);
-  const RowMatrix unitK = unitRows(K, result.zeroKey, result.zeroKeyCount);
+  const RowMatrix unitQ = unitRows(Q, &result.zeroQuery);
+  const RowMatrix unitK = unitRows(K, &result.zeroKey);
+  result.zeroQueryCount = std::count(result.zeroQuery.begin(), result.zeroQuery.end(), true);
+  result.zeroKeyCount = std::count(result.zeroKey.begin(), result.zeroKey.end(), true);
   result.cosine.noalias() = unitQ * unitK.transpose();
   // Rounding can push |cos| of (anti)parallel unit vectors a few ulps past 1, which acos would turn into NaN.
   result.cosine = result.cosine.cwiseMax(-1.0f).cwiseMin(1.0f);

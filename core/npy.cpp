@@ -2,8 +2,6 @@
 // reasonable variations of spacing and key order other writers produce) and check every size against the data.
 #include "core/npy.h"
 
-#include <unistd.h>
-
 #include <bit>
 #include <cctype>
 #include <cstdint>
@@ -11,10 +9,10 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
-#include <random>
 #include <string>
 #include <system_error>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
 
@@ -198,30 +196,10 @@ std::vector<std::byte> serialize(std::span<const std::size_t> shape, std::span<c
   return out;
 }
 
-void writeAtomically(const std::filesystem::path& path, const std::vector<std::byte>& bytes) {
-  std::filesystem::path folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  std::random_device entropy;
-  std::filesystem::path temp =
-      folder / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()) + "-" + std::to_string(entropy()));
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(path.string() + ": cannot create a temporary file in '" + folder.string() + "'");
+void writeBytes(const std::filesystem::path& path, const std::vector<std::byte>& bytes) {
+  writeFileAtomically(path, [&](std::ostream& out) {
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      throw FileError(path.string() + ": write failed (disk full?)");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    throw FileError(path.string() + ": cannot replace the file (" + error.message() + ")");
-  }
+  });
 }
 
 }  // namespace
@@ -359,10 +337,10 @@ std::vector<std::byte> serializeNpy(std::span<const std::size_t> shape, std::spa
 }
 
 void writeNpy(const std::filesystem::path& path, std::span<const std::size_t> shape, std::span<const float> values) {
-  writeAtomically(path, serialize(shape, values));
+  writeBytes(path, serialize(shape, values));
 }
 void writeNpy(const std::filesystem::path& path, std::span<const std::size_t> shape, std::span<const double> values) {
-  writeAtomically(path, serialize(shape, values));
+  writeBytes(path, serialize(shape, values));
 }
 
 void writeNpyMatrix(const std::filesystem::path& path, const MatrixView& matrix) {

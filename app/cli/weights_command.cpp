@@ -28,7 +28,7 @@ struct WeightsArguments {
   std::string shifts;
   std::string priors;
   std::string variances;
-  float cosineTemperature = 0.1f;
+  std::optional<float> cosineTemperature;  // cosine only; AttentionOptions holds the default
   std::string out;
   std::string scoresOut;
 };
@@ -82,6 +82,7 @@ void runWeights(const WeightsArguments& args) {
                      " times; only mgk, mgk-hard and mlk take one key matrix per component");
   if (!gaussian && (!args.shifts.empty() || !args.priors.empty() || !args.variances.empty()))
     throw InputError("--shifts, --pi and --sigma2 apply only to mgk, mgk-hard and mlk");
+  if (args.cosineTemperature && kernel != Kernel::Cosine) throw InputError("--tau applies only to the cosine kernel");
   if (args.expressiveForm != "saturating" && args.expressiveForm != "pure")
     throw InputError("--ea-form must be 'saturating' or 'pure', got '" + args.expressiveForm + "'");
 
@@ -95,7 +96,7 @@ void runWeights(const WeightsArguments& args) {
   options.scale = args.scale;
   options.causal = args.causal;
   options.expressiveForm = args.expressiveForm == "pure" ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
-  options.cosineTemperature = args.cosineTemperature;
+  if (args.cosineTemperature) options.cosineTemperature = *args.cosineTemperature;
   options.computeScores = !args.scoresOut.empty();
   options.memoryBudgetBytes = memoryBudget();
   if (args.keys.size() > 1) {

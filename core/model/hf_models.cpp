@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/attention_kernels.h"
 #include "core/error.h"
 #include "core/model/safetensors.h"
 
@@ -124,20 +125,14 @@ void activate(RowMatrix& x, const std::string& activation) {
   }
 }
 
-/// Softmax attention of one head. Q: T x hd, K: T x hd, V: T x hd; `weights` becomes T x T (rows sum to 1,
-/// zero above the diagonal when causal), returns T x hd.
+/// Softmax attention of one head with the core's DPA kernel, so the weights a model used and the ones the app
+/// shows for the same Q and K come from one implementation. Q: T x hd, K: T x hd, V: T x hd; `weights` becomes
+/// T x T (rows sum to 1, zero above the diagonal when causal); returns T x hd.
 RowMatrix attendHead(const RowMatrix& Q, const RowMatrix& K, const RowMatrix& V, bool causal, RowMatrix& weights) {
-  const float scale = 1.0f / std::sqrt(static_cast<float>(Q.cols()));
-  weights.noalias() = (Q * K.transpose()) * scale;
-  const Eigen::Index tokens = weights.rows();
-  for (Eigen::Index i = 0; i < tokens; ++i) {
-    const Eigen::Index visible = causal ? i + 1 : tokens;
-    auto row = weights.row(i);
-    const float maximum = row.head(visible).maxCoeff();
-    row.head(visible) = (row.head(visible).array() - maximum).exp().matrix();
-    row.head(visible) /= row.head(visible).sum();  // >= 1 because the maximum contributes exp(0)
-    if (visible < tokens) row.tail(tokens - visible).setZero();
-  }
+  AttentionOptions options;
+  options.causal = causal;
+  options.computeScores = false;
+  weights = dotProductAttention(Q, K, options).weights;
   return weights * V;
 }
 

@@ -24,18 +24,6 @@ constexpr size_t triangle(int rows) {
   return size_t(rows) * size_t(rows + 1) / 2;
 }
 
-// Numerically stable softmax in place over x[0, n), as llama2.c computes it.
-void softmaxInPlace(float* x, int n) {
-  float maxValue = x[0];
-  for (int i = 1; i < n; ++i) maxValue = std::max(maxValue, x[i]);
-  float sum = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - maxValue);
-    sum += x[i];
-  }
-  for (int i = 0; i < n; ++i) x[i] /= sum;
-}
-
 // Rotates consecutive pairs (2j, 2j+1) of each headDim-wide head in `vec` by the angles of one position.
 void applyRope(float* vec, int width, int headDim, const float* cosRow, const float* sinRow) {
   for (int i = 0; i < width; i += 2) {
@@ -48,6 +36,17 @@ void applyRope(float* vec, int width, int headDim, const float* cosRow, const fl
 }
 
 }  // namespace
+
+void softmaxInPlace(float* x, int n) {
+  float maxValue = x[0];
+  for (int i = 1; i < n; ++i) maxValue = std::max(maxValue, x[i]);
+  float sum = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - maxValue);
+    sum += x[i];
+  }
+  for (int i = 0; i < n; ++i) x[i] /= sum;
+}
 
 LlamaDecoder::LlamaDecoder(const LlamaConfig& config, const LlamaWeights& weights)
     : config_(config), weights_(weights) {

@@ -11,6 +11,10 @@
 
 namespace attnscope::model {
 
+/// Softmax in place over x[0, n) (n >= 1), max-subtracted, with llama2.c's exact operation order (exp, running
+/// sum, divide): the forward pass and the sampler share it so seeded runs reproduce llama2.c bit for bit.
+void softmaxInPlace(float* x, int n);
+
 /// Sizes of a Llama-family decoder (llama2.c header fields plus the constants llama2.c hard-codes).
 struct LlamaConfig {
   int modelDim = 0;   // dim: residual stream width

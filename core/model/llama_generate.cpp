@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/model/llama_forward.h"
 
 namespace attnscope::model {
 
@@ -41,17 +42,8 @@ int Sampler::sample(std::span<const float> logits) {
       if (logits[size_t(i)] > logits[size_t(best)]) best = i;
     return best;
   }
-  float maxValue = logits[0] / options_.temperature;
-  for (int i = 0; i < n; ++i) {
-    probabilities_[size_t(i)] = logits[size_t(i)] / options_.temperature;
-    maxValue = std::max(maxValue, probabilities_[size_t(i)]);
-  }
-  float sum = 0.0f;
-  for (float& p : probabilities_) {
-    p = std::exp(p - maxValue);
-    sum += p;
-  }
-  for (float& p : probabilities_) p /= sum;
+  for (int i = 0; i < n; ++i) probabilities_[size_t(i)] = logits[size_t(i)] / options_.temperature;
+  softmaxInPlace(probabilities_.data(), n);
   const float coin = randomF32();
 
   if (options_.topp <= 0.0f || options_.topp >= 1.0f) {

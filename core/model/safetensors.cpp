@@ -13,9 +13,9 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
 
@@ -408,12 +408,7 @@ void writeSafetensors(const std::filesystem::path& path, const std::vector<Safet
   // Pad with spaces so the data section starts 8-byte aligned (the format's recommendation).
   while ((8 + headerText.size()) % 8 != 0) headerText.push_back(' ');
 
-  std::random_device entropy;
-  const std::filesystem::path temporary =
-      path.parent_path() / ("." + path.filename().string() + ".tmp" + std::to_string(entropy()));
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError("cannot create '" + temporary.string() + "' to write '" + path.string() + "'");
+  writeFileAtomically(path, [&](std::ostream& out) {
     unsigned char lengthBytes[8];
     uint64_t length = headerText.size();
     for (int i = 0; i < 8; ++i) lengthBytes[i] = static_cast<unsigned char>(length >> (8 * i));
@@ -424,21 +419,7 @@ void writeSafetensors(const std::filesystem::path& path, const std::vector<Safet
       out.write(reinterpret_cast<const char*>(tensor.values.data()),
                 static_cast<std::streamsize>(tensor.values.size() * sizeof(float)));
     }
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw FileError("writing '" + path.string() + "' failed (disk full?)");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw FileError("cannot move the finished file into place at '" + path.string() + "': " + error.message());
-  }
+  });
 }
 
 }  // namespace attnscope::model

@@ -287,6 +287,11 @@ TEST(AttentionKernels, ExtremeNormsStayFinite) {
   EXPECT_LT((reference - big).cwiseAbs().maxCoeff(), 1e-5f);
   RowMatrix small = computeAttention(Kernel::EaPure, Q * 1e-10f, K * 1e-10f).weights;
   EXPECT_LT((reference - small).cwiseAbs().maxCoeff(), 1e-4f);
+  // At norm 1e-20, x is subnormal and 1 / max|x| overflows: the kernel must still give the same weights (to the
+  // ~5 digits subnormal products keep), not flag every row as all-orthogonal and fall back to uniform.
+  AttentionResult tiny = computeAttention(Kernel::EaPure, Q * 1e-20f, K * 1e-20f);
+  EXPECT_LT((reference - tiny.weights).cwiseAbs().maxCoeff(), 1e-4f);
+  EXPECT_TRUE(tiny.fallbackRows.empty());
   // Saturating EA with huge x: every non-orthogonal key saturates to f = 1 (no inf/inf).
   AttentionResult saturated = computeAttention(Kernel::Ea, rows({{1e19f, 0}}), rows({{1e19f, 0}, {-1e19f, 0}}));
   expectRow(saturated.weights, 0, {0.5, 0.5});
@@ -327,9 +332,16 @@ TEST(AttentionKernels, CausalMaskHidesFutureKeys) {
     AttentionResult prefix = computeAttention(kernel, Q.row(2), K.topRows(3));
     EXPECT_LT((prefix.weights.row(0) - result.weights.row(2).head(3)).cwiseAbs().maxCoeff(), 1e-6f);
   }
-  // A negative offset hides every key from the first query: that row is empty.
+  // A negative offset hides every key from the first query: that row is empty (all zeros), in every kernel. Soft MGK
+  // once took the max of an empty row here (an Eigen assertion in debug builds).
   options.causalOffset = -1;
-  EXPECT_EQ(computeAttention(Kernel::Dpa, Q, K, options).emptyRows, (std::vector<Eigen::Index>{0}));
+  for (Kernel kernel : kAllKernels) {
+    SCOPED_TRACE(std::string(kernelName(kernel)));
+    AttentionResult result = computeAttention(kernel, Q, K, options);
+    EXPECT_EQ(result.emptyRows, (std::vector<Eigen::Index>{0}));
+    EXPECT_EQ(result.weights.row(0).cwiseAbs().maxCoeff(), 0.0f);
+    expectFinite(result);
+  }
 }
 
 TEST(AttentionKernels, SingleQueryAndSingleKey) {

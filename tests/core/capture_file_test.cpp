@@ -8,19 +8,14 @@
 
 #include "core/error.h"
 #include "core/model/safetensors.h"
+#include "tests/core/test_scratch_dir.h"
 
 namespace attnscope::model {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path testDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::current_path() / "hf_test_files" / (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using attnscope::test_support::testDir;
 
 /// 2 layers, 2 heads, 3 tokens, head_dim 2; entry values encode (matrix, row, col) so misplacements show.
 ModelCapture sampleCapture(bool rope) {

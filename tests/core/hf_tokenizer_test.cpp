@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "tests/core/test_scratch_dir.h"
 
 namespace attnscope::model {
 namespace {
@@ -17,13 +18,7 @@ namespace fs = std::filesystem;
 using Pieces = std::vector<std::string>;
 using Ids = std::vector<int>;
 
-fs::path testDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::current_path() / "hf_test_files" / (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using attnscope::test_support::testDir;
 
 TEST(HfTokenizer, Gpt2PreTokenizerFollowsTheRegex) {
   EXPECT_EQ(gpt2PreTokenize("Hello world's  end\n"), (Pieces{"Hello", " world", "'s", " ", " end", "\n"}));

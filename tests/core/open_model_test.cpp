@@ -6,19 +6,14 @@
 #include "core/error.h"
 #include "core/model/capture_file.h"
 #include "core/model/model.h"
+#include "tests/core/test_scratch_dir.h"
 
 namespace attnscope::model {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path testDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::current_path() / "hf_test_files" / (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using attnscope::test_support::testDir;
 
 std::string openError(const fs::path& path) {
   try {

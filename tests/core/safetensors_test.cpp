@@ -13,19 +13,14 @@
 #include <limits>
 
 #include "core/error.h"
+#include "tests/core/test_scratch_dir.h"
 
 namespace attnscope::model {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path testDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::current_path() / "hf_test_files" / (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using attnscope::test_support::testDir;
 
 /// Writes a safetensors file by hand: 8-byte length (or `lyingLength`), header text, data bytes.
 void writeRaw(const fs::path& path, const std::string& header, const std::string& data,
