@@ -2,11 +2,14 @@
 // inputs are float, but CT plans, kernel sums and covariance algebra cancel terms that float cannot resolve.
 #include "core/divergence.h"
 
+#include <omp.h>
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <string>
 #include <vector>
@@ -32,6 +35,29 @@ constexpr double kEpsilonScaling = 0.5;
 // Below this many matrix entries a parallel region costs more than it saves (and on a loaded machine much more).
 constexpr Eigen::Index kParallelMinEntries = 1 << 20;
 
+// Runs `body` with OpenMP, and so Eigen's GEMM, limited to the calling thread when `serial`. Eigen starts its own
+// thread team for any product above ~50k multiply-adds (a 64 x 64 x 64 product qualifies); for work this small,
+// waking a second thread costs more than it saves, and on a busy machine a whole scheduler time slice.
+// omp_set_num_threads inside the one-thread region changes only that region's setting, never the caller's.
+// Exceptions cannot cross an OpenMP region boundary, so they are carried out and rethrown.
+template <typename Body>
+DivergenceResult onCallingThreadIf(bool serial, Body&& body) {
+  if (!serial) return body();
+  DivergenceResult result;
+  std::exception_ptr error;
+#pragma omp parallel num_threads(1)
+  {
+    omp_set_num_threads(1);
+    try {
+      result = body();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  return result;
+}
+
 void requireUsableInput(const MatrixView& Q, const MatrixView& K) {
   requireNonEmpty(Q, "queries Q");
   requireNonEmpty(K, "keys K");
@@ -51,9 +77,11 @@ void requireWithinBudget(double bytesPerEntry, Eigen::Index rows, Eigen::Index c
                         " MiB; use fewer queries/keys (e.g. subsample tokens) or a blockwise metric (mmd, gauss-*)");
 }
 
+// Also refuses denormal values: their reciprocal overflows, and 0 * inf would turn a max-subtracted logit into NaN.
 void requirePositiveFinite(double value, const char* name) {
-  if (!(std::isfinite(value) && value > 0.0))
-    throw InputError(std::string(name) + " must be a positive finite number, got " + std::to_string(value));
+  if (!(std::isfinite(value) && value >= std::numeric_limits<double>::min()))
+    throw InputError(std::string(name) + " must be a positive finite number (at least 2.2e-308), got " +
+                     std::to_string(value));
 }
 
 RowMatrixD toDouble(const MatrixView& X) {
@@ -108,6 +136,18 @@ DirectionalGeometry directionalGeometry(const MatrixView& Q, const MatrixView& K
   geometry.cosine = geometry.cosine.cwiseMax(-1.0).cwiseMin(1.0);
   geometry.cost = cost;
   return geometry;
+}
+
+// Transpose in 64 x 64 tiles: an element-by-element strided copy of a large matrix misses cache on every write.
+RowMatrix tiledTranspose(const RowMatrix& matrix) {
+  constexpr Eigen::Index kTile = 64;
+  RowMatrix transposed(matrix.cols(), matrix.rows());
+  for (Eigen::Index r0 = 0; r0 < matrix.rows(); r0 += kTile)
+    for (Eigen::Index c0 = 0; c0 < matrix.cols(); c0 += kTile) {
+      const Eigen::Index rows = std::min(kTile, matrix.rows() - r0), cols = std::min(kTile, matrix.cols() - c0);
+      transposed.block(c0, r0, cols, rows) = matrix.block(r0, c0, rows, cols).transpose();
+    }
+  return transposed;
 }
 
 void requireCtOptions(const DivergenceOptions& options) {
@@ -456,7 +496,9 @@ TransportCost parseTransportCost(std::string_view name) {
   throw InputError("unknown transport cost '" + std::string(name) + "'; expected euclid or one-minus-cos");
 }
 
-DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+namespace {
+
+DivergenceResult computeCt(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   requireCtOptions(options);
   requireWithinBudget(options.keepMatrices ? 24.0 : 8.0, K.rows(), Q.rows(), "CT", options);
@@ -517,13 +559,13 @@ DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const Di
     }
   }
   result.backwardTerm = backwardSum / static_cast<double>(queries);
-  if (options.keepMatrices) result.backwardPlan = backwardTransposed.transpose();
+  if (options.keepMatrices) result.backwardPlan = tiledTranspose(backwardTransposed);
 
   result.value = options.rho * result.forwardTerm + (1.0 - options.rho) * result.backwardTerm;
   return result;
 }
 
-DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeChamfer(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   if (!(options.rho >= 0.0 && options.rho <= 1.0))
     throw InputError("rho must lie in [0, 1], got " + std::to_string(options.rho));
@@ -548,14 +590,17 @@ DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, con
   return result;
 }
 
-DivergenceResult mmdDivergence(const MatrixView& Q, const MatrixView& K, bool unbiased,
-                               const DivergenceOptions& options) {
+DivergenceResult computeMmd(const MatrixView& Q, const MatrixView& K, bool unbiased, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   const Eigen::Index n = Q.rows(), m = K.rows();
   if (unbiased && (n < 2 || m < 2))
     throw InputError("the unbiased MMD estimator needs at least 2 queries and 2 keys, got " + std::to_string(n) +
                      " queries and " + std::to_string(m) + " keys; use the biased 'mmd' instead");
-  if (options.bandwidth) requirePositiveFinite(*options.bandwidth, "bandwidth");
+  if (options.bandwidth) {
+    requirePositiveFinite(*options.bandwidth, "bandwidth");
+    if (!std::isfinite(1.0 / (*options.bandwidth * *options.bandwidth)))
+      throw InputError("bandwidth " + std::to_string(*options.bandwidth) + " is too small: sigma^2 underflows");
+  }
 
   const RowMatrixD pooled = pooledCentred(Q, K);
   const double sigma = options.bandwidth ? *options.bandwidth : medianHeuristicBandwidth(pooled);
@@ -579,7 +624,7 @@ DivergenceResult mmdDivergence(const MatrixView& Q, const MatrixView& K, bool un
   return result;
 }
 
-DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeSinkhorn(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   requirePositiveFinite(options.epsilon, "epsilon");
   requirePositiveFinite(options.tolerance, "tolerance");
@@ -606,7 +651,7 @@ DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, co
   return result;
 }
 
-DivergenceResult gaussianKlDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeGaussianKl(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   GaussianFit fitQ = fitGaussian(Q), fitK = fitGaussian(K);
   const double lambda = regularisationFor(fitQ, fitK, options);
@@ -625,7 +670,7 @@ DivergenceResult gaussianKlDivergence(const MatrixView& Q, const MatrixView& K, 
   return result;
 }
 
-DivergenceResult gaussianW2Divergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+DivergenceResult computeGaussianW2(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   GaussianFit fitQ = fitGaussian(Q), fitK = fitGaussian(K);
   const double lambda = regularisationFor(fitQ, fitK, options);
@@ -645,6 +690,40 @@ DivergenceResult gaussianW2Divergence(const MatrixView& Q, const MatrixView& K, 
   const double meanShift = (fitQ.mean - fitK.mean).squaredNorm();
   result.value = std::max(0.0, meanShift + fitQ.covariance.trace() + fitK.covariance.trace() - 2.0 * traceRoot);
   return result;
+}
+
+}  // namespace
+
+// Public entry points: the computations above, kept on the calling thread when the work is small (see
+// onCallingThreadIf). The N x M metrics go parallel from kParallelMinEntries entries; the Gaussian fits are O((N + M)
+// d^2) and only parallelise (inside Eigen's GEMM) for very large d.
+DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  return onCallingThreadIf(Q.rows() * K.rows() < kParallelMinEntries, [&] { return computeCt(Q, K, options); });
+}
+
+DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  return onCallingThreadIf(Q.rows() * K.rows() < kParallelMinEntries, [&] { return computeChamfer(Q, K, options); });
+}
+
+DivergenceResult mmdDivergence(const MatrixView& Q, const MatrixView& K, bool unbiased,
+                               const DivergenceOptions& options) {
+  const Eigen::Index pooled = Q.rows() + K.rows();
+  return onCallingThreadIf(pooled * pooled < kParallelMinEntries, [&] { return computeMmd(Q, K, unbiased, options); });
+}
+
+DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  const Eigen::Index largest = std::max(Q.rows(), K.rows());
+  return onCallingThreadIf(largest * largest < kParallelMinEntries, [&] { return computeSinkhorn(Q, K, options); });
+}
+
+DivergenceResult gaussianKlDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  const Eigen::Index work = (Q.rows() + K.rows()) * Q.cols() * Q.cols();
+  return onCallingThreadIf(work < kParallelMinEntries * 64, [&] { return computeGaussianKl(Q, K, options); });
+}
+
+DivergenceResult gaussianW2Divergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
+  const Eigen::Index work = (Q.rows() + K.rows()) * Q.cols() * Q.cols();
+  return onCallingThreadIf(work < kParallelMinEntries * 64, [&] { return computeGaussianW2(Q, K, options); });
 }
 
 DivergenceResult alignmentDivergence(Metric metric, const MatrixView& Q, const MatrixView& K,

@@ -33,7 +33,8 @@ struct DivergenceOptions {
   double rho = 0.5;  ///< Weight of the forward (key -> query) term; 1 - rho weighs the backward term. In [0, 1].
   double tau = 1.0;  ///< Navigator temperature (> 0). tau -> 0 gives Chamfer; tau -> inf gives mean(C).
   TransportCost cost = TransportCost::Euclid;
-  /// CT only: also return the cost matrix and both transport plans (3 N M floats). Off saves memory, not time.
+  /// CT only: also return the cost matrix and both transport plans (3 N M floats). Off gives the same value with
+  /// a third of the memory and, at N = M = 4096, about 40% of the time (no plan writes and transposition).
   bool keepMatrices = true;
 
   /// CT, Chamfer and Sinkhorn hold N x M matrices (CT: 8 bytes per entry, 24 with keepMatrices; Chamfer: 8;
@@ -48,9 +49,11 @@ struct DivergenceOptions {
   std::optional<double> bandwidth;
 
   // Sinkhorn.
-  double epsilon = 0.1;      ///< Entropic regularisation, in the units of the ground cost (> 0).
-  int maxIterations = 1000;  ///< Cap per OT problem (>= 1).
-  double tolerance = 1e-6;   ///< Stop when the L1 error of the plan's row marginals falls below this (> 0).
+  double epsilon = 0.1;  ///< Entropic regularisation, in the units of the ground cost (> 0).
+  /// Cap on sweeps per OT problem (>= 1), counting the epsilon-scaling sweeps that start at the largest cost and halve
+  /// the temperature down to epsilon (about log2(maxCost / epsilon) of them).
+  int maxIterations = 1000;
+  double tolerance = 1e-6;  ///< Stop when the L1 error of the plan's row marginals falls below this (> 0).
   SinkhornCost sinkhornCost = SinkhornCost::SquaredEuclid;
 
   // Gaussian fits.

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app/cli/command_registry.h"
+#include "app/gui/export_formats.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
@@ -18,6 +19,8 @@ struct ExportCommandOptions {
   std::string scenePath;
   std::string outPath;
   ExportOptions image;
+  std::string dataFolder;  ///< --data: the numbers behind the view(s) as CSV/.npy (export_formats.h)
+  int sweepFrames = 0;     ///< --sweep-frames N: --out is a pattern such as frames/frame_%03d.png
   bool list = false;
   bool timing = false;
 };
@@ -28,7 +31,8 @@ void runExport(const ExportCommandOptions& o) {
     for (const ViewInfo& view : allViews()) std::printf("  %-12s %s\n", view.id, view.title);
     return;
   }
-  if (o.outPath.empty()) throw InputError("export needs --out FILE.png (or --list to name the views)");
+  if (o.outPath.empty() && o.dataFolder.empty())
+    throw InputError("export needs --out FILE.png|FILE.svg, --data FOLDER, or --list to name the views");
   Scene scene = defaultScene();
   std::vector<std::string> warnings;
   if (!o.scenePath.empty()) scene = loadSceneFile(o.scenePath, &warnings);
@@ -39,10 +43,20 @@ void runExport(const ExportCommandOptions& o) {
     throw InputError("no view named \"" + o.image.view + "\" (views: " + (known.empty() ? "none" : known) + ")");
   }
   const auto start = std::chrono::steady_clock::now();
-  render::HeadlessContext gl;
   AppContext context(std::move(scene));
   context.refreshDerived();
-  exportPng(context, o.image, o.outPath);
+  if (!o.dataFolder.empty()) {
+    for (const std::string& path : exportData(context, o.image.view, o.dataFolder))
+      std::printf("wrote %s\n", path.c_str());
+    if (o.outPath.empty()) return;
+  }
+  render::HeadlessContext gl;
+  if (o.sweepFrames > 0) {
+    const auto paths = exportSweepFrames(context.scene(), o.image, o.sweepFrames, o.outPath);
+    std::printf("wrote %zu frames (%s .. %s)\n", paths.size(), paths.front().c_str(), paths.back().c_str());
+  } else {
+    exportImage(context, o.image, o.outPath);
+  }
   for (const std::string& error : context.takeErrors()) std::fprintf(stderr, "attnscope: warning: %s\n", error.c_str());
   if (o.timing) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -58,7 +72,15 @@ void installExportCommand(CLI::App& parent) {
       "export", "Render the app (or one view) to a PNG without a display (EGL offscreen), scene embedded as metadata");
   command->add_option("--scene", options->scenePath, "Scene to render (.json or an attnscope PNG); default: built-in");
   command->add_option("--view", options->image.view, "Render only this view, filling the image (see --list)");
-  command->add_option("--out", options->outPath, "Output PNG (written atomically)");
+  command->add_option("--out", options->outPath,
+                      "Output file, written atomically: .png, or .svg (vector; views sweep, canvas, divergence); "
+                      "with --sweep-frames a pattern such as frames/frame_%03d.png");
+  command->add_option("--data", options->dataFolder,
+                      "Also write the numbers behind --view (default: every view) as CSV/.npy into this folder");
+  command
+      ->add_option("--sweep-frames", options->sweepFrames,
+                   "Write N PNG frames of the selected key rotating 0..180 degrees around the selected query")
+      ->check(CLI::Range(2, 3600));
   command->add_option("--width", options->image.width, "Logical width (default 1600)")->check(CLI::Range(16, 8192));
   command->add_option("--height", options->image.height, "Logical height (default 1000)")->check(CLI::Range(16, 8192));
   command->add_option("--scale", options->image.scale, "Render scale: 2 gives 2x pixels with 2x fonts, not upscaled")

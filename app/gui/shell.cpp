@@ -14,6 +14,7 @@
 #include <numeric>
 #include <utility>
 
+#include "app/gui/export_formats.h"
 #include "app/gui/heatmap_cache.h"
 #include "app/gui/scene_io.h"
 #include "app/render/offscreen.h"
@@ -38,8 +39,13 @@ void setPrompt(ShellState& shell, const std::string& path) {
   std::snprintf(shell.pathBuffer, sizeof shell.pathBuffer, "%s", path.c_str());
 }
 
-void openPrompt(ShellState& shell, bool ShellState::*prompt, const std::string& path) {
+void closePrompts(ShellState& shell) {
   shell.showExportPrompt = shell.showOpenPrompt = shell.showSavePrompt = false;
+  shell.showDataPrompt = shell.showFramesPrompt = false;
+}
+
+void openPrompt(ShellState& shell, bool ShellState::*prompt, const std::string& path) {
+  closePrompts(shell);
   shell.*prompt = true;
   setPrompt(shell, path);
 }
@@ -49,9 +55,9 @@ std::string folderOf(const std::string& path) {
   return p.has_parent_path() ? p.parent_path().string() : std::string(".");
 }
 
-std::string defaultExportPath(const ShellState& shell) {
+std::string defaultExportPath(const ShellState& shell, const char* name = "attnscope.png") {
   const std::string folder = shell.lastFolder.empty() ? std::string(".") : shell.lastFolder;
-  return (std::filesystem::path(folder) / "attnscope.png").string();
+  return (std::filesystem::path(folder) / name).string();
 }
 
 void openPath(AppContext& context, ShellState& shell, const std::string& path) {
@@ -89,7 +95,7 @@ void handleShortcut(AppContext& context, ShellState& shell, const ShellState::Ke
   const bool ctrl = (press.modifiers & kModControl) != 0;
   const bool shift = (press.modifiers & kModShift) != 0;
   if (press.key == kKeyF1) shell.showHelp = !shell.showHelp;
-  if (press.key == kKeyEscape) shell.showExportPrompt = shell.showOpenPrompt = shell.showSavePrompt = false;
+  if (press.key == kKeyEscape) closePrompts(shell);
   if (!ctrl) return;
   // Inside a text field Ctrl+Z/Y belong to the field's own undo.
   const bool typing = ImGui::GetIO().WantTextInput;
@@ -162,6 +168,19 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     if (ImGui::MenuItem("Export PNG...", "Ctrl+E")) {
       openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell));
     }
+    if (ImGui::MenuItem("Export plot as SVG...")) {
+      // SVG is per plot view: preselect the view under the mouse when it has vectors, else the sweep.
+      shell.exportWholeWindow = false;
+      shell.exportViewId = viewSupportsSvg(shell.focusedView) ? shell.focusedView : std::string("sweep");
+      openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell, "attnscope.svg"));
+    }
+    if (ImGui::MenuItem("Export data (CSV, .npy)...")) {
+      shell.dataViewId = shell.focusedView;
+      openPrompt(shell, &ShellState::showDataPrompt, shell.lastFolder.empty() ? std::string(".") : shell.lastFolder);
+    }
+    if (ImGui::MenuItem("Export sweep frames...")) {
+      openPrompt(shell, &ShellState::showFramesPrompt, defaultExportPath(shell, "frame_%03d.png"));
+    }
     ImGui::Separator();
     if (ImGui::MenuItem("Reset scene", "Ctrl+Shift+R")) context.resetScene(defaultScene(), "Reset scene");
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) shell.quitRequested = true;
@@ -205,7 +224,7 @@ void drawHelp(ShellState& shell) {
         {"Ctrl+Shift+Z, Ctrl+Y", "Redo"},
         {"Ctrl+O", "Open a scene (.json, or a PNG exported by attnscope)"},
         {"Ctrl+S / Ctrl+Shift+S", "Save the scene / save as"},
-        {"Ctrl+E", "Export the window or one view as PNG (1x, 2x, 4x)"},
+        {"Ctrl+E", "Export the window or one view as PNG (1x, 2x, 4x), or a plot as .svg"},
         {"Ctrl+Shift+R", "Reset to the built-in default scene"},
         {"Ctrl+Q", "Quit"},
         {"F1", "Show or hide this help"},
@@ -315,7 +334,7 @@ void drawPrompts(AppContext& context, ShellState& shell) {
         options.scale = std::array<float, 3>{1.0f, 2.0f, 4.0f}[std::clamp(shell.exportScaleChoice, 0, 2)];
         options.transparent = shell.exportTransparent;
         if (!shell.exportWholeWindow) options.view = shell.exportViewId;
-        shell.pendingExports.push_back({options, path});
+        shell.pendingExports.push_back({options, path, 0});
         shell.lastFolder = folderOf(path);
       },
       [&] {
@@ -338,6 +357,46 @@ void drawPrompts(AppContext& context, ShellState& shell) {
             ImGui::EndCombo();
           }
         }
+        ImGui::TextDisabled("A name ending in .svg writes vectors (views: sweep, canvas, divergence).");
+      });
+  drawPathPrompt(
+      "Export data (CSV, .npy)", shell.showDataPrompt, shell,
+      [&](const std::string& folder) {
+        try {
+          const auto written = exportData(context, shell.dataViewId, folder);
+          shell.lastFolder = folder;
+          shell.showStatus("Wrote " + std::to_string(written.size()) + " files into " + folder);
+        } catch (const std::exception& e) {
+          shell.showError(e.what());
+        }
+      },
+      [&] {
+        const ViewInfo* current = findView(shell.dataViewId);
+        if (ImGui::BeginCombo("View", current ? current->title : "Every view")) {
+          if (ImGui::Selectable("Every view", current == nullptr)) shell.dataViewId.clear();
+          for (const ViewInfo& view : allViews())
+            if (ImGui::Selectable(view.title, shell.dataViewId == view.id)) shell.dataViewId = view.id;
+          ImGui::EndCombo();
+        }
+        ImGui::TextDisabled("An existing folder; curves and tables as .csv, matrices as .npy.");
+      });
+  drawPathPrompt(
+      "Export sweep frames", shell.showFramesPrompt, shell,
+      [&](const std::string& pattern) {
+        ExportOptions options;
+        const ImVec2 size = ImGui::GetIO().DisplaySize;
+        options.width = static_cast<int>(size.x / shell.uiScale);
+        options.height = static_cast<int>(size.y / shell.uiScale);
+        options.scale = std::array<float, 3>{1.0f, 2.0f, 4.0f}[std::clamp(shell.exportScaleChoice, 0, 2)];
+        options.transparent = shell.exportTransparent;
+        if (!shell.exportWholeWindow) options.view = shell.exportViewId;
+        shell.pendingExports.push_back({options, pattern, std::clamp(shell.sweepFrameCount, 2, 3600)});
+        shell.lastFolder = folderOf(pattern);
+      },
+      [&] {
+        ImGui::SliderInt("Frames", &shell.sweepFrameCount, 2, 361);
+        ImGui::TextDisabled("The selected key turns 0..180 degrees around the selected query; %%03d numbers frames.");
+        ImGui::TextDisabled("Size, scale and view: as in the Export PNG prompt.");
       });
 }
 

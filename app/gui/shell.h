@@ -50,6 +50,10 @@ struct ShellState {
   std::string lastFolder;  ///< remembered for the export / save prompts
   // Prompts (ImGui 1.86 has no file dialog; a path field with the remembered folder).
   bool showExportPrompt = false, showOpenPrompt = false, showSavePrompt = false;
+  bool showDataPrompt = false;    ///< File > Export data: CSV/.npy of one view or all into a folder
+  bool showFramesPrompt = false;  ///< File > Export sweep frames: a PNG sequence of the angle sweep
+  int sweepFrameCount = 37;       ///< 37 frames = one every 5 degrees
+  std::string dataViewId;         ///< "" = every view
   char pathBuffer[1024] = {};
   int exportScaleChoice = 0;  ///< 0: 1x, 1: 2x, 2: 4x
   bool exportWholeWindow = true;
@@ -58,7 +62,8 @@ struct ShellState {
   /// Exports asked for this frame; the window performs them after the frame (outside ImGui's NewFrame/Render).
   struct PendingExport {
     ExportOptions options;
-    std::string path;
+    std::string path;     ///< .png or .svg; with sweepFrames, a frame name pattern (frame_%03d.png)
+    int sweepFrames = 0;  ///< > 0: a PNG sequence of the angle sweep (export_formats.h)
   };
   std::vector<PendingExport> pendingExports;
   /// Set by the window: the view id under the mouse last frame (for "export current view").

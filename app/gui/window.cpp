@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/gui/export_formats.h"
 #include "app/gui/heatmap_cache.h"
 #include "app/gui/preferences.h"
 #include "app/gui/scene_io.h"
@@ -304,8 +305,13 @@ int runGui() {
 
       for (auto& request : std::exchange(shell.pendingExports, {})) {
         try {
-          exportPng(context, request.options, request.path);
-          shell.showStatus("Exported " + request.path);
+          if (request.sweepFrames > 0) {
+            const auto written = exportSweepFrames(context.scene(), request.options, request.sweepFrames, request.path);
+            shell.showStatus("Exported " + std::to_string(written.size()) + " frames: " + written.back());
+          } else {
+            exportImage(context, request.options, request.path);
+            shell.showStatus("Exported " + request.path);
+          }
         } catch (const std::exception& e) {
           shell.showError(e.what());
         }

@@ -1,6 +1,8 @@
 // Drawing half of the plotting module: frames, series, bars, legends, polar axes and colour bars on ImDrawList.
 #include "app/plot/plot.h"
 
+#include "app/plot/paint.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -18,7 +20,7 @@ ImVec2 textSize(const std::string& text, float fontSize) {
 }
 
 void addText(ImDrawList* drawList, ImVec2 pos, ImU32 color, const std::string& text, float fontSize) {
-  drawList->AddText(ImGui::GetFont(), fontSize, ImVec2(std::round(pos.x), std::round(pos.y)), color, text.c_str());
+  paint::addText(drawList, ImVec2(std::round(pos.x), std::round(pos.y)), color, text.c_str(), fontSize);
 }
 
 // Integer thickness keeps ImGui on its textured anti-aliased path (half the vertices of the fractional path).
@@ -156,8 +158,12 @@ void addVerticalText(ImDrawList* drawList, ImVec2 centre, ImU32 color, const std
   const ImVec4 clip = drawList->_ClipRectStack.back();
   drawList->PushClipRect(ImVec2(std::min(clip.x, centre.x - size.x), std::min(clip.y, centre.y - size.x)),
                          ImVec2(std::max(clip.z, centre.x + size.x), std::max(clip.w, centre.y + size.x)), false);
-  addText(drawList, ImVec2(centre.x - size.x * 0.5f, centre.y - size.y * 0.5f), color, text, fontSize);
+  // Drawn directly (not through the painter): a vector sink gets the text once, already rotated.
+  drawList->AddText(ImGui::GetFont(), fontSize,
+                    ImVec2(std::round(centre.x - size.x * 0.5f), std::round(centre.y - size.y * 0.5f)), color,
+                    text.c_str());
   drawList->PopClipRect();
+  paint::recordVerticalText(centre, size, fontSize, color, text);
   for (int i = firstVertex; i < drawList->VtxBuffer.Size; ++i) {
     ImVec2& p = drawList->VtxBuffer[i].pos;
     const float dx = p.x - centre.x, dy = p.y - centre.y;
@@ -171,7 +177,8 @@ void polylinePixels(ImDrawList* drawList, std::span<const ImVec2> points, ImU32 
   const auto drawRun = [&](std::size_t begin, std::size_t end) {
     if (end - begin < 2) return;
     for (const auto& [b, e] : polylineChunks(end - begin, kMaxPointsPerPolyline))
-      drawList->AddPolyline(points.data() + begin + b, static_cast<int>(e - b), color, ImDrawFlags_None, thickness);
+      paint::addPolyline(drawList, points.data() + begin + b, static_cast<int>(e - b), color, ImDrawFlags_None,
+                         thickness);
   };
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (std::isnan(points[i].x) || std::isnan(points[i].y)) {
@@ -186,16 +193,16 @@ void arrow(ImDrawList* drawList, ImVec2 from, ImVec2 to, ImU32 color, float thic
   const float dx = to.x - from.x, dy = to.y - from.y;
   const float length = std::sqrt(dx * dx + dy * dy);
   if (length < 1e-3f) {
-    drawList->AddCircleFilled(to, thickness + 1.0f, color);
+    paint::addCircleFilled(drawList, to, thickness + 1.0f, color);
     return;
   }
   const float ux = dx / length, uy = dy / length;
   headSize = std::min(headSize, length * 0.6f);
   const ImVec2 base(to.x - ux * headSize, to.y - uy * headSize);
-  drawList->AddLine(from, base, color, wholePixels(thickness));
+  paint::addLine(drawList, from, base, color, wholePixels(thickness));
   const float half = headSize * 0.45f;
-  drawList->AddTriangleFilled(to, ImVec2(base.x - uy * half, base.y + ux * half),
-                              ImVec2(base.x + uy * half, base.y - ux * half), color);
+  paint::addTriangleFilled(drawList, to, ImVec2(base.x - uy * half, base.y + ux * half),
+                           ImVec2(base.x + uy * half, base.y - ux * half), color);
 }
 
 Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const Style& style)
@@ -236,7 +243,7 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
   }
   const AxisTicks xTicks = computeTicks(spec.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f, fontSize_, true);
 
-  drawList_->AddRectFilled(area_.Min, area_.Max, style.background);
+  paint::addRectFilled(drawList_, area_.Min, area_.Max, style.background);
   const auto drawTicks = [&](const AxisTicks& ticks, bool isX, const Axis& axis) {
     for (std::size_t i = 0; i < ticks.ticks.values.size(); ++i) {
       const double v = ticks.ticks.values[i];
@@ -245,9 +252,9 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
         const float px = static_cast<float>(mapX(v));
         if (px < area_.Min.x - 0.5f || px > area_.Max.x + 0.5f) continue;
         if (axis.grid && axis.categories.empty())
-          drawList_->AddLine(ImVec2(px, area_.Min.y), ImVec2(px, area_.Max.y), style.grid, 1.0f);
-        drawList_->AddLine(ImVec2(px, area_.Max.y), ImVec2(px, area_.Max.y + style.tickLength * (labelled ? 1 : 0.6f)),
-                           style.axis, 1.0f);
+          paint::addLine(drawList_, ImVec2(px, area_.Min.y), ImVec2(px, area_.Max.y), style.grid, 1.0f);
+        paint::addLine(drawList_, ImVec2(px, area_.Max.y),
+                       ImVec2(px, area_.Max.y + style.tickLength * (labelled ? 1 : 0.6f)), style.axis, 1.0f);
         if (labelled) {
           const ImVec2 size = textSize(ticks.labels[i], fontSize_);
           addText(drawList_, ImVec2(px - size.x * 0.5f, area_.Max.y + style.tickLength + 2.0f), style.text,
@@ -256,9 +263,9 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
       } else {
         const float py = static_cast<float>(mapY(v));
         if (py < area_.Min.y - 0.5f || py > area_.Max.y + 0.5f) continue;
-        if (axis.grid) drawList_->AddLine(ImVec2(area_.Min.x, py), ImVec2(area_.Max.x, py), style.grid, 1.0f);
-        drawList_->AddLine(ImVec2(area_.Min.x - style.tickLength * (labelled ? 1 : 0.6f), py), ImVec2(area_.Min.x, py),
-                           style.axis, 1.0f);
+        if (axis.grid) paint::addLine(drawList_, ImVec2(area_.Min.x, py), ImVec2(area_.Max.x, py), style.grid, 1.0f);
+        paint::addLine(drawList_, ImVec2(area_.Min.x - style.tickLength * (labelled ? 1 : 0.6f), py),
+                       ImVec2(area_.Min.x, py), style.axis, 1.0f);
         if (labelled) {
           const ImVec2 size = textSize(ticks.labels[i], fontSize_);
           addText(drawList_, ImVec2(area_.Min.x - style.tickLength - 3.0f - size.x, py - size.y * 0.5f), style.text,
@@ -281,7 +288,7 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
   if (!spec.y.label.empty())
     addVerticalText(drawList_, ImVec2(outer.Min.x + pad + fontSize_ * 0.5f, 0.5f * (area_.Min.y + area_.Max.y)),
                     style.textDim, spec.y.label, fontSize_);
-  drawList_->PushClipRect(area_.Min, area_.Max, true);
+  paint::pushClipRect(drawList_, area_.Min, area_.Max, true);
 }
 
 Frame::~Frame() {
@@ -291,8 +298,8 @@ Frame::~Frame() {
 void Frame::end() {
   if (!open_) return;
   open_ = false;
-  drawList_->PopClipRect();
-  drawList_->AddRect(area_.Min, area_.Max, style_.border, 0.0f, 0, 1.0f);
+  paint::popClipRect(drawList_);
+  paint::addRect(drawList_, area_.Min, area_.Max, style_.border, 0.0f, 0, 1.0f);
 }
 
 double Frame::mapX(double x) const {
@@ -365,18 +372,18 @@ void scatter(Frame& frame, std::span<const double> xs, std::span<const double> y
     if (!visible.Contains(p)) continue;
     switch (marker) {
       case Marker::Circle:
-        drawList->AddCircleFilled(p, radius, color, 12);
+        paint::addCircleFilled(drawList, p, radius, color, 12);
         break;
       case Marker::Square:
-        drawList->AddRectFilled(ImVec2(p.x - radius, p.y - radius), ImVec2(p.x + radius, p.y + radius), color);
+        paint::addRectFilled(drawList, ImVec2(p.x - radius, p.y - radius), ImVec2(p.x + radius, p.y + radius), color);
         break;
       case Marker::Diamond:
-        drawList->AddQuadFilled(ImVec2(p.x, p.y - radius * 1.3f), ImVec2(p.x + radius * 1.3f, p.y),
-                                ImVec2(p.x, p.y + radius * 1.3f), ImVec2(p.x - radius * 1.3f, p.y), color);
+        paint::addQuadFilled(drawList, ImVec2(p.x, p.y - radius * 1.3f), ImVec2(p.x + radius * 1.3f, p.y),
+                             ImVec2(p.x, p.y + radius * 1.3f), ImVec2(p.x - radius * 1.3f, p.y), color);
         break;
       case Marker::Cross:
-        drawList->AddLine(ImVec2(p.x - radius, p.y - radius), ImVec2(p.x + radius, p.y + radius), color, 2.0f);
-        drawList->AddLine(ImVec2(p.x - radius, p.y + radius), ImVec2(p.x + radius, p.y - radius), color, 2.0f);
+        paint::addLine(drawList, ImVec2(p.x - radius, p.y - radius), ImVec2(p.x + radius, p.y + radius), color, 2.0f);
+        paint::addLine(drawList, ImVec2(p.x - radius, p.y + radius), ImVec2(p.x + radius, p.y - radius), color, 2.0f);
         break;
     }
   }
@@ -391,8 +398,8 @@ void dashedLine(ImDrawList* drawList, ImVec2 a, ImVec2 b, ImU32 color, float thi
   constexpr float kDash = 6.0f, kGap = 4.0f;
   for (float t = 0.0f; t < length; t += kDash + kGap) {
     const float t1 = std::min(t + kDash, length);
-    drawList->AddLine(ImVec2(a.x + dx * t / length, a.y + dy * t / length),
-                      ImVec2(a.x + dx * t1 / length, a.y + dy * t1 / length), color, thickness);
+    paint::addLine(drawList, ImVec2(a.x + dx * t / length, a.y + dy * t / length),
+                   ImVec2(a.x + dx * t1 / length, a.y + dy * t1 / length), color, thickness);
   }
 }
 
@@ -407,7 +414,7 @@ void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& labe
   if (dashed)
     dashedLine(frame.drawList(), ImVec2(px, area.Min.y), ImVec2(px, area.Max.y), color, thickness);
   else
-    frame.drawList()->AddLine(ImVec2(px, area.Min.y), ImVec2(px, area.Max.y), color, thickness);
+    paint::addLine(frame.drawList(), ImVec2(px, area.Min.y), ImVec2(px, area.Max.y), color, thickness);
   if (!label.empty()) {
     const float fontSize = frame.fontSize();
     const ImVec2 size = textSize(label, fontSize);
@@ -415,8 +422,8 @@ void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& labe
     const float labelY = labelAtBottom ? area.Max.y - size.y - 3.0f : area.Min.y + 2.0f;
     float lx = px + 3.0f;
     if (lx + size.x > area.Max.x - 2.0f) lx = px - 3.0f - size.x;
-    frame.drawList()->AddRectFilled(ImVec2(lx - 1, labelY), ImVec2(lx + size.x + 1, labelY + size.y),
-                                    (frame.style().background & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 200));
+    paint::addRectFilled(frame.drawList(), ImVec2(lx - 1, labelY), ImVec2(lx + size.x + 1, labelY + size.y),
+                         (frame.style().background & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 200));
     addText(frame.drawList(), ImVec2(lx, labelY), color, label, fontSize);
   }
 }
@@ -428,7 +435,7 @@ void horizontalMarker(Frame& frame, double y, ImU32 color, float thickness, bool
   if (dashed)
     dashedLine(frame.drawList(), ImVec2(area.Min.x, py), ImVec2(area.Max.x, py), color, thickness);
   else
-    frame.drawList()->AddLine(ImVec2(area.Min.x, py), ImVec2(area.Max.x, py), color, thickness);
+    paint::addLine(frame.drawList(), ImVec2(area.Min.x, py), ImVec2(area.Max.x, py), color, thickness);
 }
 
 void groupedBars(Frame& frame, const std::vector<std::vector<double>>& values, std::span<const ImU32> colors,
@@ -447,7 +454,7 @@ void groupedBars(Frame& frame, const std::vector<std::vector<double>>& values, s
       a.x = std::round(a.x) + 1.0f;  // a one-pixel gap between neighbouring bars
       b.x = std::round(b.x);
       if (b.y - a.y < 1.0f) b.y = a.y + 1.0f;  // a zero weight still shows as a hairline
-      frame.drawList()->AddRectFilled(a, b, color);
+      paint::addRectFilled(frame.drawList(), a, b, color);
     }
   }
 }
@@ -468,22 +475,22 @@ void legend(Frame& frame, std::span<const LegendEntry> entries, Corner corner) {
   const ImVec2 min(right ? area.Max.x - width - pad : area.Min.x + pad,
                    top ? area.Min.y + pad : area.Max.y - height - pad);
   ImDrawList* drawList = frame.drawList();
-  drawList->AddRectFilled(min, ImVec2(min.x + width, min.y + height),
-                          (frame.style().background & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 225), 3.0f);
-  drawList->AddRect(min, ImVec2(min.x + width, min.y + height), frame.style().grid, 3.0f);
+  paint::addRectFilled(drawList, min, ImVec2(min.x + width, min.y + height),
+                       (frame.style().background & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 225), 3.0f);
+  paint::addRect(drawList, min, ImVec2(min.x + width, min.y + height), frame.style().grid, 3.0f);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const float y = min.y + pad + rowHeight * i + fontSize * 0.5f;
     const float x = min.x + pad;
     switch (entries[i].kind) {
       case LegendEntry::Kind::Line:
-        drawList->AddLine(ImVec2(x, y), ImVec2(x + swatch, y), entries[i].color, 3.0f);
+        paint::addLine(drawList, ImVec2(x, y), ImVec2(x + swatch, y), entries[i].color, 3.0f);
         break;
       case LegendEntry::Kind::Marker:
-        drawList->AddCircleFilled(ImVec2(x + swatch * 0.5f, y), fontSize * 0.3f, entries[i].color, 12);
+        paint::addCircleFilled(drawList, ImVec2(x + swatch * 0.5f, y), fontSize * 0.3f, entries[i].color, 12);
         break;
       case LegendEntry::Kind::Box:
-        drawList->AddRectFilled(ImVec2(x + swatch * 0.15f, y - fontSize * 0.35f),
-                                ImVec2(x + swatch * 0.85f, y + fontSize * 0.35f), entries[i].color);
+        paint::addRectFilled(drawList, ImVec2(x + swatch * 0.15f, y - fontSize * 0.35f),
+                             ImVec2(x + swatch * 0.85f, y + fontSize * 0.35f), entries[i].color);
         break;
     }
     addText(drawList, ImVec2(x + swatch + pad, y - fontSize * 0.5f), frame.style().text, entries[i].label, fontSize);
@@ -496,14 +503,14 @@ std::optional<std::size_t> hoverSeries(Frame& frame, std::span<const double> xs,
   if (!mouse || xs.empty()) return std::nullopt;
   const std::size_t index = nearestIndex(xs, mouse->x);
   const ImVec2 top = frame.toPixel(xs[index], 0.0);
-  frame.drawList()->AddLine(ImVec2(std::round(top.x), frame.area().Min.y),
-                            ImVec2(std::round(top.x), frame.area().Max.y), frame.style().textDim, 1.0f);
+  paint::addLine(frame.drawList(), ImVec2(std::round(top.x), frame.area().Min.y),
+                 ImVec2(std::round(top.x), frame.area().Max.y), frame.style().textDim, 1.0f);
   for (std::size_t s = 0; s < ys.size(); ++s) {
     if (index >= ys[s].size() || !std::isfinite(ys[s][index])) continue;
     const ImU32 color = s < colors.size() ? colors[s] : seriesColor(static_cast<int>(s));
     const ImVec2 p = frame.toPixel(xs[index], ys[s][index]);
-    frame.drawList()->AddCircleFilled(p, 4.5f, frame.style().background, 12);
-    frame.drawList()->AddCircle(p, 4.5f, color, 12, 2.0f);
+    paint::addCircleFilled(frame.drawList(), p, 4.5f, frame.style().background, 12);
+    paint::addCircle(frame.drawList(), p, 4.5f, color, 12, 2.0f);
   }
   return index;
 }
@@ -540,7 +547,7 @@ PolarFrame::PolarFrame(ImDrawList* drawList, ImRect outer, const PolarSpec& spec
     const double a = lo + (hi - lo) * i / 64.0;
     sector.emplace_back(centre_.x + rim * float(std::cos(a)), centre_.y - rim * float(std::sin(a)));
   }
-  drawList->AddConvexPolyFilled(sector.data(), static_cast<int>(sector.size()), style.background);
+  paint::addConvexPolyFilled(drawList, sector.data(), static_cast<int>(sector.size()), style.background);
   const Ticks rings = linearTicks(Range{0.0, std::max(spec.radiusMax, 1e-12)}, 5);
   for (std::size_t r = 0; r < rings.values.size(); ++r) {
     const double radius = rings.values[r];
@@ -550,7 +557,7 @@ PolarFrame::PolarFrame(ImDrawList* drawList, ImRect outer, const PolarSpec& spec
       const double a = lo + (hi - lo) * i / 64.0;
       arc.push_back(toPixel(a * 180.0 / std::numbers::pi, radius));
     }
-    drawList->AddPolyline(arc.data(), static_cast<int>(arc.size()), style.grid, 0, 1.0f);
+    paint::addPolyline(drawList, arc.data(), static_cast<int>(arc.size()), style.grid, 0, 1.0f);
     const ImVec2 at = toPixel(spec.angleMinDeg, radius);
     addCentredText(drawList, ImVec2(at.x, at.y + fontSize * 0.8f), style.textDim, formatTick(radius, rings.step),
                    fontSize);
@@ -560,7 +567,7 @@ PolarFrame::PolarFrame(ImDrawList* drawList, ImRect outer, const PolarSpec& spec
   for (double deg = std::ceil(spec.angleMinDeg / spokeStep) * spokeStep; deg <= spec.angleMaxDeg + 1e-9;
        deg += spokeStep) {
     const ImVec2 tip = toPixel(deg, spec.radiusMax);
-    drawList->AddLine(centre_, tip, style.grid, 1.0f);
+    paint::addLine(drawList, centre_, tip, style.grid, 1.0f);
     const double a = deg * std::numbers::pi / 180.0;
     const ImVec2 labelAt(centre_.x + (rim + fontSize * 1.3f) * float(std::cos(a)),
                          centre_.y - (rim + fontSize * 1.0f) * float(std::sin(a)));
@@ -569,7 +576,7 @@ PolarFrame::PolarFrame(ImDrawList* drawList, ImRect outer, const PolarSpec& spec
     addCentredText(drawList, labelAt, style.text, text, fontSize);
   }
   std::vector<ImVec2> outline(sector.begin() + 1, sector.end());
-  drawList->AddPolyline(outline.data(), static_cast<int>(outline.size()), style.border, 0, 1.0f);
+  paint::addPolyline(drawList, outline.data(), static_cast<int>(outline.size()), style.border, 0, 1.0f);
   if (!spec.title.empty())
     addCentredText(drawList, ImVec2(0.5f * (outer.Min.x + outer.Max.x), outer.Min.y + pad + fontSize * 0.5f),
                    style.text, spec.title, fontSize);
@@ -632,13 +639,13 @@ void colorBar(ImDrawList* drawList, ImRect rect, const ColorBarSpec& spec, std::
     const float t0 = float(i) / float(n), t1 = float(i + 1) / float(n);
     if (spec.vertical) {
       const float y0 = rect.Max.y - rect.GetHeight() * t1, y1 = rect.Max.y - rect.GetHeight() * t0;
-      drawList->AddRectFilled(ImVec2(rect.Min.x, std::floor(y0)), ImVec2(rect.Max.x, std::ceil(y1)), lut[i]);
+      paint::addRectFilled(drawList, ImVec2(rect.Min.x, std::floor(y0)), ImVec2(rect.Max.x, std::ceil(y1)), lut[i]);
     } else {
       const float x0 = rect.Min.x + rect.GetWidth() * t0, x1 = rect.Min.x + rect.GetWidth() * t1;
-      drawList->AddRectFilled(ImVec2(std::floor(x0), rect.Min.y), ImVec2(std::ceil(x1), rect.Max.y), lut[i]);
+      paint::addRectFilled(drawList, ImVec2(std::floor(x0), rect.Min.y), ImVec2(std::ceil(x1), rect.Max.y), lut[i]);
     }
   }
-  drawList->AddRect(rect.Min, rect.Max, style.border);
+  paint::addRect(drawList, rect.Min, rect.Max, style.border);
 
   Range range = spec.range;
   if (spec.scale == Scale::Linear) range = widened(range);
@@ -654,7 +661,7 @@ void colorBar(ImDrawList* drawList, ImRect rect, const ColorBarSpec& spec, std::
     const bool labelled = !labels[i].empty();
     if (spec.vertical) {
       const float y = std::round(rect.Max.y - float(t) * rect.GetHeight());
-      drawList->AddLine(ImVec2(rect.Max.x, y), ImVec2(rect.Max.x + (labelled ? 5.0f : 3.0f), y), style.axis);
+      paint::addLine(drawList, ImVec2(rect.Max.x, y), ImVec2(rect.Max.x + (labelled ? 5.0f : 3.0f), y), style.axis);
       if (labelled) {
         const ImVec2 size = textSize(labels[i], fontSize);
         labelWidth = std::max(labelWidth, size.x);
@@ -662,7 +669,7 @@ void colorBar(ImDrawList* drawList, ImRect rect, const ColorBarSpec& spec, std::
       }
     } else {
       const float x = std::round(rect.Min.x + float(t) * rect.GetWidth());
-      drawList->AddLine(ImVec2(x, rect.Max.y), ImVec2(x, rect.Max.y + (labelled ? 5.0f : 3.0f)), style.axis);
+      paint::addLine(drawList, ImVec2(x, rect.Max.y), ImVec2(x, rect.Max.y + (labelled ? 5.0f : 3.0f)), style.axis);
       if (labelled) {
         const ImVec2 size = textSize(labels[i], fontSize);
         addText(drawList, ImVec2(x - size.x * 0.5f, rect.Max.y + 6.0f), style.text, labels[i], fontSize);

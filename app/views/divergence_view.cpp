@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "app/plot/paint.h"
 #include "app/views/view_common.h"
 #include "app/views/views.h"
 #include "core/divergence.h"
@@ -29,22 +30,22 @@ void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
   for (int j = 0; j < cloud.keys2d.rows(); ++j) {
     const ImVec2 p = frame.toPixel(cloud.keys2d(j, 0), cloud.keys2d(j, 1));
     if (crowded) {
-      drawList->AddRectFilled(ImVec2(p.x - 3, p.y - 3), ImVec2(p.x + 3, p.y + 3), keyColor());
+      plot::paint::addRectFilled(drawList, ImVec2(p.x - 3, p.y - 3), ImVec2(p.x + 3, p.y + 3), keyColor());
       continue;
     }
-    drawList->AddCircleFilled(p, 6.0f, keyColor(), 16);
-    drawList->AddCircle(p, 6.0f, frame.style().text, 16, 1.0f);
-    if (labels) drawList->AddText(ImVec2(p.x + 8, p.y - 14), keyColor(), scene.keyLabels[j].c_str());
+    plot::paint::addCircleFilled(drawList, p, 6.0f, keyColor(), 16);
+    plot::paint::addCircle(drawList, p, 6.0f, frame.style().text, 16, 1.0f);
+    if (labels) plot::paint::addText(drawList, ImVec2(p.x + 8, p.y - 14), keyColor(), scene.keyLabels[j].c_str());
   }
   for (int i = 0; i < cloud.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(cloud.queries2d(i, 0), cloud.queries2d(i, 1));
     const float size = crowded ? 4.0f : 7.0f;
-    drawList->AddQuadFilled(ImVec2(p.x, p.y - size), ImVec2(p.x + size, p.y), ImVec2(p.x, p.y + size),
-                            ImVec2(p.x - size, p.y), queryColor());
+    plot::paint::addQuadFilled(drawList, ImVec2(p.x, p.y - size), ImVec2(p.x + size, p.y), ImVec2(p.x, p.y + size),
+                               ImVec2(p.x - size, p.y), queryColor());
     if (crowded) continue;
-    drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
-                      frame.style().text, 1.0f);
-    if (labels) drawList->AddText(ImVec2(p.x + 8, p.y + 2), queryColor(), scene.queryLabels[i].c_str());
+    plot::paint::addQuad(drawList, ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7),
+                         ImVec2(p.x - 7, p.y), frame.style().text, 1.0f);
+    if (labels) plot::paint::addText(drawList, ImVec2(p.x + 8, p.y + 2), queryColor(), scene.queryLabels[i].c_str());
   }
 }
 
@@ -74,7 +75,8 @@ void drawPlan(plot::Frame& frame, const Cloud& cloud, const RowMatrix& plan, boo
       // Width follows the probability itself, opacity the share of the point's strongest edge, so a spread-out plan
       // (large tau, many points) still shows where each point sends most of its mass.
       const float share = std::clamp(p, 0.0f, 1.0f), relative = p / strongest;
-      frame.drawList()->AddLine(a, b, withAlpha(color, 0.3f + 0.7f * relative), std::round(1.0f + 4.0f * share));
+      plot::paint::addLine(frame.drawList(), a, b, withAlpha(color, 0.3f + 0.7f * relative),
+                           std::round(1.0f + 4.0f * share));
     }
   }
 }

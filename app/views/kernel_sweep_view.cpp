@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/plot/paint.h"
 #include "app/views/view_common.h"
 #include "app/views/views.h"
 
@@ -141,7 +142,8 @@ void drawKernelSweepView(AppContext& ctx) {
                                                                      : "Polar: radius = weight";
     spec.radiusMax = std::max(plot::niceStep(maxWeight * 1.02 / 4.0) * 4.0, 1e-6);
     plot::PolarFrame polar(ImGui::GetWindowDrawList(), polarRect, spec);
-    polar.drawList()->AddLine(polar.toPixel(0, 0), polar.toPixel(current, spec.radiusMax), polar.style().text, 2.0f);
+    plot::paint::addLine(polar.drawList(), polar.toPixel(0, 0), polar.toPixel(current, spec.radiusMax),
+                         polar.style().text, 2.0f);
     for (ShownKernel kernel : kShownKernels)
       plot::polarLine(polar, angles, weights[static_cast<int>(kernel)], kernelColor(kernel), 3.0f);
     // The query points along 0 degrees: draw it so the picture reads as "key angle relative to the query".
@@ -151,10 +153,10 @@ void drawKernelSweepView(AppContext& ctx) {
     const bool roomForLegend = polarRect.GetWidth() > ImGui::GetFontSize() * 26.0f;
     for (ShownKernel kernel :
          roomForLegend ? std::span<const ShownKernel>(kShownKernels) : std::span<const ShownKernel>()) {
-      polar.drawList()->AddLine(ImVec2(polarRect.Min.x + 8, y + 7), ImVec2(polarRect.Min.x + 30, y + 7),
-                                kernelColor(kernel), 3.0f);
-      polar.drawList()->AddText(ImVec2(polarRect.Min.x + 36, y), polar.style().text,
-                                kernelLabel(kernel, scene).c_str());
+      plot::paint::addLine(polar.drawList(), ImVec2(polarRect.Min.x + 8, y + 7), ImVec2(polarRect.Min.x + 30, y + 7),
+                           kernelColor(kernel), 3.0f);
+      plot::paint::addText(polar.drawList(), ImVec2(polarRect.Min.x + 36, y), polar.style().text,
+                           kernelLabel(kernel, scene).c_str());
       y += ImGui::GetFontSize() + 4;
     }
   }

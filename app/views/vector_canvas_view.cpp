@@ -5,6 +5,7 @@
 #include <numbers>
 #include <random>
 
+#include "app/plot/paint.h"
 #include "app/views/view_common.h"
 #include "app/views/view_probe.h"
 #include "app/views/views.h"
@@ -284,12 +285,13 @@ void drawVectorCanvasView(AppContext& ctx) {
   if (pca) origin2d = -(plane.mean.transpose() * plane.basis).transpose();
   const ImVec2 origin = frame.toPixel(origin2d.x(), origin2d.y());
   const ImRect& area = frame.area();
-  drawList->AddLine(ImVec2(area.Min.x, origin.y), ImVec2(area.Max.x, origin.y), style.border, 1.0f);
-  drawList->AddLine(ImVec2(origin.x, area.Min.y), ImVec2(origin.x, area.Max.y), style.border, 1.0f);
+  plot::paint::addLine(drawList, ImVec2(area.Min.x, origin.y), ImVec2(area.Max.x, origin.y), style.border, 1.0f);
+  plot::paint::addLine(drawList, ImVec2(origin.x, area.Min.y), ImVec2(origin.x, area.Max.y), style.border, 1.0f);
   if (!pca) {
     const float unit = frame.toPixel(1.0, 0.0).x - frame.toPixel(0.0, 0.0).x;
-    drawList->AddCircle(origin, unit, withAlpha(style.axis, 0.55f), 128, 1.0f);
-    drawList->AddText(ImVec2(origin.x + unit * 0.7071f + 4, origin.y + unit * 0.7071f + 2), style.textDim, "|v| = 1");
+    plot::paint::addCircle(drawList, origin, unit, withAlpha(style.axis, 0.55f), 128, 1.0f);
+    plot::paint::addText(drawList, ImVec2(origin.x + unit * 0.7071f + 4, origin.y + unit * 0.7071f + 2), style.textDim,
+                         "|v| = 1");
   }
 
   const int q = scene.selectedQuery, k = scene.selectedKey;
@@ -331,7 +333,7 @@ void drawVectorCanvasView(AppContext& ctx) {
       const bool isSelected = i == selected;
       plot::arrow(drawList, origin, tip, isSelected || !crowded ? color : withAlpha(color, 0.6f),
                   isSelected ? 4.0f : (crowded ? 1.0f : 2.0f), isSelected ? 14.0f : (crowded ? 7.0f : 11.0f));
-      if (isSelected) drawList->AddCircle(tip, 8.0f, style.text, 20, 2.0f);
+      if (isSelected) plot::paint::addCircle(drawList, tip, 8.0f, style.text, 20, 2.0f);
       if (crowded && !isSelected) continue;
       std::string label = i < int(labels.size()) ? labels[i] : std::string();
       if (!isQuery) {

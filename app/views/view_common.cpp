@@ -1,5 +1,6 @@
 // Shared view helpers: kernel labels and colours, colour-map tables for ImGui, layout and tooltips.
 #include "app/views/view_common.h"
+#include "app/plot/paint.h"
 
 #include "app/views/view_probe.h"
 
@@ -103,8 +104,9 @@ double angleDegrees(const Vector& a, const Vector& b) {
 
 void labelWithBackdrop(ImDrawList* drawList, ImVec2 pos, ImU32 color, const std::string& text, ImU32 backdrop) {
   const ImVec2 size = ImGui::CalcTextSize(text.c_str());
-  drawList->AddRectFilled(ImVec2(pos.x - 2, pos.y - 1), ImVec2(pos.x + size.x + 2, pos.y + size.y + 1), backdrop, 3.0f);
-  drawList->AddText(pos, color, text.c_str());
+  plot::paint::addRectFilled(drawList, ImVec2(pos.x - 2, pos.y - 1), ImVec2(pos.x + size.x + 2, pos.y + size.y + 1),
+                             backdrop, 3.0f);
+  plot::paint::addText(drawList, pos, color, text.c_str());
 }
 
 }  // namespace attnscope::views

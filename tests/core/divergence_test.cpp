@@ -391,6 +391,15 @@ TEST(DivergenceAll, RejectsNanInfShapeAndOptions) {
   options.rho = 0.5;
   options.tau = 0.0;
   EXPECT_THROW(ctDivergence(good, good, options), InputError);
+  options.tau = 1e-310;  // denormal: 1 / tau overflows
+  EXPECT_THROW(ctDivergence(good, good, options), InputError);
+  options.tau = 1e-300;  // tiny but legal: the limit is Chamfer, no NaN
+  EXPECT_TRUE(std::isfinite(ctDivergence(good, good, options).value));
+  DivergenceOptions mmdOptions;
+  mmdOptions.bandwidth = 1e-200;  // sigma^2 underflows
+  EXPECT_THROW(mmdDivergence(good, good, false, mmdOptions), InputError);
+  mmdOptions.bandwidth = 1e200;  // every kernel value is 1: MMD^2 = 0
+  EXPECT_DOUBLE_EQ(mmdDivergence(good, good * 3.0f, false, mmdOptions).value, 0.0);
 }
 
 TEST(DivergenceAll, RefusesMatricesOverTheMemoryBudget) {

@@ -207,7 +207,7 @@ def main():
             proc = run(binary, base + ["--metric", "mmd-unbiased"], expect_ok=False)
             if proc.returncode == 0 or "at least 2" not in proc.stderr:
                 failures.append(f"{label} mmd-unbiased with one point should fail clearly: {proc.stderr.strip()}")
-        for eps in (0.5, 2.0):
+        for eps in (1.0, 3.0):
             out = run(binary, base + ["--metric", "sinkhorn", "--epsilon", str(eps), "--iters", "100000",
                                       "--tolerance", "1e-11"])
             if out:

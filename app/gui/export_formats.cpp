@@ -1,0 +1,278 @@
+// SVG, CSV/.npy and sweep-frame exports (issue 5, "Beyond PNG"), sharing the PNG export's render path.
+#include "app/gui/export_formats.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numbers>
+
+#include "app/gui/scene_io.h"
+#include "app/plot/paint.h"
+#include "core/error.h"
+#include "core/npy.h"
+
+namespace attnscope::gui {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The window background of the app style (setupFontsAndStyle): axis labels sit on it, so an SVG needs it too.
+constexpr const char* kSvgBackground = "#171a1f";
+
+std::string viewNames() {
+  std::string known;
+  for (const ViewInfo& view : allViews()) known += std::string(known.empty() ? "" : ", ") + view.id;
+  return known.empty() ? std::string("none") : known;
+}
+
+/// Shortest text that reads back as the same float32 (9 significant digits always round-trip).
+std::string csvNumber(double value) {
+  if (!std::isfinite(value)) return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", value);
+  return buffer;
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+std::string csvField(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+class DataWriter {
+ public:
+  explicit DataWriter(const std::string& folder) : folder_(folder) {}
+
+  void csv(const std::string& name, const std::string& text) {
+    const std::string path = (folder_ / name).string();
+    writeFileAtomic(path, text);
+    written_.push_back(path);
+  }
+  void npy(const std::string& name, const RowMatrix& matrix) {
+    const std::string path = (folder_ / name).string();
+    writeNpyMatrix(path, matrix);
+    written_.push_back(path);
+  }
+  std::vector<std::string> take() { return std::move(written_); }
+
+ private:
+  fs::path folder_;
+  std::vector<std::string> written_;
+};
+
+void writeSweep(const Derived& derived, DataWriter& out) {
+  const AngleSweep& s = derived.sweep;
+  std::string text = "angle_deg,dpa_weight,ea_weight,mgk_weight,dpa_score,ea_score,mgk_score\n";
+  const Vector* columns[] = {&s.dpaWeight, &s.eaWeight, &s.mgkWeight, &s.dpaScore, &s.eaScore, &s.mgkScore};
+  for (Eigen::Index i = 0; i < s.angleDegrees.size(); ++i) {
+    text += csvNumber(s.angleDegrees[i]);
+    for (const Vector* column : columns) text += "," + (i < column->size() ? csvNumber((*column)[i]) : "nan");
+    text += "\n";
+  }
+  out.csv("sweep.csv", text);
+}
+
+void writeMaps(const Derived& derived, DataWriter& out) {
+  const std::pair<const char*, const KernelResult*> kernels[] = {
+      {"dpa", &derived.dpa}, {"ea", &derived.ea}, {"mgk", &derived.mgk}};
+  for (const auto& [name, result] : kernels) {
+    out.npy(std::string("weights_") + name + ".npy", result->weights);
+    out.npy(std::string("scores_") + name + ".npy", result->scores);
+  }
+}
+
+void writeDensity(const Derived& derived, DataWriter& out) {
+  const DensityField& f = derived.density;
+  out.npy("density.npy", f.density);
+  out.npy("density_kernel.npy", f.kernel);
+  out.csv("density_grid.csv", "resolution,x_min,x_max,y_min,y_max\n" + std::to_string(f.resolution) + "," +
+                                  csvNumber(f.xMin) + "," + csvNumber(f.xMax) + "," + csvNumber(f.yMin) + "," +
+                                  csvNumber(f.yMax) + "\n");
+}
+
+void writeDivergence(const Derived& derived, DataWriter& out) {
+  const Divergences& d = derived.divergences;
+  const std::pair<const char*, float> rows[] = {{"ct", d.ct},
+                                                {"ct_forward", d.ctForward},
+                                                {"ct_backward", d.ctBackward},
+                                                {"mmd_biased", d.mmdBiased},
+                                                {"mmd_unbiased", d.mmdUnbiased},
+                                                {"sinkhorn", d.sinkhorn},
+                                                {"gaussian_kl", d.gaussianKl},
+                                                {"frechet", d.frechet}};
+  std::string text = "metric,value\n";
+  for (const auto& [name, value] : rows) text += std::string(name) + "," + csvNumber(value) + "\n";
+  out.csv("divergences.csv", text);
+  out.npy("ct_forward_plan.npy", d.ctForwardPlan);
+  out.npy("ct_backward_plan.npy", d.ctBackwardPlan);
+  out.npy("ct_cost.npy", d.ctCost);
+}
+
+void writeCanvas(const Scene& scene, const Derived& derived, DataWriter& out) {
+  std::string text = "kind,index,label,plane_x,plane_y";
+  for (int c = 0; c < scene.dimension(); ++c) text += ",x" + std::to_string(c);
+  text += "\n";
+  const auto rows = [&](const char* kind, const RowMatrix& vectors, const std::vector<std::string>& labels,
+                        const RowMatrix& plane) {
+    for (Eigen::Index i = 0; i < vectors.rows(); ++i) {
+      text += std::string(kind) + "," + std::to_string(i) + "," +
+              csvField(i < static_cast<Eigen::Index>(labels.size()) ? labels[i] : std::string());
+      for (int c = 0; c < 2; ++c) text += "," + (i < plane.rows() ? csvNumber(plane(i, c)) : std::string("nan"));
+      for (Eigen::Index c = 0; c < vectors.cols(); ++c) text += "," + csvNumber(vectors(i, c));
+      text += "\n";
+    }
+  };
+  rows("query", scene.queries, scene.queryLabels, derived.plane.queries2d);
+  rows("key", scene.keys, scene.keyLabels, derived.plane.keys2d);
+  out.csv("vectors.csv", text);
+}
+
+void writeParameters(const Scene& scene, const Derived& derived, DataWriter& out) {
+  std::string text = "key,label,dpa_weight,ea_weight,mgk_weight\n";
+  const int i = scene.selectedQuery;
+  for (int j = 0; j < scene.keyCount(); ++j) {
+    text += std::to_string(j) + "," + csvField(j < static_cast<int>(scene.keyLabels.size()) ? scene.keyLabels[j] : "");
+    for (const KernelResult* result : {&derived.dpa, &derived.ea, &derived.mgk}) {
+      const bool present = i < result->weights.rows() && j < result->weights.cols();
+      text += "," + (present ? csvNumber(result->weights(i, j)) : std::string("nan"));
+    }
+    text += "\n";
+  }
+  out.csv("selected_query_weights.csv", text);
+}
+
+/// Checks a frame-name pattern: exactly one integer conversion %d / %Nd / %0Nd, '%%' for a literal percent sign.
+void checkFramePattern(const std::string& pattern) {
+  int conversions = 0;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '%') continue;
+    if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < pattern.size() && j - i <= 3 && std::isdigit(static_cast<unsigned char>(pattern[j]))) ++j;
+    if (j >= pattern.size() || pattern[j] != 'd')
+      throw InputError("frame name pattern \"" + pattern + "\": only %d, %3d or %03d (and %% for '%') are allowed");
+    ++conversions;
+    i = j;
+  }
+  if (conversions != 1)
+    throw InputError("frame name pattern \"" + pattern +
+                     "\" needs exactly one frame number, e.g. frames/frame_%03d.png");
+}
+
+std::string frameName(const std::string& pattern, int index) {
+  std::vector<char> buffer(pattern.size() + 64);
+  std::snprintf(buffer.data(), buffer.size(), pattern.c_str(), index);  // pattern checked by checkFramePattern
+  return buffer.data();
+}
+
+}  // namespace
+
+bool viewSupportsSvg(const std::string& viewId) {
+  return viewId == "sweep" || viewId == "canvas" || viewId == "divergence";
+}
+
+bool isSvgPath(const std::string& path) {
+  std::string extension = fs::path(path).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension == ".svg";
+}
+
+void exportSvg(AppContext& context, const ExportOptions& options, const std::string& path) {
+  if (options.view.empty())
+    throw InputError("SVG export needs one view (--view sweep, canvas or divergence); the whole window is PNG only");
+  if (findView(options.view) == nullptr)
+    throw InputError("no view named \"" + options.view + "\" (views: " + viewNames() + ")");
+  if (!viewSupportsSvg(options.view))
+    throw InputError("view \"" + options.view +
+                     "\" shows GPU heatmaps and has no SVG export; use PNG, or --data for its numbers (SVG views: "
+                     "sweep, canvas, divergence)");
+  plot::SvgSink sink;
+  render::Image image;
+  {
+    plot::ScopedVectorSink recording(&sink);
+    image = renderUiImage(context, options);
+  }
+  plot::SvgOptions svg;
+  svg.width = static_cast<float>(image.width);
+  svg.height = static_cast<float>(image.height);
+  svg.title = "attnscope: " + options.view;
+  if (!options.transparent) svg.background = kSvgBackground;
+  writeFileAtomic(path, sink.document(svg));
+}
+
+std::vector<std::string> exportData(const AppContext& context, const std::string& viewId, const std::string& folder) {
+  if (!viewId.empty() && findView(viewId) == nullptr)
+    throw InputError("no view named \"" + viewId + "\" (views: " + viewNames() + ")");
+  std::error_code error;
+  if (!fs::is_directory(folder, error))
+    throw FileError("cannot write data into " + folder + ": not an existing folder (create it first)");
+  const Scene& scene = context.scene();
+  const Derived& derived = context.derived();
+  if (!derived.error.empty()) throw InputError("the scene's results are incomplete: " + derived.error);
+  DataWriter out(folder);
+  const auto wants = [&](const char* id) { return viewId.empty() || viewId == id; };
+  if (wants("sweep")) writeSweep(derived, out);
+  if (wants("maps")) writeMaps(derived, out);
+  if (wants("density")) writeDensity(derived, out);
+  if (wants("divergence")) writeDivergence(derived, out);
+  if (wants("canvas")) writeCanvas(scene, derived, out);
+  if (wants("parameters")) writeParameters(scene, derived, out);
+  return out.take();
+}
+
+Scene sceneWithSweptKey(const Scene& scene, double angleDegrees) {
+  scene.validate();
+  const int i = scene.selectedQuery, j = scene.selectedKey;
+  const Eigen::VectorXd q = scene.queries.row(i).transpose().cast<double>();
+  const Eigen::VectorXd k = scene.keys.row(j).transpose().cast<double>();
+  const double qNorm = q.norm();
+  if (!(qNorm > 0.0)) throw InputError("sweep frames: the selected query " + std::to_string(i) + " is zero");
+  const Eigen::VectorXd e1 = q / qNorm;
+  Eigen::VectorXd e2 = k - k.dot(e1) * e1;
+  // A key (anti)parallel to q, or zero, spans no plane with it: use the coordinate axis least aligned with q.
+  if (e2.norm() <= 1e-6 * std::max(k.norm(), 1e-30)) {
+    Eigen::Index axis = 0;
+    e1.cwiseAbs().minCoeff(&axis);
+    e2 = Eigen::VectorXd::Unit(q.size(), axis);
+    e2 -= e2.dot(e1) * e1;
+  }
+  e2.normalize();
+  const double theta = angleDegrees * std::numbers::pi / 180.0;
+  Scene out = scene;
+  out.keys.row(j) = (k.norm() * (std::cos(theta) * e1 + std::sin(theta) * e2)).cast<float>().transpose();
+  return out;
+}
+
+std::vector<std::string> exportSweepFrames(const Scene& scene, const ExportOptions& options, int frames,
+                                           const std::string& pattern) {
+  if (frames < 2 || frames > 3600)
+    throw InputError("sweep frames: " + std::to_string(frames) + " frames requested, expected 2..3600");
+  checkFramePattern(pattern);
+  std::vector<std::string> written;
+  for (int f = 0; f < frames; ++f) {
+    const double angle = 180.0 * f / (frames - 1);
+    AppContext context(sceneWithSweptKey(scene, angle));
+    context.refreshDerived();
+    const std::string path = frameName(pattern, f);
+    exportPng(context, options, path);
+    written.push_back(path);
+  }
+  return written;
+}
+
+void exportImage(AppContext& context, const ExportOptions& options, const std::string& path) {
+  if (isSvgPath(path))
+    exportSvg(context, options, path);
+  else
+    exportPng(context, options, path);
+}
+
+}  // namespace attnscope::gui
