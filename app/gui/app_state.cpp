@@ -462,6 +462,7 @@ void AppContext::reportError(std::string message) {
 }
 
 bool AppContext::endFrame() {
+  dragging_ = pending_ && pending_->merge == EditMerge::Continuous;
   if (pending_) {
     std::unique_ptr<PendingEdit> edit = std::move(pending_);
     try {
@@ -477,9 +478,15 @@ bool AppContext::endFrame() {
 }
 
 bool AppContext::refreshDerived() {
-  if (derived_.sceneRevision == undo_.revision()) return false;
+  if (derived_.sceneRevision == undo_.revision()) {
+    // The drag ended: the density field computed coarsely while dragging gets its full resolution back.
+    if (!derived_.density.coarse || dragging_) return false;
+    if (std::string error = refineDensity(undo_.current(), derived_); !error.empty()) reportError(std::move(error));
+    if (onDerivedChanged) onDerivedChanged(*this);
+    return true;
+  }
   if (slowWorker_) {
-    computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::WithoutSlowDivergences);
+    computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::WithoutSlowDivergences, dragging_);
     slowWorker_->request(undo_.current(), undo_.revision());
   } else {
     computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::All);

@@ -171,6 +171,9 @@ struct DensityField {
   RowMatrix kernel;   ///< same grid, unnormalised attention kernel sum pi exp(-|x-k|^2 / 2 sigma^2)
   Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> argmaxComponent;  ///< flat index j * R + r
   RowMatrix centres2d;  ///< (M * R) x 2 component centres in plane coordinates
+  /// True when computed at reduced resolution during a drag; the window recomputes it at full resolution when the
+  /// drag ends (views can say "coarse while dragging").
+  bool coarse = false;
 };
 
 /// Every alignment divergence between the key cloud and the query cloud, plus the CT transport plans.
@@ -217,7 +220,14 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out);
 
 /// Which parts computeDerived fills: everything, or everything but the expensive scalar divergences.
 enum class DerivedParts { All, WithoutSlowDivergences };
-void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts);
+/// `dragging`: the scene changes every frame (a drag); the density field is computed at half resolution per side
+/// (a quarter of the work) and marked coarse. refineDensity() brings it back to full resolution afterwards.
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts,
+                    bool dragging = false);
+
+/// Recomputes out.density at full resolution for `scene` (the scene out was computed from). Returns the failure
+/// message (also appended to out.error; the coarse field stays in place) or an empty string.
+std::string refineDensity(const Scene& scene, Derived& out);
 
 /// The expensive divergences alone (MMD biased/unbiased, Sinkhorn, Gaussian KL and W2): scalars only, so a result
 /// computed for an older scene can be shown without shape mismatches. Failures are appended to `error`.
@@ -385,6 +395,7 @@ class AppContext {
     EditMerge merge;
   };
   std::unique_ptr<PendingEdit> pending_;
+  bool dragging_ = false;  ///< the edit applied this frame merges into a continuous one (a drag in progress)
   std::vector<std::string> errors_;
   HeatmapCache* heatmaps_ = nullptr;
   std::map<std::string, std::array<float, 2>> probes_;

@@ -139,7 +139,7 @@ void computePlane(const Scene& scene, const PcaBasis& basis, PlaneProjection& ou
   out.keys2d = projectOntoBasis(basis, scene.keys);
 }
 
-void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out) {
+void computeDensity(const Scene& scene, const PcaBasis& basis, bool coarse, DensityField& out) {
   const int M = scene.keyCount(), R = scene.kernel.mgkComponents, d = scene.dimension();
   GaussianComponents components;
   components.centres.resize(static_cast<Eigen::Index>(M) * R, d);
@@ -154,7 +154,11 @@ void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out
       components.variances(j * R + r) = scene.kernel.mgkVariances(j, r);
     }
   const int budgetResolution = static_cast<int>(std::sqrt(kDensityBudget / std::max(1.0, static_cast<double>(M) * R)));
-  const int resolution = std::clamp(budgetResolution, kMinDensityResolution, scene.display.densityResolution);
+  const int fullResolution = std::clamp(budgetResolution, kMinDensityResolution, scene.display.densityResolution);
+  // While dragging, half the samples per side: a quarter of the exp() calls, and bilinear texture filtering hides
+  // the difference until the full field returns when the drag ends.
+  const int resolution =
+      coarse ? std::max(std::min(kMinDensityResolution, fullResolution), fullResolution / 2) : fullResolution;
   const float extent = scene.display.planeExtent;
   DensityOptions options;
   options.grid = PlaneGrid{-extent, extent, -extent, extent, resolution, resolution};
@@ -182,6 +186,7 @@ void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out
     out.argmaxComponent = density.argmax.colwise().reverse();
   }
   out.resolution = resolution;
+  out.coarse = resolution < fullResolution;
   out.xMin = out.yMin = -extent;
   out.xMax = out.yMax = extent;
 }
@@ -262,6 +267,17 @@ class SmallSceneThreads {
   int previous_;
 };
 
+std::string refineDensity(const Scene& scene, Derived& out) {
+  SmallSceneThreads threads(scene);
+  std::string error;
+  attempt("density", error, [&] {
+    const PcaBasis basis = jointPca(scene.queries, scene.keys);
+    if (basis.components.rows() >= 2) computeDensity(scene, basis, false, out.density);
+  });
+  if (!error.empty()) out.error += std::string(out.error.empty() ? "" : "\n") + error;
+  return error;
+}
+
 void computeSlowDivergences(const Scene& scene, Divergences& out, std::string& error) {
   SmallSceneThreads threads(scene);
   attempt("MMD", error, [&] { computeMmd(scene, out); });
@@ -271,7 +287,7 @@ void computeSlowDivergences(const Scene& scene, Divergences& out, std::string& e
   attempt("Gaussian fits", error, [&] { computeGaussianFits(scene, out); });
 }
 
-void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts) {
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts, bool dragging) {
   out.sceneRevision = revision;
   out.error.clear();
   try {
@@ -293,7 +309,7 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, De
     computePlane(scene, basis, out.plane);
   });
   attempt("density", out.error, [&] {
-    if (basis.components.rows() >= 2) computeDensity(scene, basis, out.density);
+    if (basis.components.rows() >= 2) computeDensity(scene, basis, dragging, out.density);
   });
   attempt("CT", out.error, [&] { computeConditionalTransport(scene, out.divergences); });
   if (parts == DerivedParts::All) {

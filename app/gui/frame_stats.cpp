@@ -34,8 +34,7 @@ void FrameStats::print(std::FILE* out) const {
   for (const auto& [name, totals] : windows_)
     std::fprintf(out, "  %-28s %10.0f %10.0f %8.1f\n", name.c_str(), totals.vertices / n, totals.indices / n,
                  totals.drawCalls / n);
-  std::fprintf(out, "  %-28s %10.0f %10.0f %8.1f\n", "TOTAL", all_.vertices / n, all_.indices / n,
-               all_.drawCalls / n);
+  std::fprintf(out, "  %-28s %10.0f %10.0f %8.1f\n", "TOTAL", all_.vertices / n, all_.indices / n, all_.drawCalls / n);
   std::fprintf(out, "  texture renders per frame: %.2f\n", static_cast<double>(textureRenders_) / n);
 }
 

@@ -26,6 +26,7 @@ struct DensityState {
   RowMatrix dragBasis;
   // Caches.
   std::uint64_t cachedRevision = 0;
+  int cachedResolution = 0;  // the field is refined to full resolution after a drag without a new revision
   FieldMode cachedMode = FieldMode::Density;
   std::vector<ContourLevel> contourLevels;
   RowMatrix argmaxValues;
@@ -38,8 +39,11 @@ const RowMatrix& shownField(const gui::DensityField& field) {
 }
 
 void refreshContours(const Derived& derived) {
-  if (state.cachedRevision == derived.sceneRevision && state.cachedMode == state.mode) return;
+  if (state.cachedRevision == derived.sceneRevision && state.cachedMode == state.mode &&
+      state.cachedResolution == derived.density.resolution)
+    return;
   state.cachedRevision = derived.sceneRevision;
+  state.cachedResolution = derived.density.resolution;
   state.cachedMode = state.mode;
   state.contourLevels.clear();
   const gui::DensityField& field = derived.density;
@@ -73,7 +77,8 @@ void refreshContours(const Derived& derived) {
 }
 
 const RowMatrix& argmaxAsFloat(const Derived& derived) {
-  if (state.argmaxRevision != derived.sceneRevision || state.argmaxValues.size() == 0) {
+  if (state.argmaxRevision != derived.sceneRevision || state.argmaxValues.rows() != derived.density.resolution ||
+      state.argmaxValues.size() == 0) {
     state.argmaxValues = derived.density.argmaxComponent.cast<float>();
     state.argmaxRevision = derived.sceneRevision;
   }
@@ -190,6 +195,9 @@ void drawDensityView(AppContext& ctx) {
     drawList->AddImage((ImTextureID)(intptr_t)texture, fieldMin, fieldMax, ImVec2(0, 1), ImVec2(1, 0));
   else
     plot::addCentredText(drawList, frame.area().GetCenter(), frame.style().textDim, "(no GL: field unavailable)");
+  if (field.coarse)
+    plot::paint::addText(drawList, ImVec2(frame.area().Min.x + 4, frame.area().Min.y + 2), frame.style().text,
+                         "coarse field while dragging");
 
   if (state.contours) {
     for (std::size_t l = 0; l < state.contourLevels.size(); ++l) {
