@@ -257,7 +257,7 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
 class SmallSceneThreads {
  public:
   explicit SmallSceneThreads(const Scene& scene) : previous_(omp_get_max_threads()) {
-    if (static_cast<double>(scene.queryCount()) * scene.keyCount() < 16384.0) omp_set_num_threads(1);
+    if (static_cast<double>(scene.queryCount()) * scene.keyCount() <= 65536.0) omp_set_num_threads(1);
   }
   ~SmallSceneThreads() { omp_set_num_threads(previous_); }
   SmallSceneThreads(const SmallSceneThreads&) = delete;
