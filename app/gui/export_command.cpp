@@ -69,7 +69,9 @@ void runExport(const ExportCommandOptions& o) {
 void installExportCommand(CLI::App& parent) {
   auto options = std::make_shared<ExportCommandOptions>();
   CLI::App* command = parent.add_subcommand(
-      "export", "Render the app (or one view) to a PNG without a display (EGL offscreen), scene embedded as metadata");
+      "export",
+      "Render the app or one view to PNG (scene embedded as metadata) or SVG, its numbers to CSV/.npy, or a sweep as "
+      "PNG frames; no display needed (EGL offscreen)");
   command->add_option("--scene", options->scenePath, "Scene to render (.json or an attnscope PNG); default: built-in");
   command->add_option("--view", options->image.view, "Render only this view, filling the image (see --list)");
   command->add_option("--out", options->outPath,

@@ -149,7 +149,9 @@ void probeLastItem(AppContext& context, const std::string& name) {
 
 void drawMenuBar(AppContext& context, ShellState& shell) {
   if (!ImGui::BeginMainMenuBar()) return;
-  if (ImGui::BeginMenu("File")) {
+  const bool fileMenu = ImGui::BeginMenu("File");
+  if (!fileMenu) probeLastItem(context, "menu/File");
+  if (fileMenu) {
     if (ImGui::MenuItem("Open scene...", "Ctrl+O")) {
       openPrompt(shell, &ShellState::showOpenPrompt,
                  shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
@@ -174,13 +176,16 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
       shell.exportViewId = viewSupportsSvg(shell.focusedView) ? shell.focusedView : std::string("sweep");
       openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell, "attnscope.svg"));
     }
+    probeLastItem(context, "menu/File/export-svg");
     if (ImGui::MenuItem("Export data (CSV, .npy)...")) {
       shell.dataViewId = shell.focusedView;
       openPrompt(shell, &ShellState::showDataPrompt, shell.lastFolder.empty() ? std::string(".") : shell.lastFolder);
     }
+    probeLastItem(context, "menu/File/export-data");
     if (ImGui::MenuItem("Export sweep frames...")) {
       openPrompt(shell, &ShellState::showFramesPrompt, defaultExportPath(shell, "frame_%03d.png"));
     }
+    probeLastItem(context, "menu/File/export-frames");
     ImGui::Separator();
     if (ImGui::MenuItem("Reset scene", "Ctrl+Shift+R")) context.resetScene(defaultScene(), "Reset scene");
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) shell.quitRequested = true;

@@ -11,3 +11,10 @@ if(ATTNSCOPE_BUILD_GUI)
                                    ${DEBIAN_PYTHON3} ${CMAKE_BINARY_DIR}/export-test-output)
   set_tests_properties(export_cli PROPERTIES LABELS "export;gui" ENVIRONMENT "DISPLAY=" TIMEOUT 600)
 endif()
+
+if(ATTNSCOPE_BUILD_GUI)
+  # The File menu's exports through the real window (own Xvfb, xdotool).
+  add_test(NAME export_menu_xdotool COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../export/menu_export_test.sh
+                                            $<TARGET_FILE:attnscope> ${DEBIAN_PYTHON3})
+  set_tests_properties(export_menu_xdotool PROPERTIES LABELS "export;gui" TIMEOUT 300 RUN_SERIAL TRUE)
+endif()

@@ -24,8 +24,9 @@ failures=0
 views=$("$app" export --list | awk '/^views:/ {v = 1; next} /^[a-z]/ {v = 0} v && NF {print $1}')
 [[ -n $views ]] || fail "export --list names no views"
 for name in window $views; do
-  args=(--scene "$scene" --width 480 --height 320 --out "$out/$name.png")
-  [[ $name == window ]] || args+=(--view "$name")
+  # The whole window needs room for six views; one view alone reads well at 480 x 320.
+  args=(--scene "$scene" --out "$out/$name.png")
+  if [[ $name == window ]]; then args+=(--width 960 --height 600); else args+=(--view "$name" --width 480 --height 320); fi
   "$app" export "${args[@]}"
   if [[ $update == --update-golden ]]; then
     cp "$out/$name.png" "$golden/$name.png"
@@ -44,8 +45,9 @@ done
 "$python" - "$out" <<'PY'
 import sys, xml.etree.ElementTree as ET
 ns = {"s": "http://www.w3.org/2000/svg"}
-expected = {"sweep": ["parallel", "orthogonal", "antiparallel", "angle between query and key (degrees)"],
-            "canvas": ["query", "key", "|v| = 1"], "divergence": []}
+expected = {"sweep": ["parallel", "orthogonal", "antiparallel", "query-key angle (degrees)", "attention weight", "DPA", "MGK soft"],
+            "canvas": ["query", "key", "|v| = 1", "long (parallel)", "q0"],
+            "divergence": ["CT", "Sinkhorn", "MMD²", "q0", "orthogonal"]}
 for view, labels in expected.items():
     root = ET.parse(f"{sys.argv[1]}/{view}.svg").getroot()  # raises on malformed XML
     assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
@@ -111,16 +113,21 @@ for path, expected in zip(sys.argv[1:], (1.0, -1.0)):
     cos = q @ k / np.linalg.norm(q) / np.linalg.norm(k)
     assert abs(cos - expected) < 1e-5, f"{path}: cos(q, k) = {cos}, expected {expected}"
 PY
-# A kill in the middle of a long sequence leaves only complete frames.
+# A kill in the middle of a long sequence leaves only complete frames (each is written atomically).
 mkdir "$work/killed"
 "$app" export --scene "$scene" --width 1600 --height 1000 --sweep-frames 40 --out "$work/killed/f_%02d.png" \
   >/dev/null & pid=$!
-sleep 2
+for _ in $(seq 600); do  # until two frames exist (at most 60 s on a loaded machine)
+  [[ -e $work/killed/f_01.png ]] && break
+  sleep 0.1
+done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
-for frame in "$work"/killed/f_*.png; do
-  [[ -e $frame ]] || continue
+frames=("$work"/killed/f_*.png)
+(( ${#frames[@]} >= 2 && ${#frames[@]} < 40 )) || fail "kill test: ${#frames[@]} frames (expected a partial sequence)"
+for frame in "${frames[@]}"; do
   [[ $("$python" "$here/../gui/png_text.py" --size "$frame") == "1600 1000" ]] || fail "truncated frame $frame"
+  "$python" "$here/../gui/png_text.py" "$frame" attnscope-scene >/dev/null || fail "damaged frame $frame"
 done
 
 # --- Failures: clear message, exit code 1, nothing written (tests run as root: only /proc and paths below a regular

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# In-app export end to end: the real window under its own Xvfb, driven by X input (xdotool), observed through the
+# --dump-state file. Ctrl+E + Enter writes a PNG of the whole window at its size; File > Export plot as SVG writes an
+# SVG of the kernel sweep; File > Export data writes the CSV/.npy files; the export prompt remembers the folder.
+# usage: menu_export_test.sh ATTNSCOPE PYTHON3
+set -euo pipefail
+app=$1
+python=$2
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=$(mktemp -d)
+xvfb_pid=""
+app_pid=""
+cleanup() {
+  [[ -n "$app_pid" ]] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
+  [[ -n "$xvfb_pid" ]] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f "$work/app.log" ]] && cat "$work/app.log" >&2; exit 1; }
+
+display=""
+for n in $(seq 200 259); do
+  if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=$n; break; fi
+done
+[[ -n "$display" ]] || fail "no free X display number"
+Xvfb ":$display" -screen 0 1200x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 100); do [[ -S /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
+[[ -S /tmp/.X11-unix/X$display ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+export DISPLAY=:$display
+export XDG_CONFIG_HOME=$work/config
+mkdir "$work/out"
+# The prompts start in the working folder ("./attnscope.png") until a folder is remembered.
+(cd "$work/out" && exec "$app" --no-persist --dump-state "$work/state.json" --window-size 1200 800 --ui-scale 1 \
+  </dev/null >"$work/app.log" 2>&1) &
+app_pid=$!
+
+query() { "$python" -c "import json,sys; s=json.load(open('$work/state.json')); print(eval(sys.argv[1]))" "$1"; }
+wait_for() {  # wait_for PYTHON_EXPRESSION (evaluated on the dump as s) [seconds]
+  local deadline=$((SECONDS + ${2:-30}))
+  while ((SECONDS < deadline)); do
+    if [[ -f "$work/state.json" ]] && [[ $(query "$1" 2>/dev/null) == True ]]; then return 0; fi
+    kill -0 "$app_pid" 2>/dev/null || fail "attnscope exited"
+    sleep 0.2
+  done
+  fail "timed out waiting for: $1"
+}
+wait_file() {  # wait_file PATH [seconds]
+  local deadline=$((SECONDS + ${2:-60}))
+  while ((SECONDS < deadline)); do [[ -s $1 ]] && return 0; sleep 0.2; done
+  fail "timed out waiting for $1"
+}
+point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
+click_at() {  # ImGui samples the mouse once per frame: hover, press, release, each held a few frames
+  xdotool mousemove "$1" "$2"
+  sleep 0.4
+  xdotool mousedown 1
+  sleep 0.3
+  xdotool mouseup 1
+}
+menu_item() {  # menu_item PROBE: File menu, then the item
+  click_at $(point menu/File)
+  wait_for "'$1' in s['probes']"
+  sleep 0.3
+  click_at $(point "$1")
+}
+
+wait_for "'menu/File' in s['probes'] and s['derivedRevision'] == s['revision']" 60
+
+# 1. Ctrl+E, Enter: the whole window as PNG at 1x (the prompt's defaults), scene embedded.
+xdotool mousemove 600 400 key ctrl+e
+sleep 1
+xdotool key Return
+wait_file "$work/out/attnscope.png"
+[[ $("$python" "$here/../gui/png_text.py" --size "$work/out/attnscope.png") == "1200 800" ]] || fail "PNG size"
+"$python" "$here/../gui/png_text.py" "$work/out/attnscope.png" attnscope-scene | grep -q '"format": "attnscope-scene"' \
+  || fail "PNG without scene metadata"
+echo "Ctrl+E PNG: ok"
+
+# 2. File > Export plot as SVG, Enter: the kernel sweep as SVG (well-formed, text as text).
+menu_item menu/File/export-svg
+sleep 1
+xdotool key Return
+wait_file "$work/out/attnscope.svg"
+sleep 0.5  # written atomically: once it exists it is complete
+"$python" - "$work/out/attnscope.svg" <<'PY'
+import sys, xml.etree.ElementTree as ET
+texts = {"".join(t.itertext()) for t in ET.parse(sys.argv[1]).getroot().iter("{http://www.w3.org/2000/svg}text")}
+assert "query-key angle (degrees)" in texts, sorted(texts)
+PY
+echo "File > Export plot as SVG: ok"
+
+# 3. File > Export data, Enter: the numbers of every view into the (remembered) folder.
+menu_item menu/File/export-data
+sleep 1
+xdotool key Return
+wait_file "$work/out/sweep.csv"
+wait_file "$work/out/weights_ea.npy"
+"$python" -c "import numpy as np; w = np.load('$work/out/weights_ea.npy'); assert np.allclose(w.sum(1), 1, atol=1e-5)"
+echo "File > Export data: ok"
+
+kill -TERM "$app_pid"
+wait "$app_pid" || fail "attnscope did not exit cleanly on SIGTERM"
+app_pid=""
+echo "in-app export checks passed"
