@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/plot/paint.h"
 #include "app/views/view_common.h"
 #include "app/views/views.h"
 #include "core/contours.h"
