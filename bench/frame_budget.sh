@@ -10,7 +10,7 @@ profile=$(mktemp)
 trap 'rm -f "$profile"' EXIT
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 ATTNSCOPE_PROFILE_DERIVED=1 xvfb-run -a -s "-screen 0 1280x1024x24" \
-  "$build/attnscope" --no-persist --window-size 1280 1000 --bench-frames "$frames" --bench-vectors "$vectors" \
+  "$build/bin/attnscope" --no-persist --window-size 1280 1000 --bench-frames "$frames" --bench-vectors "$vectors" \
   2>"$profile"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # The first refresh (start-up, not a drag) is printed separately: it is the full-resolution Derived.

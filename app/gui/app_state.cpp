@@ -3,6 +3,7 @@
 #include "app/gui/app_state.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
@@ -413,9 +414,15 @@ class SlowDivergenceWorker {
       }
       auto result = std::make_unique<Result>();
       result->revision = job->second;
+      const auto start = std::chrono::steady_clock::now();
       computeSlowDivergences(job->first, result->divergences, result->error);
-      std::lock_guard lock(mutex_);
+      const auto busy = std::chrono::steady_clock::now() - start;
+      std::unique_lock lock(mutex_);
       done_ = std::move(result);
+      // Rest as long as the computation took: a drag requests every frame, and back-to-back Sinkhorn runs would take
+      // a whole core from the UI thread and llvmpipe's rasteriser threads. The final scene of a drag waits at most
+      // one more computation.
+      wake_.wait_for(lock, busy, [this] { return stop_; });
     }
   }
 
