@@ -486,9 +486,10 @@ bool AppContext::endFrame() {
 
 bool AppContext::refreshDerived() {
   if (derived_.sceneRevision == undo_.revision()) {
-    // The drag ended: the density field computed coarsely while dragging gets its full resolution back.
-    if (!derived_.density.coarse || dragging_) return false;
-    if (std::string error = refineDensity(undo_.current(), derived_); !error.empty()) reportError(std::move(error));
+    // The drag ended: the density field computed coarsely while dragging gets its full resolution back, and the MGK
+    // responsibilities skipped while dragging are computed.
+    if (!derived_.dragPreview || dragging_) return false;
+    if (std::string error = finishDrag(undo_.current(), derived_); !error.empty()) reportError(std::move(error));
     if (onDerivedChanged) onDerivedChanged(*this);
     return true;
   }

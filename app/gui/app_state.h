@@ -206,6 +206,8 @@ struct Derived {
   float scale = 1.0f;  ///< effective s
   KernelResult dpa, ea, mgk;
   RowMatrix mgkResponsibilities;  ///< N x (M * R), gamma_ijr (row i, column j * R + r); each (i, j) block sums to 1
+  /// Computed during a drag: density coarse, mgkResponsibilities from an earlier scene (finishDrag completes both).
+  bool dragPreview = false;
   AngleSweep sweep;
   DensityField density;
   Divergences divergences;
@@ -221,13 +223,15 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out);
 /// Which parts computeDerived fills: everything, or everything but the expensive scalar divergences.
 enum class DerivedParts { All, WithoutSlowDivergences };
 /// `dragging`: the scene changes every frame (a drag); the density field is computed at half resolution per side
-/// (a quarter of the work) and marked coarse. refineDensity() brings it back to full resolution afterwards.
+/// (a quarter of the work) and marked coarse, mgkResponsibilities (shown by no view) keep their last values, and
+/// out.dragPreview is set. finishDrag() completes both when the drag ends.
 void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts,
                     bool dragging = false);
 
-/// Recomputes out.density at full resolution for `scene` (the scene out was computed from). Returns the failure
-/// message (also appended to out.error; the coarse field stays in place) or an empty string.
-std::string refineDensity(const Scene& scene, Derived& out);
+/// Recomputes out.density at full resolution and out.mgkResponsibilities for `scene` (the scene out was computed
+/// from, while dragging) and clears out.dragPreview. Returns the failure message (also appended to out.error; the
+/// coarse values stay in place) or an empty string.
+std::string finishDrag(const Scene& scene, Derived& out);
 
 /// The expensive divergences alone (MMD biased/unbiased, Sinkhorn, Gaussian KL and W2): scalars only, so a result
 /// computed for an older scene can be shown without shape mismatches. Failures are appended to `error`.

@@ -58,8 +58,9 @@ void copyResult(const AttentionResult& result, KernelResult& out) {
 /// positions). Positions are grouped by their variance row; the core computes log S for every position under each
 /// group's variances, each position keeps the column of its own group, and the rows are normalised here, in log
 /// space, with the same causal mask and uniform fallback as the core. One group (the usual case) is one core call.
+/// responsibilities == nullptr skips them (during a drag no view shows them; they follow when the drag ends).
 void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& base, KernelResult& out,
-                                  RowMatrix& responsibilities) {
+                                  RowMatrix* responsibilities) {
   const int N = scene.queryCount(), M = scene.keyCount(), R = scene.kernel.mgkComponents;
   const bool hard = scene.kernel.mgkVariant == MgkVariant::Hard;
   std::map<std::vector<float>, std::vector<int>> groups;
@@ -68,16 +69,19 @@ void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& ba
     groups[std::vector<float>(row.data(), row.data() + R)].push_back(j);
   }
   RowMatrix logScores(N, M);
-  responsibilities.resize(N, static_cast<Eigen::Index>(M) * R);
+  if (responsibilities != nullptr) responsibilities->resize(N, static_cast<Eigen::Index>(M) * R);
   AttentionResult single;
   for (const auto& [variances, positions] : groups) {
     AttentionOptions options = base;
     options.gaussian.variances = Eigen::Map<const Vector>(variances.data(), R);
     AttentionResult result = mixtureGaussianKeysAttention(scene.queries, scene.keys, hard, options);
-    const std::vector<RowMatrix> gamma = gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian);
+    const std::vector<RowMatrix> gamma =
+        responsibilities != nullptr ? gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian)
+                                    : std::vector<RowMatrix>();
     for (int j : positions) {
       logScores.col(j) = result.scores.col(j);
-      for (int r = 0; r < R; ++r) responsibilities.col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
+      if (responsibilities != nullptr)
+        for (int r = 0; r < R; ++r) responsibilities->col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
     }
     if (groups.size() == 1) single = std::move(result);
   }
@@ -267,13 +271,18 @@ class SmallSceneThreads {
   int previous_;
 };
 
-std::string refineDensity(const Scene& scene, Derived& out) {
+std::string finishDrag(const Scene& scene, Derived& out) {
   SmallSceneThreads threads(scene);
   std::string error;
   attempt("density", error, [&] {
     const PcaBasis basis = jointPca(scene.queries, scene.keys);
     if (basis.components.rows() >= 2) computeDensity(scene, basis, false, out.density);
   });
+  attempt("MGK responsibilities", error, [&] {
+    KernelResult mgk;
+    mixtureWithPositionVariances(scene, attentionOptions(scene), mgk, &out.mgkResponsibilities);
+  });
+  out.dragPreview = false;
   if (!error.empty()) out.error += std::string(out.error.empty() ? "" : "\n") + error;
   return error;
 }
@@ -301,7 +310,10 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, De
   const AttentionOptions options = attentionOptions(scene);
   attempt("DPA", out.error, [&] { copyResult(dotProductAttention(scene.queries, scene.keys, options), out.dpa); });
   attempt("EA", out.error, [&] { copyResult(expressiveAttention(scene.queries, scene.keys, options), out.ea); });
-  attempt("MGK", out.error, [&] { mixtureWithPositionVariances(scene, options, out.mgk, out.mgkResponsibilities); });
+  attempt("MGK", out.error, [&] {
+    mixtureWithPositionVariances(scene, options, out.mgk, dragging ? nullptr : &out.mgkResponsibilities);
+  });
+  out.dragPreview = dragging;
   attempt("kernel sweep", out.error, [&] { computeSweep(scene, options, out.sweep); });
   PcaBasis basis;
   attempt("projection", out.error, [&] {
