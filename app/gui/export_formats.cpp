@@ -94,8 +94,15 @@ void writeDensity(const Derived& derived, DataWriter& out) {
                                   csvNumber(f.yMax) + "\n");
 }
 
-void writeDivergence(const Derived& derived, DataWriter& out) {
-  const Divergences& d = derived.divergences;
+void writeDivergence(const Scene& scene, const Derived& derived, DataWriter& out) {
+  Divergences d = derived.divergences;
+  // In the window the expensive divergences may still be computing for this scene: a file must hold the numbers of
+  // the scene it claims, so compute them here (synchronously) rather than write the previous scene's values.
+  if (derived.slowDivergenceRevision != derived.sceneRevision) {
+    std::string error;
+    computeSlowDivergences(scene, d, error);
+    if (!error.empty()) throw InputError("divergences of this scene: " + error);
+  }
   const std::pair<const char*, float> rows[] = {{"ct", d.ct},
                                                 {"ct_forward", d.ctForward},
                                                 {"ct_backward", d.ctBackward},
@@ -222,7 +229,7 @@ std::vector<std::string> exportData(const AppContext& context, const std::string
   if (wants("sweep")) writeSweep(derived, out);
   if (wants("maps")) writeMaps(derived, out);
   if (wants("density")) writeDensity(derived, out);
-  if (wants("divergence")) writeDivergence(derived, out);
+  if (wants("divergence")) writeDivergence(scene, derived, out);
   if (wants("canvas")) writeCanvas(scene, derived, out);
   if (wants("parameters")) writeParameters(scene, derived, out);
   return out.take();

@@ -325,6 +325,14 @@ void drawPathPrompt(const char* title, bool& open, ShellState& shell, const std:
 }
 
 void drawPrompts(AppContext& context, ShellState& shell) {
+  // Which prompt is open, for end-to-end tests (they type into it only once it is there).
+  context.clearProbes("prompt/");
+  const ImVec2 centre = ImGui::GetMainViewport()->GetCenter();
+  const std::pair<const char*, bool> prompts[] = {{"prompt/export", shell.showExportPrompt},
+                                                  {"prompt/data", shell.showDataPrompt},
+                                                  {"prompt/frames", shell.showFramesPrompt}};
+  for (const auto& [name, open] : prompts)
+    if (open) context.publishProbe(name, centre.x, centre.y);
   drawPathPrompt("Open scene", shell.showOpenPrompt, shell,
                  [&](const std::string& path) { openPath(context, shell, path); });
   drawPathPrompt("Save scene as", shell.showSavePrompt, shell,

@@ -6,7 +6,7 @@
 #   OUT_DIR receives the rendered images and, on a golden mismatch, NAME.diff.png.
 #   --update-golden rewrites tests/golden/*.png from this build (then look at them before committing).
 set -euo pipefail
-app=$1
+app=$(realpath "$1")
 python=$2
 out=$3
 update=${4:-}

@@ -4,7 +4,7 @@
 # SVG of the kernel sweep; File > Export data writes the CSV/.npy files; the export prompt remembers the folder.
 # usage: menu_export_test.sh ATTNSCOPE PYTHON3
 set -euo pipefail
-app=$1
+app=$(realpath "$1")
 python=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
@@ -16,7 +16,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f "$work/app.log" ]] && cat "$work/app.log" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  [[ -f $work/app.log ]] && cat "$work/app.log" >&2
+  [[ -f $work/state.json ]] && "$python" -c "import json; s = json.load(open(\"$work/state.json\")); print({k: v for k, v in s.items() if k not in (\"scene\", \"weights\")})" >&2
+  exit 1
+}
 
 display=""
 for n in $(seq 200 259); do
@@ -48,7 +53,7 @@ wait_for() {  # wait_for PYTHON_EXPRESSION (evaluated on the dump as s) [seconds
 wait_file() {  # wait_file PATH [seconds]
   local deadline=$((SECONDS + ${2:-60}))
   while ((SECONDS < deadline)); do [[ -s $1 ]] && return 0; sleep 0.2; done
-  fail "timed out waiting for $1"
+  fail "timed out waiting for $1 (folder: $(ls "$(dirname "$1")" | tr "\n" " "))"
 }
 point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
 click_at() {  # ImGui samples the mouse once per frame: hover, press, release, each held a few frames
@@ -69,7 +74,8 @@ wait_for "'menu/File' in s['probes'] and s['derivedRevision'] == s['revision']" 
 
 # 1. Ctrl+E, Enter: the whole window as PNG at 1x (the prompt's defaults), scene embedded.
 xdotool mousemove 600 400 key ctrl+e
-sleep 1
+wait_for "'prompt/export' in s['probes']"
+sleep 1  # the path field takes keyboard focus the frame after the prompt appears
 xdotool key Return
 wait_file "$work/out/attnscope.png"
 [[ $("$python" "$here/../gui/png_text.py" --size "$work/out/attnscope.png") == "1200 800" ]] || fail "PNG size"
@@ -78,7 +84,9 @@ wait_file "$work/out/attnscope.png"
 echo "Ctrl+E PNG: ok"
 
 # 2. File > Export plot as SVG, Enter: the kernel sweep as SVG (well-formed, text as text).
+wait_for "'prompt/export' not in s['probes']"
 menu_item menu/File/export-svg
+wait_for "'prompt/export' in s['probes']"
 sleep 1
 xdotool key Return
 wait_file "$work/out/attnscope.svg"
@@ -91,7 +99,9 @@ PY
 echo "File > Export plot as SVG: ok"
 
 # 3. File > Export data, Enter: the numbers of every view into the (remembered) folder.
+wait_for "'prompt/export' not in s['probes']"
 menu_item menu/File/export-data
+wait_for "'prompt/data' in s['probes']"
 sleep 1
 xdotool key Return
 wait_file "$work/out/sweep.csv"
