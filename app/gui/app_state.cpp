@@ -3,6 +3,7 @@
 #include "app/gui/app_state.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
@@ -413,9 +414,15 @@ class SlowDivergenceWorker {
       }
       auto result = std::make_unique<Result>();
       result->revision = job->second;
+      const auto start = std::chrono::steady_clock::now();
       computeSlowDivergences(job->first, result->divergences, result->error);
-      std::lock_guard lock(mutex_);
+      const auto busy = std::chrono::steady_clock::now() - start;
+      std::unique_lock lock(mutex_);
       done_ = std::move(result);
+      // Rest as long as the computation took: a drag requests every frame, and back-to-back Sinkhorn runs would take
+      // a whole core from the UI thread and llvmpipe's rasteriser threads. The final scene of a drag waits at most
+      // one more computation.
+      wake_.wait_for(lock, busy, [this] { return stop_; });
     }
   }
 
@@ -462,6 +469,7 @@ void AppContext::reportError(std::string message) {
 }
 
 bool AppContext::endFrame() {
+  dragging_ = pending_ && pending_->merge == EditMerge::Continuous;
   if (pending_) {
     std::unique_ptr<PendingEdit> edit = std::move(pending_);
     try {
@@ -477,9 +485,16 @@ bool AppContext::endFrame() {
 }
 
 bool AppContext::refreshDerived() {
-  if (derived_.sceneRevision == undo_.revision()) return false;
+  if (derived_.sceneRevision == undo_.revision()) {
+    // The drag ended: the density field computed coarsely while dragging gets its full resolution back, and the MGK
+    // responsibilities skipped while dragging are computed.
+    if (!derived_.dragPreview || dragging_) return false;
+    if (std::string error = finishDrag(undo_.current(), derived_); !error.empty()) reportError(std::move(error));
+    if (onDerivedChanged) onDerivedChanged(*this);
+    return true;
+  }
   if (slowWorker_) {
-    computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::WithoutSlowDivergences);
+    computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::WithoutSlowDivergences, dragging_);
     slowWorker_->request(undo_.current(), undo_.revision());
   } else {
     computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::All);

@@ -187,6 +187,9 @@ struct DensityField {
   RowMatrix kernel;   ///< same grid, unnormalised attention kernel sum pi exp(-|x-k|^2 / 2 sigma^2)
   Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> argmaxComponent;  ///< flat index j * R + r
   RowMatrix centres2d;  ///< (M * R) x 2 component centres in plane coordinates
+  /// True when computed at reduced resolution during a drag; the window recomputes it at full resolution when the
+  /// drag ends (views can say "coarse while dragging").
+  bool coarse = false;
 };
 
 /// Every alignment divergence between the key cloud and the query cloud, plus the CT transport plans.
@@ -219,6 +222,8 @@ struct Derived {
   float scale = 1.0f;  ///< effective s
   KernelResult dpa, ea, mgk;
   RowMatrix mgkResponsibilities;  ///< N x (M * R), gamma_ijr (row i, column j * R + r); each (i, j) block sums to 1
+  /// Computed during a drag: density coarse, mgkResponsibilities from an earlier scene (finishDrag completes both).
+  bool dragPreview = false;
   AngleSweep sweep;
   DensityField density;
   Divergences divergences;
@@ -233,7 +238,16 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out);
 
 /// Which parts computeDerived fills: everything, or everything but the expensive scalar divergences.
 enum class DerivedParts { All, WithoutSlowDivergences };
-void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts);
+/// `dragging`: the scene changes every frame (a drag); the density field is computed at half resolution per side
+/// (a quarter of the work) and marked coarse, mgkResponsibilities (shown by no view) keep their last values, and
+/// out.dragPreview is set. finishDrag() completes both when the drag ends.
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts,
+                    bool dragging = false);
+
+/// Recomputes out.density at full resolution and out.mgkResponsibilities for `scene` (the scene out was computed
+/// from, while dragging) and clears out.dragPreview. Returns the failure message (also appended to out.error; the
+/// coarse values stay in place) or an empty string.
+std::string finishDrag(const Scene& scene, Derived& out);
 
 /// The expensive divergences alone (MMD biased/unbiased, Sinkhorn, Gaussian KL and W2): scalars only, so a result
 /// computed for an older scene can be shown without shape mismatches. Failures are appended to `error`.
@@ -401,6 +415,7 @@ class AppContext {
     EditMerge merge;
   };
   std::unique_ptr<PendingEdit> pending_;
+  bool dragging_ = false;  ///< the edit applied this frame merges into a continuous one (a drag in progress)
   std::vector<std::string> errors_;
   HeatmapCache* heatmaps_ = nullptr;
   std::map<std::string, std::array<float, 2>> probes_;

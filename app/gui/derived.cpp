@@ -58,8 +58,9 @@ void copyResult(const AttentionResult& result, KernelResult& out) {
 /// positions). Positions are grouped by their variance row; the core computes log S for every position under each
 /// group's variances, each position keeps the column of its own group, and the rows are normalised here, in log
 /// space, with the same causal mask and uniform fallback as the core. One group (the usual case) is one core call.
+/// responsibilities == nullptr skips them (during a drag no view shows them; they follow when the drag ends).
 void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& base, KernelResult& out,
-                                  RowMatrix& responsibilities) {
+                                  RowMatrix* responsibilities) {
   const int N = scene.queryCount(), M = scene.keyCount(), R = scene.kernel.mgkComponents;
   const bool hard = scene.kernel.mgkVariant == MgkVariant::Hard;
   std::map<std::vector<float>, std::vector<int>> groups;
@@ -68,16 +69,19 @@ void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& ba
     groups[std::vector<float>(row.data(), row.data() + R)].push_back(j);
   }
   RowMatrix logScores(N, M);
-  responsibilities.resize(N, static_cast<Eigen::Index>(M) * R);
+  if (responsibilities != nullptr) responsibilities->resize(N, static_cast<Eigen::Index>(M) * R);
   AttentionResult single;
   for (const auto& [variances, positions] : groups) {
     AttentionOptions options = base;
     options.gaussian.variances = Eigen::Map<const Vector>(variances.data(), R);
     AttentionResult result = mixtureGaussianKeysAttention(scene.queries, scene.keys, hard, options);
-    const std::vector<RowMatrix> gamma = gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian);
+    const std::vector<RowMatrix> gamma =
+        responsibilities != nullptr ? gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian)
+                                    : std::vector<RowMatrix>();
     for (int j : positions) {
       logScores.col(j) = result.scores.col(j);
-      for (int r = 0; r < R; ++r) responsibilities.col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
+      if (responsibilities != nullptr)
+        for (int r = 0; r < R; ++r) responsibilities->col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
     }
     if (groups.size() == 1) single = std::move(result);
   }
@@ -139,7 +143,7 @@ void computePlane(const Scene& scene, const PcaBasis& basis, PlaneProjection& ou
   out.keys2d = projectOntoBasis(basis, scene.keys);
 }
 
-void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out) {
+void computeDensity(const Scene& scene, const PcaBasis& basis, bool coarse, DensityField& out) {
   const int M = scene.keyCount(), R = scene.kernel.mgkComponents, d = scene.dimension();
   GaussianComponents components;
   components.centres.resize(static_cast<Eigen::Index>(M) * R, d);
@@ -154,7 +158,11 @@ void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out
       components.variances(j * R + r) = scene.kernel.mgkVariances(j, r);
     }
   const int budgetResolution = static_cast<int>(std::sqrt(kDensityBudget / std::max(1.0, static_cast<double>(M) * R)));
-  const int resolution = std::clamp(budgetResolution, kMinDensityResolution, scene.display.densityResolution);
+  const int fullResolution = std::clamp(budgetResolution, kMinDensityResolution, scene.display.densityResolution);
+  // While dragging, half the samples per side: a quarter of the exp() calls, and bilinear texture filtering hides
+  // the difference until the full field returns when the drag ends.
+  const int resolution =
+      coarse ? std::max(std::min(kMinDensityResolution, fullResolution), fullResolution / 2) : fullResolution;
   const float extent = scene.display.planeExtent;
   DensityOptions options;
   options.grid = PlaneGrid{-extent, extent, -extent, extent, resolution, resolution};
@@ -182,6 +190,7 @@ void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out
     out.argmaxComponent = density.argmax.colwise().reverse();
   }
   out.resolution = resolution;
+  out.coarse = resolution < fullResolution;
   out.xMin = out.yMin = -extent;
   out.xMax = out.yMax = extent;
 }
@@ -252,7 +261,7 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
 class SmallSceneThreads {
  public:
   explicit SmallSceneThreads(const Scene& scene) : previous_(omp_get_max_threads()) {
-    if (static_cast<double>(scene.queryCount()) * scene.keyCount() < 16384.0) omp_set_num_threads(1);
+    if (static_cast<double>(scene.queryCount()) * scene.keyCount() <= 65536.0) omp_set_num_threads(1);
   }
   ~SmallSceneThreads() { omp_set_num_threads(previous_); }
   SmallSceneThreads(const SmallSceneThreads&) = delete;
@@ -261,6 +270,22 @@ class SmallSceneThreads {
  private:
   int previous_;
 };
+
+std::string finishDrag(const Scene& scene, Derived& out) {
+  SmallSceneThreads threads(scene);
+  std::string error;
+  attempt("density", error, [&] {
+    const PcaBasis basis = jointPca(scene.queries, scene.keys);
+    if (basis.components.rows() >= 2) computeDensity(scene, basis, false, out.density);
+  });
+  attempt("MGK responsibilities", error, [&] {
+    KernelResult mgk;
+    mixtureWithPositionVariances(scene, attentionOptions(scene), mgk, &out.mgkResponsibilities);
+  });
+  out.dragPreview = false;
+  if (!error.empty()) out.error += std::string(out.error.empty() ? "" : "\n") + error;
+  return error;
+}
 
 void computeSlowDivergences(const Scene& scene, Divergences& out, std::string& error) {
   SmallSceneThreads threads(scene);
@@ -271,7 +296,7 @@ void computeSlowDivergences(const Scene& scene, Divergences& out, std::string& e
   attempt("Gaussian fits", error, [&] { computeGaussianFits(scene, out); });
 }
 
-void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts) {
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts, bool dragging) {
   out.sceneRevision = revision;
   out.error.clear();
   try {
@@ -285,7 +310,10 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, De
   const AttentionOptions options = attentionOptions(scene);
   attempt("DPA", out.error, [&] { copyResult(dotProductAttention(scene.queries, scene.keys, options), out.dpa); });
   attempt("EA", out.error, [&] { copyResult(expressiveAttention(scene.queries, scene.keys, options), out.ea); });
-  attempt("MGK", out.error, [&] { mixtureWithPositionVariances(scene, options, out.mgk, out.mgkResponsibilities); });
+  attempt("MGK", out.error, [&] {
+    mixtureWithPositionVariances(scene, options, out.mgk, dragging ? nullptr : &out.mgkResponsibilities);
+  });
+  out.dragPreview = dragging;
   attempt("kernel sweep", out.error, [&] { computeSweep(scene, options, out.sweep); });
   PcaBasis basis;
   attempt("projection", out.error, [&] {
@@ -293,7 +321,7 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, De
     computePlane(scene, basis, out.plane);
   });
   attempt("density", out.error, [&] {
-    if (basis.components.rows() >= 2) computeDensity(scene, basis, out.density);
+    if (basis.components.rows() >= 2) computeDensity(scene, basis, dragging, out.density);
   });
   attempt("CT", out.error, [&] { computeConditionalTransport(scene, out.divergences); });
   if (parts == DerivedParts::All) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/gui/export_formats.h"
+#include "app/gui/frame_stats.h"
 #include "app/gui/heatmap_cache.h"
 #include "app/gui/model_session.h"
 #include "app/gui/preferences.h"
@@ -266,6 +267,8 @@ int runGui() {
     context.refreshDerived();
 
     std::vector<float> benchTimes, benchDeriveTimes;
+    FrameStats benchStats;
+    std::uint64_t benchRendersBefore = 0;
     auto previous = std::chrono::steady_clock::now();
     int frame = 0;
     while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
@@ -291,6 +294,7 @@ int runGui() {
       }
 
       syncPresenterWindow(window, context, shell, uiScale);  // presenter.h: full screen and fonts
+      if (o.benchFrames > 0 && frame == 5) benchRendersBefore = heatmaps.renderCount();
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
@@ -300,6 +304,8 @@ int runGui() {
       layout.height = io.DisplaySize.y;
       drawUi(context, shell, layout);
       ImGui::Render();
+      // Counted over the same frames as the timings (frame 5 on).
+      if (o.benchFrames > 0 && frame >= 5) benchStats.addFrame(*ImGui::GetDrawData());
       int framebufferWidth = 0, framebufferHeight = 0;
       glfwGetFramebufferSize(window, &framebufferWidth, &framebufferHeight);
       glBindFramebuffer(GL_FRAMEBUFFER, 0);
@@ -363,6 +369,8 @@ int runGui() {
           benchTimes.size(), scene.queryCount(), scene.keyCount(), scene.dimension(), geometry.width, geometry.height,
           scene.openViews.size(), percentile(benchTimes, 0.5), percentile(benchTimes, 0.95),
           percentile(benchDeriveTimes, 0.5));
+      benchStats.setTextureRenders(heatmaps.renderCount() - benchRendersBefore);
+      benchStats.print(stdout);
     }
     if (!o.noPersist && o.benchFrames == 0) {
       glfwGetWindowPos(window, &preferences.windowX, &preferences.windowY);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/plot/paint.h"
 #include "app/views/view_common.h"
 #include "app/views/views.h"
 #include "core/contours.h"
@@ -26,6 +27,7 @@ struct DensityState {
   RowMatrix dragBasis;
   // Caches.
   std::uint64_t cachedRevision = 0;
+  int cachedResolution = 0;  // the field is refined to full resolution after a drag without a new revision
   FieldMode cachedMode = FieldMode::Density;
   std::vector<ContourLevel> contourLevels;
   RowMatrix argmaxValues;
@@ -38,8 +40,11 @@ const RowMatrix& shownField(const gui::DensityField& field) {
 }
 
 void refreshContours(const Derived& derived) {
-  if (state.cachedRevision == derived.sceneRevision && state.cachedMode == state.mode) return;
+  if (state.cachedRevision == derived.sceneRevision && state.cachedMode == state.mode &&
+      state.cachedResolution == derived.density.resolution)
+    return;
   state.cachedRevision = derived.sceneRevision;
+  state.cachedResolution = derived.density.resolution;
   state.cachedMode = state.mode;
   state.contourLevels.clear();
   const gui::DensityField& field = derived.density;
@@ -73,7 +78,8 @@ void refreshContours(const Derived& derived) {
 }
 
 const RowMatrix& argmaxAsFloat(const Derived& derived) {
-  if (state.argmaxRevision != derived.sceneRevision || state.argmaxValues.size() == 0) {
+  if (state.argmaxRevision != derived.sceneRevision || state.argmaxValues.rows() != derived.density.resolution ||
+      state.argmaxValues.size() == 0) {
     state.argmaxValues = derived.density.argmaxComponent.cast<float>();
     state.argmaxRevision = derived.sceneRevision;
   }
@@ -190,6 +196,9 @@ void drawDensityView(AppContext& ctx) {
     drawList->AddImage((ImTextureID)(intptr_t)texture, fieldMin, fieldMax, ImVec2(0, 1), ImVec2(1, 0));
   else
     plot::addCentredText(drawList, frame.area().GetCenter(), frame.style().textDim, "(no GL: field unavailable)");
+  if (field.coarse)
+    plot::paint::addText(drawList, ImVec2(frame.area().Min.x + 4, frame.area().Min.y + 2), frame.style().text,
+                         "coarse field while dragging");
 
   if (state.contours) {
     for (std::size_t l = 0; l < state.contourLevels.size(); ++l) {
@@ -205,6 +214,9 @@ void drawDensityView(AppContext& ctx) {
   // Many components (random clouds, the benchmark): 1-sigma rings only and labels only for the selected key's
   // components; hundreds of labels and dashed rings would hide the field and dominate the frame time.
   const bool crowded = field.centres2d.rows() > 24;
+  // Beyond 256 components every ring overlaps dozens of others (and 1024 rings were half the frame's triangles):
+  // only the selected key's rings are drawn, and the plot says so.
+  const bool ringsSelectedOnly = field.centres2d.rows() > 256;
   for (int c = 0; c < field.centres2d.rows(); ++c) {
     const int j = c / R, r = c % R;
     const ImVec2 p = frame.toPixel(field.centres2d(c, 0), field.centres2d(c, 1));
@@ -213,7 +225,8 @@ void drawDensityView(AppContext& ctx) {
                                : 0.0f;
     const float sigma = std::sqrt(std::max(variance, 0.0f)) * pixelsPerUnit;
     const ImU32 color = plot::seriesColor(5 + r, 1.0f);
-    if (state.rings && sigma > 1.0f && crowded) drawList->AddCircle(p, sigma, withAlpha(color, 0.6f), 16, 1.0f);
+    if (state.rings && sigma > 1.0f && crowded && (!ringsSelectedOnly || j == scene.selectedKey))
+      drawList->AddCircle(p, sigma, withAlpha(color, 0.6f), 16, 1.0f);
     if (state.rings && sigma > 1.0f && !crowded) {
       drawList->AddCircle(p, sigma, withAlpha(color, 0.95f), 64, 2.0f);
       const int dashes = 48;
@@ -236,6 +249,9 @@ void drawDensityView(AppContext& ctx) {
     labelWithBackdrop(drawList, ImVec2(r == 0 ? p.x - 9.0f - width : p.x + 9.0f, p.y - fontSize * 0.5f),
                       IM_COL32(255, 255, 255, 255), name, IM_COL32(0, 0, 0, 150));
   }
+  if (state.rings && ringsSelectedOnly)
+    plot::paint::addText(drawList, ImVec2(frame.area().Min.x + 4, frame.area().Max.y - fontSize - 2),
+                         frame.style().text, "sigma rings: selected key only");
   // Queries on top (labelled all when few, only the selected one in a crowd).
   for (int i = 0; i < derived.plane.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(derived.plane.queries2d(i, 0), derived.plane.queries2d(i, 1));

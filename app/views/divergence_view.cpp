@@ -271,10 +271,16 @@ void drawDivergenceView(AppContext& ctx) {
     const plot::LegendEntry legend[] = {
         {"key", keyColor(), plot::LegendEntry::Kind::Marker},
         {"query", queryColor(), plot::LegendEntry::Kind::Marker},
-        {"plan edge (width ~ probability)", panels[p].color, plot::LegendEntry::Kind::Line}};
+        // A crowd shows each point's two strongest edges only (drawPlan): the legend says so.
+        {cloud.keys2d.rows() + cloud.queries2d.rows() > 40 ? "2 strongest plan edges per point (width ~ probability)"
+                                                           : "plan edge (width ~ probability)",
+         panels[p].color, plot::LegendEntry::Kind::Line}};
     if (wide) plot::legend(frame, legend, plot::Corner::TopLeft);
   }
-  if (!wide) ImGui::TextDisabled("circles: keys, diamonds: queries; edge width ~ transport probability");
+  if (!wide)
+    ImGui::TextDisabled(cloud.keys2d.rows() + cloud.queries2d.rows() > 40
+                            ? "circles: keys, diamonds: queries; 2 strongest edges per point, width ~ probability"
+                            : "circles: keys, diamonds: queries; edge width ~ transport probability");
   drawTable(scene, derived);
   drawHistory(ctx, historyHeight);
 }
