@@ -24,7 +24,10 @@ int main(int argc, char** argv) {
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return root.exit(e);
+    if (e.get_exit_code() == 0) return root.exit(e);  // --help, --version
+    // One line naming the problem, like every other error (CLI11's own report spans two lines).
+    std::fprintf(stderr, "attnscope: error: %s (see --help)\n", e.what());
+    return 2;
   } catch (const std::exception& e) {
     // Subcommand callbacks run inside parse(); their failures land here.
     std::fprintf(stderr, "attnscope: error: %s\n", e.what());
