@@ -1,0 +1,374 @@
+// The app's document model: Scene (what the user edits, undoable), Derived (what the core computes from it,
+// refreshed only when the scene revision changes), the view registry and the AppContext handed to every view.
+// Views read Scene/Derived as const and change the scene only by submitting a whole new Scene (AppContext::submit),
+// which goes through the undo stack. No GL and no ImGui in this header, so it is usable from tests and the CLI.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/colormap.h"
+#include "core/types.h"
+
+namespace attnscope::gui {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scene: the editable document.
+
+/// Which form of expressive attention is shown (MATH.md section 2).
+enum class EaForm { Saturating /* f(x) = x^2 / (1 + x^2) */, Pure /* f(x) = x^2 */ };
+
+/// Where the MGK component centres k_jr come from (MATH.md section 3).
+enum class MgkCentres {
+  Shifted,       ///< sMGK: k_jr = k_j + shift_r, one shift per component shared by every key position.
+  PerKeyOffsets  ///< k_jr = k_j + offset_jr, an independent offset per key position and component.
+};
+
+/// Soft MGK sums the prior-weighted components; hard MGK takes the best component and ignores priors.
+enum class MgkVariant { Soft, Hard };
+
+/// Transport cost of conditional transport between L2-normalised vectors (MATH.md section 4).
+enum class CtCost { Euclidean /* sqrt(2 (1 - cos)) */, OneMinusCos /* 1 - cos */ };
+
+/// Parameters of the three attention kernels shown side by side.
+struct KernelParams {
+  /// Score scale s in x_ij = s q_i . k_j. When `useScaleOverride` is false, s = 1/sqrt(d).
+  bool useScaleOverride = false;
+  float scaleOverride = 1.0f;
+  /// Causal mask: query i sees keys j <= i only (multiplicative for EA, never by adding -inf before squaring).
+  bool causal = false;
+  EaForm eaForm = EaForm::Saturating;
+
+  /// Number of Gaussian components per key position, R in 1..kMaxMgkComponents.
+  int mgkComponents = 2;
+  MgkCentres mgkCentres = MgkCentres::Shifted;
+  MgkVariant mgkVariant = MgkVariant::Soft;
+  /// R x d shifts b_r used when mgkCentres == Shifted.
+  RowMatrix mgkShifts;
+  /// (M * R) x d offsets, row j * R + r for key position j and component r, used when mgkCentres == PerKeyOffsets.
+  RowMatrix mgkOffsets;
+  /// M x R priors pi_jr, each clamped into [0, 1] (the official code clamps without renormalising).
+  RowMatrix mgkPriors;
+  /// M x R isotropic variances sigma_jr^2 > 0.
+  RowMatrix mgkVariances;
+};
+
+/// Parameters of the alignment divergences (MATH.md section 4).
+struct DivergenceParams {
+  float ctRho = 0.5f;  ///< weight of the forward (key -> query) transport, in [0, 1]
+  float ctTau = 1.0f;  ///< navigator temperature, > 0
+  CtCost ctCost = CtCost::Euclidean;
+  float sinkhornEpsilon = 0.1f;  ///< entropic regularisation of Sinkhorn OT, > 0
+};
+
+/// How a view plots things (shared by every view so screen and export agree).
+struct DisplayParams {
+  ColorMap colorMap = ColorMap::Viridis;
+  bool heatmapLogScale = false;
+  /// A key counts as parallel / orthogonal / antiparallel to a query when its angle is within this many degrees
+  /// of 0 / 90 / 180 (used to classify and colour keys).
+  float classificationBandDegrees = 15.0f;
+  /// Half-width of the square plane shown by the vector canvas and the density view, in vector units.
+  float planeExtent = 2.0f;
+  /// Samples per side of the density field grid.
+  int densityResolution = 256;
+};
+
+constexpr int kMaxMgkComponents = 4;
+constexpr int kMinDimension = 2;
+
+/// The editable document. Mutate only through copies submitted to AppContext::submit; the helper methods keep every
+/// per-key and per-component matrix consistent with the number of keys, queries and components.
+struct Scene {
+  /// N x d queries and M x d keys, one vector per row; d >= 2 and shared.
+  RowMatrix queries;
+  RowMatrix keys;
+  std::vector<std::string> queryLabels;  ///< N labels
+  std::vector<std::string> keyLabels;    ///< M labels
+  int selectedQuery = 0;                 ///< index into queries, always valid when N > 0
+  int selectedKey = 0;                   ///< index into keys, always valid when M > 0
+
+  KernelParams kernel;
+  DivergenceParams divergence;
+  DisplayParams display;
+
+  /// Ids of the views that are open (ViewInfo::id). Part of the document so a saved scene reopens its views.
+  std::vector<std::string> openViews;
+
+  /// Seed of the random vector generator (the table editor's "randomise" uses and then advances it).
+  std::uint64_t randomSeed = 1;
+
+  int dimension() const { return static_cast<int>(keys.cols()); }
+  int queryCount() const { return static_cast<int>(queries.rows()); }
+  int keyCount() const { return static_cast<int>(keys.rows()); }
+
+  /// Score scale actually used: the override, or 1/sqrt(d).
+  float effectiveScale() const;
+
+  bool isViewOpen(const std::string& id) const;
+  void setViewOpen(const std::string& id, bool open);
+
+  /// Appends a key (1 x d via `key`, length d) with default MGK priors/variances/offsets; returns its index.
+  int addKey(const Vector& key, std::string label = {});
+  int addQuery(const Vector& query, std::string label = {});
+  /// Removes key j (and its MGK rows); keeps at least one key. Throws InputError on a bad index or the last key.
+  void removeKey(int j);
+  void removeQuery(int i);
+  /// Changes R, keeping the existing components' values and giving new ones defaults.
+  void setMgkComponents(int components);
+  /// Changes d for every vector (truncating or padding with zeros), resizing the MGK shift/offset matrices.
+  void setDimension(int d);
+  /// Centre of component r of key position j: keys.row(j) + shift or offset (returned as a 1 x d row).
+  Vector mgkCentre(int j, int r) const;
+
+  /// Throws InputError naming the first inconsistency (shapes, ranges, NaN/Inf, selection out of range).
+  void validate() const;
+  /// Fixes shapes of the per-key/per-component matrices and clamps selections and ranges (used after loading).
+  void normalise();
+};
+
+/// The built-in scene shown at start-up: four keys in d = 2 (parallel, orthogonal, antiparallel and a long parallel
+/// key) and two queries, so the three kernels differ visibly at once.
+Scene defaultScene();
+
+/// `count` extra seeded random vectors of the scene's dimension appended as keys and queries alternately (used by
+/// --bench-frames and the table editor). Norms are roughly uniform in [0.3, 1.7].
+void appendRandomVectors(Scene& scene, int count, std::uint64_t seed);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Derived: computed from a Scene by computeDerived(), never inside a draw function.
+
+/// Weights and scores of one kernel for every (query, key) pair.
+struct KernelResult {
+  RowMatrix scores;   ///< N x M scores before normalisation (DPA: logits x_ij; EA: f(x_ij); MGK: log S_ij, finite)
+  RowMatrix weights;  ///< N x M row-normalised weights, rows sum to 1 over unmasked keys
+  /// Rows whose scores were all zero (EA with every key orthogonal, MGK underflow) and fell back to uniform weights.
+  std::vector<int> fallbackRows;
+};
+
+/// The selected key rotated through 0..180 degrees against the selected query in the plane they span (its norm kept,
+/// every other key fixed), with the resulting weight and score of that key under each kernel.
+struct AngleSweep {
+  Vector angleDegrees;  ///< S samples from 0 to 180
+  Vector dpaWeight, eaWeight, mgkWeight;
+  Vector dpaScore, eaScore, mgkScore;
+  float currentAngleDegrees = 0.0f;  ///< the actual angle between the selected query and key
+};
+
+/// The MGK mixture evaluated on a square grid over the (projected) plane.
+struct DensityField {
+  int resolution = 0;  ///< samples per side
+  float xMin = 0, xMax = 0, yMin = 0, yMax = 0;
+  RowMatrix density;  ///< resolution x resolution, row 0 at yMin; normalised mixture p(x)
+  RowMatrix kernel;   ///< same grid, unnormalised attention kernel sum pi exp(-|x-k|^2 / 2 sigma^2)
+  Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> argmaxComponent;  ///< flat index j * R + r
+  RowMatrix centres2d;  ///< (M * R) x 2 component centres in plane coordinates
+};
+
+/// Every alignment divergence between the key cloud and the query cloud, plus the CT transport plans.
+struct Divergences {
+  float ct = 0, ctForward = 0, ctBackward = 0;
+  float mmdBiased = 0, mmdUnbiased = 0;
+  float sinkhorn = 0;
+  float gaussianKl = 0, frechet = 0;
+  RowMatrix ctForwardPlan;   ///< M x N, row i = P_fwd(. | k_i), rows sum to 1
+  RowMatrix ctBackwardPlan;  ///< M x N, column j = P_bwd(. | q_j), columns sum to 1
+  RowMatrix ctCost;          ///< M x N cost C_ij
+};
+
+/// 2D coordinates of every vector: identity for d = 2, the joint PCA of keys and queries for d > 2.
+struct PlaneProjection {
+  bool isPca = false;        ///< true when d > 2 (views must say so on screen)
+  Vector mean;               ///< d, subtracted before projecting (zero for d = 2)
+  RowMatrix basis;           ///< d x 2, orthonormal columns
+  Vector explainedVariance;  ///< 2, fraction of variance captured by each axis (1, 0 for d = 2)
+  RowMatrix queries2d;       ///< N x 2
+  RowMatrix keys2d;          ///< M x 2
+};
+
+struct Derived {
+  std::uint64_t sceneRevision = 0;  ///< the revision these results were computed from
+  float scale = 1.0f;               ///< effective s
+  KernelResult dpa, ea, mgk;
+  RowMatrix mgkResponsibilities;  ///< N x (M * R), gamma_ijr (row i, column j * R + r); each (i, j) block sums to 1
+  AngleSweep sweep;
+  DensityField density;
+  Divergences divergences;
+  PlaneProjection plane;
+  /// Non-empty when part of the computation failed; the rest of Derived holds the last good values.
+  std::string error;
+};
+
+/// Recomputes everything in `out` from `scene` (revision stored for the caller's cache check). Throws nothing:
+/// failures land in out.error and leave the affected parts as they were.
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Undo stack and the context handed to views.
+
+/// How a submitted edit is recorded.
+enum class EditMerge {
+  Separate,   ///< its own undo step
+  Continuous  ///< merged with the previous edit if it had the same label and came in this or the previous frame
+              ///< (a drag submits every frame but undoes in one step)
+};
+
+/// Linear undo history of whole scenes. Scenes are small (a few hundred vectors), so snapshots beat diffs.
+class UndoStack {
+ public:
+  explicit UndoStack(Scene initial);
+  const Scene& current() const { return history_[position_].scene; }
+  std::uint64_t revision() const { return revision_; }
+  /// Records `next` as the new current scene. Throws InputError (scene unchanged) if next.validate() fails.
+  void push(Scene next, std::string label, EditMerge merge, std::uint64_t frame);
+  bool canUndo() const { return position_ > 0; }
+  bool canRedo() const { return position_ + 1 < history_.size(); }
+  bool undo();
+  bool redo();
+  /// Label of the step undo() would revert / redo() would re-apply ("" if none).
+  const std::string& undoLabel() const;
+  const std::string& redoLabel() const;
+  /// Replaces the whole history with one scene (reset, open file).
+  void reset(Scene scene, std::string label);
+  std::size_t size() const { return history_.size(); }
+  static constexpr std::size_t kMaxSteps = 500;
+
+ private:
+  struct Entry {
+    Scene scene;
+    std::string label;
+    std::uint64_t frame = 0;
+  };
+  std::deque<Entry> history_;
+  std::size_t position_ = 0;
+  std::uint64_t revision_ = 1;
+};
+
+/// Rolling record of every divergence after each scene change, for the divergence view's time series.
+struct DivergenceHistory {
+  std::vector<float> ct, mmd, sinkhorn, gaussianKl, frechet;
+  static constexpr std::size_t kMaxSamples = 2000;
+  void append(const Divergences& d);
+  void clear();
+  std::size_t size() const { return ct.size(); }
+};
+
+class AppContext;
+
+/// One view of the app: the shell opens an ImGui window titled `title` and calls `draw` between Begin and End;
+/// `draw` draws the window's contents only. `id` is stable (scene files, --view NAME, layout).
+struct ViewInfo {
+  const char* id;
+  const char* title;
+  void (*draw)(AppContext&);
+};
+
+/// Every view of the app, in menu order. Defined by the views module in app/views/view_list.cpp.
+std::span<const ViewInfo> allViews();
+/// The view with this id, or nullptr.
+const ViewInfo* findView(std::string_view id);
+
+/// Colour-mapped heatmap textures for views: textures are re-rendered on the GPU only when the data revision or the
+/// style changes. Implemented by the render layer; views get it from AppContext::heatmaps().
+struct HeatmapStyle {
+  ColorMap colorMap = ColorMap::Viridis;
+  float minValue = 0.0f;  ///< value mapped to the first LUT entry
+  float maxValue = 1.0f;  ///< value mapped to the last LUT entry
+  bool logScale = false;  ///< map log10(value) between log10(min) and log10(max) (min clamped to > 0)
+};
+
+class HeatmapCache {
+ public:
+  virtual ~HeatmapCache() = default;
+  /// An RGBA texture (ImTextureID-compatible: cast with (ImTextureID)(intptr_t)) showing `values` (rows x cols,
+  /// row 0 at the top) colour-mapped with `style`. `slot` names the heatmap (e.g. "maps/ea"); the texture is
+  /// regenerated only if `revision` or the style differs from the last call for that slot. Returns 0 when no GL.
+  virtual unsigned texture(const std::string& slot, std::uint64_t revision, const MatrixView& values,
+                           const HeatmapStyle& style) = 0;
+};
+
+/// What a view gets: const access to the document and results, a way to submit edits, error reporting, and shared
+/// app services. Owned by the app shell (window or headless export).
+class AppContext {
+ public:
+  explicit AppContext(Scene initial);
+
+  const Scene& scene() const { return undo_.current(); }
+  const Derived& derived() const { return derived_; }
+  std::uint64_t revision() const { return undo_.revision(); }
+
+  /// Queues `next` as the new scene; applied after the current frame's views have drawn so every view in a frame
+  /// sees the same scene. An invalid scene is refused with an error banner and the scene stays unchanged.
+  void submit(Scene next, std::string label, EditMerge merge = EditMerge::Separate);
+  /// Shows `message` in the app's error banner (views call this instead of throwing).
+  void reportError(std::string message);
+
+  /// True while a headless export renders (views may hide purely interactive hints).
+  bool exporting() const { return exporting_; }
+  /// Frame counter (advanced by the shell once per frame).
+  std::uint64_t frame() const { return frame_; }
+
+  const DivergenceHistory& divergenceHistory() const { return divergenceHistory_; }
+  void clearDivergenceHistory() { divergenceHistory_.clear(); }
+
+  /// GPU colour-mapped textures; never null while a frame is drawing.
+  HeatmapCache& heatmaps() { return *heatmaps_; }
+
+  /// Scale of the UI (fonts and sizes): 1 on a normal screen, 2 on HiDPI or a 2x export. Views multiply fixed
+  /// pixel sizes (line widths, marker radii) by it.
+  float uiScale() const { return uiScale_; }
+
+  /// Publishes a named point of interest in screen coordinates (ImGui coordinates = window pixels), e.g.
+  /// "canvas/key/0/tip". End-to-end tests read them from the state dump to aim real mouse input.
+  void publishProbe(const std::string& name, float x, float y) { probes_[name] = {x, y}; }
+  const std::map<std::string, std::array<float, 2>>& probes() const { return probes_; }
+  /// Forgets every probe whose name starts with `prefix` (before republishing a changing set, e.g. arrow tips).
+  void clearProbes(std::string_view prefix) {
+    std::erase_if(probes_, [prefix](const auto& entry) { return entry.first.starts_with(prefix); });
+  }
+
+  // ---- used by the shell, not by views ----
+  UndoStack& undoStack() { return undo_; }
+  /// Applies the queued edit (if any) and recomputes Derived if the revision changed. Returns true if it did.
+  bool endFrame();
+  /// Recomputes Derived now if the revision changed (also called once at start-up).
+  bool refreshDerived();
+  void setHeatmapCache(HeatmapCache* cache) { heatmaps_ = cache; }
+  HeatmapCache* heatmapsOrNull() const { return heatmaps_; }
+  void setUiScale(float scale) { uiScale_ = scale; }
+  void setExporting(bool exporting) { exporting_ = exporting; }
+  void undo();
+  void redo();
+  void resetScene(Scene scene, std::string label);
+  /// Errors reported since the last call (the shell shows them in its banner).
+  std::vector<std::string> takeErrors();
+  /// Called after every Derived refresh (e.g. the --dump-state writer).
+  std::function<void(const AppContext&)> onDerivedChanged;
+
+ private:
+  UndoStack undo_;
+  Derived derived_;
+  DivergenceHistory divergenceHistory_;
+  struct PendingEdit {
+    Scene scene;
+    std::string label;
+    EditMerge merge;
+  };
+  std::unique_ptr<PendingEdit> pending_;
+  std::vector<std::string> errors_;
+  HeatmapCache* heatmaps_ = nullptr;
+  std::map<std::string, std::array<float, 2>> probes_;
+  float uiScale_ = 1.0f;
+  bool exporting_ = false;
+  std::uint64_t frame_ = 0;
+};
+
+}  // namespace attnscope::gui

@@ -1,0 +1,287 @@
+// computeDerived: everything the views show, computed from a Scene by the core (attention kernels, angle sweep,
+// joint PCA, density field, divergences), outside any draw function. Each part is computed in its own try block:
+// one failing part reports its message and keeps its last good values while the others still update.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/gui/app_state.h"
+#include "core/attention_kernels.h"
+#include "core/density_field.h"
+#include "core/divergence.h"
+#include "core/geometry.h"
+
+namespace attnscope::gui {
+namespace {
+
+/// Pixels x components evaluated per density field: keeps a scene of hundreds of keys interactive (the grid gets
+/// coarser as components grow, never below kMinDensityResolution).
+constexpr double kDensityBudget = 2.0 * 1024 * 1024;
+constexpr int kMinDensityResolution = 64;
+
+AttentionOptions attentionOptions(const Scene& scene) {
+  AttentionOptions options;
+  options.scale = scene.effectiveScale();
+  options.causal = scene.kernel.causal;
+  options.expressiveForm = scene.kernel.eaForm == EaForm::Pure ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
+  GaussianKeysOptions& gaussian = options.gaussian;
+  const int R = scene.kernel.mgkComponents;
+  if (scene.kernel.mgkCentres == MgkCentres::Shifted) {
+    gaussian.shifts = scene.kernel.mgkShifts;
+  } else {
+    gaussian.componentKeys.resize(R);
+    for (int r = 0; r < R; ++r) {
+      RowMatrix centres = scene.keys;
+      for (int j = 0; j < scene.keyCount(); ++j) centres.row(j) += scene.kernel.mgkOffsets.row(j * R + r);
+      gaussian.componentKeys[r] = std::move(centres);
+    }
+  }
+  gaussian.positionPriors = scene.kernel.mgkPriors;
+  return options;
+}
+
+void copyResult(const AttentionResult& result, KernelResult& out) {
+  out.weights = result.weights;
+  out.scores = result.scores;
+  out.fallbackRows.assign(result.fallbackRows.begin(), result.fallbackRows.end());
+}
+
+/// MGK with a variance per key position and component (the core takes one variance per component shared by all
+/// positions). Positions are grouped by their variance row; the core computes log S for every position under each
+/// group's variances, each position keeps the column of its own group, and the rows are normalised here, in log
+/// space, with the same causal mask and uniform fallback as the core. One group (the usual case) is one core call.
+void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& base, KernelResult& out,
+                                  RowMatrix& responsibilities) {
+  const int N = scene.queryCount(), M = scene.keyCount(), R = scene.kernel.mgkComponents;
+  const bool hard = scene.kernel.mgkVariant == MgkVariant::Hard;
+  std::map<std::vector<float>, std::vector<int>> groups;
+  for (int j = 0; j < M; ++j) {
+    const auto row = scene.kernel.mgkVariances.row(j);
+    groups[std::vector<float>(row.data(), row.data() + R)].push_back(j);
+  }
+  RowMatrix logScores(N, M);
+  responsibilities.resize(N, static_cast<Eigen::Index>(M) * R);
+  AttentionResult single;
+  for (const auto& [variances, positions] : groups) {
+    AttentionOptions options = base;
+    options.gaussian.variances = Eigen::Map<const Vector>(variances.data(), R);
+    AttentionResult result = mixtureGaussianKeysAttention(scene.queries, scene.keys, hard, options);
+    const std::vector<RowMatrix> gamma = gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian);
+    for (int j : positions) {
+      logScores.col(j) = result.scores.col(j);
+      for (int r = 0; r < R; ++r) responsibilities.col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
+    }
+    if (groups.size() == 1) single = std::move(result);
+  }
+  if (groups.size() == 1) {
+    copyResult(single, out);
+    return;
+  }
+  // Several variance groups: normalise the assembled log scores row by row.
+  const float lowest = std::numeric_limits<float>::lowest();
+  out.scores = logScores;
+  out.weights = RowMatrix::Zero(N, M);
+  out.fallbackRows.clear();
+  for (int i = 0; i < N; ++i) {
+    const int visible = scene.kernel.causal ? std::min(i + 1, M) : M;
+    if (visible == 0) continue;
+    const auto row = logScores.row(i).head(visible);
+    const float peak = row.maxCoeff();
+    if (peak <= lowest) {
+      // Every visible position has S = 0 (all priors 0): uniform, as the core does.
+      out.weights.row(i).head(visible).setConstant(1.0f / static_cast<float>(visible));
+      out.fallbackRows.push_back(i);
+      continue;
+    }
+    const Eigen::ArrayXf shifted = (row.array() - peak).exp();
+    out.weights.row(i).head(visible) = (shifted / shifted.sum()).matrix().transpose();
+  }
+}
+
+/// The selected key swept against the selected query. With per-position variances the swept MGK curve uses the
+/// selected key's variances for every position (the core's sweep takes one variance per component).
+void computeSweep(const Scene& scene, const AttentionOptions& base, AngleSweep& out) {
+  AngleSweepOptions options;
+  options.kernels = {Kernel::Dpa, Kernel::Ea,
+                     scene.kernel.mgkVariant == MgkVariant::Hard ? Kernel::MgkHard : Kernel::Mgk};
+  options.samples = 181;
+  options.sweptKey = scene.selectedKey;
+  options.attention = base;
+  options.attention.causal = false;
+  options.attention.gaussian.variances = scene.kernel.mgkVariances.row(scene.selectedKey).transpose();
+  const Vector query = scene.queries.row(scene.selectedQuery).transpose();
+  const attnscope::AngleSweep sweep = angleSweep(query, scene.keys, options);
+  out.angleDegrees = sweep.anglesDegrees;
+  out.dpaWeight = sweep.curves[0].sweptWeight;
+  out.eaWeight = sweep.curves[1].sweptWeight;
+  out.mgkWeight = sweep.curves[2].sweptWeight;
+  out.dpaScore = sweep.curves[0].sweptScore;
+  out.eaScore = sweep.curves[1].sweptScore;
+  out.mgkScore = sweep.curves[2].sweptScore;
+  const RowMatrix angle = angleMatrixDegrees(scene.queries.row(scene.selectedQuery), scene.keys.row(scene.selectedKey));
+  out.currentAngleDegrees = angle(0, 0);
+}
+
+void computePlane(const Scene& scene, const PcaBasis& basis, PlaneProjection& out) {
+  out.isPca = !basis.coordinateAxes;
+  out.mean = basis.mean;
+  out.basis = basis.components.topRows(2).transpose();
+  out.explainedVariance = basis.explainedRatio.head(2);
+  out.queries2d = projectOntoBasis(basis, scene.queries);
+  out.keys2d = projectOntoBasis(basis, scene.keys);
+}
+
+void computeDensity(const Scene& scene, const PcaBasis& basis, DensityField& out) {
+  const int M = scene.keyCount(), R = scene.kernel.mgkComponents, d = scene.dimension();
+  GaussianComponents components;
+  components.centres.resize(static_cast<Eigen::Index>(M) * R, d);
+  components.weights.resize(M * R);
+  components.variances.resize(M * R);
+  for (int j = 0; j < M; ++j)
+    for (int r = 0; r < R; ++r) {
+      components.centres.row(j * R + r) = scene.mgkCentre(j, r).transpose();
+      // The hard variant ignores priors; its field shows every component with equal weight.
+      components.weights(j * R + r) =
+          scene.kernel.mgkVariant == MgkVariant::Hard ? 1.0f : std::clamp(scene.kernel.mgkPriors(j, r), 0.0f, 1.0f);
+      components.variances(j * R + r) = scene.kernel.mgkVariances(j, r);
+    }
+  const int budgetResolution = static_cast<int>(std::sqrt(kDensityBudget / std::max(1.0, static_cast<double>(M) * R)));
+  const int resolution = std::clamp(budgetResolution, kMinDensityResolution, scene.display.densityResolution);
+  const float extent = scene.display.planeExtent;
+  DensityOptions options;
+  options.grid = PlaneGrid{-extent, extent, -extent, extent, resolution, resolution};
+  options.measure = PlaneMeasure::marginal;
+  const DensityPlane plane = d == 2 ? planeFromAxes(2, 0, 1) : planeFromBasis(basis);
+  out.centres2d.resize(static_cast<Eigen::Index>(M) * R, 2);
+  for (Eigen::Index c = 0; c < components.centres.rows(); ++c) {
+    const Vector offset = components.centres.row(c).transpose() - plane.origin;
+    out.centres2d(c, 0) = offset.dot(plane.axisU);
+    out.centres2d(c, 1) = offset.dot(plane.axisV);
+  }
+  if (!(components.weights.array() > 0.0f).any()) {
+    // Every prior is 0: there is no mixture to draw. An all-zero field (not an error) says so honestly.
+    out.density = RowMatrix::Zero(resolution, resolution);
+    out.kernel = RowMatrix::Zero(resolution, resolution);
+    out.argmaxComponent.setZero(resolution, resolution);
+  } else {
+    options.mode = DensityMode::normalizedDensity;
+    const attnscope::DensityField density = evaluateDensityField(components, plane, options);
+    options.mode = DensityMode::attentionKernel;
+    const attnscope::DensityField kernel = evaluateDensityField(components, plane, options);
+    // The core stores row 0 at the top (largest v); Derived documents row 0 at yMin.
+    out.density = density.values.colwise().reverse();
+    out.kernel = kernel.values.colwise().reverse();
+    out.argmaxComponent = density.argmax.colwise().reverse();
+  }
+  out.resolution = resolution;
+  out.xMin = out.yMin = -extent;
+  out.xMax = out.yMax = extent;
+}
+
+DivergenceOptions divergenceOptions(const Scene& scene) {
+  DivergenceOptions options;
+  options.rho = scene.divergence.ctRho;
+  options.tau = scene.divergence.ctTau;
+  options.cost = scene.divergence.ctCost == CtCost::Euclidean ? TransportCost::Euclid : TransportCost::OneMinusCos;
+  options.epsilon = scene.divergence.sinkhornEpsilon;
+  return options;
+}
+
+void computeConditionalTransport(const Scene& scene, Divergences& out) {
+  const DivergenceResult ct = ctDivergence(scene.queries, scene.keys, divergenceOptions(scene));
+  out.ct = static_cast<float>(ct.value);
+  out.ctForward = static_cast<float>(ct.forwardTerm);
+  out.ctBackward = static_cast<float>(ct.backwardTerm);
+  out.ctForwardPlan = ct.forwardPlan;
+  out.ctBackwardPlan = ct.backwardPlan.transpose();  // core: N x M; Derived documents M x N
+  out.ctCost = ct.cost;
+}
+
+void computeMmd(const Scene& scene, Divergences& out) {
+  DivergenceOptions options = divergenceOptions(scene);
+  options.keepMatrices = false;
+  out.mmdBiased = static_cast<float>(mmdDivergence(scene.queries, scene.keys, false, options).value);
+  // The unbiased estimator needs two points per cloud; with fewer it is undefined, shown as 0.
+  out.mmdUnbiased = scene.queryCount() >= 2 && scene.keyCount() >= 2
+                        ? static_cast<float>(mmdDivergence(scene.queries, scene.keys, true, options).value)
+                        : 0.0f;
+}
+
+void computeGaussianFits(const Scene& scene, Divergences& out) {
+  const DivergenceOptions options = divergenceOptions(scene);
+  out.gaussianKl = static_cast<float>(gaussianKlDivergence(scene.queries, scene.keys, options).value);
+  out.frechet = static_cast<float>(gaussianW2Divergence(scene.queries, scene.keys, options).value);
+}
+
+/// ATTNSCOPE_PROFILE_DERIVED=1 prints the time of every part to stderr (finding what makes a drag slow).
+bool profiling() {
+  static const bool enabled = std::getenv("ATTNSCOPE_PROFILE_DERIVED") != nullptr;
+  return enabled;
+}
+
+template <typename Function>
+void attempt(const char* part, std::string& errors, Function&& function) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    function();
+  } catch (const std::exception& e) {
+    errors += std::string(errors.empty() ? "" : "\n") + part + ": " + e.what();
+  }
+  if (profiling())
+    std::fprintf(stderr, "derived: %-12s %7.2f ms\n", part,
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+}
+
+}  // namespace
+
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
+  out.sceneRevision = revision;
+  out.error.clear();
+  try {
+    scene.validate();
+  } catch (const std::exception& e) {
+    out.error = e.what();
+    return;
+  }
+  out.scale = scene.effectiveScale();
+  // Interactive scenes are small, and the sweep alone makes hundreds of tiny core calls: OpenMP fork/join per call
+  // costs more than it saves, and on a loaded 2-core machine a join waiting for a descheduled worker cost seconds
+  // per refresh (measured: headless export 8.6 s with threads, 0.7 s without). Large heads keep every core.
+  const bool small = static_cast<double>(scene.queryCount()) * scene.keyCount() < 16384.0;
+  const int previousThreads = omp_get_max_threads();
+  if (small) omp_set_num_threads(1);
+  struct RestoreThreads {
+    int threads;
+    ~RestoreThreads() { omp_set_num_threads(threads); }
+  } restore{previousThreads};
+  const AttentionOptions options = attentionOptions(scene);
+  attempt("DPA", out.error, [&] { copyResult(dotProductAttention(scene.queries, scene.keys, options), out.dpa); });
+  attempt("EA", out.error, [&] { copyResult(expressiveAttention(scene.queries, scene.keys, options), out.ea); });
+  attempt("MGK", out.error, [&] { mixtureWithPositionVariances(scene, options, out.mgk, out.mgkResponsibilities); });
+  attempt("kernel sweep", out.error, [&] { computeSweep(scene, options, out.sweep); });
+  PcaBasis basis;
+  attempt("projection", out.error, [&] {
+    basis = jointPca(scene.queries, scene.keys);
+    computePlane(scene, basis, out.plane);
+  });
+  attempt("density", out.error, [&] {
+    if (basis.components.rows() >= 2) computeDensity(scene, basis, out.density);
+  });
+  attempt("CT", out.error, [&] { computeConditionalTransport(scene, out.divergences); });
+  attempt("MMD", out.error, [&] { computeMmd(scene, out.divergences); });
+  attempt("Sinkhorn", out.error, [&] {
+    out.divergences.sinkhorn =
+        static_cast<float>(sinkhornDivergence(scene.queries, scene.keys, divergenceOptions(scene)).value);
+  });
+  attempt("Gaussian fits", out.error, [&] { computeGaussianFits(scene, out.divergences); });
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,26 @@
+// Revision-keyed cache of colour-mapped textures.
+#include "app/gui/heatmap_cache.h"
+
+namespace attnscope::gui {
+
+GpuHeatmapCache::GpuHeatmapCache() = default;
+
+unsigned GpuHeatmapCache::texture(const std::string& slot, std::uint64_t revision, const MatrixView& values,
+                                  const HeatmapStyle& style) {
+  if (values.rows() < 1 || values.cols() < 1) return 0;
+  Slot& entry = slots_[slot];
+  const bool sameStyle = entry.style.colorMap == style.colorMap && entry.style.minValue == style.minValue &&
+                         entry.style.maxValue == style.maxValue && entry.style.logScale == style.logScale;
+  if (!entry.texture || entry.revision != revision || !sameStyle || entry.rows != values.rows() ||
+      entry.cols != values.cols()) {
+    renderer_.render(values, {style.colorMap, style.minValue, style.maxValue, style.logScale}, entry.texture);
+    entry.revision = revision;
+    entry.style = style;
+    entry.rows = values.rows();
+    entry.cols = values.cols();
+    ++renderCount_;
+  }
+  return entry.texture.id();
+}
+
+}  // namespace attnscope::gui

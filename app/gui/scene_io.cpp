@@ -1,0 +1,325 @@
+// JSON <-> Scene. Field names are the ones documented in the README's scene-format section.
+#include "app/gui/scene_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "app/render/png_io.h"
+#include "core/error.h"
+
+namespace attnscope::gui {
+namespace {
+
+using nlohmann::json;
+
+/// The shortest decimal that reads back as the same float ("0.1", not 0.10000000149011612): files stay readable.
+double tidy(float value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  *result.ptr = '\0';
+  return std::strtod(text, nullptr);
+}
+
+json matrixToJson(const RowMatrix& m) {
+  json rows = json::array();
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    json row = json::array();
+    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push_back(tidy(m(i, c)));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+/// Reads a rows x cols matrix; `cols` < 0 accepts any common width. Throws InputError naming `path`.
+RowMatrix matrixFromJson(const json& value, const std::string& path, int cols) {
+  if (!value.is_array()) throw InputError(path + ": expected an array of rows");
+  const int rows = static_cast<int>(value.size());
+  if (rows > 0 && cols < 0) cols = value[0].is_array() ? static_cast<int>(value[0].size()) : 0;
+  RowMatrix m(rows, std::max(cols, 0));
+  for (int i = 0; i < rows; ++i) {
+    const json& row = value[i];
+    if (!row.is_array() || static_cast<int>(row.size()) != cols)
+      throw InputError(path + "[" + std::to_string(i) + "]: expected an array of " + std::to_string(cols) + " numbers");
+    for (int c = 0; c < cols; ++c) {
+      if (!row[c].is_number())
+        throw InputError(path + "[" + std::to_string(i) + "][" + std::to_string(c) + "]: expected a number");
+      m(i, c) = row[c].get<float>();
+    }
+  }
+  return m;
+}
+
+/// Reads object fields with type checks and records which keys were consumed, to warn about the rest.
+class Reader {
+ public:
+  Reader(const json& object, std::string path, std::vector<std::string>* warnings)
+      : object_(object), path_(std::move(path)), warnings_(warnings) {
+    if (!object_.is_object()) throw InputError((path_.empty() ? "scene" : path_) + ": expected a JSON object");
+  }
+  ~Reader() {
+    if (warnings_ == nullptr) return;
+    for (const auto& [key, value] : object_.items())
+      if (!used_.count(key)) warnings_->push_back("unknown field " + name(key) + " ignored");
+  }
+  bool has(const std::string& key) {
+    used_.insert(key);
+    return object_.contains(key) && !object_[key].is_null();
+  }
+  const json& at(const std::string& key) {
+    used_.insert(key);
+    return object_.at(key);
+  }
+  std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  template <typename T>
+  void read(const std::string& key, T& out) {
+    if (!has(key)) return;
+    const json& value = at(key);
+    try {
+      out = value.get<T>();
+    } catch (const json::exception&) {
+      throw InputError(name(key) + ": unexpected type " + std::string(value.type_name()));
+    }
+  }
+  template <typename Enum, std::size_t N>
+  void readEnum(const std::string& key, Enum& out, const std::pair<Enum, const char*> (&names)[N]) {
+    if (!has(key)) return;
+    std::string text;
+    read(key, text);
+    for (const auto& [value, label] : names)
+      if (text == label) {
+        out = value;
+        return;
+      }
+    std::string expected;
+    for (const auto& entry : names) expected += std::string(expected.empty() ? "" : ", ") + entry.second;
+    throw InputError(name(key) + ": \"" + text + "\" is not one of " + expected);
+  }
+  std::vector<std::string>* warnings() const { return warnings_; }
+
+ private:
+  const json& object_;
+  std::string path_;
+  std::vector<std::string>* warnings_;
+  std::set<std::string> used_;
+};
+
+constexpr std::pair<EaForm, const char*> kEaForms[] = {{EaForm::Saturating, "saturating"}, {EaForm::Pure, "pure"}};
+constexpr std::pair<MgkCentres, const char*> kMgkCentres[] = {{MgkCentres::Shifted, "shifted"},
+                                                              {MgkCentres::PerKeyOffsets, "per-key-offsets"}};
+constexpr std::pair<MgkVariant, const char*> kMgkVariants[] = {{MgkVariant::Soft, "soft"}, {MgkVariant::Hard, "hard"}};
+constexpr std::pair<CtCost, const char*> kCtCosts[] = {{CtCost::Euclidean, "euclidean"},
+                                                       {CtCost::OneMinusCos, "one-minus-cos"}};
+constexpr std::pair<ColorMap, const char*> kColorMaps[] = {
+    {ColorMap::Viridis, "viridis"}, {ColorMap::Magma, "magma"}, {ColorMap::Diverging, "diverging"}};
+
+template <typename Enum, std::size_t N>
+const char* enumName(Enum value, const std::pair<Enum, const char*> (&names)[N]) {
+  for (const auto& [candidate, label] : names)
+    if (candidate == value) return label;
+  return names[0].second;
+}
+
+}  // namespace
+
+json sceneToJson(const Scene& scene) {
+  const KernelParams& k = scene.kernel;
+  json mgk = {{"components", k.mgkComponents},
+              {"centres", enumName(k.mgkCentres, kMgkCentres)},
+              {"variant", enumName(k.mgkVariant, kMgkVariants)},
+              {"shifts", matrixToJson(k.mgkShifts)},
+              {"offsets", matrixToJson(k.mgkOffsets)},
+              {"priors", matrixToJson(k.mgkPriors)},
+              {"variances", matrixToJson(k.mgkVariances)}};
+  json kernel = {{"scale", k.useScaleOverride ? json(tidy(k.scaleOverride)) : json(nullptr)},
+                 {"causal", k.causal},
+                 {"eaForm", enumName(k.eaForm, kEaForms)},
+                 {"mgk", std::move(mgk)}};
+  json divergence = {{"ctRho", tidy(scene.divergence.ctRho)},
+                     {"ctTau", tidy(scene.divergence.ctTau)},
+                     {"ctCost", enumName(scene.divergence.ctCost, kCtCosts)},
+                     {"sinkhornEpsilon", tidy(scene.divergence.sinkhornEpsilon)}};
+  json display = {{"colorMap", enumName(scene.display.colorMap, kColorMaps)},
+                  {"heatmapLogScale", scene.display.heatmapLogScale},
+                  {"classificationBandDegrees", tidy(scene.display.classificationBandDegrees)},
+                  {"planeExtent", tidy(scene.display.planeExtent)},
+                  {"densityResolution", scene.display.densityResolution}};
+  return json{{"format", kSceneFormatName},
+              {"version", kSceneFormatVersion},
+              {"dimension", scene.dimension()},
+              {"queries", matrixToJson(scene.queries)},
+              {"keys", matrixToJson(scene.keys)},
+              {"queryLabels", scene.queryLabels},
+              {"keyLabels", scene.keyLabels},
+              {"selectedQuery", scene.selectedQuery},
+              {"selectedKey", scene.selectedKey},
+              {"kernel", std::move(kernel)},
+              {"divergence", std::move(divergence)},
+              {"display", std::move(display)},
+              {"views", scene.openViews},
+              {"randomSeed", scene.randomSeed}};
+}
+
+Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
+  Reader top(root, "", warnings);
+  std::string format;
+  top.read("format", format);
+  if (format != kSceneFormatName)
+    throw InputError("format: expected \"" + std::string(kSceneFormatName) + "\", found \"" + format + "\"");
+  int version = 0;
+  top.read("version", version);
+  if (version > kSceneFormatVersion)
+    throw InputError("scene format version " + std::to_string(version) + " is newer than this attnscope reads (" +
+                     std::to_string(kSceneFormatVersion) + "): update attnscope to open it");
+  if (version < 1) throw InputError("version: expected a positive integer");
+
+  Scene scene;
+  int d = -1;
+  top.read("dimension", d);
+  if (!top.has("keys") || !top.has("queries")) throw InputError("a scene needs \"queries\" and \"keys\"");
+  scene.keys = matrixFromJson(top.at("keys"), "keys", d);
+  if (d < 0) d = static_cast<int>(scene.keys.cols());
+  scene.queries = matrixFromJson(top.at("queries"), "queries", d);
+  top.read("queryLabels", scene.queryLabels);
+  top.read("keyLabels", scene.keyLabels);
+  top.read("selectedQuery", scene.selectedQuery);
+  top.read("selectedKey", scene.selectedKey);
+  top.read("views", scene.openViews);
+  top.read("randomSeed", scene.randomSeed);
+
+  if (top.has("kernel")) {
+    Reader kernel(top.at("kernel"), "kernel", warnings);
+    KernelParams& k = scene.kernel;
+    if (kernel.has("scale")) {
+      k.useScaleOverride = true;
+      kernel.read("scale", k.scaleOverride);
+    }
+    kernel.read("causal", k.causal);
+    kernel.readEnum("eaForm", k.eaForm, kEaForms);
+    if (kernel.has("mgk")) {
+      Reader mgk(kernel.at("mgk"), "kernel.mgk", warnings);
+      mgk.read("components", k.mgkComponents);
+      if (k.mgkComponents < 1 || k.mgkComponents > kMaxMgkComponents)
+        throw InputError("kernel.mgk.components: expected 1.." + std::to_string(kMaxMgkComponents));
+      mgk.readEnum("centres", k.mgkCentres, kMgkCentres);
+      mgk.readEnum("variant", k.mgkVariant, kMgkVariants);
+      const int R = k.mgkComponents;
+      const int M = static_cast<int>(scene.keys.rows());
+      if (mgk.has("shifts")) k.mgkShifts = matrixFromJson(mgk.at("shifts"), "kernel.mgk.shifts", d);
+      if (mgk.has("offsets")) k.mgkOffsets = matrixFromJson(mgk.at("offsets"), "kernel.mgk.offsets", d);
+      if (mgk.has("priors")) k.mgkPriors = matrixFromJson(mgk.at("priors"), "kernel.mgk.priors", R);
+      if (mgk.has("variances")) k.mgkVariances = matrixFromJson(mgk.at("variances"), "kernel.mgk.variances", R);
+      auto requireRows = [](const RowMatrix& m, int rows, const char* what) {
+        if (m.size() > 0 && m.rows() != rows)
+          throw InputError(std::string(what) + ": expected " + std::to_string(rows) + " rows, found " +
+                           std::to_string(m.rows()));
+      };
+      requireRows(k.mgkShifts, R, "kernel.mgk.shifts");
+      requireRows(k.mgkOffsets, M * R, "kernel.mgk.offsets");
+      requireRows(k.mgkPriors, M, "kernel.mgk.priors");
+      requireRows(k.mgkVariances, M, "kernel.mgk.variances");
+    }
+  }
+  if (top.has("divergence")) {
+    Reader divergence(top.at("divergence"), "divergence", warnings);
+    divergence.read("ctRho", scene.divergence.ctRho);
+    divergence.read("ctTau", scene.divergence.ctTau);
+    divergence.readEnum("ctCost", scene.divergence.ctCost, kCtCosts);
+    divergence.read("sinkhornEpsilon", scene.divergence.sinkhornEpsilon);
+  }
+  if (top.has("display")) {
+    Reader display(top.at("display"), "display", warnings);
+    display.readEnum("colorMap", scene.display.colorMap, kColorMaps);
+    display.read("heatmapLogScale", scene.display.heatmapLogScale);
+    display.read("classificationBandDegrees", scene.display.classificationBandDegrees);
+    display.read("planeExtent", scene.display.planeExtent);
+    display.read("densityResolution", scene.display.densityResolution);
+  }
+  scene.normalise();
+  scene.validate();
+  return scene;
+}
+
+std::string sceneToString(const Scene& scene) {
+  return sceneToJson(scene).dump(2) + "\n";
+}
+
+Scene sceneFromString(const std::string& text, const std::string& origin, std::vector<std::string>* warnings) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw FileError(origin + " is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  }
+  try {
+    std::vector<std::string> local;
+    Scene scene = sceneFromJson(root, &local);
+    if (warnings)
+      for (auto& warning : local) warnings->push_back(origin + ": " + warning);
+    return scene;
+  } catch (const InputError& e) {
+    throw FileError(origin + ": " + e.what());
+  }
+}
+
+Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw FileError("cannot open " + path + ": " + std::strerror(errno));
+  char signature[8] = {};
+  file.read(signature, 8);
+  if (file.gcount() == 8 && std::memcmp(signature, "\x89PNG\r\n\x1a\n", 8) == 0) {
+    const render::PngFile png = render::readPng(path);
+    const auto it = png.text.find(kPngSceneKey);
+    if (it == png.text.end())
+      throw FileError(path + " is a PNG without an attnscope scene in its metadata (text key \"" +
+                      std::string(kPngSceneKey) + "\")");
+    return sceneFromString(it->second, path, warnings);
+  }
+  file.clear();
+  file.seekg(0);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return sceneFromString(text.str(), path, warnings);
+}
+
+void writeFileAtomic(const std::string& path, const std::string& text) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
+  std::string temporary = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int descriptor = mkstemp(temporary.data());
+  if (descriptor < 0)
+    throw FileError("cannot write " + path + ": cannot create a file in " + folder.string() + " (" +
+                    std::strerror(errno) + ")");
+  fchmod(descriptor, 0644);
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(descriptor, text.data() + written, text.size() - written);
+    if (n <= 0) break;
+    written += static_cast<std::size_t>(n);
+  }
+  const bool ok = written == text.size() && fsync(descriptor) == 0;
+  const std::string reason = ok ? "" : std::strerror(errno);
+  close(descriptor);
+  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string why = ok ? std::strerror(errno) : reason;
+    std::remove(temporary.c_str());
+    throw FileError("cannot write " + path + ": " + why);
+  }
+}
+
+void saveSceneFile(const std::string& path, const Scene& scene) {
+  writeFileAtomic(path, sceneToString(scene));
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,560 @@
+// The shell around the views: menu bar, keyboard shortcuts, default layout, error banner, help, status bar and the
+// open/save/export prompts; plus the offscreen renderer used by every PNG export.
+#include "app/gui/shell.h"
+
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <numeric>
+#include <utility>
+
+#include "app/gui/heatmap_cache.h"
+#include "app/gui/scene_io.h"
+#include "app/render/offscreen.h"
+#include "app/render/png_io.h"
+#include "core/error.h"
+
+namespace attnscope::gui {
+namespace {
+
+constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr float kBaseFontPixels = 15.0f;
+constexpr double kBannerSeconds = 8.0;
+constexpr int kKeyF1 = 290;
+constexpr int kKeyEscape =
+    256;  // GLFW_KEY_ESCAPE  // GLFW_KEY_F1: the window backend fills io.KeysDown with GLFW key codes
+
+constexpr int kModShift = 0x1;    // GLFW_MOD_SHIFT
+constexpr int kModControl = 0x2;  // GLFW_MOD_CONTROL
+
+/// Opens one path prompt (they share the path field, so at most one is open) with `path` filled in.
+void setPrompt(ShellState& shell, const std::string& path) {
+  std::snprintf(shell.pathBuffer, sizeof shell.pathBuffer, "%s", path.c_str());
+}
+
+void openPrompt(ShellState& shell, bool ShellState::*prompt, const std::string& path) {
+  shell.showExportPrompt = shell.showOpenPrompt = shell.showSavePrompt = false;
+  shell.*prompt = true;
+  setPrompt(shell, path);
+}
+
+std::string folderOf(const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.has_parent_path() ? p.parent_path().string() : std::string(".");
+}
+
+std::string defaultExportPath(const ShellState& shell) {
+  const std::string folder = shell.lastFolder.empty() ? std::string(".") : shell.lastFolder;
+  return (std::filesystem::path(folder) / "attnscope.png").string();
+}
+
+void openPath(AppContext& context, ShellState& shell, const std::string& path) {
+  try {
+    std::vector<std::string> warnings;
+    Scene scene = loadSceneFile(path, &warnings);
+    context.resetScene(std::move(scene), "Open " + path);
+    shell.scenePath = path;
+    shell.lastFolder = folderOf(path);
+    for (const auto& warning : warnings) shell.showError("warning: " + warning);
+    shell.showStatus("Opened " + path);
+  } catch (const std::exception& e) {
+    shell.showError(e.what());
+  }
+}
+
+void savePath(AppContext& context, ShellState& shell, const std::string& path) {
+  try {
+    saveSceneFile(path, context.scene());
+    shell.scenePath = path;
+    shell.lastFolder = folderOf(path);
+    shell.showStatus("Saved " + path);
+  } catch (const std::exception& e) {
+    shell.showError(e.what());
+  }
+}
+
+void toggleView(AppContext& context, const std::string& id, bool open) {
+  Scene next = context.scene();
+  next.setViewOpen(id, open);
+  context.submit(std::move(next), open ? "Open view " + id : "Close view " + id);
+}
+
+void handleShortcut(AppContext& context, ShellState& shell, const ShellState::KeyPress& press) {
+  const bool ctrl = (press.modifiers & kModControl) != 0;
+  const bool shift = (press.modifiers & kModShift) != 0;
+  if (press.key == kKeyF1) shell.showHelp = !shell.showHelp;
+  if (press.key == kKeyEscape) shell.showExportPrompt = shell.showOpenPrompt = shell.showSavePrompt = false;
+  if (!ctrl) return;
+  // Inside a text field Ctrl+Z/Y belong to the field's own undo.
+  const bool typing = ImGui::GetIO().WantTextInput;
+  switch (press.key) {
+    case 'Z':
+      if (typing) break;
+      if (shift)
+        context.redo();
+      else
+        context.undo();
+      break;
+    case 'Y':
+      if (!typing) context.redo();
+      break;
+    case 'E':
+      openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell));
+      break;
+    case 'O':
+      openPrompt(shell, &ShellState::showOpenPrompt,
+                 shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
+      break;
+    case 'S':
+      if (shell.scenePath.empty() || shift) {
+        const std::string folder = shell.lastFolder.empty() ? std::string(".") : shell.lastFolder;
+        openPrompt(shell, &ShellState::showSavePrompt,
+                   shell.scenePath.empty() ? (std::filesystem::path(folder) / "scene.json").string() : shell.scenePath);
+      } else {
+        savePath(context, shell, shell.scenePath);
+      }
+      break;
+    case 'R':
+      if (shift) context.resetScene(defaultScene(), "Reset scene");
+      break;
+    case 'Q':
+      shell.quitRequested = true;
+      break;
+    default:
+      break;
+  }
+}
+
+void handleShortcuts(AppContext& context, ShellState& shell) {
+  for (const ShellState::KeyPress& press : std::exchange(shell.keyPresses, {})) handleShortcut(context, shell, press);
+}
+
+/// Publishes the centre of the last item as a probe (end-to-end tests aim real mouse input at it).
+void probeLastItem(AppContext& context, const std::string& name) {
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  context.publishProbe(name, 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
+}
+
+void drawMenuBar(AppContext& context, ShellState& shell) {
+  if (!ImGui::BeginMainMenuBar()) return;
+  if (ImGui::BeginMenu("File")) {
+    if (ImGui::MenuItem("Open scene...", "Ctrl+O")) {
+      openPrompt(shell, &ShellState::showOpenPrompt,
+                 shell.scenePath.empty() ? shell.lastFolder + "/" : shell.scenePath);
+    }
+    if (ImGui::MenuItem("Save scene", "Ctrl+S")) {
+      if (shell.scenePath.empty()) {
+        openPrompt(shell, &ShellState::showSavePrompt, "scene.json");
+      } else {
+        savePath(context, shell, shell.scenePath);
+      }
+    }
+    if (ImGui::MenuItem("Save scene as...", "Ctrl+Shift+S")) {
+      openPrompt(shell, &ShellState::showSavePrompt, shell.scenePath.empty() ? "scene.json" : shell.scenePath);
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Export PNG...", "Ctrl+E")) {
+      openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell));
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Reset scene", "Ctrl+Shift+R")) context.resetScene(defaultScene(), "Reset scene");
+    if (ImGui::MenuItem("Quit", "Ctrl+Q")) shell.quitRequested = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Edit")) {
+    UndoStack& undo = context.undoStack();
+    const std::string undoText = undo.canUndo() ? "Undo " + undo.undoLabel() : std::string("Undo");
+    const std::string redoText = undo.canRedo() ? "Redo " + undo.redoLabel() : std::string("Redo");
+    if (ImGui::MenuItem(undoText.c_str(), "Ctrl+Z", false, undo.canUndo())) context.undo();
+    if (ImGui::MenuItem(redoText.c_str(), "Ctrl+Shift+Z", false, undo.canRedo())) context.redo();
+    ImGui::EndMenu();
+  }
+  const bool viewMenu = ImGui::BeginMenu("View");
+  if (!viewMenu) probeLastItem(context, "menu/View");  // once open, the last item is the popup, not the header
+  if (viewMenu) {
+    for (const ViewInfo& view : allViews()) {
+      bool open = context.scene().isViewOpen(view.id);
+      if (ImGui::MenuItem(view.title, nullptr, &open)) toggleView(context, view.id, open);
+      probeLastItem(context, std::string("menu/View/") + view.id);
+    }
+    if (allViews().empty()) ImGui::TextDisabled("(no views registered)");
+    ImGui::Separator();
+    if (ImGui::MenuItem("Reset window layout")) shell.resetLayoutRequested = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    if (ImGui::MenuItem("Keyboard shortcuts", "F1")) shell.showHelp = true;
+    ImGui::EndMenu();
+  }
+  ImGui::EndMainMenuBar();
+}
+
+void drawHelp(ShellState& shell) {
+  if (!shell.showHelp) return;
+  ImGui::SetNextWindowSize(ImVec2(30 * ImGui::GetFontSize(), 0), ImGuiCond_Appearing);
+  ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  if (ImGui::Begin("Help: keyboard shortcuts", &shell.showHelp, ImGuiWindowFlags_NoCollapse)) {
+    static constexpr const char* kShortcuts[][2] = {
+        {"Ctrl+Z", "Undo the last edit"},
+        {"Ctrl+Shift+Z, Ctrl+Y", "Redo"},
+        {"Ctrl+O", "Open a scene (.json, or a PNG exported by attnscope)"},
+        {"Ctrl+S / Ctrl+Shift+S", "Save the scene / save as"},
+        {"Ctrl+E", "Export the window or one view as PNG (1x, 2x, 4x)"},
+        {"Ctrl+Shift+R", "Reset to the built-in default scene"},
+        {"Ctrl+Q", "Quit"},
+        {"F1", "Show or hide this help"},
+        {"Drag an arrow tip", "Move a query or key (vector canvas)"},
+        {"Shift while dragging", "Snap to 0/45/90/135/180 degrees (vector canvas)"},
+        {"Ctrl+click a field", "Type a value instead of dragging"},
+    };
+    if (ImGui::BeginTable("shortcuts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
+      for (const auto& row : kShortcuts) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(row[0]);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(row[1]);
+      }
+      ImGui::EndTable();
+    }
+  }
+  ImGui::End();
+}
+
+void drawBanner(ShellState& shell, float y, float width) {
+  const double now = ImGui::GetTime();
+  while (!shell.banners.empty() && now - shell.banners.front().shownAt > kBannerSeconds) shell.banners.pop_front();
+  if (shell.banners.empty()) return;
+  ImGui::SetNextWindowPos(ImVec2(width * 0.5f, y + 4), ImGuiCond_Always, ImVec2(0.5f, 0.0f));
+  ImGui::SetNextWindowBgAlpha(0.95f);
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.55f, 0.08f, 0.08f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Border, ImVec4(1.0f, 0.5f, 0.5f, 1.0f));
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                                 ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing |
+                                 ImGuiWindowFlags_NoNav;
+  if (ImGui::Begin("##error-banner", nullptr, flags)) {
+    ImGui::PushTextWrapPos(width * 0.6f);
+    for (const auto& banner : shell.banners) ImGui::TextUnformatted(banner.text.c_str());
+    ImGui::PopTextWrapPos();
+    if (ImGui::SmallButton("Dismiss")) shell.banners.clear();
+  }
+  ImGui::End();
+  ImGui::PopStyleColor(2);
+}
+
+void drawStatusBar(AppContext& context, ShellState& shell, float y, float width, float height) {
+  ImGui::SetNextWindowPos(ImVec2(0, y), ImGuiCond_Always);
+  ImGui::SetNextWindowSize(ImVec2(width, height), ImGuiCond_Always);
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8 * shell.uiScale, 3 * shell.uiScale));
+  if (ImGui::Begin("##status-bar", nullptr, flags)) {
+    std::vector<float> times(shell.frameMilliseconds.begin(), shell.frameMilliseconds.end());
+    float median = 0;
+    if (!times.empty()) {
+      std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+      median = times[times.size() / 2];
+    }
+    const Scene& scene = context.scene();
+    ImGui::Text("frame %.1f ms  |  %d queries, %d keys, d = %d  |  s = %.4g  |  revision %llu", median,
+                scene.queryCount(), scene.keyCount(), scene.dimension(), scene.effectiveScale(),
+                static_cast<unsigned long long>(context.revision()));
+    const std::string& file = shell.scenePath.empty() ? std::string("(unsaved scene)") : shell.scenePath;
+    ImGui::SameLine();
+    ImGui::TextDisabled("|  %s", file.c_str());
+    if (ImGui::GetTime() - shell.statusMessageAt < 5.0) {
+      ImGui::SameLine();
+      ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1.0f), "|  %s", shell.statusMessage.c_str());
+    }
+  }
+  ImGui::End();
+  ImGui::PopStyleVar();
+}
+
+void drawPathPrompt(const char* title, bool& open, ShellState& shell, const std::function<void(std::string)>& accept,
+                    const std::function<void()>& extra = {}) {
+  if (!open) return;
+  ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(36 * ImGui::GetFontSize(), 0), ImGuiCond_Appearing);
+  if (ImGui::Begin(title, &open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
+    ImGui::TextUnformatted("File:");
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    const bool entered =
+        ImGui::InputText("##path", shell.pathBuffer, sizeof shell.pathBuffer, ImGuiInputTextFlags_EnterReturnsTrue);
+    if (extra) extra();
+    if (ImGui::Button("OK") || entered) {
+      open = false;
+      accept(shell.pathBuffer);
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) open = false;
+  }
+  ImGui::End();
+}
+
+void drawPrompts(AppContext& context, ShellState& shell) {
+  drawPathPrompt("Open scene", shell.showOpenPrompt, shell,
+                 [&](const std::string& path) { openPath(context, shell, path); });
+  drawPathPrompt("Save scene as", shell.showSavePrompt, shell,
+                 [&](const std::string& path) { savePath(context, shell, path); });
+  drawPathPrompt(
+      "Export PNG", shell.showExportPrompt, shell,
+      [&](const std::string& path) {
+        ExportOptions options;
+        const ImVec2 size = ImGui::GetIO().DisplaySize;
+        options.width = static_cast<int>(size.x / shell.uiScale);
+        options.height = static_cast<int>(size.y / shell.uiScale);
+        options.scale = std::array<float, 3>{1.0f, 2.0f, 4.0f}[std::clamp(shell.exportScaleChoice, 0, 2)];
+        options.transparent = shell.exportTransparent;
+        if (!shell.exportWholeWindow) options.view = shell.exportViewId;
+        shell.pendingExports.push_back({options, path});
+        shell.lastFolder = folderOf(path);
+      },
+      [&] {
+        ImGui::RadioButton("1x", &shell.exportScaleChoice, 0);
+        ImGui::SameLine();
+        ImGui::RadioButton("2x", &shell.exportScaleChoice, 1);
+        ImGui::SameLine();
+        ImGui::RadioButton("4x", &shell.exportScaleChoice, 2);
+        ImGui::SameLine();
+        ImGui::Checkbox("Transparent background", &shell.exportTransparent);
+        ImGui::Checkbox("Whole window", &shell.exportWholeWindow);
+        if (!shell.exportWholeWindow) {
+          if (shell.exportViewId.empty() || !findView(shell.exportViewId))
+            shell.exportViewId =
+                shell.focusedView.empty() && !allViews().empty() ? allViews()[0].id : shell.focusedView;
+          const ViewInfo* current = findView(shell.exportViewId);
+          if (ImGui::BeginCombo("View", current ? current->title : "(none)")) {
+            for (const ViewInfo& view : allViews())
+              if (ImGui::Selectable(view.title, shell.exportViewId == view.id)) shell.exportViewId = view.id;
+            ImGui::EndCombo();
+          }
+        }
+      });
+}
+
+}  // namespace
+
+void ShellState::showStatus(std::string message) {
+  statusMessage = std::move(message);
+  statusMessageAt = ImGui::GetCurrentContext() ? ImGui::GetTime() : 0.0;
+}
+
+void ShellState::showError(std::string message) {
+  banners.push_back({std::move(message), ImGui::GetCurrentContext() ? ImGui::GetTime() : 0.0});
+  while (banners.size() > 4) banners.pop_front();
+}
+
+void setupFontsAndStyle(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  ImFont* font = nullptr;
+  if (std::filesystem::exists(kFontPath)) {
+    ImFontConfig config;
+    config.OversampleH = 2;
+    font = io.Fonts->AddFontFromFileTTF(kFontPath, std::round(kBaseFontPixels * scale), &config);
+  }
+  if (font == nullptr) {
+    ImFontConfig config;
+    config.SizePixels = std::round(13.0f * scale);
+    io.Fonts->AddFontDefault(&config);
+  }
+  ImGuiStyle style;
+  ImGui::StyleColorsDark(&style);
+  style.WindowRounding = 4.0f;
+  style.FrameRounding = 3.0f;
+  style.GrabRounding = 3.0f;
+  style.WindowTitleAlign = ImVec2(0.02f, 0.5f);
+  style.Colors[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
+  style.Colors[ImGuiCol_TitleBgActive] = ImVec4(0.16f, 0.29f, 0.48f, 1.0f);
+  style.ScaleAllSizes(scale);
+  ImGui::GetStyle() = style;
+}
+
+void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4]) {
+  // Two rows of three: what the user edits on the left, what it does in the middle and right.
+  static constexpr const char* kGrid[6] = {"canvas", "sweep", "maps", "parameters", "density", "divergence"};
+  int slot = -1;
+  for (int i = 0; i < 6; ++i)
+    if (id == kGrid[i]) slot = i;
+  const float gap = 4.0f;
+  const float cellW = (width - 4 * gap) / 3.0f;
+  const float cellH = (height - 3 * gap) / 2.0f;
+  if (slot < 0) {
+    // Unknown views cascade from the top left at half size.
+    out[0] = x0 + gap + 30.0f;
+    out[1] = y0 + gap + 30.0f;
+    out[2] = width * 0.5f;
+    out[3] = height * 0.5f;
+    return;
+  }
+  out[0] = x0 + gap + (slot % 3) * (cellW + gap);
+  out[1] = y0 + gap + (slot / 3) * (cellH + gap);
+  out[2] = cellW;
+  out[3] = cellH;
+}
+
+void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
+  float top = 0.0f;
+  float bottom = layout.height;
+  const bool solo = !layout.soloView.empty();
+  if (layout.interactive) {
+    handleShortcuts(context, shell);
+    drawMenuBar(context, shell);
+    top = ImGui::GetFrameHeight();
+    bottom = layout.height - (ImGui::GetTextLineHeight() + 8 * shell.uiScale);
+  }
+  for (std::string& error : context.takeErrors()) shell.showError(std::move(error));
+
+  const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested;
+  shell.resetLayoutRequested = false;
+  shell.focusedView.clear();
+  const ImGuiCond placement = forceLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+  for (const ViewInfo& view : allViews()) {
+    const bool isSolo = solo && layout.soloView == view.id;
+    if (solo ? !isSolo : !context.scene().isViewOpen(view.id)) continue;
+    ImGuiWindowFlags flags = ImGuiWindowFlags_NoCollapse;
+    if (isSolo) {
+      ImGui::SetNextWindowPos(ImVec2(0, top), ImGuiCond_Always);
+      ImGui::SetNextWindowSize(ImVec2(layout.width, bottom - top), ImGuiCond_Always);
+      flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings;
+      if (layout.transparent) ImGui::SetNextWindowBgAlpha(0.0f);
+    } else {
+      float rect[4];
+      defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, rect);
+      ImGui::SetNextWindowPos(ImVec2(rect[0], rect[1]), placement);
+      ImGui::SetNextWindowSize(ImVec2(rect[2], rect[3]), placement);
+    }
+    bool open = true;
+    const bool visible = ImGui::Begin(view.title, layout.interactive && !isSolo ? &open : nullptr, flags);
+    if (visible) {
+      if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) shell.focusedView = view.id;
+      try {
+        view.draw(context);
+      } catch (const std::exception& e) {
+        // A view failing must not take the app down: report it and keep drawing the others.
+        shell.showError(std::string(view.title) + ": " + e.what());
+      }
+    }
+    ImGui::End();
+    if (!open) toggleView(context, view.id, false);
+  }
+  if (allViews().empty()) {
+    ImGui::SetNextWindowPos(ImVec2(layout.width * 0.5f, (top + bottom) * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    ImGui::Begin("attnscope", nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
+    ImGui::TextUnformatted("No views are registered in this build (app/views/view_list.cpp).");
+    ImGui::End();
+  }
+  if (layout.interactive) {
+    drawHelp(shell);
+    drawPrompts(context, shell);
+    drawStatusBar(context, shell, bottom, layout.width, layout.height - bottom);
+  }
+  drawBanner(shell, top, layout.width);
+}
+
+render::Image renderUiImage(AppContext& context, const ExportOptions& options) {
+  if (options.width < 16 || options.height < 16 || options.width > 8192 || options.height > 8192)
+    throw InputError("export size " + std::to_string(options.width) + " x " + std::to_string(options.height) +
+                     " is outside 16..8192 per side");
+  if (!(options.scale >= 0.25f && options.scale <= 8.0f))
+    throw InputError("export scale " + std::to_string(options.scale) + " is outside 0.25..8");
+  if (!options.view.empty() && findView(options.view) == nullptr) {
+    std::string known;
+    for (const ViewInfo& view : allViews()) known += std::string(known.empty() ? "" : ", ") + view.id;
+    throw InputError("no view named \"" + options.view + "\" (views: " + (known.empty() ? "none" : known) + ")");
+  }
+  const int pixelWidth = static_cast<int>(std::lround(options.width * options.scale));
+  const int pixelHeight = static_cast<int>(std::lround(options.height * options.scale));
+  render::OffscreenTarget target(pixelWidth, pixelHeight);
+
+  // A private ImGui context: its own font atlas at the export scale, no ini file, no input.
+  ImGuiContext* previous = ImGui::GetCurrentContext();
+  ImFontAtlas* atlas = IM_NEW(ImFontAtlas)();
+  ImGuiContext* exportContext = ImGui::CreateContext(atlas);
+  ImGui::SetCurrentContext(exportContext);
+  ImGui::GetIO().IniFilename = nullptr;
+  ImGui::GetIO().LogFilename = nullptr;
+  setupFontsAndStyle(options.scale);
+  std::unique_ptr<GpuHeatmapCache> ownCache;
+  HeatmapCache* const previousCache = context.heatmapsOrNull();
+  if (previousCache == nullptr) {
+    ownCache = std::make_unique<GpuHeatmapCache>();
+    context.setHeatmapCache(ownCache.get());
+  }
+  const bool wasExporting = context.exporting();
+  const float previousScale = context.uiScale();
+  context.setExporting(true);
+  context.setUiScale(options.scale);
+  render::Image image;
+  auto cleanUp = [&] {
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui::DestroyContext(exportContext);
+    IM_DELETE(atlas);
+    ImGui::SetCurrentContext(previous);
+    context.setExporting(wasExporting);
+    context.setUiScale(previousScale);
+    if (ownCache) context.setHeatmapCache(previousCache);
+  };
+  try {
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+    ShellState shell;
+    shell.uiScale = options.scale;
+    FrameLayout layout;
+    layout.width = static_cast<float>(pixelWidth);
+    layout.height = static_cast<float>(pixelHeight);
+    layout.soloView = options.view;
+    layout.interactive = false;
+    layout.forceLayout = true;
+    layout.transparent = options.transparent;
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(layout.width, layout.height);
+    io.DeltaTime = 1.0f / 60.0f;
+    // Park the mouse outside the frame so no hover highlight lands in the image.
+    io.MousePos = ImVec2(-1e6f, -1e6f);
+    const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    // Frame 1 measures auto-sized content, frame 2 draws it settled; a third costs little and absorbs any
+    // one-frame-late layout in views.
+    for (int frame = 0; frame < 3; ++frame) {
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui::NewFrame();
+      drawUi(context, shell, layout);
+      ImGui::Render();
+      target.bind();
+      if (options.transparent)
+        glClearColor(0, 0, 0, 0);
+      else
+        glClearColor(background.x * 0.7f, background.y * 0.7f, background.z * 0.7f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    }
+    glFinish();
+    image = target.read();
+    for (auto& banner : shell.banners) context.reportError(banner.text);
+  } catch (...) {
+    cleanUp();
+    throw;
+  }
+  cleanUp();
+  return image;
+}
+
+void exportPng(AppContext& context, const ExportOptions& options, const std::string& path) {
+  const render::Image image = renderUiImage(context, options);
+  render::PngWriteOptions png;
+  png.keepAlpha = options.transparent;
+  png.text[kPngSceneKey] = sceneToString(context.scene());
+  png.text["Software"] = "attnscope 0.1.0";
+  png.text["Title"] = options.view.empty() ? std::string("attnscope") : "attnscope: " + options.view;
+  render::writePngAtomic(path, image, png);
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,97 @@
+// The one render path: drawUi() builds a full UI frame (all open views in the default layout, or one view filling
+// the frame) for a given size. The window calls it every frame; renderUiImage() calls it into an offscreen
+// framebuffer (in-app export, and headless export under EGL), so screen and file show the same pixels.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "app/gui/app_state.h"
+#include "app/render/image.h"
+
+struct ImGuiContext;
+
+namespace attnscope::gui {
+
+/// What to render and how large (issue 5's export options).
+struct ExportOptions {
+  int width = 1600;          ///< logical width in UI units; the image is width * scale pixels wide
+  int height = 1000;         ///< logical height
+  float scale = 1.0f;        ///< 1, 2, 4: fonts and sizes rendered at that resolution, not upscaled
+  std::string view;          ///< a ViewInfo::id to render alone, filling the frame; empty = every open view
+  bool transparent = false;  ///< clear to transparent instead of the window background colour
+};
+
+/// Sizes of the frame drawUi lays out.
+struct FrameLayout {
+  float width = 0, height = 0;  ///< display size in pixels
+  std::string soloView;         ///< render only this view, filling the frame
+  bool interactive = true;      ///< window: menu bar, status bar, dialogs; export: views only
+  bool forceLayout = false;     ///< place every view at its default rectangle this frame (export, reset layout)
+  bool transparent = false;
+};
+
+/// UI state of the shell (not part of the document, never undone).
+struct ShellState {
+  bool showHelp = false;
+  bool resetLayoutRequested = false;
+  bool quitRequested = false;
+  struct Banner {
+    std::string text;
+    double shownAt = 0;
+  };
+  std::deque<Banner> banners;
+  std::deque<float> frameMilliseconds;  ///< recent frame times for the status bar
+  std::string statusMessage;
+  double statusMessageAt = -100;
+  std::string scenePath;   ///< file of the open scene ("" = unsaved)
+  std::string lastFolder;  ///< remembered for the export / save prompts
+  // Prompts (ImGui 1.86 has no file dialog; a path field with the remembered folder).
+  bool showExportPrompt = false, showOpenPrompt = false, showSavePrompt = false;
+  char pathBuffer[1024] = {};
+  int exportScaleChoice = 0;  ///< 0: 1x, 1: 2x, 2: 4x
+  bool exportWholeWindow = true;
+  std::string exportViewId;
+  bool exportTransparent = false;
+  /// Exports asked for this frame; the window performs them after the frame (outside ImGui's NewFrame/Render).
+  struct PendingExport {
+    ExportOptions options;
+    std::string path;
+  };
+  std::vector<PendingExport> pendingExports;
+  /// Set by the window: the view id under the mouse last frame (for "export current view").
+  std::string focusedView;
+  float uiScale = 1.0f;
+  /// Key presses since the last frame, as events (GLFW key code and modifier bits): ImGui 1.86 samples key state once
+  /// per frame, so a press and release between two frames (fast typists, xdotool) would be lost.
+  struct KeyPress {
+    int key = 0;
+    int modifiers = 0;  ///< GLFW_MOD_* bits: 1 shift, 2 control, 4 alt
+  };
+  std::vector<KeyPress> keyPresses;
+
+  void showStatus(std::string message);
+  void showError(std::string message);
+};
+
+/// Installs DejaVu Sans (or ImGui's default font) at `scale` and the app's style, scaled. Call before the first
+/// NewFrame of the current ImGui context (and again when the scale changes, followed by a font texture rebuild).
+void setupFontsAndStyle(float scale);
+
+/// Draws the frame's windows into the current ImGui frame (between NewFrame and Render).
+void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout);
+
+/// Default rectangle (x, y, w, h in pixels) of a view in a frame of this size (views region below the menu bar).
+void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4]);
+
+/// Renders with a fresh ImGui context into an offscreen framebuffer of width*scale x height*scale pixels and reads
+/// it back. Needs a current GL 3.3 context (the window's, or a HeadlessContext). Renders >= 2 frames so ImGui's
+/// auto-sized windows settle. Restores the caller's ImGui context. Throws ResourceError/InputError.
+render::Image renderUiImage(AppContext& context, const ExportOptions& options);
+
+/// PNG text metadata of an export: the scene JSON under kPngSceneKey plus Software and Title.
+void exportPng(AppContext& context, const ExportOptions& options, const std::string& path);
+
+}  // namespace attnscope::gui

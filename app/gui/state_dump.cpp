@@ -1,0 +1,51 @@
+// What the end-to-end test reads: enough to aim the mouse (probes + window origin) and to check the effect
+// (scene vectors, selected query/key angle, weights).
+#include "app/gui/state_dump.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "app/gui/scene_io.h"
+
+namespace attnscope::gui {
+namespace {
+
+nlohmann::json matrix(const RowMatrix& m) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    nlohmann::json row = nlohmann::json::array();
+    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push_back(m(i, c));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::string stateDumpJson(const AppContext& context, const WindowGeometry& window) {
+  const Scene& scene = context.scene();
+  const Derived& derived = context.derived();
+  nlohmann::json probes = nlohmann::json::object();
+  for (const auto& [name, point] : context.probes()) probes[name] = {point[0], point[1]};
+  const Vector q = scene.queries.row(scene.selectedQuery).transpose();
+  const Vector k = scene.keys.row(scene.selectedKey).transpose();
+  const float denominator = q.norm() * k.norm();
+  const float cosine = denominator > 0 ? std::clamp(q.dot(k) / denominator, -1.0f, 1.0f) : 1.0f;
+  nlohmann::json dump = {
+      {"revision", context.revision()},
+      {"derivedRevision", derived.sceneRevision},
+      {"window", {{"x", window.x}, {"y", window.y}, {"width", window.width}, {"height", window.height}}},
+      {"uiScale", context.uiScale()},
+      {"selectedAngleDegrees", std::acos(cosine) * 180.0 / 3.14159265358979},
+      {"probes", probes},
+      {"weights",
+       {{"dpa", matrix(derived.dpa.weights)},
+        {"ea", matrix(derived.ea.weights)},
+        {"mgk", matrix(derived.mgk.weights)}}},
+      {"error", derived.error},
+      {"scene", sceneToJson(scene)}};
+  return dump.dump(2) + "\n";
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,361 @@
+// The desktop window: GLFW + glad + ImGui's GLFW/OpenGL3 backends around the shared drawUi(). Also the top-level
+// options --open, --bench-frames, --dump-state and --ui-scale.
+#include <glad/gl.h>
+// glad first: GLFW_INCLUDE_NONE keeps GLFW from pulling in a second GL header.
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/gui/heatmap_cache.h"
+#include "app/gui/preferences.h"
+#include "app/gui/scene_io.h"
+#include "app/gui/shell.h"
+#include "app/gui/state_dump.h"
+#include "app/gui_entry.h"
+#include "app/views/view_probe.h"
+#include "core/error.h"
+
+namespace attnscope::gui {
+namespace {
+
+struct WindowOptions {
+  std::string openPath;
+  int benchFrames = 0;
+  int benchVectors = 256;
+  std::vector<std::string> benchViews;  ///< views open during --bench-frames (default: all)
+  std::string dumpStatePath;
+  float uiScale = 0.0f;  ///< 0: monitor content scale times the saved multiplier
+  std::vector<int> windowSize;
+  bool noPersist = false;
+};
+
+WindowOptions& options() {
+  static WindowOptions instance;
+  return instance;
+}
+
+volatile std::sig_atomic_t dumpRequested = 0;
+volatile std::sig_atomic_t closeRequested = 0;
+/// SIGTERM / SIGINT close the window like the close button, so preferences and layout are still saved.
+void onTerminate(int) {
+  closeRequested = 1;
+}
+void onSigusr1(int) {
+  dumpRequested = 1;
+}
+
+std::string& glfwErrorText() {
+  static std::string text;
+  return text;
+}
+
+void onGlfwError(int code, const char* description) {
+  glfwErrorText() = std::string(description) + " (GLFW error " + std::to_string(code) + ")";
+}
+
+double lastEventTime = 0.0;
+void markActivity() {
+  lastEventTime = glfwGetTime();
+}
+void onCursor(GLFWwindow*, double, double) {
+  markActivity();
+}
+void onButton(GLFWwindow*, int, int, int) {
+  markActivity();
+}
+void onScroll(GLFWwindow*, double, double) {
+  markActivity();
+}
+std::vector<ShellState::KeyPress> keyPresses;
+void onKey(GLFWwindow*, int key, int, int action, int mods) {
+  markActivity();
+  if (action == GLFW_PRESS || action == GLFW_REPEAT) keyPresses.push_back({key, mods});
+}
+void onChar(GLFWwindow*, unsigned) {
+  markActivity();
+}
+void onResize(GLFWwindow*, int, int) {
+  markActivity();
+}
+
+std::vector<std::string> droppedPaths;
+void onDrop(GLFWwindow*, int count, const char** paths) {
+  for (int i = 0; i < count; ++i) droppedPaths.emplace_back(paths[i]);
+  markActivity();
+}
+
+/// Copies the views' probe points (app/views/view_probe.h) into the context's named probes for the state dump.
+void publishViewProbes(AppContext& context) {
+  const views::ViewProbe& probe = views::viewProbe();
+  context.clearProbes("canvas/");
+  context.publishProbe("canvas/origin", probe.canvasOrigin[0], probe.canvasOrigin[1]);
+  for (std::size_t j = 0; j < probe.keyTips.size(); ++j)
+    context.publishProbe("canvas/key/" + std::to_string(j) + "/tip", probe.keyTips[j][0], probe.keyTips[j][1]);
+  for (std::size_t i = 0; i < probe.queryTips.size(); ++i)
+    context.publishProbe("canvas/query/" + std::to_string(i) + "/tip", probe.queryTips[i][0], probe.queryTips[i][1]);
+}
+
+/// The bench scene: the default scene plus seeded random vectors up to `vectors` in d = 2, every view open.
+Scene benchScene(int vectors, const std::vector<std::string>& views) {
+  Scene scene = defaultScene();
+  const int extra = std::max(0, vectors - scene.keyCount() - scene.queryCount());
+  appendRandomVectors(scene, extra, 20240601);
+  scene.openViews.clear();
+  for (const ViewInfo& view : allViews())
+    if (views.empty() || std::find(views.begin(), views.end(), view.id) != views.end())
+      scene.openViews.push_back(view.id);
+  return scene;
+}
+
+/// One drag step of the bench: rotate the selected key by one degree, as if the user dragged its tip.
+Scene rotateSelectedKey(const Scene& scene, float degrees) {
+  Scene next = scene;
+  const float c = std::cos(degrees * 3.14159265f / 180.0f), s = std::sin(degrees * 3.14159265f / 180.0f);
+  auto key = next.keys.row(next.selectedKey);
+  const float x = key(0), y = key(1);
+  key(0) = c * x - s * y;
+  key(1) = s * x + c * y;
+  return next;
+}
+
+float percentile(std::vector<float> values, double fraction) {
+  if (values.empty()) return 0.0f;
+  std::sort(values.begin(), values.end());
+  const double rank = fraction * static_cast<double>(values.size() - 1);  // nearest rank
+  return values[static_cast<std::size_t>(std::lround(rank))];
+}
+
+}  // namespace
+
+void installGuiOptions(CLI::App& root) {
+  WindowOptions& o = options();
+  root.add_option("--open", o.openPath, "Open a scene file (.json) or a PNG exported by attnscope (scene metadata)");
+  root.add_option("--bench-frames", o.benchFrames,
+                  "Render N frames with every view open on the bench scene, changing it every frame; print the "
+                  "frame-time median and p95 in ms, then exit")
+      ->check(CLI::Range(1, 1000000));
+  root.add_option("--bench-vectors", o.benchVectors, "Vectors in the --bench-frames scene (default 256, d = 2)")
+      ->check(CLI::Range(2, 1 << 16));
+  root.add_option("--bench-views", o.benchViews, "Views open during --bench-frames (default: every view)")
+      ->delimiter(',');
+  root.add_option("--dump-state", o.dumpStatePath,
+                  "Debug: write the app state as JSON to FILE after every change and on SIGUSR1 (end-to-end tests)");
+  root.add_option("--ui-scale", o.uiScale, "UI scale (fonts and sizes); default: the monitor's content scale")
+      ->check(CLI::Range(0.5, 4.0));
+  root.add_option("--window-size", o.windowSize, "Initial window size in screen units: W H")->expected(2);
+  root.add_flag("--no-persist", o.noPersist, "Neither read nor write preferences and window layout");
+}
+
+int runGui() {
+  WindowOptions& o = options();
+  Preferences preferences = o.noPersist ? Preferences{} : loadPreferences();
+  Scene initial = o.benchFrames > 0 ? benchScene(o.benchVectors, o.benchViews) : defaultScene();
+  std::string scenePath;
+  if (!o.openPath.empty()) {
+    initial = loadSceneFile(o.openPath);  // throws FileError: main prints it and exits 1
+    scenePath = o.openPath;
+  }
+
+  glfwSetErrorCallback(onGlfwError);
+  if (glfwInit() != GLFW_TRUE)
+    throw ResourceError("cannot open a window: " + glfwErrorText() +
+                        ". Without a display, render PNGs with `attnscope export` (EGL, no X server needed)");
+  struct GlfwSession {
+    ~GlfwSession() { glfwTerminate(); }
+  } glfwSession;
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  int width = preferences.windowWidth, height = preferences.windowHeight;
+  if (o.windowSize.size() == 2) {
+    width = std::clamp(o.windowSize[0], 320, 16384);
+    height = std::clamp(o.windowSize[1], 240, 16384);
+  }
+  GLFWwindow* window = glfwCreateWindow(width, height, "attnscope", nullptr, nullptr);
+  if (window == nullptr) throw ResourceError("cannot create a GL 3.3 core window: " + glfwErrorText());
+  if (preferences.windowX >= 0 && preferences.windowY >= 0 && o.windowSize.empty())
+    glfwSetWindowPos(window, preferences.windowX, preferences.windowY);
+  glfwMakeContextCurrent(window);
+  if (gladLoadGL(glfwGetProcAddress) == 0) throw ResourceError("cannot load GL 3.3 functions");
+  glfwSwapInterval(o.benchFrames > 0 ? 0 : 1);
+
+  float contentScale = 1.0f, unused = 1.0f;
+  glfwGetWindowContentScale(window, &contentScale, &unused);
+  const float uiScale =
+      o.uiScale > 0 ? o.uiScale : std::clamp(contentScale * preferences.uiScaleMultiplier, 0.5f, 4.0f);
+
+  // Our callbacks first: ImGui's backend chains to them, so both see every event.
+  glfwSetCursorPosCallback(window, onCursor);
+  glfwSetMouseButtonCallback(window, onButton);
+  glfwSetScrollCallback(window, onScroll);
+  glfwSetKeyCallback(window, onKey);
+  glfwSetCharCallback(window, onChar);
+  glfwSetFramebufferSizeCallback(window, onResize);
+  glfwSetDropCallback(window, onDrop);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  static std::string iniPath;  // ImGui keeps the pointer
+  const std::string configFolder = o.noPersist || o.benchFrames > 0 ? std::string() : configDirectory();
+  if (!configFolder.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(configFolder, error);
+    iniPath = configFolder + "/imgui.ini";
+    io.IniFilename = error ? nullptr : iniPath.c_str();
+  } else {
+    io.IniFilename = nullptr;
+  }
+  setupFontsAndStyle(uiScale);
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  int exitCode = 0;
+  {
+    AppContext context(std::move(initial));
+    context.setUiScale(uiScale);
+    GpuHeatmapCache heatmaps;
+    context.setHeatmapCache(&heatmaps);
+    ShellState shell;
+    shell.uiScale = uiScale;
+    shell.scenePath = scenePath;
+    shell.lastFolder = preferences.lastFolder;
+
+    WindowGeometry geometry;
+    std::string lastDump;
+    if (!o.dumpStatePath.empty()) std::signal(SIGUSR1, onSigusr1);
+    std::signal(SIGTERM, onTerminate);
+    std::signal(SIGINT, onTerminate);
+    auto writeDump = [&](bool force) {
+      if (o.dumpStatePath.empty()) return;
+      const std::string text = stateDumpJson(context, geometry);
+      if (!force && text == lastDump) return;
+      try {
+        writeFileAtomic(o.dumpStatePath, text);
+        lastDump = text;
+      } catch (const std::exception& e) {
+        shell.showError(e.what());
+      }
+    };
+    context.refreshDerived();
+
+    std::vector<float> benchTimes, benchDeriveTimes;
+    auto previous = std::chrono::steady_clock::now();
+    int frame = 0;
+    while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
+      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() && frame > 3;
+      if (idle)
+        glfwWaitEventsTimeout(0.5);
+      else
+        glfwPollEvents();
+      const auto workStart = std::chrono::steady_clock::now();
+      for (const std::string& path : std::exchange(droppedPaths, {})) {
+        try {
+          std::vector<std::string> warnings;
+          Scene scene = loadSceneFile(path, &warnings);
+          context.resetScene(std::move(scene), "Open " + path);
+          shell.scenePath = path;
+          for (auto& warning : warnings) shell.showError("warning: " + warning);
+        } catch (const std::exception& e) {
+          shell.showError(e.what());
+        }
+      }
+
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      ImGui::NewFrame();
+      shell.keyPresses = std::exchange(keyPresses, {});
+      FrameLayout layout;
+      layout.width = io.DisplaySize.x;
+      layout.height = io.DisplaySize.y;
+      drawUi(context, shell, layout);
+      ImGui::Render();
+      int framebufferWidth = 0, framebufferHeight = 0;
+      glfwGetFramebufferSize(window, &framebufferWidth, &framebufferHeight);
+      glBindFramebuffer(GL_FRAMEBUFFER, 0);
+      glViewport(0, 0, framebufferWidth, framebufferHeight);
+      const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+      glClearColor(background.x * 0.7f, background.y * 0.7f, background.z * 0.7f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      glfwSwapBuffers(window);
+
+      if (o.benchFrames > 0)
+        context.submit(rotateSelectedKey(context.scene(), 1.0f), "Move key", EditMerge::Continuous);
+      const auto deriveStart = std::chrono::steady_clock::now();
+      context.endFrame();
+      const float deriveMilliseconds =
+          std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - deriveStart).count();
+
+      for (auto& request : std::exchange(shell.pendingExports, {})) {
+        try {
+          exportPng(context, request.options, request.path);
+          shell.showStatus("Exported " + request.path);
+        } catch (const std::exception& e) {
+          shell.showError(e.what());
+        }
+      }
+
+      if (!o.dumpStatePath.empty()) publishViewProbes(context);
+      glfwGetWindowPos(window, &geometry.x, &geometry.y);
+      glfwGetWindowSize(window, &geometry.width, &geometry.height);
+      writeDump(dumpRequested != 0);
+      dumpRequested = 0;
+
+      const auto now = std::chrono::steady_clock::now();
+      const float milliseconds = std::chrono::duration<float, std::milli>(now - previous).count();
+      previous = now;
+      {
+        // The status bar shows the work of a frame (events to swap), not the idle wait between frames.
+        shell.frameMilliseconds.push_back(std::chrono::duration<float, std::milli>(now - workStart).count());
+        if (shell.frameMilliseconds.size() > 120) shell.frameMilliseconds.pop_front();
+      }
+      ++frame;
+      if (o.benchFrames > 0) {
+        // The first frames build font textures and shaders: keep them out of the statistics.
+        if (frame > 5) {
+          benchTimes.push_back(milliseconds);
+          benchDeriveTimes.push_back(deriveMilliseconds);
+        }
+        if (static_cast<int>(benchTimes.size()) >= o.benchFrames) break;
+      }
+    }
+    if (o.benchFrames > 0) {
+      const Scene& scene = context.scene();
+      std::printf(
+          "bench-frames: %zu frames, %d queries + %d keys in d = %d, %dx%d window, %zu views open: "
+          "median %.2f ms, p95 %.2f ms (recomputing Derived: median %.2f ms)\n",
+          benchTimes.size(), scene.queryCount(), scene.keyCount(), scene.dimension(), geometry.width, geometry.height,
+          scene.openViews.size(), percentile(benchTimes, 0.5), percentile(benchTimes, 0.95),
+          percentile(benchDeriveTimes, 0.5));
+    }
+    if (!o.noPersist && o.benchFrames == 0) {
+      glfwGetWindowPos(window, &preferences.windowX, &preferences.windowY);
+      glfwGetWindowSize(window, &preferences.windowWidth, &preferences.windowHeight);
+      preferences.lastFolder = shell.lastFolder;
+      savePreferences(preferences);
+    }
+    context.setHeatmapCache(nullptr);
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  return exitCode;
+}
+
+}  // namespace attnscope::gui

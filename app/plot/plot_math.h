@@ -1,0 +1,72 @@
+// The pure half of the plotting module: tick placement, tick labels, series decimation and polyline chunking.
+// No ImGui here, so it is unit-tested on its own (tests/app/plot_test.cpp) and shared by screen and export paths.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace attnscope::plot {
+
+/// A closed interval of data values. Degenerate ranges (min == max) are legal and widened when drawn.
+struct Range {
+  double min = 0.0;
+  double max = 1.0;
+  double span() const { return max - min; }
+};
+
+/// How an axis maps data to pixels.
+enum class Scale { Linear, Log };
+
+/// Ticks of one axis: positions in data units plus the step that produced them (used to pick label precision).
+struct Ticks {
+  std::vector<double> values;  ///< ascending, all inside the range
+  double step = 0.0;           ///< linear step; for log axes the decade exponent step (1, 2, ...)
+  std::vector<bool> major;     ///< one flag per value: true where the tick gets a label (all, or decades on log)
+};
+
+/// The smallest "nice" number (1, 2 or 5 times a power of ten) that is >= x. x must be > 0.
+double niceStep(double x);
+
+/// Linear ticks on 1-2-5 steps: at most maxTicks values inside range (at least 2 when the range is not degenerate).
+/// A degenerate or reversed range is widened around its centre first, so the caller always gets ticks.
+Ticks linearTicks(Range range, int maxTicks = 8);
+
+/// Logarithmic ticks for range (both ends > 0): powers of ten, and 2x/5x in between when the range spans
+/// fewer than about three decades. Non-positive ends are clamped to a tiny positive value rather than rejected.
+Ticks logTicks(Range range, int maxTicks = 8);
+
+/// Formats a tick value with just enough decimals for the step (0.25 step -> "0.25", 20 step -> "20"),
+/// switching to exponent form for very large or very small magnitudes; "-0" never appears.
+std::string formatTick(double value, double step);
+
+/// Range widened so that it is never degenerate: equal ends are opened by +-0.5 (or +-5% of |value|).
+Range widened(Range range);
+
+/// A point of a series in data units.
+struct Point {
+  double x = 0.0;
+  double y = 0.0;
+};
+
+/// Min/max decimation of a series to pixel columns.
+/// xs, ys: n samples each (same length), xs non-decreasing; xRange: the visible x range mapped to `columns` pixels.
+/// Returns at most 4 points per column (first, min and max in order of occurrence, last) so vertical extent and
+/// the joins between columns are preserved exactly; series no longer than 4 * columns are returned unchanged.
+/// Samples with a non-finite y are kept as NaN points so the caller can break the line there (a gap).
+std::vector<Point> decimateToColumns(std::span<const double> xs, std::span<const double> ys, Range xRange, int columns);
+
+/// Splits a polyline of n points into chunks of at most maxPoints points that overlap by one point, so the
+/// drawn line is continuous. Returns [begin, end) index pairs. maxPoints must be >= 2.
+std::vector<std::pair<std::size_t, std::size_t>> polylineChunks(std::size_t n, std::size_t maxPoints);
+
+/// Points per AddPolyline call. ImDrawIdx is 16-bit in Debian's prebuilt ImGui: one call that emits more than
+/// 65,535 vertices wraps its indices. An anti-aliased thick line emits at most 4 vertices per point (plus the
+/// closing pair), so 8,000 points stay far below the limit for any thickness.
+inline constexpr std::size_t kMaxPointsPerPolyline = 8000;
+
+/// Index of the sample whose x is nearest to x (xs non-decreasing, n >= 1); binary search, O(log n).
+std::size_t nearestIndex(std::span<const double> xs, double x);
+
+}  // namespace attnscope::plot

@@ -1,0 +1,174 @@
+// libpng writing and reading. libpng reports errors by longjmp: every libpng call sits in a function whose only
+// non-trivial locals are set up before setjmp, and the caller turns failure into FileError.
+#include "app/render/png_io.h"
+
+#include <fcntl.h>
+#include <png.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "core/error.h"
+
+namespace attnscope::render {
+namespace {
+
+struct PngErrorMessage {
+  char text[256] = "unknown libpng error";
+};
+
+void onPngError(png_structp png, png_const_charp message) {
+  auto* error = static_cast<PngErrorMessage*>(png_get_error_ptr(png));
+  std::snprintf(error->text, sizeof error->text, "%s", message);
+  png_longjmp(png, 1);
+}
+
+void onPngWarning(png_structp, png_const_charp) {}
+
+/// Returns false (with `error` filled) when libpng failed.
+bool encode(std::FILE* file, const Image& image, const PngWriteOptions& options, PngErrorMessage& error) {
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
+  if (png == nullptr) return false;
+  png_infop info = png_create_info_struct(png);
+  // Everything libpng might longjmp past is allocated before setjmp and freed after it.
+  std::vector<std::string> keys, values;
+  for (const auto& [key, value] : options.text) {
+    keys.push_back(key.substr(0, 79));  // PNG keywords are 1..79 bytes
+    values.push_back(value);
+  }
+  std::vector<png_text> chunks(keys.size());
+  std::vector<std::uint8_t> rgb;
+  std::vector<png_bytep> rows(static_cast<std::size_t>(image.height));
+  const int channels = options.keepAlpha ? 4 : 3;
+  if (!options.keepAlpha) {
+    rgb.resize(static_cast<std::size_t>(image.width) * image.height * 3);
+    for (std::size_t p = 0, n = static_cast<std::size_t>(image.width) * image.height; p < n; ++p)
+      std::memcpy(&rgb[p * 3], &image.rgba[p * 4], 3);
+  }
+  std::uint8_t* base = options.keepAlpha ? const_cast<std::uint8_t*>(image.rgba.data()) : rgb.data();
+  for (int y = 0; y < image.height; ++y) rows[y] = base + static_cast<std::size_t>(y) * image.width * channels;
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    return false;
+  }
+  png_init_io(png, file);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(image.width), static_cast<png_uint_32>(image.height), 8,
+               options.keepAlpha ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    chunks[i].compression = PNG_ITXT_COMPRESSION_NONE;
+    chunks[i].key = keys[i].data();
+    chunks[i].text = values[i].data();
+    chunks[i].itxt_length = values[i].size();
+    chunks[i].text_length = 0;
+    chunks[i].lang = nullptr;
+    chunks[i].lang_key = nullptr;
+  }
+  if (!chunks.empty()) png_set_text(png, info, chunks.data(), static_cast<int>(chunks.size()));
+  png_write_info(png, info);
+  png_write_image(png, rows.data());
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return true;
+}
+
+bool decode(std::FILE* file, PngFile& out, PngErrorMessage& error) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
+  if (png == nullptr) return false;
+  png_infop info = png_create_info_struct(png);
+  std::vector<png_bytep> rows;
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  png_init_io(png, file);
+  png_read_info(png, info);
+  const png_uint_32 width = png_get_image_width(png, info);
+  const png_uint_32 height = png_get_image_height(png, info);
+  // Normalise every colour type and depth to 8-bit RGBA.
+  png_set_expand(png);
+  png_set_strip_16(png);
+  png_set_gray_to_rgb(png);
+  png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  out.image.width = static_cast<int>(width);
+  out.image.height = static_cast<int>(height);
+  out.image.rgba.assign(static_cast<std::size_t>(width) * height * 4, 0);
+  rows.resize(height);
+  for (png_uint_32 y = 0; y < height; ++y) rows[y] = out.image.rgba.data() + static_cast<std::size_t>(y) * width * 4;
+  png_read_image(png, rows.data());
+  png_read_end(png, info);
+  png_textp text = nullptr;
+  const int count = png_get_text(png, info, &text, nullptr);
+  for (int i = 0; i < count; ++i) {
+    const std::size_t length =
+        text[i].compression >= PNG_ITXT_COMPRESSION_NONE ? text[i].itxt_length : text[i].text_length;
+    out.text[text[i].key] = std::string(text[i].text, length);
+  }
+  png_destroy_read_struct(&png, &info, nullptr);
+  return true;
+}
+
+}  // namespace
+
+void writePngAtomic(const std::string& path, const Image& image, const PngWriteOptions& options) {
+  if (image.width < 1 || image.height < 1 ||
+      image.rgba.size() != static_cast<std::size_t>(image.width) * image.height * 4)
+    throw InputError("cannot write " + path + ": the image is empty or its pixel buffer does not match its size");
+  const std::filesystem::path target(path);
+  const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
+  std::string temporary = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int descriptor = mkstemp(temporary.data());
+  if (descriptor < 0)
+    throw FileError("cannot write " + path + ": cannot create a file in " + folder.string() + " (" +
+                    std::strerror(errno) + ")");
+  fchmod(descriptor, 0644);
+  std::FILE* file = fdopen(descriptor, "wb");
+  PngErrorMessage error;
+  errno = 0;
+  bool ok = file != nullptr && encode(file, image, options, error);
+  if (file != nullptr) {
+    ok = std::fflush(file) == 0 && ok;
+    ok = fsync(fileno(file)) == 0 && ok;
+    ok = std::fclose(file) == 0 && ok;
+  } else {
+    close(descriptor);
+  }
+  if (!ok) {
+    const std::string reason = errno != 0 ? std::strerror(errno) : error.text;
+    std::remove(temporary.c_str());
+    throw FileError("cannot write " + path + ": " + reason);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temporary.c_str());
+    throw FileError("cannot write " + path + ": " + reason);
+  }
+}
+
+PngFile readPng(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) throw FileError("cannot open " + path + ": " + std::strerror(errno));
+  unsigned char signature[8] = {};
+  const bool isPng = std::fread(signature, 1, 8, file) == 8 && png_sig_cmp(signature, 0, 8) == 0;
+  if (!isPng) {
+    std::fclose(file);
+    throw FileError(path + " is not a PNG file (bad signature)");
+  }
+  std::rewind(file);
+  PngFile result;
+  PngErrorMessage error;
+  const bool ok = decode(file, result, error);
+  std::fclose(file);
+  if (!ok) throw FileError("cannot read PNG " + path + ": " + error.text);
+  return result;
+}
+
+}  // namespace attnscope::render

@@ -1,0 +1,208 @@
+// Attention maps: the N x M weight matrix of every kernel side by side as GL textures colour-mapped in the heatmap
+// shader (one shared colour scale and colour bar), linear or log scale, causal toggle, hover readout of row, column,
+// value and labels, and EA rows that fell back to uniform weights flagged.
+#include <algorithm>
+#include <cmath>
+
+#include "app/views/view_common.h"
+#include "app/views/view_probe.h"
+#include "app/views/views.h"
+
+namespace attnscope::views {
+namespace {
+
+/// The cell hovered in the previous frame, highlighted in every map so the kernels compare at a glance.
+struct MapsState {
+  int hoverRow = -1, hoverColumn = -1;
+};
+MapsState state;
+
+/// Shared colour range of all maps: [0, max] linear, or a log range ending at the max (four decades at most).
+gui::HeatmapStyle sharedStyle(const Scene& scene, const Derived& derived) {
+  float maxValue = 0.0f, minPositive = 1.0f;
+  for (ShownKernel kernel : kShownKernels) {
+    const RowMatrix& w = kernelResult(derived, kernel).weights;
+    if (w.size() == 0) continue;
+    maxValue = std::max(maxValue, w.maxCoeff());
+    for (Eigen::Index i = 0; i < w.size(); ++i)
+      if (w.data()[i] > 0.0f) minPositive = std::min(minPositive, w.data()[i]);
+  }
+  gui::HeatmapStyle style;
+  style.colorMap = scene.display.colorMap;
+  style.logScale = scene.display.heatmapLogScale;
+  style.maxValue = maxValue > 0.0f ? maxValue : 1.0f;
+  style.minValue = style.logScale ? std::max(minPositive, style.maxValue * 1e-4f) : 0.0f;
+  if (style.logScale && style.minValue >= style.maxValue) style.minValue = style.maxValue * 0.1f;
+  return style;
+}
+
+/// Text colour readable on a colour-map entry (black on light, white on dark).
+ImU32 contrastingText(ColorMap map, float t) {
+  const Rgb8 rgb = colorMapLookup(map, t);
+  const float luminance = 0.2126f * rgb[0] + 0.7152f * rgb[1] + 0.0722f * rgb[2];
+  return luminance > 140.0f ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255);
+}
+
+void drawControls(AppContext& ctx) {
+  const Scene& scene = ctx.scene();
+  bool causal = scene.kernel.causal;
+  if (ImGui::Checkbox("causal mask", &causal)) {
+    Scene next = scene;
+    next.kernel.causal = causal;
+    ctx.submit(std::move(next), causal ? "Causal mask on" : "Causal mask off");
+  }
+  itemTooltip(
+      "Query i sees only keys j <= i. EA masks multiplicatively (f = 0), never by adding -inf before squaring.");
+  ImGui::SameLine();
+  bool logScale = scene.display.heatmapLogScale;
+  if (ImGui::Checkbox("log colour scale", &logScale)) {
+    Scene next = scene;
+    next.display.heatmapLogScale = logScale;
+    ctx.submit(std::move(next), "Heatmap scale");
+  }
+  itemTooltip(
+      "Colour by log10(weight) over at most four decades below the largest weight: small weights become "
+      "visible. Zero weights (masked keys, EA orthogonal keys) take the lowest colour.");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
+  if (ImGui::BeginCombo("colour map", colorMapName(scene.display.colorMap))) {
+    for (ColorMap map : kAllColorMaps) {
+      if (ImGui::Selectable(colorMapName(map), map == scene.display.colorMap) && map != scene.display.colorMap) {
+        Scene next = scene;
+        next.display.colorMap = map;
+        ctx.submit(std::move(next), "Colour map");
+      }
+    }
+    ImGui::EndCombo();
+  }
+  itemTooltip("Viridis and magma are perceptually uniform; the diverging map puts the middle of the range in white.");
+}
+
+}  // namespace
+
+void drawAttentionMapsView(AppContext& ctx) {
+  const Scene& scene = ctx.scene();
+  const Derived& derived = ctx.derived();
+  drawControls(ctx);
+  const int rows = scene.queryCount(), columns = scene.keyCount();
+  if (derived.dpa.weights.rows() != rows || derived.dpa.weights.cols() != columns) {
+    ImGui::TextDisabled("(no weights computed for this scene yet)");
+    return;
+  }
+  const gui::HeatmapStyle style = sharedStyle(scene, derived);
+  const plot::ColorBarSpec barSpec{"attention weight" + std::string(style.logScale ? " (log)" : ""),
+                                   plot::Range{style.minValue, style.maxValue},
+                                   style.logScale ? plot::Scale::Log : plot::Scale::Linear, true};
+
+  const float fontSize = ImGui::GetFontSize();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float noteHeight = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
+  const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float mapWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing) / 3.0f);
+  // Keep cells from being much taller than wide (at most 1.5 : 1): a 2 x 4 matrix should not fill a tall window with
+  // slabs.
+  const float labelRoom = fontSize * 5.0f;
+  const float mapHeight = std::clamp(1.5f * (mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
+                                     fontSize * 10.0f, std::max(avail.y - noteHeight, fontSize * 10.0f));
+
+  int hoverRow = -1, hoverColumn = -1;
+  std::vector<std::string> rowLabels = scene.queryLabels;
+  for (ShownKernel kernel : kShownKernels) {
+    const gui::KernelResult& result = kernelResult(derived, kernel);
+    const int index = static_cast<int>(kernel);
+    if (index > 0) ImGui::SameLine();
+    const ImRect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(mapWidth, mapHeight));
+    plot::FrameSpec spec;
+    spec.title = kernelLabel(kernel, scene) + (scene.kernel.causal ? "  (causal)" : "");
+    spec.x.categories = scene.keyLabels;
+    spec.x.label = "key";
+    spec.x.grid = false;
+    spec.y.categories = rowLabels;
+    spec.y.inverted = true;  // row 0 at the top, as the matrix is written
+    spec.y.label = "query";
+    spec.y.grid = false;
+    plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
+    const ImRect& area = frame.area();
+    viewProbe().heatmapAreas[index] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
+    viewProbe().heatmapRows = rows, viewProbe().heatmapColumns = columns;
+    static const char* kSlots[] = {"maps/dpa", "maps/ea", "maps/mgk"};
+    const unsigned texture = ctx.heatmaps().texture(kSlots[index], derived.sceneRevision, result.weights, style);
+    if (texture != 0) {
+      frame.drawList()->AddImage((ImTextureID)(intptr_t)texture, area.Min, area.Max);
+    } else {
+      plot::addCentredText(frame.drawList(), area.GetCenter(), frame.style().textDim, "(no GL: heatmap unavailable)");
+    }
+    const float cellWidth = area.GetWidth() / float(columns), cellHeight = area.GetHeight() / float(rows);
+    // Grid lines and values when cells are big enough to read (small teaching scenes).
+    if (cellWidth >= 10.0f && cellHeight >= 10.0f) {
+      const ImU32 gridColor = IM_COL32(0, 0, 0, 90);
+      for (int j = 1; j < columns; ++j) {
+        const float x = std::round(area.Min.x + j * cellWidth);
+        frame.drawList()->AddLine(ImVec2(x, area.Min.y), ImVec2(x, area.Max.y), gridColor);
+      }
+      for (int i = 1; i < rows; ++i) {
+        const float y = std::round(area.Min.y + i * cellHeight);
+        frame.drawList()->AddLine(ImVec2(area.Min.x, y), ImVec2(area.Max.x, y), gridColor);
+      }
+    }
+    if (cellWidth >= fontSize * 3.2f && cellHeight >= fontSize * 1.4f) {
+      for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < columns; ++j) {
+          const float value = result.weights(i, j);
+          const float t = normaliseValue(value, style.minValue, style.maxValue, style.logScale);
+          plot::addCentredText(frame.drawList(),
+                               ImVec2(area.Min.x + (j + 0.5f) * cellWidth, area.Min.y + (i + 0.5f) * cellHeight),
+                               contrastingText(style.colorMap, t), formatted("%.3f", value));
+        }
+    }
+    // EA rows that fell back to uniform weights (every visible key orthogonal): outlined and marked.
+    for (int row : result.fallbackRows) {
+      if (row < 0 || row >= rows) continue;
+      const float y0 = area.Min.y + row * cellHeight, y1 = y0 + cellHeight;
+      frame.drawList()->AddRect(ImVec2(area.Min.x + 1, y0 + 1), ImVec2(area.Max.x - 1, y1 - 1),
+                                IM_COL32(255, 60, 60, 255), 0.0f, 0, 2.0f);
+      labelWithBackdrop(frame.drawList(), ImVec2(area.Max.x - fontSize * 4.2f, y0 + 2), IM_COL32(255, 60, 60, 255),
+                        "fallback", IM_COL32(0, 0, 0, 170));
+    }
+    if (state.hoverRow >= 0 && state.hoverRow < rows && state.hoverColumn >= 0 && state.hoverColumn < columns) {
+      const ImVec2 a(area.Min.x + state.hoverColumn * cellWidth, area.Min.y + state.hoverRow * cellHeight);
+      frame.drawList()->AddRect(a, ImVec2(a.x + cellWidth, a.y + cellHeight), IM_COL32(255, 255, 255, 255), 0.0f, 0,
+                                2.0f);
+    }
+    if (const auto at = frame.hovered()) {
+      const int j = static_cast<int>(std::floor(at->x + 0.5)), i = static_cast<int>(std::floor(at->y + 0.5));
+      if (i >= 0 && i < rows && j >= 0 && j < columns) {
+        hoverRow = i, hoverColumn = j;
+        ImGui::BeginTooltip();
+        ImGui::Text("%s   row %d (query %s), column %d (key %s)", kernelLabel(kernel, scene).c_str(), i,
+                    scene.queryLabels[i].c_str(), j, scene.keyLabels[j].c_str());
+        for (ShownKernel other : kShownKernels) {
+          const gui::KernelResult& r = kernelResult(derived, other);
+          ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(other)), "%-18s weight %.5f   score %.5g",
+                             kernelLabel(other, scene).c_str(), r.weights(i, j),
+                             r.scores.rows() == rows && r.scores.cols() == columns ? r.scores(i, j) : NAN);
+        }
+        if (scene.kernel.causal && j > i) ImGui::TextDisabled("masked by the causal mask (key after query)");
+        ImGui::EndTooltip();
+      }
+    }
+  }
+  state.hoverRow = hoverRow, state.hoverColumn = hoverColumn;
+
+  ImGui::SameLine();
+  // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
+  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
+  const float top = barRect.Min.y + fontSize * 1.8f, bottom = barRect.Max.y - fontSize * 2.5f;
+  plot::colorBar(ImGui::GetWindowDrawList(), ImRect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
+                 colorMapColors(style.colorMap));
+
+  if (!derived.ea.fallbackRows.empty())
+    ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.35f, 1.0f),
+                       "EA: %d row(s) have every visible key orthogonal to the query (sum f = 0); their weights fall "
+                       "back to uniform over the visible keys.",
+                       int(derived.ea.fallbackRows.size()));
+  ImGui::TextDisabled("Rows: queries, columns: keys; each row sums to 1. One colour scale for all three maps.");
+}
+
+}  // namespace attnscope::views

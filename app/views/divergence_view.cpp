@@ -1,0 +1,253 @@
+// Alignment divergence: the query and key clouds in a shared projection with the conditional-transport plans drawn as
+// weighted edges (forward and backward separately), a table of every divergence's current value with which ones have
+// a zero floor, and a live time series of each as the user edits (with a reset button).
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "app/views/view_common.h"
+#include "app/views/views.h"
+#include "core/divergence.h"
+
+namespace attnscope::views {
+namespace {
+
+/// Edges drawn per source point: the strongest ones, at least a quarter of the row's largest probability. Drawing
+/// all N x M edges of a 256-point scene would be an unreadable (and slow) grey mat.
+constexpr int kMaxEdgesPerSource = 8;
+
+struct Cloud {
+  const RowMatrix& keys2d;
+  const RowMatrix& queries2d;
+};
+
+void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
+  ImDrawList* drawList = frame.drawList();
+  const bool labels = cloud.keys2d.rows() + cloud.queries2d.rows() <= 24;
+  for (int j = 0; j < cloud.keys2d.rows(); ++j) {
+    const ImVec2 p = frame.toPixel(cloud.keys2d(j, 0), cloud.keys2d(j, 1));
+    drawList->AddCircleFilled(p, 6.0f, keyColor(), 16);
+    drawList->AddCircle(p, 6.0f, frame.style().text, 16, 1.0f);
+    if (labels) drawList->AddText(ImVec2(p.x + 8, p.y - 14), keyColor(), scene.keyLabels[j].c_str());
+  }
+  for (int i = 0; i < cloud.queries2d.rows(); ++i) {
+    const ImVec2 p = frame.toPixel(cloud.queries2d(i, 0), cloud.queries2d(i, 1));
+    drawList->AddQuadFilled(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
+                            queryColor());
+    drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
+                      frame.style().text, 1.0f);
+    if (labels) drawList->AddText(ImVec2(p.x + 8, p.y + 2), queryColor(), scene.queryLabels[i].c_str());
+  }
+}
+
+/// Edges of a transport plan. plan is M x N (key i, query j); `forward` normalises over queries for each key
+/// (rows), backward over keys for each query (columns). Edge opacity and width follow the probability.
+void drawPlan(plot::Frame& frame, const Cloud& cloud, const RowMatrix& plan, bool forward, ImU32 color) {
+  const int M = static_cast<int>(plan.rows()), N = static_cast<int>(plan.cols());
+  if (M != cloud.keys2d.rows() || N != cloud.queries2d.rows()) return;
+  const int sources = forward ? M : N, targets = forward ? N : M;
+  std::vector<int> order(targets);
+  for (int s = 0; s < sources; ++s) {
+    const auto probability = [&](int t) { return forward ? plan(s, t) : plan(t, s); };
+    std::iota(order.begin(), order.end(), 0);
+    const int keep = std::min(kMaxEdgesPerSource, targets);
+    std::partial_sort(order.begin(), order.begin() + keep, order.end(),
+                      [&](int a, int b) { return probability(a) > probability(b); });
+    const float strongest = probability(order[0]);
+    if (!(strongest > 0.0f)) continue;
+    for (int e = 0; e < keep; ++e) {
+      const int t = order[e];
+      const float p = probability(t);
+      if (p < 0.25f * strongest) break;
+      const int key = forward ? s : t, query = forward ? t : s;
+      const ImVec2 a = frame.toPixel(cloud.keys2d(key, 0), cloud.keys2d(key, 1));
+      const ImVec2 b = frame.toPixel(cloud.queries2d(query, 0), cloud.queries2d(query, 1));
+      const float share = std::clamp(p, 0.0f, 1.0f);
+      frame.drawList()->AddLine(a, b, withAlpha(color, 0.2f + 0.8f * share), std::round(1.0f + 4.0f * share));
+    }
+  }
+}
+
+plot::FrameSpec cloudSpec(const Scene& scene, const Derived& derived, std::string title) {
+  plot::FrameSpec spec;
+  spec.title = std::move(title);
+  const float extent = scene.display.planeExtent;
+  spec.x.range = plot::Range{-extent, extent};
+  spec.y.range = plot::Range{-extent, extent};
+  spec.x.label = derived.plane.isPca ? "PC 1" : "x";
+  spec.y.label = derived.plane.isPca ? "PC 2" : "y";
+  spec.equalAspect = true;
+  return spec;
+}
+
+struct Row {
+  const char* name;
+  Metric metric;
+  float value;
+  std::string detail;
+};
+
+void drawTable(const Scene& scene, const Derived& derived) {
+  const gui::Divergences& d = derived.divergences;
+  const Row rows[] = {
+      {"CT (conditional transport)", Metric::Ct, d.ct,
+       formatted("forward %.4f, ", d.ctForward) + formatted("backward %.4f, ", d.ctBackward) +
+           formatted("rho %.2f", scene.divergence.ctRho)},
+      {"MMD\xC2\xB2 biased", Metric::Mmd, d.mmdBiased, "RBF kernel, median-heuristic bandwidth"},
+      {"MMD\xC2\xB2 unbiased", Metric::MmdUnbiased, d.mmdUnbiased, "can be slightly negative"},
+      {"Sinkhorn divergence", Metric::Sinkhorn, d.sinkhorn,
+       formatted("epsilon %.3g", scene.divergence.sinkhornEpsilon)},
+      {"Gaussian KL (symmetric)", Metric::GaussKl, d.gaussianKl, "between Gaussians fitted to each cloud"},
+      {"Frechet W2\xC2\xB2", Metric::GaussW2, d.frechet, "2-Wasserstein between fitted Gaussians"},
+  };
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("divergences", 4, flags)) return;
+  ImGui::TableSetupColumn("divergence", ImGuiTableColumnFlags_WidthStretch, 2.2f);
+  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  ImGui::TableSetupColumn("zero floor?", ImGuiTableColumnFlags_WidthStretch, 0.9f);
+  ImGui::TableSetupColumn("notes", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  const char* headers[] = {"divergence", "value", "zero floor?", "notes"};
+  for (int c = 0; c < 4; ++c) {
+    ImGui::TableSetColumnIndex(c);
+    ImGui::TableHeader(headers[c]);
+    if (c == 2)
+      itemTooltip(
+          "A zero floor means identical key and query clouds give exactly 0 and the value is never negative: "
+          "MMD\xC2\xB2 (biased), Sinkhorn divergence, Gaussian KL and Frechet W2\xC2\xB2.\n"
+          "CT has a positive floor: even identical sets pay for spreading their transport plan (it tends to "
+          "the Chamfer distance as tau -> 0). The unbiased MMD\xC2\xB2 estimator can dip below 0.");
+  }
+  for (const Row& row : rows) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(row.name);
+    itemTooltip(std::string(metricDescription(row.metric)).c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%.5g", row.value);
+    ImGui::TableNextColumn();
+    const bool floor = metricHasZeroFloor(row.metric);
+    ImGui::TextColored(floor ? ImVec4(0.3f, 0.85f, 0.5f, 1.0f) : ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "%s",
+                       floor ? "yes (0 if equal)" : "no");
+    itemTooltip(std::string(metricDescription(row.metric)).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", row.detail.c_str());
+  }
+  ImGui::EndTable();
+}
+
+void drawHistory(AppContext& ctx, float height) {
+  const gui::DivergenceHistory& history = ctx.divergenceHistory();
+  if (ImGui::Button("Reset history")) ctx.clearDivergenceHistory();
+  itemTooltip("Forget the recorded values; the series restart from the current scene.");
+  ImGui::SameLine();
+  ImGui::TextDisabled("%d edits recorded (one sample per scene change)", int(history.size()));
+  struct Series {
+    const char* name;
+    const std::vector<float>* values;
+  };
+  const Series series[] = {{"CT", &history.ct},
+                           {"MMD\xC2\xB2", &history.mmd},
+                           {"Sinkhorn", &history.sinkhorn},
+                           {"Gauss KL", &history.gaussianKl},
+                           {"Frechet W2\xC2\xB2", &history.frechet}};
+  const int count = 5;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float width = std::floor((avail.x - spacing * (count - 1)) / count);
+  height = std::max(height - ImGui::GetFrameHeightWithSpacing(), ImGui::GetFontSize() * 7.0f);
+  for (int s = 0; s < count; ++s) {
+    if (s > 0) ImGui::SameLine();
+    const ImRect rect = reserveRect(("##history" + std::to_string(s)).c_str(), ImVec2(width, height));
+    const std::vector<float>& values = *series[s].values;
+    std::vector<double> xs(values.size()), ys(values.begin(), values.end());
+    for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = double(i);
+    double lo = 0.0, hi = 1e-9;
+    if (!ys.empty()) {
+      lo = *std::min_element(ys.begin(), ys.end());
+      hi = *std::max_element(ys.begin(), ys.end());
+    }
+    const double pad = 0.1 * std::max(hi - lo, std::abs(hi) * 0.05 + 1e-9);
+    plot::FrameSpec spec;
+    spec.title = series[s].name;
+    spec.x.range = plot::Range{0.0, std::max<double>(4.0, double(values.size()) - 1.0)};  // whole-number ticks
+    spec.x.label = "edit";
+    spec.x.maxTicks = 4;
+    spec.y.range = plot::Range{lo - pad, hi + pad};
+    spec.y.maxTicks = 4;
+    plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
+    const ImU32 color = plot::seriesColor(s);
+    plot::line(frame, xs, ys, color, 2.0f);
+    if (!ys.empty()) plot::scatter(frame, std::span(xs).last(1), std::span(ys).last(1), color, 4.0f);
+    const std::vector<std::span<const double>> hoverYs{ys};
+    const ImU32 colors[] = {color};
+    if (const auto index = plot::hoverSeries(frame, xs, hoverYs, colors)) {
+      ImGui::BeginTooltip();
+      ImGui::Text("%s after edit %d: %.5g", series[s].name, int(*index), ys[*index]);
+      ImGui::EndTooltip();
+    }
+  }
+}
+
+}  // namespace
+
+void drawDivergenceView(AppContext& ctx) {
+  const Scene& scene = ctx.scene();
+  const Derived& derived = ctx.derived();
+  const gui::Divergences& d = derived.divergences;
+  const Cloud cloud{derived.plane.keys2d, derived.plane.queries2d};
+  if (cloud.keys2d.rows() != scene.keyCount() || cloud.queries2d.rows() != scene.queryCount()) {
+    ImGui::TextDisabled("(no projection computed for this scene yet)");
+    return;
+  }
+  ImGui::TextUnformatted("Do the keys and the queries of this head form the same distribution?");
+  helpMarker(
+      "Alignment attention (Zhang et al. 2021) penalises the mismatch between a head's key cloud and query "
+      "cloud. Conditional transport moves each key's mass to queries with a navigator plan (forward) and each "
+      "query's mass to keys (backward); its value is the expected transport cost.");
+  if (derived.plane.isPca) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "(d = %d: joint-PCA projection)", scene.dimension());
+  }
+
+  const float fontSize = ImGui::GetFontSize();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float tableHeight = ImGui::GetTextLineHeightWithSpacing() * 7.5f;
+  const float historyHeight = std::clamp(avail.y * 0.26f, fontSize * 9.0f, fontSize * 16.0f);
+  const float cloudHeight =
+      std::max(avail.y - tableHeight - historyHeight - ImGui::GetStyle().ItemSpacing.y * 3, fontSize * 12.0f);
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float cloudWidth = std::floor((avail.x - spacing) * 0.5f);
+
+  const ImU32 forwardColor = plot::seriesColor(0), backwardColor = plot::seriesColor(1);
+  const struct {
+    const char* id;
+    std::string title;
+    const RowMatrix& plan;
+    bool forward;
+    ImU32 color;
+  } panels[] = {
+      {"##forward", formatted("Forward plan P(q | k): each key to queries   (term %.4f)", d.ctForward), d.ctForwardPlan,
+       true, forwardColor},
+      {"##backward", formatted("Backward plan P(k | q): each query to keys   (term %.4f)", d.ctBackward),
+       d.ctBackwardPlan, false, backwardColor},
+  };
+  for (int p = 0; p < 2; ++p) {
+    if (p > 0) ImGui::SameLine();
+    const ImRect rect =
+        reserveRect(panels[p].id, ImVec2(p == 0 ? cloudWidth : avail.x - spacing - cloudWidth, cloudHeight));
+    plot::Frame frame(ImGui::GetWindowDrawList(), rect, cloudSpec(scene, derived, panels[p].title));
+    drawPlan(frame, cloud, panels[p].plan, panels[p].forward, panels[p].color);
+    drawPoints(frame, cloud, scene);
+    const plot::LegendEntry legend[] = {
+        {"key", keyColor(), plot::LegendEntry::Kind::Marker},
+        {"query", queryColor(), plot::LegendEntry::Kind::Marker},
+        {"plan edge (width ~ probability)", panels[p].color, plot::LegendEntry::Kind::Line}};
+    plot::legend(frame, legend, plot::Corner::TopLeft);
+  }
+  drawTable(scene, derived);
+  drawHistory(ctx, historyHeight);
+}
+
+}  // namespace attnscope::views

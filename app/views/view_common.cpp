@@ -1,0 +1,110 @@
+// Shared view helpers: kernel labels and colours, colour-map tables for ImGui, layout and tooltips.
+#include "app/views/view_common.h"
+
+#include "app/views/view_probe.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace attnscope::views {
+
+ViewProbe& viewProbe() {
+  static ViewProbe probe;
+  return probe;
+}
+
+std::string kernelLabel(ShownKernel kernel, const Scene& scene) {
+  switch (kernel) {
+    case ShownKernel::Dpa:
+      return "DPA";
+    case ShownKernel::Ea:
+      return scene.kernel.eaForm == gui::EaForm::Saturating ? "EA  x\xC2\xB2/(1+x\xC2\xB2)" : "EA  x\xC2\xB2 (pure)";
+    case ShownKernel::Mgk:
+      return scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "MGK soft" : "MGK hard";
+  }
+  return "?";
+}
+
+ImU32 kernelColor(ShownKernel kernel, float alpha) {
+  return plot::seriesColor(static_cast<int>(kernel), alpha);
+}
+
+const gui::KernelResult& kernelResult(const Derived& derived, ShownKernel kernel) {
+  switch (kernel) {
+    case ShownKernel::Dpa:
+      return derived.dpa;
+    case ShownKernel::Ea:
+      return derived.ea;
+    case ShownKernel::Mgk:
+      return derived.mgk;
+  }
+  return derived.dpa;
+}
+
+// Queries and keys use the palette's purple and sky blue so they never clash with the three kernel colours.
+ImU32 queryColor(float alpha) {
+  return plot::seriesColor(3, alpha);
+}
+ImU32 keyColor(float alpha) {
+  return plot::seriesColor(5, alpha);
+}
+
+std::span<const ImU32> colorMapColors(ColorMap map) {
+  static std::map<ColorMap, std::vector<ImU32>> cache;
+  auto& colors = cache[map];
+  if (colors.empty()) {
+    for (const Rgb8& rgb : colorMapTable(map)) colors.push_back(IM_COL32(rgb[0], rgb[1], rgb[2], 255));
+  }
+  return colors;
+}
+
+ImRect reserveRect(const char* id, ImVec2 size) {
+  size.x = std::max(size.x, 20.0f);
+  size.y = std::max(size.y, 20.0f);
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton(id, size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+  return ImRect(origin, ImVec2(origin.x + size.x, origin.y + size.y));
+}
+
+void itemTooltip(const char* text) {
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32.0f);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
+void helpMarker(const char* text) {
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  itemTooltip(text);
+}
+
+ImU32 withAlpha(ImU32 color, float alpha) {
+  const ImU32 a = static_cast<ImU32>(std::clamp(alpha, 0.0f, 1.0f) * 255.0f + 0.5f);
+  return (color & ~IM_COL32_A_MASK) | (a << IM_COL32_A_SHIFT);
+}
+
+std::string formatted(const char* format, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
+double angleDegrees(const Vector& a, const Vector& b) {
+  const double na = a.cast<double>().norm(), nb = b.cast<double>().norm();
+  if (na == 0.0 || nb == 0.0) return 90.0;
+  const double c = std::clamp(a.cast<double>().dot(b.cast<double>()) / (na * nb), -1.0, 1.0);
+  return std::acos(c) * 180.0 / 3.14159265358979323846;
+}
+
+void labelWithBackdrop(ImDrawList* drawList, ImVec2 pos, ImU32 color, const std::string& text, ImU32 backdrop) {
+  const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+  drawList->AddRectFilled(ImVec2(pos.x - 2, pos.y - 1), ImVec2(pos.x + size.x + 2, pos.y + size.y + 1), backdrop, 3.0f);
+  drawList->AddText(pos, color, text.c_str());
+}
+
+}  // namespace attnscope::views

@@ -1,0 +1,441 @@
+// Geometry of one attention head: cosines/angles, pair classes, angle sweep, joint PCA, entropy and rank.
+#include "core/geometry.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include <Eigen/Eigenvalues>
+
+#include "core/error.h"
+#include "core/validate.h"
+
+namespace attnscope {
+namespace {
+
+/// Rows scaled to unit length; a zero row stays zero and is flagged. Dividing by the largest |entry| first keeps
+/// the squared norm representable for rows as small as 1e-20 (whose squares underflow float) or as large as 1e30.
+RowMatrix unitRows(const MatrixView& X, std::vector<bool>& zero, Eigen::Index& zeroCount) {
+  RowMatrix unit(X.rows(), X.cols());
+  zero.assign(static_cast<size_t>(X.rows()), false);
+  zeroCount = 0;
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    const float largest = X.row(i).cwiseAbs().maxCoeff();
+    if (largest == 0.0f) {
+      unit.row(i).setZero();
+      zero[static_cast<size_t>(i)] = true;
+      ++zeroCount;
+      continue;
+    }
+    unit.row(i) = X.row(i) / largest;
+    unit.row(i) /= unit.row(i).norm();
+  }
+  return unit;
+}
+
+/// Euclidean norm of a vector without underflow or overflow of the squares (double accumulation of a rescaled row).
+double stableNorm(const Eigen::Ref<const VectorD>& v) {
+  const double largest = v.cwiseAbs().maxCoeff();
+  if (largest == 0.0) return 0.0;
+  return largest * (v / largest).norm();
+}
+
+double degreesToRadians(double degrees) {
+  return degrees * std::numbers::pi / 180.0;
+}
+
+/// Whether query i may attend key j in a causal head whose N queries are the last N of the M key positions.
+bool causallyVisible(Eigen::Index i, Eigen::Index j, Eigen::Index queries, Eigen::Index keys) {
+  return j <= i + (keys - queries);
+}
+
+/// Flips v so its largest-magnitude entry is positive: eigenvectors are defined only up to sign, and views should
+/// not jump when the same data is analysed twice.
+void fixSign(Eigen::Ref<VectorD> v) {
+  Eigen::Index largest = 0;
+  v.cwiseAbs().maxCoeff(&largest);
+  if (v(largest) < 0) v = -v;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+
+CosineMatrix cosineMatrix(const MatrixView& Q, const MatrixView& K) {
+  requireNonEmpty(Q, "queries Q");
+  requireNonEmpty(K, "keys K");
+  requireSameDimension(Q, "queries Q", K, "keys K");
+  requireFinite(Q, "queries Q");
+  requireFinite(K, "keys K");
+  CosineMatrix result;
+  const RowMatrix unitQ = unitRows(Q, result.zeroQuery, result.zeroQueryCount);
+  const RowMatrix unitK = unitRows(K, result.zeroKey, result.zeroKeyCount);
+  result.cosine.noalias() = unitQ * unitK.transpose();
+  // Rounding can push |cos| of (anti)parallel unit vectors a few ulps past 1, which acos would turn into NaN.
+  result.cosine = result.cosine.cwiseMax(-1.0f).cwiseMin(1.0f);
+  return result;
+}
+
+RowMatrix anglesDegrees(const CosineMatrix& cosines) {
+  constexpr float kDegreesPerRadian = static_cast<float>(180.0 / std::numbers::pi);
+  return cosines.cosine.unaryExpr([](float c) { return std::acos(c) * kDegreesPerRadian; });
+}
+
+RowMatrix angleMatrixDegrees(const MatrixView& Q, const MatrixView& K) {
+  return anglesDegrees(cosineMatrix(Q, K));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+PairClassification classifyPairs(const CosineMatrix& cosines, const PairClassOptions& options) {
+  if (!(options.bandDegrees >= 0.0f && options.bandDegrees < 45.0f))
+    throw InputError(
+        "angular band must be in [0, 45) degrees so parallel, orthogonal and antiparallel cannot overlap; got " +
+        std::to_string(options.bandDegrees));
+  // Compare cosines with thresholds instead of taking acos of every pair: angle <= band <=> cos >= cos(band), etc.
+  const double band = degreesToRadians(options.bandDegrees);
+  const float parallelCos = static_cast<float>(std::cos(band));
+  const float orthogonalCos = static_cast<float>(std::sin(band));
+  const Eigen::Index n = cosines.cosine.rows(), m = cosines.cosine.cols();
+  PairClassification result;
+  result.classes.resize(n, m);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < m; ++j) {
+      PairClass cls;
+      if (options.causal && !causallyVisible(i, j, n, m)) {
+        cls = PairClass::excluded;
+        ++result.excludedCount;
+      } else if (!cosines.defined(i, j)) {
+        cls = PairClass::undefined;
+        ++result.undefinedCount;
+      } else {
+        const float c = cosines.cosine(i, j);
+        if (c >= parallelCos) {
+          cls = PairClass::parallel;
+          ++result.parallelCount;
+        } else if (c <= -parallelCos) {
+          cls = PairClass::antiparallel;
+          ++result.antiparallelCount;
+        } else if (std::abs(c) <= orthogonalCos) {
+          cls = PairClass::orthogonal;
+          ++result.orthogonalCount;
+        } else {
+          cls = PairClass::other;
+          ++result.otherCount;
+        }
+      }
+      result.classes(i, j) = static_cast<std::uint8_t>(cls);
+    }
+  }
+  result.counted = result.parallelCount + result.orthogonalCount + result.antiparallelCount + result.otherCount;
+  if (result.counted > 0) {
+    const double total = static_cast<double>(result.counted);
+    result.parallelFraction = static_cast<double>(result.parallelCount) / total;
+    result.orthogonalFraction = static_cast<double>(result.orthogonalCount) / total;
+    result.antiparallelFraction = static_cast<double>(result.antiparallelCount) / total;
+    result.otherFraction = static_cast<double>(result.otherCount) / total;
+  }
+  return result;
+}
+
+AngleHistogram angleHistogram(const CosineMatrix& cosines, const AngleHistogramOptions& options) {
+  if (options.bins < 1 || options.bins > 100000)
+    throw InputError("angle histogram needs between 1 and 100000 bins; got " + std::to_string(options.bins));
+  AngleHistogram result;
+  result.counts.assign(static_cast<size_t>(options.bins), 0);
+  result.binWidthDegrees = 180.0f / static_cast<float>(options.bins);
+  const double binsPerDegree = options.bins / 180.0;
+  const Eigen::Index n = cosines.cosine.rows(), m = cosines.cosine.cols();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < m; ++j) {
+      if (options.causal && !causallyVisible(i, j, n, m)) {
+        ++result.skippedExcluded;
+      } else if (!cosines.defined(i, j)) {
+        ++result.skippedUndefined;
+      } else {
+        const double angle = std::acos(static_cast<double>(cosines.cosine(i, j))) * 180.0 / std::numbers::pi;
+        const int bin = std::min(options.bins - 1, static_cast<int>(angle * binsPerDegree));
+        ++result.counts[static_cast<size_t>(std::max(0, bin))];
+        ++result.counted;
+      }
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+AngleSweep angleSweep(const VectorView& query, const MatrixView& keys, const AngleSweepOptions& options) {
+  requireNonEmpty(keys, "keys K");
+  requireFinite(keys, "keys K");
+  requireFiniteVector(query, "query q");
+  const Eigen::Index d = keys.cols(), m = keys.rows();
+  if (query.size() != d)
+    throw InputError("query q has dimension " + std::to_string(query.size()) + " but keys K have dimension " +
+                     std::to_string(d) + "; they must match");
+  if (d < 2) throw InputError("an angle sweep needs vectors of dimension d >= 2 to rotate in; got d = 1");
+  if (options.samples < 2 || options.samples > 100000)
+    throw InputError("angle sweep needs between 2 and 100000 samples; got " + std::to_string(options.samples));
+  if (options.sweptKey < 0 || options.sweptKey >= m)
+    throw InputError("swept key index " + std::to_string(options.sweptKey) + " is out of range: there are " +
+                     std::to_string(m) + " keys");
+  if (options.kernels.empty()) throw InputError("angle sweep needs at least one kernel");
+  for (const auto& norm : {options.queryNorm, options.keyNorm})
+    if (norm && !(std::isfinite(*norm) && *norm >= 0.0f))
+      throw InputError("sweep norms must be finite and >= 0; got " + std::to_string(*norm));
+  const auto& componentKeys = options.attention.gaussian.componentKeys;
+  for (size_t r = 0; r < componentKeys.size(); ++r)
+    if (componentKeys[r].rows() != m || componentKeys[r].cols() != d)
+      throw InputError("MGK component key matrix " + std::to_string(r) + " is " +
+                       std::to_string(componentKeys[r].rows()) + " x " + std::to_string(componentKeys[r].cols()) +
+                       " but the keys are " + std::to_string(m) + " x " + std::to_string(d));
+
+  // The rotation plane: e1 along q, e2 along the part of k orthogonal to q. When k has (almost) no such part, any
+  // direction orthogonal to q gives the same sweep up to the fixed other keys; the least aligned axis is the most
+  // accurate choice.
+  const VectorD q = query.cast<double>();
+  const double queryLength = stableNorm(q);
+  if (queryLength == 0.0)
+    throw InputError("the query is the zero vector: its angle to a key is undefined; give a query with a direction");
+  const VectorD e1 = q / queryLength;
+  const VectorD k = keys.row(options.sweptKey).transpose().cast<double>();
+  const double keyLength = stableNorm(k);
+  VectorD e2;
+  double startAngle = 0.0;  // angle of the given key to q, radians
+  if (keyLength > 0.0) {
+    const VectorD unitK = k / keyLength;
+    const double along = unitK.dot(e1);
+    const VectorD residual = unitK - along * e1;
+    const double across = residual.norm();
+    startAngle = std::atan2(across, along);
+    if (across > 1e-6) e2 = residual / across;
+  }
+  if (e2.size() == 0) {
+    Eigen::Index axis = 0;
+    e1.cwiseAbs().minCoeff(&axis);
+    e2 = VectorD::Unit(d, axis) - e1(axis) * e1;
+    e2 -= e2.dot(e1) * e1;  // second pass: Gram-Schmidt loses orthogonality once in float-sized problems
+    e2.normalize();
+  }
+
+  const double sweptQueryLength = options.queryNorm ? *options.queryNorm : queryLength;
+  const double sweptKeyLength = options.keyNorm ? *options.keyNorm : keyLength;
+  const double componentScale = keyLength > 0.0 ? sweptKeyLength / keyLength : 1.0;
+  const RowMatrix sweptQuery = (e1 * sweptQueryLength).transpose().cast<float>();
+  const int samples = options.samples;
+
+  AngleSweep result;
+  result.anglesDegrees.resize(samples);
+  result.anglePart.resize(samples);
+  const float scale = options.attention.scale.value_or(1.0f / std::sqrt(static_cast<float>(d)));
+  result.normPart = static_cast<float>(scale * sweptQueryLength * sweptKeyLength);
+
+  // Build the S rotated key sets once; every kernel sees the same geometry.
+  AttentionOptions attention = options.attention;
+  attention.causal = false;
+  attention.keepMask.reset();
+  attention.computeScores = true;
+  std::vector<RowMatrix> keySets(static_cast<size_t>(samples));
+  std::vector<std::vector<RowMatrix>> componentSets(static_cast<size_t>(samples));
+  for (int s = 0; s < samples; ++s) {
+    const double degrees = 180.0 * s / (samples - 1);
+    const double theta = degreesToRadians(degrees);
+    // Exact values at the three landmark angles so "orthogonal" really is orthogonal.
+    double c = std::cos(theta), sn = std::sin(theta);
+    if (2 * s == samples - 1) c = 0.0, sn = 1.0;
+    if (s == samples - 1) c = -1.0, sn = 0.0;
+    result.anglesDegrees(s) = static_cast<float>(degrees);
+    result.anglePart(s) = static_cast<float>(c);
+    RowMatrix& keySet = keySets[static_cast<size_t>(s)];
+    keySet = keys;
+    keySet.row(options.sweptKey) = (sweptKeyLength * (c * e1 + sn * e2)).transpose().cast<float>();
+    if (!componentKeys.empty()) {
+      const double phi = theta - startAngle;
+      const double cp = std::cos(phi), sp = std::sin(phi);
+      auto& components = componentSets[static_cast<size_t>(s)];
+      components = componentKeys;
+      for (auto& component : components) {
+        const VectorD centre = component.row(options.sweptKey).transpose().cast<double>();
+        const double a = centre.dot(e1), b = centre.dot(e2);
+        const VectorD turned = centre + (a * cp - b * sp - a) * e1 + (a * sp + b * cp - b) * e2;
+        component.row(options.sweptKey) = (componentScale * turned).transpose().cast<float>();
+      }
+    }
+  }
+  result.logit = result.normPart * result.anglePart;
+
+  for (const Kernel kernel : options.kernels) {
+    AngleSweepCurve curve;
+    curve.kernel = kernel;
+    curve.weights.resize(samples, m);
+    curve.scores.resize(samples, m);
+    curve.fallback.assign(static_cast<size_t>(samples), false);
+    for (int s = 0; s < samples; ++s) {
+      if (!componentKeys.empty()) attention.gaussian.componentKeys = componentSets[static_cast<size_t>(s)];
+      const AttentionResult out = computeAttention(kernel, sweptQuery, keySets[static_cast<size_t>(s)], attention);
+      curve.weights.row(s) = out.weights.row(0);
+      curve.scores.row(s) = out.scores.row(0);
+      curve.fallback[static_cast<size_t>(s)] = !out.fallbackRows.empty();
+    }
+    curve.sweptWeight = curve.weights.col(options.sweptKey);
+    curve.sweptScore = curve.scores.col(options.sweptKey);
+    result.curves.push_back(std::move(curve));
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+PcaBasis jointPca(const MatrixView& Q, const MatrixView& K, const PcaOptions& options) {
+  requireNonEmpty(Q, "queries Q");
+  requireNonEmpty(K, "keys K");
+  requireSameDimension(Q, "queries Q", K, "keys K");
+  requireFinite(Q, "queries Q");
+  requireFinite(K, "keys K");
+  if (options.components < 1 || options.components > 16)
+    throw InputError("PCA components must be between 1 and 16; got " + std::to_string(options.components));
+  const Eigen::Index d = Q.cols();
+  const Eigen::Index n = Q.rows() + K.rows();
+  const Eigen::Index k = std::min<Eigen::Index>(options.components, d);
+
+  // Double precision throughout: clouds far from the origin (mean 1e6, spread 1) lose their spread in float.
+  RowMatrixD X(n, d);
+  X.topRows(Q.rows()) = Q.cast<double>();
+  X.bottomRows(K.rows()) = K.cast<double>();
+  const VectorD mean = X.colwise().mean().transpose();
+  X.rowwise() -= mean.transpose();
+  const double totalVariance = X.squaredNorm() / static_cast<double>(n);
+
+  RowMatrixD basis(k, d);  // rows = components
+  bool coordinateAxes = false;
+  if (options.keepCoordinatesWhenDimensionFits && d <= options.components) {
+    basis = RowMatrixD::Identity(k, d);
+    coordinateAxes = true;
+  } else {
+    Eigen::Index found = 0;
+    if (n >= d) {
+      // Covariance route (d x d): its eigenvectors are orthonormal even for zero eigenvalues.
+      RowMatrixD covariance = RowMatrixD::Zero(d, d);
+      covariance.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose(), 1.0 / static_cast<double>(n));
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(covariance.selfadjointView<Eigen::Lower>());
+      for (; found < k; ++found) basis.row(found) = solver.eigenvectors().col(d - 1 - found).transpose();
+    } else {
+      // Fewer points than dimensions: the n x n Gram matrix has the same nonzero spectrum; map its eigenvectors
+      // back with X^T. Directions of (numerically) zero variance are left to the completion below.
+      RowMatrixD gram = RowMatrixD::Zero(n, n);
+      gram.selfadjointView<Eigen::Lower>().rankUpdate(X, 1.0 / static_cast<double>(n));
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram.selfadjointView<Eigen::Lower>());
+      const double largest = std::max(0.0, solver.eigenvalues()(n - 1));
+      const double tolerance = static_cast<double>(std::max(n, d)) * DBL_EPSILON * largest;
+      for (Eigen::Index r = 0; r < std::min(k, n); ++r) {
+        const double eigenvalue = solver.eigenvalues()(n - 1 - r);
+        if (!(eigenvalue > tolerance) || largest == 0.0) break;
+        VectorD direction = X.transpose() * solver.eigenvectors().col(n - 1 - r);
+        for (Eigen::Index p = 0; p < found; ++p) direction -= basis.row(p).dot(direction) * basis.row(p).transpose();
+        const double length = direction.norm();
+        if (!(length > 0.0)) break;
+        basis.row(found++) = (direction / length).transpose();
+      }
+    }
+    // Completion: coordinate axes made orthogonal to what was found (twice, for accuracy), in axis order.
+    for (Eigen::Index axis = 0; found < k && axis < d; ++axis) {
+      VectorD direction = VectorD::Unit(d, axis);
+      for (int pass = 0; pass < 2; ++pass)
+        for (Eigen::Index p = 0; p < found; ++p) direction -= basis.row(p).dot(direction) * basis.row(p).transpose();
+      const double length = direction.norm();
+      if (length > 0.5) basis.row(found++) = (direction / length).transpose();
+    }
+    for (Eigen::Index r = 0; r < k; ++r) fixSign(basis.row(r).transpose());
+  }
+
+  PcaBasis result;
+  result.coordinateAxes = coordinateAxes;
+  result.mean = coordinateAxes ? Vector::Zero(d) : Vector(mean.cast<float>());
+  result.components = basis.cast<float>();
+  result.totalVariance = static_cast<float>(totalVariance);
+  result.explainedVariance.resize(k);
+  result.explainedRatio.resize(k);
+  for (Eigen::Index r = 0; r < k; ++r) {
+    // Measured, not taken from the eigenvalue: also right for completed directions and coordinate axes.
+    const double variance = (X * basis.row(r).transpose()).squaredNorm() / static_cast<double>(n);
+    result.explainedVariance(r) = static_cast<float>(variance);
+    result.explainedRatio(r) = totalVariance > 0.0 ? static_cast<float>(std::min(1.0, variance / totalVariance)) : 0.0f;
+  }
+  return result;
+}
+
+RowMatrix projectOntoBasis(const PcaBasis& basis, const MatrixView& X) {
+  const Eigen::Index d = basis.components.cols();
+  if (X.cols() != d)
+    throw InputError("cannot project vectors of dimension " + std::to_string(X.cols()) +
+                     " onto a PCA basis of dimension " + std::to_string(d));
+  requireFinite(X, "vectors to project");
+  RowMatrix projected(X.rows(), basis.components.rows());
+  projected.noalias() = (X.rowwise() - basis.mean.transpose()) * basis.components.transpose();
+  return projected;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+RowEntropy rowEntropy(const MatrixView& weights) {
+  requireNonEmpty(weights, "attention weights");
+  requireFinite(weights, "attention weights");
+  const Eigen::Index n = weights.rows(), m = weights.cols();
+  RowEntropy result;
+  result.entropyNats.resize(n);
+  result.effectiveKeys.resize(n);
+  result.emptyRow.assign(static_cast<size_t>(n), false);
+  const double maxEntropy = std::log(static_cast<double>(m));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double sum = 0.0;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const float w = weights(i, j);
+      if (w < 0.0f)
+        throw InputError("attention weights must be non-negative; row " + std::to_string(i) + ", column " +
+                         std::to_string(j) + " is " + std::to_string(w));
+      sum += w;
+    }
+    double entropy = 0.0;
+    if (sum > 0.0) {
+      for (Eigen::Index j = 0; j < m; ++j) {
+        const double p = weights(i, j) / sum;
+        if (p > 0.0) entropy -= p * std::log(p);
+      }
+    } else {
+      result.emptyRow[static_cast<size_t>(i)] = true;
+    }
+    entropy = std::clamp(entropy, 0.0, maxEntropy);  // rounding must not leave the mathematically possible range
+    result.entropyNats(i) = static_cast<float>(entropy);
+    result.effectiveKeys(i) = static_cast<float>(std::exp(entropy));
+  }
+  return result;
+}
+
+NumericalRank numericalRank(const MatrixView& weights, const RankOptions& options) {
+  requireNonEmpty(weights, "weight matrix");
+  requireFinite(weights, "weight matrix");
+  if (!std::isfinite(options.tolerance))
+    throw InputError("rank tolerance must be finite (or negative for the default)");
+  const Eigen::Index n = weights.rows(), m = weights.cols();
+  const Eigen::Index small = std::min(n, m);
+  const RowMatrixD A = weights.cast<double>();
+  RowMatrixD gram = RowMatrixD::Zero(small, small);
+  if (n <= m)
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(A);
+  else
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(A.transpose());
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram.selfadjointView<Eigen::Lower>(), Eigen::EigenvaluesOnly);
+  NumericalRank result;
+  result.singularValues.resize(small);
+  for (Eigen::Index r = 0; r < small; ++r)
+    result.singularValues(r) = std::sqrt(std::max(0.0, solver.eigenvalues()(small - 1 - r)));
+  const double largest = result.singularValues(0);
+  result.tolerance =
+      options.tolerance >= 0.0 ? options.tolerance : static_cast<double>(std::max(n, m)) * FLT_EPSILON * largest;
+  result.rank = static_cast<int>((result.singularValues.array() > result.tolerance).count());
+  return result;
+}
+
+}  // namespace attnscope

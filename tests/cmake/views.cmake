@@ -1,0 +1,15 @@
+# Tests of the plotting module and the views (owned by the views module).
+if(ATTNSCOPE_BUILD_GUI)
+  include(${PROJECT_SOURCE_DIR}/app/plot/plot.cmake)
+  # Pure plotting maths and draw-list geometry: no GL, no display.
+  add_executable(plot_tests ${CMAKE_CURRENT_LIST_DIR}/../app/plot_test.cpp)
+  target_link_libraries(plot_tests PRIVATE attnscope_plot GTest::gtest_main)
+  gtest_discover_tests(plot_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS views)
+
+  # Views rendered headless (EGL offscreen) through the export render path; pixels checked against the colour map.
+  if(TARGET attnscope_gui)
+    add_executable(views_pixel_tests ${CMAKE_CURRENT_LIST_DIR}/../app/views_pixel_test.cpp)
+    target_link_libraries(views_pixel_tests PRIVATE attnscope_gui GTest::gtest_main)
+    gtest_discover_tests(views_pixel_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "views;gui")
+  endif()
+endif()

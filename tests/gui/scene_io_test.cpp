@@ -1,0 +1,84 @@
+// Scene files (app/gui/scene_io.cpp): round trip, unknown fields, newer versions, corrupt input.
+#include "app/gui/scene_io.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace attnscope::gui {
+namespace {
+
+TEST(SceneIo, RoundTripKeepsEveryField) {
+  Scene scene = defaultScene();
+  scene.kernel.useScaleOverride = true;
+  scene.kernel.scaleOverride = 0.3f;
+  scene.kernel.eaForm = EaForm::Pure;
+  scene.kernel.mgkVariant = MgkVariant::Hard;
+  scene.kernel.mgkCentres = MgkCentres::PerKeyOffsets;
+  scene.kernel.mgkPriors(2, 1) = 0.125f;
+  scene.divergence.ctCost = CtCost::OneMinusCos;
+  scene.display.colorMap = ColorMap::Magma;
+  scene.selectedKey = 3;
+  scene.openViews = {"maps"};
+  const Scene back = sceneFromString(sceneToString(scene), "test", nullptr);
+  EXPECT_EQ(sceneToString(back), sceneToString(scene));
+  EXPECT_TRUE(back.keys.isApprox(scene.keys));
+  EXPECT_EQ(back.kernel.eaForm, EaForm::Pure);
+  EXPECT_FLOAT_EQ(back.kernel.mgkPriors(2, 1), 0.125f);
+  EXPECT_EQ(back.display.colorMap, ColorMap::Magma);
+}
+
+TEST(SceneIo, UnknownFieldsAreWarnedNotFatal) {
+  nlohmann::json json = sceneToJson(defaultScene());
+  json["camera"] = 3;
+  json["kernel"]["temperature"] = 1;
+  std::vector<std::string> warnings;
+  EXPECT_NO_THROW(sceneFromString(json.dump(), "a.json", &warnings));
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("kernel.temperature"), std::string::npos);
+  EXPECT_NE(warnings[1].find("camera"), std::string::npos);
+}
+
+TEST(SceneIo, NewerVersionIsRefusedWithAClearMessage) {
+  nlohmann::json json = sceneToJson(defaultScene());
+  json["version"] = kSceneFormatVersion + 1;
+  try {
+    sceneFromString(json.dump(), "future.json", nullptr);
+    FAIL() << "expected FileError";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("future.json"), std::string::npos);
+  }
+}
+
+TEST(SceneIo, CorruptOrInconsistentFilesThrowFileError) {
+  EXPECT_THROW(sceneFromString("{\"format\": \"attnscope-scene\", ", "cut.json", nullptr), FileError);
+  nlohmann::json json = sceneToJson(defaultScene());
+  json["kernel"]["mgk"]["priors"] = {{0.5, 0.5}};  // 1 row for 4 keys
+  EXPECT_THROW(sceneFromString(json.dump(), "bad.json", nullptr), FileError);
+  json = sceneToJson(defaultScene());
+  json["keys"][1][0] = "x";
+  EXPECT_THROW(sceneFromString(json.dump(), "bad.json", nullptr), FileError);
+  EXPECT_THROW(loadSceneFile("/nonexistent/scene.json"), FileError);
+}
+
+TEST(SceneIo, SaveIsAtomicAndLoadable) {
+  const std::string path = (std::filesystem::temp_directory_path() / "attnscope_scene_io_test.json").string();
+  saveSceneFile(path, defaultScene());
+  EXPECT_EQ(sceneToString(loadSceneFile(path)), sceneToString(defaultScene()));
+  std::filesystem::remove(path);
+  EXPECT_THROW(saveSceneFile("/nonexistent-folder/x.json", defaultScene()), FileError);
+  EXPECT_FALSE(std::filesystem::exists("/nonexistent-folder/x.json"));
+}
+
+TEST(SceneIo, DefaultSceneAssetMatchesTheBuiltInScene) {
+  const Scene asset = loadSceneFile(std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default_scene.json");
+  EXPECT_EQ(sceneToString(asset), sceneToString(defaultScene()));
+}
+
+}  // namespace
+}  // namespace attnscope::gui
