@@ -1,8 +1,12 @@
 // Marching squares over a field sampled at pixel centres; segments come out in plane coordinates.
 #include "core/contours.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <numeric>
+
+#include <omp.h>
 #include <string>
 
 #include "core/error.h"
@@ -75,19 +79,42 @@ std::vector<ContourLevel> isoContours(const MatrixView& field, const PlaneGrid& 
   for (int x = 0; x < grid.width; ++x) u[static_cast<size_t>(x)] = grid.columnToU(static_cast<float>(x));
   for (int y = 0; y < grid.height; ++y) v[static_cast<size_t>(y)] = grid.rowToV(static_cast<float>(y));
 
+  // One pass over the cells for all levels: a cell's min and max select, by binary search in the sorted levels,
+  // the few levels that cross it (low < level <= high), so flat regions cost one comparison per cell.
+  std::vector<size_t> order(levels.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return levels[a] < levels[b]; });
+  std::vector<float> sorted(levels.size());
+  for (size_t k = 0; k < order.size(); ++k) sorted[k] = levels[order[k]];
+
+  const int cellRows = grid.height - 1;
   std::vector<ContourLevel> result(levels.size());
-  for (size_t l = 0; l < levels.size(); ++l) {
-    const float level = levels[l];
-    result[l].level = level;
-    for (int y = 0; y + 1 < grid.height; ++y) {
+  for (size_t l = 0; l < levels.size(); ++l) result[l].level = levels[l];
+  if (levels.empty() || cellRows < 1 || grid.width < 2) return result;
+  // Threads own contiguous blocks of rows (static schedule) and are merged in thread order afterwards, so the output
+  // is the same as a serial run.
+  std::vector<std::vector<std::vector<ContourSegment>>> perThread(static_cast<size_t>(omp_get_max_threads()));
+#pragma omp parallel if (static_cast <long>(grid.width) * grid.height > 65536)
+  {
+    auto& local = perThread[static_cast<size_t>(omp_get_thread_num())];
+    local.resize(levels.size());
+#pragma omp for schedule(static)
+    for (int y = 0; y < cellRows; ++y) {
       for (int x = 0; x + 1 < grid.width; ++x) {
         const Cell cell{{field(y, x), field(y, x + 1), field(y + 1, x + 1), field(y + 1, x)},
                         {u[x], u[x + 1], u[x + 1], u[x]},
                         {v[y], v[y], v[y + 1], v[y + 1]}};
-        contourCell(cell, level, result[l].segments);
+        const float low = std::min(std::min(cell.value[0], cell.value[1]), std::min(cell.value[2], cell.value[3]));
+        const float high = std::max(std::max(cell.value[0], cell.value[1]), std::max(cell.value[2], cell.value[3]));
+        for (auto k = static_cast<size_t>(std::upper_bound(sorted.begin(), sorted.end(), low) - sorted.begin());
+             k < sorted.size() && sorted[k] <= high; ++k)
+          contourCell(cell, sorted[k], local[order[k]]);
       }
     }
   }
+  for (const auto& local : perThread)
+    for (size_t l = 0; l < local.size(); ++l)
+      result[l].segments.insert(result[l].segments.end(), local[l].begin(), local[l].end());
   return result;
 }
 

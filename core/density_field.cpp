@@ -1,5 +1,9 @@
 // Gaussian-key mixture fields on a plane: centres are projected onto the plane once, then each pixel row is a
 // vectorised log-sum-exp over components, rows in parallel.
+// Why not a literal GEMM of grid points x centres: on a plane, |x - mu|^2 = (u - a)^2 + (v - b)^2 + |mu_perp|^2, so
+// the d-dimensional inner products collapse to per-row constants plus one squared difference per pixel. That is the
+// GEMM form |x|^2 + |mu|^2 - 2 x.mu with the product already folded in: O(W H C) work independent of d, no W H x C
+// temporary, and no cancellation error when |x| and |mu| are large but close.
 #include "core/density_field.h"
 
 #include <algorithm>
@@ -10,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/geometry.h"
 #include "core/validate.h"
 
 namespace attnscope {
@@ -128,13 +133,16 @@ DensityField evaluateDensityField(const GaussianComponents& components, const De
   field.grid = options.grid;
   field.logValues.resize(height, width);
   field.argmax.resize(height, width);
+  field.values.resize(height, width);
+  field.display.resize(height, width);
+  const float largest = std::numeric_limits<float>::max();
   const int componentCount = static_cast<int>(mixture.size());
 
 #pragma omp parallel
   {
     // Per-thread row buffers; per pixel the work is two passes over the components: max (and arg-max), then the
     // sum of exp(e - max). Recomputing e in the second pass is cheaper than storing C x W exponents.
-    Eigen::ArrayXf rowMax(width), rowSum(width);
+    Eigen::ArrayXf rowMax(width), rowSum(width), exponent(width);
     Eigen::ArrayXi rowArg(width);
     std::vector<float> rowBase(static_cast<size_t>(componentCount)), alpha(static_cast<size_t>(componentCount)),
         centreU(static_cast<size_t>(componentCount));
@@ -149,47 +157,52 @@ DensityField evaluateDensityField(const GaussianComponents& components, const De
         alpha[static_cast<size_t>(c)] = static_cast<float>(component.alpha);
         centreU[static_cast<size_t>(c)] = static_cast<float>(component.a);
       }
+      // Both passes evaluate the exponents through this one function so they are bitwise identical: the winning
+      // component then contributes exactly exp(0) = 1, and the sum can neither vanish nor overflow.
+      const auto exponents = [&](int c) {
+        const float base = rowBase[static_cast<size_t>(c)], a = alpha[static_cast<size_t>(c)],
+                    centre = centreU[static_cast<size_t>(c)];
+        exponent = (base - a * (u - centre).square()).max(kLowest);
+      };
       rowMax.setConstant(kLowest);
       rowArg.setConstant(mixture[0].index);
       float* maxPtr = rowMax.data();
       int* argPtr = rowArg.data();
-      const float* uPtr = u.data();
+      const float* exponentPtr = exponent.data();
       for (int c = 0; c < componentCount; ++c) {
-        const float base = rowBase[static_cast<size_t>(c)], a = alpha[static_cast<size_t>(c)],
-                    centre = centreU[static_cast<size_t>(c)];
+        exponents(c);
         const int index = mixture[static_cast<size_t>(c)].index;
 #pragma omp simd
         for (int x = 0; x < width; ++x) {
-          const float du = uPtr[x] - centre;
-          const float e = std::max(kLowest, base - a * du * du);
-          const bool better = e > maxPtr[x];
-          maxPtr[x] = better ? e : maxPtr[x];
+          const bool better = exponentPtr[x] > maxPtr[x];
+          maxPtr[x] = better ? exponentPtr[x] : maxPtr[x];
           argPtr[x] = better ? index : argPtr[x];
         }
       }
       const float rowFloor = rowMax.minCoeff() - kNegligibleLogGap;
       rowSum.setZero();
       for (int c = 0; c < componentCount; ++c) {
-        const float base = rowBase[static_cast<size_t>(c)];
-        if (base < rowFloor) continue;  // its exponent is below every pixel's maximum by more than float can hold
-        const float a = alpha[static_cast<size_t>(c)], centre = centreU[static_cast<size_t>(c)];
-        rowSum += ((base - a * (u - centre).square()).max(kLowest) - rowMax).exp();
+        // Every exponent of this component is <= its row base: far below every pixel's maximum it adds nothing.
+        if (rowBase[static_cast<size_t>(c)] < rowFloor) continue;
+        exponents(c);
+        rowSum += (exponent - rowMax).exp();
       }
-      field.logValues.row(y) = (rowMax + rowSum.log()).matrix().transpose();
+      // The winner contributes exactly 1, so rowSum is in [1, C] and the log is finite (>= lowest float).
+      const Eigen::ArrayXf logRow = rowMax + rowSum.log();
+      field.logValues.row(y) = logRow.matrix().transpose();
+      // exp would overflow for peaked d-dimensional densities (tiny sigma, large d): saturate at the largest float.
+      field.values.row(y) = logRow.exp().min(largest).matrix().transpose();
       field.argmax.row(y) = rowArg.matrix().transpose();
     }
   }
 
-  // The arg-max of rowMax is the largest summand, and rowSum >= 1, so logValues is finite (>= lowest float).
-  field.logValues = field.logValues.cwiseMax(kLowest);
   field.maxLog = field.logValues.maxCoeff();
   field.minLog = field.logValues.minCoeff();
-  // exp would overflow for peaked d-dimensional densities (tiny sigma, large d): saturate at the largest float.
-  const float logOfLargest = std::log(std::numeric_limits<float>::max());
-  field.values = field.logValues.array().min(logOfLargest).exp().matrix();
-  field.display = (field.logValues.array() - field.maxLog).exp().matrix();
   field.maxValue = field.values.maxCoeff();
   field.minValue = field.values.minCoeff();
+  const float maxLog = field.maxLog;
+#pragma omp parallel for schedule(static)
+  for (int y = 0; y < height; ++y) field.display.row(y) = (field.logValues.row(y).array() - maxLog).exp().matrix();
   return field;
 }
 

@@ -2,11 +2,12 @@
 // grid on a 2D plane of the d-dimensional key space, with the per-pixel winning component.
 #pragma once
 
-#include "core/geometry.h"
 #include "core/plane_grid.h"
 #include "core/types.h"
 
 namespace attnscope {
+
+struct PcaBasis;  // core/geometry.h; declared only, so this header does not pull in the kernels
 
 /// A flat list of C isotropic Gaussian components. The caller flattens positions x components (component c of
 /// position j is one entry), so this does not depend on how the kernels store MGK keys.
@@ -63,7 +64,8 @@ struct DensityField {
   RowMatrix logValues;  ///< natural log of p(x), always finite (computed by log-sum-exp, never from `values`)
   RowMatrix display;    ///< exp(logValues - maxLog): in [0, 1], 1 at the peak pixel; finite shape even when
                         ///< `values` underflows everywhere
-  IndexMatrix argmax;   ///< index c of the component with the largest w_c N_c(x) at each pixel ("who wins")
+  IndexMatrix argmax;   ///< index c of the component with the largest w_c N_c(x) at each pixel ("who wins"); ties go
+                        ///< to the lower index; zero-weight components never win
   float minValue = 0, maxValue = 0;  ///< range of `values`
   float minLog = 0, maxLog = 0;      ///< range of `logValues`
 };

@@ -26,9 +26,11 @@ constexpr Eigen::Index kColumnBlock = 256;
 // Row blocks for the blockwise kernel sums of MMD: a 256 x M double block is at most a few MB.
 constexpr Eigen::Index kRowBlock = 256;
 // The median heuristic looks at all pairs of at most this many pooled points (an evenly spaced subset beyond).
-constexpr Eigen::Index kMedianPoints = 2048;
+constexpr Eigen::Index kMedianPoints = 1024;
 // Sinkhorn's epsilon scaling divides the temperature by 2 per sweep on its way down to the requested epsilon.
 constexpr double kEpsilonScaling = 0.5;
+// Below this many matrix entries a parallel region costs more than it saves (and on a loaded machine much more).
+constexpr Eigen::Index kParallelMinEntries = 1 << 20;
 
 void requireUsableInput(const MatrixView& Q, const MatrixView& K) {
   requireNonEmpty(Q, "queries Q");
@@ -36,6 +38,17 @@ void requireUsableInput(const MatrixView& Q, const MatrixView& K) {
   requireSameDimension(Q, "queries Q", K, "keys K");
   requireFinite(Q, "queries Q");
   requireFinite(K, "keys K");
+}
+
+// Refuses a computation whose N x M working matrices would exceed the budget, before anything is allocated.
+void requireWithinBudget(double bytesPerEntry, Eigen::Index rows, Eigen::Index cols, const char* what,
+                         const DivergenceOptions& options) {
+  const double bytes = bytesPerEntry * static_cast<double>(rows) * static_cast<double>(cols);
+  if (bytes > static_cast<double>(options.memoryBudgetBytes))
+    throw ResourceError(std::string(what) + " of " + std::to_string(rows) + " x " + std::to_string(cols) + " needs " +
+                        std::to_string(static_cast<long long>(bytes / (1 << 20))) + " MiB, over the budget of " +
+                        std::to_string(options.memoryBudgetBytes >> 20) +
+                        " MiB; use fewer queries/keys (e.g. subsample tokens) or a blockwise metric (mmd, gauss-*)");
 }
 
 void requirePositiveFinite(double value, const char* name) {
@@ -70,12 +83,21 @@ struct DirectionalGeometry {
   VectorD keySquaredNorms, querySquaredNorms;
   TransportCost cost;
 
-  double costAt(Eigen::Index i, Eigen::Index j) const {
-    const double c = cosine(i, j);
-    if (cost == TransportCost::OneMinusCos) return 1.0 - c;
-    return std::sqrt(std::max(0.0, keySquaredNorms(i) + querySquaredNorms(j) - 2.0 * c));
+  /// Costs C_ij of key i to queries j in [first, first + count).
+  Eigen::ArrayXd costs(Eigen::Index i, Eigen::Index first, Eigen::Index count) const {
+    const auto cosines = cosine.row(i).segment(first, count).transpose().array();
+    if (cost == TransportCost::OneMinusCos) return 1.0 - cosines;
+    return (keySquaredNorms(i) + querySquaredNorms.segment(first, count).array() - 2.0 * cosines).max(0.0).sqrt();
   }
 };
+
+// exp of non-positive arguments (max-subtracted logits) as a lazy Eigen expression, so the exp fuses with what
+// consumes it (a sum, an assignment) into one vectorised loop. Arguments below -700 are clamped so no result is a
+// (slow) denormal; each clamped term changes a sum that is >= 1 by less than 1e-304. Use within one full expression.
+template <typename Derived>
+auto expNonPositive(const Eigen::ArrayBase<Derived>& arguments) {
+  return arguments.max(-700.0).exp();
+}
 
 DirectionalGeometry directionalGeometry(const MatrixView& Q, const MatrixView& K, TransportCost cost) {
   DirectionalGeometry geometry;
@@ -132,8 +154,10 @@ double medianHeuristicBandwidth(const RowMatrixD& pooled) {
   for (Eigen::Index start = 0; start < count; start += kRowBlock) {
     const Eigen::Index rows = std::min(kRowBlock, count - start);
     const RowMatrixD block = squaredDistanceBlock(subset, squared, start, rows, subset, squared);
-    for (Eigen::Index r = 0; r < rows; ++r)
-      for (Eigen::Index c = start + r + 1; c < count; ++c) pairs.push_back(block(r, c));
+    for (Eigen::Index r = 0; r < rows; ++r) {
+      const double* row = block.row(r).data();  // row-major: the pairs (start + r, c > start + r) are contiguous
+      pairs.insert(pairs.end(), row + start + r + 1, row + count);
+    }
   }
   // count >= 2 always (N, M >= 1), so there is at least one pair.
   const size_t upper = pairs.size() / 2;
@@ -156,22 +180,33 @@ double medianHeuristicBandwidth(const RowMatrixD& pooled) {
   return nonZero > 0 ? sum / static_cast<double>(nonZero) : 1.0;
 }
 
-// Sum of k(a, b) = exp(-|a - b|^2 / (2 sigma^2)) over all rows a of A and b of B. When `same` is true, A and B are
-// the same matrix and the diagonal distances are set to exactly 0 (the GEMM form leaves tiny residues).
+// Sum of k(a, b) = exp(-|a - b|^2 / (2 sigma^2)) over all rows a of A and b of B, in row blocks (no N x M matrix).
+// With `same`, A and B are one matrix: only the upper block triangle is computed (off-diagonal blocks count twice)
+// and the diagonal distances are set to exactly 0 (the GEMM form leaves tiny residues).
 double kernelSum(const RowMatrixD& A, const RowMatrixD& B, double sigma, bool same) {
   const VectorD aSquared = A.rowwise().squaredNorm();
   const VectorD bSquared = same ? aSquared : VectorD(B.rowwise().squaredNorm());
   const double scale = -1.0 / (2.0 * sigma * sigma);
   const Eigen::Index blocks = (A.rows() + kRowBlock - 1) / kRowBlock;
   double total = 0.0;
-#pragma omp parallel for reduction(+ : total) schedule(dynamic)
+#pragma omp parallel for reduction(+ : total) schedule(dynamic) if (A.rows() * B.rows() >= kParallelMinEntries)
   for (Eigen::Index b = 0; b < blocks; ++b) {
     const Eigen::Index start = b * kRowBlock;
     const Eigen::Index rows = std::min(kRowBlock, A.rows() - start);
-    RowMatrixD block = squaredDistanceBlock(A, aSquared, start, rows, B, bSquared);
-    if (same)
-      for (Eigen::Index r = 0; r < rows; ++r) block(r, start + r) = 0.0;
-    total += (block.array() * scale).exp().sum();
+    if (!same) {
+      const RowMatrixD block = squaredDistanceBlock(A, aSquared, start, rows, B, bSquared);
+      total += expNonPositive(block.array() * scale).sum();
+      continue;
+    }
+    const Eigen::Index tail = A.rows() - start;
+    RowMatrixD block(rows, tail);
+    block.noalias() = -2.0 * A.middleRows(start, rows) * A.middleRows(start, tail).transpose();
+    block.colwise() += aSquared.segment(start, rows);
+    block.rowwise() += aSquared.segment(start, tail).transpose();
+    block = block.cwiseMax(0.0);
+    for (Eigen::Index r = 0; r < rows; ++r) block(r, r) = 0.0;
+    total += expNonPositive(block.leftCols(rows).array() * scale).sum() +
+             2.0 * expNonPositive(block.rightCols(tail - rows).array() * scale).sum();
   }
   return total;
 }
@@ -203,28 +238,11 @@ RowMatrixD sinkhornCostMatrix(const RowMatrixD& X, const RowMatrixD& Y, bool sam
 
 // -eps log sum_j w_j exp((p_j - C_ij) / eps) for every row i, with log w_j = logWeight: the row-wise soft-min.
 void softMinRows(const RowMatrixD& cost, const VectorD& potential, double logWeight, double eps, VectorD& out) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (cost.size() >= kParallelMinEntries)
   for (Eigen::Index i = 0; i < cost.rows(); ++i) {
-    const Eigen::ArrayXd v = potential.array() - cost.row(i).transpose().array();
+    const auto v = potential.array() - cost.row(i).transpose().array();  // lazy: C_i is read twice, from cache
     const double rowMax = v.maxCoeff();
-    out(i) = -(rowMax + eps * (std::log(((v - rowMax) / eps).exp().sum()) + logWeight));
-  }
-}
-
-// The same soft-min down each column, streamed over the row-major cost in column blocks (no transposed copy).
-void softMinColumns(const RowMatrixD& cost, const VectorD& potential, double logWeight, double eps, VectorD& out) {
-  const Eigen::Index n = cost.rows(), m = cost.cols();
-  const Eigen::Index columnBlocks = (m + kColumnBlock - 1) / kColumnBlock;
-#pragma omp parallel for schedule(static)
-  for (Eigen::Index b = 0; b < columnBlocks; ++b) {
-    const Eigen::Index c0 = b * kColumnBlock, width = std::min(kColumnBlock, m - c0);
-    Eigen::ArrayXd columnMax = Eigen::ArrayXd::Constant(width, -std::numeric_limits<double>::infinity());
-    for (Eigen::Index i = 0; i < n; ++i)
-      columnMax = columnMax.max(potential(i) - cost.row(i).segment(c0, width).transpose().array());
-    Eigen::ArrayXd sum = Eigen::ArrayXd::Zero(width);
-    for (Eigen::Index i = 0; i < n; ++i)
-      sum += ((potential(i) - cost.row(i).segment(c0, width).transpose().array() - columnMax) / eps).exp();
-    out.segment(c0, width) = -(columnMax + eps * (sum.log() + logWeight)).matrix();
+    out(i) = -(rowMax + eps * (std::log(expNonPositive((v - rowMax) * (1.0 / eps)).sum()) + logWeight));
   }
 }
 
@@ -258,9 +276,12 @@ EntropicOtSolution runSinkhorn(double maxCost, const DivergenceOptions& options,
 EntropicOtSolution entropicOt(const RowMatrixD& cost, const DivergenceOptions& options) {
   const Eigen::Index n = cost.rows(), m = cost.cols();
   const double logA = -std::log(static_cast<double>(n)), logB = -std::log(static_cast<double>(m));
+  // The g update is a soft-min down the columns of C; a transposed copy turns it into a row pass too, so each
+  // half-sweep reads its matrix once from memory with unit stride (rows fit in cache for the max and the exps).
+  const RowMatrixD costTransposed = cost.transpose();
   VectorD f = VectorD::Zero(n), g(m), fNew(n);
   EntropicOtSolution solution = runSinkhorn(cost.maxCoeff(), options, [&](double eps) {
-    softMinColumns(cost, f, logA, eps, g);
+    softMinRows(costTransposed, f, logA, eps, g);
     softMinRows(cost, g, logB, eps, fNew);
     // The plan of (f, g) has exact column marginals and row sums a_i exp((f_i - fNew_i) / eps): a free check.
     const double error = std::exp(logA) * (((f - fNew).array() / eps).exp() - 1.0).abs().sum();
@@ -438,6 +459,7 @@ TransportCost parseTransportCost(std::string_view name) {
 DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options) {
   requireUsableInput(Q, K);
   requireCtOptions(options);
+  requireWithinBudget(options.keepMatrices ? 24.0 : 8.0, K.rows(), Q.rows(), "CT", options);
   const DirectionalGeometry geometry = directionalGeometry(Q, K, options.cost);
   const Eigen::Index keys = K.rows(), queries = Q.rows();
   const double inverseTau = 1.0 / options.tau;
@@ -451,14 +473,14 @@ DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const Di
   }
 
   // Forward plan: softmax over queries j of cos(k_i, q_j) / tau, one key row at a time.
+  const bool parallel = keys * queries >= kParallelMinEntries;
   double forwardSum = 0.0;
-#pragma omp parallel for reduction(+ : forwardSum) schedule(static)
+#pragma omp parallel for reduction(+ : forwardSum) schedule(static) if (parallel)
   for (Eigen::Index i = 0; i < keys; ++i) {
-    const auto logits = geometry.cosine.row(i).array();
-    Eigen::ArrayXd weights = ((logits - logits.maxCoeff()) * inverseTau).exp().transpose();
+    const auto logits = geometry.cosine.row(i).transpose().array();
+    Eigen::ArrayXd weights = expNonPositive((logits - logits.maxCoeff()) * inverseTau);
     weights /= weights.sum();
-    Eigen::ArrayXd costs(queries);
-    for (Eigen::Index j = 0; j < queries; ++j) costs(j) = geometry.costAt(i, j);
+    const Eigen::ArrayXd costs = geometry.costs(i, 0, queries);
     forwardSum += (weights * costs).sum();
     if (options.keepMatrices) {
       result.cost.row(i) = costs.cast<float>().transpose();
@@ -473,7 +495,7 @@ DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const Di
   if (options.keepMatrices) backwardTransposed.resize(keys, queries);
   const Eigen::Index columnBlocks = (queries + kColumnBlock - 1) / kColumnBlock;
   double backwardSum = 0.0;
-#pragma omp parallel for reduction(+ : backwardSum) schedule(static)
+#pragma omp parallel for reduction(+ : backwardSum) schedule(static) if (parallel)
   for (Eigen::Index b = 0; b < columnBlocks; ++b) {
     const Eigen::Index c0 = b * kColumnBlock, width = std::min(kColumnBlock, queries - c0);
     Eigen::ArrayXd columnMax = Eigen::ArrayXd::Constant(width, -std::numeric_limits<double>::infinity());
@@ -482,9 +504,9 @@ DivergenceResult ctDivergence(const MatrixView& Q, const MatrixView& K, const Di
     Eigen::ArrayXd mass = Eigen::ArrayXd::Zero(width), weightedCost = Eigen::ArrayXd::Zero(width);
     for (Eigen::Index i = 0; i < keys; ++i) {
       const Eigen::ArrayXd e =
-          ((geometry.cosine.row(i).segment(c0, width).transpose().array() - columnMax) * inverseTau).exp();
+          expNonPositive((geometry.cosine.row(i).segment(c0, width).transpose().array() - columnMax) * inverseTau);
       mass += e;
-      for (Eigen::Index c = 0; c < width; ++c) weightedCost(c) += e(c) * geometry.costAt(i, c0 + c);
+      weightedCost += e * geometry.costs(i, c0, width);
       if (options.keepMatrices) backwardTransposed.row(i).segment(c0, width) = e.cast<float>().transpose();
     }
     backwardSum += (weightedCost / mass).sum();
@@ -505,6 +527,7 @@ DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, con
   requireUsableInput(Q, K);
   if (!(options.rho >= 0.0 && options.rho <= 1.0))
     throw InputError("rho must lie in [0, 1], got " + std::to_string(options.rho));
+  requireWithinBudget(8.0, K.rows(), Q.rows(), "Chamfer", options);
   const DirectionalGeometry geometry = directionalGeometry(Q, K, options.cost);
   const Eigen::Index keys = K.rows(), queries = Q.rows();
 
@@ -512,13 +535,9 @@ DivergenceResult chamferDivergence(const MatrixView& Q, const MatrixView& K, con
   double forwardSum = 0.0;
   Eigen::ArrayXd columnMin = Eigen::ArrayXd::Constant(queries, std::numeric_limits<double>::infinity());
   for (Eigen::Index i = 0; i < keys; ++i) {
-    double rowMin = std::numeric_limits<double>::infinity();
-    for (Eigen::Index j = 0; j < queries; ++j) {
-      const double c = geometry.costAt(i, j);
-      rowMin = std::min(rowMin, c);
-      columnMin(j) = std::min(columnMin(j), c);
-    }
-    forwardSum += rowMin;
+    const Eigen::ArrayXd costs = geometry.costs(i, 0, queries);
+    forwardSum += costs.minCoeff();
+    columnMin = columnMin.min(costs);
   }
   DivergenceResult result;
   result.metric = Metric::Chamfer;
@@ -566,10 +585,12 @@ DivergenceResult sinkhornDivergence(const MatrixView& Q, const MatrixView& K, co
   requirePositiveFinite(options.tolerance, "tolerance");
   if (options.maxIterations < 1)
     throw InputError("the Sinkhorn iteration cap must be at least 1, got " + std::to_string(options.maxIterations));
+  requireWithinBudget(16.0, Q.rows(), K.rows(), "Sinkhorn", options);
+  requireWithinBudget(8.0, std::max(Q.rows(), K.rows()), std::max(Q.rows(), K.rows()), "Sinkhorn", options);
 
   const RowMatrixD pooled = pooledCentred(Q, K);
   const RowMatrixD X = pooled.topRows(Q.rows()), Y = pooled.bottomRows(K.rows());
-  // One problem at a time, so at most one N x M cost matrix is alive.
+  // One problem at a time, so at most one cost matrix (and, for the cross problem, its transpose) is alive.
   const EntropicOtSolution cross = entropicOt(sinkhornCostMatrix(X, Y, false, options.sinkhornCost), options);
   const EntropicOtSolution selfQ = symmetricEntropicOt(sinkhornCostMatrix(X, X, true, options.sinkhornCost), options);
   const EntropicOtSolution selfK = symmetricEntropicOt(sinkhornCostMatrix(Y, Y, true, options.sinkhornCost), options);

@@ -3,6 +3,7 @@
 // uniformly weighted empirical distributions in R^d. All arithmetic is double precision internally.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -35,9 +36,15 @@ struct DivergenceOptions {
   /// CT only: also return the cost matrix and both transport plans (3 N M floats). Off saves memory, not time.
   bool keepMatrices = true;
 
+  /// CT, Chamfer and Sinkhorn hold N x M matrices (CT: 8 bytes per entry, 24 with keepMatrices; Chamfer: 8;
+  /// Sinkhorn: 16 for the cross problem, 8 N^2 and 8 M^2 for the self problems). A call that would need more than
+  /// this many bytes throws ResourceError before allocating. MMD and the Gaussian fits work in small blocks.
+  std::size_t memoryBudgetBytes = std::size_t{4} << 30;
+
   // MMD.
   /// RBF bandwidth sigma in k(x, y) = exp(-|x - y|^2 / (2 sigma^2)). Absent: median heuristic, sigma = median of the
-  /// Euclidean distances over all distinct pairs of the pooled set {q} u {k} (see mmdDivergence).
+  /// Euclidean distances over all distinct pairs of the pooled set {q} u {k}; with more than 1024 pooled points
+  /// (queries first, then keys) over the pairs of the evenly spaced subset floor(s P / 1024), s = 0..1023.
   std::optional<double> bandwidth;
 
   // Sinkhorn.
@@ -122,7 +129,7 @@ DivergenceResult gaussianKlDivergence(const MatrixView& Q, const MatrixView& K, 
 DivergenceResult gaussianW2Divergence(const MatrixView& Q, const MatrixView& K, const DivergenceOptions& options = {});
 
 /// Dispatcher over all metrics. Q: N x d queries, K: M x d keys. Throws InputError for empty input, differing d,
-/// NaN/Inf entries or out-of-range options.
+/// NaN/Inf entries or out-of-range options, ResourceError beyond options.memoryBudgetBytes.
 DivergenceResult alignmentDivergence(Metric metric, const MatrixView& Q, const MatrixView& K,
                                      const DivergenceOptions& options = {});
 

@@ -101,34 +101,43 @@ PairClassification classifyPairs(const CosineMatrix& cosines, const PairClassOpt
   const Eigen::Index n = cosines.cosine.rows(), m = cosines.cosine.cols();
   PairClassification result;
   result.classes.resize(n, m);
+  std::int64_t parallel = 0, orthogonal = 0, antiparallel = 0, other = 0, undefined = 0, excluded = 0;
+#pragma omp parallel for schedule(static) reduction(+ : parallel, orthogonal, antiparallel, other, undefined, excluded) \
+    if (n * m > 65536)
   for (Eigen::Index i = 0; i < n; ++i) {
     for (Eigen::Index j = 0; j < m; ++j) {
       PairClass cls;
       if (options.causal && !causallyVisible(i, j, n, m)) {
         cls = PairClass::excluded;
-        ++result.excludedCount;
+        ++excluded;
       } else if (!cosines.defined(i, j)) {
         cls = PairClass::undefined;
-        ++result.undefinedCount;
+        ++undefined;
       } else {
         const float c = cosines.cosine(i, j);
         if (c >= parallelCos) {
           cls = PairClass::parallel;
-          ++result.parallelCount;
+          ++parallel;
         } else if (c <= -parallelCos) {
           cls = PairClass::antiparallel;
-          ++result.antiparallelCount;
+          ++antiparallel;
         } else if (std::abs(c) <= orthogonalCos) {
           cls = PairClass::orthogonal;
-          ++result.orthogonalCount;
+          ++orthogonal;
         } else {
           cls = PairClass::other;
-          ++result.otherCount;
+          ++other;
         }
       }
       result.classes(i, j) = static_cast<std::uint8_t>(cls);
     }
   }
+  result.parallelCount = parallel;
+  result.orthogonalCount = orthogonal;
+  result.antiparallelCount = antiparallel;
+  result.otherCount = other;
+  result.undefinedCount = undefined;
+  result.excludedCount = excluded;
   result.counted = result.parallelCount + result.orthogonalCount + result.antiparallelCount + result.otherCount;
   if (result.counted > 0) {
     const double total = static_cast<double>(result.counted);
@@ -146,22 +155,32 @@ AngleHistogram angleHistogram(const CosineMatrix& cosines, const AngleHistogramO
   AngleHistogram result;
   result.counts.assign(static_cast<size_t>(options.bins), 0);
   result.binWidthDegrees = 180.0f / static_cast<float>(options.bins);
-  const double binsPerDegree = options.bins / 180.0;
+  const float binsPerRadian = static_cast<float>(options.bins / std::numbers::pi);
   const Eigen::Index n = cosines.cosine.rows(), m = cosines.cosine.cols();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index j = 0; j < m; ++j) {
-      if (options.causal && !causallyVisible(i, j, n, m)) {
-        ++result.skippedExcluded;
-      } else if (!cosines.defined(i, j)) {
-        ++result.skippedUndefined;
-      } else {
-        const double angle = std::acos(static_cast<double>(cosines.cosine(i, j))) * 180.0 / std::numbers::pi;
-        const int bin = std::min(options.bins - 1, static_cast<int>(angle * binsPerDegree));
-        ++result.counts[static_cast<size_t>(std::max(0, bin))];
-        ++result.counted;
+  std::int64_t counted = 0, undefined = 0, excluded = 0;
+#pragma omp parallel reduction(+ : counted, undefined, excluded) if (n * m > 65536)
+  {
+    std::vector<std::int64_t> local(static_cast<size_t>(options.bins), 0);  // per thread: no shared increments
+#pragma omp for schedule(static) nowait
+    for (Eigen::Index i = 0; i < n; ++i) {
+      for (Eigen::Index j = 0; j < m; ++j) {
+        if (options.causal && !causallyVisible(i, j, n, m)) {
+          ++excluded;
+        } else if (!cosines.defined(i, j)) {
+          ++undefined;
+        } else {
+          const int bin = static_cast<int>(std::acos(cosines.cosine(i, j)) * binsPerRadian);
+          ++local[static_cast<size_t>(std::clamp(bin, 0, options.bins - 1))];
+          ++counted;
+        }
       }
     }
+#pragma omp critical(attnscope_angle_histogram)
+    for (int b = 0; b < options.bins; ++b) result.counts[static_cast<size_t>(b)] += local[static_cast<size_t>(b)];
   }
+  result.counted = counted;
+  result.skippedUndefined = undefined;
+  result.skippedExcluded = excluded;
   return result;
 }
 
@@ -232,56 +251,52 @@ AngleSweep angleSweep(const VectorView& query, const MatrixView& keys, const Ang
   const float scale = options.attention.scale.value_or(1.0f / std::sqrt(static_cast<float>(d)));
   result.normPart = static_cast<float>(scale * sweptQueryLength * sweptKeyLength);
 
-  // Build the S rotated key sets once; every kernel sees the same geometry.
   AttentionOptions attention = options.attention;
   attention.causal = false;
   attention.keepMask.reset();
   attention.computeScores = true;
-  std::vector<RowMatrix> keySets(static_cast<size_t>(samples));
-  std::vector<std::vector<RowMatrix>> componentSets(static_cast<size_t>(samples));
+  result.curves.resize(options.kernels.size());
+  for (size_t k = 0; k < options.kernels.size(); ++k) {
+    AngleSweepCurve& curve = result.curves[k];
+    curve.kernel = options.kernels[k];
+    curve.weights.resize(samples, m);
+    curve.scores.resize(samples, m);
+    curve.fallback.assign(static_cast<size_t>(samples), false);
+  }
+
+  // One working copy of the keys (and MGK component keys) whose swept row is overwritten per angle: memory stays
+  // O(M d) however many samples, and every kernel sees the same geometry at a given angle.
+  RowMatrix sweptKeys = keys;
   for (int s = 0; s < samples; ++s) {
     const double degrees = 180.0 * s / (samples - 1);
     const double theta = degreesToRadians(degrees);
-    // Exact values at the three landmark angles so "orthogonal" really is orthogonal.
+    // Exact values at the landmark angles so "orthogonal" really is orthogonal.
     double c = std::cos(theta), sn = std::sin(theta);
     if (2 * s == samples - 1) c = 0.0, sn = 1.0;
     if (s == samples - 1) c = -1.0, sn = 0.0;
     result.anglesDegrees(s) = static_cast<float>(degrees);
     result.anglePart(s) = static_cast<float>(c);
-    RowMatrix& keySet = keySets[static_cast<size_t>(s)];
-    keySet = keys;
-    keySet.row(options.sweptKey) = (sweptKeyLength * (c * e1 + sn * e2)).transpose().cast<float>();
-    if (!componentKeys.empty()) {
+    sweptKeys.row(options.sweptKey) = (sweptKeyLength * (c * e1 + sn * e2)).transpose().cast<float>();
+    for (size_t r = 0; r < componentKeys.size(); ++r) {
+      // Turn the position's component centre by the same plane rotation that takes k from its own angle to theta.
       const double phi = theta - startAngle;
       const double cp = std::cos(phi), sp = std::sin(phi);
-      auto& components = componentSets[static_cast<size_t>(s)];
-      components = componentKeys;
-      for (auto& component : components) {
-        const VectorD centre = component.row(options.sweptKey).transpose().cast<double>();
-        const double a = centre.dot(e1), b = centre.dot(e2);
-        const VectorD turned = centre + (a * cp - b * sp - a) * e1 + (a * sp + b * cp - b) * e2;
-        component.row(options.sweptKey) = (componentScale * turned).transpose().cast<float>();
-      }
+      const VectorD centre = componentKeys[r].row(options.sweptKey).transpose().cast<double>();
+      const double a = centre.dot(e1), b = centre.dot(e2);
+      const VectorD turned = centre + (a * cp - b * sp - a) * e1 + (a * sp + b * cp - b) * e2;
+      attention.gaussian.componentKeys[r].row(options.sweptKey) = (componentScale * turned).transpose().cast<float>();
     }
-  }
-  result.logit = result.normPart * result.anglePart;
-
-  for (const Kernel kernel : options.kernels) {
-    AngleSweepCurve curve;
-    curve.kernel = kernel;
-    curve.weights.resize(samples, m);
-    curve.scores.resize(samples, m);
-    curve.fallback.assign(static_cast<size_t>(samples), false);
-    for (int s = 0; s < samples; ++s) {
-      if (!componentKeys.empty()) attention.gaussian.componentKeys = componentSets[static_cast<size_t>(s)];
-      const AttentionResult out = computeAttention(kernel, sweptQuery, keySets[static_cast<size_t>(s)], attention);
+    for (AngleSweepCurve& curve : result.curves) {
+      const AttentionResult out = computeAttention(curve.kernel, sweptQuery, sweptKeys, attention);
       curve.weights.row(s) = out.weights.row(0);
       curve.scores.row(s) = out.scores.row(0);
       curve.fallback[static_cast<size_t>(s)] = !out.fallbackRows.empty();
     }
+  }
+  result.logit = result.normPart * result.anglePart;
+  for (AngleSweepCurve& curve : result.curves) {
     curve.sweptWeight = curve.weights.col(options.sweptKey);
     curve.sweptScore = curve.scores.col(options.sweptKey);
-    result.curves.push_back(std::move(curve));
   }
   return result;
 }
@@ -387,29 +402,32 @@ RowEntropy rowEntropy(const MatrixView& weights) {
   result.entropyNats.resize(n);
   result.effectiveKeys.resize(n);
   result.emptyRow.assign(static_cast<size_t>(n), false);
-  const double maxEntropy = std::log(static_cast<double>(m));
-  for (Eigen::Index i = 0; i < n; ++i) {
-    double sum = 0.0;
-    for (Eigen::Index j = 0; j < m; ++j) {
-      const float w = weights(i, j);
-      if (w < 0.0f)
-        throw InputError("attention weights must be non-negative; row " + std::to_string(i) + ", column " +
-                         std::to_string(j) + " is " + std::to_string(w));
-      sum += w;
-    }
-    double entropy = 0.0;
-    if (sum > 0.0) {
-      for (Eigen::Index j = 0; j < m; ++j) {
-        const double p = weights(i, j) / sum;
-        if (p > 0.0) entropy -= p * std::log(p);
-      }
-    } else {
-      result.emptyRow[static_cast<size_t>(i)] = true;
-    }
-    entropy = std::clamp(entropy, 0.0, maxEntropy);  // rounding must not leave the mathematically possible range
-    result.entropyNats(i) = static_cast<float>(entropy);
-    result.effectiveKeys(i) = static_cast<float>(std::exp(entropy));
+  const float maxEntropy = std::log(static_cast<float>(m));
+  if ((weights.array() < 0.0f).any()) {
+    Eigen::Index row = 0, col = 0;
+    const float lowest = weights.minCoeff(&row, &col);
+    throw InputError("attention weights must be non-negative; row " + std::to_string(row) + ", column " +
+                     std::to_string(col) + " is " + std::to_string(lowest));
   }
+  std::vector<std::uint8_t> empty(static_cast<size_t>(n), 0);  // not vector<bool>: threads write neighbouring rows
+#pragma omp parallel for schedule(static) if (n * m > 65536)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const float largest = weights.row(i).maxCoeff();
+    float entropy = 0.0f;
+    if (largest > 0.0f) {
+      // Scaled by the largest entry first so the row sum cannot overflow for huge unnormalised scores.
+      Eigen::ArrayXf p = weights.row(i).transpose().array() / largest;
+      p /= p.sum();
+      // 0 log 0 = 0 without a branch: log of max(p, FLT_MIN) is finite, and 0 times it is 0.
+      entropy = -(p * p.max(FLT_MIN).log()).sum();
+    } else {
+      empty[static_cast<size_t>(i)] = 1;
+    }
+    entropy = std::clamp(entropy, 0.0f, maxEntropy);  // rounding must not leave the mathematically possible range
+    result.entropyNats(i) = entropy;
+    result.effectiveKeys(i) = std::exp(entropy);
+  }
+  for (Eigen::Index i = 0; i < n; ++i) result.emptyRow[static_cast<size_t>(i)] = empty[static_cast<size_t>(i)] != 0;
   return result;
 }
 

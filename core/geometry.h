@@ -150,11 +150,11 @@ struct PcaOptions {
 
 /// An orthonormal basis for projecting d-dimensional vectors: y = (x - mean) * components^T.
 struct PcaBasis {
-  Vector mean;                  ///< d: joint mean of the stacked queries and keys (0 for the coordinate basis)
-  RowMatrix components;         ///< k x d, orthonormal rows sorted by decreasing variance
-  Vector explainedVariance;     ///< k: variance of the stacked cloud along each component (divides by n, not n-1)
-  Vector explainedRatio;        ///< k: explainedVariance / totalVariance (0 when the cloud is constant)
-  float totalVariance = 0;      ///< sum of the variances along all d axes
+  Vector mean;               ///< d: joint mean of the stacked queries and keys (0 for the coordinate basis)
+  RowMatrix components;      ///< k x d, orthonormal rows sorted by decreasing variance (coordinate axes: in axis order)
+  Vector explainedVariance;  ///< k: variance of the stacked cloud along each component (divides by n, not n-1)
+  Vector explainedRatio;     ///< k: explainedVariance / totalVariance (0 when the cloud is constant)
+  float totalVariance = 0;   ///< sum of the variances along all d axes
   bool coordinateAxes = false;  ///< true when keepCoordinatesWhenDimensionFits applied
 };
 

@@ -1,15 +1,18 @@
 // `attnscope bench`: times one core computation in-process on seeded random data and prints one JSON object
 // (median_ms, min_ms, mean_ms, ...), for comparing machines and for the side-by-side PyTorch script.
-// Adding a benchmark target (e.g. --metric for divergences) means: an option in installBenchCommand, a workload
-// factory like kernelWorkload, and a branch in runBench; timing and JSON output are shared.
+// `--metric M` times an alignment divergence (core/divergence.h) the same way. Adding a benchmark target means: an
+// option in installBenchCommand, a workload factory like kernelWorkload, and a branch in runBench; timing and JSON
+// output are shared.
 #include <omp.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -19,6 +22,7 @@
 
 #include "app/cli/command_registry.h"
 #include "core/attention_kernels.h"
+#include "core/divergence.h"
 #include "core/error.h"
 
 namespace attnscope::cli {
@@ -26,6 +30,7 @@ namespace {
 
 struct BenchArguments {
   std::string kernel;
+  std::string metric;
   int queries = 0;  // N
   int keys = 0;     // M; 0 = same as N
   int dimension = 0;
@@ -33,6 +38,7 @@ struct BenchArguments {
   unsigned seed = 1;
   int components = 2;
   bool scores = false;
+  int sinkhornIterations = 30;
 };
 
 /// Seeded standard-normal rows x cols matrix: the same data for the same seed on every machine.
@@ -81,6 +87,30 @@ Workload kernelWorkload(const BenchArguments& args) {
           description};
 }
 
+Workload divergenceWorkload(const BenchArguments& args) {
+  const Metric metric = parseMetric(args.metric);
+  const int keyCount = args.keys > 0 ? args.keys : args.queries;
+  std::mt19937 rng(args.seed);
+  auto Q = std::make_shared<RowMatrix>(randomMatrix(args.queries, args.dimension, rng));
+  auto K = std::make_shared<RowMatrix>(randomMatrix(keyCount, args.dimension, rng));
+  DivergenceOptions options;
+  nlohmann::json description = {{"metric", args.metric}, {"n", args.queries}, {"m", keyCount}, {"d", args.dimension}};
+  if (metric == Metric::Sinkhorn) {
+    // A fixed sweep count (epsilon-scaling sweeps included) so machines are compared on equal work: the smallest
+    // positive tolerance is never reached in practice.
+    if (args.sinkhornIterations < 1) throw InputError("--iters must be at least 1");
+    options.maxIterations = args.sinkhornIterations;
+    options.tolerance = std::numeric_limits<double>::min();
+    description["iterations"] = args.sinkhornIterations;
+    description["epsilon"] = options.epsilon;
+  }
+  return {[metric, Q, K, options] {
+            const DivergenceResult result = alignmentDivergence(metric, *Q, *K, options);
+            if (!std::isfinite(result.value)) throw Error("benchmark produced a non-finite divergence");
+          },
+          description};
+}
+
 struct Timing {
   double medianMs = 0, minMs = 0, meanMs = 0, maxMs = 0;
   double cpuMs = 0;  // process CPU time (all threads, user + system) per run: stable on a busy machine
@@ -120,8 +150,9 @@ void runBench(const BenchArguments& args) {
   if (args.queries < 1 || args.dimension < 1) throw InputError("--n and --d must be at least 1");
   if (args.keys < 0) throw InputError("--m must be at least 1");
   if (args.repeat < 1) throw InputError("--repeat must be at least 1");
-  if (args.kernel.empty()) throw InputError("nothing to benchmark: give --kernel K");
-  Workload workload = kernelWorkload(args);
+  if (args.kernel.empty() == args.metric.empty())
+    throw InputError("give exactly one of --kernel K (attention weights) or --metric M (alignment divergence)");
+  Workload workload = args.kernel.empty() ? divergenceWorkload(args) : kernelWorkload(args);
   Timing timing = measure(workload.run, args.repeat);
   nlohmann::json out = workload.description;
   out["repeat"] = args.repeat;
@@ -142,6 +173,13 @@ void installBenchCommand(CLI::App& parent) {
   std::vector<std::string> names;
   for (Kernel kernel : kAllKernels) names.emplace_back(kernelName(kernel));
   command->add_option("--kernel", args->kernel, "Attention kernel to time")->check(CLI::IsMember(names));
+  std::vector<std::string> metrics;
+  for (Metric metric : allMetrics()) metrics.emplace_back(metricName(metric));
+  command->add_option("--metric", args->metric, "Alignment divergence to time (instead of --kernel)")
+      ->check(CLI::IsMember(metrics));
+  command->add_option(
+      "--iters", args->sinkhornIterations,
+      "Sinkhorn sweeps per OT problem for --metric sinkhorn, run in full (default 30, as bench/divergence_bench)");
   command->add_option("--n", args->queries, "Number of queries N")->required();
   command->add_option("--m", args->keys, "Number of keys M (default N)");
   command->add_option("--d", args->dimension, "Vector dimension d")->required();

@@ -100,10 +100,10 @@ void drawAttentionMapsView(AppContext& ctx) {
   const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float mapWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing) / 3.0f);
-  // Keep cells from being much taller than wide (at most 1.5 : 1): a 2 x 4 matrix should not fill a tall window with
+  // Keep cells from being much taller than wide (at most 2.5 : 1): a 2 x 4 matrix should not fill a tall window with
   // slabs.
   const float labelRoom = fontSize * 5.0f;
-  const float mapHeight = std::clamp(1.5f * (mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
+  const float mapHeight = std::clamp(2.5f * (mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
                                      fontSize * 10.0f, std::max(avail.y - noteHeight, fontSize * 10.0f));
 
   int hoverRow = -1, hoverColumn = -1;

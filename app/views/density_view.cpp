@@ -46,11 +46,25 @@ void refreshContours(const Derived& derived) {
   const RowMatrix& values = shownField(field);
   if (state.mode == FieldMode::Argmax || values.rows() < 2 || values.cols() < 2) return;
   // Derived stores row 0 at yMin; the contour extractor expects row 0 at the top (largest v), as images do.
-  const RowMatrix topDown = values.colwise().reverse();
+  // Contours come from at most 128 x 128 samples: on screen they look the same, and llvmpipe pays per segment.
+  const int step = static_cast<int>(std::max<Eigen::Index>(1, (std::max(values.rows(), values.cols()) + 127) / 128));
+  const int rows = static_cast<int>((values.rows() + step - 1) / step),
+            cols = static_cast<int>((values.cols() + step - 1) / step);
+  RowMatrix topDown(rows, cols);
+  for (int y = 0; y < rows; ++y)
+    for (int x = 0; x < cols; ++x)
+      topDown(y, x) = values(values.rows() - 1 - std::min<Eigen::Index>(y * step, values.rows() - 1),
+                             std::min<Eigen::Index>(x * step, values.cols() - 1));
   PlaneGrid grid;
-  grid.uMin = field.xMin, grid.uMax = field.xMax, grid.vMin = field.yMin, grid.vMax = field.yMax;
-  grid.width = static_cast<int>(values.cols());
-  grid.height = static_cast<int>(values.rows());
+  // Sample (y, x) of the subsampled field sits at the centre of original pixel (y * step, x * step).
+  const float pixelU = (field.xMax - field.xMin) / float(values.cols()),
+              pixelV = (field.yMax - field.yMin) / float(values.rows());
+  grid.uMin = field.xMin + 0.5f * pixelU - 0.5f * step * pixelU;
+  grid.uMax = grid.uMin + cols * step * pixelU;
+  grid.vMax = field.yMax - 0.5f * pixelV + 0.5f * step * pixelV;
+  grid.vMin = grid.vMax - rows * step * pixelV;
+  grid.width = cols;
+  grid.height = rows;
   try {
     state.contourLevels = isoContours(topDown, grid, evenlySpacedLevels(values.minCoeff(), values.maxCoeff(), 6));
   } catch (const std::exception&) {
@@ -130,7 +144,11 @@ void drawDensityView(AppContext& ctx) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float hintHeight = ctx.exporting() ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float fieldHeight = std::max(avail.y - hintHeight - ImGui::GetStyle().ItemSpacing.y, fontSize * 12.0f);
+  // A wide window puts the priors beside the (square) field; a narrow one (the default 3 x 2 layout) below it.
+  const bool stacked = avail.x < avail.y * 1.5f;
+  const float usableHeight = avail.y - hintHeight - ImGui::GetStyle().ItemSpacing.y * (stacked ? 2 : 1);
+  const float fieldHeight = std::max(stacked ? usableHeight * 0.7f : usableHeight, fontSize * 12.0f);
+  const float priorsHeight = stacked ? std::max(usableHeight - fieldHeight, fontSize * 6.0f) : fieldHeight;
 
   gui::HeatmapStyle style;
   style.colorMap = scene.display.colorMap;
@@ -145,8 +163,9 @@ void drawDensityView(AppContext& ctx) {
                             : fontSize * 1.2f + plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
 
   // The field is square (equal aspect): give it a square-ish rectangle and the rest of the width to the priors.
-  const float fieldWidth = std::min(fieldHeight + fontSize * 3.0f, (avail.x - barRoom - 2 * spacing) * 0.72f);
-  const float priorsWidth = avail.x - fieldWidth - barRoom - 2 * spacing;
+  const float fieldWidth = stacked ? avail.x - barRoom - spacing
+                                   : std::min(fieldHeight + fontSize * 3.0f, (avail.x - barRoom - 2 * spacing) * 0.72f);
+  const float priorsWidth = stacked ? avail.x : avail.x - fieldWidth - barRoom - 2 * spacing;
   const ImRect rect = reserveRect("##density", ImVec2(fieldWidth, fieldHeight));
   const bool active = ImGui::IsItemActive(), activated = ImGui::IsItemActivated(), hovered = ImGui::IsItemHovered();
   plot::FrameSpec spec;
@@ -183,6 +202,9 @@ void drawDensityView(AppContext& ctx) {
 
   // Component centres with sigma rings and prior bars.
   const float pixelsPerUnit = frame.toPixel(1.0, 0.0).x - frame.toPixel(0.0, 0.0).x;
+  // Many components (random clouds, the benchmark): 1-sigma rings only and labels only for the selected key's
+  // components; hundreds of labels and dashed rings would hide the field and dominate the frame time.
+  const bool crowded = field.centres2d.rows() > 24;
   for (int c = 0; c < field.centres2d.rows(); ++c) {
     const int j = c / R, r = c % R;
     const ImVec2 p = frame.toPixel(field.centres2d(c, 0), field.centres2d(c, 1));
@@ -191,7 +213,8 @@ void drawDensityView(AppContext& ctx) {
                                : 0.0f;
     const float sigma = std::sqrt(std::max(variance, 0.0f)) * pixelsPerUnit;
     const ImU32 color = plot::seriesColor(5 + r, 1.0f);
-    if (state.rings && sigma > 1.0f) {
+    if (state.rings && sigma > 1.0f && crowded) drawList->AddCircle(p, sigma, withAlpha(color, 0.6f), 16, 1.0f);
+    if (state.rings && sigma > 1.0f && !crowded) {
       drawList->AddCircle(p, sigma, withAlpha(color, 0.95f), 64, 2.0f);
       const int dashes = 48;
       for (int k = 0; k < dashes; k += 2) {
@@ -201,6 +224,10 @@ void drawDensityView(AppContext& ctx) {
                           withAlpha(color, 0.4f), 1.0f);
       }
     }
+    if (crowded && j != scene.selectedKey) {
+      drawList->AddRectFilled(ImVec2(p.x - 2.5f, p.y - 2.5f), ImVec2(p.x + 2.5f, p.y + 2.5f), color);
+      continue;
+    }
     drawList->AddCircleFilled(p, 5.0f, color, 16);
     drawList->AddCircle(p, 5.0f, IM_COL32(0, 0, 0, 255), 16, 1.0f);
     // Component 1 labels to the left of its centre, the others to the right: neighbours do not overprint.
@@ -209,9 +236,14 @@ void drawDensityView(AppContext& ctx) {
     labelWithBackdrop(drawList, ImVec2(r == 0 ? p.x - 9.0f - width : p.x + 9.0f, p.y - fontSize * 0.5f),
                       IM_COL32(255, 255, 255, 255), name, IM_COL32(0, 0, 0, 150));
   }
-  // Queries on top.
+  // Queries on top (labelled all when few, only the selected one in a crowd).
   for (int i = 0; i < derived.plane.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(derived.plane.queries2d(i, 0), derived.plane.queries2d(i, 1));
+    if (crowded && i != scene.selectedQuery) {
+      drawList->AddQuadFilled(ImVec2(p.x, p.y - 4), ImVec2(p.x + 4, p.y), ImVec2(p.x, p.y + 4), ImVec2(p.x - 4, p.y),
+                              queryColor());
+      continue;
+    }
     drawList->AddQuadFilled(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                             queryColor());
     drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
@@ -291,8 +323,8 @@ void drawDensityView(AppContext& ctx) {
   }
 
   // Priors of every component as grouped bars: one group per key, one bar per component.
-  ImGui::SameLine();
-  const ImRect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, fieldHeight));
+  if (!stacked) ImGui::SameLine();
+  const ImRect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, priorsHeight));
   {
     plot::FrameSpec bars;
     bars.title = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "Priors pi_jr (clamped to [0, 1])"

@@ -24,16 +24,24 @@ struct Cloud {
 void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
   ImDrawList* drawList = frame.drawList();
   const bool labels = cloud.keys2d.rows() + cloud.queries2d.rows() <= 24;
+  // A crowd gets small outline-free markers: llvmpipe pays per triangle, and an outlined 16-gon is ~50 of them.
+  const bool crowded = cloud.keys2d.rows() + cloud.queries2d.rows() > 40;
   for (int j = 0; j < cloud.keys2d.rows(); ++j) {
     const ImVec2 p = frame.toPixel(cloud.keys2d(j, 0), cloud.keys2d(j, 1));
+    if (crowded) {
+      drawList->AddRectFilled(ImVec2(p.x - 3, p.y - 3), ImVec2(p.x + 3, p.y + 3), keyColor());
+      continue;
+    }
     drawList->AddCircleFilled(p, 6.0f, keyColor(), 16);
     drawList->AddCircle(p, 6.0f, frame.style().text, 16, 1.0f);
     if (labels) drawList->AddText(ImVec2(p.x + 8, p.y - 14), keyColor(), scene.keyLabels[j].c_str());
   }
   for (int i = 0; i < cloud.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(cloud.queries2d(i, 0), cloud.queries2d(i, 1));
-    drawList->AddQuadFilled(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
-                            queryColor());
+    const float size = crowded ? 4.0f : 7.0f;
+    drawList->AddQuadFilled(ImVec2(p.x, p.y - size), ImVec2(p.x + size, p.y), ImVec2(p.x, p.y + size),
+                            ImVec2(p.x - size, p.y), queryColor());
+    if (crowded) continue;
     drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                       frame.style().text, 1.0f);
     if (labels) drawList->AddText(ImVec2(p.x + 8, p.y + 2), queryColor(), scene.queryLabels[i].c_str());
@@ -50,7 +58,8 @@ void drawPlan(plot::Frame& frame, const Cloud& cloud, const RowMatrix& plan, boo
   for (int s = 0; s < sources; ++s) {
     const auto probability = [&](int t) { return forward ? plan(s, t) : plan(t, s); };
     std::iota(order.begin(), order.end(), 0);
-    const int keep = std::min(kMaxEdgesPerSource, targets);
+    // Crowded clouds keep only each point's two strongest partners: still shows where the mass goes.
+    const int keep = std::min(sources + targets > 40 ? 2 : kMaxEdgesPerSource, targets);
     std::partial_sort(order.begin(), order.begin() + keep, order.end(),
                       [&](int a, int b) { return probability(a) > probability(b); });
     const float strongest = probability(order[0]);
@@ -62,8 +71,10 @@ void drawPlan(plot::Frame& frame, const Cloud& cloud, const RowMatrix& plan, boo
       const int key = forward ? s : t, query = forward ? t : s;
       const ImVec2 a = frame.toPixel(cloud.keys2d(key, 0), cloud.keys2d(key, 1));
       const ImVec2 b = frame.toPixel(cloud.queries2d(query, 0), cloud.queries2d(query, 1));
-      const float share = std::clamp(p, 0.0f, 1.0f);
-      frame.drawList()->AddLine(a, b, withAlpha(color, 0.2f + 0.8f * share), std::round(1.0f + 4.0f * share));
+      // Width follows the probability itself, opacity the share of the point's strongest edge, so a spread-out plan
+      // (large tau, many points) still shows where each point sends most of its mass.
+      const float share = std::clamp(p, 0.0f, 1.0f), relative = p / strongest;
+      frame.drawList()->AddLine(a, b, withAlpha(color, 0.3f + 0.7f * relative), std::round(1.0f + 4.0f * share));
     }
   }
 }
@@ -152,13 +163,22 @@ void drawHistory(AppContext& ctx, float height) {
                            {"Sinkhorn", &history.sinkhorn},
                            {"Gauss KL", &history.gaussianKl},
                            {"Frechet W2\xC2\xB2", &history.frechet}};
-  const int count = 5;
+  // Five small plots side by side when they fit; otherwise one plot and a chooser.
+  static int chosen = 0;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const bool allFit = (avail.x - spacing * 4) / 5.0f > ImGui::GetFontSize() * 11.0f;
+  if (!allFit) {
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+    const char* names[] = {series[0].name, series[1].name, series[2].name, series[3].name, series[4].name};
+    ImGui::Combo("##series", &chosen, names, 5);
+  }
+  const int first = allFit ? 0 : chosen, count = allFit ? 5 : 1;
   const float width = std::floor((avail.x - spacing * (count - 1)) / count);
   height = std::max(height - ImGui::GetFrameHeightWithSpacing(), ImGui::GetFontSize() * 7.0f);
-  for (int s = 0; s < count; ++s) {
-    if (s > 0) ImGui::SameLine();
+  for (int s = first; s < first + count; ++s) {
+    if (s > first) ImGui::SameLine();
     const ImRect rect = reserveRect(("##history" + std::to_string(s)).c_str(), ImVec2(width, height));
     const std::vector<float>& values = *series[s].values;
     std::vector<double> xs(values.size()), ys(values.begin(), values.end());
@@ -219,8 +239,10 @@ void drawDivergenceView(AppContext& ctx) {
       std::max(avail.y - tableHeight - historyHeight - ImGui::GetStyle().ItemSpacing.y * 3, fontSize * 12.0f);
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float cloudWidth = std::floor((avail.x - spacing) * 0.5f);
+  const bool wide = cloudWidth > fontSize * 30.0f;  // room for long titles and a legend inside each cloud
 
-  const ImU32 forwardColor = plot::seriesColor(0), backwardColor = plot::seriesColor(1);
+  // Yellow and vermillion: both stand out on the dark plot background and from the sky-blue keys.
+  const ImU32 forwardColor = plot::seriesColor(6), backwardColor = plot::seriesColor(1);
   const struct {
     const char* id;
     std::string title;
@@ -228,9 +250,13 @@ void drawDivergenceView(AppContext& ctx) {
     bool forward;
     ImU32 color;
   } panels[] = {
-      {"##forward", formatted("Forward plan P(q | k): each key to queries   (term %.4f)", d.ctForward), d.ctForwardPlan,
-       true, forwardColor},
-      {"##backward", formatted("Backward plan P(k | q): each query to keys   (term %.4f)", d.ctBackward),
+      {"##forward",
+       formatted(wide ? "Forward plan P(q | k): each key to queries   (term %.4f)" : "Forward P(q | k)  %.4f",
+                 d.ctForward),
+       d.ctForwardPlan, true, forwardColor},
+      {"##backward",
+       formatted(wide ? "Backward plan P(k | q): each query to keys   (term %.4f)" : "Backward P(k | q)  %.4f",
+                 d.ctBackward),
        d.ctBackwardPlan, false, backwardColor},
   };
   for (int p = 0; p < 2; ++p) {
@@ -244,8 +270,9 @@ void drawDivergenceView(AppContext& ctx) {
         {"key", keyColor(), plot::LegendEntry::Kind::Marker},
         {"query", queryColor(), plot::LegendEntry::Kind::Marker},
         {"plan edge (width ~ probability)", panels[p].color, plot::LegendEntry::Kind::Line}};
-    plot::legend(frame, legend, plot::Corner::TopLeft);
+    if (wide) plot::legend(frame, legend, plot::Corner::TopLeft);
   }
+  if (!wide) ImGui::TextDisabled("circles: keys, diamonds: queries; edge width ~ transport probability");
   drawTable(scene, derived);
   drawHistory(ctx, historyHeight);
 }

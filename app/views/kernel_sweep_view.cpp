@@ -21,18 +21,24 @@ std::vector<double> toDoubles(const Vector& v) {
 
 void angleMarkers(plot::Frame& frame, double current) {
   const ImU32 reference = frame.style().textDim;
+  // Name the three reference angles only when the plot is wide enough for the names not to collide.
+  const bool named = frame.area().GetWidth() > frame.fontSize() * 26.0f;
   // Reference labels at the bottom, the moving marker's at the top, so neither hides the other at 0 or 180.
-  plot::verticalMarker(frame, 0.0, reference, "parallel", 1.0f, true, true);
-  plot::verticalMarker(frame, 90.0, reference, "orthogonal", 1.0f, true, true);
-  plot::verticalMarker(frame, 180.0, reference, "antiparallel", 1.0f, true, true);
+  plot::verticalMarker(frame, 0.0, reference, named ? "parallel" : "", 1.0f, true, true);
+  plot::verticalMarker(frame, 90.0, reference, named ? "orthogonal" : "", 1.0f, true, true);
+  plot::verticalMarker(frame, 180.0, reference, named ? "antiparallel" : "", 1.0f, true, true);
   plot::verticalMarker(frame, current, frame.style().text, formatted("now %.1f\xC2\xB0", current), 2.0f, false);
 }
 
-plot::Axis angleAxis() {
+plot::Axis angleAxis(float widthPixels) {
   plot::Axis axis;
-  axis.label = "angle between query and key (degrees)";
+  axis.label = "query-key angle (degrees)";
   axis.range = plot::Range{0.0, 180.0};
-  axis.fixedTicks = {0, 30, 45, 60, 90, 120, 135, 150, 180};
+  // Every 30 and 45 degree mark on a wide plot; multiples of 45 (the snap angles) on a narrow one.
+  if (widthPixels > ImGui::GetFontSize() * 40.0f)
+    axis.fixedTicks = {0, 30, 45, 60, 90, 120, 135, 150, 180};
+  else
+    axis.fixedTicks = {0, 45, 90, 135, 180};
   return axis;
 }
 
@@ -51,7 +57,7 @@ void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::ve
   const double pad = 0.06 * std::max(hi - lo, 1e-6);
   plot::FrameSpec spec;
   spec.title = title;
-  spec.x = angleAxis();
+  spec.x = angleAxis(rect.GetWidth());
   spec.y.label = yLabel;
   spec.y.range = fixedUnit ? plot::Range{0.0, 1.0} : plot::Range{fromZero ? lo : lo - pad, hi + pad};
   plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
@@ -64,7 +70,7 @@ void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::ve
     plot::line(frame, angles, series[s], colors[s], 3.0f);
     legend.push_back({kernelLabel(kernel, scene), colors[s], plot::LegendEntry::Kind::Line});
   }
-  plot::legend(frame, legend, plot::Corner::TopRight);
+  if (rect.GetWidth() > ImGui::GetFontSize() * 22.0f) plot::legend(frame, legend, plot::Corner::TopRight);
   const std::vector<std::span<const double>> ys{series[0], series[1], series[2]};
   if (const auto index = plot::hoverSeries(frame, angles, ys, colors)) {
     ImGui::BeginTooltip();
@@ -100,6 +106,11 @@ void drawKernelSweepView(AppContext& ctx) {
       "none.\nMGK scores by distance to Gaussian key components: it favours keys near the query.");
   ImGui::SameLine();
   ImGui::Checkbox("weight axis 0..1", &state.fixedWeightAxis);
+  // The kernels' colours once for all four plots (the plots repeat it in a legend only when they are wide).
+  for (ShownKernel kernel : kShownKernels) {
+    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.2f);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", kernelLabel(kernel, scene).c_str());
+  }
   itemTooltip("Fix the weight axis to [0, 1] so weights compare across scenes; off fits the axis to the data.");
 
   const std::vector<double> angles = toDoubles(sweep.angleDegrees);
@@ -117,8 +128,8 @@ void drawKernelSweepView(AppContext& ctx) {
 
   // Top row: weight against angle, and its polar picture.
   const ImRect weightRect = reserveRect("##weights", ImVec2(leftWidth, topHeight));
-  sweepPlot(weightRect, ("Weight of " + keyName + " as it turns").c_str(), "attention weight", angles, weights, scene,
-            current, true, state.fixedWeightAxis);
+  sweepPlot(weightRect, ("Weight of " + keyName).c_str(), "attention weight", angles, weights, scene, current, true,
+            state.fixedWeightAxis);
   ImGui::SameLine();
   const ImRect polarRect = reserveRect("##polar", ImVec2(rightWidth, topHeight));
   {
@@ -126,7 +137,8 @@ void drawKernelSweepView(AppContext& ctx) {
     for (const auto& w : weights)
       for (double v : w) maxWeight = std::max(maxWeight, v);
     plot::PolarSpec spec;
-    spec.title = "Polar: radius = weight, angle = query-key angle";
+    spec.title = polarRect.GetWidth() > ImGui::GetFontSize() * 24.0f ? "Polar: radius = weight, angle = query-key angle"
+                                                                     : "Polar: radius = weight";
     spec.radiusMax = std::max(plot::niceStep(maxWeight * 1.02 / 4.0) * 4.0, 1e-6);
     plot::PolarFrame polar(ImGui::GetWindowDrawList(), polarRect, spec);
     polar.drawList()->AddLine(polar.toPixel(0, 0), polar.toPixel(current, spec.radiusMax), polar.style().text, 2.0f);
@@ -136,7 +148,9 @@ void drawKernelSweepView(AppContext& ctx) {
     plot::arrow(polar.drawList(), polar.toPixel(0, 0), polar.toPixel(0, spec.radiusMax * 0.35), queryColor(), 3.0f,
                 10.0f);
     float y = polarRect.Min.y + ImGui::GetFontSize() * 2.2f;
-    for (ShownKernel kernel : kShownKernels) {
+    const bool roomForLegend = polarRect.GetWidth() > ImGui::GetFontSize() * 26.0f;
+    for (ShownKernel kernel :
+         roomForLegend ? std::span<const ShownKernel>(kShownKernels) : std::span<const ShownKernel>()) {
       polar.drawList()->AddLine(ImVec2(polarRect.Min.x + 8, y + 7), ImVec2(polarRect.Min.x + 30, y + 7),
                                 kernelColor(kernel), 3.0f);
       polar.drawList()->AddText(ImVec2(polarRect.Min.x + 36, y), polar.style().text,
@@ -147,8 +161,11 @@ void drawKernelSweepView(AppContext& ctx) {
 
   // Bottom row: scores against angle, and every key's weight for the selected query per kernel.
   const ImRect scoreRect = reserveRect("##scores", ImVec2(leftWidth, bottomHeight));
-  sweepPlot(scoreRect, "Score before normalisation (DPA: logit x, EA: f(x), MGK: log S)", "score", angles, scores,
-            scene, current, false, false);
+  sweepPlot(scoreRect,
+            scoreRect.GetWidth() > ImGui::GetFontSize() * 34.0f
+                ? "Score before normalisation (DPA: logit x, EA: f(x), MGK: log S)"
+                : "Score (DPA x, EA f(x), MGK log S)",
+            "score", angles, scores, scene, current, false, false);
   ImGui::SameLine();
   const ImRect barsRect = reserveRect("##bars", ImVec2(rightWidth, bottomHeight));
   {
@@ -163,7 +180,7 @@ void drawKernelSweepView(AppContext& ctx) {
       values.push_back(std::move(row));
     }
     plot::FrameSpec spec;
-    spec.title = "Weights of every key for query " + queryName;
+    spec.title = "Every key's weight for " + queryName;
     spec.x.categories = scene.keyLabels;
     if (scene.selectedKey < int(spec.x.categories.size())) spec.x.categories[scene.selectedKey] += "*";
     spec.x.label = "key (* = the swept key)";
@@ -176,7 +193,7 @@ void drawKernelSweepView(AppContext& ctx) {
     std::vector<plot::LegendEntry> legend;
     for (ShownKernel kernel : kShownKernels)
       legend.push_back({kernelLabel(kernel, scene), kernelColor(kernel), plot::LegendEntry::Kind::Box});
-    plot::legend(frame, legend, plot::Corner::TopRight);
+    if (barsRect.GetWidth() > ImGui::GetFontSize() * 26.0f) plot::legend(frame, legend, plot::Corner::TopRight);
     const auto& fallback = derived.ea.fallbackRows;
     if (std::find(fallback.begin(), fallback.end(), scene.selectedQuery) != fallback.end())
       labelWithBackdrop(frame.drawList(), ImVec2(frame.area().Min.x + 6, frame.area().Min.y + 6),

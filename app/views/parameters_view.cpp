@@ -24,20 +24,25 @@ void kernelSection(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   sectionHeader("Score scale");
   {
-    Scene next = scene;
-    bool changed = ImGui::Checkbox("override scale s", &next.kernel.useScaleOverride);
+    gui::KernelParams kernel = scene.kernel;  // small; the whole scene is copied only for an actual edit
+    bool changed = ImGui::Checkbox("override scale s", &kernel.useScaleOverride);
     itemTooltip(
         "x_ij = s q_i . k_j feeds DPA and EA. Off: s = 1/sqrt(d), the usual transformer scale. For DPA the "
         "scale acts as an inverse temperature (larger s = sharper weights); for pure EA any common scale "
         "cancels, for saturating EA it sets where x^2/(1+x^2) saturates.");
     ImGui::SameLine();
-    ImGui::BeginDisabled(!next.kernel.useScaleOverride);
+    ImGui::BeginDisabled(!kernel.useScaleOverride);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
-    changed |= ImGui::SliderFloat("s", &next.kernel.scaleOverride, 0.01f, 20.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
+    changed |= ImGui::SliderFloat("s", &kernel.scaleOverride, 0.01f, 20.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
     ImGui::EndDisabled();
     ImGui::SameLine();
     ImGui::TextDisabled("(in use: %.4f)", scene.effectiveScale());
-    commit(ctx, changed, std::move(next), "Scale");
+    if (changed) {
+      Scene next = scene;
+      next.kernel.useScaleOverride = kernel.useScaleOverride;
+      next.kernel.scaleOverride = kernel.scaleOverride;
+      commit(ctx, true, std::move(next), "Scale");
+    }
   }
 
   sectionHeader("Expressive attention");
@@ -55,10 +60,14 @@ void kernelSection(AppContext& ctx) {
       next.kernel.eaForm = form == 0 ? gui::EaForm::Saturating : gui::EaForm::Pure;
       if (next.kernel.eaForm != scene.kernel.eaForm) ctx.submit(std::move(next), "EA form");
     }
-    Scene next = scene;
-    const bool changed = ImGui::Checkbox("causal mask", &next.kernel.causal);
+    bool causal = scene.kernel.causal;
+    const bool changed = ImGui::Checkbox("causal mask", &causal);
     itemTooltip("Query i sees keys j <= i only. Masking is multiplicative for EA (f = 0 for a masked key).");
-    if (changed) ctx.submit(std::move(next), "Causal mask");
+    if (changed) {
+      Scene next = scene;
+      next.kernel.causal = causal;
+      ctx.submit(std::move(next), "Causal mask");
+    }
   }
 
   sectionHeader("Mixture of Gaussian keys");
@@ -111,32 +120,44 @@ void kernelSection(AppContext& ctx) {
           ImGui::TableSetupColumn(("variance sigma\xC2\xB2." + std::to_string(r + 1)).c_str());
         }
         ImGui::TableHeadersRow();
-        for (int j = 0; j < M; ++j) {
-          ImGui::TableNextRow();
-          ImGui::TableNextColumn();
-          ImGui::TextUnformatted(scene.keyLabels[j].c_str());
-          for (int r = 0; r < R; ++r) {
-            ImGui::PushID(j * 16 + r);
+        // Only visible rows are built, and the scene is copied only for an actual edit: a 256-key scene must not
+        // pay for hundreds of scene copies every frame.
+        ImGuiListClipper clipper;
+        clipper.Begin(M);
+        while (clipper.Step())
+          for (int j = clipper.DisplayStart; j < clipper.DisplayEnd; ++j) {
+            ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            Scene next = scene;
-            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
-            bool changed = ImGui::SliderFloat("##prior", &next.kernel.mgkPriors(j, r), 0.0f, 1.0f, "%.2f");
-            itemTooltip(
-                "Prior pi_jr of this component (soft MGK). Kept in [0, 1] without renormalising, as the "
-                "official code does.");
-            commit(ctx, changed, std::move(next), "MGK prior");
-            ImGui::TableNextColumn();
-            Scene next2 = scene;
-            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
-            changed = ImGui::SliderFloat("##variance", &next2.kernel.mgkVariances(j, r), 0.005f, 4.0f, "%.3f",
-                                         ImGuiSliderFlags_Logarithmic);
-            itemTooltip(
-                "Variance sigma_jr^2: how far from its centre a query still scores. The paper fixes "
-                "sigma^2 = sqrt(d); the official LM code uses sqrt(d) and sqrt(d)/3.");
-            commit(ctx, changed, std::move(next2), "MGK variance");
-            ImGui::PopID();
+            ImGui::TextUnformatted(scene.keyLabels[j].c_str());
+            for (int r = 0; r < R; ++r) {
+              ImGui::PushID(j * 16 + r);
+              ImGui::TableNextColumn();
+              float prior = scene.kernel.mgkPriors(j, r);
+              ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
+              bool changed = ImGui::SliderFloat("##prior", &prior, 0.0f, 1.0f, "%.2f");
+              itemTooltip(
+                  "Prior pi_jr of this component (soft MGK). Kept in [0, 1] without renormalising, as the "
+                  "official code does.");
+              if (changed) {
+                Scene next = scene;
+                next.kernel.mgkPriors(j, r) = prior;
+                commit(ctx, true, std::move(next), "MGK prior");
+              }
+              ImGui::TableNextColumn();
+              float variance = scene.kernel.mgkVariances(j, r);
+              ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
+              changed = ImGui::SliderFloat("##variance", &variance, 0.005f, 4.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
+              itemTooltip(
+                  "Variance sigma_jr^2: how far from its centre a query still scores. The paper fixes "
+                  "sigma^2 = sqrt(d); the official LM code uses sqrt(d) and sqrt(d)/3.");
+              if (changed) {
+                Scene next = scene;
+                next.kernel.mgkVariances(j, r) = variance;
+                commit(ctx, true, std::move(next), "MGK variance");
+              }
+              ImGui::PopID();
+            }
           }
-        }
         ImGui::EndTable();
       }
     }
@@ -146,16 +167,16 @@ void kernelSection(AppContext& ctx) {
 void divergenceSection(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   sectionHeader("Alignment divergences");
-  Scene next = scene;
+  gui::DivergenceParams params = scene.divergence;  // the scene is copied only for an actual edit
   bool changed = false;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
-  changed |= ImGui::SliderFloat("CT rho", &next.divergence.ctRho, 0.0f, 1.0f, "%.2f");
+  changed |= ImGui::SliderFloat("CT rho", &params.ctRho, 0.0f, 1.0f, "%.2f");
   itemTooltip(
       "Weight of the forward (key -> query) transport term; 1 - rho weighs the backward term. 0.5 is "
       "symmetric.");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
-  changed |= ImGui::SliderFloat("CT tau", &next.divergence.ctTau, 0.01f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
+  changed |= ImGui::SliderFloat("CT tau", &params.ctTau, 0.01f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
   itemTooltip(
       "Navigator temperature: small tau sends each point to its nearest partner (CT -> Chamfer distance), "
       "large tau spreads the plan uniformly (CT -> mean cost).");
@@ -166,48 +187,55 @@ void divergenceSection(AppContext& ctx) {
   const bool cosine = ImGui::RadioButton("cost 1 - cos", &cost, 1);
   itemTooltip("One minus the cosine: the same ordering, squared-distance-like near 0.");
   if (euclid || cosine) {
-    next.divergence.ctCost = cost == 0 ? gui::CtCost::Euclidean : gui::CtCost::OneMinusCos;
-    changed |= next.divergence.ctCost != scene.divergence.ctCost;
+    params.ctCost = cost == 0 ? gui::CtCost::Euclidean : gui::CtCost::OneMinusCos;
+    changed |= params.ctCost != scene.divergence.ctCost;
   }
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
-  changed |= ImGui::SliderFloat("Sinkhorn epsilon", &next.divergence.sinkhornEpsilon, 0.005f, 5.0f, "%.3f",
+  changed |= ImGui::SliderFloat("Sinkhorn epsilon", &params.sinkhornEpsilon, 0.005f, 5.0f, "%.3f",
                                 ImGuiSliderFlags_Logarithmic);
   itemTooltip(
       "Entropic regularisation of the Sinkhorn divergence (log-domain iterations). Small = closer to exact "
       "optimal transport but slower to converge.");
-  commit(ctx, changed, std::move(next), "Divergence parameters");
+  if (changed) {
+    Scene next = scene;
+    next.divergence = params;
+    commit(ctx, true, std::move(next), "Divergence parameters");
+  }
 }
 
 void displaySection(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   sectionHeader("Display");
-  Scene next = scene;
+  gui::DisplayParams params = scene.display;  // the scene is copied only for an actual edit
   bool changed = false;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
-  changed |=
-      ImGui::SliderFloat("classification band (deg)", &next.display.classificationBandDegrees, 0.0f, 44.0f, "%.1f");
+  changed |= ImGui::SliderFloat("classification band (deg)", &params.classificationBandDegrees, 0.0f, 44.0f, "%.1f");
   itemTooltip(
       "A key counts as parallel / orthogonal / antiparallel to a query when its angle is within this many "
       "degrees of 0 / 90 / 180.");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
-  changed |= ImGui::SliderFloat("plane extent", &next.display.planeExtent, 0.5f, 10.0f, "%.2f");
+  changed |= ImGui::SliderFloat("plane extent", &params.planeExtent, 0.5f, 10.0f, "%.2f");
   itemTooltip("Half-width of the square shown by the vector canvas, the density field and the divergence clouds.");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
-  changed |= ImGui::SliderInt("density resolution", &next.display.densityResolution, 32, 1024);
+  changed |= ImGui::SliderInt("density resolution", &params.densityResolution, 32, 1024);
   itemTooltip("Samples per side of the density field. Higher is smoother and slower to recompute while dragging.");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
   if (ImGui::BeginCombo("colour map", colorMapName(scene.display.colorMap))) {
     for (ColorMap map : kAllColorMaps)
       if (ImGui::Selectable(colorMapName(map), map == scene.display.colorMap)) {
-        next.display.colorMap = map;
+        params.colorMap = map;
         changed |= map != scene.display.colorMap;
       }
     ImGui::EndCombo();
   }
   itemTooltip("Colour map of heatmaps and the density field (viridis and magma are perceptually uniform).");
-  changed |= ImGui::Checkbox("log colour scale for heatmaps", &next.display.heatmapLogScale);
+  changed |= ImGui::Checkbox("log colour scale for heatmaps", &params.heatmapLogScale);
   itemTooltip("Colour attention maps by log10(weight) so small weights remain distinguishable.");
-  commit(ctx, changed, std::move(next), "Display parameters");
+  if (changed) {
+    Scene next = scene;
+    next.display = params;
+    commit(ctx, true, std::move(next), "Display parameters");
+  }
 }
 
 }  // namespace

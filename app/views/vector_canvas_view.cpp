@@ -320,18 +320,24 @@ void drawVectorCanvasView(AppContext& ctx) {
 
   // Arrows: keys first, then queries on top; the selected pair thicker and ringed.
   const float band = scene.display.classificationBandDegrees;
+  // A crowded scene (a teacher's random cloud, the 256-vector benchmark) draws thin arrows and labels only the
+  // selected pair: hundreds of overlapping labels are unreadable and cost more than everything else on the canvas.
+  const bool crowded = scene.queryCount() + scene.keyCount() > 40;
+  const Vector selectedQuery = scene.queries.row(q).transpose();
   const auto drawArrows = [&](const RowMatrix& points, const std::vector<std::string>& labels, ImU32 color,
                               int selected, bool isQuery) {
     for (int i = 0; i < points.rows(); ++i) {
       const ImVec2 tip = frame.toPixel(points(i, 0), points(i, 1));
       const bool isSelected = i == selected;
-      plot::arrow(drawList, origin, tip, color, isSelected ? 4.0f : 2.0f, isSelected ? 14.0f : 11.0f);
+      plot::arrow(drawList, origin, tip, isSelected || !crowded ? color : withAlpha(color, 0.6f),
+                  isSelected ? 4.0f : (crowded ? 1.0f : 2.0f), isSelected ? 14.0f : (crowded ? 7.0f : 11.0f));
       if (isSelected) drawList->AddCircle(tip, 8.0f, style.text, 20, 2.0f);
+      if (crowded && !isSelected) continue;
       std::string label = i < int(labels.size()) ? labels[i] : std::string();
       if (!isQuery) {
         // Classify each key against the selected query with the parameter band (true d-dimensional angle), unless
         // its name already says it (the default scene names keys after their class).
-        const double angle = angleDegrees(scene.queries.row(q).transpose(), scene.keys.row(i).transpose());
+        const double angle = angleDegrees(selectedQuery, scene.keys.row(i).transpose());
         const char* pairClass = angle <= band                    ? "parallel"
                                 : std::abs(angle - 90.0) <= band ? "orthogonal"
                                 : angle >= 180.0 - band          ? "antiparallel"

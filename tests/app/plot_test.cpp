@@ -204,6 +204,18 @@ TEST_F(PlotDrawing, EqualAspectKeepsCirclesRound) {
   EXPECT_GT(frame.xRange().max, 1.5);
 }
 
+TEST_F(PlotDrawing, InvertedAxisPutsRowZeroAtTheTop) {
+  FrameSpec spec;
+  spec.y.categories = {"q0", "q1", "q2"};
+  spec.y.inverted = true;
+  spec.x.range = Range{0, 1};
+  Frame frame(drawList, ImRect(0, 0, 400, 300), spec);
+  EXPECT_LT(frame.toPixel(0, 0).y, frame.toPixel(0, 2).y);  // row 0 above row 2
+  // Category i spans [i - 0.5, i + 0.5]: the top edge of the area is row -0.5.
+  EXPECT_NEAR(frame.toData(ImVec2(10, frame.area().Min.y)).y, -0.5, 1e-6);
+  EXPECT_NEAR(frame.toData(ImVec2(10, frame.area().Max.y)).y, 2.5, 1e-6);
+}
+
 // Every triangle ImGui emitted after `firstIndex` must connect vertices that are close to each other: an index that
 // wrapped past 65,535 would join the start of the line to its far end.
 float longestTriangleEdge(ImDrawList* drawList, int firstIndex) {

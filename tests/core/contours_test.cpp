@@ -86,6 +86,25 @@ TEST(Contours, LevelsOutsideTheRangeAndBadInput) {
   EXPECT_THROW(isoContours(bad, grid, {0.5f}), InputError);
 }
 
+TEST(Contours, LevelsKeepTheirOrderAndMatchSeparateRuns) {
+  // 300 x 300 runs in parallel; unsorted levels together must equal each level on its own, segment by segment.
+  PlaneGrid grid{-2, 2, -2, 2, 300, 300};
+  const RowMatrix field = sampleField(grid, [](float u, float v) { return u * u + 0.5f * v * v + 0.3f * u * v; });
+  const std::vector<float> levels{2.0f, 0.5f, 1.0f};
+  const auto together = isoContours(field, grid, levels);
+  ASSERT_EQ(together.size(), 3u);
+  for (size_t l = 0; l < levels.size(); ++l) {
+    EXPECT_EQ(together[l].level, levels[l]);
+    const auto alone = isoContours(field, grid, {levels[l]});
+    ASSERT_EQ(together[l].segments.size(), alone[0].segments.size());
+    ASSERT_FALSE(alone[0].segments.empty());
+    for (size_t s = 0; s < alone[0].segments.size(); ++s) {
+      EXPECT_EQ(together[l].segments[s].u0, alone[0].segments[s].u0);
+      EXPECT_EQ(together[l].segments[s].v1, alone[0].segments[s].v1);
+    }
+  }
+}
+
 TEST(Contours, EvenlySpacedLevels) {
   const std::vector<float> levels = evenlySpacedLevels(0.0f, 1.0f, 3);
   ASSERT_EQ(levels.size(), 3u);

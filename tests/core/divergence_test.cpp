@@ -393,6 +393,21 @@ TEST(DivergenceAll, RejectsNanInfShapeAndOptions) {
   EXPECT_THROW(ctDivergence(good, good, options), InputError);
 }
 
+TEST(DivergenceAll, RefusesMatricesOverTheMemoryBudget) {
+  const RowMatrix q = randomCloud(100, 3, 23), k = randomCloud(100, 3, 24);
+  DivergenceOptions options;
+  options.memoryBudgetBytes = 100 * 100 * 8;  // exactly the cosine matrix: fine without the plans, not with them
+  EXPECT_THROW(ctDivergence(q, k, options), ResourceError);
+  options.keepMatrices = false;
+  EXPECT_NO_THROW(ctDivergence(q, k, options));
+  EXPECT_NO_THROW(chamferDivergence(q, k, options));
+  EXPECT_THROW(sinkhornDivergence(q, k, options), ResourceError);
+  // MMD and the Gaussian fits work blockwise and ignore the budget.
+  options.memoryBudgetBytes = 1;
+  EXPECT_NO_THROW(mmdDivergence(q, k, false, options));
+  EXPECT_NO_THROW(gaussianW2Divergence(q, k, options));
+}
+
 TEST(DivergenceAll, NamesRoundTripAndDescriptionsExist) {
   for (Metric metric : allMetrics()) {
     EXPECT_EQ(parseMetric(metricName(metric)), metric);

@@ -423,5 +423,38 @@ TEST(GeometryRank, HandValues) {
   EXPECT_EQ(numericalRank(RowMatrix::Constant(6, 6, 1.0f / 6)).rank, 1);
 }
 
+TEST(GeometryEdges, SingleVectorsAndOneDimension) {
+  // N = 1, M = 1.
+  const RowMatrix q = rows({{0, 2, 0}});
+  const RowMatrix k = rows({{0, -1e-20f, 0}});
+  EXPECT_NEAR(angleMatrixDegrees(q, k)(0, 0), 180.0f, 1e-3);
+  const PcaBasis pair = jointPca(q, k);
+  EXPECT_TRUE(pair.components.allFinite());
+  EXPECT_NEAR(pair.explainedVariance(0), 1.0f, 1e-6);  // two points 2 apart: variance 1 along their line
+  EXPECT_NEAR(pair.explainedVariance(1), 0.0f, 1e-7);
+  EXPECT_NEAR(std::abs(pair.components(0, 1)), 1.0f, 1e-6);
+  const RowEntropy one = rowEntropy(rows({{0.7f}}));
+  EXPECT_EQ(one.entropyNats(0), 0.0f);
+  EXPECT_EQ(one.effectiveKeys(0), 1.0f);
+  EXPECT_EQ(numericalRank(rows({{1e-30f}})).rank, 1);
+  EXPECT_EQ(numericalRank(rows({{0.0f}})).rank, 0);
+  // d = 1: angles are 0 or 180, PCA keeps the single axis.
+  const RowMatrix angles = angleMatrixDegrees(rows({{2}, {-3}}), rows({{5}}));
+  EXPECT_NEAR(angles(0, 0), 0.0f, 1e-4);
+  EXPECT_NEAR(angles(1, 0), 180.0f, 1e-4);
+  const PcaBasis line = jointPca(rows({{2}, {-3}}), rows({{5}}));
+  EXPECT_EQ(line.components.rows(), 1);
+  EXPECT_TRUE(line.coordinateAxes);
+  // Huge and tiny clouds: finite, orthonormal bases with the right ratios.
+  for (const float scale : {1e-20f, 1e6f}) {
+    const RowMatrix Q = scale * rows({{1, 0, 0}, {-1, 0, 0}});
+    const RowMatrix K = scale * rows({{0, 0.5f, 0}, {0, -0.5f, 0}});
+    const PcaBasis basis = jointPca(Q, K);
+    ASSERT_TRUE(basis.components.allFinite());
+    EXPECT_NEAR(basis.explainedRatio(0), 0.8f, 1e-5) << "scale " << scale;
+    EXPECT_TRUE(basis.components.row(0).isApprox(Eigen::RowVector3f(1, 0, 0), 1e-5f)) << "scale " << scale;
+  }
+}
+
 }  // namespace
 }  // namespace attnscope
