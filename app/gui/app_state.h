@@ -85,6 +85,19 @@ struct DisplayParams {
 constexpr int kMaxMgkComponents = 4;
 constexpr int kMinDimension = 2;
 
+/// A transformer head as the source of the scene's queries and keys (issue 4). Empty `path` = a hand-made scene. The
+/// Q/K themselves are stored in Scene::queries/keys as usual, so a model scene also opens without the model file.
+struct ModelSource {
+  std::string path;           ///< llama2.c .bin, Hugging Face folder or capture .safetensors
+  std::string tokenizerPath;  ///< "" = the tokenizer found next to the model (or none)
+  std::string prompt;         ///< the text the user typed (display only once tokenIds are known)
+  std::vector<int> tokenIds;  ///< the ids the model ran on (exact reproduction, independent of the tokenizer)
+  int layer = 0;
+  int head = 0;
+  bool preRope = false;  ///< RoPE models: use Q/K before the rotation instead of after
+  bool active() const { return !path.empty(); }
+};
+
 /// The editable document. Mutate only through copies submitted to AppContext::submit; the helper methods keep every
 /// per-key and per-component matrix consistent with the number of keys, queries and components.
 struct Scene {
@@ -102,6 +115,9 @@ struct Scene {
 
   /// Ids of the views that are open (ViewInfo::id). Part of the document so a saved scene reopens its views.
   std::vector<std::string> openViews;
+
+  /// The model head the vectors came from (inactive for hand-made scenes).
+  ModelSource model;
 
   /// Seed of the random vector generator (the table editor's "randomise" uses and then advances it).
   std::uint64_t randomSeed = 1;

@@ -155,7 +155,7 @@ json sceneToJson(const Scene& scene) {
                   {"classificationBandDegrees", tidy(scene.display.classificationBandDegrees)},
                   {"planeExtent", tidy(scene.display.planeExtent)},
                   {"densityResolution", scene.display.densityResolution}};
-  return json{{"format", kSceneFormatName},
+  json root{{"format", kSceneFormatName},
               {"version", kSceneFormatVersion},
               {"dimension", scene.dimension()},
               {"queries", matrixToJson(scene.queries)},
@@ -169,6 +169,12 @@ json sceneToJson(const Scene& scene) {
               {"display", std::move(display)},
               {"views", scene.openViews},
               {"randomSeed", scene.randomSeed}};
+  if (scene.model.active())
+    root["model"] = json{{"path", scene.model.path},     {"tokenizer", scene.model.tokenizerPath},
+                         {"prompt", scene.model.prompt}, {"tokenIds", scene.model.tokenIds},
+                         {"layer", scene.model.layer},   {"head", scene.model.head},
+                         {"preRope", scene.model.preRope}};
+  return root;
 }
 
 Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
@@ -245,6 +251,20 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
     display.read("classificationBandDegrees", scene.display.classificationBandDegrees);
     display.read("planeExtent", scene.display.planeExtent);
     display.read("densityResolution", scene.display.densityResolution);
+  }
+  if (top.has("model")) {
+    Reader model(top.at("model"), "model", warnings);
+    ModelSource& m = scene.model;
+    model.read("path", m.path);
+    model.read("tokenizer", m.tokenizerPath);
+    model.read("prompt", m.prompt);
+    model.read("tokenIds", m.tokenIds);
+    model.read("layer", m.layer);
+    model.read("head", m.head);
+    model.read("preRope", m.preRope);
+    if (m.layer < 0 || m.head < 0) throw InputError("model.layer and model.head must be >= 0");
+    for (int id : m.tokenIds)
+      if (id < 0) throw InputError("model.tokenIds: token id " + std::to_string(id) + " is negative");
   }
   scene.normalise();
   scene.validate();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/gui/heatmap_cache.h"
+#include "app/gui/model_session.h"
 #include "app/gui/preferences.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
@@ -264,6 +265,7 @@ int runGui() {
         glfwPollEvents();
       const auto workStart = std::chrono::steady_clock::now();
       for (const std::string& path : std::exchange(droppedPaths, {})) {
+        if (openDroppedModel(context, path)) continue;  // models go to the model session (model_session.h)
         try {
           std::vector<std::string> warnings;
           Scene scene = loadSceneFile(path, &warnings);

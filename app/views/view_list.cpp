@@ -7,13 +7,14 @@
 namespace attnscope::gui {
 
 std::span<const ViewInfo> allViews() {
-  static constexpr std::array<ViewInfo, 6> kViews{{
+  static constexpr std::array<ViewInfo, 7> kViews{{
       {"canvas", "Vector canvas", &views::drawVectorCanvasView},
       {"sweep", "Kernel sweep", &views::drawKernelSweepView},
       {"maps", "Attention maps", &views::drawAttentionMapsView},
       {"density", "Gaussian-key density", &views::drawDensityView},
       {"divergence", "Alignment divergence", &views::drawDivergenceView},
       {"parameters", "Parameters", &views::drawParametersView},
+      {"model", "Model explorer", &views::drawModelExplorerView},
   }};
   return kViews;
 }

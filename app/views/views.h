@@ -13,5 +13,6 @@ void drawAttentionMapsView(gui::AppContext& ctx);  // attention_maps_view.cpp
 void drawDensityView(gui::AppContext& ctx);        // density_view.cpp
 void drawDivergenceView(gui::AppContext& ctx);     // divergence_view.cpp
 void drawParametersView(gui::AppContext& ctx);     // parameters_view.cpp
+void drawModelExplorerView(gui::AppContext& ctx);  // model_explorer_view.cpp (modelapp)
 
 }  // namespace attnscope::views

@@ -1,0 +1,489 @@
+// The model session: worker-thread loading/running with progress and cancel, per-head statistics, and the bridge from
+// a captured head to the Scene (so every geometry view shows that head's Q/K).
+#include "app/gui/model_session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/gui/preferences.h"
+#include "app/gui/scene_io.h"
+#include "core/error.h"
+#include "core/geometry.h"
+#include "core/model/hf_tokenizer.h"
+#include "core/model/llama2c.h"
+#include "core/model/llama2c_tokenizer.h"
+
+namespace attnscope::gui {
+namespace {
+
+constexpr std::size_t kMaxRecentModels = 10;
+
+struct StatisticInfo {
+  HeadStatistic statistic;
+  const char* name;
+  const char* description;
+};
+
+constexpr StatisticInfo kStatistics[kHeadStatisticCount] = {
+    {HeadStatistic::Ct, "CT divergence",
+     "Conditional transport between the head's key and query clouds (rho 0.5, tau 1, Euclidean cost on unit "
+     "vectors): low when every key direction has a nearby query direction and vice versa."},
+    {HeadStatistic::Chamfer, "Chamfer", "Nearest-direction distance between keys and queries (CT's tau -> 0 limit)."},
+    {HeadStatistic::Mmd, "MMD^2",
+     "Maximum mean discrepancy (RBF kernel, median bandwidth), biased: 0 for equal clouds."},
+    {HeadStatistic::MmdUnbiased, "MMD^2 unbiased", "Unbiased MMD^2 estimator; can be negative; needs >= 2 tokens."},
+    {HeadStatistic::Sinkhorn, "Sinkhorn", "Sinkhorn divergence (squared Euclidean cost, eps 0.1) of the raw vectors."},
+    {HeadStatistic::GaussKl, "Gaussian KL", "Symmetrised KL between Gaussians fitted to the queries and the keys."},
+    {HeadStatistic::GaussW2, "Gaussian W2^2", "Squared 2-Wasserstein (Frechet) distance between the fitted Gaussians."},
+    {HeadStatistic::Entropy, "Attention entropy",
+     "Mean entropy (nats) of the model's attention rows: 0 = every query attends one key, log(i+1) = uniform."},
+    {HeadStatistic::ParallelFraction, "Parallel fraction",
+     "Fraction of causal (query, key) pairs within 15 degrees of parallel."},
+    {HeadStatistic::OrthogonalFraction, "Orthogonal fraction",
+     "Fraction of causal (query, key) pairs within 15 degrees of orthogonal."},
+    {HeadStatistic::AntiparallelFraction, "Antiparallel fraction",
+     "Fraction of causal (query, key) pairs within 15 degrees of antiparallel."},
+    {HeadStatistic::Rank, "Attention rank", "Numerical rank of the model's tokens x tokens attention matrix."},
+};
+
+bool isModelPath(const std::filesystem::path& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) return std::filesystem::exists(path / "config.json", error);
+  const std::string ext = path.extension().string();
+  return ext == ".bin" || ext == ".safetensors" || ext == ".pt" || ext == ".pth";
+}
+
+std::string recentModelsFile() {
+  const std::string folder = configDirectory();
+  return folder.empty() ? std::string() : folder + "/models.json";
+}
+
+}  // namespace
+
+const char* headStatisticName(HeadStatistic statistic) {
+  return kStatistics[int(statistic)].name;
+}
+const char* headStatisticDescription(HeadStatistic statistic) {
+  return kStatistics[int(statistic)].description;
+}
+
+std::optional<Metric> headStatisticMetric(HeadStatistic statistic) {
+  switch (statistic) {
+    case HeadStatistic::Ct:
+      return Metric::Ct;
+    case HeadStatistic::Chamfer:
+      return Metric::Chamfer;
+    case HeadStatistic::Mmd:
+      return Metric::Mmd;
+    case HeadStatistic::MmdUnbiased:
+      return Metric::MmdUnbiased;
+    case HeadStatistic::Sinkhorn:
+      return Metric::Sinkhorn;
+    case HeadStatistic::GaussKl:
+      return Metric::GaussKl;
+    case HeadStatistic::GaussW2:
+      return Metric::GaussW2;
+    default:
+      return std::nullopt;
+  }
+}
+
+RowMatrix thumbnail(const MatrixView& values, int cells) {
+  const Eigen::Index rows = values.rows(), cols = values.cols();
+  const Eigen::Index outRows = std::min<Eigen::Index>(rows, cells), outCols = std::min<Eigen::Index>(cols, cells);
+  RowMatrix out = RowMatrix::Zero(outRows, outCols);
+  Eigen::MatrixXi counts = Eigen::MatrixXi::Zero(outRows, outCols);
+  // Source row r lands in output row r * outRows / rows: blocks differ in size by at most one row.
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    const Eigen::Index orow = r * outRows / rows;
+    for (Eigen::Index c = 0; c < cols; ++c) {
+      const Eigen::Index ocol = c * outCols / cols;
+      out(orow, ocol) += values(r, c);
+      counts(orow, ocol) += 1;
+    }
+  }
+  for (Eigen::Index r = 0; r < outRows; ++r)
+    for (Eigen::Index c = 0; c < outCols; ++c)
+      if (counts(r, c) > 0) out(r, c) /= static_cast<float>(counts(r, c));
+  const float peak = out.size() > 0 ? out.maxCoeff() : 0.0f;
+  if (peak > 0.0f) out /= peak;
+  return out;
+}
+
+HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const model::ProgressCallback& progress) {
+  HeadStatistics stats;
+  stats.layers = capture.layers;
+  stats.heads = capture.heads;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  stats.values.assign(kHeadStatisticCount, RowMatrix::Constant(capture.layers, capture.heads, float(nan)));
+  stats.valid.assign(kHeadStatisticCount,
+                     decltype(stats.valid)::value_type::Constant(capture.layers, capture.heads, false));
+  const int t = std::min(capture.tokens, kThumbnailCells);
+  stats.thumbnailSize = t;
+  stats.thumbnailAtlas =
+      RowMatrix::Zero(std::max(capture.layers * (t + 1) - 1, 0), std::max(capture.heads * (t + 1) - 1, 0));
+  const int total = capture.layers * capture.heads;
+  if (capture.tokens == 0 || total == 0) return stats;
+
+  const DivergenceOptions divergenceOptions = [] {
+    DivergenceOptions o;
+    o.keepMatrices = false;  // only the value goes into the grid
+    return o;
+  }();
+  for (int layer = 0; layer < capture.layers; ++layer) {
+    for (int head = 0; head < capture.heads; ++head) {
+      const int index = capture.headIndex(layer, head);
+      const RowMatrix& Q = capture.queries[index];
+      const RowMatrix& K = capture.keys[index];
+      const RowMatrix& A = capture.attention[index];
+      auto set = [&](HeadStatistic s, double value) {
+        if (!std::isfinite(value)) return;
+        stats.values[int(s)](layer, head) = static_cast<float>(value);
+        stats.valid[int(s)](layer, head) = true;
+      };
+      for (int s = 0; s < kHeadStatisticCount; ++s) {
+        const auto metric = headStatisticMetric(HeadStatistic(s));
+        if (!metric) continue;
+        if (*metric == Metric::MmdUnbiased && (Q.rows() < 2 || K.rows() < 2)) continue;  // undefined, shown n/a
+        set(HeadStatistic(s), alignmentDivergence(*metric, Q, K, divergenceOptions).value);
+      }
+      set(HeadStatistic::Entropy, rowEntropy(A).entropyNats.cast<double>().mean());
+      PairClassOptions classOptions;
+      classOptions.bandDegrees = kHeadGridBandDegrees;
+      classOptions.causal = capture.causal;
+      const PairClassification classes = classifyPairs(cosineMatrix(Q, K), classOptions);
+      set(HeadStatistic::ParallelFraction, classes.parallelFraction);
+      set(HeadStatistic::OrthogonalFraction, classes.orthogonalFraction);
+      set(HeadStatistic::AntiparallelFraction, classes.antiparallelFraction);
+      set(HeadStatistic::Rank, numericalRank(A).rank);
+
+      stats.thumbnailAtlas.block(layer * (t + 1), head * (t + 1), t, t) = thumbnail(A, kThumbnailCells);
+      if (progress && !progress(float(index + 1) / float(total))) throw Error("cancelled");
+    }
+  }
+  return stats;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+ModelSession::~ModelSession() {
+  cancel();
+  joinWorker();
+}
+
+void ModelSession::joinWorker() {
+  if (worker_.joinable()) worker_.join();
+}
+
+std::string ModelSession::stage() const {
+  std::lock_guard lock(mutex_);
+  return stage_;
+}
+
+std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) {
+  auto setStage = [this](const char* stage) {
+    std::lock_guard lock(mutex_);
+    stage_ = stage;
+  };
+  auto result = std::make_unique<ModelResult>();
+  result->request = request;
+  setStage("loading");
+  progress_ = 0.0f;
+  if (cachedModel_ == nullptr || cachedPath_ != request.path || cachedTokenizerRequest_ != request.tokenizerPath) {
+    std::shared_ptr<model::Model> opened = model::openModel(request.path);
+    std::shared_ptr<const model::Tokenizer> tokenizer;
+    std::string tokenizerPath;
+    if (auto* llama = dynamic_cast<model::Llama2cModel*>(opened.get())) {
+      if (!request.tokenizerPath.empty())
+        llama->setTokenizer(model::openLlama2cTokenizer(request.tokenizerPath, llama->config().vocabSize),
+                            request.tokenizerPath);
+      tokenizer = llama->sharedTokenizer();
+      tokenizerPath = llama->tokenizerPath().string();
+    } else if (opened->info().format != "capture") {
+      if (!request.tokenizerPath.empty()) {
+        tokenizer = model::openHfTokenizer(request.tokenizerPath);
+        tokenizerPath = request.tokenizerPath;
+      } else {
+        tokenizer = model::findHfTokenizer(opened->info().path);
+        if (tokenizer) tokenizerPath = "tokenizer.json";
+      }
+    }
+    cachedModel_ = std::move(opened);
+    cachedTokenizer_ = std::move(tokenizer);
+    cachedPath_ = request.path;
+    cachedTokenizerRequest_ = request.tokenizerPath;
+    cachedTokenizerPath_ = tokenizerPath;
+  }
+  result->model = cachedModel_;
+  result->tokenizer = cachedTokenizer_;
+  result->tokenizerPath = cachedTokenizerPath_;
+  result->info = cachedModel_->info();
+
+  std::vector<int> ids = request.tokenIds;
+  const bool isCapture = result->info.format == "capture";
+  if (ids.empty() && !isCapture) {
+    if (request.prompt.empty() || !result->tokenizer) {
+      // Nothing to run yet (no tokenizer: the user enters token ids); the loaded model is still a result.
+      result->generation = nextGeneration_++;
+      return result;
+    }
+    ids = result->tokenizer->encode(request.prompt, true);
+  }
+  if (cancelRequested_) throw Error("cancelled");
+  setStage("running");
+  const auto runStart = std::chrono::steady_clock::now();
+  model::RunOptions options;
+  options.progress = [this](float fraction) {
+    progress_ = 0.7f * fraction;
+    return !cancelRequested_.load();
+  };
+  result->capture = cachedModel_->run(ids, options);
+  result->request.tokenIds = result->capture.tokenIds;
+  const auto statsStart = std::chrono::steady_clock::now();
+  result->runSeconds = std::chrono::duration<double>(statsStart - runStart).count();
+  setStage("statistics");
+  result->statistics = computeHeadStatistics(result->capture, [this](float fraction) {
+    progress_ = 0.7f + 0.3f * fraction;
+    return !cancelRequested_.load();
+  });
+  result->statisticsSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - statsStart).count();
+  progress_ = 1.0f;
+  result->generation = nextGeneration_++;
+  return result;
+}
+
+bool ModelSession::start(ModelRequest request) {
+  if (busy_) return false;
+  joinWorker();
+  busy_ = true;
+  cancelRequested_ = false;
+  progress_ = 0.0f;
+  worker_ = std::thread([this, request = std::move(request)] {
+    std::unique_ptr<ModelResult> result;
+    std::string error;
+    try {
+      result = execute(request);
+    } catch (const std::exception& e) {
+      error = e.what();
+      if (error != "cancelled") error = request.path + ": " + error;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = std::move(result);
+      error_ = std::move(error);
+      stage_.clear();
+    }
+    busy_ = false;
+  });
+  return true;
+}
+
+void ModelSession::runNow(ModelRequest request) {
+  if (busy_) throw InputError("a model job is already running");
+  joinWorker();
+  cancelRequested_ = false;
+  std::unique_ptr<ModelResult> result = execute(request);
+  std::lock_guard lock(mutex_);
+  finished_ = std::move(result);
+  error_.clear();
+  stage_.clear();
+}
+
+bool ModelSession::poll() {
+  std::unique_ptr<ModelResult> finished;
+  {
+    std::lock_guard lock(mutex_);
+    if (busy_) return false;
+    finished = std::move(finished_);
+    if (!error_.empty()) pendingError_ = std::exchange(error_, {});
+  }
+  if (!pendingError_.empty() || finished) joinWorker();
+  if (!finished) return false;
+  rememberPath(finished->request.path);
+  result_ = std::move(finished);
+  return true;
+}
+
+std::string ModelSession::takeError() {
+  return std::exchange(pendingError_, {});
+}
+
+void ModelSession::rememberPath(const std::string& path) {
+  if (path.empty()) return;
+  std::erase(recentPaths, path);
+  recentPaths.insert(recentPaths.begin(), path);
+  if (recentPaths.size() > kMaxRecentModels) recentPaths.resize(kMaxRecentModels);
+  saveRecentModels(recentPaths);
+}
+
+ModelSession& modelSession() {
+  static ModelSession session;
+  static const bool loaded = [] {
+    session.recentPaths = loadRecentModels();
+    return true;
+  }();
+  (void)loaded;
+  return session;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+std::string requestKey(const std::string& path, const std::string& tokenizerPath, const std::vector<int>& tokenIds) {
+  std::string key = path + "|" + tokenizerPath + "|";
+  for (int id : tokenIds) key += std::to_string(id) + ",";
+  return key;
+}
+
+namespace {
+int checkedHeadIndex(const model::ModelCapture& capture, int layer, int head) {
+  if (layer < 0 || layer >= capture.layers || head < 0 || head >= capture.heads)
+    throw InputError("head (layer " + std::to_string(layer) + ", head " + std::to_string(head) +
+                     ") is outside the model's " + std::to_string(capture.layers) + " layers x " +
+                     std::to_string(capture.heads) + " heads");
+  return capture.headIndex(layer, head);
+}
+}  // namespace
+
+const RowMatrix& headQueries(const model::ModelCapture& capture, int layer, int head, bool preRope) {
+  const int index = checkedHeadIndex(capture, layer, head);
+  return preRope && capture.rope && !capture.queriesPreRope.empty() ? capture.queriesPreRope[index]
+                                                                    : capture.queries[index];
+}
+
+const RowMatrix& headKeys(const model::ModelCapture& capture, int layer, int head, bool preRope) {
+  const int index = checkedHeadIndex(capture, layer, head);
+  return preRope && capture.rope && !capture.keysPreRope.empty() ? capture.keysPreRope[index] : capture.keys[index];
+}
+
+Scene sceneForHead(const Scene& base, const ModelResult& result, int layer, int head, int queryRow, bool preRope) {
+  const model::ModelCapture& capture = result.capture;
+  if (capture.tokens == 0) throw InputError("the model has not been run yet: enter a prompt or token ids");
+  if (capture.headDim < kMinDimension)
+    throw InputError("head dimension " + std::to_string(capture.headDim) + " is below the app's minimum of 2");
+  Scene scene = base;
+  scene.queries = headQueries(capture, layer, head, preRope);
+  scene.keys = headKeys(capture, layer, head, preRope);
+  scene.queryLabels.resize(capture.tokens);
+  scene.keyLabels.resize(capture.tokens);
+  for (int i = 0; i < capture.tokens; ++i) {
+    const std::string piece = i < int(capture.tokenTexts.size()) ? capture.tokenTexts[i] : std::string();
+    scene.queryLabels[i] = std::to_string(i) + ":" + piece;
+    scene.keyLabels[i] = std::to_string(i) + ":" + piece;
+  }
+  // Per-key MGK parameters of the previous vectors mean nothing for a new head: start from the defaults.
+  scene.kernel.mgkShifts.resize(0, 0);
+  scene.kernel.mgkOffsets.resize(0, 0);
+  scene.kernel.mgkPriors.resize(0, 0);
+  scene.kernel.mgkVariances.resize(0, 0);
+  scene.kernel.causal = capture.causal;
+  // The model's own scores use 1/sqrt(head_dim): the what-if kernels start from the same scale.
+  scene.kernel.useScaleOverride = false;
+  scene.selectedQuery = queryRow;
+  scene.selectedKey = queryRow;
+  scene.model.path = result.request.path;
+  scene.model.tokenizerPath = result.request.tokenizerPath;
+  scene.model.prompt = result.request.prompt;
+  scene.model.tokenIds = capture.tokenIds;
+  scene.model.layer = layer;
+  scene.model.head = head;
+  scene.model.preRope = preRope && capture.rope;
+  scene.normalise();
+  return scene;
+}
+
+bool sceneMatchesHead(const Scene& scene, const model::ModelCapture& capture) {
+  const ModelSource& m = scene.model;
+  if (!m.active() || m.layer >= capture.layers || m.head >= capture.heads || capture.tokens == 0) return false;
+  const RowMatrix& Q = headQueries(capture, m.layer, m.head, m.preRope);
+  const RowMatrix& K = headKeys(capture, m.layer, m.head, m.preRope);
+  return scene.queries.rows() == Q.rows() && scene.queries.cols() == Q.cols() && scene.keys.rows() == K.rows() &&
+         scene.keys.cols() == K.cols() && scene.queries == Q && scene.keys == K;
+}
+
+std::vector<int> parseTokenIds(const std::string& text) {
+  std::vector<int> ids;
+  std::string entry;
+  std::string normalised = text;
+  std::replace(normalised.begin(), normalised.end(), ',', ' ');
+  std::istringstream words(normalised);
+  while (words >> entry) {
+    char* end = nullptr;
+    const long value = std::strtol(entry.c_str(), &end, 10);
+    if (end == entry.c_str() || *end != '\0' || value < 0 || value > std::numeric_limits<int>::max())
+      throw InputError("token ids: \"" + entry + "\" is not a non-negative integer");
+    ids.push_back(static_cast<int>(value));
+  }
+  return ids;
+}
+
+std::string findExampleModel() {
+  std::vector<std::filesystem::path> candidates = {"../shared/models/stories260K.bin",
+                                                   "../../shared/models/stories260K.bin"};
+  // Also relative to the executable (build/app/attnscope inside a checkout next to ../shared).
+  std::error_code exeError;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", exeError);
+  if (!exeError)
+    for (const char* up : {"../../../shared/models/stories260K.bin", "../../shared/models/stories260K.bin"})
+      candidates.push_back(exe.parent_path() / up);
+  for (const auto& candidate : candidates) {
+    std::error_code error;
+    if (std::filesystem::is_regular_file(candidate, error))
+      return std::filesystem::weakly_canonical(candidate, error).string();
+  }
+  return {};
+}
+
+bool openDroppedModel(AppContext& context, const std::string& path) {
+  if (!isModelPath(path)) return false;
+  ModelSession& session = modelSession();
+  ModelRequest request;
+  request.path = path;
+  request.prompt =
+      context.scene().model.prompt.empty() ? std::string("Once upon a time") : context.scene().model.prompt;
+  if (!session.start(std::move(request)))
+    context.reportError("a model is still loading; drop " + path + " again later");
+  Scene next = context.scene();
+  if (!next.isViewOpen("model")) {
+    next.setViewOpen("model", true);
+    context.submit(std::move(next), "Open view model");
+  }
+  return true;
+}
+
+std::vector<std::string> loadRecentModels() {
+  std::vector<std::string> paths;
+  const std::string file = recentModelsFile();
+  if (file.empty()) return paths;
+  try {
+    std::ifstream in(file);
+    if (!in) return paths;
+    const nlohmann::json root = nlohmann::json::parse(in);
+    for (const auto& entry : root.at("recentModels"))
+      if (entry.is_string()) paths.push_back(entry.get<std::string>());
+  } catch (const std::exception&) {
+    // Unreadable recent list: start empty rather than bother the user.
+  }
+  if (paths.size() > kMaxRecentModels) paths.resize(kMaxRecentModels);
+  return paths;
+}
+
+void saveRecentModels(const std::vector<std::string>& paths) {
+  const std::string file = recentModelsFile();
+  if (file.empty() || std::getenv("ATTNSCOPE_NO_PERSIST") != nullptr) return;
+  try {
+    std::error_code error;
+    std::filesystem::create_directories(configDirectory(), error);
+    writeFileAtomic(file, nlohmann::json{{"recentModels", paths}}.dump(2) + "\n");
+  } catch (const std::exception&) {
+    // Not being able to remember recent files must never break opening one.
+  }
+}
+
+}  // namespace attnscope::gui

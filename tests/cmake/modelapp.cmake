@@ -1,0 +1,14 @@
+# Tests of real models inside the app (modelapp module): the model session, the scene bridge and the model explorer
+# rendered headless (EGL, DISPLAY cleared), plus `attnscope export` of a model scene. Need ../shared/models.
+if(ATTNSCOPE_BUILD_GUI AND TARGET attnscope_gui)
+  add_executable(modelapp_tests ${CMAKE_CURRENT_LIST_DIR}/../modelapp/model_explorer_test.cpp)
+  target_link_libraries(modelapp_tests PRIVATE attnscope_gui GTest::gtest_main)
+  target_compile_definitions(modelapp_tests PRIVATE ATTNSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(modelapp_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "modelapp;gui" ENVIRONMENT
+                       "DISPLAY=;ATTNSCOPE_NO_PERSIST=1")
+
+  add_test(NAME modelapp_export_cli
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../modelapp/model_export_test.sh $<TARGET_FILE:attnscope>
+                   ${DEBIAN_PYTHON3} ${PROJECT_SOURCE_DIR}/../shared/models/stories260K.bin)
+  set_tests_properties(modelapp_export_cli PROPERTIES LABELS "modelapp;gui" ENVIRONMENT "DISPLAY=" TIMEOUT 300)
+endif()
