@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/gui/autosave.h"
 #include "app/gui/heatmap_cache.h"
 #include "app/gui/model_session.h"
 #include "app/gui/preferences.h"
@@ -157,6 +158,7 @@ void installGuiOptions(CLI::App& root) {
       ->check(CLI::Range(0.5, 4.0));
   root.add_option("--window-size", o.windowSize, "Initial window size in screen units: W H")->expected(2);
   root.add_flag("--no-persist", o.noPersist, "Neither read nor write preferences and window layout");
+  installAutosaveOptions(root);
 }
 
 int runGui() {
@@ -235,6 +237,7 @@ int runGui() {
     shell.uiScale = uiScale;
     shell.scenePath = scenePath;
     shell.lastFolder = preferences.lastFolder;
+    AutosaveSession autosave(autosaveOptions(o.benchFrames > 0));  // no lost work (autosave.h)
 
     WindowGeometry geometry;
     std::string lastDump;
@@ -281,6 +284,7 @@ int runGui() {
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
       shell.keyPresses = std::exchange(keyPresses, {});
+      autosave.drawRestoreDialog(context, shell);
       FrameLayout layout;
       layout.width = io.DisplaySize.x;
       layout.height = io.DisplaySize.y;
@@ -302,6 +306,7 @@ int runGui() {
       context.endFrame();
       const float deriveMilliseconds =
           std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - deriveStart).count();
+      autosave.tick(context, shell, glfwGetTime());
 
       for (auto& request : std::exchange(shell.pendingExports, {})) {
         try {
@@ -345,6 +350,7 @@ int runGui() {
           scene.openViews.size(), percentile(benchTimes, 0.5), percentile(benchTimes, 0.95),
           percentile(benchDeriveTimes, 0.5));
     }
+    autosave.finish(context, shell);
     if (!o.noPersist && o.benchFrames == 0) {
       glfwGetWindowPos(window, &preferences.windowX, &preferences.windowY);
       glfwGetWindowSize(window, &preferences.windowWidth, &preferences.windowHeight);
