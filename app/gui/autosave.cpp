@@ -115,8 +115,8 @@ AutosaveSession::AutosaveSession(AutosaveOptions options) : options_(std::move(o
         close(descriptor);
         break;  // another live window owns this slot
       }
-      struct stat opened {
-      }, current{};
+      struct stat opened = {};
+      struct stat current = {};
       if (fstat(descriptor, &opened) != 0 || stat(marker.c_str(), &current) != 0 || opened.st_ino != current.st_ino ||
           opened.st_dev != current.st_dev) {
         close(descriptor);
@@ -163,8 +163,9 @@ void AutosaveSession::writeMarker() {
                                  {"savedAt", restorePending_ ? pendingSavedAt_ : lastSavedAt_},
                                  {"scenePath", restorePending_ ? pendingScenePath_ : savedScenePath_}};
   const std::string text = marker.dump() + "\n";
-  if (ftruncate(lockDescriptor_, 0) == 0 &&
-      pwrite(lockDescriptor_, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()))
+  // Overwrite, then cut: the marker is never empty, so a crash mid-write still reads as a crash.
+  if (pwrite(lockDescriptor_, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()) &&
+      ftruncate(lockDescriptor_, static_cast<off_t>(text.size())) == 0)
     fdatasync(lockDescriptor_);
 }
 
