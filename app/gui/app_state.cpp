@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "core/error.h"
@@ -362,7 +365,93 @@ const ViewInfo* findView(std::string_view id) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/// One background thread computing the expensive divergences of the most recently requested scene. A new request
+/// replaces a pending one (a drag asks every frame; only the latest scene matters), and the result is picked up by
+/// AppContext::endFrame on the UI thread.
+class SlowDivergenceWorker {
+ public:
+  struct Result {
+    std::uint64_t revision = 0;
+    Divergences divergences;
+    std::string error;
+  };
+
+  SlowDivergenceWorker() : thread_([this] { run(); }) {}
+  ~SlowDivergenceWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  SlowDivergenceWorker(const SlowDivergenceWorker&) = delete;
+  SlowDivergenceWorker& operator=(const SlowDivergenceWorker&) = delete;
+
+  void request(const Scene& scene, std::uint64_t revision) {
+    {
+      std::lock_guard lock(mutex_);
+      pending_ = std::make_unique<std::pair<Scene, std::uint64_t>>(scene, revision);
+    }
+    wake_.notify_one();
+  }
+
+  std::unique_ptr<Result> take() {
+    std::lock_guard lock(mutex_);
+    return std::move(done_);
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::unique_ptr<std::pair<Scene, std::uint64_t>> job;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stop_ || pending_ != nullptr; });
+        if (stop_) return;
+        job = std::move(pending_);
+      }
+      auto result = std::make_unique<Result>();
+      result->revision = job->second;
+      computeSlowDivergences(job->first, result->divergences, result->error);
+      std::lock_guard lock(mutex_);
+      done_ = std::move(result);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::unique_ptr<std::pair<Scene, std::uint64_t>> pending_;
+  std::unique_ptr<Result> done_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after every member above exists
+};
+
 AppContext::AppContext(Scene initial) : undo_(std::move(initial)) {}
+
+AppContext::~AppContext() = default;
+
+void AppContext::setBackgroundDivergences(bool enabled) {
+  if (enabled && !slowWorker_) slowWorker_ = std::make_unique<SlowDivergenceWorker>();
+  if (!enabled) slowWorker_.reset();
+}
+
+bool AppContext::mergeSlowDivergences() {
+  if (!slowWorker_) return false;
+  std::unique_ptr<SlowDivergenceWorker::Result> result = slowWorker_->take();
+  if (!result) return false;
+  Divergences& d = derived_.divergences;
+  d.mmdBiased = result->divergences.mmdBiased;
+  d.mmdUnbiased = result->divergences.mmdUnbiased;
+  d.sinkhorn = result->divergences.sinkhorn;
+  d.gaussianKl = result->divergences.gaussianKl;
+  d.frechet = result->divergences.frechet;
+  derived_.slowDivergenceRevision = result->revision;
+  if (!result->error.empty()) reportError(result->error);
+  divergenceHistory_.append(d);
+  if (onDerivedChanged) onDerivedChanged(*this);
+  return true;
+}
 
 void AppContext::submit(Scene next, std::string label, EditMerge merge) {
   pending_ = std::make_unique<PendingEdit>(PendingEdit{std::move(next), std::move(label), merge});
@@ -382,14 +471,21 @@ bool AppContext::endFrame() {
     }
   }
   ++frame_;
-  return refreshDerived();
+  const bool refreshed = refreshDerived();
+  const bool merged = mergeSlowDivergences();
+  return refreshed || merged;
 }
 
 bool AppContext::refreshDerived() {
   if (derived_.sceneRevision == undo_.revision()) return false;
-  computeDerived(undo_.current(), undo_.revision(), derived_);
+  if (slowWorker_) {
+    computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::WithoutSlowDivergences);
+    slowWorker_->request(undo_.current(), undo_.revision());
+  } else {
+    computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::All);
+    divergenceHistory_.append(derived_.divergences);
+  }
   if (!derived_.error.empty()) reportError(derived_.error);
-  divergenceHistory_.append(derived_.divergences);
   if (onDerivedChanged) onDerivedChanged(*this);
   return true;
 }

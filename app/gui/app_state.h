@@ -212,7 +212,11 @@ struct PlaneProjection {
 
 struct Derived {
   std::uint64_t sceneRevision = 0;  ///< the revision these results were computed from
-  float scale = 1.0f;               ///< effective s
+  /// Revision the expensive divergences (MMD, Sinkhorn, Gaussian fits) belong to. In the window they are computed on
+  /// a background thread and may lag sceneRevision while the user drags (views can say "updating"); everything else,
+  /// including every matrix whose shape follows the scene, always matches sceneRevision.
+  std::uint64_t slowDivergenceRevision = 0;
+  float scale = 1.0f;  ///< effective s
   KernelResult dpa, ea, mgk;
   RowMatrix mgkResponsibilities;  ///< N x (M * R), gamma_ijr (row i, column j * R + r); each (i, j) block sums to 1
   AngleSweep sweep;
@@ -226,6 +230,14 @@ struct Derived {
 /// Recomputes everything in `out` from `scene` (revision stored for the caller's cache check). Throws nothing:
 /// failures land in out.error and leave the affected parts as they were.
 void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out);
+
+/// Which parts computeDerived fills: everything, or everything but the expensive scalar divergences.
+enum class DerivedParts { All, WithoutSlowDivergences };
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts);
+
+/// The expensive divergences alone (MMD biased/unbiased, Sinkhorn, Gaussian KL and W2): scalars only, so a result
+/// computed for an older scene can be shown without shape mismatches. Failures are appended to `error`.
+void computeSlowDivergences(const Scene& scene, Divergences& out, std::string& error);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Undo stack and the context handed to views.
@@ -313,9 +325,14 @@ class HeatmapCache {
 
 /// What a view gets: const access to the document and results, a way to submit edits, error reporting, and shared
 /// app services. Owned by the app shell (window or headless export).
+class SlowDivergenceWorker;
+
 class AppContext {
  public:
   explicit AppContext(Scene initial);
+  ~AppContext();
+  AppContext(const AppContext&) = delete;
+  AppContext& operator=(const AppContext&) = delete;
 
   const Scene& scene() const { return undo_.current(); }
   const Derived& derived() const { return derived_; }
@@ -357,6 +374,9 @@ class AppContext {
   bool endFrame();
   /// Recomputes Derived now if the revision changed (also called once at start-up).
   bool refreshDerived();
+  /// Compute MMD, Sinkhorn and the Gaussian fits on a background thread (the window: a drag never waits for them).
+  /// Off by default: tests and headless export get every value synchronously.
+  void setBackgroundDivergences(bool enabled);
   void setHeatmapCache(HeatmapCache* cache) { heatmaps_ = cache; }
   HeatmapCache* heatmapsOrNull() const { return heatmaps_; }
   void setUiScale(float scale) { uiScale_ = scale; }
@@ -373,6 +393,8 @@ class AppContext {
   UndoStack undo_;
   Derived derived_;
   DivergenceHistory divergenceHistory_;
+  std::unique_ptr<SlowDivergenceWorker> slowWorker_;
+  bool mergeSlowDivergences();
   struct PendingEdit {
     Scene scene;
     std::string label;

@@ -243,6 +243,35 @@ void attempt(const char* part, std::string& errors, Function&& function) {
 }  // namespace
 
 void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
+  computeDerived(scene, revision, out, DerivedParts::All);
+}
+
+/// Interactive scenes are small, and the sweep alone makes hundreds of tiny core calls: OpenMP fork/join per call
+/// costs more than it saves, and on a loaded 2-core machine a join waiting for a descheduled worker cost seconds
+/// per refresh (measured: headless export 8.6 s with threads, 0.7 s without). Large heads keep every core.
+class SmallSceneThreads {
+ public:
+  explicit SmallSceneThreads(const Scene& scene) : previous_(omp_get_max_threads()) {
+    if (static_cast<double>(scene.queryCount()) * scene.keyCount() < 16384.0) omp_set_num_threads(1);
+  }
+  ~SmallSceneThreads() { omp_set_num_threads(previous_); }
+  SmallSceneThreads(const SmallSceneThreads&) = delete;
+  SmallSceneThreads& operator=(const SmallSceneThreads&) = delete;
+
+ private:
+  int previous_;
+};
+
+void computeSlowDivergences(const Scene& scene, Divergences& out, std::string& error) {
+  SmallSceneThreads threads(scene);
+  attempt("MMD", error, [&] { computeMmd(scene, out); });
+  attempt("Sinkhorn", error, [&] {
+    out.sinkhorn = static_cast<float>(sinkhornDivergence(scene.queries, scene.keys, divergenceOptions(scene)).value);
+  });
+  attempt("Gaussian fits", error, [&] { computeGaussianFits(scene, out); });
+}
+
+void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, DerivedParts parts) {
   out.sceneRevision = revision;
   out.error.clear();
   try {
@@ -252,16 +281,7 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
     return;
   }
   out.scale = scene.effectiveScale();
-  // Interactive scenes are small, and the sweep alone makes hundreds of tiny core calls: OpenMP fork/join per call
-  // costs more than it saves, and on a loaded 2-core machine a join waiting for a descheduled worker cost seconds
-  // per refresh (measured: headless export 8.6 s with threads, 0.7 s without). Large heads keep every core.
-  const bool small = static_cast<double>(scene.queryCount()) * scene.keyCount() < 16384.0;
-  const int previousThreads = omp_get_max_threads();
-  if (small) omp_set_num_threads(1);
-  struct RestoreThreads {
-    int threads;
-    ~RestoreThreads() { omp_set_num_threads(threads); }
-  } restore{previousThreads};
+  SmallSceneThreads threads(scene);
   const AttentionOptions options = attentionOptions(scene);
   attempt("DPA", out.error, [&] { copyResult(dotProductAttention(scene.queries, scene.keys, options), out.dpa); });
   attempt("EA", out.error, [&] { copyResult(expressiveAttention(scene.queries, scene.keys, options), out.ea); });
@@ -276,12 +296,10 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
     if (basis.components.rows() >= 2) computeDensity(scene, basis, out.density);
   });
   attempt("CT", out.error, [&] { computeConditionalTransport(scene, out.divergences); });
-  attempt("MMD", out.error, [&] { computeMmd(scene, out.divergences); });
-  attempt("Sinkhorn", out.error, [&] {
-    out.divergences.sinkhorn =
-        static_cast<float>(sinkhornDivergence(scene.queries, scene.keys, divergenceOptions(scene)).value);
-  });
-  attempt("Gaussian fits", out.error, [&] { computeGaussianFits(scene, out.divergences); });
+  if (parts == DerivedParts::All) {
+    computeSlowDivergences(scene, out.divergences, out.error);
+    out.slowDivergenceRevision = revision;
+  }
 }
 
 }  // namespace attnscope::gui

@@ -387,6 +387,12 @@ Scene sceneForHead(const Scene& base, const ModelResult& result, int layer, int 
   scene.kernel.useScaleOverride = false;
   scene.selectedQuery = queryRow;
   scene.selectedKey = queryRow;
+  // Real heads are not unit-sized: fit the plane shown by the canvas, density and transport views to the head's
+  // joint-PCA cloud (the projection Derived uses), with a margin, rounded up to a half unit.
+  const PcaBasis basis = jointPca(scene.queries, scene.keys);
+  const float reach = std::max(projectOntoBasis(basis, scene.queries).cwiseAbs().maxCoeff(),
+                               projectOntoBasis(basis, scene.keys).cwiseAbs().maxCoeff());
+  if (std::isfinite(reach) && reach > 0.0f) scene.display.planeExtent = std::ceil(reach * 1.15f * 2.0f) / 2.0f;
   scene.model.path = result.request.path;
   scene.model.tokenizerPath = result.request.tokenizerPath;
   scene.model.prompt = result.request.prompt;
@@ -395,6 +401,12 @@ Scene sceneForHead(const Scene& base, const ModelResult& result, int layer, int 
   scene.model.head = head;
   scene.model.preRope = preRope && capture.rope;
   scene.normalise();
+  // Default MGK variances are sized for unit vectors. For a model head, component 1 gets sigma^2 = sqrt(d): then
+  // -|q - k|^2 / (2 sigma^2) has the cross term q.k / sqrt(d), DPA's own logit, so the what-if MGK map is comparable
+  // with the model's attention; further components keep their default ratio to the first.
+  const float firstVariance = scene.kernel.mgkVariances.size() > 0 ? scene.kernel.mgkVariances(0, 0) : 0.0f;
+  if (firstVariance > 0.0f)
+    scene.kernel.mgkVariances *= std::sqrt(static_cast<float>(scene.dimension())) / firstVariance;
   return scene;
 }
 

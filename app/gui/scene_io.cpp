@@ -316,7 +316,11 @@ Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings)
 void writeFileAtomic(const std::string& path, const std::string& text) {
   const std::filesystem::path target(path);
   const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  std::string temporary = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
+  // Hidden temporary next to the target (same file system, so rename is atomic). Built by appending: GCC 12 warns
+  // falsely (-Wrestrict, libstdc++ PR 105329) on "." + string.
+  std::string hiddenName(".");
+  hiddenName.append(target.filename().string()).append(".XXXXXX");
+  std::string temporary = (folder / hiddenName).string();
   const int descriptor = mkstemp(temporary.data());
   if (descriptor < 0)
     throw FileError("cannot write " + path + ": cannot create a file in " + folder.string() + " (" +

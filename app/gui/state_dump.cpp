@@ -35,6 +35,7 @@ std::string stateDumpJson(const AppContext& context, const WindowGeometry& windo
   nlohmann::json dump = {
       {"revision", context.revision()},
       {"derivedRevision", derived.sceneRevision},
+      {"slowDivergenceRevision", derived.slowDivergenceRevision},
       {"window", {{"x", window.x}, {"y", window.y}, {"width", window.width}, {"height", window.height}}},
       {"uiScale", context.uiScale()},
       {"selectedAngleDegrees", std::acos(cosine) * 180.0 / 3.14159265358979},

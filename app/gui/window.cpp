@@ -231,6 +231,7 @@ int runGui() {
   {
     AppContext context(std::move(initial));
     context.setUiScale(uiScale);
+    context.setBackgroundDivergences(true);
     GpuHeatmapCache heatmaps;
     context.setHeatmapCache(&heatmaps);
     ShellState shell;

@@ -31,20 +31,51 @@ void onPngError(png_structp png, png_const_charp message) {
 
 void onPngWarning(png_structp, png_const_charp) {}
 
-/// Returns false (with `error` filled) when libpng failed.
-bool encode(std::FILE* file, const Image& image, const PngWriteOptions& options, PngErrorMessage& error) {
+/// Everything libpng needs, prepared before setjmp so the function that calls setjmp has only trivial locals
+/// (a longjmp must not skip destructors or leave clobbered non-volatile variables).
+struct EncodeJob {
+  png_uint_32 width = 0, height = 0;
+  int colourType = PNG_COLOR_TYPE_RGB;
+  png_bytep* rows = nullptr;
+  png_text* text = nullptr;
+  int textCount = 0;
+};
+
+bool runEncode(std::FILE* file, const EncodeJob& job, PngErrorMessage& error) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
   if (png == nullptr) return false;
   png_infop info = png_create_info_struct(png);
-  // Everything libpng might longjmp past is allocated before setjmp and freed after it.
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    return false;
+  }
+  png_init_io(png, file);
+  png_set_IHDR(png, info, job.width, job.height, 8, job.colourType, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  if (job.textCount > 0) png_set_text(png, info, job.text, job.textCount);
+  png_write_info(png, info);
+  png_write_image(png, job.rows);
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return true;
+}
+
+/// Returns false (with `error` filled) when libpng failed.
+bool encode(std::FILE* file, const Image& image, const PngWriteOptions& options, PngErrorMessage& error) {
   std::vector<std::string> keys, values;
   for (const auto& [key, value] : options.text) {
     keys.push_back(key.substr(0, 79));  // PNG keywords are 1..79 bytes
     values.push_back(value);
   }
   std::vector<png_text> chunks(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    chunks[i] = png_text{};
+    chunks[i].compression = PNG_ITXT_COMPRESSION_NONE;
+    chunks[i].key = keys[i].data();
+    chunks[i].text = values[i].data();
+    chunks[i].itxt_length = values[i].size();
+  }
   std::vector<std::uint8_t> rgb;
-  std::vector<png_bytep> rows(static_cast<std::size_t>(image.height));
   const int channels = options.keepAlpha ? 4 : 3;
   if (!options.keepAlpha) {
     rgb.resize(static_cast<std::size_t>(image.width) * image.height * 3);
@@ -52,45 +83,47 @@ bool encode(std::FILE* file, const Image& image, const PngWriteOptions& options,
       std::memcpy(&rgb[p * 3], &image.rgba[p * 4], 3);
   }
   std::uint8_t* base = options.keepAlpha ? const_cast<std::uint8_t*>(image.rgba.data()) : rgb.data();
+  std::vector<png_bytep> rows(static_cast<std::size_t>(image.height));
   for (int y = 0; y < image.height; ++y) rows[y] = base + static_cast<std::size_t>(y) * image.width * channels;
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    return false;
+  EncodeJob job;
+  job.width = static_cast<png_uint_32>(image.width);
+  job.height = static_cast<png_uint_32>(image.height);
+  job.colourType = options.keepAlpha ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB;
+  job.rows = rows.data();
+  job.text = chunks.data();
+  job.textCount = static_cast<int>(chunks.size());
+  return runEncode(file, job, error);
+}
+
+/// Reads into `out`. The image buffer is sized inside the setjmp scope through a plain pointer only after the header
+/// is known, so no C++ object with a destructor lives in this frame across libpng calls.
+void prepareImage(PngFile& out, png_uint_32 width, png_uint_32 height) {
+  out.image.width = static_cast<int>(width);
+  out.image.height = static_cast<int>(height);
+  out.image.rgba.assign(static_cast<std::size_t>(width) * height * 4, 0);
+  out.rowPointers.resize(height);
+  for (png_uint_32 y = 0; y < height; ++y)
+    out.rowPointers[y] = out.image.rgba.data() + static_cast<std::size_t>(y) * width * 4;
+}
+
+void copyText(PngFile& out, png_textp text, int count) {
+  for (int i = 0; i < count; ++i) {
+    const std::size_t length =
+        text[i].compression >= PNG_ITXT_COMPRESSION_NONE ? text[i].itxt_length : text[i].text_length;
+    out.text[text[i].key] = std::string(text[i].text, length);
   }
-  png_init_io(png, file);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(image.width), static_cast<png_uint_32>(image.height), 8,
-               options.keepAlpha ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    chunks[i].compression = PNG_ITXT_COMPRESSION_NONE;
-    chunks[i].key = keys[i].data();
-    chunks[i].text = values[i].data();
-    chunks[i].itxt_length = values[i].size();
-    chunks[i].text_length = 0;
-    chunks[i].lang = nullptr;
-    chunks[i].lang_key = nullptr;
-  }
-  if (!chunks.empty()) png_set_text(png, info, chunks.data(), static_cast<int>(chunks.size()));
-  png_write_info(png, info);
-  png_write_image(png, rows.data());
-  png_write_end(png, info);
-  png_destroy_write_struct(&png, &info);
-  return true;
 }
 
 bool decode(std::FILE* file, PngFile& out, PngErrorMessage& error) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
   if (png == nullptr) return false;
   png_infop info = png_create_info_struct(png);
-  std::vector<png_bytep> rows;
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, nullptr);
     return false;
   }
   png_init_io(png, file);
   png_read_info(png, info);
-  const png_uint_32 width = png_get_image_width(png, info);
-  const png_uint_32 height = png_get_image_height(png, info);
   // Normalise every colour type and depth to 8-bit RGBA.
   png_set_expand(png);
   png_set_strip_16(png);
@@ -98,20 +131,12 @@ bool decode(std::FILE* file, PngFile& out, PngErrorMessage& error) {
   png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
-  out.image.width = static_cast<int>(width);
-  out.image.height = static_cast<int>(height);
-  out.image.rgba.assign(static_cast<std::size_t>(width) * height * 4, 0);
-  rows.resize(height);
-  for (png_uint_32 y = 0; y < height; ++y) rows[y] = out.image.rgba.data() + static_cast<std::size_t>(y) * width * 4;
-  png_read_image(png, rows.data());
+  prepareImage(out, png_get_image_width(png, info), png_get_image_height(png, info));
+  png_read_image(png, out.rowPointers.data());
   png_read_end(png, info);
   png_textp text = nullptr;
   const int count = png_get_text(png, info, &text, nullptr);
-  for (int i = 0; i < count; ++i) {
-    const std::size_t length =
-        text[i].compression >= PNG_ITXT_COMPRESSION_NONE ? text[i].itxt_length : text[i].text_length;
-    out.text[text[i].key] = std::string(text[i].text, length);
-  }
+  copyText(out, text, count);
   png_destroy_read_struct(&png, &info, nullptr);
   return true;
 }
@@ -124,7 +149,11 @@ void writePngAtomic(const std::string& path, const Image& image, const PngWriteO
     throw InputError("cannot write " + path + ": the image is empty or its pixel buffer does not match its size");
   const std::filesystem::path target(path);
   const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  std::string temporary = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
+  // Hidden temporary next to the target (same file system, so rename is atomic). Built by appending: GCC 12 warns
+  // falsely (-Wrestrict, libstdc++ PR 105329) on "." + string.
+  std::string hiddenName(".");
+  hiddenName.append(target.filename().string()).append(".XXXXXX");
+  std::string temporary = (folder / hiddenName).string();
   const int descriptor = mkstemp(temporary.data());
   if (descriptor < 0)
     throw FileError("cannot write " + path + ": cannot create a file in " + folder.string() + " (" +

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "app/render/image.h"
 
@@ -23,6 +24,7 @@ void writePngAtomic(const std::string& path, const Image& image, const PngWriteO
 struct PngFile {
   Image image;  ///< RGBA8, top row first
   std::map<std::string, std::string> text;
+  std::vector<unsigned char*> rowPointers;  ///< decoding scratch: row starts inside image.rgba
 };
 
 /// Reads a PNG (any bit depth / colour type, converted to RGBA8) and its tEXt/zTXt/iTXt chunks.

@@ -122,10 +122,12 @@ void applyResult(AppContext& ctx, ModelSession& session) {
 void syncWithScene(AppContext& ctx, ModelSession& session) {
   // A result applied this frame changes the scene only at the end of the frame: wait for it before comparing.
   bool appliedNow = false;
-  if (session.poll()) {
+  // An export from inside the window must not apply a background result (that would replace the document
+  // mid-export); only the export's own synchronous run below is applied there.
+  if (!ctx.exporting() && session.poll()) {
     state.inFlightKey.clear();
     applyResult(ctx, session);
-    appliedNow = !ctx.exporting();
+    appliedNow = true;
   }
   const std::string error = session.takeError();
   if (!error.empty()) {
@@ -202,6 +204,8 @@ void drawOpenControls(AppContext& ctx, ModelSession& session) {
       state.tokenizerBuffer[0] = '\0';
       requestRun(ctx, session, state.exampleModel, false);
     }
+    const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+    ctx.publishProbe("model/open-example", 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
     itemTooltip(state.exampleModel.c_str());
   }
   ImGui::EndDisabled();
@@ -458,7 +462,8 @@ void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, f
   const Derived& derived = ctx.derived();
   const RowMatrix* maps[4] = {&capture.attention[index], &derived.dpa.weights, &derived.ea.weights,
                               &derived.mgk.weights};
-  const char* titles[4] = {"model (used)", "DPA (what-if)", "EA (what-if)", "MGK (what-if)"};
+  const char* longTitles[4] = {"model (used)", "DPA (what-if)", "EA (what-if)", "MGK (what-if)"};
+  const char* shortTitles[4] = {"model", "DPA", "EA", "MGK"};
   const char* slots[4] = {"model/head/model", "model/head/dpa", "model/head/ea", "model/head/mgk"};
   const std::uint64_t revisions[4] = {result.generation * 100000 + std::uint64_t(index), derived.sceneRevision,
                                       derived.sceneRevision, derived.sceneRevision};
@@ -487,9 +492,13 @@ void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, f
   style.maxValue = 1.0f;
   const ImVec2 start = ImGui::GetCursorScreenPos();
   ImDrawList* draw = ImGui::GetWindowDrawList();
+  bool longFit = true;
+  for (const char* title : longTitles) longFit = longFit && ImGui::CalcTextSize(title).x < side;
   for (int m = 0; m < 4; ++m) {
     const ImVec2 a(start.x + m * (side + gap), start.y + ImGui::GetTextLineHeightWithSpacing());
-    draw->AddText(ImVec2(a.x, start.y), ImGui::GetColorU32(m == 0 ? ImGuiCol_Text : ImGuiCol_TextDisabled), titles[m]);
+    // Long titles only where every one fits above its map (narrow windows would run them into each other).
+    const char* title = longFit ? longTitles[m] : shortTitles[m];
+    draw->AddText(ImVec2(a.x, start.y), ImGui::GetColorU32(m == 0 ? ImGuiCol_Text : ImGuiCol_TextDisabled), title);
     if (maps[m]->size() == 0) continue;
     const unsigned texture = ctx.heatmaps().texture(slots[m], revisions[m], *maps[m], style);
     if (texture != 0) draw->AddImage((ImTextureID)(intptr_t)texture, a, ImVec2(a.x + side, a.y + side));
@@ -530,8 +539,10 @@ void drawModelExplorerView(AppContext& ctx) {
     return;
   }
   drawTokenStrip(ctx, capture);
-  ImGui::TextDisabled("run %.0f ms, statistics %.0f ms, %d tokens", 1000 * result->runSeconds,
-                      1000 * result->statisticsSeconds, capture.tokens);
+  // Timings vary from run to run: kept out of exports so the same scene renders the same pixels.
+  if (!ctx.exporting())
+    ImGui::TextDisabled("run %.0f ms, statistics %.0f ms, %d tokens", 1000 * result->runSeconds,
+                        1000 * result->statisticsSeconds, capture.tokens);
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float headRowHeight = std::clamp(avail.y * 0.34f, 6 * ImGui::GetFontSize(), 20 * ImGui::GetFontSize());

@@ -12,3 +12,11 @@ if(ATTNSCOPE_BUILD_GUI AND TARGET attnscope_gui)
                    ${DEBIAN_PYTHON3} ${PROJECT_SOURCE_DIR}/../shared/models/stories260K.bin)
   set_tests_properties(modelapp_export_cli PROPERTIES LABELS "modelapp;gui" ENVIRONMENT "DISPLAY=" TIMEOUT 300)
 endif()
+
+# Real X input under Xvfb (needs xvfb and xdotool): open the example model, pick a head and a token by clicking.
+if(ATTNSCOPE_BUILD_GUI AND TARGET attnscope_gui)
+  add_test(NAME modelapp_end_to_end_xdotool
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../modelapp/model_end_to_end_test.sh $<TARGET_FILE:attnscope>
+                   ${DEBIAN_PYTHON3} ${CMAKE_BINARY_DIR}/modelapp_end_to_end.png)
+  set_tests_properties(modelapp_end_to_end_xdotool PROPERTIES LABELS "modelapp;gui" TIMEOUT 300 RUN_SERIAL TRUE)
+endif()

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/error.h"
 
 namespace attnscope::gui {
@@ -160,6 +163,37 @@ TEST(AppContext, RefusedEditBecomesAnErrorNotACrash) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("priors"), std::string::npos);
   EXPECT_FLOAT_EQ(context.scene().kernel.mgkPriors(0, 0), 0.5f);
+}
+
+}  // namespace
+}  // namespace attnscope::gui
+
+namespace attnscope::gui {
+namespace {
+
+TEST(AppContext, BackgroundDivergencesArriveAndMatchTheSynchronousValues) {
+  Scene scene = defaultScene();
+  AppContext synchronous(scene);
+  synchronous.refreshDerived();
+  AppContext background(scene);
+  background.setBackgroundDivergences(true);
+  background.refreshDerived();
+  // Everything but the slow scalars is there at once.
+  EXPECT_EQ(background.derived().sceneRevision, background.revision());
+  EXPECT_TRUE(background.derived().dpa.weights.isApprox(synchronous.derived().dpa.weights));
+  for (int attempt = 0; attempt < 500 && background.derived().slowDivergenceRevision != background.revision();
+       ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    background.endFrame();
+  }
+  ASSERT_EQ(background.derived().slowDivergenceRevision, background.revision());
+  const Divergences& a = background.derived().divergences;
+  const Divergences& b = synchronous.derived().divergences;
+  EXPECT_FLOAT_EQ(a.sinkhorn, b.sinkhorn);
+  EXPECT_FLOAT_EQ(a.mmdBiased, b.mmdBiased);
+  EXPECT_FLOAT_EQ(a.gaussianKl, b.gaussianKl);
+  EXPECT_FLOAT_EQ(a.frechet, b.frechet);
+  EXPECT_EQ(background.divergenceHistory().size(), 1u);
 }
 
 }  // namespace

@@ -89,6 +89,17 @@ TEST(ModelSession, RunsStoriesAndFeedsTheSceneWithTheHeadsQueriesAndKeys) {
   EXPECT_TRUE(gui::sceneMatchesHead(scene, capture));
   EXPECT_NO_THROW(scene.validate());
 
+  // The plane of the canvas / density views holds the whole projected head (Derived's joint PCA), with a margin.
+  const PcaBasis basis = jointPca(scene.queries, scene.keys);
+  const float reach = std::max(projectOntoBasis(basis, scene.queries).cwiseAbs().maxCoeff(),
+                               projectOntoBasis(basis, scene.keys).cwiseAbs().maxCoeff());
+  EXPECT_GE(scene.display.planeExtent, reach * 1.15f);
+  EXPECT_LT(scene.display.planeExtent, reach * 1.15f + 0.5f);
+
+  // MGK's first component starts at sigma^2 = sqrt(d) (DPA's logit scale), every key alike.
+  EXPECT_FLOAT_EQ(scene.kernel.mgkVariances(0, 0), std::sqrt(8.0f));
+  EXPECT_FLOAT_EQ(scene.kernel.mgkVariances(capture.tokens - 1, 0), std::sqrt(8.0f));
+
   // Through the document: the what-if DPA on the head's Q/K (causal, s = 1/sqrt(8)) is the attention the model used.
   gui::AppContext context(scene);
   context.refreshDerived();
