@@ -257,10 +257,6 @@ void AutosaveSession::drawRestoreDialog(AppContext& context, ShellState& shell) 
     restore(context, shell);
     return;
   }
-  if (!dialogOpened_) {
-    ImGui::OpenPopup(kDialogTitle);
-    dialogOpened_ = true;
-  }
   // Key presses this frame belong to the dialog, not to shortcuts behind it.
   bool accept = false, reject = false;
   for (const ShellState::KeyPress& press : std::exchange(shell.keyPresses, {})) {
@@ -268,12 +264,21 @@ void AutosaveSession::drawRestoreDialog(AppContext& context, ShellState& shell) 
     if (press.key == kKeyEnter || press.key == kKeyKeypadEnter) accept = true;
     if (press.key == kKeyEscape) reject = true;
   }
+  // Not ImGui::BeginPopupModal: in ImGui 1.86 any window appearing while a modal opened outside its Begin stack is
+  // open trips an assertion (FindBlockingModal returns NULL in Begin), and views and banners do appear at start-up.
+  // Instead a full-window blocker (takes the clicks, dims the views) and the dialog above it, both raised every frame.
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
+  const ImGuiWindowFlags fixed =
+      ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoCollapse;
+  ImGui::SetNextWindowPos(viewport->Pos, ImGuiCond_Always);
+  ImGui::SetNextWindowSize(viewport->Size, ImGuiCond_Always);
+  ImGui::SetNextWindowBgAlpha(0.55f);
+  ImGui::SetNextWindowFocus();
+  ImGui::Begin("##restore-blocker", nullptr, fixed | ImGuiWindowFlags_NoDecoration);
+  ImGui::End();
   ImGui::SetNextWindowPos(viewport->GetCenter(), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-  if (!ImGui::BeginPopupModal(kDialogTitle, nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove)) {
-    dialogOpened_ = false;  // closed behind our back (should not happen for a modal): reopen next frame
-    return;
-  }
+  ImGui::SetNextWindowFocus();
+  ImGui::Begin(kDialogTitle, nullptr, fixed | ImGuiWindowFlags_AlwaysAutoResize);
   ImGui::TextUnformatted("attnscope did not exit cleanly last time.");
   ImGui::Text("Restore the scene autosaved %s?", pendingSavedAt_.empty() ? "before that" : pendingSavedAt_.c_str());
   if (!pendingScenePath_.empty()) ImGui::TextDisabled("(it was %s)", pendingScenePath_.c_str());
@@ -292,11 +297,8 @@ void AutosaveSession::drawRestoreDialog(AppContext& context, ShellState& shell) 
     discard();
     shell.showStatus("Discarded the autosaved scene");
   }
-  if (accept || reject) {
-    ImGui::CloseCurrentPopup();
-    context.clearProbes("autosave/");
-  }
-  ImGui::EndPopup();
+  if (accept || reject) context.clearProbes("autosave/");
+  ImGui::End();
 }
 
 }  // namespace attnscope::gui

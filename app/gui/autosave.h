@@ -83,7 +83,6 @@ class AutosaveSession {
   bool restorePending_ = false;
   std::string pendingScenePath_;  ///< the crashed session's file name, restored with its scene
   std::string pendingSavedAt_;    ///< when the crashed session last autosaved (for the dialog)
-  bool dialogOpened_ = false;
   bool hasSaved_ = false;  ///< this session wrote autosave.json (the marker says so, to make it restorable)
   bool baselineSet_ = false;
   std::uint64_t savedRevision_ = 0;
