@@ -116,6 +116,13 @@ read_geometry() {
     "$state" 2>/dev/null) && read -r wx wy ww wh <<<"$g"
 }
 
+# On a hang, every thread's stack (gdb, if installed) before the app is killed: the hang is rarely reproducible.
+backtrace() {
+  command -v gdb >/dev/null || return 0
+  timeout 60 gdb -p "$app_pid" -batch -ex "thread apply all bt" >"$work/hang-backtrace.txt" 2>&1
+  grep -E '^#|^Thread' "$work/hang-backtrace.txt" | head -60 >&2
+}
+
 # Heartbeat: SIGUSR1 makes the app rewrite the state dump at the end of its next frame. The dump is removed first,
 # so its reappearance proves a frame ran.
 heartbeats=0 max_latency=0
@@ -125,7 +132,7 @@ heartbeat() {
   kill -USR1 "$app_pid" 2>/dev/null || { check_exit; return; }
   while [[ ! -f $state ]]; do
     kill -0 "$app_pid" 2>/dev/null || { check_exit; return; }
-    (( ($(date +%s%N) - start) / 1000000000 < hang_seconds )) || fail "hang: no frame within $hang_seconds s"
+    (( ($(date +%s%N) - start) / 1000000000 < hang_seconds )) || { backtrace; fail "hang: no frame within $hang_seconds s (stacks: $work/hang-backtrace.txt)"; }
     sleep 0.05
   done
   local latency=$(( ($(date +%s%N) - start) / 1000000 ))
