@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/gui/autosave.h"
 #include "app/gui/export_formats.h"
 #include "app/gui/frame_stats.h"
 #include "app/gui/heatmap_cache.h"
@@ -166,6 +167,7 @@ void installGuiOptions(CLI::App& root) {
   root.add_option("--step", o.demoStep, "Step of --demo to start on, from 1")->check(CLI::Range(1, 100));
   root.add_flag("--presenter", o.presenter, "Start in presenter mode (F11): full screen, large fonts, no controls");
   root.add_flag("--no-persist", o.noPersist, "Neither read nor write preferences and window layout");
+  installAutosaveOptions(root);
 }
 
 int runGui() {
@@ -245,6 +247,7 @@ int runGui() {
     shell.uiScale = uiScale;
     shell.scenePath = scenePath;
     shell.lastFolder = preferences.lastFolder;
+    AutosaveSession autosave(autosaveOptions(o.benchFrames > 0));  // no lost work (autosave.h)
 
     WindowGeometry geometry;
     std::string lastDump;
@@ -299,6 +302,7 @@ int runGui() {
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
       shell.keyPresses = std::exchange(keyPresses, {});
+      autosave.drawRestoreDialog(context, shell);
       FrameLayout layout;
       layout.width = io.DisplaySize.x;
       layout.height = io.DisplaySize.y;
@@ -322,6 +326,7 @@ int runGui() {
       context.endFrame();
       const float deriveMilliseconds =
           std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - deriveStart).count();
+      autosave.tick(context, shell, glfwGetTime());
 
       for (auto& request : std::exchange(shell.pendingExports, {})) {
         try {
@@ -372,6 +377,7 @@ int runGui() {
       benchStats.setTextureRenders(heatmaps.renderCount() - benchRendersBefore);
       benchStats.print(stdout);
     }
+    autosave.finish(context, shell);
     if (!o.noPersist && o.benchFrames == 0) {
       glfwGetWindowPos(window, &preferences.windowX, &preferences.windowY);
       glfwGetWindowSize(window, &preferences.windowWidth, &preferences.windowHeight);
