@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <stdexcept>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -19,9 +20,11 @@ inline std::filesystem::path sharedModels() {
 /// Path of a file in ../shared/models; the calling test fails (not skips) with a clear message if it is missing.
 inline std::filesystem::path requireSharedModel(const std::string& name) {
   const std::filesystem::path path = sharedModels() / name;
+  // Throwing (not ADD_FAILURE) stops the test at once: gtest reports the message as the failure, instead of the
+  // test going on to index an empty file and crash.
   if (!std::filesystem::exists(path))
-    ADD_FAILURE() << "missing " << path << ": the llama2.c tests need the real stories260K files in ../shared/models "
-                  << "(see PROVENANCE.md there)";
+    throw std::runtime_error("missing " + path.string() +
+                             ": the llama2.c tests need the real stories260K files in ../shared/models (see PROVENANCE.md there)");
   return path;
 }
 
