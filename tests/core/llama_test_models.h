@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <stdexcept>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,8 +23,9 @@ inline std::filesystem::path requireSharedModel(const std::string& name) {
   // Throwing (not ADD_FAILURE) stops the test at once: gtest reports the message as the failure, instead of the
   // test going on to index an empty file and crash.
   if (!std::filesystem::exists(path))
-    throw std::runtime_error("missing " + path.string() +
-                             ": the llama2.c tests need the real stories260K files in ../shared/models (see PROVENANCE.md there)");
+    throw std::runtime_error(
+        "missing " + path.string() +
+        ": the llama2.c tests need the real stories260K files in ../shared/models (see PROVENANCE.md there)");
   return path;
 }
 
