@@ -54,16 +54,9 @@ fail() {
 }
 
 # Our own X server on a free display.
-display=""
-for n in $(seq 260 330); do
-  if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=$n; break; fi
-done
-[[ -n $display ]] || fail "no free X display number"
-Xvfb ":$display" -screen 0 1700x1100x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-for _ in $(seq 100); do [[ -S /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
-[[ -S /tmp/.X11-unix/X$display ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-export DISPLAY=:$display
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/xvfb.sh"
+start_private_xvfb 260 330 1700x1100 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
 mkdir -p "$HOME" "$work/cwd"
 unset CI

@@ -23,16 +23,9 @@ fail() {
   exit 1
 }
 
-display=""
-for n in $(seq 200 259); do
-  if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=$n; break; fi
-done
-[[ -n "$display" ]] || fail "no free X display number"
-Xvfb ":$display" -screen 0 1400x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-for _ in $(seq 100); do [[ -S /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
-[[ -S /tmp/.X11-unix/X$display ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-export DISPLAY=:$display
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
+start_private_xvfb 200 259 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export XDG_CONFIG_HOME=$work/config
 unset CI ATTNSCOPE_NO_RESTORE ATTNSCOPE_NO_AUTOSAVE
 config=$XDG_CONFIG_HOME/attnscope

@@ -18,16 +18,9 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [[ -f "$work/state.json" ]] && head -c 1500 "$work/state.json" >&2; exit 1; }
 
 # A display number nobody uses, our own Xvfb on it.
-display=""
-for n in $(seq 140 199); do
-  if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=$n; break; fi
-done
-[[ -n "$display" ]] || fail "no free X display number"
-Xvfb ":$display" -screen 0 1400x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-for _ in $(seq 100); do [[ -S /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
-[[ -S /tmp/.X11-unix/X$display ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-export DISPLAY=:$display
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
+start_private_xvfb 140 199 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export XDG_CONFIG_HOME=$work/config
 
 "$app" --no-persist --dump-state "$work/state.json" --window-size 1400 900 --ui-scale 1 </dev/null \
