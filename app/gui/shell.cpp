@@ -308,6 +308,18 @@ void drawStatusBar(AppContext& context, ShellState& shell, float y, float width,
   ImGui::PopStyleVar();
 }
 
+/// The export prompts' choices (size of the window in screen units, 1x/2x/4x, background, view) as options.
+ExportOptions exportOptionsFromPrompt(const ShellState& shell) {
+  ExportOptions options;
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  options.width = static_cast<int>(size.x / shell.uiScale);
+  options.height = static_cast<int>(size.y / shell.uiScale);
+  options.scale = std::array<float, 3>{1.0f, 2.0f, 4.0f}[std::clamp(shell.exportScaleChoice, 0, 2)];
+  options.transparent = shell.exportTransparent;
+  if (!shell.exportWholeWindow) options.view = shell.exportViewId;
+  return options;
+}
+
 void drawPathPrompt(const char* title, bool& open, ShellState& shell, const std::function<void(std::string)>& accept,
                     const std::function<void()>& extra = {}) {
   if (!open) return;
@@ -346,14 +358,7 @@ void drawPrompts(AppContext& context, ShellState& shell) {
   drawPathPrompt(
       "Export PNG", shell.showExportPrompt, shell,
       [&](const std::string& path) {
-        ExportOptions options;
-        const ImVec2 size = ImGui::GetIO().DisplaySize;
-        options.width = static_cast<int>(size.x / shell.uiScale);
-        options.height = static_cast<int>(size.y / shell.uiScale);
-        options.scale = std::array<float, 3>{1.0f, 2.0f, 4.0f}[std::clamp(shell.exportScaleChoice, 0, 2)];
-        options.transparent = shell.exportTransparent;
-        if (!shell.exportWholeWindow) options.view = shell.exportViewId;
-        shell.pendingExports.push_back({options, path, 0});
+        shell.pendingExports.push_back({exportOptionsFromPrompt(shell), path, 0});
         shell.lastFolder = folderOf(path);
       },
       [&] {
@@ -402,14 +407,8 @@ void drawPrompts(AppContext& context, ShellState& shell) {
   drawPathPrompt(
       "Export sweep frames", shell.showFramesPrompt, shell,
       [&](const std::string& pattern) {
-        ExportOptions options;
-        const ImVec2 size = ImGui::GetIO().DisplaySize;
-        options.width = static_cast<int>(size.x / shell.uiScale);
-        options.height = static_cast<int>(size.y / shell.uiScale);
-        options.scale = std::array<float, 3>{1.0f, 2.0f, 4.0f}[std::clamp(shell.exportScaleChoice, 0, 2)];
-        options.transparent = shell.exportTransparent;
-        if (!shell.exportWholeWindow) options.view = shell.exportViewId;
-        shell.pendingExports.push_back({options, pattern, std::clamp(shell.sweepFrameCount, 2, 3600)});
+        shell.pendingExports.push_back(
+            {exportOptionsFromPrompt(shell), pattern, std::clamp(shell.sweepFrameCount, 2, 3600)});
         shell.lastFolder = folderOf(pattern);
       },
       [&] {

@@ -27,16 +27,8 @@ export XDG_CONFIG_HOME=$work/config
   >"$work/app.log" 2>&1 &
 app_pid=$!
 
-query() { "$python" -c "import json,sys; s=json.load(open('$work/state.json')); print(eval(sys.argv[1]))" "$1"; }
-wait_for() {  # wait_for PYTHON_EXPRESSION (evaluated on the dump as s) [seconds]
-  local deadline=$((SECONDS + ${2:-30}))
-  while ((SECONDS < deadline)); do
-    if [[ -f "$work/state.json" ]] && [[ $(query "$1" 2>/dev/null) == True ]]; then return 0; fi
-    kill -0 "$app_pid" 2>/dev/null || fail "attnscope exited: $(cat "$work/app.log")"
-    sleep 0.2
-  done
-  fail "timed out waiting for: $1"
-}
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/state_dump.sh"
 point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
 
 wait_for "'menu/View' in s['probes'] and s['derivedRevision'] == s['revision']" 60
