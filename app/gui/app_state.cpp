@@ -202,6 +202,8 @@ void Scene::validate() const {
   if (!(kernel.mgkVariances.array() > 0.0f).all()) throw InputError("MGK variances must be > 0");
   if (kernel.useScaleOverride && !(std::isfinite(kernel.scaleOverride) && kernel.scaleOverride > 0.0f))
     throw InputError("the score scale must be a finite number > 0");
+  if (!(std::isfinite(kernel.cosineTemperature) && kernel.cosineTemperature > 0.0f))
+    throw InputError("the cosine temperature tau must be a finite number > 0");
   if (!(divergence.ctRho >= 0.0f && divergence.ctRho <= 1.0f)) throw InputError("CT rho must lie in [0, 1]");
   if (!(divergence.ctTau > 0.0f && std::isfinite(divergence.ctTau))) throw InputError("CT tau must be > 0");
   if (!(divergence.sinkhornEpsilon > 0.0f && std::isfinite(divergence.sinkhornEpsilon)))

@@ -59,6 +59,12 @@ struct KernelParams {
   RowMatrix mgkPriors;
   /// M x R isotropic variances sigma_jr^2 > 0.
   RowMatrix mgkVariances;
+
+  /// Temperature tau of cosine attention (logits cos(theta) / tau, > 0), shown by the kernel sweep when asked. 0.1 is
+  /// the core's and `attnscope weights --kernel cosine`'s default (Swin-v2's initial value), so the app and the CLI
+  /// give the same numbers; at tau = 1 cos(theta) spans only [-1, 1] logits and the curve is nearly flat. The CT
+  /// navigator's tau (DivergenceParams::ctTau, default 1) is a different parameter.
+  float cosineTemperature = 0.1f;
 };
 
 /// Parameters of the alignment divergences (MATH.md section 4).
@@ -80,6 +86,10 @@ struct DisplayParams {
   float planeExtent = 2.0f;
   /// Samples per side of the density field grid.
   int densityResolution = 256;
+  /// Optional kernels the kernel sweep draws beside DPA, EA and MGK (curves, polar plot, per-key bars). Off by
+  /// default; Derived computes them only while shown.
+  bool sweepShowMlk = false;
+  bool sweepShowCosine = false;
 };
 
 constexpr int kMaxMgkComponents = 4;
@@ -176,6 +186,10 @@ struct AngleSweep {
   Vector angleDegrees;  ///< S samples from 0 to 180
   Vector dpaWeight, eaWeight, mgkWeight;
   Vector dpaScore, eaScore, mgkScore;
+  /// Optional kernels (MLK: phi(q) . kappa_j with phi = elu + 1; cosine: cos(theta) / tau), S samples each while
+  /// DisplayParams::sweepShowMlk / sweepShowCosine is on, empty otherwise.
+  Vector mlkWeight, cosineWeight;
+  Vector mlkScore, cosineScore;
   float currentAngleDegrees = 0.0f;  ///< the actual angle between the selected query and key
 };
 
@@ -221,6 +235,9 @@ struct Derived {
   std::uint64_t slowDivergenceRevision = 0;
   float scale = 1.0f;  ///< effective s
   KernelResult dpa, ea, mgk;
+  /// MLK and cosine weights for every (query, key) pair, computed only while the kernel sweep shows them (its per-key
+  /// bars); empty matrices otherwise.
+  KernelResult mlk, cosine;
   RowMatrix mgkResponsibilities;  ///< N x (M * R), gamma_ijr (row i, column j * R + r); each (i, j) block sums to 1
   /// Computed during a drag: density coarse, mgkResponsibilities from an earlier scene (finishDrag completes both).
   bool dragPreview = false;
@@ -360,6 +377,8 @@ class AppContext {
 
   /// True while a headless export renders (views may hide purely interactive hints).
   bool exporting() const { return exporting_; }
+  /// True in presenter mode (F11): views leave out their widgets and show only their plots (views::showViewControls).
+  bool presenting() const { return presenting_; }
   /// Frame counter (advanced by the shell once per frame).
   std::uint64_t frame() const { return frame_; }
 
@@ -395,6 +414,7 @@ class AppContext {
   HeatmapCache* heatmapsOrNull() const { return heatmaps_; }
   void setUiScale(float scale) { uiScale_ = scale; }
   void setExporting(bool exporting) { exporting_ = exporting; }
+  void setPresenting(bool presenting) { presenting_ = presenting; }
   void undo();
   void redo();
   void resetScene(Scene scene, std::string label);
@@ -421,6 +441,7 @@ class AppContext {
   std::map<std::string, std::array<float, 2>> probes_;
   float uiScale_ = 1.0f;
   bool exporting_ = false;
+  bool presenting_ = false;
   std::uint64_t frame_ = 0;
 };
 

@@ -32,6 +32,7 @@ AttentionOptions attentionOptions(const Scene& scene) {
   options.scale = scene.effectiveScale();
   options.causal = scene.kernel.causal;
   options.expressiveForm = scene.kernel.eaForm == EaForm::Pure ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
+  options.cosineTemperature = scene.kernel.cosineTemperature;
   GaussianKeysOptions& gaussian = options.gaussian;
   const int R = scene.kernel.mgkComponents;
   if (scene.kernel.mgkCentres == MgkCentres::Shifted) {
@@ -111,11 +112,14 @@ void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& ba
 }
 
 /// The selected key swept against the selected query. With per-position variances the swept MGK curve uses the
-/// selected key's variances for every position (the core's sweep takes one variance per component).
+/// selected key's variances for every position (the core's sweep takes one variance per component). MLK and cosine
+/// are swept only while the view shows them (each adds S core calls); otherwise their curves are emptied.
 void computeSweep(const Scene& scene, const AttentionOptions& base, AngleSweep& out) {
   AngleSweepOptions options;
   options.kernels = {Kernel::Dpa, Kernel::Ea,
                      scene.kernel.mgkVariant == MgkVariant::Hard ? Kernel::MgkHard : Kernel::Mgk};
+  if (scene.display.sweepShowMlk) options.kernels.push_back(Kernel::Mlk);
+  if (scene.display.sweepShowCosine) options.kernels.push_back(Kernel::Cosine);
   options.samples = 181;
   options.sweptKey = scene.selectedKey;
   options.attention = base;
@@ -130,6 +134,13 @@ void computeSweep(const Scene& scene, const AttentionOptions& base, AngleSweep& 
   out.dpaScore = sweep.curves[0].sweptScore;
   out.eaScore = sweep.curves[1].sweptScore;
   out.mgkScore = sweep.curves[2].sweptScore;
+  out.mlkWeight.resize(0), out.mlkScore.resize(0), out.cosineWeight.resize(0), out.cosineScore.resize(0);
+  for (std::size_t c = 3; c < sweep.curves.size(); ++c) {
+    const AngleSweepCurve& curve = sweep.curves[c];
+    const bool mlk = curve.kernel == Kernel::Mlk;
+    (mlk ? out.mlkWeight : out.cosineWeight) = curve.sweptWeight;
+    (mlk ? out.mlkScore : out.cosineScore) = curve.sweptScore;
+  }
   const RowMatrix angle = angleMatrixDegrees(scene.queries.row(scene.selectedQuery), scene.keys.row(scene.selectedKey));
   out.currentAngleDegrees = angle(0, 0);
 }
@@ -249,6 +260,18 @@ void attempt(const char* part, std::string& errors, Function&& function) {
                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
 }
 
+/// MLK and cosine weights of every pair for the sweep's per-key bars, or empty results when the sweep hides them.
+void computeOptionalKernels(const Scene& scene, const AttentionOptions& options, Derived& out, std::string& errors) {
+  if (scene.display.sweepShowMlk)
+    attempt("MLK", errors, [&] { copyResult(linearAttention(scene.queries, scene.keys, options), out.mlk); });
+  else
+    out.mlk = KernelResult{};
+  if (scene.display.sweepShowCosine)
+    attempt("cosine", errors, [&] { copyResult(cosineAttention(scene.queries, scene.keys, options), out.cosine); });
+  else
+    out.cosine = KernelResult{};
+}
+
 }  // namespace
 
 void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out) {
@@ -313,6 +336,7 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, De
   attempt("MGK", out.error, [&] {
     mixtureWithPositionVariances(scene, options, out.mgk, dragging ? nullptr : &out.mgkResponsibilities);
   });
+  computeOptionalKernels(scene, options, out, out.error);
   out.dragPreview = dragging;
   attempt("kernel sweep", out.error, [&] { computeSweep(scene, options, out.sweep); });
   PcaBasis basis;

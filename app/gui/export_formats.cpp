@@ -66,8 +66,15 @@ class DataWriter {
 
 void writeSweep(const Derived& derived, DataWriter& out) {
   const AngleSweep& s = derived.sweep;
-  std::string text = "angle_deg,dpa_weight,ea_weight,mgk_weight,dpa_score,ea_score,mgk_score\n";
-  const Vector* columns[] = {&s.dpaWeight, &s.eaWeight, &s.mgkWeight, &s.dpaScore, &s.eaScore, &s.mgkScore};
+  std::string text = "angle_deg,dpa_weight,ea_weight,mgk_weight,dpa_score,ea_score,mgk_score";
+  std::vector<const Vector*> columns{&s.dpaWeight, &s.eaWeight, &s.mgkWeight, &s.dpaScore, &s.eaScore, &s.mgkScore};
+  // The optional kernels get columns only while the sweep shows them, so files of the three-kernel sweep stay as
+  // before.
+  if (s.mlkWeight.size() > 0)
+    text += ",mlk_weight,mlk_score", columns.insert(columns.end(), {&s.mlkWeight, &s.mlkScore});
+  if (s.cosineWeight.size() > 0)
+    text += ",cosine_weight,cosine_score", columns.insert(columns.end(), {&s.cosineWeight, &s.cosineScore});
+  text += "\n";
   for (Eigen::Index i = 0; i < s.angleDegrees.size(); ++i) {
     text += csvNumber(s.angleDegrees[i]);
     for (const Vector* column : columns) text += "," + (i < column->size() ? csvNumber((*column)[i]) : "nan");

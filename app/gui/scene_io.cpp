@@ -145,6 +145,7 @@ json sceneToJson(const Scene& scene) {
   json kernel = {{"scale", k.useScaleOverride ? json(tidy(k.scaleOverride)) : json(nullptr)},
                  {"causal", k.causal},
                  {"eaForm", enumName(k.eaForm, kEaForms)},
+                 {"cosineTemperature", tidy(k.cosineTemperature)},
                  {"mgk", std::move(mgk)}};
   json divergence = {{"ctRho", tidy(scene.divergence.ctRho)},
                      {"ctTau", tidy(scene.divergence.ctTau)},
@@ -154,25 +155,27 @@ json sceneToJson(const Scene& scene) {
                   {"heatmapLogScale", scene.display.heatmapLogScale},
                   {"classificationBandDegrees", tidy(scene.display.classificationBandDegrees)},
                   {"planeExtent", tidy(scene.display.planeExtent)},
-                  {"densityResolution", scene.display.densityResolution}};
+                  {"densityResolution", scene.display.densityResolution},
+                  {"sweepShowMlk", scene.display.sweepShowMlk},
+                  {"sweepShowCosine", scene.display.sweepShowCosine}};
   json root{{"format", kSceneFormatName},
-              {"version", kSceneFormatVersion},
-              {"dimension", scene.dimension()},
-              {"queries", matrixToJson(scene.queries)},
-              {"keys", matrixToJson(scene.keys)},
-              {"queryLabels", scene.queryLabels},
-              {"keyLabels", scene.keyLabels},
-              {"selectedQuery", scene.selectedQuery},
-              {"selectedKey", scene.selectedKey},
-              {"kernel", std::move(kernel)},
-              {"divergence", std::move(divergence)},
-              {"display", std::move(display)},
-              {"views", scene.openViews},
-              {"randomSeed", scene.randomSeed}};
+            {"version", kSceneFormatVersion},
+            {"dimension", scene.dimension()},
+            {"queries", matrixToJson(scene.queries)},
+            {"keys", matrixToJson(scene.keys)},
+            {"queryLabels", scene.queryLabels},
+            {"keyLabels", scene.keyLabels},
+            {"selectedQuery", scene.selectedQuery},
+            {"selectedKey", scene.selectedKey},
+            {"kernel", std::move(kernel)},
+            {"divergence", std::move(divergence)},
+            {"display", std::move(display)},
+            {"views", scene.openViews},
+            {"randomSeed", scene.randomSeed}};
   if (scene.model.active())
-    root["model"] = json{{"path", scene.model.path},     {"tokenizer", scene.model.tokenizerPath},
-                         {"prompt", scene.model.prompt}, {"tokenIds", scene.model.tokenIds},
-                         {"layer", scene.model.layer},   {"head", scene.model.head},
+    root["model"] = json{{"path", scene.model.path},      {"tokenizer", scene.model.tokenizerPath},
+                         {"prompt", scene.model.prompt},  {"tokenIds", scene.model.tokenIds},
+                         {"layer", scene.model.layer},    {"head", scene.model.head},
                          {"preRope", scene.model.preRope}};
   return root;
 }
@@ -213,6 +216,9 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
     }
     kernel.read("causal", k.causal);
     kernel.readEnum("eaForm", k.eaForm, kEaForms);
+    // Added after version 1 shipped, without a version bump: absent in older files (the defaults apply), and an older
+    // attnscope reading a newer file only warns about these fields (its sweep has no optional kernels to show).
+    kernel.read("cosineTemperature", k.cosineTemperature);
     if (kernel.has("mgk")) {
       Reader mgk(kernel.at("mgk"), "kernel.mgk", warnings);
       mgk.read("components", k.mgkComponents);
@@ -251,6 +257,8 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
     display.read("classificationBandDegrees", scene.display.classificationBandDegrees);
     display.read("planeExtent", scene.display.planeExtent);
     display.read("densityResolution", scene.display.densityResolution);
+    display.read("sweepShowMlk", scene.display.sweepShowMlk);  // optional, as kernel.cosineTemperature
+    display.read("sweepShowCosine", scene.display.sweepShowCosine);
   }
   if (top.has("model")) {
     Reader model(top.at("model"), "model", warnings);

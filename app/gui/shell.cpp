@@ -456,15 +456,29 @@ void setupFontsAndStyle(float scale) {
   ImGui::GetStyle() = style;
 }
 
-void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4]) {
+void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4],
+                     bool modelOpen) {
   // Two rows of three: what the user edits on the left, what it does in the middle and right.
   static constexpr const char* kGrid[6] = {"canvas", "sweep", "maps", "parameters", "density", "divergence"};
   int slot = -1;
   for (int i = 0; i < 6; ++i)
     if (id == kGrid[i]) slot = i;
   const float gap = 4.0f;
+  // The model explorer, when open, takes the bottom 40% (at least 9 lines of text, at most half the region): its
+  // grids need width more than height, and the six views keep their arrangement above it.
+  const float lineHeight = ImGui::GetCurrentContext() != nullptr ? ImGui::GetTextLineHeightWithSpacing() : 17.0f;
+  const float modelHeight = modelOpen ? std::min(std::max(0.4f * height, 9.0f * lineHeight), 0.5f * height) : 0.0f;
+  const float gridHeight = height - modelHeight;
+  if (id == "model") {
+    const float h = modelOpen ? modelHeight : 0.5f * height;
+    out[0] = x0 + gap;
+    out[1] = y0 + height - h;
+    out[2] = width - 2 * gap;
+    out[3] = h - gap;
+    return;
+  }
   const float cellW = (width - 4 * gap) / 3.0f;
-  const float cellH = (height - 3 * gap) / 2.0f;
+  const float cellH = (gridHeight - 3 * gap) / 2.0f;
   if (slot < 0) {
     // Unknown views cascade from the top left at half size.
     out[0] = x0 + gap + 30.0f;
@@ -495,11 +509,19 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     }
   }
   for (std::string& error : context.takeErrors()) shell.showError(std::move(error));
+  // The views republish the widgets and plot corners they draw this frame (views::probeControl).
+  if (layout.interactive) context.clearProbes("control/"), context.clearProbes("view/");
 
   // An open demo puts its step text under the views and arranges them for the step.
   const float demoPanel = solo ? 0.0f : demoPanelHeight(layout.width, bottom - top, layout.interactive);
   bottom -= demoPanel;
-  const bool demoLayout = demoPanel > 0 && (takeDemoLayoutRequest() || presenting || layout.forceLayout);
+  // Presenter mode always fills the screen with the shown views (demo or not), as a demo step does.
+  const bool demoLayout = (demoPanel > 0 && (takeDemoLayoutRequest() || layout.forceLayout)) || (presenting && !solo);
+  context.setPresenting(presenting);
+  // Opening or closing the model explorer switches the default layout (it docks along the bottom): place anew.
+  const bool modelOpen = context.scene().isViewOpen("model");
+  const bool modelLayoutChanged = shell.modelViewWasOpen >= 0 && shell.modelViewWasOpen != int(modelOpen);
+  shell.modelViewWasOpen = int(modelOpen);
   auto shown = [&](const ViewInfo& view) {
     if (solo) return layout.soloView == view.id;
     return context.scene().isViewOpen(view.id) && !(presenting && std::string_view(view.id) == "parameters");
@@ -508,7 +530,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   const int shownCount = static_cast<int>(std::count_if(views.begin(), views.end(), shown));
   int placed = 0;
 
-  const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested || demoLayout;
+  const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested || demoLayout || modelLayoutChanged;
   shell.resetLayoutRequested = false;
   shell.focusedView.clear();
   const ImGuiCond placement = forceLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
@@ -516,6 +538,8 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     const bool isSolo = solo && layout.soloView == view.id;
     if (!shown(view)) continue;
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoCollapse;
+    // Presenter mode places the windows every frame: moving or resizing them would only fight that.
+    if (presenting) flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize;
     if (isSolo) {
       ImGui::SetNextWindowPos(ImVec2(0, top), ImGuiCond_Always);
       ImGui::SetNextWindowSize(ImVec2(layout.width, bottom - top), ImGuiCond_Always);
@@ -526,13 +550,14 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
       if (demoLayout)
         demoViewRect(placed++, shownCount, 0.0f, top, layout.width, bottom - top, rect);
       else
-        defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, rect);
+        defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, rect, modelOpen);
       const bool restore = !presenting && takeRestoreRect(view.id, rect);  // back from presenter mode
       ImGui::SetNextWindowPos(ImVec2(rect[0], rect[1]), restore ? ImGuiCond_Always : placement);
       ImGui::SetNextWindowSize(ImVec2(rect[2], rect[3]), restore ? ImGuiCond_Always : placement);
     }
     bool open = true;
-    const bool visible = ImGui::Begin(view.title, layout.interactive && !isSolo ? &open : nullptr, flags);
+    const bool closable = layout.interactive && !isSolo && !presenting;
+    const bool visible = ImGui::Begin(view.title, closable ? &open : nullptr, flags);
     if (visible) {
       if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) shell.focusedView = view.id;
       if (layout.interactive && !presenting && !isSolo) {

@@ -68,6 +68,9 @@ struct ShellState {
   std::vector<PendingExport> pendingExports;
   /// Set by the window: the view id under the mouse last frame (for "export current view").
   std::string focusedView;
+  /// Whether the model explorer was open last frame (-1: no frame yet). Opening or closing it switches the default
+  /// layout (defaultViewRect), so the views are placed anew that frame; the first frame keeps a remembered layout.
+  int modelViewWasOpen = -1;
   float uiScale = 1.0f;
   /// Key presses since the last frame, as events (GLFW key code and modifier bits): ImGui 1.86 samples key state once
   /// per frame, so a press and release between two frames (fast typists, xdotool) would be lost.
@@ -88,8 +91,12 @@ void setupFontsAndStyle(float scale);
 /// Draws the frame's windows into the current ImGui frame (between NewFrame and Render).
 void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout);
 
-/// Default rectangle (x, y, w, h in pixels) of a view in a frame of this size (views region below the menu bar).
-void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4]);
+/// Default rectangle (x, y, w, h in pixels) of a view in a frame of this size (views region below the menu bar): two
+/// rows of three (canvas, sweep, maps / parameters, density, divergence). With `modelOpen` the model explorer is
+/// docked along the bottom at full width (its two layer x head grids want width) and the two rows share the rest, so
+/// no view covers another.
+void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4],
+                     bool modelOpen = false);
 
 /// Renders with a fresh ImGui context into an offscreen framebuffer of width*scale x height*scale pixels and reads
 /// it back. Needs a current GL 3.3 context (the window's, or a HeadlessContext). Renders >= 2 frames so ImGui's

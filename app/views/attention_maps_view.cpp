@@ -53,6 +53,7 @@ void drawControls(AppContext& ctx) {
   }
   itemTooltip(
       "Query i sees only keys j <= i. EA masks multiplicatively (f = 0), never by adding -inf before squaring.");
+  probeControl(ctx, "maps/causal");
   ImGui::SameLine();
   bool logScale = scene.display.heatmapLogScale;
   if (ImGui::Checkbox("log colour scale", &logScale)) {
@@ -83,7 +84,7 @@ void drawControls(AppContext& ctx) {
 void drawAttentionMapsView(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
-  drawControls(ctx);
+  if (showViewControls(ctx)) drawControls(ctx);  // presenter mode: the maps only
   const int rows = scene.queryCount(), columns = scene.keyCount();
   if (derived.dpa.weights.rows() != rows || derived.dpa.weights.cols() != columns) {
     ImGui::TextDisabled("(no weights computed for this scene yet)");

@@ -98,6 +98,7 @@ void drawControls(AppContext& ctx) {
   int mode = static_cast<int>(state.mode);
   ImGui::RadioButton("density p(x)", &mode, 0);
   itemTooltip("Normalised mixture p(x) = sum w N(x; k_jr, sigma_jr^2 I): a true probability density.");
+  probeControl(ctx, "density/mode");
   ImGui::SameLine();
   ImGui::RadioButton("attention kernel", &mode, 1);
   itemTooltip("Unnormalised kernel sum pi_jr exp(-|x - k_jr|^2 / 2 sigma_jr^2): the MGK score a query at x would get.");
@@ -134,7 +135,7 @@ void drawControls(AppContext& ctx) {
 void drawDensityView(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
-  drawControls(ctx);
+  if (showViewControls(ctx)) drawControls(ctx);  // presenter mode: the field only
   const gui::DensityField& field = derived.density;
   const int R = std::max(scene.kernel.mgkComponents, 1);
   if (field.resolution < 2 || field.density.rows() < 2 || field.centres2d.rows() != scene.keyCount() * R) {

@@ -152,10 +152,15 @@ void drawTable(const Scene& scene, const Derived& derived) {
 
 void drawHistory(AppContext& ctx, float height) {
   const gui::DivergenceHistory& history = ctx.divergenceHistory();
-  if (ImGui::Button("Reset history")) ctx.clearDivergenceHistory();
-  itemTooltip("Forget the recorded values; the series restart from the current scene.");
-  ImGui::SameLine();
-  ImGui::TextDisabled("%d edits recorded (one sample per scene change)", int(history.size()));
+  // Presenter mode: the plots only (no reset button, no series chooser).
+  const bool controls = showViewControls(ctx);
+  if (controls) {
+    if (ImGui::Button("Reset history")) ctx.clearDivergenceHistory();
+    itemTooltip("Forget the recorded values; the series restart from the current scene.");
+    probeControl(ctx, "divergence/reset");
+    ImGui::SameLine();
+    ImGui::TextDisabled("%d edits recorded (one sample per scene change)", int(history.size()));
+  }
   struct Series {
     const char* name;
     const std::vector<float>* values;
@@ -170,7 +175,7 @@ void drawHistory(AppContext& ctx, float height) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const bool allFit = (avail.x - spacing * 4) / 5.0f > ImGui::GetFontSize() * 11.0f;
-  if (!allFit) {
+  if (!allFit && controls) {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
     const char* names[] = {series[0].name, series[1].name, series[2].name, series[3].name, series[4].name};
@@ -178,7 +183,7 @@ void drawHistory(AppContext& ctx, float height) {
   }
   const int first = allFit ? 0 : chosen, count = allFit ? 5 : 1;
   const float width = std::floor((avail.x - spacing * (count - 1)) / count);
-  height = std::max(height - ImGui::GetFrameHeightWithSpacing(), ImGui::GetFontSize() * 7.0f);
+  height = std::max(height - (controls ? ImGui::GetFrameHeightWithSpacing() : 0.0f), ImGui::GetFontSize() * 7.0f);
   for (int s = first; s < first + count; ++s) {
     if (s > first) ImGui::SameLine();
     const ImRect rect = reserveRect(("##history" + std::to_string(s)).c_str(), ImVec2(width, height));

@@ -1,11 +1,12 @@
 // Kernel sweep: the parallel / orthogonal / antiparallel picture. The selected key turns from 0 to 180 degrees against
-// the selected query; weight and score of that key under DPA, EA and MGK against the angle (Cartesian and polar), and
-// bars of every key's weight for the selected query under each kernel side by side.
+// the selected query; weight and score of that key under DPA, EA and MGK (plus MLK and cosine when switched on)
+// against the angle (Cartesian and polar), and bars of every key's weight for the selected query under each kernel.
 #include <algorithm>
 #include <cmath>
 
 #include "app/plot/paint.h"
 #include "app/views/view_common.h"
+#include "app/views/view_probe.h"
 #include "app/views/views.h"
 
 namespace attnscope::views {
@@ -43,10 +44,37 @@ plot::Axis angleAxis(float widthPixels) {
   return axis;
 }
 
-/// One line plot of the three kernels over the sweep, with markers, legend and hover readout.
+/// Weight (or score) of the swept key under each shown kernel, one series per entry of `kernels`.
+using SeriesSet = std::vector<std::vector<double>>;
+
+/// The sweep's curve of `kernel` (weights or scores); empty when Derived has not computed it.
+const Vector& sweepCurve(const gui::AngleSweep& sweep, ShownKernel kernel, bool weights) {
+  switch (kernel) {
+    case ShownKernel::Dpa:
+      return weights ? sweep.dpaWeight : sweep.dpaScore;
+    case ShownKernel::Ea:
+      return weights ? sweep.eaWeight : sweep.eaScore;
+    case ShownKernel::Mgk:
+      return weights ? sweep.mgkWeight : sweep.mgkScore;
+    case ShownKernel::Mlk:
+      return weights ? sweep.mlkWeight : sweep.mlkScore;
+    case ShownKernel::Cosine:
+      return weights ? sweep.cosineWeight : sweep.cosineScore;
+  }
+  return sweep.dpaWeight;
+}
+
+/// True when a legend of `entries` rows takes at most 30% of the plot area's height: the kernels' colours are named
+/// once above the plots anyway, so a legend that would hide the curves is left out.
+bool legendFits(const ImRect& area, std::size_t entries) {
+  const float height = (ImGui::GetFontSize() + 4.0f) * static_cast<float>(entries) + 12.0f;
+  return height <= 0.3f * area.GetHeight();
+}
+
+/// One line plot of the shown kernels over the sweep, with markers, legend and hover readout.
 void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::vector<double>& angles,
-               const std::array<std::vector<double>, 3>& series, const Scene& scene, double current, bool fromZero,
-               bool fixedUnit) {
+               std::span<const ShownKernel> kernels, const SeriesSet& series, const Scene& scene, double current,
+               bool fromZero, bool fixedUnit) {
   double lo = 0.0, hi = 0.0;
   bool first = true;
   for (const auto& values : series)
@@ -63,25 +91,126 @@ void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::ve
   spec.y.range = fixedUnit ? plot::Range{0.0, 1.0} : plot::Range{fromZero ? lo : lo - pad, hi + pad};
   plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
   angleMarkers(frame, current);
-  std::array<ImU32, 3> colors{};
+  std::vector<ImU32> colors;
   std::vector<plot::LegendEntry> legend;
-  for (ShownKernel kernel : kShownKernels) {
-    const int s = static_cast<int>(kernel);
-    colors[s] = kernelColor(kernel);
+  std::vector<std::span<const double>> ys;
+  for (std::size_t s = 0; s < kernels.size(); ++s) {
+    colors.push_back(kernelColor(kernels[s]));
     plot::line(frame, angles, series[s], colors[s], 3.0f);
-    legend.push_back({kernelLabel(kernel, scene), colors[s], plot::LegendEntry::Kind::Line});
+    if (kernels[s] == ShownKernel::Mlk || kernels[s] == ShownKernel::Cosine) {
+      // A marker every 15 degrees as well as the colour, so orange MLK never reads as vermillion EA (and yellow
+      // cosine stays findable on a washed-out projector).
+      std::vector<double> xs, ys;
+      const std::size_t step = std::max<std::size_t>(1, (angles.size() - 1) / 12);
+      for (std::size_t i = 0; i < angles.size() && i < series[s].size(); i += step)
+        xs.push_back(angles[i]), ys.push_back(series[s][i]);
+      plot::scatter(frame, xs, ys, colors[s], 4.5f,
+                    kernels[s] == ShownKernel::Mlk ? plot::Marker::Square : plot::Marker::Diamond);
+    }
+    legend.push_back({kernelLabel(kernels[s], scene), colors[s], plot::LegendEntry::Kind::Line});
+    ys.emplace_back(series[s]);
   }
-  if (rect.GetWidth() > ImGui::GetFontSize() * 22.0f) plot::legend(frame, legend, plot::Corner::TopRight);
-  const std::vector<std::span<const double>> ys{series[0], series[1], series[2]};
+  if (rect.GetWidth() > ImGui::GetFontSize() * 22.0f && legendFits(frame.area(), kernels.size()))
+    plot::legend(frame, legend, plot::Corner::TopRight);
   if (const auto index = plot::hoverSeries(frame, angles, ys, colors)) {
     ImGui::BeginTooltip();
     ImGui::Text("angle %.1f\xC2\xB0", angles[*index]);
-    for (ShownKernel kernel : kShownKernels) {
-      const int s = static_cast<int>(kernel);
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[s]), "%-18s %.4f", kernelLabel(kernel, scene).c_str(),
-                         series[s][*index]);
-    }
+    for (std::size_t s = 0; s < kernels.size(); ++s)
+      if (*index < series[s].size())
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[s]), "%-18s %.4f",
+                           kernelLabel(kernels[s], scene).c_str(), series[s][*index]);
     ImGui::EndTooltip();
+  }
+}
+
+/// Title of the score plot naming what each kernel's score is, shortened until it fits `width` pixels.
+std::string scoreTitle(std::span<const ShownKernel> kernels, float width) {
+  static constexpr std::array<std::array<const char*, 2>, 5> kWhat{{{"DPA: logit x", "DPA x"},
+                                                                    {"EA: f(x)", "EA f(x)"},
+                                                                    {"MGK: log S", "MGK log S"},
+                                                                    {"MLK: phi(q).kappa", "MLK phi.kappa"},
+                                                                    {"cosine: cos/tau", "cosine cos/tau"}}};
+  for (int form = 0; form < 2; ++form) {
+    std::string title = form == 0 ? "Score before normalisation (" : "Score (";
+    for (std::size_t s = 0; s < kernels.size(); ++s)
+      title += std::string(s ? ", " : "") + kWhat[static_cast<int>(kernels[s])][form];
+    title += ")";
+    if (ImGui::CalcTextSize(title.c_str()).x < width - ImGui::GetFontSize() * 2.0f) return title;
+  }
+  return "Score before normalisation";
+}
+
+/// The kernels' colours as a legend line; with controls, MLK and cosine are checkboxes in their own colour that switch
+/// them on and off, followed by cosine's temperature and the weight-axis toggle.
+void legendAndControls(AppContext& ctx) {
+  const Scene& scene = ctx.scene();
+  const bool controls = showViewControls(ctx);
+  const float gap = ImGui::GetFontSize() * 1.2f;
+  bool firstItem = true;
+  auto nextItem = [&] {
+    if (!firstItem) ImGui::SameLine(0.0f, gap);
+    firstItem = false;
+  };
+  for (ShownKernel kernel : kShownKernels) {
+    nextItem();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", kernelLabel(kernel, scene).c_str());
+  }
+  struct Optional {
+    ShownKernel kernel;
+    bool gui::DisplayParams::*flag;
+    const char* tooltip;
+  };
+  static constexpr Optional kOptional[] = {
+      {ShownKernel::Mlk, &gui::DisplayParams::sweepShowMlk,
+       "Linear mixture-of-keys attention (MLK): score phi(q) . kappa_j with phi = elu + 1 and kappa_j = sum_r pi_jr "
+       "phi(k_jr), the MGK components and priors; weights are the scores divided by their sum. No exponential: the "
+       "curve changes slowly with the angle and never reaches 0."},
+      {ShownKernel::Cosine, &gui::DisplayParams::sweepShowCosine,
+       "Cosine attention: softmax of cos(theta) / tau. Key and query lengths do not matter, only the angle; tau sets "
+       "how sharply parallel keys win."},
+  };
+  for (const Optional& optional : kOptional) {
+    const bool on = scene.display.*optional.flag;
+    if (!controls && !on) continue;
+    nextItem();
+    const ImVec4 color = ImGui::ColorConvertU32ToFloat4(kernelColor(optional.kernel));
+    if (!controls) {
+      ImGui::TextColored(color, "%s", kernelLabel(optional.kernel, scene).c_str());
+      continue;
+    }
+    bool checked = on;
+    ImGui::PushStyleColor(ImGuiCol_Text, color);
+    const std::string label =
+        optional.kernel == ShownKernel::Cosine ? std::string("cosine") : kernelLabel(optional.kernel, scene);
+    const bool toggled = ImGui::Checkbox(label.c_str(), &checked);
+    ImGui::PopStyleColor();
+    probeControl(ctx, optional.kernel == ShownKernel::Mlk ? "sweep/mlk" : "sweep/cosine");
+    itemTooltip(optional.tooltip);
+    if (toggled) {
+      Scene next = scene;
+      next.display.*optional.flag = checked;
+      ctx.submit(std::move(next), std::string(checked ? "Show " : "Hide ") + label + " in the kernel sweep");
+    }
+    if (optional.kernel == ShownKernel::Cosine && on) {
+      ImGui::SameLine();
+      float tau = scene.kernel.cosineTemperature;
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+      if (ImGui::SliderFloat("tau##cosine", &tau, 0.01f, 10.0f, "%.3g", ImGuiSliderFlags_Logarithmic) && tau > 0.0f) {
+        Scene next = scene;
+        next.kernel.cosineTemperature = tau;
+        ctx.submit(std::move(next), "Cosine temperature", gui::EditMerge::Continuous);
+      }
+      itemTooltip(
+          "Temperature of cosine attention: logits cos(theta) / tau. Small tau: only nearly parallel keys get weight; "
+          "tau = 1: logits stay in [-1, 1] and the weights stay close to uniform. Default 0.1, as the core and "
+          "`attnscope weights --kernel cosine` (Swin-v2's starting value). Not the CT navigator's tau.");
+    }
+  }
+  if (controls) {
+    nextItem();
+    ImGui::Checkbox("weight axis 0..1", &state.fixedWeightAxis);
+    probeControl(ctx, "sweep/weight-axis");
+    itemTooltip("Fix the weight axis to [0, 1] so weights compare across scenes; off fits the axis to the data.");
   }
 }
 
@@ -101,24 +230,27 @@ void drawKernelSweepView(AppContext& ctx) {
       "Key %s turns from 0 to 180\xC2\xB0 against query %s in the plane they span (lengths kept, other keys "
       "fixed).",
       keyName.c_str(), queryName.c_str());
-  helpMarker(
-      "DPA ranks keys by q.k = |q||k|cos(theta): parallel > orthogonal > antiparallel.\n"
-      "EA squares the scaled dot product: parallel and antiparallel keys both gain weight, orthogonal keys get "
-      "none.\nMGK scores by distance to Gaussian key components: it favours keys near the query.");
-  ImGui::SameLine();
-  ImGui::Checkbox("weight axis 0..1", &state.fixedWeightAxis);
+  if (showViewControls(ctx))
+    helpMarker(
+        "DPA ranks keys by q.k = |q||k|cos(theta): parallel > orthogonal > antiparallel.\n"
+        "EA squares the scaled dot product: parallel and antiparallel keys both gain weight, orthogonal keys get "
+        "none.\nMGK scores by distance to Gaussian key components: it favours keys near the query.\n"
+        "Optional: MLK (linear, phi = elu + 1, no softmax) and cosine attention (angle only, lengths ignored).");
   // The kernels' colours once for all four plots (the plots repeat it in a legend only when they are wide).
-  for (ShownKernel kernel : kShownKernels) {
-    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 1.2f);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", kernelLabel(kernel, scene).c_str());
-  }
-  itemTooltip("Fix the weight axis to [0, 1] so weights compare across scenes; off fits the axis to the data.");
+  legendAndControls(ctx);
 
   const std::vector<double> angles = toDoubles(sweep.angleDegrees);
-  const std::array<std::vector<double>, 3> weights{toDoubles(sweep.dpaWeight), toDoubles(sweep.eaWeight),
-                                                   toDoubles(sweep.mgkWeight)};
-  const std::array<std::vector<double>, 3> scores{toDoubles(sweep.dpaScore), toDoubles(sweep.eaScore),
-                                                  toDoubles(sweep.mgkScore)};
+  // A kernel switched on whose curve is missing (its computation failed: the banner says why) is left out.
+  std::vector<ShownKernel> kernels;
+  SeriesSet weights, scores;
+  for (ShownKernel kernel : sweepKernels(scene)) {
+    const Vector& weight = sweepCurve(sweep, kernel, true);
+    const Vector& score = sweepCurve(sweep, kernel, false);
+    if (weight.size() != sweep.angleDegrees.size() || score.size() != sweep.angleDegrees.size()) continue;
+    kernels.push_back(kernel);
+    weights.push_back(toDoubles(weight));
+    scores.push_back(toDoubles(score));
+  }
   const double current = sweep.currentAngleDegrees;
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -129,8 +261,8 @@ void drawKernelSweepView(AppContext& ctx) {
 
   // Top row: weight against angle, and its polar picture.
   const ImRect weightRect = reserveRect("##weights", ImVec2(leftWidth, topHeight));
-  sweepPlot(weightRect, ("Weight of " + keyName).c_str(), "attention weight", angles, weights, scene, current, true,
-            state.fixedWeightAxis);
+  sweepPlot(weightRect, ("Weight of " + keyName).c_str(), "attention weight", angles, kernels, weights, scene, current,
+            true, state.fixedWeightAxis);
   ImGui::SameLine();
   const ImRect polarRect = reserveRect("##polar", ImVec2(rightWidth, topHeight));
   {
@@ -144,15 +276,21 @@ void drawKernelSweepView(AppContext& ctx) {
     plot::PolarFrame polar(ImGui::GetWindowDrawList(), polarRect, spec);
     plot::paint::addLine(polar.drawList(), polar.toPixel(0, 0), polar.toPixel(current, spec.radiusMax),
                          polar.style().text, 2.0f);
-    for (ShownKernel kernel : kShownKernels)
-      plot::polarLine(polar, angles, weights[static_cast<int>(kernel)], kernelColor(kernel), 3.0f);
+    for (std::size_t s = 0; s < kernels.size(); ++s)
+      plot::polarLine(polar, angles, weights[s], kernelColor(kernels[s]), 3.0f);
     // The query points along 0 degrees: draw it so the picture reads as "key angle relative to the query".
     plot::arrow(polar.drawList(), polar.toPixel(0, 0), polar.toPixel(0, spec.radiusMax * 0.35), queryColor(), 3.0f,
                 10.0f);
     float y = polarRect.Min.y + ImGui::GetFontSize() * 2.2f;
-    const bool roomForLegend = polarRect.GetWidth() > ImGui::GetFontSize() * 26.0f;
-    for (ShownKernel kernel :
-         roomForLegend ? std::span<const ShownKernel>(kShownKernels) : std::span<const ShownKernel>()) {
+    // The legend sits in the top-left corner: only where it clears the half disc and its 90 / 180 degree labels.
+    float labelWidth = 0.0f;
+    for (ShownKernel kernel : kernels)
+      labelWidth = std::max(labelWidth, ImGui::CalcTextSize(kernelLabel(kernel, scene).c_str()).x);
+    const float legendRight = polarRect.Min.x + 36 + labelWidth;
+    const float legendBottom = y + kernels.size() * (ImGui::GetFontSize() + 4);
+    const bool roomForLegend = legendRight < polar.toPixel(180, spec.radiusMax).x - ImGui::GetFontSize() * 2.5f ||
+                               legendBottom < polar.toPixel(90, spec.radiusMax).y - ImGui::GetFontSize() * 1.5f;
+    for (ShownKernel kernel : roomForLegend ? std::span<const ShownKernel>(kernels) : std::span<const ShownKernel>()) {
       plot::paint::addLine(polar.drawList(), ImVec2(polarRect.Min.x + 8, y + 7), ImVec2(polarRect.Min.x + 30, y + 7),
                            kernelColor(kernel), 3.0f);
       plot::paint::addText(polar.drawList(), ImVec2(polarRect.Min.x + 36, y), polar.style().text,
@@ -163,23 +301,32 @@ void drawKernelSweepView(AppContext& ctx) {
 
   // Bottom row: scores against angle, and every key's weight for the selected query per kernel.
   const ImRect scoreRect = reserveRect("##scores", ImVec2(leftWidth, bottomHeight));
-  sweepPlot(scoreRect,
-            scoreRect.GetWidth() > ImGui::GetFontSize() * 34.0f
-                ? "Score before normalisation (DPA: logit x, EA: f(x), MGK: log S)"
-                : "Score (DPA x, EA f(x), MGK log S)",
-            "score", angles, scores, scene, current, false, false);
+  sweepPlot(scoreRect, scoreTitle(kernels, scoreRect.GetWidth()).c_str(), "score", angles, kernels, scores, scene,
+            current, false, false);
   ImGui::SameLine();
   const ImRect barsRect = reserveRect("##bars", ImVec2(rightWidth, bottomHeight));
+  auto probeRect = [](const ImRect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
+  viewProbe().sweepWeights = probeRect(weightRect);
+  viewProbe().sweepPolar = probeRect(polarRect);
+  viewProbe().sweepBars = probeRect(barsRect);
+  if (!ctx.exporting()) {
+    // Corners of the weight plot: the presenter test checks that presenter mode shows it larger.
+    ctx.publishProbe("view/sweep/weights/min", weightRect.Min.x, weightRect.Min.y);
+    ctx.publishProbe("view/sweep/weights/max", weightRect.Max.x, weightRect.Max.y);
+  }
   {
+    // Every shown kernel's row of weights for the selected query (a kernel whose matrix is missing gets no bars).
     std::vector<std::vector<double>> values;
+    std::vector<ImU32> colors;
     double maxWeight = 0.0;
-    for (ShownKernel kernel : kShownKernels) {
+    for (ShownKernel kernel : kernels) {
       const RowMatrix& w = kernelResult(derived, kernel).weights;
       std::vector<double> row;
       if (scene.selectedQuery < w.rows())
         for (int j = 0; j < w.cols(); ++j)
           row.push_back(w(scene.selectedQuery, j)), maxWeight = std::max(maxWeight, row.back());
       values.push_back(std::move(row));
+      colors.push_back(kernelColor(kernel));
     }
     plot::FrameSpec spec;
     spec.title = "Every key's weight for " + queryName;
@@ -189,13 +336,12 @@ void drawKernelSweepView(AppContext& ctx) {
     spec.y.label = "weight";
     spec.y.range = plot::Range{0.0, state.fixedWeightAxis ? 1.0 : std::max(maxWeight * 1.15, 1e-6)};
     plot::Frame frame(ImGui::GetWindowDrawList(), barsRect, spec);
-    const std::array<ImU32, 3> colors{kernelColor(ShownKernel::Dpa), kernelColor(ShownKernel::Ea),
-                                      kernelColor(ShownKernel::Mgk)};
     plot::groupedBars(frame, values, colors);
     std::vector<plot::LegendEntry> legend;
-    for (ShownKernel kernel : kShownKernels)
+    for (ShownKernel kernel : kernels)
       legend.push_back({kernelLabel(kernel, scene), kernelColor(kernel), plot::LegendEntry::Kind::Box});
-    if (barsRect.GetWidth() > ImGui::GetFontSize() * 26.0f) plot::legend(frame, legend, plot::Corner::TopRight);
+    if (barsRect.GetWidth() > ImGui::GetFontSize() * 26.0f && legendFits(frame.area(), kernels.size()))
+      plot::legend(frame, legend, plot::Corner::TopRight);
     const auto& fallback = derived.ea.fallbackRows;
     if (std::find(fallback.begin(), fallback.end(), scene.selectedQuery) != fallback.end())
       labelWithBackdrop(frame.drawList(), ImVec2(frame.area().Min.x + 6, frame.area().Min.y + 6),
@@ -207,11 +353,11 @@ void drawKernelSweepView(AppContext& ctx) {
       if (j >= 0 && j < scene.keyCount()) {
         ImGui::BeginTooltip();
         ImGui::Text("key %s, query %s", scene.keyLabels[j].c_str(), queryName.c_str());
-        for (ShownKernel kernel : kShownKernels) {
-          const auto& row = values[static_cast<int>(kernel)];
+        for (std::size_t s = 0; s < kernels.size(); ++s) {
+          const auto& row = values[s];
           if (j < int(row.size()))
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%-18s %.4f",
-                               kernelLabel(kernel, scene).c_str(), row[j]);
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[s]), "%-18s %.4f",
+                               kernelLabel(kernels[s], scene).c_str(), row[j]);
         }
         ImGui::EndTooltip();
       }

@@ -390,15 +390,19 @@ void drawThumbnailGrid(AppContext& ctx, const ModelResult& result, float width, 
 void drawStatisticGrid(AppContext& ctx, const ModelResult& result, float width, float height) {
   const gui::HeadStatistics& stats = result.statistics;
   const HeadStatistic s = HeadStatistic(state.statistic);
-  ImGui::SetNextItemWidth(std::min(width, 14 * ImGui::GetFontSize()));
-  if (ImGui::BeginCombo("##statistic", gui::headStatisticName(s))) {
-    for (int i = 0; i < gui::kHeadStatisticCount; ++i) {
-      if (ImGui::Selectable(gui::headStatisticName(HeadStatistic(i)), i == state.statistic)) state.statistic = i;
-      itemTooltip(gui::headStatisticDescription(HeadStatistic(i)));
+  if (showViewControls(ctx)) {
+    ImGui::SetNextItemWidth(std::min(width, 14 * ImGui::GetFontSize()));
+    if (ImGui::BeginCombo("##statistic", gui::headStatisticName(s))) {
+      for (int i = 0; i < gui::kHeadStatisticCount; ++i) {
+        if (ImGui::Selectable(gui::headStatisticName(HeadStatistic(i)), i == state.statistic)) state.statistic = i;
+        itemTooltip(gui::headStatisticDescription(HeadStatistic(i)));
+      }
+      ImGui::EndCombo();
     }
-    ImGui::EndCombo();
+    helpMarker(gui::headStatisticDescription(s));
+  } else {
+    ImGui::TextUnformatted(gui::headStatisticName(s));  // presenter mode: the statistic's name, no chooser
   }
-  helpMarker(gui::headStatisticDescription(s));
   const auto [lo, hi] = statisticRange(stats, s);
   ImGui::SameLine();
   ImGui::TextDisabled("%.4g .. %.4g", lo, hi);
@@ -471,7 +475,7 @@ void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, f
               scene.selectedQuery,
               scene.selectedQuery < int(scene.queryLabels.size()) ? scene.queryLabels[scene.selectedQuery].c_str() : "",
               capture.headDim, capture.rope ? (scene.model.preRope ? ", before RoPE" : ", after RoPE") : "");
-  if (capture.rope) {
+  if (capture.rope && showViewControls(ctx)) {
     ImGui::SameLine();
     bool pre = scene.model.preRope;
     if (ImGui::Checkbox("Q/K before RoPE", &pre)) {
@@ -518,7 +522,9 @@ void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, f
 void drawModelExplorerView(AppContext& ctx) {
   ModelSession& session = gui::modelSession();
   syncWithScene(ctx, session);
-  if (!ctx.exporting()) drawOpenControls(ctx, session);
+  // Presenter mode shows the grids and maps without the open / prompt / statistic widgets, as an export does.
+  const bool controls = showViewControls(ctx) && !ctx.exporting();
+  if (controls) drawOpenControls(ctx, session);
   const ModelResult* result = session.result();
   if (result == nullptr) {
     if (!session.busy())
@@ -528,7 +534,7 @@ void drawModelExplorerView(AppContext& ctx) {
           state.exampleModel.empty() ? "" : " (or the example model)");
     return;
   }
-  if (!ctx.exporting())
+  if (controls)
     drawPromptControls(ctx, session, *result);
   else
     ImGui::TextDisabled("%s  |  %d layers x %d heads, head dim %d", result->request.path.c_str(), result->info.layers,
@@ -540,7 +546,7 @@ void drawModelExplorerView(AppContext& ctx) {
   }
   drawTokenStrip(ctx, capture);
   // Timings vary from run to run: kept out of exports so the same scene renders the same pixels.
-  if (!ctx.exporting())
+  if (controls)
     ImGui::TextDisabled("run %.0f ms, statistics %.0f ms, %d tokens", 1000 * result->runSeconds,
                         1000 * result->statisticsSeconds, capture.tokens);
 

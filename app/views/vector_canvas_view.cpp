@@ -79,6 +79,7 @@ void drawToolbar(AppContext& ctx) {
     ctx.submit(std::move(next), "Add key");
   }
   itemTooltip("Add a key vector (unit length, 45 degrees).");
+  probeControl(ctx, "canvas/add-key");
   ImGui::SameLine();
   if (ImGui::Button("+ Query")) {
     Scene next = scene;
@@ -247,7 +248,9 @@ void drawTableEditor(AppContext& ctx, float height) {
 void drawVectorCanvasView(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
-  drawToolbar(ctx);
+  // Presenter mode: the canvas alone (tips still drag), no toolbar, table or hint.
+  const bool controls = showViewControls(ctx);
+  if (controls) drawToolbar(ctx);
   const auto& plane = derived.plane;
   if (plane.keys2d.rows() != scene.keyCount() || plane.queries2d.rows() != scene.queryCount()) {
     ImGui::TextDisabled("(waiting for the projection of the current scene)");
@@ -261,10 +264,12 @@ void drawVectorCanvasView(AppContext& ctx) {
                        "the variance). Angles on screen are not the true angles.",
                        scene.dimension(), 100.0f * plane.explainedVariance(0), 100.0f * plane.explainedVariance(1));
   }
-  const float tableHeight = pca ? std::min(ImGui::GetContentRegionAvail().y * 0.35f, ImGui::GetFontSize() * 14.0f) : 0;
-  const float hintHeight = ctx.exporting() ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
+  const bool table = pca && controls;
+  const float tableHeight =
+      table ? std::min(ImGui::GetContentRegionAvail().y * 0.35f, ImGui::GetFontSize() * 14.0f) : 0;
+  const float hintHeight = ctx.exporting() || !controls ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  avail.y -= tableHeight + hintHeight + (pca ? ImGui::GetFrameHeightWithSpacing() * 2 : 0);
+  avail.y -= tableHeight + hintHeight + (table ? ImGui::GetFrameHeightWithSpacing() * 2 : 0);
   const ImRect rect = reserveRect("##canvas", avail);
   const bool canvasActive = ImGui::IsItemActive(), canvasActivated = ImGui::IsItemActivated();
   const bool canvasHovered = ImGui::IsItemHovered();
@@ -440,11 +445,11 @@ void drawVectorCanvasView(AppContext& ctx) {
   }
   frame.end();
 
-  if (!ctx.exporting())
+  if (!ctx.exporting() && controls)
     ImGui::TextDisabled(
         "Drag an arrow tip to move it; click a tip to select; hold Shift to snap the query-key angle to "
         "0/45/90/135/180\xC2\xB0.");
-  if (pca) drawTableEditor(ctx, tableHeight);
+  if (table) drawTableEditor(ctx, tableHeight);
 }
 
 }  // namespace attnscope::views

@@ -15,6 +15,13 @@ ViewProbe& viewProbe() {
   return probe;
 }
 
+std::vector<ShownKernel> sweepKernels(const Scene& scene) {
+  std::vector<ShownKernel> kernels(kShownKernels.begin(), kShownKernels.end());
+  if (scene.display.sweepShowMlk) kernels.push_back(ShownKernel::Mlk);
+  if (scene.display.sweepShowCosine) kernels.push_back(ShownKernel::Cosine);
+  return kernels;
+}
+
 std::string kernelLabel(ShownKernel kernel, const Scene& scene) {
   switch (kernel) {
     case ShownKernel::Dpa:
@@ -23,12 +30,24 @@ std::string kernelLabel(ShownKernel kernel, const Scene& scene) {
       return scene.kernel.eaForm == gui::EaForm::Saturating ? "EA  x\xC2\xB2/(1+x\xC2\xB2)" : "EA  x\xC2\xB2 (pure)";
     case ShownKernel::Mgk:
       return scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "MGK soft" : "MGK hard";
+    case ShownKernel::Mlk:
+      return "MLK linear";
+    case ShownKernel::Cosine:
+      return formatted("cosine tau=%.3g", scene.kernel.cosineTemperature);
   }
   return "?";
 }
 
 ImU32 kernelColor(ShownKernel kernel, float alpha) {
-  return plot::seriesColor(static_cast<int>(kernel), alpha);
+  // Palette indices (plot::seriesColor): 3 and 5 are taken by queries and keys.
+  switch (kernel) {
+    case ShownKernel::Mlk:
+      return plot::seriesColor(4, alpha);  // orange
+    case ShownKernel::Cosine:
+      return plot::seriesColor(6, alpha);  // yellow
+    default:
+      return plot::seriesColor(static_cast<int>(kernel), alpha);
+  }
 }
 
 const gui::KernelResult& kernelResult(const Derived& derived, ShownKernel kernel) {
@@ -39,8 +58,22 @@ const gui::KernelResult& kernelResult(const Derived& derived, ShownKernel kernel
       return derived.ea;
     case ShownKernel::Mgk:
       return derived.mgk;
+    case ShownKernel::Mlk:
+      return derived.mlk;
+    case ShownKernel::Cosine:
+      return derived.cosine;
   }
   return derived.dpa;
+}
+
+bool showViewControls(const AppContext& ctx) {
+  return !ctx.presenting();
+}
+
+void probeControl(AppContext& ctx, const std::string& name) {
+  if (ctx.exporting()) return;
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  ctx.publishProbe("control/" + name, 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
 }
 
 // Queries and keys use the palette's purple and sky blue so they never clash with the three kernel colours.

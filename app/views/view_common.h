@@ -19,16 +19,29 @@ using gui::AppContext;
 using gui::Derived;
 using gui::Scene;
 
-/// The three kernels every view compares, in this order.
-enum class ShownKernel { Dpa = 0, Ea = 1, Mgk = 2 };
+/// The kernels the views draw. DPA, EA and MGK are compared by every view (kShownKernels, in this order); MLK and
+/// cosine are optional extras of the kernel sweep (DisplayParams::sweepShowMlk / sweepShowCosine).
+enum class ShownKernel { Dpa = 0, Ea = 1, Mgk = 2, Mlk = 3, Cosine = 4 };
 inline constexpr std::array<ShownKernel, 3> kShownKernels{ShownKernel::Dpa, ShownKernel::Ea, ShownKernel::Mgk};
 
-/// Short name for legends ("DPA", "EA (x^2/(1+x^2))", "MGK soft").
+/// The kernels the kernel sweep shows for this scene: kShownKernels, then MLK and cosine when switched on.
+std::vector<ShownKernel> sweepKernels(const Scene& scene);
+
+/// Short name for legends ("DPA", "EA (x^2/(1+x^2))", "MGK soft", "MLK linear", "cosine tau=0.1").
 std::string kernelLabel(ShownKernel kernel, const Scene& scene);
-/// The kernel's colour, identical in every view (DPA blue, EA vermillion, MGK green).
+/// The kernel's colour, identical in every view, all from the Okabe-Ito palette (colour-blind safe): DPA blue, EA
+/// vermillion, MGK bluish green, MLK orange, cosine yellow (purple and sky blue are the query and key colours).
 ImU32 kernelColor(ShownKernel kernel, float alpha = 1.0f);
-/// The derived result of that kernel.
+/// The derived result of that kernel (MLK and cosine: empty matrices while the sweep does not show them).
 const gui::KernelResult& kernelResult(const Derived& derived, ShownKernel kernel);
+
+/// False in presenter mode: views then leave out their widgets (checkboxes, combos, buttons, numeric entry) so a
+/// class sees the plots large; mouse interaction on the plots and the presentation keys keep working.
+bool showViewControls(const AppContext& ctx);
+/// Publishes the centre of the last widget as probe "control/<name>" (not during an export). The shell clears the
+/// "control/" probes every frame, so the state dump lists the widgets drawn last frame (the presenter test checks
+/// that presenter mode hides them).
+void probeControl(AppContext& ctx, const std::string& name);
 
 /// Colours of queries and keys in every view.
 ImU32 queryColor(float alpha = 1.0f);

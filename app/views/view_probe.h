@@ -19,6 +19,8 @@ struct ViewProbe {
   /// Canvas: pixel position of the projected origin and of every query / key arrow tip.
   std::array<float, 2> canvasOrigin{};
   std::vector<std::array<float, 2>> queryTips, keyTips;
+  /// Kernel sweep: the rectangles of the weight plot, the polar plot and the per-key bars (titles and axes included).
+  Rect sweepWeights, sweepPolar, sweepBars;
 };
 
 /// The probe of the current process (one UI at a time).

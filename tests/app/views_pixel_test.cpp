@@ -159,5 +159,54 @@ TEST_F(ViewPixels, CanvasDrawsTheSelectedQueryArrowInTheQueryColour) {
   EXPECT_NEAR(p[2], (expected >> IM_COL32_B_SHIFT) & 0xFF, 6);
 }
 
+/// Pixels inside `rect` within `tolerance` per channel of `color` (the line's solid core; anti-aliased edges differ).
+int countColour(const render::Image& image, const views::ViewProbe::Rect& rect, ImU32 color, int tolerance = 6) {
+  const int r = (color >> IM_COL32_R_SHIFT) & 0xFF, g = (color >> IM_COL32_G_SHIFT) & 0xFF,
+            b = (color >> IM_COL32_B_SHIFT) & 0xFF;
+  int count = 0;
+  for (int y = static_cast<int>(rect.y0); y < static_cast<int>(rect.y1); ++y)
+    for (int x = static_cast<int>(rect.x0); x < static_cast<int>(rect.x1); ++x) {
+      const std::uint8_t* p = image.pixel(x, y);
+      count += std::abs(p[0] - r) <= tolerance && std::abs(p[1] - g) <= tolerance && std::abs(p[2] - b) <= tolerance;
+    }
+  return count;
+}
+
+TEST_F(ViewPixels, SweepDrawsMlkAndCosineOnlyWhenSwitchedOn) {
+  const ImU32 mlk = views::kernelColor(views::ShownKernel::Mlk),
+              cosine = views::kernelColor(views::ShownKernel::Cosine);
+  // The optional colours differ from every colour already in the sweep (kernels, query arrow).
+  for (views::ShownKernel kernel : views::kShownKernels) {
+    EXPECT_NE(views::kernelColor(kernel), mlk);
+    EXPECT_NE(views::kernelColor(kernel), cosine);
+  }
+  EXPECT_NE(views::queryColor(), mlk);
+  EXPECT_NE(views::queryColor(), cosine);
+
+  gui::Scene scene = teachingScene();
+  gui::AppContext off(scene);
+  off.refreshDerived();
+  const Rendered without = renderView(off, "sweep");
+  const views::ViewProbe::Rect plots[] = {without.probe.sweepWeights, without.probe.sweepPolar,
+                                          without.probe.sweepBars};
+  for (const auto& rect : plots) {
+    ASSERT_GT(rect.x1 - rect.x0, 100.0f);
+    EXPECT_EQ(countColour(without.image, rect, mlk), 0);
+    EXPECT_EQ(countColour(without.image, rect, cosine), 0);
+  }
+
+  scene.display.sweepShowMlk = true;
+  scene.display.sweepShowCosine = true;
+  gui::AppContext on(scene);
+  on.refreshDerived();
+  const Rendered with = renderView(on, "sweep");
+  const views::ViewProbe::Rect plotsOn[] = {with.probe.sweepWeights, with.probe.sweepPolar, with.probe.sweepBars};
+  // A 3 px curve across a plot several hundred pixels wide, and bars for four keys: hundreds of solid pixels each.
+  for (const auto& rect : plotsOn) {
+    EXPECT_GT(countColour(with.image, rect, mlk), 300);
+    EXPECT_GT(countColour(with.image, rect, cosine), 300);
+  }
+}
+
 }  // namespace
 }  // namespace attnscope

@@ -11,5 +11,11 @@ if(ATTNSCOPE_BUILD_GUI)
     add_executable(views_pixel_tests ${CMAKE_CURRENT_LIST_DIR}/../app/views_pixel_test.cpp)
     target_link_libraries(views_pixel_tests PRIVATE attnscope_gui GTest::gtest_main)
     gtest_discover_tests(views_pixel_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "views;gui")
+
+    # The sweep's optional kernels (MLK, cosine) through `attnscope export`: PNG, SVG and sweep.csv vs NumPy.
+    add_test(NAME views_export_sweep_kernels
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../app/export_sweep_kernels_test.sh $<TARGET_FILE:attnscope>
+                     ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/../gui/png_text.py)
+    set_tests_properties(views_export_sweep_kernels PROPERTIES LABELS "views;gui" ENVIRONMENT "DISPLAY=" TIMEOUT 120)
   endif()
 endif()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Presenter mode end to end, in the real window under its own Xvfb with real X key events (xdotool): --demo opens a
-# step, F11 enlarges the fonts and goes full screen, Right/PageDown/Left/PageUp step through the demo, Space plays the
-# step's animation, and leaving presenter mode restores the UI scale and the window size. Screenshots of the window
+# step, F11 enlarges the fonts and goes full screen, hides every view's widgets (checkboxes, combos, buttons: their
+# "control/" probes vanish from the state dump) while the plots grow and the canvas tips stay draggable,
+# Right/PageDown/Left/PageUp step through the demo, Space plays the step's animation, and leaving presenter mode
+# restores the UI scale, the window size and the widgets. Screenshots of the window
 # before and during presenter mode are kept in $ATTNSCOPE_SCREENSHOT_DIR when set.
 # usage: presenter_xvfb_test.sh ATTNSCOPE PYTHON3 DEMO_DIR
 set -euo pipefail
@@ -37,9 +39,20 @@ key() { xdotool key "$1"; sleep 0.5; }
 wait_for "s['scene']['kernel'].get('scale') == 1.0 and s['derivedRevision'] == s['revision']" 60
 sleep 1
 import -window root "$shots/presenter-before.png"
+# The demo step shows the canvas, the sweep and the maps, each with its widgets.
+controls="['control/canvas/add-key', 'control/maps/causal', 'control/sweep/mlk', 'control/sweep/weight-axis']"
+wait_for "all(name in s['probes'] for name in $controls)" 20
+plot_area="(s['probes']['view/sweep/weights/max'][0] - s['probes']['view/sweep/weights/min'][0]) * \
+  (s['probes']['view/sweep/weights/max'][1] - s['probes']['view/sweep/weights/min'][1])"
+area_before=$(query "$plot_area")
 
 key F11
 wait_for "s['uiScale'] > 1.5 and s['window']['width'] == 1600" 20
+# No view draws a widget any more; the canvas tips are still there to drag; the sweep's weight plot is larger.
+wait_for "not any(name.startswith('control/') for name in s['probes']) and 'canvas/key/0/tip' in s['probes']" 20
+area_on=$(query "$plot_area")
+"$python" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if b > 1.3 * a else 1)" \
+  "$area_before" "$area_on" || fail "presenter mode did not enlarge the sweep plot ($area_before -> $area_on px^2)"
 sleep 1.5
 import -window root "$shots/presenter-on.png"
 
@@ -63,6 +76,7 @@ import -window root "$shots/presenter-animation.png"
 # Escape leaves presenter mode: UI scale and window size come back.
 key Escape
 wait_for "abs(s['uiScale'] - 1.0) < 1e-3 and s['window']['width'] == 1200 and s['window']['height'] == 800" 20
+wait_for "all(name in s['probes'] for name in $controls)" 20  # the widgets are back
 sleep 1
 import -window root "$shots/presenter-after.png"
 

@@ -75,6 +75,43 @@ TEST(SceneIo, SaveIsAtomicAndLoadable) {
   EXPECT_FALSE(std::filesystem::exists("/nonexistent-folder/x.json"));
 }
 
+TEST(SceneIo, SweepOptionalKernelsAndCosineTemperatureRoundTrip) {
+  Scene scene = defaultScene();
+  scene.display.sweepShowMlk = true;
+  scene.display.sweepShowCosine = true;
+  scene.kernel.cosineTemperature = 0.25f;
+  const nlohmann::json json = sceneToJson(scene);
+  EXPECT_EQ(json["display"]["sweepShowMlk"], true);
+  EXPECT_EQ(json["display"]["sweepShowCosine"], true);
+  EXPECT_EQ(json["kernel"]["cosineTemperature"], 0.25);
+  const Scene back = sceneFromString(json.dump(), "test", nullptr);
+  EXPECT_TRUE(back.display.sweepShowMlk);
+  EXPECT_TRUE(back.display.sweepShowCosine);
+  EXPECT_FLOAT_EQ(back.kernel.cosineTemperature, 0.25f);
+}
+
+TEST(SceneIo, VersionOneFilesWithoutTheSweepSettingsLoadWithTheDefaults) {
+  // Files written before the optional sweep kernels existed (same format version 1) have none of the fields.
+  nlohmann::json json = sceneToJson(defaultScene());
+  json["kernel"].erase("cosineTemperature");
+  json["display"].erase("sweepShowMlk");
+  json["display"].erase("sweepShowCosine");
+  std::vector<std::string> warnings;
+  const Scene scene = sceneFromString(json.dump(), "old.json", &warnings);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_FALSE(scene.display.sweepShowMlk);
+  EXPECT_FALSE(scene.display.sweepShowCosine);
+  EXPECT_FLOAT_EQ(scene.kernel.cosineTemperature, 0.1f);
+
+  json["kernel"]["cosineTemperature"] = -1.0;
+  try {
+    sceneFromString(json.dump(), "bad-tau.json", nullptr);
+    FAIL() << "expected FileError";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("cosine temperature"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SceneIo, DefaultSceneAssetMatchesTheBuiltInScene) {
   const Scene asset = loadSceneFile(std::string(ATTNSCOPE_SOURCE_DIR) + "/assets/default_scene.json");
   EXPECT_EQ(sceneToString(asset), sceneToString(defaultScene()));
