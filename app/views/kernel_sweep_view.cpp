@@ -64,11 +64,11 @@ const Vector& sweepCurve(const gui::AngleSweep& sweep, ShownKernel kernel, bool 
   return sweep.dpaWeight;
 }
 
-/// True when a legend of `entries` rows takes at most 30% of the plot area's height: the kernels' colours are named
+/// True when a legend of `entries` rows takes at most 40% of the plot area's height: the kernels' colours are named
 /// once above the plots anyway, so a legend that would hide the curves is left out.
 bool legendFits(const ImRect& area, std::size_t entries) {
   const float height = (ImGui::GetFontSize() + 4.0f) * static_cast<float>(entries) + 12.0f;
-  return height <= 0.3f * area.GetHeight();
+  return height <= 0.4f * area.GetHeight();
 }
 
 /// One line plot of the shown kernels over the sweep, with markers, legend and hover readout.
