@@ -551,6 +551,27 @@ void drawModelExplorerView(AppContext& ctx) {
                         1000 * result->statisticsSeconds, capture.tokens);
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (avail.x > 3.0f * avail.y) {
+    // Wide and short (docked along the bottom of the default layout): the selected head's maps go beside the grids
+    // instead of under them, so neither shrinks to a strip.
+    const float spacing = ImGui::GetStyle().ItemSpacing.x;
+    const float gridsWidth = std::floor(avail.x * 0.56f);
+    const float gridHeight = std::max(avail.y - ImGui::GetTextLineHeightWithSpacing(), 60.0f);
+    const float halfGrid = 0.5f * (gridsWidth - spacing);
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("Attention per head");
+    drawThumbnailGrid(ctx, *result, halfGrid, gridHeight);
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    drawStatisticGrid(ctx, *result, halfGrid, gridHeight);
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    drawSelectedHead(ctx, *result, avail.x - gridsWidth - 2 * spacing, avail.y);
+    ImGui::EndGroup();
+    return;
+  }
   const float headRowHeight = std::clamp(avail.y * 0.34f, 6 * ImGui::GetFontSize(), 20 * ImGui::GetFontSize());
   const float gridHeight = std::max(avail.y - headRowHeight - 2 * ImGui::GetTextLineHeightWithSpacing(), 60.0f);
   const float half = 0.5f * (avail.x - ImGui::GetStyle().ItemSpacing.x);

@@ -264,7 +264,10 @@ void drawVectorCanvasView(AppContext& ctx) {
                        "the variance). Angles on screen are not the true angles.",
                        scene.dimension(), 100.0f * plane.explainedVariance(0), 100.0f * plane.explainedVariance(1));
   }
-  const bool table = pca && controls;
+  // The d > 2 table needs room: in a short window (e.g. the model layout at 1280 x 1000) it would squeeze the plot to
+  // a strip, so it waits until the window is taller (the hint line says so).
+  const bool roomForTable = ImGui::GetContentRegionAvail().y > ImGui::GetFontSize() * 20.0f;
+  const bool table = pca && controls && roomForTable;
   const float tableHeight =
       table ? std::min(ImGui::GetContentRegionAvail().y * 0.35f, ImGui::GetFontSize() * 14.0f) : 0;
   const float hintHeight = ctx.exporting() || !controls ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
@@ -445,7 +448,10 @@ void drawVectorCanvasView(AppContext& ctx) {
   }
   frame.end();
 
-  if (!ctx.exporting() && controls)
+  if (!ctx.exporting() && controls && pca && !roomForTable)
+    ImGui::TextDisabled("Drag a tip to move it. Make the window taller for the table of all %d entries.",
+                        scene.dimension());
+  else if (!ctx.exporting() && controls)
     ImGui::TextDisabled(
         "Drag an arrow tip to move it; click a tip to select; hold Shift to snap the query-key angle to "
         "0/45/90/135/180\xC2\xB0.");
