@@ -60,7 +60,7 @@ float demoPanelHeight(float width, float regionHeight, bool controls);
 /// Draws the step-text panel in the rectangle (x, y, w, h); buttons only when `controls`.
 void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, float width, float height, bool controls);
 /// Rectangle (x, y, w, h) of the index-th of `count` views placed for a demo in the region (x0, y0, w, h): one row
-/// of up to three views, two rows beyond.
+/// of up to three views, two rows beyond (a shorter second row widens its views to the full width).
 void demoViewRect(int index, int count, float x0, float y0, float width, float height, float out[4]);
 /// True once after a step opened (the shell then places the views with demoViewRect).
 bool takeDemoLayoutRequest();

@@ -226,10 +226,13 @@ void drawKernelSweepView(AppContext& ctx) {
   }
   const std::string& queryName = scene.queryLabels[scene.selectedQuery];
   const std::string& keyName = scene.keyLabels[scene.selectedKey];
+  // Presenter mode wraps the sentence (large fonts, a class reads it whole); otherwise one line, as plots need height.
+  if (ctx.presenting()) ImGui::PushTextWrapPos(0.0f);
   ImGui::Text(
       "Key %s turns from 0 to 180\xC2\xB0 against query %s in the plane they span (lengths kept, other keys "
       "fixed).",
       keyName.c_str(), queryName.c_str());
+  if (ctx.presenting()) ImGui::PopTextWrapPos();
   if (showViewControls(ctx))
     helpMarker(
         "DPA ranks keys by q.k = |q||k|cos(theta): parallel > orthogonal > antiparallel.\n"

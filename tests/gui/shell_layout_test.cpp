@@ -1,11 +1,13 @@
-// The default window layout (defaultViewRect in app/gui/shell.cpp): every view has a place, and with the model
-// explorer open the seven windows tile the region without covering each other, at 1280 x 1000 and at 800 x 600.
+// The window layouts: defaultViewRect (app/gui/shell.cpp) gives every view a place, and with the model explorer open
+// the seven windows tile the region without covering each other, at 1280 x 1000 and at 800 x 600; demoViewRect
+// (app/gui/presenter.cpp, demos and presenter mode) fills the screen with the shown views, leaving no hole.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <string>
 #include <vector>
 
+#include "app/gui/presenter.h"
 #include "app/gui/shell.h"
 
 namespace attnscope::gui {
@@ -71,6 +73,26 @@ TEST_P(ShellLayout, WithoutTheModelExplorerTheSixViewsShareTheWholeRegion) {
   for (const std::string& a : {"canvas", "sweep", "maps", "parameters", "density", "divergence"})
     for (const std::string& b : {"canvas", "sweep", "maps", "parameters", "density", "divergence"})
       if (a < b) EXPECT_FALSE(overlap(place(a, width, height, false), place(b, width, height, false))) << a << b;
+}
+
+TEST_P(ShellLayout, PresenterAndDemoLayoutFillsTheScreenWithoutOverlapOrHoles) {
+  const auto [width, height] = GetParam();
+  for (int count = 1; count <= 7; ++count) {
+    std::vector<Rect> rects;
+    double area = 0;
+    for (int i = 0; i < count; ++i) {
+      float out[4];
+      demoViewRect(i, count, 0.0f, 0.0f, width, height, out);
+      rects.push_back({out[0], out[1], out[2], out[3]});
+      area += double(out[2]) * out[3];
+      EXPECT_LE(out[0] + out[2], width + 1e-3f);
+      EXPECT_LE(out[1] + out[3], height + 1e-3f);
+    }
+    for (int a = 0; a < count; ++a)
+      for (int b = a + 1; b < count; ++b) EXPECT_FALSE(overlap(rects[a], rects[b])) << count << ": " << a << ", " << b;
+    // Only the 4 px gaps are left over (5 views: 3 on top, 2 sharing the bottom row's whole width).
+    EXPECT_GT(area, 0.95 * width * height) << count << " views";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(WindowSizes, ShellLayout,
