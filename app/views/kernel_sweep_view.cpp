@@ -3,6 +3,7 @@
 // against the angle (Cartesian and polar), and bars of every key's weight for the selected query under each kernel.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "app/plot/paint.h"
 #include "app/views/view_common.h"
@@ -140,59 +141,46 @@ std::string scoreTitle(std::span<const ShownKernel> kernels, float width) {
   return "Score before normalisation";
 }
 
-/// The kernels' colours as a legend line; with controls, MLK and cosine are checkboxes in their own colour that switch
-/// them on and off, followed by cosine's temperature and the weight-axis toggle.
-void legendAndControls(AppContext& ctx) {
+/// Switches for the optional kernels (checkboxes in their own colour), cosine's temperature and the weight-axis toggle.
+/// `place(width)` positions each item (on the legend line, wrapping as needed; or nothing, one per line in a popup).
+void sweepControls(AppContext& ctx, const std::function<void(float width, float spacing)>& place) {
   const Scene& scene = ctx.scene();
-  const bool controls = showViewControls(ctx);
   const float gap = ImGui::GetFontSize() * 1.2f;
-  bool firstItem = true;
-  auto nextItem = [&] {
-    if (!firstItem) ImGui::SameLine(0.0f, gap);
-    firstItem = false;
-  };
-  for (ShownKernel kernel : kShownKernels) {
-    nextItem();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", kernelLabel(kernel, scene).c_str());
-  }
+  const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
+  auto textWidth = [](const char* text) { return ImGui::CalcTextSize(text).x; };
   struct Optional {
     ShownKernel kernel;
     bool gui::DisplayParams::*flag;
+    const char* label;
+    const char* probe;
     const char* tooltip;
   };
   static constexpr Optional kOptional[] = {
-      {ShownKernel::Mlk, &gui::DisplayParams::sweepShowMlk,
+      {ShownKernel::Mlk, &gui::DisplayParams::sweepShowMlk, "MLK linear", "sweep/mlk",
        "Linear mixture-of-keys attention (MLK): score phi(q) . kappa_j with phi = elu + 1 and kappa_j = sum_r pi_jr "
        "phi(k_jr), the MGK components and priors; weights are the scores divided by their sum. No exponential: the "
        "curve changes slowly with the angle and never reaches 0."},
-      {ShownKernel::Cosine, &gui::DisplayParams::sweepShowCosine,
+      {ShownKernel::Cosine, &gui::DisplayParams::sweepShowCosine, "cosine", "sweep/cosine",
        "Cosine attention: softmax of cos(theta) / tau. Key and query lengths do not matter, only the angle; tau sets "
        "how sharply parallel keys win."},
   };
   for (const Optional& optional : kOptional) {
     const bool on = scene.display.*optional.flag;
-    if (!controls && !on) continue;
-    nextItem();
-    const ImVec4 color = ImGui::ColorConvertU32ToFloat4(kernelColor(optional.kernel));
-    if (!controls) {
-      ImGui::TextColored(color, "%s", kernelLabel(optional.kernel, scene).c_str());
-      continue;
-    }
+    place(box + textWidth(optional.label), gap);
     bool checked = on;
-    ImGui::PushStyleColor(ImGuiCol_Text, color);
-    const std::string label =
-        optional.kernel == ShownKernel::Cosine ? std::string("cosine") : kernelLabel(optional.kernel, scene);
-    const bool toggled = ImGui::Checkbox(label.c_str(), &checked);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kernelColor(optional.kernel)));
+    const bool toggled = ImGui::Checkbox(optional.label, &checked);
     ImGui::PopStyleColor();
-    probeControl(ctx, optional.kernel == ShownKernel::Mlk ? "sweep/mlk" : "sweep/cosine");
+    probeControl(ctx, optional.probe);
     itemTooltip(optional.tooltip);
     if (toggled) {
       Scene next = scene;
       next.display.*optional.flag = checked;
-      ctx.submit(std::move(next), std::string(checked ? "Show " : "Hide ") + label + " in the kernel sweep");
+      ctx.submit(std::move(next), std::string(checked ? "Show " : "Hide ") + optional.label + " in the kernel sweep");
     }
     if (optional.kernel == ShownKernel::Cosine && on) {
-      ImGui::SameLine();
+      place(ImGui::GetFontSize() * 6.0f + ImGui::GetStyle().ItemInnerSpacing.x + textWidth("tau"),
+            ImGui::GetStyle().ItemSpacing.x);
       float tau = scene.kernel.cosineTemperature;
       ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
       if (ImGui::SliderFloat("tau##cosine", &tau, 0.01f, 10.0f, "%.3g", ImGuiSliderFlags_Logarithmic) && tau > 0.0f) {
@@ -206,11 +194,45 @@ void legendAndControls(AppContext& ctx) {
           "`attnscope weights --kernel cosine` (Swin-v2's starting value). Not the CT navigator's tau.");
     }
   }
-  if (controls) {
-    nextItem();
-    ImGui::Checkbox("weight axis 0..1", &state.fixedWeightAxis);
-    probeControl(ctx, "sweep/weight-axis");
-    itemTooltip("Fix the weight axis to [0, 1] so weights compare across scenes; off fits the axis to the data.");
+  place(box + textWidth("weight axis 0..1"), gap);
+  ImGui::Checkbox("weight axis 0..1", &state.fixedWeightAxis);
+  probeControl(ctx, "sweep/weight-axis");
+  itemTooltip("Fix the weight axis to [0, 1] so weights compare across scenes; off fits the axis to the data.");
+}
+
+/// The shown kernels' colours as a legend line, then the controls: inline when the window is wide, behind an
+/// "options" button when it is narrow (a cell of the model layout), none in presenter mode.
+void legendAndControls(AppContext& ctx) {
+  const Scene& scene = ctx.scene();
+  const float gap = ImGui::GetFontSize() * 1.2f;
+  bool firstItem = true;
+  // Items flow left to right and wrap to a new line when the next one (`width` pixels) would be cut off.
+  auto nextItem = [&](float width, float spacing) {
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    if (!firstItem && ImGui::GetItemRectMax().x + spacing + width <= right) ImGui::SameLine(0.0f, spacing);
+    firstItem = false;
+  };
+  const bool controls = showViewControls(ctx);
+  const bool compact = ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 34.0f;
+  for (ShownKernel kernel : sweepKernels(scene)) {
+    // With the checkboxes inline, they name MLK and cosine themselves.
+    if (controls && !compact && (kernel == ShownKernel::Mlk || kernel == ShownKernel::Cosine)) continue;
+    const std::string label = kernelLabel(kernel, scene);
+    nextItem(ImGui::CalcTextSize(label.c_str()).x, gap);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", label.c_str());
+  }
+  if (!controls) return;
+  if (!compact) {
+    sweepControls(ctx, nextItem);
+    return;
+  }
+  nextItem(ImGui::CalcTextSize("options").x + 2 * ImGui::GetStyle().FramePadding.x, gap);
+  if (ImGui::SmallButton("options")) ImGui::OpenPopup("##sweep-options");
+  probeControl(ctx, "sweep/options");
+  itemTooltip("Show MLK and cosine attention too, cosine's temperature, and a fixed 0..1 weight axis.");
+  if (ImGui::BeginPopup("##sweep-options")) {
+    sweepControls(ctx, [](float, float) {});
+    ImGui::EndPopup();
   }
 }
 
@@ -261,14 +283,19 @@ void drawKernelSweepView(AppContext& ctx) {
   const float leftWidth = std::floor((avail.x - spacing) * 0.58f), rightWidth = avail.x - spacing - leftWidth;
   const float topHeight = std::floor((avail.y - ImGui::GetStyle().ItemSpacing.y) * 0.5f);
   const float bottomHeight = avail.y - ImGui::GetStyle().ItemSpacing.y - topHeight;
+  // Narrow (a cell of the model layout, presenter mode's large fonts): the polar plot would be a few pixels across, so
+  // the weight plot takes the whole top row and the score plot and bars share the bottom row.
+  const bool narrow = avail.x < ImGui::GetFontSize() * 34.0f;
+  const float halfWidth = std::floor((avail.x - spacing) * 0.5f);
 
   // Top row: weight against angle, and its polar picture.
-  const ImRect weightRect = reserveRect("##weights", ImVec2(leftWidth, topHeight));
+  const ImRect weightRect = reserveRect("##weights", ImVec2(narrow ? avail.x : leftWidth, topHeight));
   sweepPlot(weightRect, ("Weight of " + keyName).c_str(), "attention weight", angles, kernels, weights, scene, current,
             true, state.fixedWeightAxis);
-  ImGui::SameLine();
-  const ImRect polarRect = reserveRect("##polar", ImVec2(rightWidth, topHeight));
-  {
+  ImRect polarRect(0, 0, 0, 0);
+  if (!narrow) {
+    ImGui::SameLine();
+    polarRect = reserveRect("##polar", ImVec2(rightWidth, topHeight));
     double maxWeight = state.fixedWeightAxis ? 1.0 : 0.0;
     for (const auto& w : weights)
       for (double v : w) maxWeight = std::max(maxWeight, v);
@@ -303,11 +330,12 @@ void drawKernelSweepView(AppContext& ctx) {
   }
 
   // Bottom row: scores against angle, and every key's weight for the selected query per kernel.
-  const ImRect scoreRect = reserveRect("##scores", ImVec2(leftWidth, bottomHeight));
+  const ImRect scoreRect = reserveRect("##scores", ImVec2(narrow ? halfWidth : leftWidth, bottomHeight));
   sweepPlot(scoreRect, scoreTitle(kernels, scoreRect.GetWidth()).c_str(), "score", angles, kernels, scores, scene,
             current, false, false);
   ImGui::SameLine();
-  const ImRect barsRect = reserveRect("##bars", ImVec2(rightWidth, bottomHeight));
+  const ImRect barsRect =
+      reserveRect("##bars", ImVec2(narrow ? avail.x - spacing - halfWidth : rightWidth, bottomHeight));
   auto probeRect = [](const ImRect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
   viewProbe().sweepWeights = probeRect(weightRect);
   viewProbe().sweepPolar = probeRect(polarRect);

@@ -39,9 +39,28 @@ key() { xdotool key "$1"; sleep 0.5; }
 wait_for "s['scene']['kernel'].get('scale') == 1.0 and s['derivedRevision'] == s['revision']" 60
 sleep 1
 import -window root "$shots/presenter-before.png"
-# The demo step shows the canvas, the sweep and the maps, each with its widgets.
-controls="['control/canvas/add-key', 'control/maps/causal', 'control/sweep/mlk', 'control/sweep/weight-axis']"
+# The demo step shows the canvas, the sweep and the maps, each with its widgets (the sweep is narrow here: its
+# switches sit behind an "options" button).
+controls="['control/canvas/add-key', 'control/maps/causal', 'control/sweep/options']"
 wait_for "all(name in s['probes'] for name in $controls)" 20
+# Real clicks: options, then the MLK checkbox in its popup, switch the optional MLK curve on (an undoable edit).
+point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
+click_at() {
+  xdotool mousemove "$1" "$2"
+  sleep 0.4
+  xdotool mousedown 1
+  sleep 0.3
+  xdotool mouseup 1
+}
+click_at $(point control/sweep/options)
+wait_for "'control/sweep/mlk' in s['probes']" 20
+sleep 0.3
+click_at $(point control/sweep/mlk)
+wait_for "s['scene']['display'].get('sweepShowMlk') is True" 20
+xdotool key ctrl+z  # undo: the step's scene as it was (the later checks compare its values)
+wait_for "s['scene']['display'].get('sweepShowMlk') is False" 20
+xdotool mousemove 5 300 click 1  # close the popup
+sleep 0.5
 plot_area="(s['probes']['view/sweep/weights/max'][0] - s['probes']['view/sweep/weights/min'][0]) * \
   (s['probes']['view/sweep/weights/max'][1] - s['probes']['view/sweep/weights/min'][1])"
 area_before=$(query "$plot_area")
