@@ -1,7 +1,11 @@
 // The window layouts: defaultViewRect (app/gui/shell.cpp) gives every view a place, and with the model explorer open
 // the seven windows tile the region without covering each other, at 1280 x 1000 and at 800 x 600; demoViewRect
-// (app/gui/presenter.cpp, demos and presenter mode) fills the screen with the shown views, leaving no hole.
+// (app/gui/presenter.cpp, demos and presenter mode) fills the screen with the shown views, leaving no hole. Then
+// drawUi itself, headless (ImGui frames without rendering): opening the model explorer switches the layout and
+// closing it switches back, and presenter mode hides every view's widgets.
 #include <gtest/gtest.h>
+#include <imgui.h>
+#include <imgui_internal.h>
 
 #include <array>
 #include <string>
@@ -98,6 +102,113 @@ TEST_P(ShellLayout, PresenterAndDemoLayoutFillsTheScreenWithoutOverlapOrHoles) {
 INSTANTIATE_TEST_SUITE_P(WindowSizes, ShellLayout,
                          ::testing::Values(std::array<float, 2>{1280.0f, 1000.0f}, std::array<float, 2>{800.0f, 600.0f},
                                            std::array<float, 2>{1600.0f, 1000.0f}));
+
+/// Heatmaps without GL: no texture (views draw their frames and skip the image).
+class NoTextures : public HeatmapCache {
+ public:
+  unsigned texture(const std::string&, std::uint64_t, const MatrixView&, const HeatmapStyle&) override { return 0; }
+};
+
+/// The window's UI, frame by frame, in a private ImGui context (no GL: frames are built, never rendered).
+class InteractiveUi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    imgui_ = ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(1280, 1000);
+    setupFontsAndStyle(1.0f);
+    unsigned char* pixels = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    context_.setHeatmapCache(&textures_);
+    context_.refreshDerived();
+    layout_.width = 1280;
+    layout_.height = 1000;
+  }
+  void TearDown() override {
+    demoPlayer().presenter = false;
+    ImGui::DestroyContext(imgui_);
+  }
+  void frames(int count) {
+    for (int i = 0; i < count; ++i) {
+      ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+      ImGui::NewFrame();
+      drawUi(context_, shell_, layout_);
+      ImGui::EndFrame();
+      context_.endFrame();
+    }
+  }
+  Rect window(const char* title) {
+    const ImGuiWindow* w = ImGui::FindWindowByName(title);
+    EXPECT_NE(w, nullptr) << title;
+    return w ? Rect{w->Pos.x, w->Pos.y, w->Size.x, w->Size.y} : Rect{0, 0, 0, 0};
+  }
+  void setModelOpen(bool open) {
+    Scene next = context_.scene();
+    next.setViewOpen("model", open);
+    context_.submit(std::move(next), "model view");
+    context_.endFrame();
+  }
+  std::string probeNames() const {
+    std::string names;
+    for (const auto& [name, point] : context_.probes()) names += name + " ";
+    for (const auto& banner : shell_.banners) names += "| banner: " + banner.text;
+    return names;
+  }
+  int controlProbes() const {
+    int count = 0;
+    for (const auto& [name, point] : context_.probes()) count += name.starts_with("control/");
+    return count;
+  }
+
+  ImGuiContext* imgui_ = nullptr;
+  NoTextures textures_;
+  AppContext context_{defaultScene()};
+  ShellState shell_;
+  FrameLayout layout_;
+};
+
+TEST_F(InteractiveUi, OpeningTheModelExplorerDocksItAndClosingItGivesTheSpaceBack) {
+  frames(3);
+  const Rect canvasAlone = window("Vector canvas");
+  const char* const titles[] = {"Vector canvas",        "Kernel sweep",         "Attention maps", "Parameters",
+                                "Gaussian-key density", "Alignment divergence", "Model explorer"};
+  setModelOpen(true);
+  frames(3);
+  const Rect model = window("Model explorer");
+  EXPECT_GT(model.w, 0.95f * 1280.0f);
+  EXPECT_GT(model.h, 0.3f * 1000.0f);
+  for (const char* a : titles)
+    for (const char* b : titles)
+      if (std::string(a) < b) EXPECT_FALSE(overlap(window(a), window(b))) << a << " / " << b;
+  EXPECT_LT(window("Vector canvas").h, canvasAlone.h - 100.0f);  // the six views moved up to make room
+
+  setModelOpen(false);
+  frames(3);
+  const Rect canvasAgain = window("Vector canvas");
+  EXPECT_FLOAT_EQ(canvasAgain.h, canvasAlone.h);
+  EXPECT_FLOAT_EQ(canvasAgain.y, canvasAlone.y);
+}
+
+TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
+  frames(3);
+  EXPECT_GE(controlProbes(), 5) << probeNames();  // canvas, sweep, maps, density, divergence each publish a widget
+  EXPECT_FALSE(context_.presenting());
+  const Rect densityBefore = window("Gaussian-key density");
+  demoPlayer().presenter = true;
+  frames(3);
+  EXPECT_TRUE(context_.presenting());
+  EXPECT_EQ(controlProbes(), 0);
+  EXPECT_EQ(ImGui::FindWindowByName("Parameters")->Active, false);
+  // Five views fill the screen (3 + 2, no menu or status bar): the bottom two share the width Parameters had.
+  const Rect densityOn = window("Gaussian-key density");
+  EXPECT_GT(densityOn.w * densityOn.h, 1.3f * densityBefore.w * densityBefore.h);
+  demoPlayer().presenter = false;
+  frames(3);
+  EXPECT_FALSE(context_.presenting());
+  EXPECT_GE(controlProbes(), 5) << probeNames();
+}
 
 }  // namespace
 }  // namespace attnscope::gui
