@@ -3,9 +3,12 @@
 
 #include <imgui.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 
 namespace attnscope::gui {
 namespace {
@@ -112,6 +115,27 @@ float median(std::vector<float> values) {
 
 }  // namespace
 
+FramePhases::ThreadCpu FramePhases::threadCpu() {
+  ThreadCpu cpu;
+  std::error_code error;
+  const std::string mainId = std::to_string(getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream schedstat(entry.path() / "schedstat"), comm(entry.path() / "comm");
+    double nanoseconds = 0;
+    std::string name;
+    if (!(schedstat >> nanoseconds)) continue;
+    std::getline(comm, name);
+    const double seconds = nanoseconds * 1e-9;
+    if (entry.path().filename() == mainId)
+      cpu.main += seconds;
+    else if (name.rfind("llvmpipe", 0) == 0)
+      cpu.rasteriser += seconds;
+    else
+      cpu.other += seconds;
+  }
+  return cpu;
+}
+
 void FramePhases::begin(double now) {
   last_ = now;
   current_.fill(0.0f);
@@ -125,6 +149,8 @@ void FramePhases::mark(Phase phase, double now) {
 
 void FramePhases::end(double now) {
   mark(Other, now);
+  if (cpu_.empty()) firstThreads_ = threadCpu();
+  lastThreads_ = threadCpu();
   for (int p = 0; p < PhaseCount; ++p) samples_[p].push_back(current_[p]);
   cpu_.push_back(float((processCpuSeconds() - cpuStart_) * 1000.0));
 }
@@ -137,12 +163,20 @@ void FramePhases::print(std::FILE* out) const {
   std::fprintf(out, "bench-frames: frame phases, median ms over %zu frames\n", cpu_.size());
   for (int p = 0; p < PhaseCount; ++p) std::fprintf(out, "  %-28s %8.2f\n", names[p], median(samples_[p]));
   std::fprintf(out, "  %-28s %8.2f\n", "process CPU (all threads)", median(cpu_));
+  const double frames = double(std::max<std::size_t>(cpu_.size() - 1, 1)), ms = 1000.0 / frames;
+  std::fprintf(out, "  %-28s %8.2f\n", "CPU main thread (mean)", (lastThreads_.main - firstThreads_.main) * ms);
+  std::fprintf(out, "  %-28s %8.2f\n", "CPU llvmpipe threads (mean)",
+               (lastThreads_.rasteriser - firstThreads_.rasteriser) * ms);
+  std::fprintf(out, "  %-28s %8.2f\n", "CPU other threads (mean)", (lastThreads_.other - firstThreads_.other) * ms);
 }
 
 void dropTrianglesForBench(ImDrawData& drawData, const std::string& kind) {
   const ImVec2 white = ImGui::GetIO().Fonts->TexUvWhitePixel;
   for (int l = 0; l < drawData.CmdListsCount; ++l) {
     ImDrawList& list = *drawData.CmdLists[l];
+    // window:NAME drops every triangle of the windows whose name starts with NAME (child windows included).
+    const bool windowDrop = kind.rfind("window:", 0) == 0 && list._OwnerName != nullptr &&
+                            std::string(list._OwnerName).rfind(kind.substr(7), 0) == 0;
     for (const ImDrawCmd& command : list.CmdBuffer) {
       if (command.UserCallback != nullptr) continue;
       const ImDrawVert* vertex = list.VtxBuffer.Data + command.VtxOffset;
@@ -153,7 +187,7 @@ void dropTrianglesForBench(ImDrawData& drawData, const std::string& kind) {
         bool solid = true;  // untextured: every corner samples the font atlas's white pixel
         for (int k = 0; k < 3; ++k)
           solid = solid && vertex[index[k]].uv.x == white.x && vertex[index[k]].uv.y == white.y;
-        const bool drop = kind == "all" || (kind == "big" && big) || (kind == "small" && !big) ||
+        const bool drop = windowDrop || kind == "all" || (kind == "big" && big) || (kind == "small" && !big) ||
                           (kind == "small-solid" && !big && solid) || (kind == "small-textured" && !big && !solid);
         if (drop) index[1] = index[2] = index[0];  // degenerate: culled before rasterisation
       }

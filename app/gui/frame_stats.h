@@ -47,14 +47,23 @@ class FramePhases {
   /// Ends the frame: the rest since the last mark goes to Other. Also records the process CPU time of the frame
   /// (all threads: the main thread, llvmpipe's rasteriser threads and the background divergence worker).
   void end(double now);
-  /// Prints the median of each phase in ms and the median process CPU time per frame.
+  /// Prints the median of each phase in ms, the median process CPU time per frame, and the CPU time per frame of the
+  /// main thread, of llvmpipe's rasteriser threads and of the other threads (the background divergence worker), taken
+  /// from /proc/self/task/*/schedstat between the first and the last measured frame. Unlike wall times these hardly
+  /// depend on the machine's load, except the worker's, which rests as long as it computed and so gets more CPU per
+  /// frame when frames are slow.
   void print(std::FILE* out) const;
 
  private:
   std::array<std::vector<float>, PhaseCount> samples_;
   std::array<float, PhaseCount> current_{};
+  struct ThreadCpu {
+    double main = 0, rasteriser = 0, other = 0;  ///< seconds
+  };
+  static ThreadCpu threadCpu();
   std::vector<float> cpu_;
   double last_ = 0.0, cpuStart_ = 0.0;
+  ThreadCpu firstThreads_, lastThreads_;
 };
 
 /// Diagnostics for --bench-frames (ATTNSCOPE_BENCH_DROP=KIND): makes one class of triangles degenerate before the GL
