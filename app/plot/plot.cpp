@@ -189,6 +189,15 @@ void polylinePixels(ImDrawList* drawList, std::span<const ImVec2> points, ImU32 
   drawRun(start, points.size());
 }
 
+ScopedAliasedFill::ScopedAliasedFill(ImDrawList* drawList, bool enabled)
+    : drawList_(drawList), saved_(drawList->Flags) {
+  if (enabled) drawList_->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+}
+
+ScopedAliasedFill::~ScopedAliasedFill() {
+  drawList_->Flags = saved_;
+}
+
 void arrow(ImDrawList* drawList, ImVec2 from, ImVec2 to, ImU32 color, float thickness, float headSize) {
   const float dx = to.x - from.x, dy = to.y - from.y;
   const float length = std::sqrt(dx * dx + dy * dy);

@@ -331,6 +331,7 @@ void drawVectorCanvasView(AppContext& ctx) {
     for (int i = 0; i < points.rows(); ++i) {
       const ImVec2 tip = frame.toPixel(points(i, 0), points(i, 1));
       const bool isSelected = i == selected;
+      plot::ScopedAliasedFill aliased(drawList, crowded && !isSelected);  // a crowd's heads: no fringe triangles
       plot::arrow(drawList, origin, tip, isSelected || !crowded ? color : withAlpha(color, 0.6f),
                   isSelected ? 4.0f : (crowded ? 1.0f : 2.0f), isSelected ? 14.0f : (crowded ? 7.0f : 11.0f));
       if (isSelected) plot::paint::addCircle(drawList, tip, 8.0f, style.text, 20, 2.0f);
