@@ -238,9 +238,6 @@ int runGui() {
     io.IniFilename = nullptr;
   }
   setupFontsAndStyle(uiScale);
-  if (std::getenv("EXP_NOAAFILL")) ImGui::GetStyle().AntiAliasedFill = false;
-  if (std::getenv("EXP_NOAALINES")) ImGui::GetStyle().AntiAliasedLines = false;
-  if (std::getenv("EXP_NEAREST")) ImGui::GetStyle().AntiAliasedLinesUseTex = false;
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
@@ -311,11 +308,6 @@ int runGui() {
       syncPresenterWindow(window, context, shell, uiScale);  // presenter.h: full screen and fonts
       if (o.benchFrames > 0 && frame == 5) benchRendersBefore = heatmaps.renderCount();
       ImGui_ImplOpenGL3_NewFrame();
-      if (std::getenv("EXP_NEAREST") && frame == 1) {
-        glBindTexture(GL_TEXTURE_2D, (GLuint)(intptr_t)io.Fonts->TexID);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-      }
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
       shell.keyPresses = std::exchange(keyPresses, {});
