@@ -491,12 +491,16 @@ class DragDerivedWorker {
         state_ = State::Running;
       }
       // back_ is only touched by this thread while Running (take() swaps it only when Finished).
+      const auto start = std::chrono::steady_clock::now();
       computeDerived(job->first, job->second, back_, DerivedParts::WithoutSlowDivergences, true);
-      {
-        std::lock_guard lock(mutex_);
-        state_ = State::Finished;
-      }
+      const auto busy = std::chrono::steady_clock::now() - start;
+      std::unique_lock lock(mutex_);
+      state_ = State::Finished;
       done_.notify_all();
+      // Rest as long as the computation took (as SlowDivergenceWorker does): back-to-back jobs of a large scene would
+      // take a whole core from llvmpipe's rasteriser threads; the views then update at most every other computation
+      // time. The end of a drag does not wait for the rest (take() only needs Finished).
+      wake_.wait_for(lock, busy, [this] { return stop_; });
     }
   }
 
