@@ -140,6 +140,7 @@ void FramePhases::begin(double now) {
   last_ = now;
   current_.fill(0.0f);
   cpuStart_ = processCpuSeconds();
+  currentExcluded_ = 0.0;
 }
 
 void FramePhases::mark(Phase phase, double now) {
@@ -149,10 +150,10 @@ void FramePhases::mark(Phase phase, double now) {
 
 void FramePhases::end(double now) {
   mark(Other, now);
-  if (cpu_.empty()) firstThreads_ = threadCpu();
+  if (cpu_.empty()) firstThreads_ = threadCpu(), excludedAtFirst_ = excluded_;
   lastThreads_ = threadCpu();
   for (int p = 0; p < PhaseCount; ++p) samples_[p].push_back(current_[p]);
-  cpu_.push_back(float((processCpuSeconds() - cpuStart_) * 1000.0));
+  cpu_.push_back(float((processCpuSeconds() - cpuStart_ - currentExcluded_) * 1000.0));
 }
 
 void FramePhases::print(std::FILE* out) const {
@@ -164,7 +165,8 @@ void FramePhases::print(std::FILE* out) const {
   for (int p = 0; p < PhaseCount; ++p) std::fprintf(out, "  %-28s %8.2f\n", names[p], median(samples_[p]));
   std::fprintf(out, "  %-28s %8.2f\n", "process CPU (all threads)", median(cpu_));
   const double frames = double(std::max<std::size_t>(cpu_.size() - 1, 1)), ms = 1000.0 / frames;
-  std::fprintf(out, "  %-28s %8.2f\n", "CPU main thread (mean)", (lastThreads_.main - firstThreads_.main) * ms);
+  std::fprintf(out, "  %-28s %8.2f\n", "CPU main thread (mean)",
+               (lastThreads_.main - firstThreads_.main - (excluded_ - excludedAtFirst_)) * ms);
   std::fprintf(out, "  %-28s %8.2f\n", "CPU llvmpipe threads (mean)",
                (lastThreads_.rasteriser - firstThreads_.rasteriser) * ms);
   std::fprintf(out, "  %-28s %8.2f\n", "CPU other threads (mean)", (lastThreads_.other - firstThreads_.other) * ms);

@@ -44,6 +44,13 @@ class FramePhases {
   void begin(double now);
   /// Charges the time since the previous mark to `phase`.
   void mark(Phase phase, double now);
+  /// Charges the time since the previous mark to nothing (the bench's own bookkeeping, on the main thread): it is
+  /// also taken out of the CPU times.
+  void skip(double now) {
+    excluded_ += now - last_;
+    currentExcluded_ += now - last_;
+    last_ = now;
+  }
   /// Ends the frame: the rest since the last mark goes to Other. Also records the process CPU time of the frame
   /// (all threads: the main thread, llvmpipe's rasteriser threads and the background divergence worker).
   void end(double now);
@@ -63,6 +70,7 @@ class FramePhases {
   static ThreadCpu threadCpu();
   std::vector<float> cpu_;
   double last_ = 0.0, cpuStart_ = 0.0;
+  double excluded_ = 0.0, currentExcluded_ = 0.0, excludedAtFirst_ = 0.0;  ///< seconds of skip()
   ThreadCpu firstThreads_, lastThreads_;
 };
 
