@@ -1,6 +1,8 @@
 #!/bin/sh
 # Reproduces bench/frame_budget.md: runs `attnscope --bench-frames` under Xvfb + llvmpipe and prints the frame times,
-# the per-window draw-list counts, texture renders and the median time of each part of Derived.
+# the per-window draw-list counts and shaded pixels, texture renders, the median wall time of each phase of a frame,
+# CPU time per frame of the main, llvmpipe and other threads, and the median time of each part of Derived.
+# ATTNSCOPE_BENCH_DROP=all|big|small|small-solid|small-textured (see app/gui/frame_stats.h) attributes rasterisation.
 # Usage: bench/frame_budget.sh BUILD_DIR [FRAMES] [VECTORS]
 set -eu
 build=${1:?usage: frame_budget.sh BUILD_DIR [FRAMES] [VECTORS]}

@@ -436,13 +436,104 @@ class SlowDivergenceWorker {
   std::thread thread_;  // last: starts after every member above exists
 };
 
+/// Computes Derived for the scenes of a drag on a background thread, so a frame never waits for it: the views keep
+/// drawing the last finished result (at most one computation behind the scene) while the next one runs. One job at
+/// a time; the UI thread asks again with the newest scene after taking a result. The worker owns the back buffer:
+/// taking a result swaps it with the UI's Derived (no copy of the N x M matrices).
+class DragDerivedWorker {
+ public:
+  DragDerivedWorker() : thread_([this] { run(); }) {}
+  ~DragDerivedWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  DragDerivedWorker(const DragDerivedWorker&) = delete;
+  DragDerivedWorker& operator=(const DragDerivedWorker&) = delete;
+
+  /// True while a job is queued, running or finished but not taken.
+  bool busy() {
+    std::lock_guard lock(mutex_);
+    return state_ != State::Idle;
+  }
+  /// Starts computing `scene` (the worker must not be busy).
+  void request(const Scene& scene, std::uint64_t revision) {
+    {
+      std::lock_guard lock(mutex_);
+      job_ = std::make_unique<std::pair<Scene, std::uint64_t>>(scene, revision);
+      state_ = State::Queued;
+    }
+    wake_.notify_all();
+  }
+  /// If a result is ready, swaps it into `front` and returns true. wait: block until the running job finishes.
+  bool take(Derived& front, bool wait) {
+    std::unique_lock lock(mutex_);
+    if (wait) done_.wait(lock, [this] { return state_ == State::Idle || state_ == State::Finished; });
+    if (state_ != State::Finished) return false;
+    std::swap(front, back_);
+    // Responsibilities are not computed during a drag (computeDerived): the UI keeps its own until finishDrag.
+    std::swap(front.mgkResponsibilities, back_.mgkResponsibilities);
+    state_ = State::Idle;
+    return true;
+  }
+
+ private:
+  enum class State { Idle, Queued, Running, Finished };
+  void run() {
+    for (;;) {
+      std::unique_ptr<std::pair<Scene, std::uint64_t>> job;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stop_ || state_ == State::Queued; });
+        if (stop_) return;
+        job = std::move(job_);
+        state_ = State::Running;
+      }
+      // back_ is only touched by this thread while Running (take() swaps it only when Finished).
+      const auto start = std::chrono::steady_clock::now();
+      computeDerived(job->first, job->second, back_, DerivedParts::WithoutSlowDivergences, true);
+      const auto busy = std::chrono::steady_clock::now() - start;
+      std::unique_lock lock(mutex_);
+      state_ = State::Finished;
+      done_.notify_all();
+      // Rest as long as the computation took (as SlowDivergenceWorker does): back-to-back jobs of a large scene would
+      // take a whole core from llvmpipe's rasteriser threads; the views then update at most every other computation
+      // time. The end of a drag does not wait for the rest (take() only needs Finished).
+      wake_.wait_for(lock, busy, [this] { return stop_; });
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  State state_ = State::Idle;
+  std::unique_ptr<std::pair<Scene, std::uint64_t>> job_;
+  Derived back_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after every member above exists
+};
+
+namespace {
+
+/// A drag may be computed in the background only while it keeps every shape (vector counts, dimension, components):
+/// the views then read a Derived one computation behind the scene without index mismatches.
+bool sameShapes(const Scene& a, const Scene& b) {
+  return a.queryCount() == b.queryCount() && a.keyCount() == b.keyCount() && a.dimension() == b.dimension() &&
+         a.kernel.mgkComponents == b.kernel.mgkComponents;
+}
+
+}  // namespace
+
 AppContext::AppContext(Scene initial) : undo_(std::move(initial)) {}
 
 AppContext::~AppContext() = default;
 
 void AppContext::setBackgroundDivergences(bool enabled) {
   if (enabled && !slowWorker_) slowWorker_ = std::make_unique<SlowDivergenceWorker>();
-  if (!enabled) slowWorker_.reset();
+  if (enabled && !dragWorker_) dragWorker_ = std::make_unique<DragDerivedWorker>();
+  if (!enabled) slowWorker_.reset(), dragWorker_.reset();
 }
 
 bool AppContext::mergeSlowDivergences() {
@@ -486,7 +577,36 @@ bool AppContext::endFrame() {
   return refreshed || merged;
 }
 
+bool AppContext::takeDragResult(bool wait) {
+  // The expensive divergences belong to the UI's Derived (merged by mergeSlowDivergences): keep them across the swap.
+  // Scalars only: the divergences also hold the N x M transport plans, which the swap must not copy.
+  const Divergences& before = derived_.divergences;
+  const float slow[5] = {before.mmdBiased, before.mmdUnbiased, before.sinkhorn, before.gaussianKl, before.frechet};
+  const std::uint64_t slowRevision = derived_.slowDivergenceRevision;
+  if (!dragWorker_->take(derived_, wait)) return false;
+  Divergences& d = derived_.divergences;
+  d.mmdBiased = slow[0], d.mmdUnbiased = slow[1], d.sinkhorn = slow[2], d.gaussianKl = slow[3], d.frechet = slow[4];
+  derived_.slowDivergenceRevision = slowRevision;
+  if (!derived_.error.empty()) reportError(derived_.error);
+  if (onDerivedChanged) onDerivedChanged(*this);
+  return true;
+}
+
 bool AppContext::refreshDerived() {
+  if (dragWorker_) {
+    // A drag that keeps every shape is computed in the background (DragDerivedWorker); anything else, including
+    // the end of the drag, waits for a running job and then computes synchronously below, exactly as before.
+    const bool background = dragging_ && sameShapes(undo_.current(), derivedScene_);
+    bool taken = takeDragResult(!background);
+    if (background) {
+      if (!dragWorker_->busy() && derived_.sceneRevision != undo_.revision()) {
+        dragWorker_->request(undo_.current(), undo_.revision());
+        slowWorker_->request(undo_.current(), undo_.revision());
+        derivedScene_ = undo_.current();
+      }
+      return taken;
+    }
+  }
   if (derived_.sceneRevision == undo_.revision()) {
     // The drag ended: the density field computed coarsely while dragging gets its full resolution back, and the MGK
     // responsibilities skipped while dragging are computed.
@@ -495,6 +615,7 @@ bool AppContext::refreshDerived() {
     if (onDerivedChanged) onDerivedChanged(*this);
     return true;
   }
+  derivedScene_ = undo_.current();
   if (slowWorker_) {
     computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::WithoutSlowDivergences, dragging_);
     slowWorker_->request(undo_.current(), undo_.revision());

@@ -342,6 +342,10 @@ struct HeatmapStyle {
   float minValue = 0.0f;  ///< value mapped to the first LUT entry
   float maxValue = 1.0f;  ///< value mapped to the last LUT entry
   bool logScale = false;  ///< map log10(value) between log10(min) and log10(max) (min clamped to > 0)
+  /// Framebuffer pixels the texture is shown at (0: one texel per cell). A matrix with more cells than that is
+  /// colour-mapped at this size, each texel taking the cell under its centre: what nearest sampling of a full-size
+  /// texture shows on screen, for a fraction of the work (a 1024 x 1024 map shown at 300 x 300 pixels).
+  int shownWidth = 0, shownHeight = 0;
 };
 
 class HeatmapCache {
@@ -357,6 +361,7 @@ class HeatmapCache {
 /// What a view gets: const access to the document and results, a way to submit edits, error reporting, and shared
 /// app services. Owned by the app shell (window or headless export).
 class SlowDivergenceWorker;
+class DragDerivedWorker;
 
 class AppContext {
  public:
@@ -407,8 +412,11 @@ class AppContext {
   bool endFrame();
   /// Recomputes Derived now if the revision changed (also called once at start-up).
   bool refreshDerived();
-  /// Compute MMD, Sinkhorn and the Gaussian fits on a background thread (the window: a drag never waits for them).
-  /// Off by default: tests and headless export get every value synchronously.
+  /// Compute MMD, Sinkhorn and the Gaussian fits on a background thread (the window: a drag never waits for them),
+  /// and during a drag that keeps every shape the whole of Derived too: the views then show the last finished result,
+  /// at most one computation behind the scene (derived().sceneRevision < revision()), and the end of the drag is
+  /// computed synchronously and exactly as without the workers. Off by default: tests and headless export get every
+  /// value synchronously.
   void setBackgroundDivergences(bool enabled);
   void setHeatmapCache(HeatmapCache* cache) { heatmaps_ = cache; }
   HeatmapCache* heatmapsOrNull() const { return heatmaps_; }
@@ -428,7 +436,10 @@ class AppContext {
   Derived derived_;
   DivergenceHistory divergenceHistory_;
   std::unique_ptr<SlowDivergenceWorker> slowWorker_;
+  std::unique_ptr<DragDerivedWorker> dragWorker_;
+  Scene derivedScene_;  ///< the scene of the last synchronous or requested background computation (shape checks)
   bool mergeSlowDivergences();
+  bool takeDragResult(bool wait);
   struct PendingEdit {
     Scene scene;
     std::string label;

@@ -26,6 +26,7 @@ class GpuHeatmapCache final : public HeatmapCache {
     std::uint64_t revision = 0;
     HeatmapStyle style;
     long rows = -1, cols = -1;
+    int width = 0, height = 0;  ///< texture size
   };
   render::ColormapRenderer renderer_;
   std::map<std::string, Slot> slots_;

@@ -296,6 +296,12 @@ void drawStatusBar(AppContext& context, ShellState& shell, float y, float width,
     ImGui::Text("frame %.1f ms  |  %d queries, %d keys, d = %d  |  s = %.4g  |  revision %llu", median,
                 scene.queryCount(), scene.keyCount(), scene.dimension(), scene.effectiveScale(),
                 static_cast<unsigned long long>(context.revision()));
+    if (context.derived().sceneRevision != context.revision()) {
+      // During a drag Derived is computed in the background (AppContext::setBackgroundDivergences): say so.
+      ImGui::SameLine();
+      ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "|  views show revision %llu (computing)",
+                         static_cast<unsigned long long>(context.derived().sceneRevision));
+    }
     const std::string& file = shell.scenePath.empty() ? std::string("(unsaved scene)") : shell.scenePath;
     ImGui::SameLine();
     ImGui::TextDisabled("|  %s", file.c_str());

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -136,6 +137,10 @@ Scene rotateSelectedKey(const Scene& scene, float degrees) {
   key(0) = c * x - s * y;
   key(1) = s * x + c * y;
   return next;
+}
+
+double steadySeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 float percentile(std::vector<float> values, double fraction) {
@@ -271,10 +276,14 @@ int runGui() {
 
     std::vector<float> benchTimes, benchDeriveTimes;
     FrameStats benchStats;
+    FramePhases benchPhases;
+    const bool bench = o.benchFrames > 0;
+    const char* benchDrop = std::getenv("ATTNSCOPE_BENCH_DROP");  // frame_stats.h: attribution experiments
     std::uint64_t benchRendersBefore = 0;
     auto previous = std::chrono::steady_clock::now();
     int frame = 0;
     while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
+      if (bench) benchPhases.begin(steadySeconds());
       // A playing demo animation needs every frame.
       const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() &&
                         frame > 3 && !demoPlayer().playing;
@@ -307,9 +316,19 @@ int runGui() {
       layout.width = io.DisplaySize.x;
       layout.height = io.DisplaySize.y;
       drawUi(context, shell, layout);
+      if (bench) benchPhases.mark(FramePhases::Build, steadySeconds());
       ImGui::Render();
-      // Counted over the same frames as the timings (frame 5 on).
-      if (o.benchFrames > 0 && frame >= 5) benchStats.addFrame(*ImGui::GetDrawData());
+      if (bench) benchPhases.mark(FramePhases::Render, steadySeconds());
+      // Counted over the same frames as the timings (frame 5 on), and kept out of them: measuring every triangle's
+      // clipped area costs about a millisecond at 2048 vectors.
+      float statsMilliseconds = 0.0f;
+      if (bench && frame >= 5) {
+        const double statsStart = steadySeconds();
+        benchStats.addFrame(*ImGui::GetDrawData());
+        const double statsEnd = steadySeconds();
+        statsMilliseconds = float((statsEnd - statsStart) * 1000.0);
+        benchPhases.skip(statsEnd);
+      }
       int framebufferWidth = 0, framebufferHeight = 0;
       glfwGetFramebufferSize(window, &framebufferWidth, &framebufferHeight);
       glBindFramebuffer(GL_FRAMEBUFFER, 0);
@@ -317,8 +336,16 @@ int runGui() {
       const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
       glClearColor(background.x * 0.7f, background.y * 0.7f, background.z * 0.7f, 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
+      if (bench && benchDrop != nullptr) dropTrianglesForBench(*ImGui::GetDrawData(), benchDrop);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      if (bench) {
+        // Attribution only: llvmpipe finishes the frame inside SwapBuffers anyway (it copies finished pixels).
+        benchPhases.mark(FramePhases::Submit, steadySeconds());
+        glFinish();
+        benchPhases.mark(FramePhases::Finish, steadySeconds());
+      }
       glfwSwapBuffers(window);
+      if (bench) benchPhases.mark(FramePhases::Swap, steadySeconds());
 
       if (o.benchFrames > 0)
         context.submit(rotateSelectedKey(context.scene(), 1.0f), "Move key", EditMerge::Continuous);
@@ -326,6 +353,7 @@ int runGui() {
       context.endFrame();
       const float deriveMilliseconds =
           std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - deriveStart).count();
+      if (bench) benchPhases.mark(FramePhases::Derived, steadySeconds());
       autosave.tick(context, shell, glfwGetTime());
 
       for (auto& request : std::exchange(shell.pendingExports, {})) {
@@ -349,7 +377,7 @@ int runGui() {
       dumpRequested = 0;
 
       const auto now = std::chrono::steady_clock::now();
-      const float milliseconds = std::chrono::duration<float, std::milli>(now - previous).count();
+      const float milliseconds = std::chrono::duration<float, std::milli>(now - previous).count() - statsMilliseconds;
       previous = now;
       {
         // The status bar shows the work of a frame (events to swap), not the idle wait between frames.
@@ -360,6 +388,7 @@ int runGui() {
       if (o.benchFrames > 0) {
         // The first frames build font textures and shaders: keep them out of the statistics.
         if (frame > 5) {
+          benchPhases.end(steadySeconds());
           benchTimes.push_back(milliseconds);
           benchDeriveTimes.push_back(deriveMilliseconds);
         }
@@ -376,6 +405,7 @@ int runGui() {
           percentile(benchDeriveTimes, 0.5));
       benchStats.setTextureRenders(heatmaps.renderCount() - benchRendersBefore);
       benchStats.print(stdout);
+      benchPhases.print(stdout);
     }
     autosave.finish(context, shell);
     if (!o.noPersist && o.benchFrames == 0) {

@@ -189,6 +189,15 @@ void polylinePixels(ImDrawList* drawList, std::span<const ImVec2> points, ImU32 
   drawRun(start, points.size());
 }
 
+ScopedAliasedFill::ScopedAliasedFill(ImDrawList* drawList, bool enabled)
+    : drawList_(drawList), saved_(drawList->Flags) {
+  if (enabled) drawList_->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+}
+
+ScopedAliasedFill::~ScopedAliasedFill() {
+  drawList_->Flags = saved_;
+}
+
 void arrow(ImDrawList* drawList, ImVec2 from, ImVec2 to, ImU32 color, float thickness, float headSize) {
   const float dx = to.x - from.x, dy = to.y - from.y;
   const float length = std::sqrt(dx * dx + dy * dy);
@@ -445,6 +454,11 @@ void groupedBars(Frame& frame, const std::vector<std::vector<double>>& values, s
   const double groupWidth = 0.8, barWidth = groupWidth / static_cast<double>(seriesCount);
   for (std::size_t s = 0; s < seriesCount; ++s) {
     const ImU32 color = s < colors.size() ? colors[s] : seriesColor(static_cast<int>(s));
+    // Bars of one series that round to the same pixel columns (hundreds of keys in a few hundred pixels) are drawn
+    // as one rectangle spanning all of them: every bar contains the baseline, so their union is that rectangle and
+    // the pixels are exactly those of the separate bars, for a fraction of the triangles.
+    bool pending = false;
+    ImVec2 pendingMin, pendingMax;
     for (std::size_t c = 0; c < values[s].size(); ++c) {
       const double v = values[s][c];
       if (!std::isfinite(v)) continue;
@@ -454,8 +468,17 @@ void groupedBars(Frame& frame, const std::vector<std::vector<double>>& values, s
       a.x = std::round(a.x) + 1.0f;  // a one-pixel gap between neighbouring bars
       b.x = std::round(b.x);
       if (b.y - a.y < 1.0f) b.y = a.y + 1.0f;  // a zero weight still shows as a hairline
-      paint::addRectFilled(frame.drawList(), a, b, color);
+      if (pending && a.x == pendingMin.x && b.x == pendingMax.x) {
+        pendingMin.y = std::min(pendingMin.y, a.y);
+        pendingMax.y = std::max(pendingMax.y, b.y);
+        continue;
+      }
+      if (pending) paint::addRectFilled(frame.drawList(), pendingMin, pendingMax, color);
+      pending = true;
+      pendingMin = a;
+      pendingMax = b;
     }
+    if (pending) paint::addRectFilled(frame.drawList(), pendingMin, pendingMax, color);
   }
 }
 

@@ -186,6 +186,21 @@ void addCentredText(ImDrawList* drawList, ImVec2 centre, ImU32 color, const std:
 /// Draws a polyline through pixel points, broken at NaN points and chunked below the 16-bit index limit.
 void polylinePixels(ImDrawList* drawList, std::span<const ImVec2> points, ImU32 color, float thickness);
 
+/// While alive, filled shapes on `drawList` get no anti-aliased fringe: a filled triangle is 3 vertices and 1 triangle
+/// instead of 6 and 7 (a diamond 4 and 2 instead of 8 and 10). For crowds of small markers (hundreds of arrowheads or
+/// diamonds), where llvmpipe's cost follows the number of thin fringe triangles and a soft 1-pixel edge is invisible.
+class ScopedAliasedFill {
+ public:
+  explicit ScopedAliasedFill(ImDrawList* drawList, bool enabled = true);
+  ~ScopedAliasedFill();
+  ScopedAliasedFill(const ScopedAliasedFill&) = delete;
+  ScopedAliasedFill& operator=(const ScopedAliasedFill&) = delete;
+
+ private:
+  ImDrawList* drawList_;
+  ImDrawListFlags saved_;
+};
+
 /// Arrow from `from` to `to` in pixels with a filled head of `headSize` pixels.
 void arrow(ImDrawList* drawList, ImVec2 from, ImVec2 to, ImU32 color, float thickness = 2.0f, float headSize = 10.0f);
 

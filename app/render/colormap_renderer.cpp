@@ -38,15 +38,16 @@ void ColormapRenderer::render(const MatrixView& values, const ColormapStyle& sty
     const RowMatrix packed = values;
     values_.upload(GL_RED, GL_FLOAT, packed.data());
   }
-  if (target.width() != cols || target.height() != rows)
-    target = Texture(cols, rows, GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  const int width = style.width > 0 ? style.width : cols, height = style.height > 0 ? style.height : rows;
+  if (target.width() != width || target.height() != height)
+    target = Texture(width, height, GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
 
   GLuint framebuffer = 0;
   glGenFramebuffers(1, &framebuffer);
   GlHandle<detail::deleteFramebuffer> owned(framebuffer);
   glBindFramebuffer(GL_FRAMEBUFFER, framebuffer);
   glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, target.id(), 0);
-  glViewport(0, 0, cols, rows);
+  glViewport(0, 0, width, height);
   glDisable(GL_BLEND);
   glDisable(GL_SCISSOR_TEST);
   glUseProgram(program_.id());
@@ -59,6 +60,8 @@ void ColormapRenderer::render(const MatrixView& values, const ColormapStyle& sty
   glUniform1f(program_.uniform("lo"), style.lo);
   glUniform1f(program_.uniform("hi"), style.hi);
   glUniform1i(program_.uniform("logScale"), style.logScale ? 1 : 0);
+  glUniform2i(program_.uniform("cells"), cols, rows);
+  glUniform2i(program_.uniform("targetSize"), width, height);
   glBindVertexArray(emptyVertexArray_.get());
   glDrawArrays(GL_TRIANGLES, 0, 3);
 }

@@ -128,7 +128,12 @@ void drawAttentionMapsView(AppContext& ctx) {
     viewProbe().heatmapAreas[index] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
     viewProbe().heatmapRows = rows, viewProbe().heatmapColumns = columns;
     static const char* kSlots[] = {"maps/dpa", "maps/ea", "maps/mgk"};
-    const unsigned texture = ctx.heatmaps().texture(kSlots[index], derived.sceneRevision, result.weights, style);
+    // Colour-mapped at the size it is shown (1024 x 1024 weights in a 300-pixel frame: a tenth of the fragments).
+    gui::HeatmapStyle shown = style;
+    const ImVec2 framebufferScale = ImGui::GetIO().DisplayFramebufferScale;
+    shown.shownWidth = std::max(1, int(std::lround(area.GetWidth() * framebufferScale.x)));
+    shown.shownHeight = std::max(1, int(std::lround(area.GetHeight() * framebufferScale.y)));
+    const unsigned texture = ctx.heatmaps().texture(kSlots[index], derived.sceneRevision, result.weights, shown);
     if (texture != 0) {
       frame.drawList()->AddImage((ImTextureID)(intptr_t)texture, area.Min, area.Max);
     } else {

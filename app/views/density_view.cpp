@@ -257,6 +257,7 @@ void drawDensityView(AppContext& ctx) {
   for (int i = 0; i < derived.plane.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(derived.plane.queries2d(i, 0), derived.plane.queries2d(i, 1));
     if (crowded && i != scene.selectedQuery) {
+      plot::ScopedAliasedFill aliased(drawList);  // a crowd's diamonds: no fringe triangles
       drawList->AddQuadFilled(ImVec2(p.x, p.y - 4), ImVec2(p.x + 4, p.y), ImVec2(p.x, p.y + 4), ImVec2(p.x - 4, p.y),
                               queryColor());
       continue;

@@ -17,6 +17,13 @@ namespace {
 /// all N x M edges of a 256-point scene would be an unreadable (and slow) grey mat.
 constexpr int kMaxEdgesPerSource = 8;
 
+/// Edges kept per source point: all strong ones for a small scene, the two strongest in a crowd, and the strongest
+/// alone beyond 1024 points (in a plot a few hundred pixels wide thousands of edges are a mat either way, and each
+/// one is a long thin pair of triangles for llvmpipe).
+int edgesPerSource(int points) {
+  return points > 1024 ? 1 : points > 40 ? 2 : kMaxEdgesPerSource;
+}
+
 struct Cloud {
   const RowMatrix& keys2d;
   const RowMatrix& queries2d;
@@ -37,6 +44,7 @@ void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
     plot::paint::addCircle(drawList, p, 6.0f, frame.style().text, 16, 1.0f);
     if (labels) plot::paint::addText(drawList, ImVec2(p.x + 8, p.y - 14), keyColor(), scene.keyLabels[j].c_str());
   }
+  plot::ScopedAliasedFill aliased(drawList, crowded);  // a crowd's diamonds: no fringe triangles
   for (int i = 0; i < cloud.queries2d.rows(); ++i) {
     const ImVec2 p = frame.toPixel(cloud.queries2d(i, 0), cloud.queries2d(i, 1));
     const float size = crowded ? 4.0f : 7.0f;
@@ -60,7 +68,7 @@ void drawPlan(plot::Frame& frame, const Cloud& cloud, const RowMatrix& plan, boo
     const auto probability = [&](int t) { return forward ? plan(s, t) : plan(t, s); };
     std::iota(order.begin(), order.end(), 0);
     // Crowded clouds keep only each point's two strongest partners: still shows where the mass goes.
-    const int keep = std::min(sources + targets > 40 ? 2 : kMaxEdgesPerSource, targets);
+    const int keep = std::min(edgesPerSource(sources + targets), targets);
     std::partial_sort(order.begin(), order.begin() + keep, order.end(),
                       [&](int a, int b) { return probability(a) > probability(b); });
     const float strongest = probability(order[0]);
@@ -266,6 +274,10 @@ void drawDivergenceView(AppContext& ctx) {
                  d.ctBackward),
        d.ctBackwardPlan, false, backwardColor},
   };
+  const int points = int(cloud.keys2d.rows() + cloud.queries2d.rows());
+  const char* const edgeNote = points > 1024 ? "strongest plan edge per point (width ~ probability)"
+                               : points > 40 ? "2 strongest plan edges per point (width ~ probability)"
+                                             : "plan edge (width ~ probability)";
   for (int p = 0; p < 2; ++p) {
     if (p > 0) ImGui::SameLine();
     const ImRect rect =
@@ -276,16 +288,15 @@ void drawDivergenceView(AppContext& ctx) {
     const plot::LegendEntry legend[] = {
         {"key", keyColor(), plot::LegendEntry::Kind::Marker},
         {"query", queryColor(), plot::LegendEntry::Kind::Marker},
-        // A crowd shows each point's two strongest edges only (drawPlan): the legend says so.
-        {cloud.keys2d.rows() + cloud.queries2d.rows() > 40 ? "2 strongest plan edges per point (width ~ probability)"
-                                                           : "plan edge (width ~ probability)",
-         panels[p].color, plot::LegendEntry::Kind::Line}};
+        // A crowd shows each point's strongest edges only (drawPlan): the legend says so.
+        {edgeNote, panels[p].color, plot::LegendEntry::Kind::Line}};
     if (wide) plot::legend(frame, legend, plot::Corner::TopLeft);
   }
   if (!wide)
-    ImGui::TextDisabled(cloud.keys2d.rows() + cloud.queries2d.rows() > 40
-                            ? "circles: keys, diamonds: queries; 2 strongest edges per point, width ~ probability"
-                            : "circles: keys, diamonds: queries; edge width ~ transport probability");
+    ImGui::TextDisabled(
+        points > 1024 ? "circles: keys, diamonds: queries; strongest edge per point, width ~ probability"
+        : points > 40 ? "circles: keys, diamonds: queries; 2 strongest edges per point, width ~ probability"
+                      : "circles: keys, diamonds: queries; edge width ~ transport probability");
   drawTable(scene, derived);
   drawHistory(ctx, historyHeight);
 }

@@ -333,12 +333,21 @@ void drawVectorCanvasView(AppContext& ctx) {
   // A crowded scene (a teacher's random cloud, the 256-vector benchmark) draws thin arrows and labels only the
   // selected pair: hundreds of overlapping labels are unreadable and cost more than everything else on the canvas.
   const bool crowded = scene.queryCount() + scene.keyCount() > 40;
+  // Beyond 1024 vectors the arrows' shafts are a solid starburst around the origin (and most of the frame's pixels
+  // for llvmpipe): every vector but the selected pair is drawn as its tip, and the legend says so.
+  const bool tipsOnly = scene.queryCount() + scene.keyCount() > 1024;
   const Vector selectedQuery = scene.queries.row(q).transpose();
   const auto drawArrows = [&](const RowMatrix& points, const std::vector<std::string>& labels, ImU32 color,
                               int selected, bool isQuery) {
     for (int i = 0; i < points.rows(); ++i) {
       const ImVec2 tip = frame.toPixel(points(i, 0), points(i, 1));
       const bool isSelected = i == selected;
+      if (tipsOnly && !isSelected) {
+        plot::paint::addRectFilled(drawList, ImVec2(tip.x - 2, tip.y - 2), ImVec2(tip.x + 2, tip.y + 2),
+                                   withAlpha(color, 0.8f));
+        continue;
+      }
+      plot::ScopedAliasedFill aliased(drawList, crowded && !isSelected);  // a crowd's heads: no fringe triangles
       plot::arrow(drawList, origin, tip, isSelected || !crowded ? color : withAlpha(color, 0.6f),
                   isSelected ? 4.0f : (crowded ? 1.0f : 2.0f), isSelected ? 14.0f : (crowded ? 7.0f : 11.0f));
       if (isSelected) plot::paint::addCircle(drawList, tip, 8.0f, style.text, 20, 2.0f);
@@ -377,8 +386,9 @@ void drawVectorCanvasView(AppContext& ctx) {
   drawArrows(plane.keys2d, scene.keyLabels, keyColor(), k, false);
   drawArrows(plane.queries2d, scene.queryLabels, queryColor(), q, true);
 
-  const plot::LegendEntry entries[] = {{"query", queryColor(), plot::LegendEntry::Kind::Line},
-                                       {"key", keyColor(), plot::LegendEntry::Kind::Line}};
+  const plot::LegendEntry entries[] = {
+      {tipsOnly ? "query (tips only, selected as arrow)" : "query", queryColor(), plot::LegendEntry::Kind::Line},
+      {tipsOnly ? "key (tips only, selected as arrow)" : "key", keyColor(), plot::LegendEntry::Kind::Line}};
   plot::legend(frame, entries, plot::Corner::TopLeft);
 
   // Interaction: press on a tip selects it and starts a drag; Shift snaps the query-key angle to 45 degree steps.

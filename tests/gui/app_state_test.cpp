@@ -196,5 +196,52 @@ TEST(AppContext, BackgroundDivergencesArriveAndMatchTheSynchronousValues) {
   EXPECT_EQ(background.divergenceHistory().size(), 1u);
 }
 
+TEST(AppContext, BackgroundDragShowsAnEarlierResultAndEndsExactlyOnTheFinalScene) {
+  AppContext context(defaultScene());
+  context.setBackgroundDivergences(true);
+  context.refreshDerived();
+  const std::uint64_t start = context.derived().sceneRevision;
+  Scene scene = context.scene();
+  for (int step = 1; step <= 20; ++step) {
+    scene.keys(1, 0) = 0.05f * float(step);  // a drag of key 1
+    context.submit(scene, "Move key", EditMerge::Continuous);
+    context.endFrame();
+    // While dragging the views read a finished result, possibly of an earlier scene of the drag, never a newer one.
+    EXPECT_LE(context.derived().sceneRevision, context.revision());
+    EXPECT_EQ(context.derived().dpa.weights.rows(), context.scene().queryCount());
+  }
+  // Within a few frames of the drag the background results arrive (the first drag frame only queues the job).
+  for (int attempt = 0; attempt < 500 && context.derived().sceneRevision == start; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    context.submit(scene, "Move key", EditMerge::Continuous);
+    context.endFrame();
+  }
+  EXPECT_GT(context.derived().sceneRevision, start);
+  // The drag ends (a frame without an edit): Derived is exact for the final scene, as without the workers.
+  context.endFrame();
+  EXPECT_EQ(context.derived().sceneRevision, context.revision());
+  EXPECT_FALSE(context.derived().dragPreview);
+  AppContext reference(context.scene());
+  reference.refreshDerived();
+  EXPECT_EQ(context.derived().dpa.weights, reference.derived().dpa.weights);
+  EXPECT_EQ(context.derived().mgk.weights, reference.derived().mgk.weights);
+  EXPECT_EQ(context.derived().density.resolution, reference.derived().density.resolution);
+  EXPECT_EQ(context.derived().density.density, reference.derived().density.density);
+  EXPECT_EQ(context.derived().mgkResponsibilities, reference.derived().mgkResponsibilities);
+  EXPECT_FLOAT_EQ(context.derived().divergences.ct, reference.derived().divergences.ct);
+}
+
+TEST(AppContext, ContinuousEditThatChangesShapesIsComputedAtOnce) {
+  AppContext context(defaultScene());
+  context.setBackgroundDivergences(true);
+  context.refreshDerived();
+  Scene next = context.scene();
+  next.setDimension(3);  // the dimension slider is a continuous edit, but every d-sized result changes shape
+  context.submit(next, "Change dimension", EditMerge::Continuous);
+  context.endFrame();
+  EXPECT_EQ(context.derived().sceneRevision, context.revision());
+  EXPECT_EQ(context.derived().plane.basis.rows(), 3);
+}
+
 }  // namespace
 }  // namespace attnscope::gui

@@ -106,6 +106,38 @@ TEST_F(Headless, EaHeatmapCellOfTheOrthogonalKeyIsTheZeroColour) {
   EXPECT_EQ(cache.renderCount(), 2u);
 }
 
+TEST_F(Headless, HeatmapShownSmallerThanItsCellsTakesTheCellUnderEachTexelCentre) {
+  // 8 columns x 6 rows, value = 10 * row + column, shown at 3 x 2 texels: texel (x, y) takes the cell at
+  // floor((x + 0.5) * 8 / 3), floor((y + 0.5) * 6 / 2) = columns 1, 4, 6 and rows 1, 4 -- what GL_NEAREST sampling of
+  // the full 8 x 6 texture shows at 3 x 2 pixels.
+  RowMatrix values(6, 8);
+  for (int r = 0; r < 6; ++r)
+    for (int c = 0; c < 8; ++c) values(r, c) = float(10 * r + c);
+  GpuHeatmapCache cache;
+  HeatmapStyle style;
+  style.minValue = 0.0f;
+  style.maxValue = 255.0f;  // value v -> entry v exactly (round(v / 255 * 255))
+  style.shownWidth = 3;
+  style.shownHeight = 2;
+  const unsigned texture = cache.texture("maps/dpa", 1, values, style);
+  const auto pixels = readTexture(texture, 3, 2);
+  const auto table = colorMapTable(ColorMap::Viridis);
+  const int columns[3] = {1, 4, 6}, rows[2] = {1, 4};
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 3; ++x)
+      for (int c = 0; c < 3; ++c)
+        ASSERT_EQ(pixels[(y * 3 + x) * 4 + c], table[10 * rows[y] + columns[x]][c]) << "texel " << x << ", " << y;
+  // A new shown size is a new texture; a size larger than the matrix keeps one texel per cell.
+  style.shownWidth = 100;
+  style.shownHeight = 100;
+  const unsigned full = cache.texture("maps/dpa", 1, values, style);
+  EXPECT_EQ(cache.renderCount(), 2u);
+  const auto all = readTexture(full, 8, 6);
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(all[(5 * 8 + 7) * 4 + c], table[57][c]);
+  cache.texture("maps/dpa", 1, values, style);
+  EXPECT_EQ(cache.renderCount(), 2u);
+}
+
 TEST_F(Headless, WholeFrameRendersAtTheRequestedScale) {
   AppContext context(defaultScene());
   context.refreshDerived();
