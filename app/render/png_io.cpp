@@ -12,9 +12,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::render {
 namespace {
@@ -96,14 +99,20 @@ bool encode(std::FILE* file, const Image& image, const PngWriteOptions& options,
 }
 
 /// Reads into `out`. The image buffer is sized inside the setjmp scope through a plain pointer only after the header
-/// is known, so no C++ object with a destructor lives in this frame across libpng calls.
-void prepareImage(PngFile& out, png_uint_32 width, png_uint_32 height) {
-  out.image.width = static_cast<int>(width);
-  out.image.height = static_cast<int>(height);
-  out.image.rgba.assign(static_cast<std::size_t>(width) * height * 4, 0);
-  out.rowPointers.resize(height);
+/// is known, so no C++ object with a destructor lives in this frame across libpng calls. Returns false when the
+/// allocation fails (no exception may leave decode() with libpng's structures still allocated).
+bool prepareImage(PngFile& out, png_uint_32 width, png_uint_32 height) {
+  try {
+    out.image.width = static_cast<int>(width);
+    out.image.height = static_cast<int>(height);
+    out.image.rgba.assign(static_cast<std::size_t>(width) * height * 4, 0);
+    out.rowPointers.resize(height);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
   for (png_uint_32 y = 0; y < height; ++y)
     out.rowPointers[y] = out.image.rgba.data() + static_cast<std::size_t>(y) * width * 4;
+  return true;
 }
 
 void copyText(PngFile& out, png_textp text, int count) {
@@ -114,13 +123,17 @@ void copyText(PngFile& out, png_textp text, int count) {
   }
 }
 
-bool decode(std::FILE* file, PngFile& out, PngErrorMessage& error) {
+enum class Decoded { Ok, Failed, TooLarge };
+
+/// `maxBytes`: the RGBA8 buffer the header asks for is checked against it before anything is allocated, because a
+/// 100-byte PNG can claim 30000 x 30000 pixels (3.4 GiB). On TooLarge, out.image.width/height hold the header's size.
+Decoded decode(std::FILE* file, PngFile& out, double maxBytes, PngErrorMessage& error) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
-  if (png == nullptr) return false;
+  if (png == nullptr) return Decoded::Failed;
   png_infop info = png_create_info_struct(png);
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, nullptr);
-    return false;
+    return Decoded::Failed;
   }
   png_init_io(png, file);
   png_read_info(png, info);
@@ -131,14 +144,25 @@ bool decode(std::FILE* file, PngFile& out, PngErrorMessage& error) {
   png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
-  prepareImage(out, png_get_image_width(png, info), png_get_image_height(png, info));
+  const png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  if (static_cast<double>(width) * height * 4 > maxBytes) {
+    out.image.width = static_cast<int>(width);
+    out.image.height = static_cast<int>(height);
+    png_destroy_read_struct(&png, &info, nullptr);
+    return Decoded::TooLarge;
+  }
+  if (!prepareImage(out, width, height)) {
+    std::snprintf(error.text, sizeof error.text, "out of memory for %u x %u pixels", width, height);
+    png_destroy_read_struct(&png, &info, nullptr);
+    return Decoded::Failed;
+  }
   png_read_image(png, out.rowPointers.data());
   png_read_end(png, info);
   png_textp text = nullptr;
   const int count = png_get_text(png, info, &text, nullptr);
   copyText(out, text, count);
   png_destroy_read_struct(&png, &info, nullptr);
-  return true;
+  return Decoded::Ok;
 }
 
 }  // namespace
@@ -194,9 +218,20 @@ PngFile readPng(const std::string& path) {
   std::rewind(file);
   PngFile result;
   PngErrorMessage error;
-  const bool ok = decode(file, result, error);
+  double budget = 0;
+  try {
+    budget = static_cast<double>(memoryBudgetBytes());
+  } catch (...) {
+    std::fclose(file);
+    throw;
+  }
+  const Decoded decoded = decode(file, result, budget, error);
   std::fclose(file);
-  if (!ok) throw FileError("cannot read PNG " + path + ": " + error.text);
+  if (decoded == Decoded::TooLarge)
+    requireWithinBudget(static_cast<double>(result.image.width) * result.image.height * 4,
+                        "the " + std::to_string(result.image.width) + " x " + std::to_string(result.image.height) +
+                            " pixels of PNG " + path);
+  if (decoded != Decoded::Ok) throw FileError("cannot read PNG " + path + ": " + error.text);
   return result;
 }
 

@@ -4,11 +4,12 @@
 #   fuzz_<target>, plus a short CTest smoke run of each.
 option(ATTNSCOPE_FUZZ "Build the libFuzzer targets of tests/fuzz (needs clang and libclang-rt-14-dev)." OFF)
 
-set(ATTNSCOPE_FUZZ_TARGETS npy safetensors llama2c llama2c_tokenizer hf_tokenizer hf_config capture)
+set(ATTNSCOPE_FUZZ_TARGETS npy safetensors llama2c llama2c_tokenizer hf_tokenizer hf_config capture scene_json png_scene)
 set(ATTNSCOPE_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
 
 add_library(attnscope_fuzz_targets STATIC ${ATTNSCOPE_FUZZ_DIR}/fuzz_targets.cpp)
-target_link_libraries(attnscope_fuzz_targets PUBLIC attnscope_core)
+# attnscope_scene_io (app/scene_io.cmake) is built with or without the GUI: scene JSON and PNG metadata loading.
+target_link_libraries(attnscope_fuzz_targets PUBLIC attnscope_core attnscope_scene_io)
 
 add_executable(fuzz_corpus_tests ${ATTNSCOPE_FUZZ_DIR}/corpus_regression_test.cpp)
 target_link_libraries(fuzz_corpus_tests PRIVATE attnscope_fuzz_targets GTest::gtest_main)
@@ -22,6 +23,7 @@ if(ATTNSCOPE_FUZZ)
   # Coverage instrumentation for everything the loaders run; ASan+UBSan come from ATTNSCOPE_SANITIZE, which
   # tools/fuzz.sh switches on together with this option.
   target_compile_options(attnscope_core PRIVATE -fsanitize=fuzzer-no-link)
+  target_compile_options(attnscope_scene_io PRIVATE -fsanitize=fuzzer-no-link)
   target_compile_options(attnscope_fuzz_targets PRIVATE -fsanitize=fuzzer-no-link)
   foreach(target ${ATTNSCOPE_FUZZ_TARGETS})
     add_executable(fuzz_${target} ${ATTNSCOPE_FUZZ_DIR}/fuzz_main.cpp)

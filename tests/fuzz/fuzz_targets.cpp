@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "app/gui/scene_io.h"
+#include "app/render/png_io.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/model/capture_file.h"
@@ -131,13 +133,47 @@ void fuzzCapture(std::span<const std::uint8_t> bytes) {
   (void)model->run(capture.tokenIds);
 }
 
-const std::array<FuzzTarget, 7> kTargets = {{{"npy", fuzzNpy},
+// A scene that loaded must survive what the app does next: save it and open the saved text again. The second load
+// must accept it (a scene the app can open but not reopen after saving is a bug) and serialise to the same text.
+void roundTripScene(const gui::Scene& scene) {
+  const std::string saved = gui::sceneToString(scene);
+  gui::Scene again = gui::sceneFromString(saved, "resaved.json", nullptr);
+  if (gui::sceneToString(again) != saved) std::abort();
+}
+
+void fuzzSceneJson(std::span<const std::uint8_t> bytes) {
+  const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::vector<std::string> warnings;
+  gui::Scene scene = gui::sceneFromString(text, "fuzz.json", &warnings);
+  roundTripScene(scene);
+}
+
+// The PNG is read twice: readPng on its own (its image must match its header), then loadSceneFile's own path
+// (signature sniffing, readPng, the attnscope-scene text chunk, sceneFromString).
+void fuzzPngScene(std::span<const std::uint8_t> bytes) {
+  const fs::path path = writeScratch("scene.png", bytes);
+  try {
+    const render::PngFile png = render::readPng(path.string());
+    if (png.image.width < 1 || png.image.height < 1 ||
+        png.image.rgba.size() != static_cast<std::size_t>(png.image.width) * png.image.height * 4)
+      std::abort();
+  } catch (const Error&) {
+    // Not a PNG, or a broken one: loadSceneFile below must refuse it the same way (or read it as JSON).
+  }
+  std::vector<std::string> warnings;
+  gui::Scene scene = gui::loadSceneFile(path.string(), &warnings);
+  roundTripScene(scene);
+}
+
+const std::array<FuzzTarget, 9> kTargets = {{{"npy", fuzzNpy},
                                              {"safetensors", fuzzSafetensors},
                                              {"llama2c", fuzzLlama2c},
                                              {"llama2c_tokenizer", fuzzLlama2cTokenizer},
                                              {"hf_tokenizer", fuzzHfTokenizer},
                                              {"hf_config", fuzzHfConfig},
-                                             {"capture", fuzzCapture}}};
+                                             {"capture", fuzzCapture},
+                                             {"scene_json", fuzzSceneJson},
+                                             {"png_scene", fuzzPngScene}}};
 
 }  // namespace
 
