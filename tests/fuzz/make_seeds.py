@@ -327,11 +327,13 @@ def scene_text(scene, indent=None):
 
 
 def seeds_scene_json():
-    # Real files: the start-up scene, the demo scenes a teacher opens (not 5-high-dimensions: 550 KB) and the golden
-    # export's scene.
+    # Real files: the start-up scene and the scenes of the demos a teacher opens (a demo file is an "attnscope-demo"
+    # whose steps each hold a scene; 5-high-dimensions is left out: 550 KB), written compactly as the app reads them.
     put("scene_json", "valid_default_scene.json", repo_file("assets", "default_scene.json"))
     for demo in ["1-dot-product", "2-expressive", "3-gaussian-keys", "4-alignment", "6-real-model"]:
-        put("scene_json", "valid_demo_" + demo + ".json", repo_file("assets", "demos", demo + ".json"))
+        steps = json.loads(repo_file("assets", "demos", demo + ".json"))["steps"]
+        for number in sorted({1, len(steps)}):
+            put("scene_json", "valid_demo_%s_step%d.json" % (demo, number), scene_text(steps[number - 1]["scene"]))
     put("scene_json", "valid_minimal.json", scene_text(minimal_scene()))
     # Every optional field with its non-default value, and unknown fields at each level (warnings, not errors).
     full = minimal_scene(
@@ -366,7 +368,6 @@ def seeds_scene_json():
     put("scene_json", "bad_no_keys.json", scene_text({"format": "attnscope-scene", "version": 1, "queries": [[1, 0]]}))
     put("scene_json", "bad_ragged_rows.json", scene_text(minimal_scene(keys=[[0, 1], [1, 0, 0]])))
     put("scene_json", "bad_dimension_mismatch.json", scene_text(minimal_scene(dimension=3)))
-    put("scene_json", "bad_dimension_one.json", scene_text(minimal_scene(queries=[[1]], keys=[[2]])))
     put("scene_json", "bad_string_number.json", scene_text(minimal_scene(keys=[["0", 1]])))
     put("scene_json", "bad_infinite.json", scene_text(minimal_scene()).replace(b"-1.0", b"-1e999"))
     put("scene_json", "bad_components.json", scene_text(minimal_scene(kernel={"mgk": {"components": 9}})))
