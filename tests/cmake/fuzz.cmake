@@ -11,7 +11,7 @@ add_library(attnscope_fuzz_targets STATIC ${ATTNSCOPE_FUZZ_DIR}/fuzz_targets.cpp
 # attnscope_scene_io (app/scene_io.cmake) is built with or without the GUI: scene JSON and PNG metadata loading.
 target_link_libraries(attnscope_fuzz_targets PUBLIC attnscope_core attnscope_scene_io)
 
-add_executable(fuzz_corpus_tests ${ATTNSCOPE_FUZZ_DIR}/corpus_regression_test.cpp)
+add_executable(fuzz_corpus_tests ${ATTNSCOPE_FUZZ_DIR}/corpus_regression_test.cpp ${ATTNSCOPE_FUZZ_DIR}/loader_fixes_test.cpp)
 target_link_libraries(fuzz_corpus_tests PRIVATE attnscope_fuzz_targets GTest::gtest_main)
 target_compile_definitions(fuzz_corpus_tests PRIVATE ATTNSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(fuzz_corpus_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "reliab;fuzz_corpus")
