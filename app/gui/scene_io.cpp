@@ -350,7 +350,7 @@ Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings)
   char signature[8] = {};
   file.read(signature, 8);
   if (file.gcount() == 8 && std::memcmp(signature, "\x89PNG\r\n\x1a\n", 8) == 0) {
-    const render::PngFile png = render::readPng(path);
+    const render::PngFile png = render::readPngText(path);  // the scene only: no memory for the pixels
     const auto it = png.text.find(kPngSceneKey);
     if (it == png.text.end())
       throw FileError(path + " is a PNG without an attnscope scene in its metadata (text key \"" +

@@ -127,7 +127,9 @@ enum class Decoded { Ok, Failed, TooLarge };
 
 /// `maxBytes`: the RGBA8 buffer the header asks for is checked against it before anything is allocated, because a
 /// 100-byte PNG can claim 30000 x 30000 pixels (3.4 GiB). On TooLarge, out.image.width/height hold the header's size.
-Decoded decode(std::FILE* file, PngFile& out, double maxBytes, PngErrorMessage& error) {
+/// Without `keepPixels` only one row is allocated and every row (of every interlace pass) is decoded into it, which
+/// still walks the image data up to the text chunks that may follow it.
+Decoded decode(std::FILE* file, PngFile& out, double maxBytes, bool keepPixels, PngErrorMessage& error) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
   if (png == nullptr) return Decoded::Failed;
   png_infop info = png_create_info_struct(png);
@@ -142,21 +144,26 @@ Decoded decode(std::FILE* file, PngFile& out, double maxBytes, PngErrorMessage& 
   png_set_strip_16(png);
   png_set_gray_to_rgb(png);
   png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
-  png_set_interlace_handling(png);
+  const int passes = png_set_interlace_handling(png);
   png_read_update_info(png, info);
   const png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
-  if (static_cast<double>(width) * height * 4 > maxBytes) {
+  if (static_cast<double>(width) * (keepPixels ? height : 1) * 4 > maxBytes) {
     out.image.width = static_cast<int>(width);
     out.image.height = static_cast<int>(height);
     png_destroy_read_struct(&png, &info, nullptr);
     return Decoded::TooLarge;
   }
-  if (!prepareImage(out, width, height)) {
+  if (!prepareImage(out, width, keepPixels ? height : 1)) {
     std::snprintf(error.text, sizeof error.text, "out of memory for %u x %u pixels", width, height);
     png_destroy_read_struct(&png, &info, nullptr);
     return Decoded::Failed;
   }
-  png_read_image(png, out.rowPointers.data());
+  if (keepPixels) {
+    png_read_image(png, out.rowPointers.data());
+  } else {
+    for (int pass = 0; pass < passes; ++pass)
+      for (png_uint_32 y = 0; y < height; ++y) png_read_row(png, out.rowPointers[0], nullptr);
+  }
   png_read_end(png, info);
   png_textp text = nullptr;
   const int count = png_get_text(png, info, &text, nullptr);
@@ -206,7 +213,9 @@ void writePngAtomic(const std::string& path, const Image& image, const PngWriteO
   }
 }
 
-PngFile readPng(const std::string& path) {
+namespace {
+
+PngFile readPngFile(const std::string& path, bool keepPixels) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) throw FileError("cannot open " + path + ": " + std::strerror(errno));
   unsigned char signature[8] = {};
@@ -225,14 +234,28 @@ PngFile readPng(const std::string& path) {
     std::fclose(file);
     throw;
   }
-  const Decoded decoded = decode(file, result, budget, error);
+  const Decoded decoded = decode(file, result, budget, keepPixels, error);
   std::fclose(file);
   if (decoded == Decoded::TooLarge)
     requireWithinBudget(static_cast<double>(result.image.width) * result.image.height * 4,
                         "the " + std::to_string(result.image.width) + " x " + std::to_string(result.image.height) +
                             " pixels of PNG " + path);
   if (decoded != Decoded::Ok) throw FileError("cannot read PNG " + path + ": " + error.text);
+  if (!keepPixels) {
+    result.image = Image{};
+    result.rowPointers.clear();
+  }
   return result;
+}
+
+}  // namespace
+
+PngFile readPng(const std::string& path) {
+  return readPngFile(path, true);
+}
+
+PngFile readPngText(const std::string& path) {
+  return readPngFile(path, false);
 }
 
 }  // namespace attnscope::render

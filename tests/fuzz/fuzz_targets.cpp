@@ -7,6 +7,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -148,17 +149,28 @@ void fuzzSceneJson(std::span<const std::uint8_t> bytes) {
   roundTripScene(scene);
 }
 
-// The PNG is read twice: readPng on its own (its image must match its header), then loadSceneFile's own path
-// (signature sniffing, readPng, the attnscope-scene text chunk, sceneFromString).
+// The PNG is read three times: readPng (its image must match its header), readPngText (the same text chunks without
+// keeping the pixels), then loadSceneFile's own path (signature sniffing, readPngText, the attnscope-scene chunk,
+// sceneFromString).
 void fuzzPngScene(std::span<const std::uint8_t> bytes) {
   const fs::path path = writeScratch("scene.png", bytes);
+  bool decoded = false;
+  std::map<std::string, std::string> text;
   try {
     const render::PngFile png = render::readPng(path.string());
     if (png.image.width < 1 || png.image.height < 1 ||
         png.image.rgba.size() != static_cast<std::size_t>(png.image.width) * png.image.height * 4)
       std::abort();
+    decoded = true;
+    text = png.text;
   } catch (const Error&) {
-    // Not a PNG, or a broken one: loadSceneFile below must refuse it the same way (or read it as JSON).
+    // Not a PNG, a broken one or one over the memory budget: readPngText may still read a large one.
+  }
+  try {
+    const render::PngFile textOnly = render::readPngText(path.string());
+    if (!textOnly.image.rgba.empty() || (decoded && textOnly.text != text)) std::abort();
+  } catch (const Error&) {
+    if (decoded) std::abort();  // the same bytes decoded fully but not row by row
   }
   std::vector<std::string> warnings;
   gui::Scene scene = gui::loadSceneFile(path.string(), &warnings);

@@ -122,9 +122,25 @@ TEST_F(LoaderFixesOnFiles, PngWhoseHeaderAsksForGigabytesIsRefusedBeforeAllocati
   const std::string message = messageOf<ResourceError>([&] { render::readPng(bomb.string()); });
   EXPECT_NE(message.find("the 30000 x 30000 pixels of PNG " + bomb.string() + " would need 3.4 GiB"), std::string::npos)
       << message;
-  // loadSceneFile goes through readPng: the same error, not a FileError about missing metadata.
-  EXPECT_NE(messageOf<ResourceError>([&] { gui::loadSceneFile(bomb.string()); }).find("30000 x 30000"),
-            std::string::npos);
+  // loadSceneFile needs only the text: it decodes row by row into one row and meets the missing image data instead.
+  setMemoryBudgetBytes(std::nullopt);
+  const std::string scene = messageOf<FileError>([&] { gui::loadSceneFile(bomb.string()); });
+  EXPECT_EQ(scene, "cannot read PNG " + bomb.string() + ": Not enough image data");
+}
+
+TEST(PngText, SameTextAsAFullReadWithoutThePixels) {
+  for (const char* name : {"valid_golden_canvas.png", "valid_gray16_interlaced_ztxt.png",
+                           "valid_gray_alpha_text_after_idat.png", "valid_rgba_itxt_compressed.png"}) {
+    SCOPED_TRACE(name);
+    const std::string path = (fs::path(ATTNSCOPE_SOURCE_DIR) / "tests/fuzz/corpus/png_scene" / name).string();
+    const render::PngFile full = render::readPng(path);
+    const render::PngFile text = render::readPngText(path);
+    EXPECT_EQ(text.text, full.text);
+    EXPECT_EQ(text.text.count(gui::kPngSceneKey), 1u);
+    EXPECT_GT(full.image.width, 0);
+    EXPECT_EQ(text.image.width, 0);
+    EXPECT_TRUE(text.image.rgba.empty());
+  }
 }
 
 TEST_F(LoaderFixesOnFiles, TokenizerIdsMustBeIntegersInRange) {
