@@ -42,7 +42,8 @@ status=$?
 set -e
 # The load average next to the log: speeds on this shared machine mean little without it.
 echo "$start_load -> $(loadavg)" >"$log.load"
-grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added)|ERROR|SUMMARY|Slowest unit" "$log" || true
+summary="^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added)|ERROR|SUMMARY"
+grep -E "$summary|Slowest unit" "$log" || true
 echo "load average (1/5/15 min) at start -> end: $(cat "$log.load")"
 echo "log: $log; artifacts: $(ls $build/artifacts/"$target" | wc -l) in $build/artifacts/$target; exit $status"
 exit $status

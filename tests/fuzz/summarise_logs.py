@@ -5,6 +5,7 @@ RSS, slow units (> 1 s), findings, and the load average recorded next to the log
 
     /usr/bin/python3 tests/fuzz/summarise_logs.py build-fuzz/logs/*.log
 """
+import datetime
 import os
 import re
 import sys
@@ -21,7 +22,15 @@ def summarise(path):
     if status:
         _, cov, ft, corpus = status[-1]
     seconds = re.search(r"Done (\d+) runs in (\d+) second", text)
-    wall = seconds.group(2) if seconds else "?"
+    if seconds:
+        wall = seconds.group(2)
+    else:
+        # Stopped by a finding: from the start time in the name to the log's last write.
+        started = re.search(r"-(\d{8}T\d{6})\.log$", name)
+        wall = "?"
+        if started:
+            start = datetime.datetime.strptime(started.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=datetime.timezone.utc)
+            wall = "%d (stopped)" % (os.path.getmtime(path) - start.timestamp())
     execs = stats.get("number_of_executed_units", "?")
     rate = stats.get("average_exec_per_sec", "?")
     slow = len(re.findall(r"^Slowest unit: (\d+) s", text, re.M))
