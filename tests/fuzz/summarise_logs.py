@@ -36,14 +36,17 @@ def summarise(path):
     slow = len(re.findall(r"^Slowest unit: (\d+) s", text, re.M))
     slowest = max([int(s) for s in re.findall(r"^Slowest unit: (\d+) s", text, re.M)] or [0])
     findings = re.findall(r"^==\d+==\s*ERROR: (\w+): ([^\n]*)|^SUMMARY: ([^\n]*)", text, re.M)
-    summary = "; ".join(f[2] for f in findings if f[2]) or "none"
+    summary = "; ".join(f[2].strip().removesuffix(" in").strip() for f in findings if f[2]) or "none"
+    started = re.search(r"-\d{8}T(\d{2})(\d{2})\d{2}\.log$", name)
+    if started:
+        target += " (%s:%s)" % started.groups()
     load = open(path + ".load").read().strip() if os.path.exists(path + ".load") else "?"
     return (f"| {target} | {wall} | {execs} | {rate} | {cov} / {ft} | {corpus} | {stats.get('new_units_added', '?')} "
             f"| {stats.get('peak_rss_mb', '?')} | {slow} (max {slowest} s) | {summary} | {load} |")
 
 
 if __name__ == "__main__":
-    print("| target | s | executions | exec/s | cov / ft | corpus | new units | peak RSS MB | slow units | findings "
+    print("| target (start, UTC) | s | executions | exec/s | cov / ft | corpus | new units | peak RSS MB | slow units | findings "
           "| load (start -> end) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for log in sys.argv[1:]:
