@@ -1,7 +1,8 @@
 # The desktop app and its headless twin (included by app/CMakeLists.txt when ATTNSCOPE_BUILD_GUI is ON).
 # Targets: attnscope_glad (generated GL 3.3 core + EGL 1.5 loader, the only owner of the generated files),
 # attnscope_shaders (shaders/*.glsl embedded as C++ strings), attnscope_render (GL objects, EGL, PNG; no ImGui),
-# attnscope_gui (ImGui shell, state, views, plotting), linked into `attnscope`.
+# attnscope_gui (ImGui shell, state, views, plotting), linked into `attnscope`. Scene JSON + PNG I/O and the Scene
+# document are attnscope_scene_io (scene_io.cmake), which needs no GL.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
 find_package(glfw3 3.3 REQUIRED)
@@ -37,15 +38,17 @@ add_custom_command(
 
 # --- render layer: GL objects, colour-mapped textures, offscreen targets, EGL, PNG. No ImGui widgets.
 file(GLOB ATTNSCOPE_RENDER_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/render/*.cpp)
+list(REMOVE_ITEM ATTNSCOPE_RENDER_SOURCES ${ATTNSCOPE_SCENE_IO_SOURCES})  # in attnscope_scene_io (scene_io.cmake)
 add_library(attnscope_render STATIC ${ATTNSCOPE_RENDER_SOURCES} ${ATTNSCOPE_EMBEDDED_SHADERS})
 target_include_directories(attnscope_render PUBLIC ${PROJECT_SOURCE_DIR})
 target_compile_definitions(attnscope_render PRIVATE ATTNSCOPE_SHADER_SOURCE_DIR="${PROJECT_SOURCE_DIR}/shaders")
-target_link_libraries(attnscope_render PUBLIC attnscope_core attnscope_glad PNG::PNG)
+target_link_libraries(attnscope_render PUBLIC attnscope_core attnscope_scene_io attnscope_glad PNG::PNG)
 
 # --- GUI: the ImGui shell (window, headless frame, undo, menus, export), state, views and plotting.
 # The plotting module (views helper) defines attnscope_plot in its own fragment.
 include(${CMAKE_CURRENT_LIST_DIR}/plot/plot.cmake)
 file(GLOB ATTNSCOPE_GUI_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/gui/*.cpp ${CMAKE_CURRENT_LIST_DIR}/views/*.cpp)
+list(REMOVE_ITEM ATTNSCOPE_GUI_SOURCES ${ATTNSCOPE_SCENE_IO_SOURCES})
 add_library(attnscope_gui STATIC ${ATTNSCOPE_GUI_SOURCES})
 target_include_directories(attnscope_gui PUBLIC ${PROJECT_SOURCE_DIR})
 target_compile_definitions(attnscope_gui PUBLIC GLFW_INCLUDE_NONE)

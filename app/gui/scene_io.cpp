@@ -7,14 +7,18 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include "app/render/png_io.h"
 #include "core/error.h"
@@ -61,6 +65,50 @@ RowMatrix matrixFromJson(const json& value, const std::string& path, int cols) {
   return m;
 }
 
+/// A whole number of type T, or InputError naming `path`. nlohmann's get<int>() casts a float with static_cast, which
+/// is undefined behaviour when it is out of range ("version": 1e300), and silently truncates 2.5 or wraps 2^40.
+template <typename T>
+T wholeNumber(const json& value, const std::string& path) {
+  using Limits = std::numeric_limits<T>;
+  if (value.is_number_unsigned()) {
+    const std::uint64_t v = value.get<std::uint64_t>();
+    if (std::cmp_less_equal(v, Limits::max())) return static_cast<T>(v);
+  } else if (value.is_number_integer()) {
+    const std::int64_t v = value.get<std::int64_t>();
+    if (std::in_range<T>(v)) return static_cast<T>(v);
+  } else if (value.is_number_float()) {
+    // [min, 2^digits) is exactly representable as double bounds for every integer type up to 64 bits.
+    const double v = value.get<double>();
+    if (v == std::floor(v) && v >= static_cast<double>(Limits::min()) && v < std::ldexp(1.0, Limits::digits))
+      return static_cast<T>(v);
+  } else {
+    throw InputError(path + ": unexpected type " + std::string(value.type_name()) + ", expected a whole number");
+  }
+  throw InputError(path + ": " + value.dump() + " is not a whole number in " + std::to_string(Limits::min()) + ".." +
+                   std::to_string(Limits::max()));
+}
+
+/// value.get<T>() with every integer checked by wholeNumber (also inside arrays, e.g. model.tokenIds).
+template <typename T>
+T readValue(const json& value, const std::string& path) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return wholeNumber<T>(value, path);
+  } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+    if (!value.is_array()) throw InputError(path + ": unexpected type " + std::string(value.type_name()));
+    std::vector<int> out;
+    out.reserve(value.size());
+    for (std::size_t i = 0; i < value.size(); ++i)
+      out.push_back(wholeNumber<int>(value[i], path + "[" + std::to_string(i) + "]"));
+    return out;
+  } else {
+    try {
+      return value.get<T>();
+    } catch (const json::exception&) {
+      throw InputError(path + ": unexpected type " + std::string(value.type_name()));
+    }
+  }
+}
+
 /// Reads object fields with type checks and records which keys were consumed, to warn about the rest.
 class Reader {
  public:
@@ -85,12 +133,7 @@ class Reader {
   template <typename T>
   void read(const std::string& key, T& out) {
     if (!has(key)) return;
-    const json& value = at(key);
-    try {
-      out = value.get<T>();
-    } catch (const json::exception&) {
-      throw InputError(name(key) + ": unexpected type " + std::string(value.type_name()));
-    }
+    out = readValue<T>(at(key), name(key));
   }
   template <typename Enum, std::size_t N>
   void readEnum(const std::string& key, Enum& out, const std::pair<Enum, const char*> (&names)[N]) {
@@ -200,6 +243,10 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
   scene.keys = matrixFromJson(top.at("keys"), "keys", d);
   if (d < 0) d = static_cast<int>(scene.keys.cols());
   scene.queries = matrixFromJson(top.at("queries"), "queries", d);
+  // Checked before anything is sized by d: with no vectors, "dimension": 2000000000 alone would make normalise()
+  // allocate gigabytes of MGK shifts. With at least one vector, d is bounded by the numbers in the file.
+  if (scene.keys.rows() < 1 || scene.queries.rows() < 1)
+    throw InputError("the scene needs at least one query and one key (\"queries\" and \"keys\" are empty)");
   top.read("queryLabels", scene.queryLabels);
   top.read("keyLabels", scene.keyLabels);
   top.read("selectedQuery", scene.selectedQuery);
@@ -289,6 +336,10 @@ Scene sceneFromString(const std::string& text, const std::string& origin, std::v
     root = json::parse(text);
   } catch (const json::parse_error& e) {
     throw FileError(origin + " is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception& e) {
+    // parse() also throws out_of_range (406) for a number beyond double range such as 1e999: refuse, do not crash.
+    const std::string what = e.what();
+    throw FileError(origin + " is not valid JSON: " + what.substr(what.find(']') + 2));
   }
   try {
     std::vector<std::string> local;
@@ -307,7 +358,7 @@ Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings)
   char signature[8] = {};
   file.read(signature, 8);
   if (file.gcount() == 8 && std::memcmp(signature, "\x89PNG\r\n\x1a\n", 8) == 0) {
-    const render::PngFile png = render::readPng(path);
+    const render::PngFile png = render::readPngText(path);  // the scene only: no memory for the pixels
     const auto it = png.text.find(kPngSceneKey);
     if (it == png.text.end())
       throw FileError(path + " is a PNG without an attnscope scene in its metadata (text key \"" +

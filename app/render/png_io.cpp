@@ -12,9 +12,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::render {
 namespace {
@@ -96,14 +99,20 @@ bool encode(std::FILE* file, const Image& image, const PngWriteOptions& options,
 }
 
 /// Reads into `out`. The image buffer is sized inside the setjmp scope through a plain pointer only after the header
-/// is known, so no C++ object with a destructor lives in this frame across libpng calls.
-void prepareImage(PngFile& out, png_uint_32 width, png_uint_32 height) {
-  out.image.width = static_cast<int>(width);
-  out.image.height = static_cast<int>(height);
-  out.image.rgba.assign(static_cast<std::size_t>(width) * height * 4, 0);
-  out.rowPointers.resize(height);
+/// is known, so no C++ object with a destructor lives in this frame across libpng calls. Returns false when the
+/// allocation fails (no exception may leave decode() with libpng's structures still allocated).
+bool prepareImage(PngFile& out, png_uint_32 width, png_uint_32 height) {
+  try {
+    out.image.width = static_cast<int>(width);
+    out.image.height = static_cast<int>(height);
+    out.image.rgba.assign(static_cast<std::size_t>(width) * height * 4, 0);
+    out.rowPointers.resize(height);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
   for (png_uint_32 y = 0; y < height; ++y)
     out.rowPointers[y] = out.image.rgba.data() + static_cast<std::size_t>(y) * width * 4;
+  return true;
 }
 
 void copyText(PngFile& out, png_textp text, int count) {
@@ -114,13 +123,19 @@ void copyText(PngFile& out, png_textp text, int count) {
   }
 }
 
-bool decode(std::FILE* file, PngFile& out, PngErrorMessage& error) {
+enum class Decoded { Ok, Failed, TooLarge };
+
+/// `maxBytes`: the RGBA8 buffer the header asks for is checked against it before anything is allocated, because a
+/// 100-byte PNG can claim 30000 x 30000 pixels (3.4 GiB). On TooLarge, out.image.width/height hold the header's size.
+/// Without `keepPixels` only one row is allocated and every row (of every interlace pass) is decoded into it, which
+/// still walks the image data up to the text chunks that may follow it.
+Decoded decode(std::FILE* file, PngFile& out, double maxBytes, bool keepPixels, PngErrorMessage& error) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
-  if (png == nullptr) return false;
+  if (png == nullptr) return Decoded::Failed;
   png_infop info = png_create_info_struct(png);
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, nullptr);
-    return false;
+    return Decoded::Failed;
   }
   png_init_io(png, file);
   png_read_info(png, info);
@@ -129,16 +144,32 @@ bool decode(std::FILE* file, PngFile& out, PngErrorMessage& error) {
   png_set_strip_16(png);
   png_set_gray_to_rgb(png);
   png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
-  png_set_interlace_handling(png);
+  const int passes = png_set_interlace_handling(png);
   png_read_update_info(png, info);
-  prepareImage(out, png_get_image_width(png, info), png_get_image_height(png, info));
-  png_read_image(png, out.rowPointers.data());
+  const png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  if (static_cast<double>(width) * (keepPixels ? height : 1) * 4 > maxBytes) {
+    out.image.width = static_cast<int>(width);
+    out.image.height = static_cast<int>(height);
+    png_destroy_read_struct(&png, &info, nullptr);
+    return Decoded::TooLarge;
+  }
+  if (!prepareImage(out, width, keepPixels ? height : 1)) {
+    std::snprintf(error.text, sizeof error.text, "out of memory for %u x %u pixels", width, height);
+    png_destroy_read_struct(&png, &info, nullptr);
+    return Decoded::Failed;
+  }
+  if (keepPixels) {
+    png_read_image(png, out.rowPointers.data());
+  } else {
+    for (int pass = 0; pass < passes; ++pass)
+      for (png_uint_32 y = 0; y < height; ++y) png_read_row(png, out.rowPointers[0], nullptr);
+  }
   png_read_end(png, info);
   png_textp text = nullptr;
   const int count = png_get_text(png, info, &text, nullptr);
   copyText(out, text, count);
   png_destroy_read_struct(&png, &info, nullptr);
-  return true;
+  return Decoded::Ok;
 }
 
 }  // namespace
@@ -182,7 +213,9 @@ void writePngAtomic(const std::string& path, const Image& image, const PngWriteO
   }
 }
 
-PngFile readPng(const std::string& path) {
+namespace {
+
+PngFile readPngFile(const std::string& path, bool keepPixels) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) throw FileError("cannot open " + path + ": " + std::strerror(errno));
   unsigned char signature[8] = {};
@@ -194,10 +227,35 @@ PngFile readPng(const std::string& path) {
   std::rewind(file);
   PngFile result;
   PngErrorMessage error;
-  const bool ok = decode(file, result, error);
+  double budget = 0;
+  try {
+    budget = static_cast<double>(memoryBudgetBytes());
+  } catch (...) {
+    std::fclose(file);
+    throw;
+  }
+  const Decoded decoded = decode(file, result, budget, keepPixels, error);
   std::fclose(file);
-  if (!ok) throw FileError("cannot read PNG " + path + ": " + error.text);
+  if (decoded == Decoded::TooLarge)
+    requireWithinBudget(static_cast<double>(result.image.width) * result.image.height * 4,
+                        "the " + std::to_string(result.image.width) + " x " + std::to_string(result.image.height) +
+                            " pixels of PNG " + path);
+  if (decoded != Decoded::Ok) throw FileError("cannot read PNG " + path + ": " + error.text);
+  if (!keepPixels) {
+    result.image = Image{};
+    result.rowPointers.clear();
+  }
   return result;
+}
+
+}  // namespace
+
+PngFile readPng(const std::string& path) {
+  return readPngFile(path, true);
+}
+
+PngFile readPngText(const std::string& path) {
+  return readPngFile(path, false);
 }
 
 }  // namespace attnscope::render

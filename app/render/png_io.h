@@ -28,7 +28,13 @@ struct PngFile {
 };
 
 /// Reads a PNG (any bit depth / colour type, converted to RGBA8) and its tEXt/zTXt/iTXt chunks.
-/// Throws FileError naming the path when it cannot be read or is not a valid PNG.
+/// Throws FileError naming the path when it cannot be read or is not a valid PNG, ResourceError when the pixels
+/// would exceed the memory budget (a 70-byte file can claim 30000 x 30000 pixels).
 PngFile readPng(const std::string& path);
+
+/// Only the text chunks (image left empty): the pixels are decoded one row at a time into a single row buffer, so
+/// reading the scene out of an exported PNG needs no memory for the image, however large its header says it is.
+/// Throws like readPng.
+PngFile readPngText(const std::string& path);
 
 }  // namespace attnscope::render

@@ -14,11 +14,21 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::model {
 namespace {
 
 using nlohmann::json;
+
+/// A token id or count from tokenizer.json: an integer in 0..INT_MAX - 1 (so id + 1 is a valid size), else FileError
+/// naming `what`. json::get<int>() is undefined behaviour on a float out of int range (1e300) and wraps 2^40.
+int nonNegativeInt(const json& value, const std::filesystem::path& path, const std::string& what) {
+  if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::int64_t>() >= INT_MAX)
+    throw FileError("tokenizer '" + path.string() + "': " + what + " must be an integer in 0.." +
+                    std::to_string(INT_MAX - 1) + ", found " + value.dump());
+  return static_cast<int>(value.get<std::int64_t>());
+}
 
 // ----- UTF-8 -----------------------------------------------------------------------------------------------------
 
@@ -328,8 +338,9 @@ class HfTokenizerBase : public Tokenizer {
       for (const json& token : root["added_tokens"]) {
         if (token.contains("content") && token["content"].is_string() && token.contains("id") &&
             token["id"].is_number_integer()) {
-          specials_.add(token["content"].get<std::string>(), token["id"].get<int>());
-          vocab_[token["content"].get<std::string>()] = token["id"].get<int>();
+          const int id = nonNegativeInt(token["id"], path, "added_tokens id");
+          specials_.add(token["content"].get<std::string>(), id);
+          vocab_[token["content"].get<std::string>()] = id;
         }
       }
     }
@@ -339,6 +350,9 @@ class HfTokenizerBase : public Tokenizer {
       maxId = std::max(maxId, id);
     }
     if (maxId < 0) throw FileError("tokenizer '" + path.string() + "': empty vocabulary");
+    // One string per id up to the largest: a tiny file with the id 100000000 must not allocate gigabytes.
+    requireWithinBudget((static_cast<double>(maxId) + 1) * sizeof(std::string),
+                        "the id table of tokenizer '" + path.string() + "' (largest id " + std::to_string(maxId) + ")");
     vocabSize_ = maxId + 1;
     idToToken_.assign(vocabSize_, std::string());
     for (const auto& [text, id] : vocab_) idToToken_[id] = text;
@@ -366,8 +380,8 @@ class HfTokenizerBase : public Tokenizer {
         }
       }
     } else if (type == "BertProcessing" || type == "RobertaProcessing") {
-      template_.before.push_back(post.at("cls").at(1).get<int>());
-      template_.after.push_back(post.at("sep").at(1).get<int>());
+      template_.before.push_back(nonNegativeInt(post.at("cls").at(1), path, "post_processor.cls id"));
+      template_.after.push_back(nonNegativeInt(post.at("sep").at(1), path, "post_processor.sep id"));
     } else if (type == "Sequence" && post.contains("processors")) {
       for (const json& inner : post["processors"]) readTemplate(inner, path);
     }
@@ -399,7 +413,8 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
     if (!model.contains("vocab") || !model["vocab"].is_object()) {
       throw FileError("tokenizer '" + path.string() + "': model.vocab is missing");
     }
-    for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) vocab_[it.key()] = it.value().get<int>();
+    for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it)
+      vocab_[it.key()] = nonNegativeInt(it.value(), path, "model.vocab id of '" + it.key() + "'");
     if (model.contains("merges") && model["merges"].is_array()) {
       int rank = 0;
       for (const json& merge : model["merges"]) {
@@ -565,9 +580,11 @@ class WordPieceTokenizer final : public HfTokenizerBase {
     if (!model.contains("vocab") || !model["vocab"].is_object()) {
       throw FileError("tokenizer '" + path.string() + "': model.vocab is missing");
     }
-    for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) vocab_[it.key()] = it.value().get<int>();
+    for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it)
+      vocab_[it.key()] = nonNegativeInt(it.value(), path, "model.vocab id of '" + it.key() + "'");
     prefix_ = model.value("continuing_subword_prefix", std::string("##"));
-    maxCharacters_ = model.value("max_input_chars_per_word", 100);
+    if (model.contains("max_input_chars_per_word"))
+      maxCharacters_ = nonNegativeInt(model["max_input_chars_per_word"], path, "model.max_input_chars_per_word");
     const std::string unk = model.value("unk_token", std::string("[UNK]"));
     const json& normalizer = member(root, "normalizer");
     if (normalizer.is_object() && normalizer.value("type", "") == "BertNormalizer") {

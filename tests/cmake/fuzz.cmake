@@ -4,13 +4,16 @@
 #   fuzz_<target>, plus a short CTest smoke run of each.
 option(ATTNSCOPE_FUZZ "Build the libFuzzer targets of tests/fuzz (needs clang and libclang-rt-14-dev)." OFF)
 
-set(ATTNSCOPE_FUZZ_TARGETS npy safetensors llama2c llama2c_tokenizer hf_tokenizer hf_config capture)
+set(ATTNSCOPE_FUZZ_TARGETS npy safetensors llama2c llama2c_tokenizer hf_tokenizer hf_config capture scene_json
+                           png_scene)
 set(ATTNSCOPE_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
 
 add_library(attnscope_fuzz_targets STATIC ${ATTNSCOPE_FUZZ_DIR}/fuzz_targets.cpp)
-target_link_libraries(attnscope_fuzz_targets PUBLIC attnscope_core)
+# attnscope_scene_io (app/scene_io.cmake) is built with or without the GUI: scene JSON and PNG metadata loading.
+target_link_libraries(attnscope_fuzz_targets PUBLIC attnscope_core attnscope_scene_io)
 
-add_executable(fuzz_corpus_tests ${ATTNSCOPE_FUZZ_DIR}/corpus_regression_test.cpp)
+add_executable(fuzz_corpus_tests ${ATTNSCOPE_FUZZ_DIR}/corpus_regression_test.cpp
+                                 ${ATTNSCOPE_FUZZ_DIR}/loader_fixes_test.cpp)
 target_link_libraries(fuzz_corpus_tests PRIVATE attnscope_fuzz_targets GTest::gtest_main)
 target_compile_definitions(fuzz_corpus_tests PRIVATE ATTNSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(fuzz_corpus_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "reliab;fuzz_corpus")
@@ -22,6 +25,7 @@ if(ATTNSCOPE_FUZZ)
   # Coverage instrumentation for everything the loaders run; ASan+UBSan come from ATTNSCOPE_SANITIZE, which
   # tools/fuzz.sh switches on together with this option.
   target_compile_options(attnscope_core PRIVATE -fsanitize=fuzzer-no-link)
+  target_compile_options(attnscope_scene_io PRIVATE -fsanitize=fuzzer-no-link)
   target_compile_options(attnscope_fuzz_targets PRIVATE -fsanitize=fuzzer-no-link)
   foreach(target ${ATTNSCOPE_FUZZ_TARGETS})
     add_executable(fuzz_${target} ${ATTNSCOPE_FUZZ_DIR}/fuzz_main.cpp)
@@ -31,10 +35,11 @@ if(ATTNSCOPE_FUZZ)
     target_link_libraries(fuzz_${target} PRIVATE attnscope_fuzz_targets)
     # Smoke: a few seconds from the committed corpus (read-only: new inputs go to a scratch folder in the build).
     add_test(NAME fuzz_smoke_${target}
-             COMMAND $<TARGET_FILE:fuzz_${target}> -max_total_time=5 -rss_limit_mb=2048 -max_len=65536
-                     -print_final_stats=1 ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target}
+             COMMAND $<TARGET_FILE:fuzz_${target}> -max_total_time=5 -rss_limit_mb=2048 -malloc_limit_mb=1024
+                     -max_len=65536 -print_final_stats=1 ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target}
                      ${ATTNSCOPE_FUZZ_DIR}/corpus/${target})
-    set_tests_properties(fuzz_smoke_${target} PROPERTIES LABELS "reliab;fuzz_smoke" TIMEOUT 120)
+    set_tests_properties(fuzz_smoke_${target} PROPERTIES LABELS "reliab;fuzz_smoke" TIMEOUT 120
+                                                         ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1")
     file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target})
   endforeach()
 endif()

@@ -7,9 +7,12 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "app/gui/scene_io.h"
+#include "app/render/png_io.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/model/capture_file.h"
@@ -131,13 +134,58 @@ void fuzzCapture(std::span<const std::uint8_t> bytes) {
   (void)model->run(capture.tokenIds);
 }
 
-const std::array<FuzzTarget, 7> kTargets = {{{"npy", fuzzNpy},
+// A scene that loaded must survive what the app does next: save it and open the saved text again. The second load
+// must accept it (a scene the app can open but not reopen after saving is a bug) and serialise to the same text.
+void roundTripScene(const gui::Scene& scene) {
+  const std::string saved = gui::sceneToString(scene);
+  gui::Scene again = gui::sceneFromString(saved, "resaved.json", nullptr);
+  if (gui::sceneToString(again) != saved) std::abort();
+}
+
+void fuzzSceneJson(std::span<const std::uint8_t> bytes) {
+  const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::vector<std::string> warnings;
+  gui::Scene scene = gui::sceneFromString(text, "fuzz.json", &warnings);
+  roundTripScene(scene);
+}
+
+// The PNG is read three times: readPng (its image must match its header), readPngText (the same text chunks without
+// keeping the pixels), then loadSceneFile's own path (signature sniffing, readPngText, the attnscope-scene chunk,
+// sceneFromString).
+void fuzzPngScene(std::span<const std::uint8_t> bytes) {
+  const fs::path path = writeScratch("scene.png", bytes);
+  bool decoded = false;
+  std::map<std::string, std::string> text;
+  try {
+    const render::PngFile png = render::readPng(path.string());
+    if (png.image.width < 1 || png.image.height < 1 ||
+        png.image.rgba.size() != static_cast<std::size_t>(png.image.width) * png.image.height * 4)
+      std::abort();
+    decoded = true;
+    text = png.text;
+  } catch (const Error&) {
+    // Not a PNG, a broken one or one over the memory budget: readPngText may still read a large one.
+  }
+  try {
+    const render::PngFile textOnly = render::readPngText(path.string());
+    if (!textOnly.image.rgba.empty() || (decoded && textOnly.text != text)) std::abort();
+  } catch (const Error&) {
+    if (decoded) std::abort();  // the same bytes decoded fully but not row by row
+  }
+  std::vector<std::string> warnings;
+  gui::Scene scene = gui::loadSceneFile(path.string(), &warnings);
+  roundTripScene(scene);
+}
+
+const std::array<FuzzTarget, 9> kTargets = {{{"npy", fuzzNpy},
                                              {"safetensors", fuzzSafetensors},
                                              {"llama2c", fuzzLlama2c},
                                              {"llama2c_tokenizer", fuzzLlama2cTokenizer},
                                              {"hf_tokenizer", fuzzHfTokenizer},
                                              {"hf_config", fuzzHfConfig},
-                                             {"capture", fuzzCapture}}};
+                                             {"capture", fuzzCapture},
+                                             {"scene_json", fuzzSceneJson},
+                                             {"png_scene", fuzzPngScene}}};
 
 }  // namespace
 

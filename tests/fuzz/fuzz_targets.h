@@ -18,7 +18,8 @@ struct FuzzTarget {
   FuzzFunction run;
 };
 
-/// Every target, in a fixed order: npy, safetensors, llama2c, llama2c_tokenizer, hf_tokenizer, hf_config, capture.
+/// Every target, in a fixed order: npy, safetensors, llama2c, llama2c_tokenizer, hf_tokenizer, hf_config, capture,
+/// scene_json, png_scene.
 std::span<const FuzzTarget> fuzzTargets();
 
 /// The target called `name`, or nullptr.

@@ -10,6 +10,7 @@ never overwritten here. Deterministic: rerunning rewrites the same bytes.
 import json
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -305,6 +306,159 @@ def seeds_capture():
         put("capture", "bad_" + name + ".safetensors", capture_bytes(patch=patch))
 
 
+# --- scene files (app/gui/scene_io.cpp) and PNG exports carrying one (app/render/png_io.cpp) ---------------------
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def repo_file(*parts):
+    with open(os.path.join(REPO, *parts), "rb") as source:
+        return source.read()
+
+
+def minimal_scene(**extra):
+    scene = {"format": "attnscope-scene", "version": 1, "queries": [[1.0, 0.0]], "keys": [[0.0, 1.0], [-1.0, 0.5]]}
+    scene.update(extra)
+    return scene
+
+
+def scene_text(scene, indent=None):
+    return json.dumps(scene, indent=indent).encode("utf-8")
+
+
+def seeds_scene_json():
+    # Real files: the start-up scene and the scenes of the demos a teacher opens (a demo file is an "attnscope-demo"
+    # whose steps each hold a scene; 5-high-dimensions is left out: 550 KB), written compactly as the app reads them.
+    put("scene_json", "valid_default_scene.json", repo_file("assets", "default_scene.json"))
+    for demo in ["1-dot-product", "2-expressive", "3-gaussian-keys", "4-alignment", "6-real-model"]:
+        steps = json.loads(repo_file("assets", "demos", demo + ".json"))["steps"]
+        for number in sorted({1, len(steps)}):
+            put("scene_json", "valid_demo_%s_step%d.json" % (demo, number), scene_text(steps[number - 1]["scene"]))
+    put("scene_json", "valid_minimal.json", scene_text(minimal_scene()))
+    # Every optional field with its non-default value, and unknown fields at each level (warnings, not errors).
+    full = minimal_scene(
+        dimension=3, queries=[[1, 0, 0], [0, 1, 0]], keys=[[0, 0, 1], [1, 1, 1]], queryLabels=["a", "\u00e9\u4e2d"],
+        keyLabels=["", "k"], selectedQuery=1, selectedKey=9, views=["canvas", "maps", "nonexistent-view"],
+        randomSeed=18446744073709551615,
+        kernel={"scale": 0.5, "causal": True, "eaForm": "pure",
+                "mgk": {"components": 3, "centres": "per-key-offsets", "variant": "hard",
+                        "shifts": [[0, 0, 0], [0.1, 0, 0], [0, 0.1, 0]],
+                        "offsets": [[0.01 * i, 0, 0] for i in range(6)],
+                        "priors": [[0.2, 0.3, 1.0], [0, 0.5, 0.5]], "variances": [[1, 2, 3], [0.5, 0.25, 1e-3]],
+                        "future": 1}, "future": [1]},
+        divergence={"ctRho": 1.0, "ctTau": 2.5, "ctCost": "one-minus-cos", "sinkhornEpsilon": 0.01, "future": None},
+        display={"colorMap": "diverging", "heatmapLogScale": True, "classificationBandDegrees": 45,
+                 "planeExtent": 3.5, "densityResolution": 8, "future": {}},
+        model={"path": "/models/stories260K.bin", "tokenizer": "", "prompt": "Once upon", "tokenIds": [1, 403, 9],
+               "layer": 2, "head": 1, "preRope": True},
+        unknownTopLevel={"nested": [1, 2, 3]})
+    put("scene_json", "valid_every_field.json", scene_text(full, indent=1))
+    put("scene_json", "valid_null_fields.json",
+        scene_text(minimal_scene(kernel={"scale": None, "mgk": None}, display=None, queryLabels=None)))
+    put("scene_json", "valid_magma_euclid.json",
+        scene_text(minimal_scene(display={"colorMap": "magma"}, divergence={"ctCost": "euclidean"})))
+    default = repo_file("assets", "default_scene.json")
+    put("scene_json", "bad_empty.json", b"")
+    put("scene_json", "bad_truncated.json", default[: len(default) // 2])
+    put("scene_json", "bad_not_object.json", b"[1, 2, 3]")
+    put("scene_json", "bad_version_newer.json", scene_text(minimal_scene(version=2)))
+    put("scene_json", "bad_version_zero.json", scene_text(minimal_scene(version=0)))
+    put("scene_json", "bad_version_string.json", scene_text(minimal_scene(version="1")))
+    put("scene_json", "bad_wrong_format.json", scene_text(minimal_scene(format="attnscope-scene-v2")))
+    put("scene_json", "bad_no_keys.json", scene_text({"format": "attnscope-scene", "version": 1, "queries": [[1, 0]]}))
+    put("scene_json", "bad_ragged_rows.json", scene_text(minimal_scene(keys=[[0, 1], [1, 0, 0]])))
+    put("scene_json", "bad_dimension_mismatch.json", scene_text(minimal_scene(dimension=3)))
+    put("scene_json", "bad_string_number.json", scene_text(minimal_scene(keys=[["0", 1]])))
+    put("scene_json", "bad_infinite.json", scene_text(minimal_scene()).replace(b"-1.0", b"-1e999"))
+    put("scene_json", "bad_components.json", scene_text(minimal_scene(kernel={"mgk": {"components": 9}})))
+    put("scene_json", "bad_priors_rows.json",
+        scene_text(minimal_scene(kernel={"mgk": {"components": 2, "priors": [[0.5, 0.5]]}})))
+    put("scene_json", "bad_negative_variance.json",
+        scene_text(minimal_scene(kernel={"mgk": {"components": 1, "variances": [[1], [-1]]}})))
+    put("scene_json", "bad_enum.json", scene_text(minimal_scene(display={"colorMap": "jet"})))
+    put("scene_json", "bad_rho.json", scene_text(minimal_scene(divergence={"ctRho": 1.5})))
+    put("scene_json", "bad_density_resolution.json", scene_text(minimal_scene(display={"densityResolution": 4})))
+    put("scene_json", "bad_negative_token.json", scene_text(minimal_scene(model={"path": "m.bin", "tokenIds": [-3]})))
+    put("scene_json", "bad_kernel_not_object.json", scene_text(minimal_scene(kernel=[])))
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def png_bytes(width=4, height=3, colour=2, depth=8, interlace=0, text=(), after=(), palette=None, trns=None,
+              idat=None):
+    """A PNG written independently of libpng. text/after: chunks (kind, data) before / after IDAT."""
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+    row_bytes = (width * channels * depth + 7) // 8
+    if idat is None:
+        raw = b""
+        if interlace:
+            # Adam7: the seven passes one after the other, each row with its filter byte.
+            passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+            for x0, y0, dx, dy in passes:
+                pw = len(range(x0, width, dx))
+                ph = len(range(y0, height, dy))
+                if pw == 0 or ph == 0:
+                    continue
+                pass_row = (pw * channels * depth + 7) // 8
+                for y in range(ph):
+                    raw += b"\x00" + bytes((7 * y + 13 * i) % 256 for i in range(pass_row))
+        else:
+            for y in range(height):
+                raw += bytes([y % 5]) + bytes((31 * y + 7 * i) % 256 for i in range(row_bytes))
+        idat = zlib.compress(raw, 9)
+    out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0,
+                                                                  interlace))
+    for kind, data in text:
+        out += png_chunk(kind, data)
+    if palette is not None:
+        out += png_chunk(b"PLTE", palette)
+    if trns is not None:
+        out += png_chunk(b"tRNS", trns)
+    out += png_chunk(b"IDAT", idat)
+    for kind, data in after:
+        out += png_chunk(kind, data)
+    return out + png_chunk(b"IEND", b"")
+
+
+def itxt(key, text, compressed=False):
+    body = zlib.compress(text) if compressed else text
+    return (b"iTXt", key + b"\x00" + bytes([1 if compressed else 0, 0]) + b"\x00\x00" + body)
+
+
+def seeds_png_scene():
+    scene = scene_text(minimal_scene(keyLabels=["caf\u00e9", "\u4e2d"]))
+    key = b"attnscope-scene"
+    # Exports by attnscope itself (tests/golden): RGB, iTXt chunks before IDAT.
+    put("png_scene", "valid_golden_canvas.png", repo_file("tests", "golden", "canvas.png"))
+    put("png_scene", "valid_golden_model.png", repo_file("tests", "golden", "model.png"))
+    put("png_scene", "valid_rgb8_itxt.png", png_bytes(text=[itxt(b"Software", b"attnscope"), itxt(key, scene)]))
+    put("png_scene", "valid_rgba_itxt_compressed.png", png_bytes(colour=6, text=[itxt(key, scene, True)]))
+    put("png_scene", "valid_gray16_interlaced_ztxt.png",
+        png_bytes(width=9, height=7, colour=0, depth=16, interlace=1,
+                  text=[(b"zTXt", key + b"\x00\x00" + zlib.compress(scene_text(minimal_scene())))]))
+    put("png_scene", "valid_palette_trns_text.png",
+        png_bytes(width=5, height=2, colour=3, depth=4, palette=bytes(range(48)), trns=b"\x00\x80",
+                  text=[(b"tEXt", key + b"\x00" + scene_text(minimal_scene()))]))
+    put("png_scene", "valid_gray_alpha_text_after_idat.png",
+        png_bytes(width=3, height=3, colour=4, depth=8, after=[itxt(key, scene)]))
+    put("png_scene", "valid_plain_json.json", scene_text(minimal_scene()))
+    put("png_scene", "bad_empty.png", b"")
+    put("png_scene", "bad_signature_only.png", b"\x89PNG\r\n\x1a\n")
+    put("png_scene", "bad_no_scene.png", png_bytes(text=[itxt(b"Title", b"attnscope: canvas")]))
+    put("png_scene", "bad_scene_not_json.png", png_bytes(text=[itxt(key, b"{\"format\": ")]))
+    put("png_scene", "bad_scene_version_newer.png", png_bytes(text=[itxt(key, scene_text(minimal_scene(version=7)))]))
+    good = png_bytes(text=[itxt(key, scene)])
+    put("png_scene", "bad_truncated.png", good[: len(good) - 30])
+    broken_crc = bytearray(good)
+    broken_crc[29] ^= 0xFF  # last byte of the IHDR CRC
+    put("png_scene", "bad_ihdr_crc.png", bytes(broken_crc))
+    put("png_scene", "bad_zero_width.png", png_bytes(width=0, text=[itxt(key, scene)]))
+    put("png_scene", "bad_missing_image_data.png", png_bytes(width=64, height=64, text=[itxt(key, scene)],
+                                                             idat=zlib.compress(b"\x00" * 10)))
+
+
 if __name__ == "__main__":
     seeds_npy()
     seeds_safetensors()
@@ -313,3 +467,5 @@ if __name__ == "__main__":
     seeds_hf_tokenizer()
     seeds_hf_config()
     seeds_capture()
+    seeds_scene_json()
+    seeds_png_scene()
