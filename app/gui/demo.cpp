@@ -112,6 +112,9 @@ Demo loadDemoFile(const std::string& path) {
     root = json::parse(readText(path));
   } catch (const json::parse_error& e) {
     throw FileError(path + " is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception& e) {
+    // Valid syntax the library still refuses, e.g. a number such as 1e999 that overflows a double.
+    throw FileError(path + " is not valid JSON: " + e.what());
   }
   Demo demo;
   demo.name = fs::path(path).stem().string();

@@ -2,6 +2,7 @@
 #include "app/gui/preferences.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,28 @@ std::string configDirectory() {
   return {};
 }
 
+namespace {
+
+/// json[key] as an integer clamped to [lo, hi], or `fallback` when absent or not a finite number. A value such as
+/// 1e300 must not reach get<int>() (converting an out-of-range double to int is undefined behaviour).
+int integerField(const nlohmann::json& json, const char* key, int fallback, int lo, int hi) {
+  const auto it = json.find(key);
+  if (it == json.end() || !it->is_number()) return fallback;
+  const double value = it->get<double>();
+  if (!std::isfinite(value)) return fallback;
+  return static_cast<int>(std::clamp(value, static_cast<double>(lo), static_cast<double>(hi)));
+}
+
+float floatField(const nlohmann::json& json, const char* key, float fallback, float lo, float hi) {
+  const auto it = json.find(key);
+  if (it == json.end() || !it->is_number()) return fallback;
+  const double value = it->get<double>();
+  if (!std::isfinite(value)) return fallback;
+  return static_cast<float>(std::clamp(value, static_cast<double>(lo), static_cast<double>(hi)));
+}
+
+}  // namespace
+
 Preferences loadPreferences() {
   Preferences preferences;
   const std::string folder = configDirectory();
@@ -27,11 +50,11 @@ Preferences loadPreferences() {
   if (!file) return preferences;
   try {
     const nlohmann::json json = nlohmann::json::parse(file);
-    preferences.windowWidth = std::clamp(json.value("windowWidth", preferences.windowWidth), 320, 16384);
-    preferences.windowHeight = std::clamp(json.value("windowHeight", preferences.windowHeight), 240, 16384);
-    preferences.windowX = json.value("windowX", preferences.windowX);
-    preferences.windowY = json.value("windowY", preferences.windowY);
-    preferences.uiScaleMultiplier = std::clamp(json.value("uiScaleMultiplier", 1.0f), 0.5f, 4.0f);
+    preferences.windowWidth = integerField(json, "windowWidth", preferences.windowWidth, 320, 16384);
+    preferences.windowHeight = integerField(json, "windowHeight", preferences.windowHeight, 240, 16384);
+    preferences.windowX = integerField(json, "windowX", preferences.windowX, -65536, 65536);
+    preferences.windowY = integerField(json, "windowY", preferences.windowY, -65536, 65536);
+    preferences.uiScaleMultiplier = floatField(json, "uiScaleMultiplier", 1.0f, 0.5f, 4.0f);
     preferences.lastFolder = json.value("lastFolder", std::string());
   } catch (const std::exception&) {
     // A damaged preferences file must not stop the app: fall back to defaults, it is rewritten on exit.
