@@ -54,14 +54,14 @@ WindowOptions& options() {
   return instance;
 }
 
-volatile std::sig_atomic_t dumpRequested = 0;
+SignalRequest dumpRequest;  // SIGUSR1 (state_dump.h: taken before the write, so none is lost)
 volatile std::sig_atomic_t closeRequested = 0;
 /// SIGTERM / SIGINT close the window like the close button, so preferences and layout are still saved.
 void onTerminate(int) {
   closeRequested = 1;
 }
 void onSigusr1(int) {
-  dumpRequested = 1;
+  dumpRequest.raise();
 }
 
 std::string& glfwErrorText() {
@@ -254,13 +254,11 @@ int runGui() {
     if (!o.dumpStatePath.empty()) std::signal(SIGUSR1, onSigusr1);
     std::signal(SIGTERM, onTerminate);
     std::signal(SIGINT, onTerminate);
-    auto writeDump = [&](bool force) {
+    auto writeDump = [&] {
       if (o.dumpStatePath.empty()) return;
-      const std::string text = stateDumpJson(context, geometry);
-      if (!force && text == lastDump) return;
       try {
-        writeFileAtomic(o.dumpStatePath, text);
-        lastDump = text;
+        offerStateDump(dumpRequest, lastDump, stateDumpJson(context, geometry),
+                       [&](const std::string& text) { writeFileAtomic(o.dumpStatePath, text); });
       } catch (const std::exception& e) {
         shell.showError(e.what());
       }
@@ -345,8 +343,7 @@ int runGui() {
       if (!o.dumpStatePath.empty()) publishViewProbes(context);
       glfwGetWindowPos(window, &geometry.x, &geometry.y);
       glfwGetWindowSize(window, &geometry.width, &geometry.height);
-      writeDump(dumpRequested != 0);
-      dumpRequested = 0;
+      writeDump();
 
       const auto now = std::chrono::steady_clock::now();
       const float milliseconds = std::chrono::duration<float, std::milli>(now - previous).count();
