@@ -11,6 +11,12 @@ if(ATTNSCOPE_BUILD_GUI AND TARGET attnscope_gui)
                    ${DEBIAN_PYTHON3})
   set_tests_properties(autosave_kill9_restore_xvfb PROPERTIES LABELS "autosave;gui" TIMEOUT 300 RUN_SERIAL TRUE)
 
+  # The heartbeat the monkey relies on (SIGUSR1 -> state dump) at 148x112, 1x1 and unmapped: none may be lost.
+  add_test(NAME autosave_monkey_heartbeat_xvfb
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../autosave/monkey_heartbeat_xvfb_test.sh $<TARGET_FILE:attnscope>
+                   ${DEBIAN_PYTHON3})
+  set_tests_properties(autosave_monkey_heartbeat_xvfb PROPERTIES LABELS "autosave;gui;monkey" TIMEOUT 300 RUN_SERIAL TRUE)
+
   # In a sanitized tree (ATTNSCOPE_SANITIZE_GUI=ON tools/sanitize.sh) this binary is the ASan + UBSan build and the
   # run fails on any sanitizer report; in a normal tree it still catches crashes and hangs.
   # Opt-in until the heartbeat stall seen in a 10-minute run (tests/autosave/monkey_hang_seed7_*) is understood:
