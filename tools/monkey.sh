@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Random-input GUI run: starts the real attnscope window under its own Xvfb and sends seeded random clicks, drags,
-# scrolls, keys (shortcuts included) and window resizes with xdotool for DURATION seconds. Fails if the app crashes,
-# hangs (a SIGUSR1 heartbeat not answered by a state dump in time) or a sanitizer reports anything.
+# scrolls, keys (shortcuts included), window resizes (down to 1x1) and minimise/restore with xdotool for DURATION
+# seconds. Fails if the app crashes, hangs (a SIGUSR1 heartbeat not answered by a state dump in time) or a sanitizer
+# reports anything.
 #
 # usage: tools/monkey.sh DURATION_SECONDS [BINARY]     (BINARY default: build-asan/bin/attnscope, else build/bin/...)
 # environment: MONKEY_SEED (default: time-based; printed, rerun with it to replay the same event sequence; the app's
@@ -221,9 +222,19 @@ act() {  # one random action, logged before it is sent
     line="type '$text'"; kinds[type]=$((${kinds[type]:-0} + 1))
     echo "$(date +%T.%N | cut -c1-12) #$count $line" >>"$actions"
     xdotool type --delay 40 -- "$text"
+  elif ((r == 98)); then
+    # Minimise and restore: a window manager unmaps a minimised window (there is none on this display, so do it).
+    printf -v pause '0.%d' $((2 + RANDOM % 8))
+    line="minimise for $pause s, restore"; kinds[minimise]=$((${kinds[minimise]:-0} + 1))
+    echo "$(date +%T.%N | cut -c1-12) #$count $line" >>"$actions"
+    xdotool windowunmap "$window_id" 2>/dev/null
+    sleep "$pause"
+    xdotool windowmap "$window_id" 2>/dev/null
+    sleep 0.2
   else
     local width=$((320 + RANDOM % 1330)) height=$((240 + RANDOM % 840))
-    ((r == 99)) && width=$((100 + RANDOM % 200)) && height=$((60 + RANDOM % 150))  # below the app's minimum
+    # Below the start size's minimum (the seed-7 stall was at 148x112), down to a single pixel.
+    ((r == 99)) && width=$((1 + RANDOM % 300)) && height=$((1 + RANDOM % 210))
     line="resize $width x $height"; kinds[resize]=$((${kinds[resize]:-0} + 1))
     echo "$(date +%T.%N | cut -c1-12) #$count $line" >>"$actions"
     xdotool windowsize "$window_id" "$width" "$height" 2>/dev/null
@@ -260,6 +271,6 @@ report=$(sanitizer_report)
 [[ -z $report ]] || fail "sanitizer report: $report"
 ((status == 0)) || fail "attnscope exited with status $status after SIGTERM"
 summary=""
-for kind in click drag scroll key type resize; do summary+="${summary:+, }$kind ${kinds[$kind]:-0}"; done
+for kind in click drag scroll key type resize minimise; do summary+="${summary:+, }$kind ${kinds[$kind]:-0}"; done
 echo "monkey: passed: $count actions in $((SECONDS - run_start)) s ($summary), $starts app start(s)," \
   "$heartbeats heartbeats (slowest $max_latency ms), seed $seed, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
