@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Random-input GUI run: starts the real attnscope window under its own Xvfb and sends seeded random clicks, drags,
-# scrolls, keys (shortcuts included), window resizes (down to 1x1) and minimise/restore with xdotool for DURATION
-# seconds. Fails if the app crashes, hangs (a SIGUSR1 heartbeat not answered by a state dump in time) or a sanitizer
-# reports anything.
+# scrolls, keys (shortcuts included), window resizes (down to 1x1), minimise/restore and close/restart with xdotool
+# for DURATION seconds. Fails if the app crashes, hangs (a SIGUSR1 heartbeat not answered by a state dump in time)
+# or a sanitizer reports anything.
 #
 # usage: tools/monkey.sh DURATION_SECONDS [BINARY]     (BINARY default: build-asan/bin/attnscope, else build/bin/...)
 # environment: MONKEY_SEED (default: time-based; printed, rerun with it to replay the same event sequence; the app's
@@ -23,7 +23,10 @@ if [[ -z $app ]]; then
     [[ -x $candidate ]] && { app=$candidate; break; }
   done
 fi
-[[ -n $app && -x $app ]] || { echo "monkey: no attnscope binary (give one, or build build-asan/ or build/)" >&2; exit 2; }
+if [[ -z $app || ! -x $app ]]; then
+  echo "monkey: no attnscope binary (give one, or build build-asan/ or build/)" >&2
+  exit 2
+fi
 app=$(cd "$(dirname "$app")" && pwd)/$(basename "$app")
 for tool in Xvfb xdotool; do
   command -v $tool >/dev/null || { echo "monkey: $tool is missing (Debian packages xvfb, xdotool)" >&2; exit 2; }
@@ -36,8 +39,9 @@ cores=$(nproc 2>/dev/null || echo 1)
 # CI runner can be several times slower, and a false "hang" costs more than a late one. Fixed when the user set it.
 scaled() {
   if [[ -n ${MONKEY_HANG_SECONDS:-} ]]; then echo "$1"; return; fi
-  awk -v base="$1" -v cores="$cores" '{ f = $1 / cores; if (f < 1) f = 1; if (f > 4) f = 4; printf "%d\n", base * f + 0.5 }' \
-    /proc/loadavg 2>/dev/null || echo "$1"
+  awk -v base="$1" -v cores="$cores" \
+    '{ f = $1 / cores; if (f < 1) f = 1; if (f > 4) f = 4; printf "%d\n", base * f + 0.5 }' /proc/loadavg \
+    2>/dev/null || echo "$1"
 }
 work=$(mktemp -d /tmp/attnscope-monkey.XXXXXX)
 actions=$work/actions.log
@@ -55,7 +59,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sanitizer_report() { grep -E -m1 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehavior' "$applog"; }
+sanitizer_report() {
+  grep -E -m1 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehavior' "$applog"
+}
 fail() {
   failed=1
   echo "monkey: FAIL: $*" >&2
@@ -77,8 +83,8 @@ export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
 mkdir -p "$HOME" "$work/cwd"
 unset CI
 # Sanitizers: the first report aborts (non-zero exit). Leaks are checked too: the app runs the leak check itself just
-# before glfwTerminate unloads the GL driver (app/gui/window.cpp), so the driver's caches are not reported as leaks of an
-# unknown module; a File > Quit restart and the final SIGTERM both end that way. Options already set in the
+# before glfwTerminate unloads the GL driver (app/gui/window.cpp), so the driver's caches are not reported as leaks
+# of an unknown module; a File > Quit restart and the final SIGTERM both end that way. Options already set in the
 # environment (e.g. by a sanitizer CTest tree) win.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -119,15 +125,15 @@ check_exit() {
   report=$(sanitizer_report)
   [[ -z $report ]] || fail "sanitizer report: $report"
   ((status == 0)) || fail "attnscope died with status $status$( ((status > 128)) && echo " (signal $((status - 128)))")"
-  echo "$(date +%T) app exited cleanly (status 0, e.g. File > Quit): restarting" >>"$actions"
+  echo "$(date +%T) app exited cleanly (status 0: File > Quit or a close): restarting" >>"$actions"
   start_app
 }
 
 wx=0 wy=0 ww=1400 wh=900
 read_geometry() {
   local g
-  g=$("$python" -c "import json,sys; w=json.load(open(sys.argv[1]))['window']; print(w['x'], w['y'], w['width'], w['height'])" \
-    "$state" 2>/dev/null) && read -r wx wy ww wh <<<"$g"
+  g=$("$python" -c "import json,sys; w=json.load(open(sys.argv[1]))['window']
+print(w['x'], w['y'], w['width'], w['height'])" "$state" 2>/dev/null) && read -r wx wy ww wh <<<"$g"
 }
 
 # On a hang, what the main thread was doing (busy computing or blocked, and where) and every thread's stack (gdb, if
@@ -160,7 +166,8 @@ heartbeat() {
     kill -0 "$app_pid" 2>/dev/null || { check_exit; return; }
     if (( ($(date +%s%N) - start) / 1000000000 >= limit )); then
       backtrace "$cpu_before"
-      fail "hang: heartbeat $((heartbeats + 1)) not answered by a frame within $limit s (stacks: $work/hang-backtrace.txt)"
+      fail "hang: heartbeat $((heartbeats + 1)) not answered by a frame within $limit s" \
+        "(stacks: $work/hang-backtrace.txt)"
     fi
     sleep 0.05
   done
@@ -222,6 +229,13 @@ act() {  # one random action, logged before it is sent
     line="type '$text'"; kinds[type]=$((${kinds[type]:-0} + 1))
     echo "$(date +%T.%N | cut -c1-12) #$count $line" >>"$actions"
     xdotool type --delay 40 -- "$text"
+  elif ((r == 97)); then
+    # Close and start again: SIGTERM closes like the window's close button, so every exit path (final autosave,
+    # preferences, the sanitizer build's leak check) runs from whatever state the random input left.
+    line="close (SIGTERM) and restart"; kinds[close]=$((${kinds[close]:-0} + 1))
+    echo "$(date +%T.%N | cut -c1-12) #$count $line" >>"$actions"
+    kill -TERM "$app_pid" 2>/dev/null
+    check_exit
   elif ((r == 98)); then
     # Minimise and restore: a window manager unmaps a minimised window (there is none on this display, so do it).
     printf -v pause '0.%d' $((2 + RANDOM % 8))
@@ -271,6 +285,7 @@ report=$(sanitizer_report)
 [[ -z $report ]] || fail "sanitizer report: $report"
 ((status == 0)) || fail "attnscope exited with status $status after SIGTERM"
 summary=""
-for kind in click drag scroll key type resize minimise; do summary+="${summary:+, }$kind ${kinds[$kind]:-0}"; done
+for kind in click drag scroll key type resize minimise close; do summary+="${summary:+, }$kind ${kinds[$kind]:-0}"; done
 echo "monkey: passed: $count actions in $((SECONDS - run_start)) s ($summary), $starts app start(s)," \
-  "$heartbeats heartbeats (slowest $max_latency ms), seed $seed, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+  "$heartbeats heartbeats (slowest $max_latency ms), seed $seed," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"

@@ -8,6 +8,7 @@
 # usage: monkey_heartbeat_xvfb_test.sh ATTNSCOPE PYTHON3 [HEARTBEATS_PER_SIZE (default 100)]
 set -euo pipefail
 app=$1
+# shellcheck disable=SC2034  # used by tests/lib/state_dump.sh
 python=$2
 per_size=${3:-100}
 work=$(mktemp -d)

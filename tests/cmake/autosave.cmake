@@ -15,7 +15,8 @@ if(ATTNSCOPE_BUILD_GUI AND TARGET attnscope_gui)
   add_test(NAME autosave_monkey_heartbeat_xvfb
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../autosave/monkey_heartbeat_xvfb_test.sh $<TARGET_FILE:attnscope>
                    ${DEBIAN_PYTHON3})
-  set_tests_properties(autosave_monkey_heartbeat_xvfb PROPERTIES LABELS "autosave;gui;monkey" TIMEOUT 300 RUN_SERIAL TRUE)
+  set_tests_properties(autosave_monkey_heartbeat_xvfb PROPERTIES LABELS "autosave;gui;monkey" TIMEOUT 300
+                       RUN_SERIAL TRUE)
 
   # In a sanitized tree (tools/sanitize.sh) this binary is the ASan + UBSan build and the run fails on any sanitizer
   # report, leaks included; there it is on by default. In a normal tree it would still catch crashes and hangs, but the
