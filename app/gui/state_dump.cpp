@@ -49,4 +49,13 @@ std::string stateDumpJson(const AppContext& context, const WindowGeometry& windo
   return dump.dump(2) + "\n";
 }
 
+bool offerStateDump(SignalRequest& request, std::string& lastWritten, const std::string& text,
+                    const std::function<void(const std::string&)>& write) {
+  const bool requested = request.take();
+  if (!requested && text == lastWritten) return false;
+  write(text);
+  lastWritten = text;
+  return true;
+}
+
 }  // namespace attnscope::gui
