@@ -104,6 +104,33 @@ void onKey(GLFWwindow*, int key, int, int action, int mods) {
   markActivity();
   if (action == GLFW_PRESS || action == GLFW_REPEAT) keyPresses.push_back({key, mods});
 }
+// Dear ImGui 1.86 reads key state once per frame (io.KeysDown), so a press and a release that both arrive between two
+// frames (a quick tap while a frame is slow, or xdotool) never reach its widgets: a prompt would miss its Return. This
+// latch sits in front of ImGui's key callback and holds such a release back until ImGui has drawn one frame with the
+// key down. Our own shortcut queue (onKey) records presses and is unaffected.
+GLFWkeyfun imguiKeyCallback = nullptr;
+struct HeldRelease {
+  int key, scancode, mods;
+};
+std::vector<HeldRelease> heldReleases;
+std::vector<int> keysPressedSinceFrame;
+void onKeyLatched(GLFWwindow* window, int key, int scancode, int action, int mods) {
+  if (action == GLFW_RELEASE &&
+      std::find(keysPressedSinceFrame.begin(), keysPressedSinceFrame.end(), key) != keysPressedSinceFrame.end()) {
+    heldReleases.push_back({key, scancode, mods});
+    return;
+  }
+  if (action == GLFW_PRESS) keysPressedSinceFrame.push_back(key);
+  if (imguiKeyCallback != nullptr) imguiKeyCallback(window, key, scancode, action, mods);
+}
+/// After a frame: ImGui has seen every latched key down, so their releases may go through now.
+void releaseLatchedKeys(GLFWwindow* window) {
+  keysPressedSinceFrame.clear();
+  for (const HeldRelease& release : std::exchange(heldReleases, {}))
+    if (imguiKeyCallback != nullptr)
+      imguiKeyCallback(window, release.key, release.scancode, GLFW_RELEASE, release.mods);
+}
+
 void onChar(GLFWwindow*, unsigned) {
   markActivity();
 }
@@ -251,6 +278,7 @@ int runGui() {
   }
   setupFontsAndStyle(uiScale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
+  imguiKeyCallback = glfwSetKeyCallback(window, onKeyLatched);  // in front of ImGui's callback (see onKeyLatched)
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   int exitCode = 0;
@@ -294,6 +322,7 @@ int runGui() {
     int frame = 0;
     while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
       if (bench) benchPhases.begin(steadySeconds());
+      releaseLatchedKeys(window);  // the previous frame saw these keys down
       // A playing demo animation needs every frame.
       const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() &&
                         frame > 3 && !demoPlayer().playing;
