@@ -22,22 +22,15 @@ std::string configDirectory() {
 
 namespace {
 
-/// json[key] as an integer clamped to [lo, hi], or `fallback` when absent or not a finite number. A value such as
-/// 1e300 must not reach get<int>() (converting an out-of-range double to int is undefined behaviour).
-int integerField(const nlohmann::json& json, const char* key, int fallback, int lo, int hi) {
+/// json[key] clamped to [lo, hi], or `fallback` when absent or not a finite number. A value such as 1e300 must not
+/// reach get<int>() (converting an out-of-range double to int is undefined behaviour), so it is clamped as a double.
+template <typename T>
+T numberField(const nlohmann::json& json, const char* key, T fallback, T lo, T hi) {
   const auto it = json.find(key);
   if (it == json.end() || !it->is_number()) return fallback;
   const double value = it->get<double>();
   if (!std::isfinite(value)) return fallback;
-  return static_cast<int>(std::clamp(value, static_cast<double>(lo), static_cast<double>(hi)));
-}
-
-float floatField(const nlohmann::json& json, const char* key, float fallback, float lo, float hi) {
-  const auto it = json.find(key);
-  if (it == json.end() || !it->is_number()) return fallback;
-  const double value = it->get<double>();
-  if (!std::isfinite(value)) return fallback;
-  return static_cast<float>(std::clamp(value, static_cast<double>(lo), static_cast<double>(hi)));
+  return static_cast<T>(std::clamp(value, static_cast<double>(lo), static_cast<double>(hi)));
 }
 
 }  // namespace
@@ -50,11 +43,11 @@ Preferences loadPreferences() {
   if (!file) return preferences;
   try {
     const nlohmann::json json = nlohmann::json::parse(file);
-    preferences.windowWidth = integerField(json, "windowWidth", preferences.windowWidth, 320, 16384);
-    preferences.windowHeight = integerField(json, "windowHeight", preferences.windowHeight, 240, 16384);
-    preferences.windowX = integerField(json, "windowX", preferences.windowX, -65536, 65536);
-    preferences.windowY = integerField(json, "windowY", preferences.windowY, -65536, 65536);
-    preferences.uiScaleMultiplier = floatField(json, "uiScaleMultiplier", 1.0f, 0.5f, 4.0f);
+    preferences.windowWidth = numberField(json, "windowWidth", preferences.windowWidth, 320, 16384);
+    preferences.windowHeight = numberField(json, "windowHeight", preferences.windowHeight, 240, 16384);
+    preferences.windowX = numberField(json, "windowX", preferences.windowX, -65536, 65536);
+    preferences.windowY = numberField(json, "windowY", preferences.windowY, -65536, 65536);
+    preferences.uiScaleMultiplier = numberField(json, "uiScaleMultiplier", 1.0f, 0.5f, 4.0f);
     preferences.lastFolder = json.value("lastFolder", std::string());
   } catch (const std::exception&) {
     // A damaged preferences file must not stop the app: fall back to defaults, it is rewritten on exit.
