@@ -525,7 +525,14 @@ void paintAroundBareWindows(ShellState& shell, const std::vector<ImGuiWindow*>& 
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   std::vector<PixelRect> rects;
   std::vector<float> xs{0.0f, display.x}, ys{0.0f, display.y};
-  for (ImGuiWindow* window : bare) {
+  std::vector<ImGuiWindow*> hiding = bare;
+  // The main menu bar paints an opaque, square-cornered WindowBg over its whole rectangle: nothing under it shows.
+  ImGuiWindow* menuBar = ImGui::FindWindowByName("##MainMenuBar");
+  if (menuBar != nullptr && menuBar->Active && menuBar->WindowRounding == 0.0f &&
+      !(menuBar->Flags & ImGuiWindowFlags_NoBackground) &&
+      integral({menuBar->Pos.x, menuBar->Pos.y, menuBar->Pos.x + menuBar->Size.x, menuBar->Pos.y + menuBar->Size.y}))
+    hiding.push_back(menuBar);
+  for (ImGuiWindow* window : hiding) {
     const PixelRect r{window->Pos.x, window->Pos.y, window->Pos.x + window->Size.x, window->Pos.y + window->Size.y};
     rects.push_back(r);
     xs.insert(xs.end(), {std::clamp(r.x0, 0.0f, display.x), std::clamp(r.x1, 0.0f, display.x)});

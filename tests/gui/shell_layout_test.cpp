@@ -239,7 +239,8 @@ TEST_F(InteractiveUi, TiledViewsDrawNoBackgroundAndTheFrameIsClearedToIt) {
   ASSERT_GT(background->VtxBuffer.Size, 0);
   EXPECT_EQ(background->VtxBuffer[0].col, IM_COL32(16, 18, 21, 255));
   context_.endFrame();
-  // Covered area: the six windows plus the painted rectangles (corner squares counted twice) cover the frame.
+  // Covered area: the six windows and the menu bar plus the painted rectangles (corner squares counted twice) cover the
+  // frame.
   float painted = 0;
   const ImU32 surround = IM_COL32(16, 18, 21, 255);
   for (int i = 0; i + 2 < background->IdxBuffer.Size; i += 3) {
@@ -251,8 +252,24 @@ TEST_F(InteractiveUi, TiledViewsDrawNoBackgroundAndTheFrameIsClearedToIt) {
   }
   float windows = 0;
   for (const char* title : kViewTitles) windows += window(title).w * window(title).h;
+  windows += window("##MainMenuBar").w * window("##MainMenuBar").h;  // opaque: nothing painted under it
   const float corners = 6 * 4 * std::pow(std::ceil(ImGui::GetStyle().WindowRounding) + 1.0f, 2.0f);
   EXPECT_NEAR(painted + windows - corners, 1280.0f * 1000.0f, 0.5f);
+}
+
+TEST_F(InteractiveUi, ExportLayoutsDrawNoBackgroundFromTheFirstFrameExceptTransparent) {
+  // renderUiImage's layouts: forced placement, no menu or status bar; the first of its three frames already knows
+  // every rectangle. A transparent export keeps the (zero-alpha) backgrounds and clears to transparent itself.
+  layout_.interactive = false;
+  layout_.forceLayout = true;
+  frames(1);
+  for (const char* title : kViewTitles) EXPECT_TRUE(bare(title)) << title;
+  layout_.soloView = "maps";
+  frames(1);
+  EXPECT_TRUE(bare("Attention maps"));
+  layout_.transparent = true;
+  frames(1);
+  EXPECT_FALSE(bare("Attention maps"));
 }
 
 TEST_F(InteractiveUi, OverlappingViewsKeepTheirBackgroundAndGetItBackWhenApart) {
