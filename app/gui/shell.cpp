@@ -4,14 +4,18 @@
 
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <numeric>
+#include <optional>
+#include <span>
 #include <utility>
 
 #include "app/gui/export_formats.h"
@@ -424,6 +428,162 @@ void drawPrompts(AppContext& context, ShellState& shell) {
       });
 }
 
+// --- View windows without a background fill -------------------------------------------------------------------------
+// llvmpipe shades every pixel of every window background, and the tiled views cover most of the frame: the
+// backgrounds were about a third of the pixels it shaded, over a framebuffer that was cleared anyway. A view window
+// that no other window overlaps is drawn with ImGuiWindowFlags_NoBackground over a frame cleared to exactly its
+// background colour; the space around such windows is painted in the old clear colour and their rounded corners are
+// redrawn as ImGui draws them, so the pixels are the same as with backgrounds (the golden images prove it).
+
+struct PixelRect {
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+bool overlaps(const PixelRect& a, const PixelRect& b) {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
+/// Pixel-aligned edges: the background's straight edges then cover whole pixels, which the fill around reproduces.
+bool integral(const PixelRect& r) {
+  return r.x0 == std::floor(r.x0) && r.y0 == std::floor(r.y0) && r.x1 == std::floor(r.x1) && r.y1 == std::floor(r.y1);
+}
+
+/// The colour the frame was always cleared to around the windows (70% of the window background), as the bytes GL's
+/// clear stores (round to nearest).
+ImU32 surroundColour() {
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  auto byte = [](float v) { return static_cast<int>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+  return IM_COL32(byte(bg.x * 0.7f), byte(bg.y * 0.7f), byte(bg.z * 0.7f), 255);
+}
+
+void setClearColour(ShellState& shell, ImU32 colour) {
+  const ImVec4 c = ImGui::ColorConvertU32ToFloat4(colour);
+  shell.clearColour[0] = c.x, shell.clearColour[1] = c.y, shell.clearColour[2] = c.z, shell.clearColour[3] = c.w;
+}
+
+/// Where a view window will be this frame, before its Begin: the rectangle a forced placement gives (ImGui floors
+/// positions and sizes), else where it was last frame. nullopt when unknown (not drawn last frame, being resized).
+std::optional<PixelRect> predictedRect(const char* title, bool forced, const float rect[4]) {
+  if (forced) {
+    const ImVec2 minSize = ImGui::GetStyle().WindowMinSize;
+    const float x = std::floor(rect[0]), y = std::floor(rect[1]);
+    return PixelRect{x, y, x + std::max(std::floor(rect[2]), minSize.x), y + std::max(std::floor(rect[3]), minSize.y)};
+  }
+  ImGuiWindow* window = ImGui::FindWindowByName(title);
+  if (window == nullptr || !window->WasActive) return std::nullopt;
+  const ImGuiContext& g = *ImGui::GetCurrentContext();
+  if (g.ActiveId != 0 && g.ActiveIdWindow == window) {
+    // A resize by grip or edge changes the size inside Begin, after the flags are chosen.
+    for (int n = 0; n < 2; ++n)
+      if (g.ActiveId == ImGui::GetWindowResizeCornerID(window, n)) return std::nullopt;
+    for (ImGuiDir dir : {ImGuiDir_Left, ImGuiDir_Right, ImGuiDir_Up, ImGuiDir_Down})
+      if (g.ActiveId == ImGui::GetWindowResizeBorderID(window, dir)) return std::nullopt;
+  }
+  if (g.NavWindowingTarget != nullptr) return std::nullopt;  // keyboard move/resize (Ctrl+Tab)
+  return PixelRect{window->Pos.x, window->Pos.y, window->Pos.x + window->SizeFull.x,
+                   window->Pos.y + window->SizeFull.y};
+}
+
+/// Last frame's rectangles of the top-level windows that are not views (menu bar, status bar, help, dialogs, demo
+/// panel): a view under or over one of them keeps its background. Popups, menus and tooltips are always in front
+/// and paint their own backgrounds, so they do not count.
+std::vector<PixelRect> otherWindowRects(std::span<const char* const> viewTitles) {
+  std::vector<PixelRect> rects;
+  const ImGuiContext& g = *ImGui::GetCurrentContext();
+  for (ImGuiWindow* window : g.Windows) {
+    if (!window->WasActive || window->Hidden) continue;
+    if (window->Flags & (ImGuiWindowFlags_ChildWindow | ImGuiWindowFlags_Popup | ImGuiWindowFlags_Tooltip)) continue;
+    if (std::any_of(viewTitles.begin(), viewTitles.end(),
+                    [&](const char* title) { return std::strcmp(title, window->Name) == 0; }))
+      continue;
+    rects.push_back({window->Pos.x, window->Pos.y, window->Pos.x + window->Size.x, window->Pos.y + window->Size.y});
+  }
+  return rects;
+}
+
+/// ImGui draws a window's outer border only with its background: the same rectangle, drawn right after Begin under
+/// the same (whole display) clip rectangle; the title text and close button it would precede do not touch it.
+void drawOuterBorder(ImGuiWindow* window) {
+  if (window->WindowBorderSize <= 0.0f) return;
+  window->DrawList->PushClipRect(ImVec2(0, 0), ImGui::GetIO().DisplaySize, false);
+  window->DrawList->AddRect(window->Pos, ImVec2(window->Pos.x + window->Size.x, window->Pos.y + window->Size.y),
+                            ImGui::GetColorU32(ImGuiCol_Border), window->WindowRounding, 0, window->WindowBorderSize);
+  window->DrawList->PopClipRect();
+}
+
+/// Sets the frame's clear colour and paints, under every window, what the frame looked like around and at the
+/// corners of the windows drawn without background.
+void paintAroundBareWindows(ShellState& shell, const std::vector<ImGuiWindow*>& bare) {
+  const ImU32 surround = surroundColour();
+  if (bare.empty()) {
+    setClearColour(shell, surround);
+    return;
+  }
+  const ImU32 background = ImGui::GetColorU32(ImGuiCol_WindowBg);
+  setClearColour(shell, background);
+  ImDrawList* list = ImGui::GetBackgroundDrawList();
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  std::vector<PixelRect> rects;
+  std::vector<float> xs{0.0f, display.x}, ys{0.0f, display.y};
+  std::vector<ImGuiWindow*> hiding = bare;
+  // The main menu bar paints an opaque, square-cornered WindowBg over its whole rectangle: nothing under it shows.
+  ImGuiWindow* menuBar = ImGui::FindWindowByName("##MainMenuBar");
+  if (menuBar != nullptr && menuBar->Active && menuBar->WindowRounding == 0.0f &&
+      !(menuBar->Flags & ImGuiWindowFlags_NoBackground) &&
+      integral({menuBar->Pos.x, menuBar->Pos.y, menuBar->Pos.x + menuBar->Size.x, menuBar->Pos.y + menuBar->Size.y}))
+    hiding.push_back(menuBar);
+  for (ImGuiWindow* window : hiding) {
+    const PixelRect r{window->Pos.x, window->Pos.y, window->Pos.x + window->Size.x, window->Pos.y + window->Size.y};
+    rects.push_back(r);
+    xs.insert(xs.end(), {std::clamp(r.x0, 0.0f, display.x), std::clamp(r.x1, 0.0f, display.x)});
+    ys.insert(ys.end(), {std::clamp(r.y0, 0.0f, display.y), std::clamp(r.y1, 0.0f, display.y)});
+  }
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  std::sort(ys.begin(), ys.end());
+  ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
+  // The grid of all window edges: a cell is inside a bare window or not; a run of outside cells in a row is one
+  // rectangle (the frame around 6 tiled views is about 20 thin rectangles).
+  auto outside = [&](size_t i, size_t j) {
+    const float x = 0.5f * (xs[i] + xs[i + 1]), y = 0.5f * (ys[j] + ys[j + 1]);
+    return std::none_of(rects.begin(), rects.end(),
+                        [&](const PixelRect& r) { return x > r.x0 && x < r.x1 && y > r.y0 && y < r.y1; });
+  };
+  for (size_t j = 0; j + 1 < ys.size(); ++j) {
+    for (size_t i = 0; i + 1 < xs.size();) {
+      if (!outside(i, j)) {
+        ++i;
+        continue;
+      }
+      size_t end = i + 1;
+      while (end + 1 < xs.size() && outside(end, j)) ++end;
+      list->AddRectFilled(ImVec2(xs[i], ys[j]), ImVec2(xs[end], ys[j + 1]), surround);
+      i = end;
+    }
+  }
+  // Rounded corners: the old clear colour under each corner, then (below the title bar) the background ImGui would
+  // have drawn, clipped to the corner, so its anti-aliased curve blends as before. The title bar covers the top
+  // corners itself.
+  for (ImGuiWindow* window : bare) {
+    const float rounding = window->WindowRounding;
+    if (rounding <= 0.0f) continue;
+    const float side = std::ceil(rounding) + 1.0f;
+    const ImVec2 p0 = window->Pos, p1(window->Pos.x + window->Size.x, window->Pos.y + window->Size.y);
+    const bool titled = !(window->Flags & ImGuiWindowFlags_NoTitleBar);
+    const ImVec2 bg0(p0.x, p0.y + window->TitleBarHeight());
+    for (int corner = 0; corner < 4; ++corner) {
+      const bool right = corner & 1, bottom = corner & 2;
+      const ImVec2 c0(right ? p1.x - side : p0.x, bottom ? p1.y - side : p0.y);
+      const ImVec2 c1(right ? p1.x : p0.x + side, bottom ? p1.y : p0.y + side);
+      list->AddRectFilled(c0, c1, surround);
+      if (titled && !bottom) continue;
+      list->PushClipRect(c0, c1, true);
+      list->AddRectFilled(bg0, p1, background, rounding, titled ? ImDrawFlags_RoundCornersBottom : 0);
+      list->PopClipRect();
+    }
+  }
+}
+
 }  // namespace
 
 void ShellState::showStatus(std::string message) {
@@ -540,30 +700,64 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   shell.resetLayoutRequested = false;
   shell.focusedView.clear();
   const ImGuiCond placement = forceLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
-  for (const ViewInfo& view : allViews()) {
-    const bool isSolo = solo && layout.soloView == view.id;
-    if (!shown(view)) continue;
+  // Placement first, for every shown view, so each can know before its Begin whether another window overlaps it.
+  struct Placement {
+    const ViewInfo* view = nullptr;
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoCollapse;
+    float rect[4] = {0, 0, 0, 0};
+    ImGuiCond cond = 0;
+    std::optional<PixelRect> predicted;
+  };
+  std::vector<Placement> placements;
+  std::vector<const char*> viewTitles;
+  for (const ViewInfo& view : views) viewTitles.push_back(view.title);
+  for (const ViewInfo& view : views) {
+    if (!shown(view)) continue;
+    Placement& p = placements.emplace_back();
+    p.view = &view;
     // Presenter mode places the windows every frame: moving or resizing them would only fight that.
-    if (presenting) flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize;
-    if (isSolo) {
-      ImGui::SetNextWindowPos(ImVec2(0, top), ImGuiCond_Always);
-      ImGui::SetNextWindowSize(ImVec2(layout.width, bottom - top), ImGuiCond_Always);
-      flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings;
-      if (layout.transparent) ImGui::SetNextWindowBgAlpha(0.0f);
+    if (presenting) p.flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize;
+    if (solo) {
+      p.rect[0] = 0, p.rect[1] = top, p.rect[2] = layout.width, p.rect[3] = bottom - top;
+      p.flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings;
+      p.cond = ImGuiCond_Always;
     } else {
-      float rect[4];
       if (demoLayout)
-        demoViewRect(placed++, shownCount, 0.0f, top, layout.width, bottom - top, rect);
+        demoViewRect(placed++, shownCount, 0.0f, top, layout.width, bottom - top, p.rect);
       else
-        defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, rect, modelOpen);
-      const bool restore = !presenting && takeRestoreRect(view.id, rect);  // back from presenter mode
-      ImGui::SetNextWindowPos(ImVec2(rect[0], rect[1]), restore ? ImGuiCond_Always : placement);
-      ImGui::SetNextWindowSize(ImVec2(rect[2], rect[3]), restore ? ImGuiCond_Always : placement);
+        defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, p.rect, modelOpen);
+      const bool restore = !presenting && takeRestoreRect(view.id, p.rect);  // back from presenter mode
+      p.cond = restore ? ImGuiCond_Always : placement;
     }
+    p.predicted = predictedRect(view.title, p.cond == ImGuiCond_Always, p.rect);
+  }
+  // Backgrounds can go only when the background is opaque and the frame is not exported transparent.
+  const ImVec4 windowBg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  const bool mayDropBackgrounds = !layout.transparent && windowBg.w >= 1.0f && ImGui::GetStyle().Alpha >= 1.0f;
+  const std::vector<PixelRect> others = mayDropBackgrounds ? otherWindowRects(viewTitles) : std::vector<PixelRect>{};
+  std::vector<ImGuiWindow*> bare;
+  for (const Placement& p : placements) {
+    const ViewInfo& view = *p.view;
+    const bool isSolo = solo && layout.soloView == view.id;
+    ImGuiWindowFlags flags = p.flags;
+    bool dropBackground = mayDropBackgrounds && p.predicted && integral(*p.predicted);
+    for (const PixelRect& other : others) dropBackground = dropBackground && !overlaps(*p.predicted, other);
+    for (const Placement& q : placements) {
+      if (!dropBackground) break;
+      // Unknown rectangles count as overlapping: a window appearing somewhere keeps every background this frame.
+      if (&q != &p) dropBackground = q.predicted && !overlaps(*p.predicted, *q.predicted);
+    }
+    if (dropBackground) flags |= ImGuiWindowFlags_NoBackground;
+    ImGui::SetNextWindowPos(ImVec2(p.rect[0], p.rect[1]), p.cond);
+    ImGui::SetNextWindowSize(ImVec2(p.rect[2], p.rect[3]), p.cond);
+    if (isSolo && layout.transparent) ImGui::SetNextWindowBgAlpha(0.0f);
     bool open = true;
     const bool closable = layout.interactive && !isSolo && !presenting;
     const bool visible = ImGui::Begin(view.title, closable ? &open : nullptr, flags);
+    if (dropBackground) {
+      drawOuterBorder(ImGui::GetCurrentWindow());
+      bare.push_back(ImGui::GetCurrentWindow());
+    }
     if (visible) {
       if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) shell.focusedView = view.id;
       if (layout.interactive && !presenting && !isSolo) {
@@ -593,6 +787,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     drawStatusBar(context, shell, bottom + demoPanel, layout.width, layout.height - bottom - demoPanel);
   }
   drawBanner(shell, top, layout.width);
+  paintAroundBareWindows(shell, bare);
 }
 
 render::Image renderUiImage(AppContext& context, const ExportOptions& options) {
@@ -654,7 +849,6 @@ render::Image renderUiImage(AppContext& context, const ExportOptions& options) {
     io.DeltaTime = 1.0f / 60.0f;
     // Park the mouse outside the frame so no hover highlight lands in the image.
     io.MousePos = ImVec2(-1e6f, -1e6f);
-    const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     // Frame 1 measures auto-sized content, frame 2 draws it settled; a third costs little and absorbs any
     // one-frame-late layout in views.
     for (int frame = 0; frame < 3; ++frame) {
@@ -666,7 +860,7 @@ render::Image renderUiImage(AppContext& context, const ExportOptions& options) {
       if (options.transparent)
         glClearColor(0, 0, 0, 0);
       else
-        glClearColor(background.x * 0.7f, background.y * 0.7f, background.z * 0.7f, 1.0f);
+        glClearColor(shell.clearColour[0], shell.clearColour[1], shell.clearColour[2], 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     }

@@ -72,6 +72,10 @@ struct ShellState {
   /// layout (defaultViewRect), so the views are placed anew that frame; the first frame keeps a remembered layout.
   int modelViewWasOpen = -1;
   float uiScale = 1.0f;
+  /// The colour (RGBA 0..1) to clear the frame to before rendering drawUi's draw data, set by drawUi. View windows
+  /// that no other window overlaps are drawn without their background (llvmpipe shades every pixel of it), so the
+  /// frame is cleared to exactly that background and the space around them is painted in the old clear colour.
+  float clearColour[4] = {0, 0, 0, 0};
   /// Key presses since the last frame, as events (GLFW key code and modifier bits): ImGui 1.86 samples key state once
   /// per frame, so a press and release between two frames (fast typists, xdotool) would be lost.
   struct KeyPress {

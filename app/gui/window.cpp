@@ -372,8 +372,8 @@ int runGui() {
       glfwGetFramebufferSize(window, &framebufferWidth, &framebufferHeight);
       glBindFramebuffer(GL_FRAMEBUFFER, 0);
       glViewport(0, 0, framebufferWidth, framebufferHeight);
-      const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-      glClearColor(background.x * 0.7f, background.y * 0.7f, background.z * 0.7f, 1.0f);
+      // drawUi chose it: the view windows' background when they are drawn without one (shell.h).
+      glClearColor(shell.clearColour[0], shell.clearColour[1], shell.clearColour[2], shell.clearColour[3]);
       glClear(GL_COLOR_BUFFER_BIT);
       if (bench && benchDrop != nullptr) dropTrianglesForBench(*ImGui::GetDrawData(), benchDrop);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());

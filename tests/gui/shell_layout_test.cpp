@@ -8,6 +8,7 @@
 #include <imgui_internal.h>
 
 #include <array>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -208,6 +209,92 @@ TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
   frames(3);
   EXPECT_FALSE(context_.presenting());
   EXPECT_GE(controlProbes(), 5) << probeNames();
+}
+
+// Views no other window overlaps are drawn without their background fill (llvmpipe shades every background pixel)
+// over a frame cleared to exactly that background; the exports are byte-identical (tests/golden). Here: which
+// windows lose the fill, and that overlapping ones keep it.
+bool bare(const char* title) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(title);
+  return w != nullptr && (w->Flags & ImGuiWindowFlags_NoBackground) != 0;
+}
+
+const char* const kViewTitles[] = {"Vector canvas", "Kernel sweep",         "Attention maps",
+                                   "Parameters",    "Gaussian-key density", "Alignment divergence"};
+
+TEST_F(InteractiveUi, TiledViewsDrawNoBackgroundAndTheFrameIsClearedToIt) {
+  frames(3);
+  for (const char* title : kViewTitles) EXPECT_TRUE(bare(title)) << title;
+  EXPECT_FALSE(bare("##MainMenuBar"));
+  // The clear colour is the window background's bytes (0.09, 0.10, 0.12 -> 23, 26, 31).
+  EXPECT_FLOAT_EQ(shell_.clearColour[0] * 255.0f, 23.0f);
+  EXPECT_FLOAT_EQ(shell_.clearColour[1] * 255.0f, 26.0f);
+  EXPECT_FLOAT_EQ(shell_.clearColour[2] * 255.0f, 31.0f);
+  EXPECT_FLOAT_EQ(shell_.clearColour[3], 1.0f);
+  // Around the windows the background draw list paints the old clear colour, 70% of the background: 16, 18, 21.
+  ImGui::NewFrame();
+  drawUi(context_, shell_, layout_);
+  ImGui::Render();
+  const ImDrawList* background = ImGui::GetBackgroundDrawList();
+  ASSERT_GT(background->VtxBuffer.Size, 0);
+  EXPECT_EQ(background->VtxBuffer[0].col, IM_COL32(16, 18, 21, 255));
+  context_.endFrame();
+  // Covered area: the six windows and the menu bar plus the painted rectangles (corner squares counted twice) cover the
+  // frame.
+  float painted = 0;
+  const ImU32 surround = IM_COL32(16, 18, 21, 255);
+  for (int i = 0; i + 2 < background->IdxBuffer.Size; i += 3) {
+    const ImDrawVert& a = background->VtxBuffer[background->IdxBuffer[i]];
+    const ImDrawVert& b = background->VtxBuffer[background->IdxBuffer[i + 1]];
+    const ImDrawVert& c = background->VtxBuffer[background->IdxBuffer[i + 2]];
+    if (a.col != surround || b.col != surround || c.col != surround) continue;
+    painted += 0.5f * std::abs((b.pos.x - a.pos.x) * (c.pos.y - a.pos.y) - (c.pos.x - a.pos.x) * (b.pos.y - a.pos.y));
+  }
+  float windows = 0;
+  for (const char* title : kViewTitles) windows += window(title).w * window(title).h;
+  windows += window("##MainMenuBar").w * window("##MainMenuBar").h;  // opaque: nothing painted under it
+  const float corners = 6 * 4 * std::pow(std::ceil(ImGui::GetStyle().WindowRounding) + 1.0f, 2.0f);
+  EXPECT_NEAR(painted + windows - corners, 1280.0f * 1000.0f, 0.5f);
+}
+
+TEST_F(InteractiveUi, ExportLayoutsDrawNoBackgroundFromTheFirstFrameExceptTransparent) {
+  // renderUiImage's layouts: forced placement, no menu or status bar; the first of its three frames already knows
+  // every rectangle. A transparent export keeps the (zero-alpha) backgrounds and clears to transparent itself.
+  layout_.interactive = false;
+  layout_.forceLayout = true;
+  frames(1);
+  for (const char* title : kViewTitles) EXPECT_TRUE(bare(title)) << title;
+  layout_.soloView = "maps";
+  frames(1);
+  EXPECT_TRUE(bare("Attention maps"));
+  layout_.transparent = true;
+  frames(1);
+  EXPECT_FALSE(bare("Attention maps"));
+}
+
+TEST_F(InteractiveUi, OverlappingViewsKeepTheirBackgroundAndGetItBackWhenApart) {
+  frames(3);
+  const Rect canvas = window("Vector canvas");
+  const Rect sweep = window("Kernel sweep");
+  ImGui::SetWindowPos("Kernel sweep", ImVec2(canvas.x + 40, canvas.y + 40));
+  frames(2);
+  EXPECT_FALSE(bare("Vector canvas"));
+  EXPECT_FALSE(bare("Kernel sweep"));
+  EXPECT_TRUE(bare("Attention maps"));
+  ImGui::SetWindowPos("Kernel sweep", ImVec2(sweep.x, sweep.y));
+  frames(2);
+  EXPECT_TRUE(bare("Vector canvas"));
+  EXPECT_TRUE(bare("Kernel sweep"));
+  // A dialog window over the views: the views under it keep their background.
+  shell_.showHelp = true;
+  frames(3);
+  int covered = 0;
+  for (const char* title : kViewTitles) covered += !bare(title);
+  EXPECT_GE(covered, 1);
+  shell_.showHelp = false;
+  frames(2);
+  for (const char* title : kViewTitles) EXPECT_TRUE(bare(title)) << title;
+  EXPECT_FLOAT_EQ(shell_.clearColour[0] * 255.0f, 23.0f);
 }
 
 }  // namespace
