@@ -119,10 +119,13 @@ class SlowDivergenceWorker {
   SlowDivergenceWorker(const SlowDivergenceWorker&) = delete;
   SlowDivergenceWorker& operator=(const SlowDivergenceWorker&) = delete;
 
-  void request(const Scene& scene, std::uint64_t revision) {
+  /// `dragging`: the scene is one step of a drag, more will follow. Otherwise the request ends any rest at once, so
+  /// the final scene of a drag is computed as soon as the running computation (if any) is done.
+  void request(const Scene& scene, std::uint64_t revision, bool dragging) {
     {
       std::lock_guard lock(mutex_);
       pending_ = std::make_unique<std::pair<Scene, std::uint64_t>>(scene, revision);
+      dragging_ = dragging;
     }
     wake_.notify_one();
   }
@@ -149,10 +152,11 @@ class SlowDivergenceWorker {
       const auto busy = std::chrono::steady_clock::now() - start;
       std::unique_lock lock(mutex_);
       done_ = std::move(result);
-      // Rest as long as the computation took: a drag requests every frame, and back-to-back Sinkhorn runs would take
-      // a whole core from the UI thread and llvmpipe's rasteriser threads. The final scene of a drag waits at most
-      // one more computation.
-      wake_.wait_for(lock, busy, [this] { return stop_; });
+      // During a drag, rest three times as long as the computation took: a drag requests every frame, and
+      // back-to-back Sinkhorn runs would take a whole core from the UI thread and llvmpipe's rasteriser threads (on 2
+      // cores a quarter of one keeps frames within budget while MMD and Sinkhorn still update several times a
+      // second at 256 vectors). A request that is not part of a drag (its end, any other edit) cuts the rest short.
+      if (dragging_) wake_.wait_for(lock, 3 * busy, [this] { return stop_ || (pending_ != nullptr && !dragging_); });
     }
   }
 
@@ -160,6 +164,7 @@ class SlowDivergenceWorker {
   std::condition_variable wake_;
   std::unique_ptr<std::pair<Scene, std::uint64_t>> pending_;
   std::unique_ptr<Result> done_;
+  bool dragging_ = false;  ///< the latest request is one step of a drag
   bool stop_ = false;
   std::thread thread_;  // last: starts after every member above exists
 };
@@ -329,7 +334,7 @@ bool AppContext::refreshDerived() {
     if (background) {
       if (!dragWorker_->busy() && derived_.sceneRevision != undo_.revision()) {
         dragWorker_->request(undo_.current(), undo_.revision());
-        slowWorker_->request(undo_.current(), undo_.revision());
+        slowWorker_->request(undo_.current(), undo_.revision(), true);
         derivedScene_ = undo_.current();
       }
       return taken;
@@ -346,7 +351,7 @@ bool AppContext::refreshDerived() {
   derivedScene_ = undo_.current();
   if (slowWorker_) {
     computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::WithoutSlowDivergences, dragging_);
-    slowWorker_->request(undo_.current(), undo_.revision());
+    slowWorker_->request(undo_.current(), undo_.revision(), dragging_);
   } else {
     computeDerived(undo_.current(), undo_.revision(), derived_, DerivedParts::All);
     divergenceHistory_.append(derived_.divergences);
