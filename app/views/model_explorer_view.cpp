@@ -399,7 +399,10 @@ void drawStatisticGrid(AppContext& ctx, const ModelResult& result, float width, 
     ImGui::EndCombo();
   }
   helpMarker(gui::headStatisticDescription(s));
-  const auto [lo, hi] = statisticRange(stats, s);
+  // Plain variables, not a structured binding: the cell painter below captures them, and clang 14 (the sanitizer and
+  // fuzz builds) does not yet allow lambdas to capture structured bindings.
+  const std::pair<float, float> range = statisticRange(stats, s);
+  const float lo = range.first, hi = range.second;
   ImGui::SameLine();
   ImGui::TextDisabled("%.4g .. %.4g", lo, hi);
   // Invalid cells get the low end in the texture and a grey hatch on top.
