@@ -5,12 +5,14 @@
 # the core library and the fuzz targets only (the sanitizer runtime supplies no-op coverage callbacks to the app and
 # the tests). Optimised at -O1 with line tables only: about a fifth less compile time than RelWithDebInfo's -O2 -g,
 # and every sanitizer report still has file:line stacks. Then, in this order, all run even when one fails:
-#   1. the test suite under ASan + UBSan + LSan, every test EXCEPT the six end-to-end tests that drive the real
-#      window with xdotool under Xvfb (names ending in _xvfb or _xdotool). Those wait a fixed time for ImGui to give
-#      a text field focus, which a sanitized build under load can miss (seen on this machine at load 12), so they
-#      would make CI flaky; they run in the normal stage, in tools/sanitize.sh (whole suite), and the ASan app is
-#      driven by real X input in step 2. Included: every core/gui/export/demo/model unit test, the fuzz corpus
-#      replay, the bad-input table and the NumPy cross-checks through the ASan CLI, the headless (EGL) exports;
+#   1. the test suite under ASan + UBSan + LSan, every test EXCEPT the five end-to-end tests that drive the real
+#      window with xdotool under its own Xvfb (names ending in _xvfb or _xdotool; RUN_SERIAL, about 100 s together on
+#      the ASan build). They wait for ImGui frames with fixed sleeps, which a sanitized build on a loaded machine can
+#      outrun (export_menu_xdotool did, now fixed), and they exercise the same input paths as step 2, which drives
+#      the ASan app with real X input for a minute; they run in the normal stage and in tools/sanitize.sh (whole
+#      suite: 326 of 327 pass under ASan + UBSan + LSan, one is skipped as root). Included: every core/gui/export/demo/model/autosave unit
+#      test, the fuzz corpus replay, the bad-input table, the NumPy cross-checks (kernels, geometry, divergence, HF
+#      models, llama2.c) through the ASan CLI, the headless (EGL) exports of every view, demo step and model scene;
 #   2. tools/monkey.sh for 60 s on the ASan app (random clicks, drags, keys, resizes under its own Xvfb);
 #   3. a 5-second libFuzzer smoke of every fuzz target from its committed corpus (the fuzz_smoke_* tests).
 # usage: tools/ci_sanitize.sh   environment: BUILD_DIR (default build-ci-asan), JOBS (default nproc),
