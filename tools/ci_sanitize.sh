@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CI sanitizer stage (issue 7), run by `tools/quickstart.sh test` after the normal suite (skip: ATTNSCOPE_SANITIZE_STAGE=0).
+# CI sanitizer stage (issue 7), run by `tools/quickstart.sh test` after the normal suite
+# (ATTNSCOPE_SANITIZE_STAGE=0 skips it).
 # One clang build with AddressSanitizer + UndefinedBehaviorSanitizer (leak checking on, -fno-sanitize-recover) in
 # build-ci-asan/, GUI included, that is also the libFuzzer build: ATTNSCOPE_FUZZ=ON adds coverage instrumentation to
 # the core library and the fuzz targets only (the sanitizer runtime supplies no-op coverage callbacks to the app and
@@ -10,9 +11,10 @@
 #      the ASan build). They wait for ImGui frames with fixed sleeps, which a sanitized build on a loaded machine can
 #      outrun (export_menu_xdotool did, now fixed), and they exercise the same input paths as step 2, which drives
 #      the ASan app with real X input for a minute; they run in the normal stage and in tools/sanitize.sh (whole
-#      suite: 326 of 327 pass under ASan + UBSan + LSan, one is skipped as root). Included: every core/gui/export/demo/model/autosave unit
-#      test, the fuzz corpus replay, the bad-input table, the NumPy cross-checks (kernels, geometry, divergence, HF
-#      models, llama2.c) through the ASan CLI, the headless (EGL) exports of every view, demo step and model scene;
+#      suite: 326 of 327 pass under ASan + UBSan + LSan, one is skipped as root). Included: every core, gui, export,
+#      demo, model and autosave unit test, the fuzz corpus replay, the bad-input table, the NumPy cross-checks
+#      (kernels, geometry, divergence, HF models, llama2.c) through the ASan CLI, and the headless (EGL) exports of
+#      every view, demo step and model scene;
 #   2. tools/monkey.sh for 60 s on the ASan app (random clicks, drags, keys, resizes under its own Xvfb);
 #   3. a 5-second libFuzzer smoke of every fuzz target from its committed corpus (the fuzz_smoke_* tests).
 # usage: tools/ci_sanitize.sh   environment: BUILD_DIR (default build-ci-asan), JOBS (default nproc),
