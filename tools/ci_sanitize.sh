@@ -31,7 +31,16 @@ EXCLUDE='(_xvfb|_xdotool)$'
 
 stamp() { date +%s; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-cpu() { times | tail -1 | awk '{print "children CPU user " $1 " sys " $2}'; }  # load-independent cost so far
+# CPU time of everything this script started so far (load-independent cost). `times` must run in this shell: inside
+# $(...) it would report the subshell's children, none.
+cpu_now=""
+cpu() {
+  local file
+  file=$(mktemp)
+  times >"$file"
+  cpu_now=$(tail -1 "$file" | awk '{print "CPU of the steps so far: user " $1 ", sys " $2}')
+  rm -f "$file"
+}
 failed=()
 t0=$(stamp)
 flags="-O1 -gline-tables-only -DNDEBUG"
@@ -40,7 +49,8 @@ CC=clang CXX=clang++ cmake -S "$here" -B "$build" -DATTNSCOPE_SANITIZE=ON -DATTN
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" >/dev/null || exit 1
 cmake --build "$build" -j "$jobs" || exit 1
 t1=$(stamp)
-echo "ci_sanitize: build $((t1 - t0)) s (load $(load); $(cpu))"
+cpu
+echo "ci_sanitize: build $((t1 - t0)) s (load $(load); $cpu_now)"
 
 ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 -E "$EXCLUDE" -LE fuzz_smoke || failed+=(suite)
 t2=$(stamp)
@@ -59,5 +69,6 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs" -L fuzz_smoke || failed
 t4=$(stamp)
 echo "ci_sanitize: fuzz smoke $((t4 - t3)) s (load $(load))"
 
-echo "ci_sanitize: total $((t4 - t0)) s ($(cpu)); failed: ${failed[*]:-none}"
+cpu
+echo "ci_sanitize: total $((t4 - t0)) s ($cpu_now); failed: ${failed[*]:-none}"
 ((${#failed[@]} == 0))
