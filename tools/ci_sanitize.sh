@@ -52,14 +52,30 @@ t1=$(stamp)
 cpu
 echo "ci_sanitize: build $((t1 - t0)) s (load $(load); $cpu_now)"
 
-ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 -E "$EXCLUDE" -LE fuzz_smoke || failed+=(suite)
+# LeakSanitizer's exit-time tracer itself sometimes crashes ("Tracer caught signal 11 ... LeakSanitizer has
+# encountered a fatal error") after the test body passed, an intermittent bug of the sanitizer runtime
+# (google/sanitizers#1353; the deterministic case seen here is avoided by intercept_tls_get_addr=0, see the top
+# CMakeLists.txt). When EVERY failure of the run is that crash, the failed
+# tests run once more; any other failure (a real ASan/UBSan/LSan report, a wrong result) fails at once.
+suite_log=$build/ci_suite.log
+if ! ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 -E "$EXCLUDE" -LE fuzz_smoke 2>&1 |
+  tee "$suite_log"; then
+  failures=$(grep -c . "$build/Testing/Temporary/LastTestsFailed.log" 2>/dev/null || echo 0)
+  tracer=$(grep -c "LeakSanitizer has encountered a fatal error" "$suite_log")
+  if ((failures > 0 && tracer == failures)); then
+    echo "ci_sanitize: $failures test(s) failed only by LeakSanitizer's tracer crash: running them once more"
+    ctest --test-dir "$build" --output-on-failure --timeout 600 --rerun-failed || failed+=(suite)
+  else
+    failed+=(suite)
+  fi
+fi
 t2=$(stamp)
 echo "ci_sanitize: suite $((t2 - t1)) s (load $(load))"
 
 # Leak checking on here too (tools/monkey.sh leaves it off by default): a clean exit (File > Quit, SIGTERM) must not
 # leak, and the DRI driver's leaks are taken care of by tests/sanitizers/ (see the top CMakeLists.txt).
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1} \
-LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/sanitizers/lsan.supp:print_suppressions=0} \
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/sanitizers/lsan.supp:print_suppressions=0:intercept_tls_get_addr=0} \
 MONKEY_SEED=${MONKEY_SEED:-20261121} bash "$here/tools/monkey.sh" "${MONKEY_SECONDS:-60}" "$build/bin/attnscope" \
   || failed+=(monkey)
 t3=$(stamp)
