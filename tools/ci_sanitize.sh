@@ -74,8 +74,9 @@ echo "ci_sanitize: suite $((t2 - t1)) s (load $(load))"
 
 # Leak checking on here too (tools/monkey.sh leaves it off by default): a clean exit (File > Quit, SIGTERM) must not
 # leak, and the DRI driver's leaks are taken care of by tests/sanitizers/ (see the top CMakeLists.txt).
+lsan_default=suppressions=$here/tests/sanitizers/lsan.supp:print_suppressions=0:intercept_tls_get_addr=0
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1} \
-LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/sanitizers/lsan.supp:print_suppressions=0:intercept_tls_get_addr=0} \
+LSAN_OPTIONS=${LSAN_OPTIONS:-$lsan_default} \
 MONKEY_SEED=${MONKEY_SEED:-20261121} bash "$here/tools/monkey.sh" "${MONKEY_SECONDS:-60}" "$build/bin/attnscope" \
   || failed+=(monkey)
 t3=$(stamp)
