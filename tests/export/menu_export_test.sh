@@ -35,6 +35,19 @@ app_pid=$!
 
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/state_dump.sh"
+# confirm PROMPT FILE: Return in an open prompt until FILE appears. The path field takes keyboard focus a frame after
+# the prompt appears, so a Return sent before that frame is lost; a fixed sleep is too short when frames are slow (a
+# sanitized build on a loaded machine), so Return is sent again while the prompt is still open.
+confirm() {
+  local tries
+  sleep 1
+  for tries in 1 2 3 4 5 6; do
+    xdotool key Return
+    local deadline=$((SECONDS + 5))
+    while ((SECONDS < deadline)); do [[ -s $2 ]] && return 0; sleep 0.2; done
+    [[ $(query "'$1' in s['probes']") == True ]] || return 0  # closed: the export is on its way, wait_file decides
+  done
+}
 wait_file() {  # wait_file PATH [seconds]
   local deadline=$((SECONDS + ${2:-60}))
   while ((SECONDS < deadline)); do [[ -s $1 ]] && return 0; sleep 0.2; done
@@ -60,8 +73,7 @@ wait_for "'menu/File' in s['probes'] and s['derivedRevision'] == s['revision']" 
 # 1. Ctrl+E, Enter: the whole window as PNG at 1x (the prompt's defaults), scene embedded.
 xdotool mousemove 600 400 key ctrl+e
 wait_for "'prompt/export' in s['probes']"
-sleep 1  # the path field takes keyboard focus the frame after the prompt appears
-xdotool key Return
+confirm prompt/export "$work/out/attnscope.png"
 wait_file "$work/out/attnscope.png"
 [[ $("$python" "$here/../gui/png_text.py" --size "$work/out/attnscope.png") == "1200 800" ]] || fail "PNG size"
 "$python" "$here/../gui/png_text.py" "$work/out/attnscope.png" attnscope-scene | grep -q '"format": "attnscope-scene"' \
@@ -72,8 +84,7 @@ echo "Ctrl+E PNG: ok"
 wait_for "'prompt/export' not in s['probes']"
 menu_item menu/File/export-svg
 wait_for "'prompt/export' in s['probes']"
-sleep 1
-xdotool key Return
+confirm prompt/export "$work/out/attnscope.svg"
 wait_file "$work/out/attnscope.svg"
 sleep 0.5  # written atomically: once it exists it is complete
 "$python" - "$work/out/attnscope.svg" <<'PY'
@@ -87,8 +98,7 @@ echo "File > Export plot as SVG: ok"
 wait_for "'prompt/export' not in s['probes']"
 menu_item menu/File/export-data
 wait_for "'prompt/data' in s['probes']"
-sleep 1
-xdotool key Return
+confirm prompt/data "$work/out/sweep.csv"
 wait_file "$work/out/sweep.csv"
 wait_file "$work/out/weights_ea.npy"
 "$python" -c "import numpy as np; w = np.load('$work/out/weights_ea.npy'); assert np.allclose(w.sum(1), 1, atol=1e-5)"
