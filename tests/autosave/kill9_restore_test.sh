@@ -51,13 +51,6 @@ wait_for_autosave_without_parameters() {
   fail "no autosave without the Parameters view within 20 s"
 }
 point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
-click_at() {  # ImGui samples the mouse once per frame: hold each state for a few frames
-  xdotool mousemove "$1" "$2"
-  sleep 0.4
-  xdotool mousedown 1
-  sleep 0.3
-  xdotool mouseup 1
-}
 ready() { wait_for "'menu/View' in s['probes'] and s['derivedRevision'] == s['revision']" 60; }
 edit_close_parameters() {
   wait_for "'parameters' in s['scene']['views']"

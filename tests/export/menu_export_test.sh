@@ -54,13 +54,6 @@ wait_file() {  # wait_file PATH [seconds]
   fail "timed out waiting for $1 (folder: $(ls "$(dirname "$1")" | tr "\n" " "))"
 }
 point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
-click_at() {  # ImGui samples the mouse once per frame: hover, press, release, each held a few frames
-  xdotool mousemove "$1" "$2"
-  sleep 0.4
-  xdotool mousedown 1
-  sleep 0.3
-  xdotool mouseup 1
-}
 menu_item() {  # menu_item PROBE: File menu, then the item
   click_at $(point menu/File)
   wait_for "'$1' in s['probes']"

@@ -35,15 +35,6 @@ wait_for "'menu/View' in s['probes'] and s['derivedRevision'] == s['revision']" 
 wait_for "'parameters' in s['scene']['views']"
 
 # 1. View menu -> Parameters: closes the view (an undoable edit).
-# ImGui 1.86 samples the mouse once per frame: hover first, then press, and hold each state for a few frames
-# (the machine may be loaded, so frames can be slow).
-click_at() {
-  xdotool mousemove "$1" "$2"
-  sleep 0.4
-  xdotool mousedown 1
-  sleep 0.3
-  xdotool mouseup 1
-}
 click_at $(point menu/View)
 wait_for "'menu/View/parameters' in s['probes']"
 sleep 0.3

@@ -25,3 +25,13 @@ start_private_xvfb() {
   done
   return 1
 }
+
+# A real X click at screen position ($1, $2). ImGui 1.86 samples the mouse once per frame: hover first, then press,
+# then release, each held for a few frames (the machine may be loaded, so frames can be slow).
+click_at() {
+  xdotool mousemove "$1" "$2"
+  sleep 0.4
+  xdotool mousedown 1
+  sleep 0.3
+  xdotool mouseup 1
+}
