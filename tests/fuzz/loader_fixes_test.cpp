@@ -128,6 +128,19 @@ TEST_F(LoaderFixesOnFiles, PngWhoseHeaderAsksForGigabytesIsRefusedBeforeAllocati
   EXPECT_EQ(scene, "cannot read PNG " + bomb.string() + ": Not enough image data");
 }
 
+TEST_F(LoaderFixesOnFiles, PngChunkLongerThanTheFileIsRefusedBeforeLibpngAllocatesIt) {
+  // A 298-byte PNG whose tEXt chunk declares 1073741943 bytes: libpng allocated a 1 GiB buffer for it before reading.
+  const fs::path lie = fs::path(ATTNSCOPE_SOURCE_DIR) / "tests/fuzz/corpus/png_scene/crash_chunk_length_1gib_alloc.png";
+  ASSERT_TRUE(fs::exists(lie));
+  ASSERT_EQ(fs::file_size(lie), 298u);
+  // 298 bytes - 8 (signature) - 25 (IHDR chunk) - 12 (tEXt length, type, CRC) = 253 bytes remain for its data.
+  const std::string expected = "cannot read PNG " + lie.string() +
+                               ": chunk tEXt at byte 33 declares 1073741943 bytes but only 253 remain in the file "
+                               "(truncated or corrupt)";
+  EXPECT_EQ(messageOf<FileError>([&] { gui::loadSceneFile(lie.string()); }), expected);
+  EXPECT_EQ(messageOf<FileError>([&] { render::readPng(lie.string()); }), expected);
+}
+
 TEST(PngText, SameTextAsAFullReadWithoutThePixels) {
   for (const char* name : {"valid_golden_canvas.png", "valid_gray16_interlaced_ztxt.png",
                            "valid_gray_alpha_text_after_idat.png", "valid_rgba_itxt_compressed.png"}) {
