@@ -52,6 +52,10 @@ list(REMOVE_ITEM ATTNSCOPE_GUI_SOURCES ${ATTNSCOPE_SCENE_IO_SOURCES})
 add_library(attnscope_gui STATIC ${ATTNSCOPE_GUI_SOURCES})
 target_include_directories(attnscope_gui PUBLIC ${PROJECT_SOURCE_DIR})
 target_compile_definitions(attnscope_gui PUBLIC GLFW_INCLUDE_NONE)
+# "Open example model" falls back to the models folder found at configure time (top-level CMakeLists.txt); only
+# model_session.cpp sees it, so a different folder rebuilds one file.
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/gui/model_session.cpp PROPERTIES COMPILE_DEFINITIONS
+                            ATTNSCOPE_MODELS_DIR="${ATTNSCOPE_MODELS_DIR}")
 target_link_libraries(attnscope_gui PUBLIC attnscope_render attnscope_plot PkgConfig::IMGUI glfw CLI11::CLI11
                                            nlohmann_json::nlohmann_json)
 

@@ -17,11 +17,10 @@ namespace {
 
 using namespace attnscope::model;
 
-// bench/CMakeLists.txt passes no source-dir define: locate ../shared/models from this file's path (CMake compiles
-// with absolute paths), or from $ATTNSCOPE_MODELS.
+// $ATTNSCOPE_MODELS_DIR when set, else the folder CMake found at configure time (bench/CMakeLists.txt).
 std::filesystem::path modelsDirectory() {
-  if (const char* env = std::getenv("ATTNSCOPE_MODELS")) return env;
-  return std::filesystem::path(__FILE__).parent_path().parent_path() / ".." / "shared" / "models";
+  if (const char* env = std::getenv("ATTNSCOPE_MODELS_DIR"); env && *env) return env;
+  return ATTNSCOPE_MODELS_DIR;
 }
 
 struct Stories {

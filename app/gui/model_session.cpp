@@ -436,14 +436,20 @@ std::vector<int> parseTokenIds(const std::string& text) {
 }
 
 std::string findExampleModel() {
-  std::vector<std::filesystem::path> candidates = {"../shared/models/stories260K.bin",
-                                                   "../../shared/models/stories260K.bin"};
+  std::vector<std::filesystem::path> candidates;
+  if (const char* folder = std::getenv("ATTNSCOPE_MODELS_DIR"); folder && *folder)
+    candidates.push_back(std::filesystem::path(folder) / "stories260K.bin");
+  candidates.insert(candidates.end(), {"../shared/models/stories260K.bin", "../../shared/models/stories260K.bin"});
   // Also relative to the executable (build/app/attnscope inside a checkout next to ../shared).
   std::error_code exeError;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", exeError);
   if (!exeError)
     for (const char* up : {"../../../shared/models/stories260K.bin", "../../shared/models/stories260K.bin"})
       candidates.push_back(exe.parent_path() / up);
+#ifdef ATTNSCOPE_MODELS_DIR
+  // The folder CMake found when this binary was configured (a clone in /tmp has no ../shared beside it).
+  candidates.push_back(std::filesystem::path(ATTNSCOPE_MODELS_DIR) / "stories260K.bin");
+#endif
   for (const auto& candidate : candidates) {
     std::error_code error;
     if (std::filesystem::is_regular_file(candidate, error))

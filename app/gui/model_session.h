@@ -174,8 +174,9 @@ bool sceneMatchesHead(const Scene& scene, const model::ModelCapture& capture);
 /// Token ids typed by the user: integers separated by spaces or commas. Throws InputError naming the bad entry.
 std::vector<int> parseTokenIds(const std::string& text);
 
-/// The example model (stories260K.bin in ../shared/models relative to the working directory or the source tree),
-/// or "" when not found.
+/// The example model stories260K.bin, or "" when not found. Looked for in $ATTNSCOPE_MODELS_DIR, then
+/// ../shared/models relative to the working directory and to the executable's checkout, then in the models folder
+/// CMake found at configure time.
 std::string findExampleModel();
 
 /// Opens model paths dropped on the window (a directory with config.json, or a .bin/.safetensors file) in the

@@ -4,7 +4,8 @@ if(ATTNSCOPE_BUILD_GUI)
   add_executable(demo_tests ${CMAKE_CURRENT_LIST_DIR}/../demos/demo_claims_test.cpp
                             ${CMAKE_CURRENT_LIST_DIR}/../demos/demo_model_heads_test.cpp)
   target_link_libraries(demo_tests PRIVATE attnscope_gui GTest::gtest_main)
-  target_compile_definitions(demo_tests PRIVATE ATTNSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  target_compile_definitions(demo_tests PRIVATE ATTNSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                                                ATTNSCOPE_MODELS_DIR="${ATTNSCOPE_MODELS_DIR}")
   gtest_discover_tests(demo_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS demos ENVIRONMENT "DISPLAY=")
 
   add_test(NAME demos_export_every_step

@@ -1,6 +1,7 @@
 # llama2.c checks: the NumPy reference forward pass against `attnscope model capture`, and the CLI's greedy
-# generation compared byte for byte with ../shared/models/greedy_reference.txt. A missing model FAILS (never skips).
-set(ATTNSCOPE_LLAMA_MODELS ${PROJECT_SOURCE_DIR}/../shared/models)
+# generation compared byte for byte with greedy_reference.txt, all from ATTNSCOPE_MODELS_DIR (found by the top-level
+# CMakeLists.txt). A missing model FAILS (never skips), as ../shared/models/PROVENANCE.md asks.
+set(ATTNSCOPE_LLAMA_MODELS ${ATTNSCOPE_MODELS_DIR})
 
 add_test(NAME llama_reference_forward
          COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/llama_reference.py $<TARGET_FILE:attnscope>
@@ -9,7 +10,7 @@ add_test(NAME llama_reference_forward
 set_tests_properties(llama_reference_forward PROPERTIES LABELS "llama;reference" TIMEOUT 120)
 
 add_test(NAME llama_cli_greedy_reference
-         COMMAND sh -c "for f in \"$1\" \"$2\" \"$3\"; do test -f \"$f\" || { echo \"missing model file $f (see ../shared/models/PROVENANCE.md)\"; exit 1; }; done; \"$0\" model generate \"$1\" --tokenizer \"$2\" --temperature 0 --steps 512 > \"$4\" && cmp \"$4\" \"$3\" && echo 'greedy output is byte-identical to greedy_reference.txt'"
+         COMMAND sh -c "for f in \"$1\" \"$2\" \"$3\"; do test -f \"$f\" || { echo \"missing model file $f (set ATTNSCOPE_MODELS_DIR to the folder of the shared model files)\"; exit 1; }; done; \"$0\" model generate \"$1\" --tokenizer \"$2\" --temperature 0 --steps 512 > \"$4\" && cmp \"$4\" \"$3\" && echo 'greedy output is byte-identical to greedy_reference.txt'"
                  $<TARGET_FILE:attnscope> ${ATTNSCOPE_LLAMA_MODELS}/stories260K.bin ${ATTNSCOPE_LLAMA_MODELS}/tok512.bin
                  ${ATTNSCOPE_LLAMA_MODELS}/greedy_reference.txt ${CMAKE_CURRENT_BINARY_DIR}/llama_greedy_output.txt)
 set_tests_properties(llama_cli_greedy_reference PROPERTIES LABELS "llama;cli" TIMEOUT 60)

@@ -44,7 +44,9 @@ void expectRow(const RowMatrix& weights, Eigen::Index row, std::initializer_list
 
 void expectFinite(const AttentionResult& result) {
   EXPECT_TRUE(result.weights.allFinite());
-  if (result.scores.size() > 0) EXPECT_TRUE(result.scores.allFinite());
+  if (result.scores.size() > 0) {
+    EXPECT_TRUE(result.scores.allFinite());
+  }
 }
 
 /// Every row sums to 1 over its keys, except rows the kernel reported empty (all zeros).

@@ -1,4 +1,4 @@
-// Shared by the llama2.c tests: where the real stories260K files live (../shared/models next to the source tree),
+// Shared by the llama2.c tests: where the real stories260K files live (ATTNSCOPE_MODELS_DIR, found by CMake),
 // failing loudly when they are missing, and scratch files for corrupted copies.
 #pragma once
 
@@ -14,10 +14,10 @@
 namespace attnscope::model::testing {
 
 inline std::filesystem::path sharedModels() {
-  return std::filesystem::path(ATTNSCOPE_SOURCE_DIR) / ".." / "shared" / "models";
+  return std::filesystem::path(ATTNSCOPE_MODELS_DIR);
 }
 
-/// Path of a file in ../shared/models; the calling test fails (not skips) with a clear message if it is missing.
+/// Path of a file in the shared models folder; the calling test fails (not skips) with a clear message if it is missing.
 inline std::filesystem::path requireSharedModel(const std::string& name) {
   const std::filesystem::path path = sharedModels() / name;
   // Throwing (not ADD_FAILURE) stops the test at once: gtest reports the message as the failure, instead of the
@@ -25,7 +25,7 @@ inline std::filesystem::path requireSharedModel(const std::string& name) {
   if (!std::filesystem::exists(path))
     throw std::runtime_error(
         "missing " + path.string() +
-        ": the llama2.c tests need the real stories260K files in ../shared/models (see PROVENANCE.md there)");
+        ": the llama2.c tests need the real stories260K files (configure with -DATTNSCOPE_MODELS_DIR=FOLDER)");
   return path;
 }
 

@@ -20,7 +20,7 @@
 namespace attnscope {
 namespace {
 
-const std::string kModel = std::string(ATTNSCOPE_SOURCE_DIR) + "/../shared/models/stories260K.bin";
+const std::string kModel = std::string(ATTNSCOPE_MODELS_DIR) + "/stories260K.bin";
 constexpr const char* kPrompt = "Once upon a time, there was a little girl";
 constexpr int kLayer = 2, kHead = 3;
 

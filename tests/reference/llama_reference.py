@@ -199,7 +199,7 @@ def main():
     attnscope, model, tokenizer, workdir = sys.argv[1:]
     for path in (model, tokenizer):
         if not os.path.exists(path):
-            sys.exit(f"missing model file {path}: the llama2.c reference test needs ../shared/models")
+            sys.exit(f"missing model file {path}: the llama2.c reference test needs the shared model files (ATTNSCOPE_MODELS_DIR)")
     os.makedirs(workdir, exist_ok=True)
     cfg, w = load_llama2c(model)
     failures = 0
