@@ -22,6 +22,7 @@
 #include "app/gui/preferences.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
+#include "core/atomic_file.h"
 
 namespace attnscope::gui {
 namespace {
@@ -179,7 +180,7 @@ void AutosaveSession::setBaseline(const AppContext& context) {
 
 bool AutosaveSession::save(const AppContext& context, ShellState& shell) {
   try {
-    writeFileAtomic(autosavePath_, sceneToString(context.scene()));
+    writeFileAtomically(autosavePath_, sceneToString(context.scene()));
   } catch (const std::exception& e) {
     if (!reportedWriteError_) shell.showError(std::string("autosave failed (will retry): ") + e.what());
     reportedWriteError_ = true;

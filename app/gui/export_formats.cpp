@@ -10,6 +10,7 @@
 
 #include "app/gui/scene_io.h"
 #include "app/plot/paint.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/npy.h"
 
@@ -49,7 +50,7 @@ class DataWriter {
 
   void csv(const std::string& name, const std::string& text) {
     const std::string path = (folder_ / name).string();
-    writeFileAtomic(path, text);
+    writeFileAtomically(path, text);
     written_.push_back(path);
   }
   void npy(const std::string& name, const RowMatrix& matrix) {
@@ -219,7 +220,7 @@ void exportSvg(AppContext& context, const ExportOptions& options, const std::str
   svg.height = static_cast<float>(image.height);
   svg.title = "attnscope: " + options.view;
   if (!options.transparent) svg.background = kSvgBackground;
-  writeFileAtomic(path, sink.document(svg));
+  writeFileAtomically(path, sink.document(svg));
 }
 
 std::vector<std::string> exportData(const AppContext& context, const std::string& viewId, const std::string& folder) {

@@ -14,6 +14,7 @@
 
 #include "app/gui/preferences.h"
 #include "app/gui/scene_io.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/geometry.h"
 #include "core/model/hf_tokenizer.h"
@@ -498,7 +499,7 @@ void saveRecentModels(const std::vector<std::string>& paths) {
   try {
     std::error_code error;
     std::filesystem::create_directories(configDirectory(), error);
-    writeFileAtomic(file, nlohmann::json{{"recentModels", paths}}.dump(2) + "\n");
+    writeFileAtomically(file, nlohmann::json{{"recentModels", paths}}.dump(2) + "\n");
   } catch (const std::exception&) {
     // Not being able to remember recent files must never break opening one.
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/gui/scene_io.h"
+#include "core/atomic_file.h"
 
 namespace attnscope::gui {
 
@@ -69,7 +70,7 @@ bool savePreferences(const Preferences& preferences) {
                                {"uiScaleMultiplier", preferences.uiScaleMultiplier},
                                {"lastFolder", preferences.lastFolder}};
   try {
-    writeFileAtomic(folder + "/preferences.json", json.dump(2) + "\n");
+    writeFileAtomically(folder + "/preferences.json", json.dump(2) + "\n");
   } catch (const std::exception&) {
     return false;
   }

@@ -1,10 +1,6 @@
 // JSON <-> Scene. Field names are the ones documented in the README's scene-format section.
 #include "app/gui/scene_io.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -21,6 +17,7 @@
 #include <utility>
 
 #include "app/render/png_io.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace attnscope::gui {
@@ -372,37 +369,8 @@ Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings)
   return sceneFromString(text.str(), path, warnings);
 }
 
-void writeFileAtomic(const std::string& path, const std::string& text) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  // Hidden temporary next to the target (same file system, so rename is atomic). Built by appending: GCC 12 warns
-  // falsely (-Wrestrict, libstdc++ PR 105329) on "." + string.
-  std::string hiddenName(".");
-  hiddenName.append(target.filename().string()).append(".XXXXXX");
-  std::string temporary = (folder / hiddenName).string();
-  const int descriptor = mkstemp(temporary.data());
-  if (descriptor < 0)
-    throw FileError("cannot write " + path + ": cannot create a file in " + folder.string() + " (" +
-                    std::strerror(errno) + ")");
-  fchmod(descriptor, 0644);
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = write(descriptor, text.data() + written, text.size() - written);
-    if (n <= 0) break;
-    written += static_cast<std::size_t>(n);
-  }
-  const bool ok = written == text.size() && fsync(descriptor) == 0;
-  const std::string reason = ok ? "" : std::strerror(errno);
-  close(descriptor);
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string why = ok ? std::strerror(errno) : reason;
-    std::remove(temporary.c_str());
-    throw FileError("cannot write " + path + ": " + why);
-  }
-}
-
 void saveSceneFile(const std::string& path, const Scene& scene) {
-  writeFileAtomic(path, sceneToString(scene));
+  writeFileAtomically(path, sceneToString(scene));
 }
 
 }  // namespace attnscope::gui

@@ -28,7 +28,4 @@ Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings 
 /// Writes the scene JSON atomically (temporary file + rename). Throws FileError.
 void saveSceneFile(const std::string& path, const Scene& scene);
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename. Throws FileError.
-void writeFileAtomic(const std::string& path, const std::string& text);
-
 }  // namespace attnscope::gui

@@ -31,6 +31,7 @@
 #include "app/gui/state_dump.h"
 #include "app/gui_entry.h"
 #include "app/views/view_probe.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 // Sanitizer builds (ATTNSCOPE_SANITIZE: clang defines __has_feature, GCC __SANITIZE_ADDRESS__).
@@ -303,7 +304,7 @@ int runGui() {
       if (o.dumpStatePath.empty()) return;
       try {
         offerStateDump(dumpRequest, lastDump, stateDumpJson(context, geometry),
-                       [&](const std::string& text) { writeFileAtomic(o.dumpStatePath, text); });
+                       [&](const std::string& text) { writeFileAtomically(o.dumpStatePath, text); });
       } catch (const std::exception& e) {
         shell.showError(e.what());
       }

@@ -2,9 +2,7 @@
 // non-trivial locals are set up before setjmp, and the caller turns failure into FileError.
 #include "app/render/png_io.h"
 
-#include <fcntl.h>
 #include <png.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
 
@@ -209,39 +208,24 @@ void writePngAtomic(const std::string& path, const Image& image, const PngWriteO
   if (image.width < 1 || image.height < 1 ||
       image.rgba.size() != static_cast<std::size_t>(image.width) * image.height * 4)
     throw InputError("cannot write " + path + ": the image is empty or its pixel buffer does not match its size");
-  const std::filesystem::path target(path);
-  const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  // Hidden temporary next to the target (same file system, so rename is atomic). Built by appending: GCC 12 warns
-  // falsely (-Wrestrict, libstdc++ PR 105329) on "." + string.
-  std::string hiddenName(".");
-  hiddenName.append(target.filename().string()).append(".XXXXXX");
-  std::string temporary = (folder / hiddenName).string();
-  const int descriptor = mkstemp(temporary.data());
-  if (descriptor < 0)
-    throw FileError("cannot write " + path + ": cannot create a file in " + folder.string() + " (" +
-                    std::strerror(errno) + ")");
-  fchmod(descriptor, 0644);
-  std::FILE* file = fdopen(descriptor, "wb");
-  PngErrorMessage error;
-  errno = 0;
-  bool ok = file != nullptr && encode(file, image, options, error);
-  if (file != nullptr) {
+  // libpng writes through stdio: a duplicate of the temporary's descriptor, so closing the FILE leaves the original
+  // open for the fsync and rename of writeFileThroughDescriptor.
+  writeFileThroughDescriptor(path, [&](int descriptor) -> std::string {
+    const int duplicate = dup(descriptor);
+    std::FILE* file = duplicate < 0 ? nullptr : fdopen(duplicate, "wb");
+    if (file == nullptr) {
+      const std::string reason = std::strerror(errno);
+      if (duplicate >= 0) close(duplicate);
+      return reason;
+    }
+    PngErrorMessage error;
+    errno = 0;
+    bool ok = encode(file, image, options, error);
     ok = std::fflush(file) == 0 && ok;
-    ok = fsync(fileno(file)) == 0 && ok;
-    ok = std::fclose(file) == 0 && ok;
-  } else {
-    close(descriptor);
-  }
-  if (!ok) {
     const std::string reason = errno != 0 ? std::strerror(errno) : error.text;
-    std::remove(temporary.c_str());
-    throw FileError("cannot write " + path + ": " + reason);
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw FileError("cannot write " + path + ": " + reason);
-  }
+    ok = std::fclose(file) == 0 && ok;
+    return ok ? std::string() : reason.empty() ? std::string("write failed") : reason;
+  });
 }
 
 namespace {

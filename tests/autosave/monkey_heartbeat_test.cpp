@@ -45,7 +45,7 @@ TEST(MonkeyHeartbeat, RequestRaisedDuringTheWriteIsAnsweredByTheNextFrame) {
   std::string last = "same";
   int calls = 0;
   // The scene no longer changes (the monkey waits for its heartbeat without sending input): only a request can cause
-  // a write. The first write is interrupted by a new request, as a SIGUSR1 landing in writeFileAtomic would.
+  // a write. The first write is interrupted by a new request, as a SIGUSR1 landing in writeFileAtomically would.
   auto write = [&](const std::string&) {
     if (++calls == 1) request.raise();
   };

@@ -81,8 +81,8 @@ TEST(Llama2cTokenizer, AsciiTextRoundTrips) {
   const auto tokenizer = openTok512();
   const std::vector<char> reference = readBytes(requireSharedModel("greedy_reference.txt"));
   for (const std::string& text : {std::string("Once upon a time, Lily saw a big red ball.\nShe smiled!"),
-                                 std::string("a"), std::string("  two leading spaces, tabs\tand \"quotes\" 123"),
-                                 std::string(reference.begin(), reference.end())}) {
+                                  std::string("a"), std::string("  two leading spaces, tabs\tand \"quotes\" 123"),
+                                  std::string(reference.begin(), reference.end())}) {
     const std::vector<int> ids = tokenizer->encode(text);
     EXPECT_EQ(ids.front(), 1);
     EXPECT_LT(ids.size(), text.size() + 2);  // merges happened

@@ -17,7 +17,8 @@ inline std::filesystem::path sharedModels() {
   return std::filesystem::path(ATTNSCOPE_MODELS_DIR);
 }
 
-/// Path of a file in the shared models folder; the calling test fails (not skips) with a clear message if it is missing.
+/// Path of a file in the shared models folder; the calling test fails (not skips) with a clear message if it is
+/// missing.
 inline std::filesystem::path requireSharedModel(const std::string& name) {
   const std::filesystem::path path = sharedModels() / name;
   // Throwing (not ADD_FAILURE) stops the test at once: gtest reports the message as the failure, instead of the

@@ -38,7 +38,8 @@ done
 
 # Failures: clear message, exit code 1, nothing written.
 if "$app" export --out "$work/missing/x.png" 2>"$work/err.txt"; then fail "export into a missing folder succeeded"; fi
-grep -q "attnscope: error: cannot write $work/missing/x.png" "$work/err.txt" || fail "unclear error: $(cat "$work/err.txt")"
+grep -qF "attnscope: error: $work/missing/x.png: cannot create a temporary file in '$work/missing' (No such file or directory)" \
+  "$work/err.txt" || fail "unclear error: $(cat "$work/err.txt")"
 [[ ! -e "$work/missing" ]] || fail "missing folder was created"
 if "$app" export --view no-such-view --out "$work/c.png" 2>"$work/err.txt"; then fail "unknown view accepted"; fi
 grep -q 'no view named "no-such-view"' "$work/err.txt" || fail "unclear error: $(cat "$work/err.txt")"
