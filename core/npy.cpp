@@ -320,13 +320,17 @@ NpyArray readNpy(const std::filesystem::path& path) {
   return parseNpy(bytes, path.string());
 }
 
-RowMatrix readNpyMatrix(const std::filesystem::path& path) {
-  NpyArray array = readNpy(path);
+RowMatrix npyMatrix(const NpyArray& array, std::string_view source) {
   if (array.shape.size() != 2)
-    throw FileError(path.string() + ": expected a 2-D array (rows x dimension), got shape " + shapeText(array.shape) +
+    throw FileError(std::string(source) + ": expected a 2-D array (rows x dimension), got shape " +
+                    shapeText(array.shape) +
                     (array.shape.size() == 1 ? "; reshape a single vector with array.reshape(1, -1)" : ""));
   return Eigen::Map<const RowMatrix>(array.values.data(), static_cast<Eigen::Index>(array.shape[0]),
                                      static_cast<Eigen::Index>(array.shape[1]));
+}
+
+RowMatrix readNpyMatrix(const std::filesystem::path& path) {
+  return npyMatrix(readNpy(path), path.string());
 }
 
 std::vector<std::byte> serializeNpy(std::span<const std::size_t> shape, std::span<const float> values) {

@@ -33,6 +33,9 @@ NpyArray parseNpy(std::span<const std::byte> bytes, std::string_view source);
 /// Reads a float32/float64 .npy file of any rank. Throws FileError naming the file.
 NpyArray readNpy(const std::filesystem::path& path);
 
+/// A 2-D array as a rows x cols matrix; other ranks throw FileError naming `source` (1-D: the message says to reshape).
+RowMatrix npyMatrix(const NpyArray& array, std::string_view source);
+
 /// Reads a 2-D .npy file as a rows x cols matrix (1-D arrays are refused: the message says to reshape).
 RowMatrix readNpyMatrix(const std::filesystem::path& path);
 

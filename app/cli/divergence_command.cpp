@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/npy.h"
+#include "core/npz.h"
 #include "core/validate.h"
 
 namespace attnscope::cli {
@@ -35,10 +36,12 @@ struct DivergenceArguments {
   std::string costOut, forwardOut, backwardOut;
 };
 
-RowMatrix readFiniteMatrix(const std::string& path) {
-  RowMatrix matrix = readNpyMatrix(path);
-  requireNonEmpty(matrix, path);
-  requireFinite(matrix, path);
+/// `path` is a .npy file or an .npz archive (`x.npz:NAME`, or `x.npz` holding one array or one called `member`).
+RowMatrix readFiniteMatrix(const std::string& path, std::string_view member) {
+  std::string label;
+  RowMatrix matrix = readMatrixArgument(path, member, &label);
+  requireNonEmpty(matrix, label);
+  requireFinite(matrix, label);
   return matrix;
 }
 
@@ -82,8 +85,8 @@ void runDivergence(const DivergenceArguments& args) {
   }
   options.covarianceRegularisation = args.covarianceRegularisation;
 
-  const RowMatrix Q = readFiniteMatrix(args.queries);
-  const RowMatrix K = readFiniteMatrix(args.keys);
+  const RowMatrix Q = readFiniteMatrix(args.queries, "q");
+  const RowMatrix K = readFiniteMatrix(args.keys, "k");
   if (Q.cols() != K.cols())
     throw InputError(args.queries + " has dimension " + std::to_string(Q.cols()) + " but " + args.keys +
                      " has dimension " + std::to_string(K.cols()) + "; they must match");
@@ -144,8 +147,12 @@ void installDivergenceCommand(CLI::App& parent) {
       "with at least \"metric\" and \"value\".");
   std::vector<std::string> names;
   for (Metric metric : allMetrics()) names.emplace_back(metricName(metric));
-  command->add_option("--q", args->queries, "Queries .npy, N x d (float32 or float64, C order)")->required();
-  command->add_option("--k", args->keys, "Keys .npy, M x d")->required();
+  command
+      ->add_option("--q", args->queries,
+                   "Queries .npy, N x d (float32 or float64, C order), or an .npz archive: x.npz:NAME, or x.npz "
+                   "holding one array or one called q")
+      ->required();
+  command->add_option("--k", args->keys, "Keys .npy, M x d, or x.npz:NAME (x.npz alone takes its array k)")->required();
   command->add_option("--metric", args->metric, "Divergence")->required()->check(CLI::IsMember(names));
   command->add_option("--rho", args->rho, "ct/chamfer: weight of the key -> query term, in [0, 1] (default 0.5)");
   command->add_option("--tau", args->tau, "ct: navigator temperature > 0 (default 1)");

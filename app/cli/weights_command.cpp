@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/npy.h"
+#include "core/npz.h"
 #include "core/validate.h"
 
 namespace attnscope::cli {
@@ -61,9 +62,11 @@ std::size_t memoryBudget() {
   return static_cast<std::size_t>(memoryBudgetBytes());
 }
 
-RowMatrix readFiniteMatrix(const std::string& path) {
-  RowMatrix matrix = readNpyMatrix(path);
-  requireFinite(matrix, path);
+/// `path` is a .npy file or an .npz archive (`x.npz:NAME`, or `x.npz` holding one array or one called `member`).
+RowMatrix readFiniteMatrix(const std::string& path, std::string_view member) {
+  std::string label;
+  RowMatrix matrix = readMatrixArgument(path, member, &label);
+  requireFinite(matrix, label);
   return matrix;
 }
 
@@ -86,8 +89,8 @@ void runWeights(const WeightsArguments& args) {
   if (args.expressiveForm != "saturating" && args.expressiveForm != "pure")
     throw InputError("--ea-form must be 'saturating' or 'pure', got '" + args.expressiveForm + "'");
 
-  RowMatrix Q = readFiniteMatrix(args.queries);
-  RowMatrix K = readFiniteMatrix(args.keys.front());
+  RowMatrix Q = readFiniteMatrix(args.queries, "q");
+  RowMatrix K = readFiniteMatrix(args.keys.front(), "k");
   if (Q.cols() != K.cols())
     throw InputError(args.queries + " has dimension " + std::to_string(Q.cols()) + " but " + args.keys.front() +
                      " has dimension " + std::to_string(K.cols()) + "; they must match");
@@ -102,7 +105,7 @@ void runWeights(const WeightsArguments& args) {
   if (args.keys.size() > 1) {
     options.gaussian.componentKeys.push_back(K);
     for (std::size_t r = 1; r < args.keys.size(); ++r) {
-      RowMatrix component = readFiniteMatrix(args.keys[r]);
+      RowMatrix component = readFiniteMatrix(args.keys[r], "k");
       if (component.rows() != K.rows() || component.cols() != K.cols())
         throw InputError(args.keys[r] + " is " + std::to_string(component.rows()) + " x " +
                          std::to_string(component.cols()) + " but " + args.keys.front() + " is " +
@@ -113,7 +116,7 @@ void runWeights(const WeightsArguments& args) {
   }
   if (!args.shifts.empty()) {
     if (args.keys.size() > 1) throw InputError("give either --k once per MGK component or --shifts, not both");
-    options.gaussian.shifts = readFiniteMatrix(args.shifts);
+    options.gaussian.shifts = readFiniteMatrix(args.shifts, "shifts");
   }
   if (!args.priors.empty()) options.gaussian.priors = parseList(args.priors, "--pi");
   if (!args.variances.empty()) options.gaussian.variances = parseList(args.variances, "--sigma2");
@@ -139,10 +142,14 @@ void installWeightsCommand(CLI::App& parent) {
   std::vector<std::string> names;
   for (Kernel kernel : kAllKernels) names.emplace_back(kernelName(kernel));
   command->add_option("--kernel", args->kernel, "Attention kernel")->required()->check(CLI::IsMember(names));
-  command->add_option("--q", args->queries, "Queries .npy, N x d")->required();
+  command
+      ->add_option("--q", args->queries,
+                   "Queries .npy, N x d (or an .npz archive: x.npz:NAME, or x.npz holding one array or one called q)")
+      ->required();
   command
       ->add_option("--k", args->keys,
-                   "Keys .npy, M x d. For mgk/mgk-hard/mlk repeat it, one key matrix per Gaussian component")
+                   "Keys .npy, M x d (or x.npz:NAME; x.npz alone takes its array k). For mgk/mgk-hard/mlk repeat it, "
+                   "one key matrix per Gaussian component")
       ->required()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   command->add_option("--scale", args->scale, "Logit scale s of dpa/ea (default 1/sqrt(d))");

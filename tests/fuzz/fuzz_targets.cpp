@@ -22,6 +22,7 @@
 #include "core/model/llama2c_tokenizer.h"
 #include "core/model/safetensors.h"
 #include "core/npy.h"
+#include "core/npz.h"
 
 namespace attnscope::fuzz {
 namespace {
@@ -84,6 +85,13 @@ void exerciseTokenizer(const model::Tokenizer& tokenizer) {
 void fuzzNpy(std::span<const std::uint8_t> bytes) {
   NpyArray array = parseNpy(std::as_bytes(bytes), "fuzz.npy");
   if (array.elementCount() != array.values.size()) std::abort();
+}
+
+void fuzzNpz(std::span<const std::uint8_t> bytes) {
+  for (const NpzMember& member : parseNpz(std::as_bytes(bytes), "fuzz.npz")) {
+    if (member.name.empty() || member.array.elementCount() != member.array.values.size()) std::abort();
+    if (member.array.shape.size() == 2) (void)npyMatrix(member.array, member.name);
+  }
 }
 
 void fuzzSafetensors(std::span<const std::uint8_t> bytes) {
@@ -177,15 +185,16 @@ void fuzzPngScene(std::span<const std::uint8_t> bytes) {
   roundTripScene(scene);
 }
 
-const std::array<FuzzTarget, 9> kTargets = {{{"npy", fuzzNpy},
-                                             {"safetensors", fuzzSafetensors},
-                                             {"llama2c", fuzzLlama2c},
-                                             {"llama2c_tokenizer", fuzzLlama2cTokenizer},
-                                             {"hf_tokenizer", fuzzHfTokenizer},
-                                             {"hf_config", fuzzHfConfig},
-                                             {"capture", fuzzCapture},
-                                             {"scene_json", fuzzSceneJson},
-                                             {"png_scene", fuzzPngScene}}};
+const std::array<FuzzTarget, 10> kTargets = {{{"npy", fuzzNpy},
+                                              {"npz", fuzzNpz},
+                                              {"safetensors", fuzzSafetensors},
+                                              {"llama2c", fuzzLlama2c},
+                                              {"llama2c_tokenizer", fuzzLlama2cTokenizer},
+                                              {"hf_tokenizer", fuzzHfTokenizer},
+                                              {"hf_config", fuzzHfConfig},
+                                              {"capture", fuzzCapture},
+                                              {"scene_json", fuzzSceneJson},
+                                              {"png_scene", fuzzPngScene}}};
 
 }  // namespace
 

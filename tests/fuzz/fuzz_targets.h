@@ -18,7 +18,7 @@ struct FuzzTarget {
   FuzzFunction run;
 };
 
-/// Every target, in a fixed order: npy, safetensors, llama2c, llama2c_tokenizer, hf_tokenizer, hf_config, capture,
+/// Every target, in a fixed order: npy, npz, safetensors, llama2c, llama2c_tokenizer, hf_tokenizer, hf_config, capture,
 /// scene_json, png_scene.
 std::span<const FuzzTarget> fuzzTargets();
 

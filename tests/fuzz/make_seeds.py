@@ -87,6 +87,60 @@ def seeds_npy():
     put("npy", "nan_values.npy", npy_bytes(np.array([[np.nan, np.inf]], dtype="<f4")))
 
 
+def npz_bytes(compressed=False, **arrays):
+    """numpy's own .npz writer (np.savez / np.savez_compressed)."""
+    import io
+    buffer = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def zip_bytes(members, method=None):
+    """A zip of raw members via Python's zipfile (names and contents chosen freely, for the corrupt variants)."""
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method if method is not None else zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = method if method is not None else zipfile.ZIP_STORED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def fix_npz_dates(data):
+    """np.savez stamps members with the current time: pin every DOS date/time so reruns rewrite the same bytes."""
+    data = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 10), (b"PK\x01\x02", 12)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            data[start + offset:start + offset + 4] = struct.pack("<HH", 0, (46 << 9) | (1 << 5) | 1)
+            start += 4
+    return bytes(data)
+
+
+def seeds_npz():
+    q = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype="<f4")
+    k = np.array([[1, 0], [-1, 0]], dtype="<f4")
+    put("npz", "valid_savez_qk.npz", fix_npz_dates(npz_bytes(q=q, k=k)))
+    put("npz", "valid_savez_compressed_qk.npz", fix_npz_dates(npz_bytes(True, q=q, k=k)))
+    put("npz", "valid_f64_be.npz", fix_npz_dates(npz_bytes(a=np.arange(6, dtype=">f8").reshape(3, 2))))
+    put("npz", "valid_many.npz", fix_npz_dates(npz_bytes(True, **{f"x{i}": np.full((i + 1, 2), i, "<f4")
+                                                                  for i in range(5)})))
+    good = fix_npz_dates(npz_bytes(q=q))
+    put("npz", "bad_empty.npz", b"")
+    put("npz", "bad_not_zip.npz", b"\x93NUMPY" + good[6:40])
+    put("npz", "bad_truncated.npz", good[:-10])
+    put("npz", "bad_no_members.npz", zip_bytes([]))
+    put("npz", "bad_member_not_npy.npz", zip_bytes([("readme.txt", b"hello")]))
+    put("npz", "bad_member_corrupt_npy.npz", zip_bytes([("q.npy", npy_bytes(q)[:-3])]))
+    put("npz", "bad_duplicate.npz", zip_bytes([("q.npy", npy_bytes(q)), ("q.npy", npy_bytes(q))]))
+    crc = bytearray(good)
+    crc[good.index(b"\x93NUMPY") + 140] ^= 0xFF  # a data byte of the stored member: its CRC no longer matches
+    put("npz", "bad_crc.npz", bytes(crc))
+    put("npz", "bad_bzip2.npz", zip_bytes([("q.npy", npy_bytes(q))], method=12))
+
+
 def seeds_safetensors():
     rng = np.random.default_rng(2)
     a = rng.standard_normal((2, 3)).astype("<f4")
@@ -461,6 +515,7 @@ def seeds_png_scene():
 
 if __name__ == "__main__":
     seeds_npy()
+    seeds_npz()
     seeds_safetensors()
     seeds_llama2c()
     seeds_llama2c_tokenizer()

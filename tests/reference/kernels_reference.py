@@ -133,6 +133,15 @@ def reference_checks(binary, work):
     paths["q64"] = os.path.join(work, "q64.npy")
     np.save(paths["q64"], q64)  # float64 input file
     qk = ["--q", paths["q"], "--k", paths["k"]]
+    # The same matrices in .npz archives written by NumPy: stored (np.savez), deflated (np.savez_compressed, with
+    # float64 big-endian queries), and one archive holding every matrix under other names.
+    paths["qk"] = os.path.join(work, "qk.npz")
+    np.savez(paths["qk"], q=qs, k=k.astype(np.float32))
+    paths["qk_deflated"] = os.path.join(work, "qk_deflated.npz")
+    np.savez_compressed(paths["qk_deflated"], q=q64.astype(">f8"), k=k.astype(np.float32))
+    paths["all"] = os.path.join(work, "all.npz")
+    np.savez_compressed(paths["all"], queries=qs, keys=k.astype(np.float32), keys2=k2.astype(np.float32),
+                        offsets=shifts.astype(np.float32))
 
     cases = [
         ("dpa", qk + ["--kernel", "dpa"], dpa(q64, k64)),
@@ -155,6 +164,14 @@ def reference_checks(binary, work):
          mlk(q64, k64, shifts=sh64, priors=[0.2, 0.5, 0.9])),
         ("mlk_causal", qk + ["--kernel", "mlk", "--causal"], mlk(q64, k64, causal=True)),
         ("cosine", qk + ["--kernel", "cosine", "--tau", "0.5"], cosine(q64, k64, 0.5)),
+        ("npz_stored_default_members", ["--q", paths["qk"], "--k", paths["qk"], "--kernel", "dpa"], dpa(q64, k64)),
+        ("npz_deflated_f8_be", ["--q", paths["qk_deflated"], "--k", paths["qk_deflated"] + ":k", "--kernel", "ea"],
+         ea(q64, k64)),
+        ("npz_named_members_mgk", ["--q", paths["all"] + ":queries", "--k", paths["all"] + ":keys", "--k",
+                                   paths["all"] + ":keys2", "--kernel", "mgk", "--pi", "0.7,0.3"],
+         mgk(q64, k64, [k64, k264], priors=[0.7, 0.3])),
+        ("npz_named_shifts_mlk", ["--q", paths["all"] + ":queries", "--k", paths["all"] + ":keys", "--shifts",
+                                  paths["all"] + ":offsets", "--kernel", "mlk"], mlk(q64, k64, shifts=sh64)),
         ("cosine_default_causal", qk + ["--kernel", "cosine", "--causal"], cosine(q64, k64, causal=True)),
     ]
     results = [check_weights(binary, work, name, args, expected) for name, args, expected in cases]

@@ -75,6 +75,31 @@ def llama2c(dim=8, hidden=16, layers=1, heads=2, kv_heads=2, vocab=16, seq=8, na
     return struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab, seq) + weights.tobytes()
 
 
+def npz(compressed=False, **arrays):
+    buffer = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def zip_of(members, method=0):
+    """A zip built by Python's zipfile with free member names (method 0 stored, 8 deflate, 12 bzip2)."""
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def flip_data_byte(archive):
+    """A stored archive with one byte of its first member's array data changed: its CRC no longer matches."""
+    data = bytearray(archive)
+    data[archive.index(b"\x93NUMPY") + 130] ^= 0xFF
+    return bytes(data)
+
+
 GOOD_Q = npy(np.array([[1, 0, 0], [0, 1, 0]], dtype="<f4"))
 GOOD_K = npy(np.array([[1, 0, 0], [0, 0, 1], [1, 1, 1]], dtype="<f4"))
 
@@ -115,6 +140,20 @@ CASES = {
     "npy-f64-overflow": {"x.npy": npy(np.array([[1e300, 0, 0]], dtype="<f8"))},
     "npy-dimension-mismatch": {"x.npy": npy(np.ones((2, 4), dtype="<f4"))},
     "npy-budget": {"x.npy": npy(np.ones((600, 600), dtype="<f4"))},
+    "npz-empty": {"x.npz": b""},
+    "npz-not-zip": {"x.npz": GOOD_Q},
+    "npz-truncated": {"x.npz": npz(q=np.ones((2, 3), "<f4"))[:-10]},
+    "npz-no-arrays": {"x.npz": zip_of([])},
+    "npz-member-not-npy": {"x.npz": zip_of([("notes.txt", b"hello")])},
+    "npz-member-truncated": {"x.npz": zip_of([("q.npy", GOOD_Q[:-5])])},
+    "npz-crc": {"x.npz": flip_data_byte(npz(q=np.ones((2, 3), "<f4")))},
+    "npz-bzip2": {"x.npz": zip_of([("q.npy", GOOD_Q)], method=12)},
+    "npz-duplicate": {"x.npz": zip_of([("q.npy", GOOD_Q), ("q.npy", GOOD_Q)])},
+    "npz-ambiguous": {"x.npz": npz(a=np.ones((2, 3), "<f4"), b=np.ones((2, 3), "<f4"))},
+    "npz-no-such-member": {"x.npz": npz(q=np.ones((2, 3), "<f4"), k=np.ones((3, 3), "<f4"))},
+    "npz-1d": {"x.npz": npz(q=np.ones(3, "<f4"))},
+    "npz-nan": {"x.npz": npz(True, q=np.array([[1, 0, 0], [0, np.nan, 0]], "<f4"))},
+    "npz-declared-budget": {"x.npz": npz(True, q=np.zeros((600, 600), "<f4"))},
     "weights-budget": {"big.npy": npy(np.ones((600, 3), dtype="<f4"))},
     "weights-out-inside-file": {"file": b"not a folder"},
     "divergence-nan": {"x.npy": npy(np.array([[np.nan, 0, 0]], dtype="<f4"))},
