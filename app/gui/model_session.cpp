@@ -56,7 +56,8 @@ constexpr StatisticInfo kStatistics[kHeadStatisticCount] = {
 
 bool isModelPath(const std::filesystem::path& path) {
   std::error_code error;
-  if (std::filesystem::is_directory(path, error)) return std::filesystem::exists(path / "config.json", error);
+  // Any folder: a scene is never a folder, and the model loader says what a model folder needs (config.json).
+  if (std::filesystem::is_directory(path, error)) return true;
   const std::string ext = path.extension().string();
   return ext == ".bin" || ext == ".safetensors" || ext == ".pt" || ext == ".pth";
 }
@@ -273,7 +274,8 @@ bool ModelSession::start(ModelRequest request) {
       result = execute(request);
     } catch (const std::exception& e) {
       error = e.what();
-      if (error != "cancelled") error = request.path + ": " + error;
+      // Loader messages already name their file; others (a prompt the tokenizer refuses) get the model's path.
+      if (error != "cancelled" && error.find(request.path) == std::string::npos) error = request.path + ": " + error;
     }
     {
       std::lock_guard lock(mutex_);

@@ -19,6 +19,8 @@
 #include "app/render/png_io.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/npz.h"
+#include "core/validate.h"
 
 namespace attnscope::gui {
 namespace {
@@ -349,7 +351,54 @@ Scene sceneFromString(const std::string& text, const std::string& origin, std::v
   }
 }
 
+Scene sceneFromNpz(const std::string& path) {
+  const std::vector<NpzMember> members = readNpz(path);
+  auto find = [&](const char* shortName, const char* longName) -> const NpzMember* {
+    for (const NpzMember& member : members)
+      if (member.name == shortName || member.name == longName) return &member;
+    return nullptr;
+  };
+  const NpzMember* q = find("q", "queries");
+  const NpzMember* k = find("k", "keys");
+  if (q == nullptr || k == nullptr) {
+    std::string names;
+    for (std::size_t i = 0; i < members.size() && i < 12; ++i) names += (i ? ", " : "") + members[i].name;
+    throw FileError(path + ": a scene needs arrays q and k (or queries and keys); the archive holds " + names);
+  }
+  Scene scene = defaultScene();
+  scene.queries = npyMatrix(q->array, path + ":" + q->name);
+  scene.keys = npyMatrix(k->array, path + ":" + k->name);
+  requireNonEmpty(scene.queries, path + ":" + q->name);
+  requireNonEmpty(scene.keys, path + ":" + k->name);
+  requireFinite(scene.queries, path + ":" + q->name);
+  requireFinite(scene.keys, path + ":" + k->name);
+  if (scene.queries.cols() != scene.keys.cols())
+    throw FileError(path + ": " + q->name + " has d = " + std::to_string(scene.queries.cols()) + " but " + k->name +
+                    " has d = " + std::to_string(scene.keys.cols()));
+  if (scene.keys.cols() < 2)
+    throw FileError(path + ": the vectors have d = " + std::to_string(scene.keys.cols()) +
+                    "; the app needs d >= 2 (pad with a zero column)");
+  // Labels, selections and the per-key MGK matrices follow the new sizes; everything else keeps its defaults.
+  scene.queryLabels.clear();
+  scene.keyLabels.clear();
+  scene.selectedQuery = scene.selectedKey = 0;
+  scene.normalise();
+  try {
+    scene.validate();
+  } catch (const Error& e) {
+    throw FileError(path + ": " + e.what());
+  }
+  return scene;
+}
+
 Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings) {
+  // NumPy archives carry Q/K only: a new scene with default parameters.
+  const std::filesystem::path extension = std::filesystem::path(path).extension();
+  if (extension == ".npz") return sceneFromNpz(path);
+  if (extension == ".npy")
+    throw FileError(path +
+                    ": one .npy holds one matrix; the app opens queries and keys together from an .npz "
+                    "(np.savez(\"scene.npz\", q=Q, k=K))");
   std::ifstream file(path, std::ios::binary);
   if (!file) throw FileError("cannot open " + path + ": " + std::strerror(errno));
   char signature[8] = {};

@@ -23,7 +23,9 @@ Scene sceneFromJson(const nlohmann::json& json, std::vector<std::string>* warnin
 std::string sceneToString(const Scene& scene);
 Scene sceneFromString(const std::string& text, const std::string& origin, std::vector<std::string>* warnings);
 
-/// Loads a .json scene or a PNG exported by attnscope (scene in its text metadata). Throws FileError naming the file.
+/// Loads a .json scene, a PNG exported by attnscope (scene in its text metadata) or a NumPy .npz holding arrays q and k
+/// (or queries and keys; N x d and M x d, d >= 2) as a new scene with default parameters. Throws FileError naming the
+/// file.
 Scene loadSceneFile(const std::string& path, std::vector<std::string>* warnings = nullptr);
 /// Writes the scene JSON atomically (temporary file + rename). Throws FileError.
 void saveSceneFile(const std::string& path, const Scene& scene);

@@ -20,6 +20,7 @@
 
 #include "app/gui/export_formats.h"
 #include "app/gui/heatmap_cache.h"
+#include "app/gui/model_session.h"
 #include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
 #include "app/render/offscreen.h"
@@ -63,20 +64,6 @@ std::string folderOf(const std::string& path) {
 std::string defaultExportPath(const ShellState& shell, const char* name = "attnscope.png") {
   const std::string folder = shell.lastFolder.empty() ? std::string(".") : shell.lastFolder;
   return (std::filesystem::path(folder) / name).string();
-}
-
-void openPath(AppContext& context, ShellState& shell, const std::string& path) {
-  try {
-    std::vector<std::string> warnings;
-    Scene scene = loadSceneFile(path, &warnings);
-    context.resetScene(std::move(scene), "Open " + path);
-    shell.scenePath = path;
-    shell.lastFolder = folderOf(path);
-    for (const auto& warning : warnings) shell.showError("warning: " + warning);
-    shell.showStatus("Opened " + path);
-  } catch (const std::exception& e) {
-    shell.showError(e.what());
-  }
 }
 
 void savePath(AppContext& context, ShellState& shell, const std::string& path) {
@@ -585,6 +572,21 @@ void paintAroundBareWindows(ShellState& shell, const std::vector<ImGuiWindow*>& 
 }
 
 }  // namespace
+
+void openPath(AppContext& context, ShellState& shell, const std::string& path) {
+  if (openDroppedModel(context, path)) return;  // models run in the model session; its errors reach the banner
+  try {
+    std::vector<std::string> warnings;
+    Scene scene = loadSceneFile(path, &warnings);
+    context.resetScene(std::move(scene), "Open " + path);
+    shell.scenePath = path;
+    shell.lastFolder = folderOf(path);
+    for (const auto& warning : warnings) shell.showError("warning: " + warning);
+    shell.showStatus("Opened " + path);
+  } catch (const std::exception& e) {
+    shell.showError(e.what());
+  }
+}
 
 void ShellState::showStatus(std::string message) {
   statusMessage = std::move(message);

@@ -92,6 +92,12 @@ struct ShellState {
 /// NewFrame of the current ImGui context (and again when the scale changes, followed by a font texture rebuild).
 void setupFontsAndStyle(float scale);
 
+/// Opens a file the way File > Open, a dropped file and --open do: a model (llama2.c .bin, Hugging Face folder,
+/// capture .safetensors) starts in the model session; anything else is loaded as a scene (.json, exported .png,
+/// .npz with q and k) and replaces the current one as an undoable step. A failure is shown in the banner and leaves
+/// the scene as it was.
+void openPath(AppContext& context, ShellState& shell, const std::string& path);
+
 /// Draws the frame's windows into the current ImGui frame (between NewFrame and Render).
 void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout);
 

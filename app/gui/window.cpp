@@ -332,18 +332,7 @@ int runGui() {
       else
         glfwPollEvents();
       const auto workStart = std::chrono::steady_clock::now();
-      for (const std::string& path : std::exchange(droppedPaths, {})) {
-        if (openDroppedModel(context, path)) continue;  // models go to the model session (model_session.h)
-        try {
-          std::vector<std::string> warnings;
-          Scene scene = loadSceneFile(path, &warnings);
-          context.resetScene(std::move(scene), "Open " + path);
-          shell.scenePath = path;
-          for (auto& warning : warnings) shell.showError("warning: " + warning);
-        } catch (const std::exception& e) {
-          shell.showError(e.what());
-        }
-      }
+      for (const std::string& path : std::exchange(droppedPaths, {})) openPath(context, shell, path);
 
       syncPresenterWindow(window, context, shell, uiScale);  // presenter.h: full screen and fonts
       if (o.benchFrames > 0 && frame == 5) benchRendersBefore = heatmaps.renderCount();

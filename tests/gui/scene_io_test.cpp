@@ -119,3 +119,30 @@ TEST(SceneIo, DefaultSceneAssetMatchesTheBuiltInScene) {
 
 }  // namespace
 }  // namespace attnscope::gui
+
+namespace attnscope::gui {
+namespace {
+
+// An .npz written by NumPy (tests/fuzz/make_seeds.py: q = [[1, 0], [0, 1], [0.6, 0.8]], k = [[1, 0], [-1, 0]]) opens
+// as a new scene with those vectors and default parameters; a lone .npy is refused with a hint.
+TEST(SceneIo, NpzWithQAndKOpensAsAScene) {
+  const std::string path = std::string(ATTNSCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/npz/valid_savez_compressed_qk.npz";
+  const Scene scene = loadSceneFile(path);
+  ASSERT_EQ(scene.queryCount(), 3);
+  ASSERT_EQ(scene.keyCount(), 2);
+  ASSERT_EQ(scene.dimension(), 2);
+  EXPECT_EQ(scene.queries(2, 1), 0.8f);
+  EXPECT_EQ(scene.keys(1, 0), -1.0f);
+  EXPECT_EQ(scene.queryLabels.size(), 3u);
+  EXPECT_EQ(scene.kernel.mgkComponents, defaultScene().kernel.mgkComponents);
+  EXPECT_NO_THROW(scene.validate());
+  try {
+    (void)loadSceneFile("q.npy");
+    FAIL() << "a .npy must be refused";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("q.npy: one .npy holds one matrix"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace attnscope::gui

@@ -2,11 +2,15 @@
 """Runs every row of tests/bad_inputs.md against the real CLI and checks its exit code and exact message.
 
     /usr/bin/python3 tests/reliab/bad_inputs.py ATTNSCOPE_BINARY WORK_DIR [--only ID] [--print]
+    /usr/bin/python3 tests/reliab/bad_inputs.py --app-cases WORK_DIR
 
 Each row names a case id; make_case(id) below writes the input files for it into a fresh folder, the row's command
 runs there (relative file names keep messages independent of the folder), and stderr must be exactly
 "attnscope: error: <message>" with exit code 1. --print shows what the CLI says instead of checking (to write rows).
 The table is the single source of truth: a row without a case here, or a case without a row, fails the test.
+--app-cases writes every row whose input the app opens (its "app" cell is not "-") into WORK_DIR/<id>/ and lists
+them in WORK_DIR/app_cases.tsv (id, input to open, environment, app message) for tests/reliab/app_bad_inputs_test.cpp,
+which opens each input in the app and checks the banner and that the open scene is unchanged.
 """
 import io
 import json
@@ -151,8 +155,8 @@ CASES = {
     "npz-duplicate": {"x.npz": zip_of([("q.npy", GOOD_Q), ("q.npy", GOOD_Q)])},
     "npz-ambiguous": {"x.npz": npz(a=np.ones((2, 3), "<f4"), b=np.ones((2, 3), "<f4"))},
     "npz-no-such-member": {"x.npz": npz(q=np.ones((2, 3), "<f4"), k=np.ones((3, 3), "<f4"))},
-    "npz-1d": {"x.npz": npz(q=np.ones(3, "<f4"))},
-    "npz-nan": {"x.npz": npz(True, q=np.array([[1, 0, 0], [0, np.nan, 0]], "<f4"))},
+    "npz-1d": {"x.npz": npz(q=np.ones(3, "<f4"), k=np.ones((3, 3), "<f4"))},
+    "npz-nan": {"x.npz": npz(True, q=np.array([[1, 0, 0], [0, np.nan, 0]], "<f4"), k=np.ones((3, 3), "<f4"))},
     "npz-declared-budget": {"x.npz": npz(True, q=np.zeros((600, 600), "<f4"))},
     "weights-budget": {"big.npy": npy(np.ones((600, 3), dtype="<f4"))},
     "weights-out-inside-file": {"file": b"not a folder"},
@@ -187,6 +191,16 @@ CASES = {
 }
 
 
+# What the app opens for a row: the case's first file (its top folder for a Hugging Face folder), unless named here.
+APP_INPUT = {"model-missing": "nothing.bin"}
+
+
+def app_input(case):
+    if case in APP_INPUT:
+        return APP_INPUT[case]
+    return next(iter(CASES[case])).split("/")[0]
+
+
 def make_case(case, folder):
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -209,14 +223,30 @@ def read_table():
             if not line.startswith("| `"):
                 continue
             cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-            if len(cells) != 6:
-                raise SystemExit(f"bad_inputs.md: expected 6 cells, got {len(cells)}: {line}")
-            case, _what, command, env, code, message = (c.strip("`") for c in cells)
-            rows.append((case, command, env, int(code), message.replace("\\|", "|")))
+            if len(cells) != 7:
+                raise SystemExit(f"bad_inputs.md: expected 7 cells, got {len(cells)}: {line}")
+            case, _what, command, env, code, message, app = (c.strip("`") for c in cells)
+            rows.append((case, command, env, int(code), message.replace("\\|", "|"), app.replace("\\|", "|")))
     return rows
 
 
+def write_app_cases(work):
+    """Inputs of the rows the app opens, and the manifest the app test reads (tab-separated, one row per line)."""
+    lines = []
+    for case, _command, env, _code, _message, app in read_table():
+        if app == "-" or case not in CASES:
+            continue
+        make_case(case, os.path.join(work, case))
+        lines.append("\t".join([case, os.path.join(work, case, app_input(case)), env, app]))
+    with open(os.path.join(work, "app_cases.tsv"), "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    print(f"{len(lines)} app cases written to {work}")
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--app-cases":
+        return write_app_cases(sys.argv[2])
     binary, work = sys.argv[1], sys.argv[2]
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     show = "--print" in sys.argv
@@ -227,7 +257,7 @@ def main():
     problems += [f"row {c} appears twice" for c in set(ids) if ids.count(c) > 1]
     root = os.geteuid() == 0
     checked = 0
-    for case, command, env, code, message in rows:
+    for case, command, env, code, message, _app in rows:
         if only and case != only or case not in CASES:
             continue
         if case == "npy-unreadable" and root:
