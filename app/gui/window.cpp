@@ -194,7 +194,9 @@ float percentile(std::vector<float> values, double fraction) {
 
 void installGuiOptions(CLI::App& root) {
   WindowOptions& o = options();
-  root.add_option("--open", o.openPath, "Open a scene file (.json) or a PNG exported by attnscope (scene metadata)");
+  root.add_option(
+      "--open", o.openPath,
+      "Open a scene file (.json), a PNG exported by attnscope (scene metadata) or an .npz with arrays q and k");
   root.add_option("--bench-frames", o.benchFrames,
                   "Render N frames with every view open on the bench scene, changing it every frame; print the "
                   "frame-time median and p95 in ms, then exit")
