@@ -157,6 +157,10 @@ struct Scene {
 
   /// Throws InputError naming the first inconsistency (shapes, ranges, NaN/Inf, selection out of range).
   void validate() const;
+  /// Sets display.planeExtent so the canvas, density and transport views show every vector: the largest coordinate
+  /// of the joint-PCA projection (the one Derived uses) plus 15%, rounded up to a half unit (vectors from a model or
+  /// a NumPy file are rarely unit-sized). Leaves the extent alone when every vector is zero.
+  void fitPlaneExtent();
   /// Fixes shapes of the per-key/per-component matrices and clamps selections and ranges (used after loading).
   void normalise();
 };

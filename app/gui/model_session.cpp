@@ -390,12 +390,7 @@ Scene sceneForHead(const Scene& base, const ModelResult& result, int layer, int 
   scene.kernel.useScaleOverride = false;
   scene.selectedQuery = queryRow;
   scene.selectedKey = queryRow;
-  // Real heads are not unit-sized: fit the plane shown by the canvas, density and transport views to the head's
-  // joint-PCA cloud (the projection Derived uses), with a margin, rounded up to a half unit.
-  const PcaBasis basis = jointPca(scene.queries, scene.keys);
-  const float reach = std::max(projectOntoBasis(basis, scene.queries).cwiseAbs().maxCoeff(),
-                               projectOntoBasis(basis, scene.keys).cwiseAbs().maxCoeff());
-  if (std::isfinite(reach) && reach > 0.0f) scene.display.planeExtent = std::ceil(reach * 1.15f * 2.0f) / 2.0f;
+  scene.fitPlaneExtent();  // real heads are not unit-sized
   scene.model.path = result.request.path;
   scene.model.tokenizerPath = result.request.tokenizerPath;
   scene.model.prompt = result.request.prompt;

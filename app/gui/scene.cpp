@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/geometry.h"
 #include "core/validate.h"
 
 namespace attnscope::gui {
@@ -210,6 +211,13 @@ void Scene::validate() const {
     throw InputError("the plane extent must be > 0");
   if (display.densityResolution < 8 || display.densityResolution > 2048)
     throw InputError("the density resolution must be 8..2048 samples per side");
+}
+
+void Scene::fitPlaneExtent() {
+  const PcaBasis basis = jointPca(queries, keys);
+  const float reach = std::max(projectOntoBasis(basis, queries).cwiseAbs().maxCoeff(),
+                               projectOntoBasis(basis, keys).cwiseAbs().maxCoeff());
+  if (std::isfinite(reach) && reach > 0.0f) display.planeExtent = std::ceil(reach * 1.15f * 2.0f) / 2.0f;
 }
 
 void Scene::normalise() {

@@ -383,6 +383,7 @@ Scene sceneFromNpz(const std::string& path) {
   scene.keyLabels.clear();
   scene.selectedQuery = scene.selectedKey = 0;
   scene.normalise();
+  scene.fitPlaneExtent();
   try {
     scene.validate();
   } catch (const Error& e) {
