@@ -6,9 +6,11 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <streambuf>
-#include <system_error>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -26,6 +28,22 @@ std::string writeAll(int descriptor, const char* bytes, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
   return {};
+}
+
+/// Permissions for the new file: the target's own when it exists (saving never changes who may read a file), else
+/// what open(2) would give, 0666 minus the umask. The umask is read from /proc/self/status because umask(2) can
+/// only be read by changing it, which races with other threads creating files.
+mode_t permissionsFor(const std::filesystem::path& path) {
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) return existing.st_mode & 07777;
+  mode_t mask = 022;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Umask:", 0) == 0) {
+      mask = static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8));
+      break;
+    }
+  return 0666 & ~mask;
 }
 
 /// A std::ostream target over a file descriptor with a 64 KiB buffer; remembers the first write error.
@@ -74,8 +92,8 @@ void writeFileThroughDescriptor(const std::filesystem::path& path, const std::fu
   if (descriptor < 0)
     throw FileError(path.string() + ": cannot create a temporary file in '" + folder.string() + "' (" +
                     std::strerror(errno) + ")");
-  // mkstemp creates 0600; saved files are ordinary documents (umask still applies to neither, as for rename).
-  ::fchmod(descriptor, 0644);
+  // mkstemp creates 0600: give the file the permissions a plain open(2) or the replaced file would have.
+  ::fchmod(descriptor, permissionsFor(path));
   auto abandon = [&](const std::string& reason) {
     ::close(descriptor);
     std::remove(temporary.c_str());

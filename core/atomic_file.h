@@ -11,7 +11,8 @@
 
 namespace attnscope {
 
-/// Writes `path` through `fill(descriptor)`, called on a new hidden temporary (mode 0644) in the target's folder.
+/// Writes `path` through `fill(descriptor)`, called on a new hidden temporary in the target's folder (with the
+/// replaced file's permissions, or 0666 minus the umask for a new file).
 /// `fill` returns "" when it wrote everything, or the reason it failed (libpng's message, say). The temporary is then
 /// fsync'ed and renamed over `path` (atomic on POSIX within one file system). On any failure the temporary is
 /// removed, `path` keeps its old content, and FileError says "<path>: <reason>"; exceptions thrown by `fill`

@@ -80,14 +80,14 @@ std::vector<std::byte> readMember(zip_t* archive, zip_uint64_t index, const zip_
   return bytes;
 }
 
-std::string memberList(const std::vector<NpzMember>& members) {
+}  // namespace
+
+std::string npzMemberList(const std::vector<NpzMember>& members) {
   std::string text;
   for (std::size_t i = 0; i < members.size() && i < 12; ++i) text += (i ? ", " : "") + members[i].name;
-  if (members.size() > 12) text += ", ...";
+  if (members.size() > 12) text += ", ... (" + std::to_string(members.size()) + " in all)";
   return text;
 }
-
-}  // namespace
 
 std::vector<NpzMember> parseNpz(std::span<const std::byte> bytes, std::string_view source) {
   const std::string origin(source);
@@ -173,13 +173,18 @@ RowMatrix readMatrixArgument(const std::string& argument, std::string_view prefe
 
   std::vector<NpzMember> members = readNpz(path);
   const NpzMember* chosen = nullptr;
-  if (member.empty() && members.size() == 1) chosen = &members.front();
   const std::string wanted = member.empty() ? std::string(preferredMember) : member;
   for (const NpzMember& candidate : members)
     if (!chosen && !wanted.empty() && candidate.name == wanted) chosen = &candidate;
+  // Without a name, an archive's only array is taken, unless its name says it is another role (q given to --k).
+  const auto isRoleName = [](const std::string& name) {
+    return name == "q" || name == "k" || name == "queries" || name == "keys" || name == "shifts";
+  };
+  if (!chosen && member.empty() && members.size() == 1 && !isRoleName(members.front().name)) chosen = &members.front();
   if (!chosen) {
-    const std::string holds =
-        path + " holds " + std::to_string(members.size()) + " arrays (" + memberList(members) + ")";
+    const std::string holds = path + " holds " + std::to_string(members.size()) +
+                              (members.size() == 1 ? " array (" : " arrays (") + npzMemberList(members) + ")";
+    if (!wanted.empty() && members.size() == 1) throw FileError(holds + ", none called '" + wanted + "'");
     if (!member.empty()) throw FileError(holds + ", none called '" + member + "'");
     throw FileError(holds + ": choose one as " + path + ":NAME");
   }

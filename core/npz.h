@@ -27,13 +27,17 @@ struct NpzMember {
 /// ResourceError when the declared sizes exceed the memory budget.
 std::vector<NpzMember> parseNpz(std::span<const std::byte> bytes, std::string_view source);
 
+/// Member names for messages: "q, k", at most 12 and then how many in all.
+std::string npzMemberList(const std::vector<NpzMember>& members);
+
 /// Reads an .npz file. Throws FileError naming the file (missing, a directory, unreadable) or as parseNpz.
 std::vector<NpzMember> readNpz(const std::filesystem::path& path);
 
 /// A 2-D matrix from a command-line file argument, with the same messages as readNpyMatrix:
 ///   "x.npy"          a .npy file;
 ///   "x.npz:name"     member `name` of an archive;
-///   "x.npz"          the archive's only array, or else its member `preferredMember` (e.g. "q" for --q).
+///   "x.npz"          its member `preferredMember` (e.g. "q" for --q), or else the archive's only array unless that
+///                    is named for another role (q, k, queries, keys, shifts: an archive of q alone is no --k).
 /// `label`, when given, receives what later messages should call the matrix ("x.npy", "x.npz:q").
 /// Throws FileError naming the archive and listing its members when the choice is missing or ambiguous.
 RowMatrix readMatrixArgument(const std::string& argument, std::string_view preferredMember = {},

@@ -36,10 +36,12 @@ struct DivergenceArguments {
   std::string costOut, forwardOut, backwardOut;
 };
 
-/// `path` is a .npy file or an .npz archive (`x.npz:NAME`, or `x.npz` holding one array or one called `member`).
-RowMatrix readFiniteMatrix(const std::string& path, std::string_view member) {
+/// `path` is a .npy file or an .npz archive (`x.npz:NAME`, or `x.npz` holding one array or one called `member`);
+/// `label` receives the name later messages use ("x.npy", "x.npz:k").
+RowMatrix readFiniteMatrix(const std::string& path, std::string_view member, std::string* labelOut = nullptr) {
   std::string label;
   RowMatrix matrix = readMatrixArgument(path, member, &label);
+  if (labelOut) *labelOut = label;
   requireNonEmpty(matrix, label);
   requireFinite(matrix, label);
   return matrix;
@@ -85,10 +87,11 @@ void runDivergence(const DivergenceArguments& args) {
   }
   options.covarianceRegularisation = args.covarianceRegularisation;
 
-  const RowMatrix Q = readFiniteMatrix(args.queries, "q");
-  const RowMatrix K = readFiniteMatrix(args.keys, "k");
+  std::string queriesLabel, keysLabel;
+  const RowMatrix Q = readFiniteMatrix(args.queries, "q", &queriesLabel);
+  const RowMatrix K = readFiniteMatrix(args.keys, "k", &keysLabel);
   if (Q.cols() != K.cols())
-    throw InputError(args.queries + " has dimension " + std::to_string(Q.cols()) + " but " + args.keys +
+    throw InputError(queriesLabel + " has dimension " + std::to_string(Q.cols()) + " but " + keysLabel +
                      " has dimension " + std::to_string(K.cols()) + "; they must match");
 
   {

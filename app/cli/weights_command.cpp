@@ -62,10 +62,12 @@ std::size_t memoryBudget() {
   return static_cast<std::size_t>(memoryBudgetBytes());
 }
 
-/// `path` is a .npy file or an .npz archive (`x.npz:NAME`, or `x.npz` holding one array or one called `member`).
-RowMatrix readFiniteMatrix(const std::string& path, std::string_view member) {
+/// `path` is a .npy file or an .npz archive (`x.npz:NAME`, or `x.npz` holding one array or one called `member`);
+/// `label` receives the name later messages use ("x.npy", "x.npz:k").
+RowMatrix readFiniteMatrix(const std::string& path, std::string_view member, std::string* labelOut = nullptr) {
   std::string label;
   RowMatrix matrix = readMatrixArgument(path, member, &label);
+  if (labelOut) *labelOut = label;
   requireFinite(matrix, label);
   return matrix;
 }
@@ -89,10 +91,11 @@ void runWeights(const WeightsArguments& args) {
   if (args.expressiveForm != "saturating" && args.expressiveForm != "pure")
     throw InputError("--ea-form must be 'saturating' or 'pure', got '" + args.expressiveForm + "'");
 
-  RowMatrix Q = readFiniteMatrix(args.queries, "q");
-  RowMatrix K = readFiniteMatrix(args.keys.front(), "k");
+  std::string queriesLabel, keysLabel;
+  RowMatrix Q = readFiniteMatrix(args.queries, "q", &queriesLabel);
+  RowMatrix K = readFiniteMatrix(args.keys.front(), "k", &keysLabel);
   if (Q.cols() != K.cols())
-    throw InputError(args.queries + " has dimension " + std::to_string(Q.cols()) + " but " + args.keys.front() +
+    throw InputError(queriesLabel + " has dimension " + std::to_string(Q.cols()) + " but " + keysLabel +
                      " has dimension " + std::to_string(K.cols()) + "; they must match");
 
   AttentionOptions options;
@@ -105,12 +108,12 @@ void runWeights(const WeightsArguments& args) {
   if (args.keys.size() > 1) {
     options.gaussian.componentKeys.push_back(K);
     for (std::size_t r = 1; r < args.keys.size(); ++r) {
-      RowMatrix component = readFiniteMatrix(args.keys[r], "k");
+      std::string componentLabel;
+      RowMatrix component = readFiniteMatrix(args.keys[r], "k", &componentLabel);
       if (component.rows() != K.rows() || component.cols() != K.cols())
-        throw InputError(args.keys[r] + " is " + std::to_string(component.rows()) + " x " +
-                         std::to_string(component.cols()) + " but " + args.keys.front() + " is " +
-                         std::to_string(K.rows()) + " x " + std::to_string(K.cols()) +
-                         "; every component's key matrix needs the same shape");
+        throw InputError(componentLabel + " is " + std::to_string(component.rows()) + " x " +
+                         std::to_string(component.cols()) + " but " + keysLabel + " is " + std::to_string(K.rows()) +
+                         " x " + std::to_string(K.cols()) + "; every component's key matrix needs the same shape");
       options.gaussian.componentKeys.push_back(std::move(component));
     }
   }

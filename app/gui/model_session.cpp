@@ -275,7 +275,9 @@ bool ModelSession::start(ModelRequest request) {
     } catch (const std::exception& e) {
       error = e.what();
       // Loader messages already name their file; others (a prompt the tokenizer refuses) get the model's path.
-      if (error != "cancelled" && error.find(request.path) == std::string::npos) error = request.path + ": " + error;
+      const bool named = error.rfind(request.path + ":", 0) == 0 || error.rfind(request.path + " ", 0) == 0 ||
+                         error.find("'" + request.path) != std::string::npos;
+      if (error != "cancelled" && !named) error = request.path + ": " + error;
     }
     {
       std::lock_guard lock(mutex_);
@@ -464,7 +466,7 @@ bool openDroppedModel(AppContext& context, const std::string& path) {
   request.prompt =
       context.scene().model.prompt.empty() ? std::string("Once upon a time") : context.scene().model.prompt;
   if (!session.start(std::move(request)))
-    context.reportError("a model is still loading; drop " + path + " again later");
+    context.reportError("a model is still loading; open " + path + " again when it has finished");
   Scene next = context.scene();
   if (!next.isViewOpen("model")) {
     next.setViewOpen("model", true);

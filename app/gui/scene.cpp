@@ -217,7 +217,9 @@ void Scene::fitPlaneExtent() {
   const PcaBasis basis = jointPca(queries, keys);
   const float reach = std::max(projectOntoBasis(basis, queries).cwiseAbs().maxCoeff(),
                                projectOntoBasis(basis, keys).cwiseAbs().maxCoeff());
-  if (std::isfinite(reach) && reach > 0.0f) display.planeExtent = std::ceil(reach * 1.15f * 2.0f) / 2.0f;
+  // Checked after the margin: a finite reach near FLT_MAX still overflows to Inf.
+  const float extent = std::ceil(reach * 1.15f * 2.0f) / 2.0f;
+  if (std::isfinite(extent) && extent > 0.0f) display.planeExtent = extent;
 }
 
 void Scene::normalise() {

@@ -360,11 +360,9 @@ Scene sceneFromNpz(const std::string& path) {
   };
   const NpzMember* q = find("q", "queries");
   const NpzMember* k = find("k", "keys");
-  if (q == nullptr || k == nullptr) {
-    std::string names;
-    for (std::size_t i = 0; i < members.size() && i < 12; ++i) names += (i ? ", " : "") + members[i].name;
-    throw FileError(path + ": a scene needs arrays q and k (or queries and keys); the archive holds " + names);
-  }
+  if (q == nullptr || k == nullptr)
+    throw FileError(path + ": a scene needs arrays q and k (or queries and keys); the archive holds " +
+                    npzMemberList(members));
   Scene scene = defaultScene();
   scene.queries = npyMatrix(q->array, path + ":" + q->name);
   scene.keys = npyMatrix(k->array, path + ":" + k->name);

@@ -92,10 +92,11 @@ struct ShellState {
 /// NewFrame of the current ImGui context (and again when the scale changes, followed by a font texture rebuild).
 void setupFontsAndStyle(float scale);
 
-/// Opens a file the way File > Open, a dropped file and --open do: a model (llama2.c .bin, Hugging Face folder,
-/// capture .safetensors) starts in the model session; anything else is loaded as a scene (.json, exported .png,
-/// .npz with q and k) and replaces the current one as an undoable step. A failure is shown in the banner and leaves
-/// the scene as it was.
+/// Opens a file from File > Open or dropped on the window: a model (llama2.c .bin, any folder, capture .safetensors)
+/// starts in the model session and opens the model explorer, which shows its progress and any error in the banner;
+/// anything else is loaded as a scene (.json, exported .png, .npz with q and k) and replaces the current one as an
+/// undoable step, or its error goes to the banner. A failure leaves the vectors, parameters and selection as they
+/// were.
 void openPath(AppContext& context, ShellState& shell, const std::string& path);
 
 /// Draws the frame's windows into the current ImGui frame (between NewFrame and Render).

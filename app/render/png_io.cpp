@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -212,18 +213,20 @@ void writePngAtomic(const std::string& path, const Image& image, const PngWriteO
   // open for the fsync and rename of writeFileThroughDescriptor.
   writeFileThroughDescriptor(path, [&](int descriptor) -> std::string {
     const int duplicate = dup(descriptor);
-    std::FILE* file = duplicate < 0 ? nullptr : fdopen(duplicate, "wb");
-    if (file == nullptr) {
+    // Owned from here on: encode() may throw (std::bad_alloc for its row buffer) and the FILE must still close.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(duplicate < 0 ? nullptr : fdopen(duplicate, "wb"),
+                                                         &std::fclose);
+    if (!file) {
       const std::string reason = std::strerror(errno);
       if (duplicate >= 0) close(duplicate);
       return reason;
     }
     PngErrorMessage error;
     errno = 0;
-    bool ok = encode(file, image, options, error);
-    ok = std::fflush(file) == 0 && ok;
+    bool ok = encode(file.get(), image, options, error);
+    ok = std::fflush(file.get()) == 0 && ok;
     const std::string reason = errno != 0 ? std::strerror(errno) : error.text;
-    ok = std::fclose(file) == 0 && ok;
+    ok = std::fclose(file.release()) == 0 && ok;
     return ok ? std::string() : reason.empty() ? std::string("write failed") : reason;
   });
 }

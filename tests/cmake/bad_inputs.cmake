@@ -20,5 +20,5 @@ if(DEBIAN_PYTHON3 AND ATTNSCOPE_BUILD_GUI AND TARGET attnscope_gui)
   set_tests_properties(reliab_app_bad_inputs_cases PROPERTIES LABELS "reliab" FIXTURES_SETUP app_bad_inputs)
   add_test(NAME reliab_app_bad_inputs COMMAND app_bad_inputs_tests ${ATTNSCOPE_APP_CASES}/app_cases.tsv)
   set_tests_properties(reliab_app_bad_inputs PROPERTIES LABELS "reliab;gui" FIXTURES_REQUIRED app_bad_inputs
-                       ENVIRONMENT "DISPLAY=;ATTNSCOPE_NO_PERSIST=1" TIMEOUT 300)
+                       ENVIRONMENT "DISPLAY=;ATTNSCOPE_NO_PERSIST=1;ATTNSCOPE_MEMORY_BUDGET_MB=" TIMEOUT 300)
 endif()

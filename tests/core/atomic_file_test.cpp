@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path freshFolder(const std::string& name) {
-  const fs::path folder = fs::temp_directory_path() / ("attnscope_atomic_" + name);
+  const fs::path folder = fs::temp_directory_path() / ("attnscope_atomic_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(folder);
   fs::create_directories(folder);
   return folder;
@@ -47,7 +48,14 @@ TEST(AtomicFile, WritesBytesStreamsAndReplaces) {
   EXPECT_EQ(entries(folder), 1) << "a temporary was left behind";
   struct stat info {};
   ASSERT_EQ(stat(path.c_str(), &info), 0);
-  EXPECT_EQ(info.st_mode & 0777, 0644u) << "saved files are ordinary documents, not mkstemp's 0600";
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  EXPECT_EQ(info.st_mode & 0777, 0666u & ~mask) << "a new file gets open(2)'s permissions, not mkstemp's 0600";
+  // Replacing keeps the replaced file's permissions (a private file stays private).
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  writeFileAtomically(path, std::string_view("again"));
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
 }
 
 TEST(AtomicFile, FailuresKeepTheOldFileAndLeaveNoTemporary) {

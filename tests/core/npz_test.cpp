@@ -64,6 +64,10 @@ TEST(Npz, ChoosingAMember) {
   EXPECT_EQ(x3(3, 1), 3.0f);
   EXPECT_EQ(errorOf(many), many + " holds 5 arrays (x0, x1, x2, x3, x4): choose one as " + many + ":NAME");
   EXPECT_EQ(errorOf(many + ":q"), many + " holds 5 arrays (x0, x1, x2, x3, x4), none called 'q'");
+  // An archive of q alone is not taken for k: its only array is named for another role.
+  const std::string onlyQ = seed("valid_only_q.npz");
+  EXPECT_EQ(readMatrixArgument(onlyQ, "q").rows(), 3);
+  EXPECT_EQ(errorOf(onlyQ, "k"), onlyQ + " holds 1 array (q), none called 'k'");
   // A .npy path is read as before, colon or not.
   EXPECT_EQ(errorOf(seed("valid_savez_qk.npz") + "x"), seed("valid_savez_qk.npzx") + ": no such file");
 }

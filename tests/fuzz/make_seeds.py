@@ -128,6 +128,7 @@ def seeds_npz():
     put("npz", "valid_many.npz", fix_npz_dates(npz_bytes(True, **{f"x{i}": np.full((i + 1, 2), i, "<f4")
                                                                   for i in range(5)})))
     good = fix_npz_dates(npz_bytes(q=q))
+    put("npz", "valid_only_q.npz", good)
     put("npz", "bad_empty.npz", b"")
     put("npz", "bad_not_zip.npz", b"\x93NUMPY" + good[6:40])
     put("npz", "bad_truncated.npz", good[:-10])

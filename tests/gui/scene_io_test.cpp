@@ -117,12 +117,6 @@ TEST(SceneIo, DefaultSceneAssetMatchesTheBuiltInScene) {
   EXPECT_EQ(sceneToString(asset), sceneToString(defaultScene()));
 }
 
-}  // namespace
-}  // namespace attnscope::gui
-
-namespace attnscope::gui {
-namespace {
-
 // An .npz written by NumPy (tests/fuzz/make_seeds.py: q = [[1, 0], [0, 1], [0.6, 0.8]], k = [[1, 0], [-1, 0]]) opens
 // as a new scene with those vectors and default parameters; a lone .npy is refused with a hint.
 TEST(SceneIo, NpzWithQAndKOpensAsAScene) {
