@@ -4,10 +4,10 @@
 #include <benchmark/benchmark.h>
 
 #include <limits>
-#include <random>
 #include <string>
 
 #include "core/divergence.h"
+#include "core/random_matrix.h"
 
 namespace {
 
@@ -16,17 +16,10 @@ using attnscope::Metric;
 constexpr int kDimension = 64;
 constexpr int kSinkhornSweeps = 30;
 
-attnscope::RowMatrix randomCloud(Eigen::Index rows, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  attnscope::RowMatrix m(rows, kDimension);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(engine);
-  return m;
-}
-
 void runDivergence(benchmark::State& state, Metric metric, bool keepMatrices) {
   const Eigen::Index n = state.range(0);
-  const attnscope::RowMatrix Q = randomCloud(n, 1), K = randomCloud(n, 2);
+  const attnscope::RowMatrix Q = attnscope::standardNormalMatrix(n, kDimension, 1),
+                             K = attnscope::standardNormalMatrix(n, kDimension, 2);
   attnscope::DivergenceOptions options;
   options.keepMatrices = keepMatrices;
   if (metric == Metric::Sinkhorn) {

@@ -3,36 +3,29 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
-#include <random>
 
 #include "core/attention_kernels.h"
+#include "core/random_matrix.h"
 
 namespace {
 
 using attnscope::AttentionOptions;
 using attnscope::Kernel;
 using attnscope::RowMatrix;
+using attnscope::standardNormalMatrix;
 
 constexpr int kDimension = 64;
 
-RowMatrix randomMatrix(Eigen::Index rows, Eigen::Index cols, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  RowMatrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
-  return m;
-}
-
 void benchKernel(benchmark::State& state, Kernel kernel, bool scores) {
   const Eigen::Index n = state.range(0);
-  RowMatrix Q = randomMatrix(n, kDimension, 1);
-  RowMatrix K = randomMatrix(n, kDimension, 2);
+  RowMatrix Q = standardNormalMatrix(n, kDimension, 1);
+  RowMatrix K = standardNormalMatrix(n, kDimension, 2);
   AttentionOptions options;
   options.computeScores = scores;
   if (kernel == Kernel::Mgk || kernel == Kernel::MgkHard || kernel == Kernel::Mlk) {
     // Two components with separate key matrices and the official code's variances sqrt(d) and sqrt(d)/3.
     const float rootD = std::sqrt(static_cast<float>(kDimension));
-    options.gaussian.componentKeys = {K, randomMatrix(n, kDimension, 3)};
+    options.gaussian.componentKeys = {K, standardNormalMatrix(n, kDimension, 3)};
     options.gaussian.variances = attnscope::Vector(2);
     options.gaussian.variances << rootD, rootD / 3.0f;
     options.gaussian.priors = attnscope::Vector::Constant(2, 0.5f);

@@ -25,6 +25,7 @@
 #include "core/divergence.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
+#include "core/random_matrix.h"
 
 namespace attnscope::cli {
 namespace {
@@ -42,14 +43,6 @@ struct BenchArguments {
   int sinkhornIterations = 30;
 };
 
-/// Seeded standard-normal rows x cols matrix: the same data for the same seed on every machine.
-RowMatrix randomMatrix(Eigen::Index rows, Eigen::Index cols, std::mt19937& rng) {
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  RowMatrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
-  return m;
-}
-
 /// What was measured, besides the times.
 struct Workload {
   std::function<void()> run;
@@ -60,8 +53,8 @@ Workload kernelWorkload(const BenchArguments& args) {
   Kernel kernel = parseKernel(args.kernel);
   const int keyCount = args.keys > 0 ? args.keys : args.queries;
   std::mt19937 rng(args.seed);
-  auto Q = std::make_shared<RowMatrix>(randomMatrix(args.queries, args.dimension, rng));
-  auto K = std::make_shared<RowMatrix>(randomMatrix(keyCount, args.dimension, rng));
+  auto Q = std::make_shared<RowMatrix>(standardNormalMatrix(args.queries, args.dimension, rng));
+  auto K = std::make_shared<RowMatrix>(standardNormalMatrix(keyCount, args.dimension, rng));
   auto options = std::make_shared<AttentionOptions>();
   // Off by default: PyTorch's softmax returns only the weights, so the comparison is like for like.
   options->computeScores = args.scores;
@@ -74,7 +67,7 @@ Workload kernelWorkload(const BenchArguments& args) {
     const float rootD = std::sqrt(static_cast<float>(args.dimension));
     options->gaussian.componentKeys.push_back(*K);
     for (int r = 1; r < args.components; ++r)
-      options->gaussian.componentKeys.push_back(randomMatrix(keyCount, args.dimension, rng));
+      options->gaussian.componentKeys.push_back(standardNormalMatrix(keyCount, args.dimension, rng));
     options->gaussian.variances = Vector::Constant(args.components, rootD);
     if (args.components >= 2) options->gaussian.variances(1) = rootD / 3.0f;
     options->gaussian.priors = Vector::Constant(args.components, 1.0f / static_cast<float>(args.components));
@@ -92,8 +85,8 @@ Workload divergenceWorkload(const BenchArguments& args) {
   const Metric metric = parseMetric(args.metric);
   const int keyCount = args.keys > 0 ? args.keys : args.queries;
   std::mt19937 rng(args.seed);
-  auto Q = std::make_shared<RowMatrix>(randomMatrix(args.queries, args.dimension, rng));
-  auto K = std::make_shared<RowMatrix>(randomMatrix(keyCount, args.dimension, rng));
+  auto Q = std::make_shared<RowMatrix>(standardNormalMatrix(args.queries, args.dimension, rng));
+  auto K = std::make_shared<RowMatrix>(standardNormalMatrix(keyCount, args.dimension, rng));
   DivergenceOptions options;
   nlohmann::json description = {{"metric", args.metric}, {"n", args.queries}, {"m", keyCount}, {"d", args.dimension}};
   if (metric == Metric::Sinkhorn) {
@@ -159,8 +152,8 @@ void runBench(const BenchArguments& args) {
     const double keyMatrices = args.kernel.empty() ? 1.0 : std::max(1, args.components);
     const double outputs = args.scores ? 2.0 : 1.0;
     requireWithinBudget((n * d + keyMatrices * m * d + outputs * n * m) * sizeof(float),
-                        "bench with N = " + std::to_string(args.queries) + ", M = " + std::to_string(static_cast<long long>(m)) +
-                            ", d = " + std::to_string(args.dimension));
+                        "bench with N = " + std::to_string(args.queries) + ", M = " +
+                            std::to_string(static_cast<long long>(m)) + ", d = " + std::to_string(args.dimension));
   }
   Workload workload = args.kernel.empty() ? divergenceWorkload(args) : kernelWorkload(args);
   Timing timing = measure(workload.run, args.repeat);
