@@ -54,14 +54,6 @@ constexpr StatisticInfo kStatistics[kHeadStatisticCount] = {
     {HeadStatistic::Rank, "Attention rank", "Numerical rank of the model's tokens x tokens attention matrix."},
 };
 
-bool isModelPath(const std::filesystem::path& path) {
-  std::error_code error;
-  // Any folder: a scene is never a folder, and the model loader says what a model folder needs (config.json).
-  if (std::filesystem::is_directory(path, error)) return true;
-  const std::string ext = path.extension().string();
-  return ext == ".bin" || ext == ".safetensors" || ext == ".pt" || ext == ".pth";
-}
-
 std::string recentModelsFile() {
   const std::string folder = configDirectory();
   return folder.empty() ? std::string() : folder + "/models.json";
@@ -456,6 +448,14 @@ std::string findExampleModel() {
       return std::filesystem::weakly_canonical(candidate, error).string();
   }
   return {};
+}
+
+bool isModelPath(const std::filesystem::path& path) {
+  std::error_code error;
+  // Any folder: a scene is never a folder, and the model loader says what a model folder needs (config.json).
+  if (std::filesystem::is_directory(path, error)) return true;
+  const std::string ext = path.extension().string();
+  return ext == ".bin" || ext == ".safetensors" || ext == ".pt" || ext == ".pth";
 }
 
 bool openDroppedModel(AppContext& context, const std::string& path) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -178,6 +179,10 @@ std::vector<int> parseTokenIds(const std::string& text);
 /// ../shared/models relative to the working directory and to the executable's checkout, then in the models folder
 /// CMake found at configure time.
 std::string findExampleModel();
+
+/// True for what the model session opens: any folder (a Hugging Face model needs config.json; the loader says so),
+/// and .bin / .safetensors / .pt / .pth files.
+bool isModelPath(const std::filesystem::path& path);
 
 /// Opens model paths dropped on the window (a directory with config.json, or a .bin/.safetensors file) in the
 /// session; returns false for anything else (the window then treats it as a scene file).

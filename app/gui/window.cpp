@@ -196,7 +196,8 @@ void installGuiOptions(CLI::App& root) {
   WindowOptions& o = options();
   root.add_option(
       "--open", o.openPath,
-      "Open a scene file (.json), a PNG exported by attnscope (scene metadata) or an .npz with arrays q and k");
+      "Open a scene file (.json), a PNG exported by attnscope (scene metadata), an .npz with arrays q and k, or a "
+      "model (llama2.c .bin, Hugging Face folder, capture .safetensors)");
   root.add_option("--bench-frames", o.benchFrames,
                   "Render N frames with every view open on the bench scene, changing it every frame; print the "
                   "frame-time median and p95 in ms, then exit")
@@ -222,7 +223,9 @@ int runGui() {
   Preferences preferences = o.noPersist ? Preferences{} : loadPreferences();
   Scene initial = o.benchFrames > 0 ? benchScene(o.benchVectors, o.benchViews) : defaultScene();
   std::string scenePath;
-  if (!o.openPath.empty()) {
+  // A model given to --open runs in the model session once the window is up, as if dropped on it.
+  const bool openModel = !o.openPath.empty() && isModelPath(o.openPath);
+  if (!o.openPath.empty() && !openModel) {
     initial = loadSceneFile(o.openPath);  // throws FileError: main prints it and exits 1
     scenePath = o.openPath;
   }
@@ -295,6 +298,7 @@ int runGui() {
     shell.uiScale = uiScale;
     shell.scenePath = scenePath;
     shell.lastFolder = preferences.lastFolder;
+    if (openModel) openPath(context, shell, o.openPath);
     AutosaveSession autosave(autosaveOptions(o.benchFrames > 0));  // no lost work (autosave.h)
 
     WindowGeometry geometry;

@@ -40,8 +40,19 @@ struct AxisTicks {
   std::vector<std::string> labels;
 };
 
+AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
+                                 bool isX);
+
 AxisTicks computeTicks(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
                        bool isX) {
+  AxisTicks result = computeTicksWithLabels(axis, range, lengthPixels, pixelsPerTick, fontSize, isX);
+  if (!axis.tickLabels)
+    for (std::string& label : result.labels) label.clear();
+  return result;
+}
+
+AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
+                                 bool isX) {
   AxisTicks result;
   if (!axis.categories.empty()) {
     // Label every stride-th category when they do not fit (a 256-key heatmap keeps a readable axis).

@@ -44,6 +44,7 @@ struct Axis {
   std::vector<double> fixedTicks;       ///< when non-empty, exactly these ticks (e.g. 0, 45, 90, 135, 180 degrees)
   std::vector<std::string> categories;  ///< when non-empty, ticks at 0..n-1 labelled with these (thinned if crowded)
   bool inverted = false;                ///< values grow right-to-left (x) or top-to-bottom (y), as matrix rows do
+  bool tickLabels = true;               ///< false: tick marks only (plots side by side sharing the first one's labels)
 };
 
 /// What a Cartesian frame shows around its data.

@@ -100,20 +100,29 @@ void drawAttentionMapsView(AppContext& ctx) {
   const float noteHeight = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
   const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float mapWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing) / 3.0f);
+  // The three maps share their rows: only the first carries the query labels and the "query" axis title, and it is
+  // that much wider, so the three matrices are drawn the same size (with a model's token labels, three label columns
+  // left each map a strip a dozen pixels wide).
+  const std::vector<std::string>& rowLabels = scene.queryLabels;
+  float widestRowLabel = 0.0f;
+  for (const std::string& label : rowLabels)
+    widestRowLabel = std::max(widestRowLabel, ImGui::CalcTextSize(label.c_str()).x);
+  const float rowLabelRoom = widestRowLabel + fontSize + plot::Style::fromImGui().padding;
+  const float mapWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing - rowLabelRoom) / 3.0f);
   // Keep cells from being much taller than wide (at most 2.5 : 1): a 2 x 4 matrix should not fill a tall window with
-  // slabs.
-  const float labelRoom = fontSize * 5.0f;
-  const float mapHeight = std::clamp(2.5f * (mapWidth - labelRoom) * float(rows) / float(columns) + labelRoom * 1.2f,
+  // slabs. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding) and 4.5 of its
+  // height (title, key labels, axis title).
+  const float frameWidth = fontSize * 1.5f, frameHeight = fontSize * 4.5f;
+  const float mapHeight = std::clamp(2.5f * (mapWidth - frameWidth) * float(rows) / float(columns) + frameHeight,
                                      fontSize * 10.0f, std::max(avail.y - noteHeight, fontSize * 10.0f));
 
   int hoverRow = -1, hoverColumn = -1;
-  std::vector<std::string> rowLabels = scene.queryLabels;
   for (ShownKernel kernel : kShownKernels) {
     const gui::KernelResult& result = kernelResult(derived, kernel);
     const int index = static_cast<int>(kernel);
     if (index > 0) ImGui::SameLine();
-    const ImRect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(mapWidth, mapHeight));
+    const float width = index == 0 ? mapWidth + rowLabelRoom : mapWidth;
+    const ImRect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(width, mapHeight));
     plot::FrameSpec spec;
     spec.title = kernelLabel(kernel, scene) + (scene.kernel.causal ? "  (causal)" : "");
     spec.x.categories = scene.keyLabels;
@@ -121,7 +130,8 @@ void drawAttentionMapsView(AppContext& ctx) {
     spec.x.grid = false;
     spec.y.categories = rowLabels;
     spec.y.inverted = true;  // row 0 at the top, as the matrix is written
-    spec.y.label = "query";
+    spec.y.label = index == 0 ? "query" : "";
+    spec.y.tickLabels = index == 0;
     spec.y.grid = false;
     plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
     const ImRect& area = frame.area();
