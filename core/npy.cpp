@@ -298,11 +298,11 @@ NpyArray parseNpy(std::span<const std::byte> bytes, std::string_view source) {
   return array;
 }
 
-NpyArray readNpy(const std::filesystem::path& path) {
+std::vector<std::byte> readWholeFile(const std::filesystem::path& path, std::string_view expected) {
   // An ifstream opens a directory on Linux and then reports a size of 2^63: refuse it by name instead.
   std::error_code kindError;
   if (std::filesystem::is_directory(path, kindError))
-    throw FileError(path.string() + ": is a directory, expected a .npy file");
+    throw FileError(path.string() + ": is a directory, expected " + std::string(expected));
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code error;
@@ -317,7 +317,11 @@ NpyArray readNpy(const std::filesystem::path& path) {
   std::vector<std::byte> bytes(static_cast<std::size_t>(size));
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
     throw FileError(path.string() + ": read failed");
-  return parseNpy(bytes, path.string());
+  return bytes;
+}
+
+NpyArray readNpy(const std::filesystem::path& path) {
+  return parseNpy(readWholeFile(path, "a .npy file"), path.string());
 }
 
 RowMatrix npyMatrix(const NpyArray& array, std::string_view source) {

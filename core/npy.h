@@ -30,6 +30,10 @@ struct NpyArray {
 /// float32/float64 (message quotes it, e.g. '<i8'), trailing bytes, or shape/size overflow.
 NpyArray parseNpy(std::span<const std::byte> bytes, std::string_view source);
 
+/// The bytes of a whole file, read after its size passed the memory budget. Throws FileError naming the file when it
+/// is missing, unreadable or a directory ("x: is a directory, expected <expected>", e.g. "a .npy file").
+std::vector<std::byte> readWholeFile(const std::filesystem::path& path, std::string_view expected);
+
 /// Reads a float32/float64 .npy file of any rank. Throws FileError naming the file.
 NpyArray readNpy(const std::filesystem::path& path);
 

@@ -5,10 +5,8 @@
 #include <zip.h>
 
 #include <cctype>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <system_error>
 
 #include "core/error.h"
 #include "core/memory_budget.h"
@@ -137,24 +135,7 @@ std::vector<NpzMember> parseNpz(std::span<const std::byte> bytes, std::string_vi
 }
 
 std::vector<NpzMember> readNpz(const std::filesystem::path& path) {
-  std::error_code kindError;
-  if (std::filesystem::is_directory(path, kindError))
-    throw FileError(path.string() + ": is a directory, expected an .npz file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code error;
-    const bool exists = std::filesystem::exists(path, error);
-    throw FileError(path.string() + ": " + (exists ? "cannot open for reading" : "no such file"));
-  }
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw FileError(path.string() + ": cannot determine the file size");
-  in.seekg(0, std::ios::beg);
-  requireWithinBudget(static_cast<double>(size), "reading " + path.string());
-  std::vector<std::byte> bytes(static_cast<std::size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw FileError(path.string() + ": read failed");
-  return parseNpz(bytes, path.string());
+  return parseNpz(readWholeFile(path, "an .npz file"), path.string());
 }
 
 RowMatrix readMatrixArgument(const std::string& argument, std::string_view preferredMember, std::string* label) {
