@@ -7,21 +7,9 @@
 set -euo pipefail
 app=$1
 python=$2
-work=$(mktemp -d)
-xvfb_pid=""
-app_pid=""
-cleanup() {
-  [[ -n "$app_pid" ]] && kill -9 "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-  [[ -n "$xvfb_pid" ]] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f "$work/app.log" ]] && tail -20 "$work/app.log" >&2
-  [[ -f "$work/state.json" ]] && head -c 1200 "$work/state.json" >&2
-  exit 1
-}
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+fail_details() { [[ -f "$work/state.json" ]] && head -c 1200 "$work/state.json" || true; }
 
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"

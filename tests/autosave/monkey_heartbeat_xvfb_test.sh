@@ -11,22 +11,10 @@ app=$1
 # shellcheck disable=SC2034  # used by tests/lib/state_dump.sh
 python=$2
 per_size=${3:-100}
-work=$(mktemp -d)
-xvfb_pid=""
-app_pid=""
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 jiggle_pid=""
-cleanup() {
-  [[ -n "$jiggle_pid" ]] && kill "$jiggle_pid" 2>/dev/null && wait "$jiggle_pid" 2>/dev/null || true
-  [[ -n "$app_pid" ]] && kill -9 "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-  [[ -n "$xvfb_pid" ]] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f "$work/app.log" ]] && tail -20 "$work/app.log" >&2
-  exit 1
-}
+extra_cleanup() { [[ -n "$jiggle_pid" ]] && kill "$jiggle_pid" 2>/dev/null && wait "$jiggle_pid" 2>/dev/null; }
 
 # A frame normally answers within a second; a lost request is never answered (the scene does not change), so the
 # limit only has to survive a loaded machine and a sanitizer build.
