@@ -220,6 +220,8 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
   result->tokenizerPath = cachedTokenizerPath_;
   result->info = cachedModel_->info();
 
+  // From here on errors do not come from a loader (see the worker's catch in start()).
+  setStage("running");
   std::vector<int> ids = request.tokenIds;
   const bool isCapture = result->info.format == "capture";
   if (ids.empty() && !isCapture) {
@@ -231,7 +233,6 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
     ids = result->tokenizer->encode(request.prompt, true);
   }
   if (cancelRequested_) throw Error("cancelled");
-  setStage("running");
   const auto runStart = std::chrono::steady_clock::now();
   model::RunOptions options;
   options.progress = [this](float fraction) {
@@ -266,10 +267,10 @@ bool ModelSession::start(ModelRequest request) {
       result = execute(request);
     } catch (const std::exception& e) {
       error = e.what();
-      // Loader messages already name their file; others (a prompt the tokenizer refuses) get the model's path.
-      const bool named = error.rfind(request.path + ":", 0) == 0 || error.rfind(request.path + " ", 0) == 0 ||
-                         error.find("'" + request.path) != std::string::npos;
-      if (error != "cancelled" && !named) error = request.path + ": " + error;
+      // Loaders name the file they refuse (model, config, tokenizer); errors of the later stages (a prompt the
+      // tokenizer refuses, the run) get the model's path.
+      const bool loading = stage() == "loading";
+      if (error != "cancelled" && !loading) error = request.path + ": " + error;
     }
     {
       std::lock_guard lock(mutex_);

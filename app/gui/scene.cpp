@@ -48,6 +48,14 @@ void removeRows(Matrix& matrix, int first, int count) {
   matrix.conservativeResize(matrix.rows() - count, Eigen::NoChange);
 }
 
+/// Truncates or pads `m` to `d` columns; padding is zeros (conservativeResize leaves new entries uninitialised).
+void resizeColumns(RowMatrix& m, int d) {
+  const int old = static_cast<int>(m.cols());
+  if (old == d) return;
+  m.conservativeResize(Eigen::NoChange, d);
+  if (d > old) m.rightCols(d - old).setZero();
+}
+
 }  // namespace
 
 float Scene::effectiveScale() const {
@@ -148,15 +156,10 @@ void Scene::setMgkComponents(int components) {
 
 void Scene::setDimension(int d) {
   if (d < kMinDimension) throw InputError("vector dimension must be at least 2, got " + std::to_string(d));
-  auto resizeColumns = [d](RowMatrix& m) {
-    const int old = static_cast<int>(m.cols());
-    m.conservativeResize(Eigen::NoChange, d);
-    if (d > old) m.rightCols(d - old).setZero();
-  };
-  resizeColumns(queries);
-  resizeColumns(keys);
-  resizeColumns(kernel.mgkShifts);
-  resizeColumns(kernel.mgkOffsets);
+  resizeColumns(queries, d);
+  resizeColumns(keys, d);
+  resizeColumns(kernel.mgkShifts, d);
+  resizeColumns(kernel.mgkOffsets, d);
 }
 
 Vector Scene::mgkCentre(int j, int r) const {
@@ -224,15 +227,8 @@ void Scene::fitPlaneExtent() {
 
 void Scene::normalise() {
   const int d = std::max(dimension(), kMinDimension);
-  // Padding columns (a d = 1 file) are zeros: conservativeResize leaves new entries uninitialised.
-  auto padColumns = [d](RowMatrix& m) {
-    const int old = static_cast<int>(m.cols());
-    if (old == d) return;
-    m.conservativeResize(Eigen::NoChange, d);
-    if (d > old) m.rightCols(d - old).setZero();
-  };
-  padColumns(keys);
-  padColumns(queries);
+  resizeColumns(keys, d);  // a d = 1 file gets a zero column
+  resizeColumns(queries, d);
   queryLabels.resize(queries.rows());
   keyLabels.resize(keys.rows());
   for (std::size_t i = 0; i < queryLabels.size(); ++i)
