@@ -78,7 +78,7 @@ fail() {
 # Our own X server on a free display.
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/xvfb.sh"
-start_private_xvfb 260 330 1700x1100 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+start_private_xvfb 1700x1100 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
 mkdir -p "$HOME" "$work/cwd"
 unset CI

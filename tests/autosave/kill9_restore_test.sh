@@ -13,7 +13,7 @@ fail_details() { [[ -f "$work/state.json" ]] && head -c 1200 "$work/state.json" 
 
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
-start_private_xvfb 200 259 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+start_private_xvfb 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export XDG_CONFIG_HOME=$work/config
 unset CI ATTNSCOPE_NO_RESTORE ATTNSCOPE_NO_AUTOSAVE
 config=$XDG_CONFIG_HOME/attnscope

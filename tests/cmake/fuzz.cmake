@@ -27,19 +27,21 @@ if(ATTNSCOPE_FUZZ)
   target_compile_options(attnscope_core PRIVATE -fsanitize=fuzzer-no-link)
   target_compile_options(attnscope_scene_io PRIVATE -fsanitize=fuzzer-no-link)
   target_compile_options(attnscope_fuzz_targets PRIVATE -fsanitize=fuzzer-no-link)
+  set(ATTNSCOPE_FUZZ_SMOKE_SEED 20261206 CACHE STRING "libFuzzer -seed of the CI fuzz smoke (fixed: a deterministic gate)")
+  set(ATTNSCOPE_FUZZ_SMOKE_RUNS 20000 CACHE STRING "libFuzzer -runs of the CI fuzz smoke, per target")
   foreach(target ${ATTNSCOPE_FUZZ_TARGETS})
     add_executable(fuzz_${target} ${ATTNSCOPE_FUZZ_DIR}/fuzz_main.cpp)
     target_compile_definitions(fuzz_${target} PRIVATE ATTNSCOPE_FUZZ_TARGET="${target}")
     target_compile_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
     target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(fuzz_${target} PRIVATE attnscope_fuzz_targets)
-    # Smoke: a few seconds from the committed corpus (read-only: new inputs go to a scratch folder in the build).
+    # Smoke: a fixed number of executions from a fixed seed (tests/fuzz/fuzz_smoke.sh), so that CI is deterministic:
+    # the same commit always runs the same inputs. About 5 s per target on the sanitizer build of an idle machine.
     add_test(NAME fuzz_smoke_${target}
-             COMMAND $<TARGET_FILE:fuzz_${target}> -max_total_time=5 -rss_limit_mb=2048 -malloc_limit_mb=1024
-                     -max_len=65536 -print_final_stats=1 ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target}
-                     ${ATTNSCOPE_FUZZ_DIR}/corpus/${target})
-    set_tests_properties(fuzz_smoke_${target} PROPERTIES LABELS "reliab;fuzz_smoke" TIMEOUT 120
+             COMMAND bash ${ATTNSCOPE_FUZZ_DIR}/fuzz_smoke.sh $<TARGET_FILE:fuzz_${target}>
+                     ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target} ${ATTNSCOPE_FUZZ_DIR}/corpus/${target}
+                     ${ATTNSCOPE_FUZZ_SMOKE_SEED} ${ATTNSCOPE_FUZZ_SMOKE_RUNS})
+    set_tests_properties(fuzz_smoke_${target} PROPERTIES LABELS "reliab;fuzz_smoke" TIMEOUT 300
                                                          ENVIRONMENT "UBSAN_OPTIONS=print_stacktrace=1")
-    file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target})
   endforeach()
 endif()

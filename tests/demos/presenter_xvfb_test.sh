@@ -24,7 +24,7 @@ fail() { echo "FAIL: $*" >&2; [[ -f "$work/state.json" ]] && head -c 800 "$work/
 
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
-start_private_xvfb 200 259 1600x1000 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+start_private_xvfb 1600x1000 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export XDG_CONFIG_HOME=$work/config
 
 "$app" --no-persist --dump-state "$work/state.json" --window-size 1200 800 --ui-scale 1 --demo 1-dot-product \

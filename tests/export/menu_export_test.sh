@@ -25,7 +25,7 @@ fail() {
 
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
-start_private_xvfb 200 259 1200x800 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+start_private_xvfb 1200x800 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export XDG_CONFIG_HOME=$work/config
 mkdir "$work/out"
 # The prompts start in the working folder ("./attnscope.png") until a folder is remembered.

@@ -20,7 +20,7 @@ fail() { echo "FAIL: $*" >&2; [[ -f "$work/state.json" ]] && head -c 1500 "$work
 # A display number nobody uses, our own Xvfb on it.
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
-start_private_xvfb 140 199 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+start_private_xvfb 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export XDG_CONFIG_HOME=$work/config
 
 "$app" --no-persist --dump-state "$work/state.json" --window-size 1400 900 --ui-scale 1 </dev/null \

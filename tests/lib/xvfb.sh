@@ -1,29 +1,33 @@
 # A private Xvfb for the end-to-end tests and tools/monkey.sh (sourced, bash).
-# start_private_xvfb FIRST LAST WIDTHxHEIGHT LOGFILE
-#   Starts Xvfb on the first display number in FIRST..LAST that it can take and waits for its socket. Another test may
-#   take a free-looking number between our check and Xvfb's start; then our server exits and we move on to the next
-#   number, so parallel CTest runs never share or race for a display. Sets xvfb_pid and display, exports DISPLAY;
-#   returns 1 if no number in the range worked (the log holds the last server's words).
+# start_private_xvfb WIDTHxHEIGHT LOGFILE
+#   Starts Xvfb on a display number the X server picks itself (-displayfd: it takes the first number whose lock file
+#   it can create exclusively, so parallel CTest runs never share or race for a display, whatever else runs on the
+#   machine) and waits until it accepts connections, up to 60 s (a loaded machine starts it slowly). Sets xvfb_pid and
+#   display, exports DISPLAY; returns 1 if the server did not come up (the log holds its words).
 start_private_xvfb() {
-  local first=$1 last=$2 screen=$3 log=$4 n
-  for n in $(seq "$first" "$last"); do
-    [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]] && continue
-    Xvfb ":$n" -screen 0 "${screen}x24" -nolisten tcp >"$log" 2>&1 &
-    xvfb_pid=$!
-    for _ in $(seq 100); do
-      kill -0 "$xvfb_pid" 2>/dev/null || break
-      if [[ -S /tmp/.X11-unix/X$n ]]; then
-        display=$n
-        export DISPLAY=:$n
-        return 0
-      fi
-      sleep 0.1
-    done
+  local screen=$1 log=$2 number_file line=""
+  number_file=$(mktemp)
+  Xvfb -displayfd 3 -screen 0 "${screen}x24" -nolisten tcp 3>"$number_file" >"$log" 2>&1 &
+  xvfb_pid=$!
+  for _ in $(seq 600); do
+    # Xvfb writes the number and a newline once the display is ready.
+    if [[ $(wc -l <"$number_file") -ge 1 ]]; then
+      line=$(head -1 "$number_file")
+      break
+    fi
+    kill -0 "$xvfb_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  rm -f "$number_file"
+  if [[ ! $line =~ ^[0-9]+$ ]]; then
     kill "$xvfb_pid" 2>/dev/null
     wait "$xvfb_pid" 2>/dev/null
     xvfb_pid=""
-  done
-  return 1
+    return 1
+  fi
+  display=$line
+  export DISPLAY=:$line
+  return 0
 }
 
 # A real X click at screen position ($1, $2). ImGui 1.86 samples the mouse once per frame: hover first, then press,

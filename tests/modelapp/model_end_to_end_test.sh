@@ -19,12 +19,13 @@ fail() { echo "FAIL: $*" >&2; [[ -f "$work/app.log" ]] && cat "$work/app.log" >&
 command -v Xvfb >/dev/null || fail "Xvfb is not installed"
 command -v xdotool >/dev/null || fail "xdotool is not installed"
 
-# A free display: Xvfb writes the number it chose to the pipe.
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
-xpid=$!
-read -r -t 20 display <&3 || fail "Xvfb did not start"
-export DISPLAY=":$display" ATTNSCOPE_NO_PERSIST=1
+# A free display, chosen by the X server itself (tests/lib/xvfb.sh).
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
+xvfb_pid=""
+start_private_xvfb 1600x1000 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+xpid=$xvfb_pid
+export ATTNSCOPE_NO_PERSIST=1
 
 cat >"$work/scene.json" <<'JSON'
 {"format": "attnscope-scene", "version": 1, "queries": [[1, 0]], "keys": [[1, 0], [0, 1]],
