@@ -47,7 +47,7 @@ json matrixToJson(const RowMatrix& m) {
 }
 
 /// Reads a rows x cols matrix; `cols` < 0 accepts any common width. Throws InputError naming `path`.
-/// Validate, then allocate: `cols` may come from the file's "dimension" (2000000000 in a 90-byte file), so every row's
+/// Validate, then allocate: `cols` may come from the file's "dimension" (2000000000 in an 87-byte file), so every row's
 /// length is checked against it before the matrix is sized; rows x cols is then bounded by the numbers in the text.
 RowMatrix matrixFromJson(const json& value, const std::string& path, int cols) {
   if (!value.is_array()) throw InputError(path + ": expected an array of rows");

@@ -228,7 +228,7 @@ TEST_F(LoaderFixesOnFiles, SceneDimensionIsCheckedAgainstTheRowsBeforeTheMatrixI
 
 TEST_F(LoaderFixesOnFiles, Llama2cTokenizerTablesGrowWithTheEntriesPresent) {
   // 14 bytes: max_token_length 8, then token 0 with score 0 and length 5 but only 2 bytes. A model with a vocabulary
-  // of 1000000 used to size 1000000 strings and scores (40 MB) before reading token 0.
+  // of 1000000 used to size 1000000 strings (32 MB) and scores (4 MB) before reading token 0.
   std::string bytes(12, '\0');
   bytes[0] = 8;
   bytes[8] = 5;
