@@ -129,6 +129,11 @@ void keep(const void* pointer) {
 //   npz members by that ratio (their declared inflated sizes are checked against the compressed bytes and the memory
 //   budget before inflating), PNG pixels by that ratio times 32 (the IDAT bytes are checked against the header's
 //   image size before any row buffer exists, and a 1-bit grey pixel becomes 32 bits of RGBA).
+// - Known exception, not in the corpus: a llama2.c decoder allocates its KV cache for all seq_len positions at once
+//   (layers x seq_len x kv_dim floats, checked against the memory budget; row llama2c-kv-budget). The file holds
+//   only seq_len x head_dim floats of RoPE tables for them, so a legal checkpoint with very many layers and a long
+//   context can need more than 64x its size. If the fuzzer adds such an input, the decoder should grow its cache
+//   with the positions used rather than this bound grow.
 constexpr double kBytesPerInputByte = 64.0;
 constexpr double kDeflateMaximumRatio = 1032.0;
 constexpr double kRgbaBitsPerOneBitPixel = 32.0;
