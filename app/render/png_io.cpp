@@ -160,16 +160,16 @@ std::string chunkLongerThanFile(std::FILE* file, std::uint64_t& imageDataBytes) 
 
 enum class Decoded { Ok, Failed, TooLarge };
 
-/// `maxBytes`: the RGBA8 buffer the header asks for is checked against it before anything is allocated, because a
-/// 100-byte PNG can claim 30000 x 30000 pixels (3.4 GiB). On TooLarge, out.image.width/height hold the header's size.
-/// Without `keepPixels` only one row is allocated and every row (of every interlace pass) is decoded into it, which
-/// still walks the image data up to the text chunks that may follow it.
 /// Deflate's largest expansion (one 258-byte match per 2 bits; zlib's technical notes): the pixels a PNG can hold are
 /// bounded by its IDAT bytes, whatever its header says.
 constexpr double kDeflateMaximumRatio = 1032.0;
 
+/// `maxBytes`: the RGBA8 buffer the header asks for is checked against it before anything is allocated, because a
+/// 100-byte PNG can claim 30000 x 30000 pixels (3.4 GiB). On TooLarge, out.image.width/height hold the header's size.
+/// Without `keepPixels` only one row is allocated and every row (of every interlace pass) is decoded into it, which
+/// still walks the image data up to the text chunks that may follow it.
 /// `imageDataBytes`: the IDAT total from chunkLongerThanFile. Before any row buffer exists, the header's image must
-/// fit in what those bytes can inflate to (validate, then allocate): a 70-byte PNG claiming 1000000 x 1 pixels made
+/// fit in what those bytes can inflate to (validate, then allocate): a 68-byte PNG claiming 1000000 x 1 pixels made
 /// libpng and the row buffer take megabytes before the missing data was noticed.
 Decoded decode(std::FILE* file, PngFile& out, double maxBytes, bool keepPixels, std::uint64_t imageDataBytes,
                PngErrorMessage& error) {

@@ -190,8 +190,9 @@ std::unique_ptr<Llama2cTokenizer> openLlama2cTokenizer(const std::filesystem::pa
   std::vector<std::string> pieces;
   std::vector<float> scores;
   const size_t entriesPresent = (bytes.size() - offset) / 8;
-  pieces.reserve(std::min(static_cast<size_t>(vocabSize), entriesPresent));
-  scores.reserve(pieces.capacity());
+  const size_t entriesExpected = std::min(static_cast<size_t>(vocabSize), entriesPresent);
+  pieces.reserve(entriesExpected);
+  scores.reserve(entriesExpected);
   for (int i = 0; i < vocabSize; ++i) {
     const int32_t scoreBits = readInt("score", i);
     float score = 0.0f;
