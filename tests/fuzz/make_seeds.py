@@ -372,9 +372,13 @@ def seeds_capture():
     def ids_not_json(tensors, metadata):
         metadata["token_ids"] = "[1, 7,"
 
+    def q_shape_lies(tensors, metadata):  # issue 12: 100000 layers x 1000 heads claimed for 96 bytes of data
+        name, dtype, shape, raw = tensors[0]
+        tensors[0] = (name, dtype, (100000, 1000, shape[2], shape[3]), raw)
+
     for name, patch in [("no_token_ids", no_ids), ("token_count_mismatch", wrong_count),
                         ("wrong_format", wrong_format), ("nan_q", nan_q), ("attn_rank", attn_shape),
-                        ("token_ids_not_json", ids_not_json)]:
+                        ("token_ids_not_json", ids_not_json), ("q_shape_lies", q_shape_lies)]:
         put("capture", "bad_" + name + ".safetensors", capture_bytes(patch=patch))
 
 
