@@ -15,6 +15,7 @@ namespace attnscope {
 namespace {
 
 constexpr std::string_view kNpySuffix = ".npy";
+constexpr double kDeflateMaximumRatio = 1032.0;
 
 struct ArchiveCloser {
   void operator()(zip_t* archive) const { zip_discard(archive); }
@@ -78,6 +79,25 @@ std::vector<std::byte> readMember(zip_t* archive, zip_uint64_t index, const zip_
   return bytes;
 }
 
+/// Validate, then allocate: a member's declared inflated size is what readMember allocates, so it is checked against
+/// the compressed bytes the archive really holds. A stored member inflates to exactly its stored bytes; deflate
+/// expands at most 1032:1 (one 258-byte match per 2 bits, zlib's technical notes), so a 300-byte archive declaring a
+/// 100 MiB member is refused before the 100 MiB exist, however large the memory budget.
+void requireSizeMatchesStoredBytes(const zip_stat_t& stat, std::size_t archiveBytes, const std::string& where) {
+  if (!(stat.valid & ZIP_STAT_COMP_SIZE)) return;
+  if (stat.comp_size > archiveBytes)
+    throw FileError(where + ": declares " + std::to_string(stat.comp_size) + " compressed bytes but the archive has " +
+                    std::to_string(archiveBytes) + " (damaged archive)");
+  const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) && stat.comp_method == ZIP_CM_STORE;
+  if (stored && stat.size != stat.comp_size)
+    throw FileError(where + ": declares " + std::to_string(stat.size) + " bytes but stores " +
+                    std::to_string(stat.comp_size) + " (damaged archive)");
+  if (!stored && static_cast<double>(stat.size) > kDeflateMaximumRatio * (static_cast<double>(stat.comp_size) + 1))
+    throw FileError(where + ": declares " + std::to_string(stat.size) + " bytes inflated from " +
+                    std::to_string(stat.comp_size) + " compressed bytes, more than deflate's maximum ratio of 1032:1 " +
+                    "(damaged archive)");
+}
+
 }  // namespace
 
 std::string npzMemberList(const std::vector<NpzMember>& members) {
@@ -116,6 +136,7 @@ std::vector<NpzMember> parseNpz(std::span<const std::byte> bytes, std::string_vi
     if ((stat.valid & ZIP_STAT_COMP_METHOD) && stat.comp_method != ZIP_CM_STORE && stat.comp_method != ZIP_CM_DEFLATE)
       throw FileError(where + " uses zip compression method " + std::to_string(stat.comp_method) +
                       " (NumPy writes stored or deflate members)");
+    requireSizeMatchesStoredBytes(stat, bytes.size(), where);
     declared += static_cast<double>(stat.size);
   }
   // The raw bytes and the float32 values of every member live at once while parsing.

@@ -7,12 +7,13 @@
 
 #include "app/cli/command_registry.h"
 #include "app/gui/demo.h"
-#include "app/gui/presenter.h"
 #include "app/gui/export_formats.h"
+#include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::gui {
 namespace {
@@ -21,8 +22,8 @@ struct ExportCommandOptions {
   std::string scenePath;
   std::string outPath;
   ExportOptions image;
-  std::string demo;  ///< render a step of this demo (issue 6) instead of --scene
-  int step = 1;      ///< 1-based step of --demo
+  std::string demo;        ///< render a step of this demo (issue 6) instead of --scene
+  int step = 1;            ///< 1-based step of --demo
   std::string dataFolder;  ///< --data: the numbers behind the view(s) as CSV/.npy (export_formats.h)
   int sweepFrames = 0;     ///< --sweep-frames N: --out is a pattern such as frames/frame_%03d.png
   bool list = false;
@@ -69,6 +70,13 @@ void runExport(const ExportCommandOptions& o) {
       std::printf("wrote %s\n", path.c_str());
     if (o.outPath.empty()) return;
   }
+  // Validate, then allocate: --width 8192 --height 8192 --scale 8 asks for 65536 x 65536 pixels. The offscreen
+  // colour target (in memory on a software renderer), its read-back copy and the PNG encoder's rows take up to
+  // 4 + 4 + 4 bytes per pixel at once.
+  const int pixelsWide = static_cast<int>(o.image.width * o.image.scale);
+  const int pixelsHigh = static_cast<int>(o.image.height * o.image.scale);
+  requireWithinBudget(12.0 * pixelsWide * pixelsHigh,
+                      "export of " + std::to_string(pixelsWide) + " x " + std::to_string(pixelsHigh) + " pixels");
   render::HeadlessContext gl;
   if (o.sweepFrames > 0) {
     const auto paths = exportSweepFrames(context.scene(), o.image, o.sweepFrames, o.outPath);
@@ -79,8 +87,7 @@ void runExport(const ExportCommandOptions& o) {
   for (const std::string& error : context.takeErrors()) std::fprintf(stderr, "attnscope: warning: %s\n", error.c_str());
   if (o.timing) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    std::printf("exported %s (%d x %d px, EGL %s, %s) in %.0f ms\n", o.outPath.c_str(),
-                static_cast<int>(o.image.width * o.image.scale), static_cast<int>(o.image.height * o.image.scale),
+    std::printf("exported %s (%d x %d px, EGL %s, %s) in %.0f ms\n", o.outPath.c_str(), pixelsWide, pixelsHigh,
                 gl.platform().c_str(), gl.renderer().c_str(), ms);
   }
 }

@@ -247,8 +247,12 @@ void Scene::normalise() {
     m = std::move(resized);
   };
   kernel.mgkComponents = R;
-  fit(kernel.mgkShifts, R, d, [d](int r, int c) { return defaultShift(r, d)(c); });
-  fit(kernel.mgkOffsets, M * R, d, [d, R](int row, int c) { return defaultShift(row % R, d)(c); });
+  // The default shifts once per component: fit() calls its fill per cell, and building a d-vector per cell made a
+  // scene of one key with d = 20000 take O(M R d^2) time and as many allocations.
+  RowMatrix shifts(R, d);
+  for (int r = 0; r < R; ++r) shifts.row(r) = defaultShift(r, d).transpose();
+  fit(kernel.mgkShifts, R, d, [&shifts](int r, int c) { return shifts(r, c); });
+  fit(kernel.mgkOffsets, M * R, d, [&shifts, R](int row, int c) { return shifts(row % R, c); });
   fit(kernel.mgkPriors, M, R, [](int, int) { return kDefaultPrior; });
   fit(kernel.mgkVariances, M, R, [](int, int r) { return defaultVariance(r); });
   kernel.mgkPriors = kernel.mgkPriors.cwiseMax(0.0f).cwiseMin(1.0f);

@@ -19,6 +19,7 @@
 #include "app/render/png_io.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/npz.h"
 #include "core/validate.h"
 
@@ -46,15 +47,22 @@ json matrixToJson(const RowMatrix& m) {
 }
 
 /// Reads a rows x cols matrix; `cols` < 0 accepts any common width. Throws InputError naming `path`.
+/// Validate, then allocate: `cols` may come from the file's "dimension" (2000000000 in an 87-byte file), so every row's
+/// length is checked against it before the matrix is sized; rows x cols is then bounded by the numbers in the text.
 RowMatrix matrixFromJson(const json& value, const std::string& path, int cols) {
   if (!value.is_array()) throw InputError(path + ": expected an array of rows");
   const int rows = static_cast<int>(value.size());
   if (rows > 0 && cols < 0) cols = value[0].is_array() ? static_cast<int>(value[0].size()) : 0;
-  RowMatrix m(rows, std::max(cols, 0));
   for (int i = 0; i < rows; ++i) {
     const json& row = value[i];
     if (!row.is_array() || static_cast<int>(row.size()) != cols)
       throw InputError(path + "[" + std::to_string(i) + "]: expected an array of " + std::to_string(cols) + " numbers");
+  }
+  cols = std::max(cols, 0);
+  requireWithinBudget(4.0 * rows * cols, path + " (" + std::to_string(rows) + " x " + std::to_string(cols) + ")");
+  RowMatrix m(rows, cols);
+  for (int i = 0; i < rows; ++i) {
+    const json& row = value[i];
     for (int c = 0; c < cols; ++c) {
       if (!row[c].is_number())
         throw InputError(path + "[" + std::to_string(i) + "][" + std::to_string(c) + "]: expected a number");
@@ -348,6 +356,8 @@ Scene sceneFromString(const std::string& text, const std::string& origin, std::v
     return scene;
   } catch (const InputError& e) {
     throw FileError(origin + ": " + e.what());
+  } catch (const ResourceError& e) {
+    throw ResourceError(origin + ": " + e.what());
   }
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <csetjmp>
 #include <cstdint>
 #include <cstdio>
@@ -130,8 +131,10 @@ void copyText(PngFile& out, png_textp text, int count) {
 /// chunk whose declared length runs past the end of the file, or "" if there is none. libpng allocates a text chunk's
 /// buffer from its declared length before reading it, so a 300-byte file declaring a 1 GiB tEXt chunk made it
 /// allocate 1 GiB (found by fuzzing png_scene; Debian's libpng ignores png_set_chunk_malloc_max for this). Reading
-/// stops at IEND or at the end of the file; a truncated header is left for libpng to report.
-std::string chunkLongerThanFile(std::FILE* file) {
+/// stops at IEND or at the end of the file; a truncated header is left for libpng to report. `imageDataBytes` receives
+/// the total length of the IDAT chunks seen (the compressed pixels, checked against the header's size in decode()).
+std::string chunkLongerThanFile(std::FILE* file, std::uint64_t& imageDataBytes) {
+  imageDataBytes = 0;
   if (std::fseek(file, 0, SEEK_END) != 0) return {};
   const long size = std::ftell(file);
   long offset = 8;
@@ -149,6 +152,7 @@ std::string chunkLongerThanFile(std::FILE* file) {
              " remain in the file (truncated or corrupt)";
     }
     if (std::memcmp(header + 4, "IEND", 4) == 0) return {};
+    if (std::memcmp(header + 4, "IDAT", 4) == 0) imageDataBytes += length;
     offset += 12 + static_cast<long>(length);
   }
   return {};
@@ -156,11 +160,19 @@ std::string chunkLongerThanFile(std::FILE* file) {
 
 enum class Decoded { Ok, Failed, TooLarge };
 
+/// Deflate's largest expansion (one 258-byte match per 2 bits; zlib's technical notes): the pixels a PNG can hold are
+/// bounded by its IDAT bytes, whatever its header says.
+constexpr double kDeflateMaximumRatio = 1032.0;
+
 /// `maxBytes`: the RGBA8 buffer the header asks for is checked against it before anything is allocated, because a
 /// 100-byte PNG can claim 30000 x 30000 pixels (3.4 GiB). On TooLarge, out.image.width/height hold the header's size.
 /// Without `keepPixels` only one row is allocated and every row (of every interlace pass) is decoded into it, which
 /// still walks the image data up to the text chunks that may follow it.
-Decoded decode(std::FILE* file, PngFile& out, double maxBytes, bool keepPixels, PngErrorMessage& error) {
+/// `imageDataBytes`: the IDAT total from chunkLongerThanFile. Before any row buffer exists, the header's image must
+/// fit in what those bytes can inflate to (validate, then allocate): a 68-byte PNG claiming 1000000 x 1 pixels made
+/// libpng and the row buffer take megabytes before the missing data was noticed.
+Decoded decode(std::FILE* file, PngFile& out, double maxBytes, bool keepPixels, std::uint64_t imageDataBytes,
+               PngErrorMessage& error) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, onPngError, onPngWarning);
   if (png == nullptr) return Decoded::Failed;
   png_infop info = png_create_info_struct(png);
@@ -170,13 +182,7 @@ Decoded decode(std::FILE* file, PngFile& out, double maxBytes, bool keepPixels, 
   }
   png_init_io(png, file);
   png_read_info(png, info);
-  // Normalise every colour type and depth to 8-bit RGBA.
-  png_set_expand(png);
-  png_set_strip_16(png);
-  png_set_gray_to_rgb(png);
-  png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
-  const int passes = png_set_interlace_handling(png);
-  png_read_update_info(png, info);
+  // Both checks come before png_read_update_info, which allocates libpng's row buffers (8 bytes per pixel of a row).
   const png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
   if (static_cast<double>(width) * (keepPixels ? height : 1) * 4 > maxBytes) {
     out.image.width = static_cast<int>(width);
@@ -184,6 +190,25 @@ Decoded decode(std::FILE* file, PngFile& out, double maxBytes, bool keepPixels, 
     png_destroy_read_struct(&png, &info, nullptr);
     return Decoded::TooLarge;
   }
+  // The file's own pixel format, before the transforms below: a lower bound on the inflated image data (without the
+  // filter byte of each row, so that it holds for interlaced images too).
+  const double storedBytes =
+      std::ceil(static_cast<double>(width) * height * png_get_channels(png, info) * png_get_bit_depth(png, info) / 8.0);
+  if (storedBytes > kDeflateMaximumRatio * (static_cast<double>(imageDataBytes) + 1)) {
+    std::snprintf(error.text, sizeof error.text,
+                  "the %u x %u pixels need at least %.0f bytes of image data, more than its %llu bytes of IDAT "
+                  "chunks can hold (truncated or corrupt)",
+                  width, height, storedBytes, static_cast<unsigned long long>(imageDataBytes));
+    png_destroy_read_struct(&png, &info, nullptr);
+    return Decoded::Failed;
+  }
+  // Normalise every colour type and depth to 8-bit RGBA (the size stays width x height).
+  png_set_expand(png);
+  png_set_strip_16(png);
+  png_set_gray_to_rgb(png);
+  png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
+  const int passes = png_set_interlace_handling(png);
+  png_read_update_info(png, info);
   if (!prepareImage(out, width, keepPixels ? height : 1)) {
     std::snprintf(error.text, sizeof error.text, "out of memory for %u x %u pixels", width, height);
     png_destroy_read_struct(&png, &info, nullptr);
@@ -242,7 +267,8 @@ PngFile readPngFile(const std::string& path, bool keepPixels) {
     std::fclose(file);
     throw FileError(path + " is not a PNG file (bad signature)");
   }
-  if (const std::string lie = chunkLongerThanFile(file); !lie.empty()) {
+  std::uint64_t imageDataBytes = 0;
+  if (const std::string lie = chunkLongerThanFile(file, imageDataBytes); !lie.empty()) {
     std::fclose(file);
     throw FileError("cannot read PNG " + path + ": " + lie);
   }
@@ -256,7 +282,7 @@ PngFile readPngFile(const std::string& path, bool keepPixels) {
     std::fclose(file);
     throw;
   }
-  const Decoded decoded = decode(file, result, budget, keepPixels, error);
+  const Decoded decoded = decode(file, result, budget, keepPixels, imageDataBytes, error);
   std::fclose(file);
   if (decoded == Decoded::TooLarge)
     requireWithinBudget(static_cast<double>(result.image.width) * result.image.height * 4,

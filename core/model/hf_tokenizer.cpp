@@ -14,7 +14,6 @@
 #include <unordered_map>
 
 #include "core/error.h"
-#include "core/memory_budget.h"
 
 namespace attnscope::model {
 namespace {
@@ -327,8 +326,7 @@ class HfTokenizerBase : public Tokenizer {
  public:
   int vocabSize() const override { return vocabSize_; }
   std::string piece(int tokenId) const override {
-    if (tokenId < 0 || tokenId >= static_cast<int>(idToToken_.size()))
-      return std::string("<id ").append(std::to_string(tokenId)).append(">");
+    if (tokenId < 0 || tokenId >= vocabSize_) return std::string("<id ").append(std::to_string(tokenId)).append(">");
     return displayPiece(tokenId);
   }
 
@@ -350,11 +348,10 @@ class HfTokenizerBase : public Tokenizer {
       maxId = std::max(maxId, id);
     }
     if (maxId < 0) throw FileError("tokenizer '" + path.string() + "': empty vocabulary");
-    // One string per id up to the largest: a tiny file with the id 100000000 must not allocate gigabytes.
-    requireWithinBudget((static_cast<double>(maxId) + 1) * sizeof(std::string),
-                        "the id table of tokenizer '" + path.string() + "' (largest id " + std::to_string(maxId) + ")");
+    // Validate, then allocate: the id table holds the tokens the file lists, not one slot per id up to the largest
+    // (ids may have gaps; a 60-byte file with the id 100000000 made a 3.2 GB table of empty strings).
     vocabSize_ = maxId + 1;
-    idToToken_.assign(vocabSize_, std::string());
+    idToToken_.reserve(vocab_.size());
     for (const auto& [text, id] : vocab_) idToToken_[id] = text;
     const json* post = root.contains("post_processor") ? &root["post_processor"] : nullptr;
     if (post && post->is_object()) readTemplate(*post, path);
@@ -398,7 +395,14 @@ class HfTokenizerBase : public Tokenizer {
   virtual std::string displayPiece(int tokenId) const = 0;
 
   std::unordered_map<std::string, int> vocab_;
-  std::vector<std::string> idToToken_;
+  /// The text of token `id`; "" for an id the vocabulary leaves out (a gap) or one outside it.
+  const std::string& tokenText(int id) const {
+    static const std::string kNoText;
+    const auto it = idToToken_.find(id);
+    return it == idToToken_.end() ? kNoText : it->second;
+  }
+
+  std::unordered_map<int, std::string> idToToken_;  ///< only the ids the file lists
   SpecialTokens specials_;
   Template template_;
   int vocabSize_ = 0;
@@ -537,10 +541,10 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
   }
 
   std::string bytesOf(int id) const {
-    if (id < 0 || id >= static_cast<int>(idToToken_.size())) return {};
+    if (id < 0 || id >= vocabSize_) return {};
     if (auto special = specials_.byId.find(id); special != specials_.byId.end()) return special->second;
     std::string bytes;
-    for (char32_t cp : decodeUtf8(idToToken_[id])) {
+    for (char32_t cp : decodeUtf8(tokenText(id))) {
       auto it = charToByte_.find(cp);
       if (it != charToByte_.end())
         bytes.push_back(static_cast<char>(it->second));
@@ -618,8 +622,8 @@ class WordPieceTokenizer final : public HfTokenizerBase {
   std::string decode(std::span<const int> tokenIds) const override {
     std::string out;
     for (int id : tokenIds) {
-      if (id < 0 || id >= static_cast<int>(idToToken_.size())) continue;
-      const std::string& token = idToToken_[id];
+      if (id < 0 || id >= vocabSize_) continue;
+      const std::string& token = tokenText(id);
       if (token.compare(0, prefix_.size(), prefix_) == 0 && !out.empty()) {
         out += token.substr(prefix_.size());
       } else {
@@ -631,7 +635,7 @@ class WordPieceTokenizer final : public HfTokenizerBase {
   }
 
  private:
-  std::string displayPiece(int tokenId) const override { return idToToken_[tokenId]; }
+  std::string displayPiece(int tokenId) const override { return tokenText(tokenId); }
 
   /// BERT's basic tokenizer: clean, normalise, split on whitespace and around every punctuation character.
   std::vector<std::string> basicTokenize(const std::string& text) const {

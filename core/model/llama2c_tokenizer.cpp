@@ -2,6 +2,7 @@
 // with an O(n) merge bookkeeping instead of re-concatenating every pair after each merge.
 #include "core/model/llama2c_tokenizer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -183,12 +184,22 @@ std::unique_ptr<Llama2cTokenizer> openLlama2cTokenizer(const std::filesystem::pa
     throw FileError(name + ": max_token_length " + std::to_string(maxTokenLength) +
                     " is outside [0, 65536]; not a llama2.c tokenizer");
 
-  std::vector<std::string> pieces(static_cast<size_t>(vocabSize));
-  std::vector<float> scores(static_cast<size_t>(vocabSize));
+  // Validate, then allocate: vocabSize comes from the model, not from this file, and each entry takes at least 8 bytes
+  // (score and length), so the tables grow with the entries actually read; a 14-byte file no longer gets a table of
+  // 32000 strings before it is found to be truncated.
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  const size_t entriesPresent = (bytes.size() - offset) / 8;
+  const size_t entriesExpected = std::min(static_cast<size_t>(vocabSize), entriesPresent);
+  pieces.reserve(entriesExpected);
+  scores.reserve(entriesExpected);
   for (int i = 0; i < vocabSize; ++i) {
     const int32_t scoreBits = readInt("score", i);
-    std::memcpy(&scores[size_t(i)], &scoreBits, 4);
-    if (!std::isfinite(scores[size_t(i)]))
+    float score = 0.0f;
+    std::memcpy(&score, &scoreBits, 4);
+    scores.push_back(score);
+    pieces.emplace_back();
+    if (!std::isfinite(score))
       throw FileError(name + ": token " + std::to_string(i) + " has a non-finite score at byte offset " +
                       std::to_string(offset - 4));
     const int32_t length = readInt("length", i);

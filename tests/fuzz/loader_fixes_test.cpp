@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
+#include <memory>
+#include <span>
 #include <string>
 
 #include "app/gui/scene_io.h"
@@ -15,6 +18,9 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/model/hf_tokenizer.h"
+#include "core/model/llama2c_tokenizer.h"
+#include "core/npz.h"
+#include "tests/fuzz/largest_allocation.h"
 
 namespace attnscope {
 namespace {
@@ -122,10 +128,13 @@ TEST_F(LoaderFixesOnFiles, PngWhoseHeaderAsksForGigabytesIsRefusedBeforeAllocati
   const std::string message = messageOf<ResourceError>([&] { render::readPng(bomb.string()); });
   EXPECT_NE(message.find("the 30000 x 30000 pixels of PNG " + bomb.string() + " would need 3.4 GiB"), std::string::npos)
       << message;
-  // loadSceneFile needs only the text: it decodes row by row into one row and meets the missing image data instead.
+  // loadSceneFile needs only the text (one row buffer), but before even that row exists the header's 2.7 GB of RGB
+  // pixels are compared with the 12 bytes of IDAT, which inflate to at most 1032 x 13 bytes.
   setMemoryBudgetBytes(std::nullopt);
   const std::string scene = messageOf<FileError>([&] { gui::loadSceneFile(bomb.string()); });
-  EXPECT_EQ(scene, "cannot read PNG " + bomb.string() + ": Not enough image data");
+  EXPECT_EQ(scene, "cannot read PNG " + bomb.string() +
+                       ": the 30000 x 30000 pixels need at least 2700000000 bytes of image data, more than its 12 "
+                       "bytes of IDAT chunks can hold (truncated or corrupt)");
 }
 
 TEST_F(LoaderFixesOnFiles, PngChunkLongerThanTheFileIsRefusedBeforeLibpngAllocatesIt) {
@@ -177,18 +186,115 @@ TEST_F(LoaderFixesOnFiles, TokenizerIdsMustBeIntegersInRange) {
   EXPECT_NE(maxChars.find("model.max_input_chars_per_word must be an integer"), std::string::npos) << maxChars;
 }
 
-TEST_F(LoaderFixesOnFiles, SparseTokenizerIdTableIsCheckedAgainstTheMemoryBudget) {
-  // One id of 100000000 made a 3.2 GB table of strings from a 60-byte file; here 1000000 ids (30.5 MiB) against a
-  // 16 MiB budget, then the same legal sparse vocabulary within budget.
+TEST_F(LoaderFixesOnFiles, SparseTokenizerIdsCostOnlyTheTokensListed) {
+  // One id of 100000000 made a 3.2 GB table of strings from a 60-byte file. The table now holds only the listed
+  // tokens: the largest id still sets the vocabulary size, ids in the gap decode to nothing, and a 16 MiB budget (less
+  // than the 30.5 MiB a slot per id would take) is enough.
   setMemoryBudgetBytes(std::uint64_t{16} << 20);
   const fs::path path =
       write("tokenizer.json", R"({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1000000}}})");
-  const std::string message = messageOf<ResourceError>([&] { model::openHfTokenizer(path); });
-  EXPECT_NE(message.find("the id table of tokenizer '" + path.string() + "' (largest id 1000000) would need 30.5 MiB"),
-            std::string::npos)
-      << message;
+  std::size_t largest = 0;
+  std::unique_ptr<model::Tokenizer> tokenizer;
+  {
+    fuzz::LargestAllocation tracker;
+    tokenizer = model::openHfTokenizer(path);
+    largest = tracker.bytes();
+  }
+  EXPECT_LT(largest, std::size_t{64} << 10) << "a slot per id would be 1000001 x 32 bytes";
+  EXPECT_EQ(tokenizer->vocabSize(), 1000001);
+  EXPECT_EQ(tokenizer->piece(1000000), "a");
+  EXPECT_EQ(tokenizer->piece(5), "");
+  EXPECT_EQ(tokenizer->piece(1000001), "<id 1000001>");
+}
+
+// Validate, then allocate (issue 12): each input below claims megabytes to gigabytes in a header field and is refused
+// with its message before any allocation of that size; the largest allocation made is measured
+// (tests/fuzz/largest_allocation.h) and must stay at the loader's fixed working size.
+constexpr std::size_t kSmallAllocation = std::size_t{256} << 10;
+
+TEST_F(LoaderFixesOnFiles, SceneDimensionIsCheckedAgainstTheRowsBeforeTheMatrixIsSized) {
+  // The fuzzer's reproducer: matrixFromJson sized a 1 x 2000000000 float matrix (8 GB) before reading the row.
+  const std::string text = R"({"format":"attnscope-scene","version":1,"dimension":2000000000,"queries":[],"keys":[5]})";
+  std::string message;
+  std::size_t largest = 0;
+  {
+    fuzz::LargestAllocation tracker;
+    message = messageOf<FileError>([&] { gui::sceneFromString(text, "x.json", nullptr); });
+    largest = tracker.bytes();
+  }
+  EXPECT_EQ(message, "x.json: keys[0]: expected an array of 2000000000 numbers");
+  EXPECT_LT(largest, kSmallAllocation);
+}
+
+TEST_F(LoaderFixesOnFiles, Llama2cTokenizerTablesGrowWithTheEntriesPresent) {
+  // 14 bytes: max_token_length 8, then token 0 with score 0 and length 5 but only 2 bytes. A model with a vocabulary
+  // of 1000000 used to size 1000000 strings (32 MB) and scores (4 MB) before reading token 0.
+  std::string bytes(12, '\0');
+  bytes[0] = 8;
+  bytes[8] = 5;
+  const fs::path path = write("tok.bin", bytes + "ab");
+  std::string message;
+  std::size_t largest = 0;
+  {
+    fuzz::LargestAllocation tracker;
+    message = messageOf<FileError>([&] { model::openLlama2cTokenizer(path, 1000000); });
+    largest = tracker.bytes();
+  }
+  EXPECT_EQ(
+      message,
+      path.string() + ": truncated llama2.c tokenizer: token 0 needs 5 bytes at offset 12 but the file has 14 bytes");
+  EXPECT_LT(largest, kSmallAllocation);
+}
+
+TEST_F(LoaderFixesOnFiles, NpzDeclaredSizesAreCheckedAgainstTheCompressedBytes) {
+  // Python's zipfile archives of q.npy (2 x 3 float32) with the uncompressed size patched to 100 MiB, within the
+  // fuzz budget of 256 MiB: only the stored bytes can refuse them.
   setMemoryBudgetBytes(std::uint64_t{256} << 20);
-  EXPECT_EQ(model::openHfTokenizer(path)->vocabSize(), 1000001);
+  const fs::path corpus = fs::path(ATTNSCOPE_SOURCE_DIR) / "tests/fuzz/corpus/npz";
+  struct Case {
+    const char* file;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"bad_declared_100mib_stored.npz",
+       "x.npz: member 'q.npy': declares 104857600 bytes but stores 152 (damaged archive)"},
+      {"bad_declared_100mib_deflated.npz",
+       "x.npz: member 'q.npy': declares 104857600 bytes inflated from 76 compressed bytes, more than deflate's maximum "
+       "ratio of 1032:1 (damaged archive)"}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.file);
+    std::ifstream in(corpus / c.file, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty());
+    const auto* data = reinterpret_cast<const std::byte*>(text.data());
+    std::string message;
+    std::size_t largest = 0;
+    {
+      fuzz::LargestAllocation tracker;
+      message = messageOf<FileError>([&] { parseNpz(std::span(data, text.size()), "x.npz"); });
+      largest = tracker.bytes();
+    }
+    EXPECT_EQ(message, c.expected);
+    EXPECT_LT(largest, kSmallAllocation);
+  }
+}
+
+TEST_F(LoaderFixesOnFiles, PngImageDataIsCheckedAgainstTheHeaderBeforeAnyRow) {
+  // 68 bytes: IHDR of 1000000 x 1 RGBA at 16 bits (libpng's width limit) and an IDAT of 8 zero bytes compressed.
+  // libpng's row buffers and ours took 8 MB each before the missing data was noticed.
+  const fs::path png =
+      fs::path(ATTNSCOPE_SOURCE_DIR) / "tests/fuzz/corpus/png_scene/bad_1000000x1_rgba16_without_data.png";
+  std::string message;
+  std::size_t largest = 0;
+  {
+    fuzz::LargestAllocation tracker;
+    message = messageOf<FileError>([&] { render::readPngText(png.string()); });
+    largest = tracker.bytes();
+  }
+  EXPECT_EQ(message, "cannot read PNG " + png.string() +
+                         ": the 1000000 x 1 pixels need at least 8000000 bytes of image data, more than its 11 bytes "
+                         "of IDAT chunks can hold (truncated or corrupt)");
+  EXPECT_LT(largest, kSmallAllocation);
 }
 
 }  // namespace

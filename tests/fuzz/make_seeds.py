@@ -119,6 +119,14 @@ def fix_npz_dates(data):
     return bytes(data)
 
 
+def declare_npz_member_size(archive, size):
+    """The archive with its first member's uncompressed size set to `size` in the local and central headers."""
+    data = bytearray(archive)
+    struct.pack_into("<I", data, 22, size)
+    struct.pack_into("<I", data, data.index(b"PK\x01\x02") + 24, size)
+    return bytes(data)
+
+
 def seeds_npz():
     q = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype="<f4")
     k = np.array([[1, 0], [-1, 0]], dtype="<f4")
@@ -140,6 +148,12 @@ def seeds_npz():
     crc[good.index(b"\x93NUMPY") + 140] ^= 0xFF  # a data byte of the stored member: its CRC no longer matches
     put("npz", "bad_crc.npz", bytes(crc))
     put("npz", "bad_bzip2.npz", zip_bytes([("q.npy", npy_bytes(q))], method=12))
+    # Issue 12 (validate, then allocate): a member whose headers declare 100 MiB (within the fuzz budget of 256 MiB),
+    # stored and deflated; only the compressed bytes present can refuse them.
+    ones = npy_bytes(np.ones((2, 3), "<f4"))
+    put("npz", "bad_declared_100mib_stored.npz", declare_npz_member_size(zip_bytes([("q.npy", ones)]), 100 << 20))
+    put("npz", "bad_declared_100mib_deflated.npz",
+        declare_npz_member_size(zip_bytes([("q.npy", ones)], method=8), 100 << 20))
 
 
 def seeds_safetensors():
@@ -284,6 +298,9 @@ def seeds_hf_tokenizer():
     put("hf_tokenizer", "bad_unigram.json", b'{"model":{"type":"Unigram","vocab":[]}}')
     put("hf_tokenizer", "bad_no_model.json", b'{"version":"1.0"}')
     put("hf_tokenizer", "bad_wordpiece_no_unk.json", b'{"model":{"type":"WordPiece","vocab":{"a":0}}}')
+    # Issue 12: a legal sparse id; the id table must cost the listed tokens, not 5000001 slots.
+    put("hf_tokenizer", "valid_sparse_ids_gap_5e6.json",
+        b'{"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":5000000}}}')
     bad_merge = json.loads(json.dumps(bpe))
     bad_merge["model"]["merges"].append("zz qq")
     put("hf_tokenizer", "merge_of_unknown_tokens.json", json.dumps(bad_merge).encode())
@@ -355,9 +372,13 @@ def seeds_capture():
     def ids_not_json(tensors, metadata):
         metadata["token_ids"] = "[1, 7,"
 
+    def q_shape_lies(tensors, metadata):  # issue 12: 100000 layers x 1000 heads claimed for 96 bytes of data
+        name, dtype, shape, raw = tensors[0]
+        tensors[0] = (name, dtype, (100000, 1000, shape[2], shape[3]), raw)
+
     for name, patch in [("no_token_ids", no_ids), ("token_count_mismatch", wrong_count),
                         ("wrong_format", wrong_format), ("nan_q", nan_q), ("attn_rank", attn_shape),
-                        ("token_ids_not_json", ids_not_json)]:
+                        ("token_ids_not_json", ids_not_json), ("q_shape_lies", q_shape_lies)]:
         put("capture", "bad_" + name + ".safetensors", capture_bytes(patch=patch))
 
 
@@ -512,6 +533,11 @@ def seeds_png_scene():
     put("png_scene", "bad_zero_width.png", png_bytes(width=0, text=[itxt(key, scene)]))
     put("png_scene", "bad_missing_image_data.png", png_bytes(width=64, height=64, text=[itxt(key, scene)],
                                                              idat=zlib.compress(b"\x00" * 10)))
+    # Issue 12: a 1000000-pixel row of 16-bit RGBA (libpng's width limit) whose 11 IDAT bytes cannot hold it; libpng's
+    # row buffers (8 MB) must not be allocated.
+    put("png_scene", "bad_1000000x1_rgba16_without_data.png",
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1000000, 1, 16, 6, 0, 0, 0)) +
+        png_chunk(b"IDAT", zlib.compress(b"\x00" * 8)) + png_chunk(b"IEND", b""))
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ TEST(AppBadInputs, EveryRowTheAppOpensShowsItsMessageAndKeepsTheScene) {
       banners = openInApp(c, context);
     }
     std::filesystem::current_path(start);
-    const bool isModel = c.input.find(".npz") == std::string::npos;
+    const bool isModel = gui::isModelPath(c.input);
     EXPECT_EQ(context.scene().isViewOpen("model"), isModel || gui::defaultScene().isViewOpen("model"))
         << "a model path opens the explorer; a scene file does not";
 

@@ -104,6 +104,14 @@ def flip_data_byte(archive):
     return bytes(data)
 
 
+def declare_size(archive, size):
+    """The archive with its first member's uncompressed size set to `size` in the local and central headers."""
+    data = bytearray(archive)
+    struct.pack_into("<I", data, 22, size)
+    struct.pack_into("<I", data, data.index(b"PK\x01\x02") + 24, size)
+    return bytes(data)
+
+
 GOOD_Q = npy(np.array([[1, 0, 0], [0, 1, 0]], dtype="<f4"))
 GOOD_K = npy(np.array([[1, 0, 0], [0, 0, 1], [1, 1, 1]], dtype="<f4"))
 
@@ -157,6 +165,8 @@ CASES = {
     "npz-no-such-member": {"x.npz": npz(q=np.ones((2, 3), "<f4"), k=np.ones((3, 3), "<f4"))},
     "npz-1d": {"x.npz": npz(q=np.ones(3, "<f4"), k=np.ones((3, 3), "<f4"))},
     "npz-nan": {"x.npz": npz(True, q=np.array([[1, 0, 0], [0, np.nan, 0]], "<f4"), k=np.ones((3, 3), "<f4"))},
+    "npz-declared-size-stored": {"x.npz": declare_size(zip_of([("q.npy", GOOD_Q)]), 100 << 20)},
+    "npz-declared-size-deflated": {"x.npz": declare_size(zip_of([("q.npy", GOOD_Q)], method=8), 100 << 20)},
     "npz-declared-budget": {"x.npz": npz(True, q=np.zeros((600, 600), "<f4"))},
     "weights-budget": {"big.npy": npy(np.ones((600, 3), dtype="<f4"))},
     "weights-out-inside-file": {"file": b"not a folder"},
@@ -164,6 +174,9 @@ CASES = {
     "divergence-dimension-mismatch": {"x.npy": npy(np.ones((2, 4), dtype="<f4"))},
     "divergence-budget": {"big.npy": npy(np.random.default_rng(9).standard_normal((600, 3)).astype("<f4"))},
     "bench-terabytes": {},
+    "export-budget": {},
+    "scene-dimension-lies": {"x.json": b'{"format":"attnscope-scene","version":1,"dimension":2000000000,'
+                                       b'"queries":[],"keys":[5]}'},
     "model-missing": {},
     "model-empty-folder": {"m": None},
     "model-empty-file": {"m.bin": b""},
