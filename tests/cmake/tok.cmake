@@ -1,0 +1,33 @@
+# SentencePiece-style tokenizers (issue 16): tokenizer.json (Llama 2 / TinyLlama style) and GGUF vocabularies
+# (llama = SentencePiece scores, gpt2 = byte-level BPE), checked token for token against llama.cpp's test vectors and
+# against Debian's python3-sentencepiece on seeded random strings generated at test time. Model files come from
+# ATTNSCOPE_MODELS_DIR; a missing file fails the test.
+add_executable(spm_reference_check ${CMAKE_CURRENT_SOURCE_DIR}/tok/spm_reference_check.cpp)
+target_link_libraries(spm_reference_check PRIVATE attnscope_core)
+
+set(ATTNSCOPE_TOKENIZERS ${ATTNSCOPE_MODELS_DIR}/tokenizers)
+set(ATTNSCOPE_SPM_REFERENCE ${CMAKE_CURRENT_BINARY_DIR}/spm_reference.json)
+
+# llama.cpp's vectors (46 strings: empty, whitespace runs, accents, CJK, emoji, code) through both GGUF vocabularies.
+foreach(vocab llama-spm gpt-2)
+  set(gguf ${ATTNSCOPE_TOKENIZERS}/ggml-vocab-${vocab}.gguf)
+  add_test(NAME tok_llama_cpp_vectors_${vocab}
+           COMMAND spm_reference_check vectors ${gguf} ${gguf}.inp ${gguf}.out)
+  set_tests_properties(tok_llama_cpp_vectors_${vocab} PROPERTIES LABELS "tok;reference" TIMEOUT 120
+                       PASS_REGULAR_EXPRESSION "46 of 46 strings tokenised identically, 46 of 46 decode")
+endforeach()
+
+# 2009 seeded random strings encoded by sentencepiece on the Llama 2 model, then by attnscope through the same
+# vocabulary in two formats: TinyLlama's tokenizer.json (BPE merges by rank) and llama.cpp's GGUF (scores).
+add_test(NAME tok_sentencepiece_reference_generate
+         COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/spm_reference.py
+                 ${ATTNSCOPE_TOKENIZERS}/llama2-tokenizer.model ${ATTNSCOPE_SPM_REFERENCE} --seed 16 --count 2000)
+set_tests_properties(tok_sentencepiece_reference_generate PROPERTIES FIXTURES_SETUP spm_reference
+                     LABELS "tok;reference" TIMEOUT 120)
+foreach(tokenizer tinyllama-tokenizer.json ggml-vocab-llama-spm.gguf)
+  add_test(NAME tok_sentencepiece_reference_${tokenizer}
+           COMMAND spm_reference_check reference ${ATTNSCOPE_TOKENIZERS}/${tokenizer} ${ATTNSCOPE_SPM_REFERENCE})
+  set_tests_properties(tok_sentencepiece_reference_${tokenizer} PROPERTIES FIXTURES_REQUIRED spm_reference
+                       LABELS "tok;reference" TIMEOUT 120
+                       PASS_REGULAR_EXPRESSION "2009 of 2009 strings tokenised identically, 2009 of 2009 decode")
+endforeach()
