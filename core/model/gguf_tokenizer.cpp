@@ -29,7 +29,8 @@ bool optionalBool(const GgufFile& file, std::string_view key, bool fallback) {
 
 /// Checks an array's length (against the vocabulary, and its cost against the memory budget) before reading it.
 void requireArray(const GgufFile& file, std::string_view key, uint64_t expected, double bytesPerElement) {
-  if (!file.has(key)) throw FileError(file.path().string() + ": the tokenizer needs the metadata key " + std::string(key));
+  if (!file.has(key))
+    throw FileError(file.path().string() + ": the tokenizer needs the metadata key " + std::string(key));
   if (file.type(key) != GgufValueType::Array)
     throw FileError(file.path().string() + ": " + std::string(key) + " is not an array");
   const uint64_t size = file.arraySize(key);
@@ -89,7 +90,8 @@ std::unique_ptr<Tokenizer> openGgufTokenizer(const GgufFile& file) {
     for (const std::string& merge : file.stringArray("tokenizer.ggml.merges")) {
       const size_t space = merge.find(' ', 1);
       if (space == std::string::npos)
-        throw FileError(source + ": tokenizer.ggml.merges entry '" + merge + "' is not two tokens separated by a space");
+        throw FileError(source + ": tokenizer.ggml.merges entry '" + merge +
+                        "' is not two tokens separated by a space");
       vocabulary.merges.emplace_back(merge.substr(0, space), merge.substr(space + 1));
     }
     vocabulary.tokens = std::move(tokens);
@@ -116,6 +118,14 @@ std::unique_ptr<Tokenizer> openGgufTokenizer(const GgufFile& file) {
 
   throw FileError(source + ": tokenizer.ggml.model '" + kind +
                   "' is not supported (llama and gpt2 are); enter token ids instead");
+}
+
+std::unique_ptr<Tokenizer> openTokenizerFile(const std::filesystem::path& path) {
+  if (looksLikeGguf(path)) {
+    const GgufFile file(path);
+    return openGgufTokenizer(file);
+  }
+  return openHfTokenizer(path);
 }
 
 }  // namespace attnscope::model

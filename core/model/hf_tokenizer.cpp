@@ -9,8 +9,8 @@
 #include <climits>
 #include <fstream>
 #include <map>
-#include <queue>
 #include <nlohmann/json.hpp>
+#include <queue>
 #include <sstream>
 #include <unordered_map>
 
@@ -330,7 +330,8 @@ std::string mergeKey(const std::string& left, const std::string& right) {
 std::vector<std::pair<std::string, std::string>> readMerges(const json& model, const std::filesystem::path& path) {
   std::vector<std::pair<std::string, std::string>> merges;
   const json& list = member(model, "merges");
-  if (!list.is_array()) return merges;
+  if (list.is_null()) return merges;
+  if (!list.is_array()) throw FileError("tokenizer '" + path.string() + "': model.merges is not a list");
   merges.reserve(list.size());
   for (const json& merge : list) {
     if (merge.is_string()) {
@@ -363,9 +364,7 @@ std::vector<std::string> mergeByRank(std::vector<std::string> symbols, const Mer
   struct Candidate {
     int rank, left, right;
     size_t length;
-    bool operator>(const Candidate& other) const {
-      return rank != other.rank ? rank > other.rank : left > other.left;
-    }
+    bool operator>(const Candidate& other) const { return rank != other.rank ? rank > other.rank : left > other.left; }
   };
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
   auto consider = [&](int left, int right) {
@@ -509,7 +508,8 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
     if (vocabulary.tokens.empty()) throw FileError(source + ": empty byte-level BPE vocabulary");
     requireWithinBudget(static_cast<double>(vocabulary.tokens.size()) * (sizeof(std::string) * 2 + 32),
                         "the vocabulary of " + source + " (" + std::to_string(vocabulary.tokens.size()) + " tokens)");
-    for (size_t id = 0; id < vocabulary.tokens.size(); ++id) vocab_.emplace(vocabulary.tokens[id], static_cast<int>(id));
+    for (size_t id = 0; id < vocabulary.tokens.size(); ++id)
+      vocab_.emplace(vocabulary.tokens[id], static_cast<int>(id));
     int rank = 0;
     for (const auto& [left, right] : vocabulary.merges) {
       if (!vocab_.count(left) || !vocab_.count(right) || !vocab_.count(left + right))
@@ -523,11 +523,13 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
     vocabSize_ = static_cast<int>(vocabulary.tokens.size());
     idToToken_ = vocabulary.tokens;
     for (int id : vocabulary.verbatimIds) {
-      if (id < 0 || id >= vocabSize_) throw FileError(source + ": special token id " + std::to_string(id) + " is outside the vocabulary");
+      if (id < 0 || id >= vocabSize_)
+        throw FileError(source + ": special token id " + std::to_string(id) + " is outside the vocabulary");
       specials_.add(idToToken_[id], id);
     }
     for (int id : vocabulary.prefixIds) {
-      if (id < 0 || id >= vocabSize_) throw FileError(source + ": BOS id " + std::to_string(id) + " is outside the vocabulary");
+      if (id < 0 || id >= vocabSize_)
+        throw FileError(source + ": BOS id " + std::to_string(id) + " is outside the vocabulary");
     }
     template_.before = vocabulary.prefixIds;
   }
@@ -771,7 +773,8 @@ class SentencePieceBpeTokenizer final : public HfTokenizerBase {
           // Per token, as the library does; after Fuse (Llama 2's list) that is once for the whole text.
           for (std::string& piece : pieces) {
             size_t begin = 0, end = piece.size();
-            for (int k = 0; k < step.strip && begin < end && piece.compare(begin, step.from.size(), step.from) == 0; ++k)
+            for (int k = 0; k < step.strip && begin < end && piece.compare(begin, step.from.size(), step.from) == 0;
+                 ++k)
               begin += step.from.size();
             for (int k = 0; k < step.stripEnd && end >= begin + step.from.size() &&
                             piece.compare(end - step.from.size(), step.from.size(), step.from) == 0;
@@ -846,8 +849,8 @@ class SentencePieceBpeTokenizer final : public HfTokenizerBase {
       for (const json& inner : decoder["decoders"]) readDecoder(inner, path);
     } else if (type == "Replace" && member(member(decoder, "pattern"), "String").is_string() &&
                member(decoder, "content").is_string()) {
-      decoder_.push_back(
-          {DecoderStep::Replace, decoder["pattern"]["String"].get<std::string>(), decoder["content"].get<std::string>()});
+      decoder_.push_back({DecoderStep::Replace, decoder["pattern"]["String"].get<std::string>(),
+                          decoder["content"].get<std::string>()});
     } else if (type == "ByteFallback") {
       decoder_.push_back({DecoderStep::ByteFallback, "", ""});
     } else if (type == "Fuse") {
@@ -862,8 +865,8 @@ class SentencePieceBpeTokenizer final : public HfTokenizerBase {
       const json& replacement = member(decoder, "replacement");
       const json& scheme = member(decoder, "prepend_scheme");
       const json& addPrefix = member(decoder, "add_prefix_space");
-      const bool strip = scheme.is_string() ? scheme.get<std::string>() != "never"
-                                            : !addPrefix.is_boolean() || addPrefix.get<bool>();
+      const bool strip =
+          scheme.is_string() ? scheme.get<std::string>() != "never" : !addPrefix.is_boolean() || addPrefix.get<bool>();
       decoder_.push_back(
           {DecoderStep::Metaspace, replacement.is_string() ? replacement.get<std::string>() : kMetaspace, "", strip});
     } else {
@@ -1098,7 +1101,8 @@ std::unique_ptr<Tokenizer> openHfTokenizer(const std::filesystem::path& tokenize
     if (type == "WordPiece") return std::make_unique<WordPieceTokenizer>(root, tokenizerJson);
     if (type == "BPE") {
       const std::string pre = root.contains("pre_tokenizer") ? root["pre_tokenizer"].dump() : "";
-      if (pre.find("ByteLevel") != std::string::npos) return std::make_unique<ByteLevelBpeTokenizer>(root, tokenizerJson);
+      if (pre.find("ByteLevel") != std::string::npos)
+        return std::make_unique<ByteLevelBpeTokenizer>(root, tokenizerJson);
       // SentencePiece style: byte fallback, or "▁" brought in by the normalizer or a Metaspace pre-tokenizer.
       const json& model = root["model"];
       const bool byteFallback = member(model, "byte_fallback").is_boolean() && model["byte_fallback"].get<bool>();

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <climits>
+#include <cmath>
 #include <queue>
 
 #include "core/error.h"
@@ -37,7 +37,8 @@ SpmTokenizer::SpmTokenizer(SpmVocabulary vocabulary) : vocabulary_(std::move(voc
     throw InputError("SpmTokenizer: " + std::to_string(count) + " pieces but " +
                      std::to_string(vocabulary_.scores.size()) + " scores and " +
                      std::to_string(vocabulary_.types.size()) + " types");
-  for (const auto& [name, id] : {std::pair<const char*, int>{"BOS", vocabulary_.bosId}, {"EOS", vocabulary_.eosId},
+  for (const auto& [name, id] : {std::pair<const char*, int>{"BOS", vocabulary_.bosId},
+                                 {"EOS", vocabulary_.eosId},
                                  {"unknown", vocabulary_.unkId}}) {
     if (id < -1 || id >= int(count))
       throw InputError(std::string("SpmTokenizer: the ") + name + " id " + std::to_string(id) +
@@ -53,7 +54,8 @@ SpmTokenizer::SpmTokenizer(SpmVocabulary vocabulary) : vocabulary_(std::move(voc
       case SpmTokenType::Normal:
       case SpmTokenType::UserDefined:
       case SpmTokenType::Unused:
-        // SentencePiece's piece table (control, unknown and byte pieces are kept apart); a duplicate keeps its first id.
+        // SentencePiece's piece table (control, unknown and byte pieces are kept apart); a duplicate keeps its first
+        // id.
         mergeable_.emplace(piece, id);
         break;
       case SpmTokenType::Byte:
@@ -138,8 +140,8 @@ void SpmTokenizer::encodeSegment(const std::string& escaped, std::vector<int>& o
   std::unordered_map<std::string, std::pair<std::string, std::string>> madeFrom;
   auto tryPair = [&](int left, int right) {
     if (left < 0 || right < 0) return;
-    const std::string text = escaped.substr(symbols[size_t(left)].begin,
-                                            symbols[size_t(left)].length + symbols[size_t(right)].length);
+    const std::string text =
+        escaped.substr(symbols[size_t(left)].begin, symbols[size_t(left)].length + symbols[size_t(right)].length);
     const auto it = mergeable_.find(text);
     if (it == mergeable_.end()) return;
     queue.push({left, right, vocabulary_.scores[size_t(it->second)], text.size()});

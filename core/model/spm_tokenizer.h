@@ -1,7 +1,9 @@
 // SentencePiece-style vocabularies with scores (the GGUF `llama` tokenizer: Llama 2, TinyLlama, Mistral, stories260K)
-// encoded with llama.cpp's SPM algorithm, and the GGUF entry point that also opens `gpt2` (byte-level BPE) vocabularies.
+// encoded with llama.cpp's SPM algorithm, and the GGUF entry point that also opens `gpt2` (byte-level BPE)
+// vocabularies.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -27,13 +29,13 @@ enum class SpmTokenType : int {
 /// A scored vocabulary: pieces[i], scores[i] and types[i] describe token i. Pieces spell spaces as U+2581 ("▁").
 struct SpmVocabulary {
   std::vector<std::string> pieces;
-  std::vector<float> scores;       // one per piece; higher merges first
-  std::vector<SpmTokenType> types; // one per piece, or empty: every piece Normal
-  int bosId = 1;                   // -1: none
-  int eosId = 2;                   // -1: none
-  int unkId = 0;                   // -1: none (then a byte with no <0xXX> token cannot be encoded)
-  bool addBos = true;              // encode(text, true) prepends bosId
-  bool addSpacePrefix = true;      // SentencePiece's add_dummy_prefix: " " before the text and after special tokens
+  std::vector<float> scores;        // one per piece; higher merges first
+  std::vector<SpmTokenType> types;  // one per piece, or empty: every piece Normal
+  int bosId = 1;                    // -1: none
+  int eosId = 2;                    // -1: none
+  int unkId = 0;                    // -1: none (then a byte with no <0xXX> token cannot be encoded)
+  bool addBos = true;               // encode(text, true) prepends bosId
+  bool addSpacePrefix = true;       // SentencePiece's add_dummy_prefix: " " before the text and after special tokens
 };
 
 /// llama.cpp's SPM tokenizer (llm_tokenizer_spm), which equals SentencePiece's BPE encoder on these vocabularies:
@@ -50,7 +52,8 @@ class SpmTokenizer final : public Tokenizer {
   explicit SpmTokenizer(SpmVocabulary vocabulary);
 
   std::vector<int> encode(const std::string& text, bool addBos = true) const override;
-  /// The piece with "▁" shown as " " (byte tokens stay "<0x0A>", control tokens "<s>"); "<id N>" outside the vocabulary.
+  /// The piece with "▁" shown as " " (byte tokens stay "<0x0A>", control tokens "<s>"); "<id N>" outside the
+  /// vocabulary.
   std::string piece(int tokenId) const override;
   /// SentencePiece's decoding: "▁" becomes " ", <0xXX> tokens their byte, control tokens nothing, unknown tokens
   /// " ⁇ ", and with addSpacePrefix the first text's leading space is removed. Ids outside the vocabulary are skipped.
@@ -64,8 +67,8 @@ class SpmTokenizer final : public Tokenizer {
   SpmTokenType typeOf(int tokenId) const;
 
   SpmVocabulary vocabulary_;
-  std::unordered_map<std::string, int> mergeable_;  // Normal / UserDefined / Unused / Undefined pieces -> id
-  int byteTokens_[256];                             // id of <0xXX>, or -1
+  std::unordered_map<std::string, int> mergeable_;     // Normal / UserDefined / Unused / Undefined pieces -> id
+  int byteTokens_[256];                                // id of <0xXX>, or -1
   std::vector<std::pair<std::string, int>> specials_;  // matched verbatim, longest first
 };
 
@@ -78,5 +81,9 @@ class SpmTokenizer final : public Tokenizer {
 /// Throws FileError naming the file for other models, missing keys, mismatched array lengths or ids out of range;
 /// the arrays' sizes are checked against the memory budget before they are read.
 std::unique_ptr<Tokenizer> openGgufTokenizer(const GgufFile& file);
+
+/// A tokenizer file given by the user (--tokenizer): a GGUF file (by its magic) through openGgufTokenizer, anything
+/// else as tokenizer.json through openHfTokenizer. Throws FileError naming the file.
+std::unique_ptr<Tokenizer> openTokenizerFile(const std::filesystem::path& path);
 
 }  // namespace attnscope::model

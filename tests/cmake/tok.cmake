@@ -31,3 +31,10 @@ foreach(tokenizer tinyllama-tokenizer.json ggml-vocab-llama-spm.gguf)
                        LABELS "tok;reference" TIMEOUT 120
                        PASS_REGULAR_EXPRESSION "2009 of 2009 strings tokenised identically, 2009 of 2009 decode")
 endforeach()
+
+# The same llama.cpp vectors through TinyLlama's tokenizer.json (the Llama 2 vocabulary in Hugging Face's format).
+add_test(NAME tok_llama_cpp_vectors_tinyllama_json
+         COMMAND spm_reference_check vectors ${ATTNSCOPE_TOKENIZERS}/tinyllama-tokenizer.json
+                 ${ATTNSCOPE_TOKENIZERS}/ggml-vocab-llama-spm.gguf.inp ${ATTNSCOPE_TOKENIZERS}/ggml-vocab-llama-spm.gguf.out)
+set_tests_properties(tok_llama_cpp_vectors_tinyllama_json PROPERTIES LABELS "tok;reference" TIMEOUT 120
+                     PASS_REGULAR_EXPRESSION "46 of 46 strings tokenised identically, 46 of 46 decode")
