@@ -290,10 +290,12 @@ struct SpecialTokens {
 
   void add(const std::string& content, int id) {
     if (content.empty()) return;
-    byLength.emplace_back(content, id);
+    // Kept sorted longest first by inserting in place: sorting after every add was quadratic-log in the number of
+    // special tokens, which a GGUF vocabulary with thousands of control tokens makes slow.
+    const auto at = std::upper_bound(byLength.begin(), byLength.end(), content.size(),
+                                     [](size_t length, const auto& entry) { return length > entry.first.size(); });
+    byLength.emplace(at, content, id);
     byId[id] = content;
-    std::sort(byLength.begin(), byLength.end(),
-              [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
   }
   /// Splits text into (plain text, -1) and (special token, id) segments.
   std::vector<std::pair<std::string, int>> split(const std::string& text) const {
