@@ -64,7 +64,8 @@ def main():
     rng = random.Random(args.seed)
     fixed = ["", " ", "  ", "Hello world", " Hello world", "\n", "a\tb", "   leading", "trailing   "]
     texts = fixed + [random_text(rng) for _ in range(args.count)]
-    # One long text (13,412 characters with the default seed): a SentencePiece-style prompt is a single word, merged all at once.
+    # One long text (13,412 characters with the default seed): a SentencePiece-style prompt is a single word,
+    # merged all at once.
     texts.append(" ".join(random_text(rng) for _ in range(300)))
     cases = [{"text": text, "ids": processor.encode(text)} for text in texts]
     with open(args.out, "w", encoding="utf-8") as out:
