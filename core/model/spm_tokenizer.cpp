@@ -49,26 +49,17 @@ SpmTokenizer::SpmTokenizer(SpmVocabulary vocabulary) : vocabulary_(std::move(voc
   for (size_t i = 0; i < count; ++i) {
     const int id = int(i);
     const std::string& piece = vocabulary_.pieces[i];
-    switch (typeOf(id)) {
-      case SpmTokenType::Undefined:
-      case SpmTokenType::Normal:
-      case SpmTokenType::UserDefined:
-      case SpmTokenType::Unused:
-        // SentencePiece's piece table (control, unknown and byte pieces are kept apart); a duplicate keeps its first
-        // id.
-        mergeable_.emplace(piece, id);
-        break;
-      case SpmTokenType::Byte:
-        if (piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>') {
-          const std::string hex = piece.substr(3, 2);
-          if (std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-            byteTokens_[std::stoi(hex, nullptr, 16)] = id;
-        }
-        break;
-      default:
-        break;
-    }
     const SpmTokenType type = typeOf(id);
+    const bool byteName = piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>' &&
+                          std::isxdigit(static_cast<unsigned char>(piece[3])) &&
+                          std::isxdigit(static_cast<unsigned char>(piece[4]));
+    // Without token types (all Normal), byte pieces are still recognised by name, as llama.cpp looks them up.
+    if (byteName && (type == SpmTokenType::Byte || vocabulary_.types.empty()))
+      byteTokens_[std::stoi(piece.substr(3, 2), nullptr, 16)] = id;
+    if (type == SpmTokenType::Undefined || type == SpmTokenType::Normal || type == SpmTokenType::UserDefined ||
+        type == SpmTokenType::Unused)
+      mergeable_.emplace(piece, id);  // SentencePiece's piece table (control, unknown and byte pieces are kept apart);
+                                      // a duplicated piece keeps its first id
     // llama.cpp matches these verbatim in the text before tokenising (its "special token" partition).
     if ((type == SpmTokenType::Control || type == SpmTokenType::UserDefined || type == SpmTokenType::Unknown) &&
         !piece.empty())
@@ -211,15 +202,13 @@ std::string SpmTokenizer::decode(std::span<const int> tokenIds) const {
       case SpmTokenType::Unknown:
         text = " \xE2\x81\x87 ";  // SentencePiece's unk_surface, " ⁇ "
         break;
-      case SpmTokenType::Byte:
-        if (const int byte = int(std::find(std::begin(byteTokens_), std::end(byteTokens_), id) - byteTokens_);
-            byte < 256) {
-          text.assign(1, static_cast<char>(byte));
-          break;
-        }
-        [[fallthrough]];
       default:
-        text = replaceAll(vocabulary_.pieces[size_t(id)], kMetaspace, " ");
+        // Byte tokens (by type, or by name in a vocabulary without types) print their byte.
+        if (const int byte = int(std::find(std::begin(byteTokens_), std::end(byteTokens_), id) - byteTokens_);
+            byte < 256)
+          text.assign(1, static_cast<char>(byte));
+        else
+          text = replaceAll(vocabulary_.pieces[size_t(id)], kMetaspace, " ");
         break;
     }
     // The dummy prefix the encoder added: SentencePiece removes it from the first piece.

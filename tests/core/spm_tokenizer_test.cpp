@@ -92,6 +92,15 @@ TEST(SpmTokenizer, ControlTokensInTheTextAreMatchedAndRestartTheDummyPrefix) {
   EXPECT_EQ(plain.decode(Ids{3, 7}), " ab");  // no dummy prefix to remove
 }
 
+TEST(SpmTokenizer, WithoutTokenTypesBytePiecesAreFoundByName) {
+  SpmVocabulary v = tinyVocabulary();
+  v.types.clear();  // every piece Normal: <0xC3> / <0xA9> are still the byte fallback, by name
+  const SpmTokenizer tokenizer(std::move(v));
+  EXPECT_EQ(tokenizer.encode("\xC3\xA9", false), (Ids{3, 9, 10}));
+  EXPECT_EQ(tokenizer.decode(Ids{3, 9, 10}), "\xC3\xA9");
+  EXPECT_EQ(tokenizer.encode("ba", false), (Ids{3, 11}));  // ba is Normal now: no resegmentation
+}
+
 TEST(SpmTokenizer, RefusesInconsistentVocabularies) {
   SpmVocabulary v = tinyVocabulary();
   v.scores.pop_back();
