@@ -39,3 +39,15 @@ add_test(NAME tok_llama_cpp_vectors_tinyllama_json
                  ${ATTNSCOPE_TOKENIZERS}/ggml-vocab-llama-spm.gguf.inp ${ATTNSCOPE_TOKENIZERS}/ggml-vocab-llama-spm.gguf.out)
 set_tests_properties(tok_llama_cpp_vectors_tinyllama_json PROPERTIES LABELS "tok;reference" TIMEOUT 120
                      PASS_REGULAR_EXPRESSION "46 of 46 strings tokenised identically, 46 of 46 decode")
+
+# A Llama folder with a SentencePiece-style tokenizer.json: `model capture FOLDER --prompt` finds and uses it.
+# tests/tok/tiny_llama2_tokenizer.json (15 pieces, Llama 2's normalizer and decoder) next to the hf reference's tiny
+# Llama: "the cat" -> ▁the▁cat -> merges ▁ t, h e, ▁t he, c a, ca t, ▁ cat -> <s> ▁the ▁cat = 1, 11, 14.
+add_test(NAME tok_cli_capture_sentencepiece_folder
+         COMMAND sh -c "rm -rf \"$2\" && mkdir -p \"$2\" && cp \"$1\"/* \"$2\"/ && cp \"$3\" \"$2\"/tokenizer.json && \"$0\" model capture \"$2\" --prompt 'the cat' --out \"$2\"/c.safetensors && shift 3 && \"$@\""
+                 $<TARGET_FILE:attnscope> ${CMAKE_CURRENT_BINARY_DIR}/hf_reference/llama
+                 ${CMAKE_CURRENT_BINARY_DIR}/tok_sentencepiece_folder ${CMAKE_CURRENT_SOURCE_DIR}/tok/tiny_llama2_tokenizer.json
+                 ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_reference.py token_ids
+                 ${CMAKE_CURRENT_BINARY_DIR}/tok_sentencepiece_folder/c.safetensors)
+set_tests_properties(tok_cli_capture_sentencepiece_folder PROPERTIES FIXTURES_REQUIRED hf_reference
+                     LABELS "tok;cli" PASS_REGULAR_EXPRESSION "token_ids \\[1,11,14\\]")
