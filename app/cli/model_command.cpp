@@ -20,6 +20,7 @@
 #include "core/model/llama2c_tokenizer.h"
 #include "core/model/llama_generate.h"
 #include "core/model/model.h"
+#include "core/model/spm_tokenizer.h"
 
 namespace attnscope::cli {
 namespace {
@@ -178,7 +179,7 @@ std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& 
     if (explicitPath.empty() && !llama->tokenizer()) return nullptr;
     return llamaTokenizer(*llama, explicitPath);
   }
-  if (!explicitPath.empty()) return openHfTokenizer(explicitPath);
+  if (!explicitPath.empty()) return openTokenizerFile(explicitPath);
   if (model.info().format != "safetensors") return nullptr;  // capture files carry their token texts
   std::shared_ptr<const Tokenizer> tokenizer = findHfTokenizer(model.info().path);
   if (tokenizer) std::fprintf(stderr, "attnscope: using the tokenizer.json of %s\n", model.info().path.c_str());
@@ -241,7 +242,8 @@ void installModelCommand(CLI::App& parent) {
   auto* prompt = captureCommand->add_option("--prompt", cap->prompt, "text to encode (BOS is prepended)");
   auto* ids = captureCommand->add_option("--token-ids", cap->tokenIds, "comma-separated token ids, e.g. 3,17,42");
   prompt->excludes(ids);
-  captureCommand->add_option("--tokenizer", cap->tokenizer, "tokenizer file (llama2.c .bin or tokenizer.json)");
+  captureCommand->add_option("--tokenizer", cap->tokenizer,
+                             "tokenizer file (llama2.c .bin, tokenizer.json or a GGUF vocabulary)");
   captureCommand->add_option("--out", cap->out, "capture file to write (.safetensors)")->required();
   captureCommand->callback([cap, prompt, ids] {
     if (prompt->count() == 0 && ids->count() == 0) throw InputError("give --prompt TEXT or --token-ids 3,17,42");

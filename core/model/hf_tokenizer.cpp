@@ -1,8 +1,8 @@
-// tokenizer.json support: byte-level BPE (GPT-2, Llama 3 / Qwen2 split patterns) and BERT WordPiece, written by
-// hand (no std::regex: its backtracking explodes on long inputs). Character classes come from generated Unicode 14
-// tables. Known deviations from the Hugging Face `tokenizers` library: only single-code-point lowercase mappings in
-// the Basic Multilingual Plane, accent stripping limited to that plane, and SentencePiece-style BPE (Llama 2) is
-// not supported (enter token ids instead).
+// tokenizer.json support: byte-level BPE (GPT-2, Llama 3 / Qwen2 split patterns), SentencePiece-style BPE with byte
+// fallback (Llama 2, TinyLlama, Mistral) and BERT WordPiece, written by hand (no std::regex: its backtracking explodes
+// on long inputs). Character classes come from generated Unicode 14 tables. Known deviations from the Hugging Face
+// `tokenizers` library: only single-code-point lowercase mappings in the Basic Multilingual Plane, accent stripping
+// limited to that plane, BPE dropout ignored, and only the String (not Regex) patterns of Replace normalizers.
 #include "core/model/hf_tokenizer.h"
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <queue>
 #include <sstream>
 #include <unordered_map>
 
@@ -288,10 +289,12 @@ struct SpecialTokens {
 
   void add(const std::string& content, int id) {
     if (content.empty()) return;
-    byLength.emplace_back(content, id);
+    // Kept sorted longest first by inserting in place: sorting after every add was quadratic-log in the number of
+    // special tokens, which a GGUF vocabulary with thousands of control tokens makes slow.
+    const auto at = std::upper_bound(byLength.begin(), byLength.end(), content.size(),
+                                     [](size_t length, const auto& entry) { return length > entry.first.size(); });
+    byLength.emplace(at, content, id);
     byId[id] = content;
-    std::sort(byLength.begin(), byLength.end(),
-              [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
   }
   /// Splits text into (plain text, -1) and (special token, id) segments.
   std::vector<std::pair<std::string, int>> split(const std::string& text) const {
@@ -316,6 +319,80 @@ struct SpecialTokens {
     return out;
   }
 };
+
+/// Merge ranks keyed by mergeKey(left, right); lower ranks merge first.
+using MergeRanks = std::unordered_map<std::string, int>;
+
+std::string mergeKey(const std::string& left, const std::string& right) {
+  return left + '\x01' + right;
+}
+
+/// Reads tokenizer.json's model.merges: "a b" strings (tokenizers < 0.20) or ["a", "b"] pairs (>= 0.20), in rank order.
+std::vector<std::pair<std::string, std::string>> readMerges(const json& model, const std::filesystem::path& path) {
+  std::vector<std::pair<std::string, std::string>> merges;
+  const json& list = member(model, "merges");
+  if (list.is_null()) return merges;
+  if (!list.is_array()) throw FileError("tokenizer '" + path.string() + "': model.merges is not a list");
+  merges.reserve(list.size());
+  for (const json& merge : list) {
+    if (merge.is_string()) {
+      const std::string text = merge.get<std::string>();
+      const size_t space = text.find(' ', 1);
+      if (space == std::string::npos)
+        throw FileError("tokenizer '" + path.string() + "': malformed merge '" + text + "'");
+      merges.emplace_back(text.substr(0, space), text.substr(space + 1));
+    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
+      merges.emplace_back(merge[0].get<std::string>(), merge[1].get<std::string>());
+    } else {
+      throw FileError("tokenizer '" + path.string() + "': malformed merge " + merge.dump());
+    }
+  }
+  return merges;
+}
+
+/// BPE by merge rank over one word's symbols, as the tokenizers library's Word::merge_all does it: repeatedly the
+/// adjacent pair with the lowest rank merges, the leftmost one on equal ranks. A heap of candidate pairs keeps long
+/// words (a whole SentencePiece-style prompt is one word) at O(n log n); a popped pair is used only if both symbols
+/// are still the ones it was made from (a symbol only ever grows, so adjacency plus the summed length proves it).
+std::vector<std::string> mergeByRank(std::vector<std::string> symbols, const MergeRanks& ranks) {
+  const int count = static_cast<int>(symbols.size());
+  if (count < 2 || ranks.empty()) return symbols;
+  std::vector<int> next(count), previous(count);
+  for (int i = 0; i < count; ++i) {
+    next[i] = i + 1 < count ? i + 1 : -1;
+    previous[i] = i - 1;
+  }
+  struct Candidate {
+    int rank, left, right;
+    size_t length;
+    bool operator>(const Candidate& other) const { return rank != other.rank ? rank > other.rank : left > other.left; }
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
+  auto consider = [&](int left, int right) {
+    if (left < 0 || right < 0) return;
+    auto it = ranks.find(mergeKey(symbols[left], symbols[right]));
+    if (it != ranks.end()) heap.push({it->second, left, right, symbols[left].size() + symbols[right].size()});
+  };
+  for (int i = 0; i + 1 < count; ++i) consider(i, i + 1);
+  std::vector<bool> alive(count, true);
+  while (!heap.empty()) {
+    const Candidate top = heap.top();
+    heap.pop();
+    if (!alive[top.left] || !alive[top.right] || next[top.left] != top.right ||
+        symbols[top.left].size() + symbols[top.right].size() != top.length)
+      continue;
+    symbols[top.left] += symbols[top.right];
+    alive[top.right] = false;
+    symbols[top.right].clear();
+    next[top.left] = next[top.right];
+    if (next[top.left] >= 0) previous[next[top.left]] = top.left;
+    consider(previous[top.left], top.left);
+    consider(top.left, next[top.left]);
+  }
+  std::vector<std::string> out;
+  for (int i = 0; i >= 0; i = next[i]) out.push_back(std::move(symbols[i]));
+  return out;
+}
 
 /// The "single" template of a TemplateProcessing or BertProcessing post-processor: ids before and after $A.
 struct Template {
@@ -419,44 +496,48 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
     }
     for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it)
       vocab_[it.key()] = nonNegativeInt(it.value(), path, "model.vocab id of '" + it.key() + "'");
-    if (model.contains("merges") && model["merges"].is_array()) {
-      int rank = 0;
-      for (const json& merge : model["merges"]) {
-        std::string left, right;
-        if (merge.is_string()) {  // "a b" (tokenizers < 0.20)
-          const std::string text = merge.get<std::string>();
-          const size_t space = text.find(' ', 1);
-          if (space == std::string::npos)
-            throw FileError("tokenizer '" + path.string() + "': malformed merge '" + text + "'");
-          left = text.substr(0, space);
-          right = text.substr(space + 1);
-        } else if (merge.is_array() && merge.size() == 2) {  // ["a", "b"] (tokenizers >= 0.20)
-          left = merge[0].get<std::string>();
-          right = merge[1].get<std::string>();
-        } else {
-          throw FileError("tokenizer '" + path.string() + "': malformed merge " + merge.dump());
-        }
-        mergeRanks_.emplace(left + '\x01' + right, rank++);
-      }
-    }
+    int rank = 0;
+    for (const auto& [left, right] : readMerges(model, path)) mergeRanks_.emplace(mergeKey(left, right), rank++);
     addPrefixSpace_ = findAddPrefixSpace(member(root, "pre_tokenizer"));
     // Llama 3 / Qwen2 ship their own split pattern; anything else byte-level uses GPT-2's.
     const std::string pre = member(root, "pre_tokenizer").dump();
     if (pre.find("(?i:'s") != std::string::npos) {
       llama3Digits_ = pre.find("\\\\p{N}{1,3}") != std::string::npos ? 3 : 1;
     }
-    // GPT-2's reversible byte <-> printable character map: printable Latin-1 bytes map to themselves, the rest to
-    // U+0100 upwards, so every byte string is a string of visible characters.
-    int next = 0;
-    for (int b = 0; b < 256; ++b) {
-      const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-      const char32_t cp = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + next++);
-      byteToChar_[b].clear();
-      appendUtf8(byteToChar_[b], cp);
-      charToByte_[cp] = static_cast<unsigned char>(b);
-    }
+    buildByteMap();
     loadCommon(root, path);
     path_ = path;
+  }
+
+  /// From plain lists (GGUF): the same tokenizer without tokenizer.json's normalisation choices.
+  ByteLevelBpeTokenizer(const ByteLevelBpeVocabulary& vocabulary, const std::string& source) : path_(source) {
+    if (vocabulary.tokens.empty()) throw FileError(source + ": empty byte-level BPE vocabulary");
+    requireWithinBudget(static_cast<double>(vocabulary.tokens.size()) * (sizeof(std::string) * 2 + 32),
+                        "the vocabulary of " + source + " (" + std::to_string(vocabulary.tokens.size()) + " tokens)");
+    for (size_t id = 0; id < vocabulary.tokens.size(); ++id)
+      vocab_.emplace(vocabulary.tokens[id], static_cast<int>(id));
+    int rank = 0;
+    for (const auto& [left, right] : vocabulary.merges) {
+      if (!vocab_.count(left) || !vocab_.count(right) || !vocab_.count(left + right))
+        throw FileError(source + ": merge " + std::to_string(rank) + " ('" + left + "' '" + right +
+                        "') names a token that is not in the vocabulary");
+      mergeRanks_.emplace(mergeKey(left, right), rank++);
+    }
+    addPrefixSpace_ = vocabulary.addPrefixSpace;
+    llama3Digits_ = vocabulary.split == ByteLevelSplit::Llama3 ? 3 : vocabulary.split == ByteLevelSplit::Qwen2 ? 1 : 0;
+    buildByteMap();
+    vocabSize_ = static_cast<int>(vocabulary.tokens.size());
+    idToToken_ = vocabulary.tokens;
+    for (int id : vocabulary.verbatimIds) {
+      if (id < 0 || id >= vocabSize_)
+        throw FileError(source + ": special token id " + std::to_string(id) + " is outside the vocabulary");
+      specials_.add(idToToken_[id], id);
+    }
+    for (int id : vocabulary.prefixIds) {
+      if (id < 0 || id >= vocabSize_)
+        throw FileError(source + ": BOS id " + std::to_string(id) + " is outside the vocabulary");
+    }
+    template_.before = vocabulary.prefixIds;
   }
 
   std::vector<int> encode(const std::string& text, bool addBos) const override {
@@ -506,6 +587,19 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
     return false;
   }
 
+  /// GPT-2's reversible byte <-> printable character map: printable Latin-1 bytes map to themselves, the rest to
+  /// U+0100 upwards, so every byte string is a string of visible characters.
+  void buildByteMap() {
+    int next = 0;
+    for (int b = 0; b < 256; ++b) {
+      const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      const char32_t cp = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + next++);
+      byteToChar_[b].clear();
+      appendUtf8(byteToChar_[b], cp);
+      charToByte_[cp] = static_cast<unsigned char>(b);
+    }
+  }
+
   /// Applies merges by rank (lowest first) to one pre-token given as byte-mapped characters.
   std::vector<std::string> bpe(const std::string& word) const {
     std::vector<std::string> symbols;
@@ -513,31 +607,7 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
       symbols.emplace_back();
       appendUtf8(symbols.back(), cp);
     }
-    while (symbols.size() > 1) {
-      int bestRank = INT_MAX;
-      size_t best = 0;
-      for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-        auto it = mergeRanks_.find(symbols[i] + '\x01' + symbols[i + 1]);
-        if (it != mergeRanks_.end() && it->second < bestRank) {
-          bestRank = it->second;
-          best = i;
-        }
-      }
-      if (bestRank == INT_MAX) break;
-      // Merge every occurrence of the best pair, left to right, as the reference implementation does.
-      const std::string left = symbols[best], right = symbols[best + 1];
-      std::vector<std::string> merged;
-      for (size_t i = 0; i < symbols.size(); ++i) {
-        if (i + 1 < symbols.size() && symbols[i] == left && symbols[i + 1] == right) {
-          merged.push_back(left + right);
-          ++i;
-        } else {
-          merged.push_back(symbols[i]);
-        }
-      }
-      symbols = std::move(merged);
-    }
-    return symbols;
+    return mergeByRank(std::move(symbols), mergeRanks_);
   }
 
   std::string bytesOf(int id) const {
@@ -567,11 +637,321 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
     return shown;
   }
 
-  std::unordered_map<std::string, int> mergeRanks_;
+  MergeRanks mergeRanks_;
   std::string byteToChar_[256];
   std::unordered_map<char32_t, unsigned char> charToByte_;
   bool addPrefixSpace_ = false;
   int llama3Digits_ = 0;  // > 0: split with the Llama 3 pattern, numbers in groups of this many digits
+  std::filesystem::path path_;
+};
+
+// ----- SentencePiece-style BPE (Llama 2, TinyLlama, Mistral) ---------------------------------------------------------
+
+/// "▁" (U+2581), SentencePiece's visible space.
+const std::string kMetaspace = "\xE2\x96\x81";
+
+std::string replaceAll(std::string text, const std::string& from, const std::string& to) {
+  if (from.empty()) return text;
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+/// "<0x41>" -> 0x41; false for anything else.
+bool parseByteFallback(const std::string& token, unsigned char& byte) {
+  if (token.size() != 6 || token.compare(0, 3, "<0x") != 0 || token[5] != '>') return false;
+  int value = 0;
+  for (int k = 3; k < 5; ++k) {
+    const char c = token[k];
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    if (digit < 0) return false;
+    value = value * 16 + digit;
+  }
+  byte = static_cast<unsigned char>(value);
+  return true;
+}
+
+/// The tokenizers library's BPE model without a byte-level pre-tokenizer, as Llama 2's tokenizer.json uses it: text is
+/// normalised (Prepend "▁" + Replace " " -> "▁"), or pre-tokenised by Metaspace (the newer form), then each word is
+/// split into characters, merged by merge rank, and characters outside the vocabulary fall back to <0xXX> byte
+/// tokens (byte_fallback) or the unknown token. Decoding follows the file's decoder list.
+class SentencePieceBpeTokenizer final : public HfTokenizerBase {
+ public:
+  SentencePieceBpeTokenizer(const json& root, const std::filesystem::path& path) : path_(path) {
+    const json& model = root["model"];
+    if (!model.contains("vocab") || !model["vocab"].is_object()) {
+      throw FileError("tokenizer '" + path.string() + "': model.vocab is missing");
+    }
+    for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it)
+      vocab_[it.key()] = nonNegativeInt(it.value(), path, "model.vocab id of '" + it.key() + "'");
+    int rank = 0;
+    for (const auto& [left, right] : readMerges(model, path)) {
+      // The tokenizers library refuses such files too: a merge must join two tokens into a third.
+      if (!vocab_.count(left) || !vocab_.count(right) || !vocab_.count(left + right))
+        throw FileError("tokenizer '" + path.string() + "': merge " + std::to_string(rank) + " ('" + left + "' '" +
+                        right + "') names a token that is not in model.vocab");
+      mergeRanks_.emplace(mergeKey(left, right), rank++);
+    }
+    byteFallback_ = member(model, "byte_fallback").is_boolean() && model["byte_fallback"].get<bool>();
+    fuseUnknown_ = member(model, "fuse_unk").is_boolean() && model["fuse_unk"].get<bool>();
+    const json& unk = member(model, "unk_token");
+    if (unk.is_string()) unkId_ = idOf(unk.get<std::string>(), path);
+    readNormalizer(member(root, "normalizer"), path);
+    readPreTokenizer(member(root, "pre_tokenizer"), path);
+    readDecoder(member(root, "decoder"), path);
+    loadCommon(root, path);
+    for (int b = 0; b < 256; ++b) {
+      static const char* digits = "0123456789ABCDEF";
+      const std::string name = std::string("<0x") + digits[b >> 4] + digits[b & 15] + ">";
+      auto it = vocab_.find(name);
+      byteIds_[b] = it == vocab_.end() ? -1 : it->second;
+    }
+  }
+
+  std::vector<int> encode(const std::string& text, bool addBos) const override {
+    std::vector<int> ids;
+    bool first = true;
+    for (const auto& [segment, specialId] : specials_.split(text)) {
+      if (specialId >= 0) {
+        ids.push_back(specialId);
+        first = false;
+        continue;
+      }
+      for (const std::string& word : preTokenize(normalize(segment), first)) encodeWord(word, ids);
+      first = false;
+    }
+    return withTemplate(std::move(ids), addBos);
+  }
+
+  std::string decode(std::span<const int> tokenIds) const override {
+    // Per token: its text (byte tokens as their byte, special tokens skipped), then the decoder steps in file order.
+    std::vector<std::string> pieces;
+    for (int id : tokenIds) {
+      if (id < 0 || id >= vocabSize_ || specials_.byId.count(id)) continue;
+      pieces.push_back(idToToken_[id]);
+    }
+    for (const DecoderStep& step : decoder_) {
+      switch (step.kind) {
+        case DecoderStep::Replace:
+          for (std::string& piece : pieces) piece = replaceAll(piece, step.from, step.to);
+          break;
+        case DecoderStep::ByteFallback: {
+          // Runs of byte tokens become their bytes if those form UTF-8, else one U+FFFD per byte (as the library).
+          std::vector<std::string> merged;
+          std::string run;
+          size_t runLength = 0;
+          auto flush = [&]() {
+            if (runLength == 0) return;
+            if (isValidUtf8(run)) {
+              merged.push_back(run);
+            } else {
+              for (size_t k = 0; k < runLength; ++k) merged.push_back("\xEF\xBF\xBD");
+            }
+            run.clear();
+            runLength = 0;
+          };
+          for (std::string& piece : pieces) {
+            if (unsigned char byte = 0; parseByteFallback(piece, byte)) {
+              run.push_back(static_cast<char>(byte));
+              ++runLength;
+            } else {
+              flush();
+              merged.push_back(std::move(piece));
+            }
+          }
+          flush();
+          pieces = std::move(merged);
+          break;
+        }
+        case DecoderStep::Fuse: {
+          std::string fused;
+          for (const std::string& piece : pieces) fused += piece;
+          pieces.assign(1, std::move(fused));
+          break;
+        }
+        case DecoderStep::Metaspace:
+          for (size_t i = 0; i < pieces.size(); ++i) {
+            pieces[i] = replaceAll(pieces[i], step.from, " ");
+            if (i == 0 && step.strip > 0 && !pieces[i].empty() && pieces[i][0] == ' ') pieces[i].erase(0, 1);
+          }
+          break;
+        case DecoderStep::Strip:
+          // Per token, as the library does; after Fuse (Llama 2's list) that is once for the whole text.
+          for (std::string& piece : pieces) {
+            size_t begin = 0, end = piece.size();
+            for (int k = 0; k < step.strip && begin < end && piece.compare(begin, step.from.size(), step.from) == 0;
+                 ++k)
+              begin += step.from.size();
+            for (int k = 0; k < step.stripEnd && end >= begin + step.from.size() &&
+                            piece.compare(end - step.from.size(), step.from.size(), step.from) == 0;
+                 ++k)
+              end -= step.from.size();
+            piece = piece.substr(begin, end - begin);
+          }
+          break;
+        case DecoderStep::Prepend:
+          break;  // a normalizer step only
+      }
+    }
+    std::string out;
+    for (const std::string& piece : pieces) out += piece;
+    return out;
+  }
+
+ private:
+  /// One normalizer (Prepend, Replace) or decoder (Replace, ByteFallback, Fuse, Metaspace, Strip) step.
+  struct DecoderStep {
+    enum Kind { Replace, Prepend, ByteFallback, Fuse, Metaspace, Strip } kind;
+    std::string from, to;
+    int strip = 0, stripEnd = 0;  // Strip: copies of `from` removed at the start and end; Metaspace: 1 strips the
+                                  // first token's leading space
+  };
+  enum class Prepend { Never, First, Always };
+
+  std::string displayPiece(int tokenId) const override { return replaceAll(idToToken_[tokenId], kMetaspace, " "); }
+
+  void readNormalizer(const json& normalizer, const std::filesystem::path& path) {
+    if (normalizer.is_null()) return;
+    const std::string type = normalizer.value("type", "");
+    if (type == "Sequence" && member(normalizer, "normalizers").is_array()) {
+      for (const json& inner : normalizer["normalizers"]) readNormalizer(inner, path);
+    } else if (type == "Prepend" && member(normalizer, "prepend").is_string()) {
+      normalizerSteps_.push_back({DecoderStep::Prepend, normalizer["prepend"].get<std::string>(), ""});
+    } else if (type == "Replace" && member(member(normalizer, "pattern"), "String").is_string() &&
+               member(normalizer, "content").is_string()) {
+      normalizerSteps_.push_back({DecoderStep::Replace, normalizer["pattern"]["String"].get<std::string>(),
+                                  normalizer["content"].get<std::string>(), 0, 0});
+    } else {
+      throw FileError("tokenizer '" + path.string() + "': normalizer " + normalizer.dump().substr(0, 120) +
+                      " is not supported for SentencePiece-style BPE (Prepend and String Replace are)");
+    }
+  }
+
+  void readPreTokenizer(const json& pre, const std::filesystem::path& path) {
+    if (pre.is_null()) return;
+    if (pre.value("type", "") != "Metaspace")
+      throw FileError("tokenizer '" + path.string() + "': pre_tokenizer " + pre.dump().substr(0, 120) +
+                      " is not supported for SentencePiece-style BPE (Metaspace or none is)");
+    metaspace_ = true;
+    const json& replacement = member(pre, "replacement");
+    if (replacement.is_string()) replacement_ = replacement.get<std::string>();
+    if (replacement_.empty())
+      throw FileError("tokenizer '" + path.string() + "': the Metaspace pre_tokenizer has an empty replacement");
+    const json& scheme = member(pre, "prepend_scheme");
+    const json& addPrefix = member(pre, "add_prefix_space");  // before tokenizers 0.15: a boolean
+    if (scheme.is_string()) {
+      const std::string name = scheme.get<std::string>();
+      prepend_ = name == "always" ? Prepend::Always : name == "first" ? Prepend::First : Prepend::Never;
+    } else {
+      prepend_ = !addPrefix.is_boolean() || addPrefix.get<bool>() ? Prepend::Always : Prepend::Never;
+    }
+    splitWords_ = !member(pre, "split").is_boolean() || pre["split"].get<bool>();
+  }
+
+  void readDecoder(const json& decoder, const std::filesystem::path& path) {
+    if (decoder.is_null()) return;
+    const std::string type = decoder.value("type", "");
+    if (type == "Sequence" && member(decoder, "decoders").is_array()) {
+      for (const json& inner : decoder["decoders"]) readDecoder(inner, path);
+    } else if (type == "Replace" && member(member(decoder, "pattern"), "String").is_string() &&
+               member(decoder, "content").is_string()) {
+      decoder_.push_back({DecoderStep::Replace, decoder["pattern"]["String"].get<std::string>(),
+                          decoder["content"].get<std::string>()});
+    } else if (type == "ByteFallback") {
+      decoder_.push_back({DecoderStep::ByteFallback, "", ""});
+    } else if (type == "Fuse") {
+      decoder_.push_back({DecoderStep::Fuse, "", ""});
+    } else if (type == "Strip" && member(decoder, "content").is_string()) {
+      const json& start = member(decoder, "start");
+      const json& stop = member(decoder, "stop");
+      decoder_.push_back({DecoderStep::Strip, decoder["content"].get<std::string>(), "",
+                          start.is_number_integer() ? std::clamp(start.get<int>(), 0, 16) : 0,
+                          stop.is_number_integer() ? std::clamp(stop.get<int>(), 0, 16) : 0});
+    } else if (type == "Metaspace") {
+      const json& replacement = member(decoder, "replacement");
+      const json& scheme = member(decoder, "prepend_scheme");
+      const json& addPrefix = member(decoder, "add_prefix_space");
+      const bool strip =
+          scheme.is_string() ? scheme.get<std::string>() != "never" : !addPrefix.is_boolean() || addPrefix.get<bool>();
+      decoder_.push_back(
+          {DecoderStep::Metaspace, replacement.is_string() ? replacement.get<std::string>() : kMetaspace, "", strip});
+    } else {
+      throw FileError("tokenizer '" + path.string() + "': decoder " + decoder.dump().substr(0, 120) +
+                      " is not supported for SentencePiece-style BPE");
+    }
+  }
+
+  /// The normalizer steps in order: Prepend (only to non-empty text) and Replace.
+  std::string normalize(std::string text) const {
+    for (const DecoderStep& step : normalizerSteps_) {
+      if (step.kind == DecoderStep::Prepend) {
+        if (!text.empty()) text = step.from + text;
+      } else {
+        text = replaceAll(std::move(text), step.from, step.to);
+      }
+    }
+    return text;
+  }
+
+  /// Metaspace: spaces become the replacement, which is prepended (unless the text already starts with it) by the
+  /// prepend scheme ("first": only to the segment at the start of the text), and with `split` every replacement
+  /// starts a new word. Without a pre-tokenizer the whole normalised text is one word.
+  std::vector<std::string> preTokenize(std::string text, bool firstSegment) const {
+    if (!metaspace_) return text.empty() ? std::vector<std::string>{} : std::vector<std::string>{text};
+    text = replaceAll(std::move(text), " ", replacement_);
+    const bool prepend = prepend_ == Prepend::Always || (prepend_ == Prepend::First && firstSegment);
+    if (prepend && !text.empty() && text.compare(0, replacement_.size(), replacement_) != 0) text = replacement_ + text;
+    if (!splitWords_) return text.empty() ? std::vector<std::string>{} : std::vector<std::string>{text};
+    std::vector<std::string> words;
+    size_t start = 0;
+    for (size_t at = text.find(replacement_, 1); at != std::string::npos; at = text.find(replacement_, at + 1)) {
+      words.push_back(text.substr(start, at - start));
+      start = at;
+    }
+    if (start < text.size()) words.push_back(text.substr(start));
+    return words;
+  }
+
+  void encodeWord(const std::string& word, std::vector<int>& ids) const {
+    std::vector<std::string> symbols;
+    for (char32_t cp : decodeUtf8(word)) {
+      symbols.emplace_back();
+      appendUtf8(symbols.back(), cp);
+    }
+    bool previousUnknown = false;
+    for (const std::string& symbol : mergeByRank(std::move(symbols), mergeRanks_)) {
+      if (auto it = vocab_.find(symbol); it != vocab_.end()) {
+        ids.push_back(it->second);
+        previousUnknown = false;
+        continue;
+      }
+      // Only single characters reach here (merges always produce vocabulary tokens): its bytes, if all have tokens.
+      bool allBytes = byteFallback_;
+      for (unsigned char byte : symbol) allBytes = allBytes && byteIds_[byte] >= 0;
+      if (allBytes) {
+        for (unsigned char byte : symbol) ids.push_back(byteIds_[byte]);
+        previousUnknown = false;
+        continue;
+      }
+      if (unkId_ < 0)
+        throw InputError("tokenizer '" + path_.string() + "': the character '" + symbol +
+                         "' is not in the vocabulary and the tokenizer has no unk_token or byte fallback");
+      if (!(fuseUnknown_ && previousUnknown)) ids.push_back(unkId_);
+      previousUnknown = true;
+    }
+  }
+
+  MergeRanks mergeRanks_;
+  std::vector<DecoderStep> normalizerSteps_;
+  std::vector<DecoderStep> decoder_;
+  bool metaspace_ = false;
+  std::string replacement_ = kMetaspace;
+  Prepend prepend_ = Prepend::Always;
+  bool splitWords_ = true;
+  bool byteFallback_ = false;
+  bool fuseUnknown_ = false;
+  int unkId_ = -1;
+  int byteIds_[256];
   std::filesystem::path path_;
 };
 
@@ -727,18 +1107,29 @@ std::unique_ptr<Tokenizer> openHfTokenizer(const std::filesystem::path& tokenize
     if (type == "WordPiece") return std::make_unique<WordPieceTokenizer>(root, tokenizerJson);
     if (type == "BPE") {
       const std::string pre = root.contains("pre_tokenizer") ? root["pre_tokenizer"].dump() : "";
-      if (pre.find("ByteLevel") == std::string::npos) {
-        throw FileError("tokenizer '" + tokenizerJson.string() +
-                        "' is a BPE tokenizer without byte-level pre-tokenisation (SentencePiece style), which is not "
-                        "supported; enter token ids instead");
-      }
-      return std::make_unique<ByteLevelBpeTokenizer>(root, tokenizerJson);
+      if (pre.find("ByteLevel") != std::string::npos)
+        return std::make_unique<ByteLevelBpeTokenizer>(root, tokenizerJson);
+      // SentencePiece style: byte fallback, or "▁" brought in by the normalizer or a Metaspace pre-tokenizer.
+      const json& model = root["model"];
+      const bool byteFallback = member(model, "byte_fallback").is_boolean() && model["byte_fallback"].get<bool>();
+      const std::string normalizer = root.contains("normalizer") ? root["normalizer"].dump() : "";
+      if (byteFallback || pre.find("Metaspace") != std::string::npos ||
+          normalizer.find("\\u2581") != std::string::npos || normalizer.find(kMetaspace) != std::string::npos)
+        return std::make_unique<SentencePieceBpeTokenizer>(root, tokenizerJson);
+      throw FileError("tokenizer '" + tokenizerJson.string() +
+                      "' is a BPE tokenizer with neither byte-level pre-tokenisation nor SentencePiece's byte fallback "
+                      "or \"\u2581\" spaces, which is not supported; enter token ids instead");
     }
     throw FileError("tokenizer '" + tokenizerJson.string() + "': model type '" + type +
                     "' is not supported (byte-level BPE and WordPiece are); enter token ids instead");
   } catch (const json::exception& error) {
     throw FileError("tokenizer '" + tokenizerJson.string() + "': unexpected structure: " + error.what());
   }
+}
+
+std::unique_ptr<Tokenizer> makeByteLevelBpeTokenizer(const ByteLevelBpeVocabulary& vocabulary,
+                                                     const std::string& source) {
+  return std::make_unique<ByteLevelBpeTokenizer>(vocabulary, source);
 }
 
 std::unique_ptr<Tokenizer> findHfTokenizer(const std::filesystem::path& modelPath) {

@@ -78,7 +78,8 @@ class Model {
   virtual ModelCapture run(std::span<const int> tokenIds, const RunOptions& options = {}) = 0;
 };
 
-/// Text <-> token ids. Implementations: llama2.c tokenizer, Hugging Face tokenizer.json (byte-level BPE, WordPiece).
+/// Text <-> token ids. Implementations: llama2.c tokenizer, Hugging Face tokenizer.json (byte-level BPE,
+/// SentencePiece-style BPE, WordPiece), GGUF vocabularies (SpmTokenizer, byte-level BPE).
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;

@@ -16,11 +16,13 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/model/capture_file.h"
+#include "core/model/gguf.h"
 #include "core/model/hf_config.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
 #include "core/model/llama2c_tokenizer.h"
 #include "core/model/safetensors.h"
+#include "core/model/spm_tokenizer.h"
 #include "core/npy.h"
 #include "core/npz.h"
 
@@ -129,6 +131,20 @@ void fuzzHfTokenizer(std::span<const std::uint8_t> bytes) {
   exerciseTokenizer(*tokenizer);
 }
 
+// The SentencePiece-style tokenizer.json path (Prepend/Replace normalizer or Metaspace, byte fallback): the same
+// loader as hf_tokenizer, with a corpus of that form so mutations stay near it.
+void fuzzSpmTokenizerJson(std::span<const std::uint8_t> bytes) {
+  auto tokenizer = model::openHfTokenizer(writeScratch("spm_tokenizer.json", bytes));
+  exerciseTokenizer(*tokenizer);
+}
+
+// A GGUF file's tokenizer.ggml.* metadata (llama = scored SentencePiece, gpt2 = byte-level BPE).
+void fuzzGgufTokenizer(std::span<const std::uint8_t> bytes) {
+  const model::GgufFile file(writeScratch("vocab.gguf", bytes));
+  auto tokenizer = model::openGgufTokenizer(file);
+  exerciseTokenizer(*tokenizer);
+}
+
 void fuzzHfConfig(std::span<const std::uint8_t> bytes) {
   (void)model::parseHfConfigText(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), "config.json");
 }
@@ -185,12 +201,14 @@ void fuzzPngScene(std::span<const std::uint8_t> bytes) {
   roundTripScene(scene);
 }
 
-const std::array<FuzzTarget, 10> kTargets = {{{"npy", fuzzNpy},
+const std::array<FuzzTarget, 12> kTargets = {{{"npy", fuzzNpy},
                                               {"npz", fuzzNpz},
                                               {"safetensors", fuzzSafetensors},
                                               {"llama2c", fuzzLlama2c},
                                               {"llama2c_tokenizer", fuzzLlama2cTokenizer},
                                               {"hf_tokenizer", fuzzHfTokenizer},
+                                              {"spm_tokenizer_json", fuzzSpmTokenizerJson},
+                                              {"gguf_tokenizer", fuzzGgufTokenizer},
                                               {"hf_config", fuzzHfConfig},
                                               {"capture", fuzzCapture},
                                               {"scene_json", fuzzSceneJson},

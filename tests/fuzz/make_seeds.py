@@ -540,6 +540,102 @@ def seeds_png_scene():
         png_chunk(b"IDAT", zlib.compress(b"\x00" * 8)) + png_chunk(b"IEND", b""))
 
 
+METASPACE = "\u2581"
+
+
+def seeds_spm_tokenizer_json():
+    """SentencePiece-style tokenizer.json: the Llama 2 form (Prepend + Replace normalizer, string merges) and the
+    newer Metaspace form (pair merges), both with byte fallback."""
+    pieces = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)]
+    merges = [(METASPACE, "t"), ("h", "e"), (METASPACE + "t", "he"), ("c", "a"), ("ca", "t"), (METASPACE, "cat")]
+    letters = [METASPACE, "t", "h", "e", "c", "a", "o", "n"]
+    vocab = {piece: i for i, piece in enumerate(pieces + letters)}
+    for a, b in merges:
+        vocab.setdefault(a + b, len(vocab))
+    added = [{"id": i, "content": p, "special": True} for i, p in enumerate(pieces[:3])]
+    template = {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                                         {"Sequence": {"id": "A", "type_id": 0}}]}
+    legacy = {"version": "1.0", "added_tokens": added,
+              "normalizer": {"type": "Sequence", "normalizers": [
+                  {"type": "Prepend", "prepend": METASPACE},
+                  {"type": "Replace", "pattern": {"String": " "}, "content": METASPACE}]},
+              "pre_tokenizer": None, "post_processor": template,
+              "decoder": {"type": "Sequence", "decoders": [
+                  {"type": "Replace", "pattern": {"String": METASPACE}, "content": " "}, {"type": "ByteFallback"},
+                  {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+              "model": {"type": "BPE", "unk_token": "<unk>", "fuse_unk": True, "byte_fallback": True,
+                        "vocab": vocab, "merges": [a + " " + b for a, b in merges]}}
+    put("spm_tokenizer_json", "valid_llama2_form.json", json.dumps(legacy, ensure_ascii=False).encode())
+    metaspace = json.loads(json.dumps(legacy))
+    metaspace["normalizer"] = None
+    metaspace["pre_tokenizer"] = {"type": "Metaspace", "replacement": METASPACE, "prepend_scheme": "first",
+                                  "split": False}
+    metaspace["decoder"] = {"type": "Metaspace", "replacement": METASPACE, "prepend_scheme": "first"}
+    metaspace["model"]["merges"] = [[a, b] for a, b in merges]
+    put("spm_tokenizer_json", "valid_metaspace_form.json", json.dumps(metaspace, ensure_ascii=False).encode())
+    put("spm_tokenizer_json", "bad_truncated.json", json.dumps(legacy).encode()[:400])
+    bad_merge = json.loads(json.dumps(legacy))
+    bad_merge["model"]["merges"].append("zz qq")
+    put("spm_tokenizer_json", "bad_merge_of_unknown_tokens.json", json.dumps(bad_merge).encode())
+    regex = json.loads(json.dumps(legacy))
+    regex["normalizer"]["normalizers"][1]["pattern"] = {"Regex": " +"}
+    put("spm_tokenizer_json", "bad_regex_normalizer.json", json.dumps(regex).encode())
+
+
+def gguf_bytes(kvs, version=3):
+    """A metadata-only GGUF file. kvs: (key, type, value) with type "str", "u32", "bool", or ("arr", element type)."""
+    def text(s):
+        data = s.encode() if isinstance(s, str) else s
+        return struct.pack("<Q", len(data)) + data
+    scalar = {"u32": (4, "<I"), "i32": (5, "<i"), "f32": (6, "<f"), "bool": (7, "<?")}
+    out = b"GGUF" + struct.pack("<IQQ", version, 0, len(kvs))
+    for key, kind, value in kvs:
+        out += text(key)
+        if kind == "str":
+            out += struct.pack("<I", 8) + text(value)
+        elif kind in scalar:
+            out += struct.pack("<I", scalar[kind][0]) + struct.pack(scalar[kind][1], value)
+        else:
+            element = kind[1]
+            out += struct.pack("<IIQ", 9, 8 if element == "str" else scalar[element][0], len(value))
+            for item in value:
+                out += text(item) if element == "str" else struct.pack(scalar[element][1], item)
+    return out
+
+
+def seeds_gguf_tokenizer():
+    """GGUF tokenizer metadata: a scored SentencePiece vocabulary (llama) and a byte-level one (gpt2)."""
+    pieces = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)] + \
+        [METASPACE, "t", "h", "e", METASPACE + "t", "he", METASPACE + "the", "c", "a", "ca", "cat"]
+    scores = [0.0] * 259 + [-float(i) for i in range(len(pieces) - 259)]
+    types = [2, 3, 3] + [6] * 256 + [1] * (len(pieces) - 259)
+    llama = [("tokenizer.ggml.model", "str", "llama"), ("tokenizer.ggml.tokens", ("arr", "str"), pieces),
+             ("tokenizer.ggml.scores", ("arr", "f32"), scores), ("tokenizer.ggml.token_type", ("arr", "i32"), types),
+             ("tokenizer.ggml.bos_token_id", "u32", 1), ("tokenizer.ggml.eos_token_id", "u32", 2),
+             ("tokenizer.ggml.unknown_token_id", "u32", 0), ("tokenizer.ggml.add_bos_token", "bool", True)]
+    put("gguf_tokenizer", "valid_llama.gguf", gguf_bytes(llama))
+    tokens = [byte_char(b) for b in range(256)] + ["\u0120t", "he", "\u0120the", "<|endoftext|>"]
+    gpt2 = [("tokenizer.ggml.model", "str", "gpt2"), ("tokenizer.ggml.pre", "str", "gpt-2"),
+            ("tokenizer.ggml.tokens", ("arr", "str"), tokens),
+            ("tokenizer.ggml.token_type", ("arr", "i32"), [1] * (len(tokens) - 1) + [3]),
+            ("tokenizer.ggml.merges", ("arr", "str"), ["\u0120 t", "h e", "\u0120t he"]),
+            ("tokenizer.ggml.bos_token_id", "u32", len(tokens) - 1)]
+    put("gguf_tokenizer", "valid_gpt2.gguf", gguf_bytes(gpt2))
+    put("gguf_tokenizer", "bad_truncated.gguf", gguf_bytes(llama)[:700])
+    put("gguf_tokenizer", "bad_no_tokenizer.gguf", gguf_bytes([("general.name", "str", "x")]))
+    put("gguf_tokenizer", "bad_short_scores.gguf", gguf_bytes([kv if kv[0] != "tokenizer.ggml.scores" else
+                                                               (kv[0], kv[1], scores[:-1]) for kv in llama]))
+    put("gguf_tokenizer", "bad_bos_outside.gguf", gguf_bytes([kv if kv[0] != "tokenizer.ggml.bos_token_id" else
+                                                              (kv[0], "u32", 99999) for kv in llama]))
+    put("gguf_tokenizer", "bad_token_type_7.gguf", gguf_bytes([kv if kv[0] != "tokenizer.ggml.token_type" else
+                                                               (kv[0], kv[1], types[:-1] + [7]) for kv in llama]))
+    huge = bytearray(gguf_bytes(llama[:1] + [("tokenizer.ggml.tokens", ("arr", "str"), ["a"])]))
+    huge[-17:-9] = struct.pack("<Q", 1 << 40)  # the tokens array claims 2^40 strings
+    put("gguf_tokenizer", "bad_huge_token_count.gguf", bytes(huge))
+    put("gguf_tokenizer", "bad_gpt2_merge_of_unknown_tokens.gguf",
+        gguf_bytes([kv if kv[0] != "tokenizer.ggml.merges" else (kv[0], kv[1], ["zz qq"]) for kv in gpt2]))
+
+
 if __name__ == "__main__":
     seeds_npy()
     seeds_npz()
@@ -547,6 +643,8 @@ if __name__ == "__main__":
     seeds_llama2c()
     seeds_llama2c_tokenizer()
     seeds_hf_tokenizer()
+    seeds_spm_tokenizer_json()
+    seeds_gguf_tokenizer()
     seeds_hf_config()
     seeds_capture()
     seeds_scene_json()

@@ -25,6 +25,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TABLE = os.path.join(HERE, "..", "bad_inputs.md")
+sys.path.insert(0, os.path.join(HERE, "..", "fuzz"))
+from make_seeds import gguf_bytes  # noqa: E402 (the fuzz seeds' GGUF writer, shared rather than copied)
 
 
 def npy(array):
@@ -187,6 +189,21 @@ CASES = {
     "llama2c-nan": {"m.bin": llama2c(nan=True)},
     "llama2c-kv-budget": {"m.bin": llama2c(seq=1 << 20, dim=8, heads=2)},
     "tokenizer-truncated": {"m.bin": llama2c(), "tok.bin": struct.pack("<i", 8) + struct.pack("<fi", 0.0, 5) + b"ab"},
+    "spm-tokenizer-merge": {"c.safetensors": capture(), "t.json": json.dumps(
+        {"model": {"type": "BPE", "byte_fallback": True, "vocab": {"<unk>": 0, "\u2581": 1}, "merges": ["a b"]}}).encode()},
+    "spm-tokenizer-normalizer": {"c.safetensors": capture(), "t.json": json.dumps(
+        {"normalizer": {"type": "Replace", "pattern": {"Regex": " +"}, "content": "\u2581"},
+         "model": {"type": "BPE", "byte_fallback": True, "vocab": {"<unk>": 0}, "merges": []}}).encode()},
+    "gguf-tokenizer-missing": {"c.safetensors": capture(), "v.gguf": gguf_bytes([("general.name", "str", "x")])},
+    "gguf-tokenizer-short-scores": {"c.safetensors": capture(), "v.gguf": gguf_bytes([
+        ("tokenizer.ggml.model", "str", "llama"), ("tokenizer.ggml.tokens", ("arr", "str"), ["<unk>", "a", "b"]),
+        ("tokenizer.ggml.scores", ("arr", "f32"), [0.0, -1.0])])},
+    "gguf-tokenizer-bos": {"c.safetensors": capture(), "v.gguf": gguf_bytes([
+        ("tokenizer.ggml.model", "str", "llama"), ("tokenizer.ggml.tokens", ("arr", "str"), ["<unk>", "a"]),
+        ("tokenizer.ggml.scores", ("arr", "f32"), [0.0, -1.0]), ("tokenizer.ggml.bos_token_id", "u32", 4000)])},
+    "gguf-tokenizer-huge": {"c.safetensors": capture(), "v.gguf": gguf_bytes([
+        ("tokenizer.ggml.model", "str", "llama"), ("tokenizer.ggml.tokens", ("arr", "str"), ["a"])])[:-17] +
+        struct.pack("<Q", 1 << 40) + struct.pack("<Q", 1) + b"a"},
     "hf-config-missing": {"m/model.safetensors": safetensors([("x", np.ones(2))])},
     "hf-config-malformed": {"m/config.json": b'{"architectures": ["LlamaForCausalLM"], ',
                             "m/model.safetensors": safetensors([("x", np.ones(2))])},
