@@ -5,7 +5,8 @@
     write_capture("run.safetensors", q, k, attn, tokens=["The", " cat"], token_ids=[464, 3797])
 
 q, k: [layers, heads, tokens, head_dim] (after RoPE for RoPE models; pass q_prerope/k_prerope too);
-attn: [layers, heads, tokens, tokens], the weights the model used (rows sum to 1). Grouped-query models
+attn: [layers, heads, tokens, tokens], the weights the model used (rows sum to 1), or None for a capture without
+attention (long sequences: attnscope computes the maps from q and k on demand). Grouped-query models
 store keys per QUERY head (repeat each key head for the query heads that share it).
 """
 import json
@@ -60,18 +61,24 @@ def read_safetensors(path):
 
 
 def write_capture(path, q, k, attn, tokens, token_ids, q_prerope=None, k_prerope=None, causal=True, extra=None):
-    q, k, attn = (np.asarray(a, dtype=np.float32) for a in (q, k, attn))
+    q, k = (np.asarray(a, dtype=np.float32) for a in (q, k))
     if q.ndim != 4 or k.shape != q.shape:
         raise ValueError(f"q and k must both be [layers, heads, tokens, head_dim]; got {q.shape} and {k.shape}")
     layers, heads, count, _ = q.shape
-    if attn.shape != (layers, heads, count, count):
-        raise ValueError(f"attn must be {(layers, heads, count, count)}; got {attn.shape}")
+    if count > 131072:
+        raise ValueError(f"{count} tokens: attnscope accepts captures of at most 131072")
+    if attn is not None:
+        attn = np.asarray(attn, dtype=np.float32)
+        if attn.shape != (layers, heads, count, count):
+            raise ValueError(f"attn must be {(layers, heads, count, count)}; got {attn.shape}")
     if len(tokens) != count or len(token_ids) != count:
         raise ValueError(f"need {count} tokens and token_ids; got {len(tokens)} and {len(token_ids)}")
     rope = q_prerope is not None
     if rope != (k_prerope is not None):
         raise ValueError("pass both q_prerope and k_prerope, or neither")
-    tensors = {"q": q, "k": k, "attn": attn}
+    tensors = {"q": q, "k": k}
+    if attn is not None:
+        tensors["attn"] = attn
     if rope:
         tensors["q_prerope"] = np.asarray(q_prerope, dtype=np.float32)
         tensors["k_prerope"] = np.asarray(k_prerope, dtype=np.float32)

@@ -51,6 +51,7 @@ struct CaptureArguments {
   std::string tokenIds;
   std::string tokenizer;
   std::string out;
+  bool noAttention = false;
 };
 
 std::string shapeText(const std::vector<int64_t>& shape) {
@@ -203,9 +204,12 @@ void runCapture(const CaptureArguments& args) {
     capture.tokenTexts.clear();
     for (int id : capture.tokenIds) capture.tokenTexts.push_back(tokenizer->piece(id));
   }
+  // Without attention the file is O(tokens) per head instead of O(tokens^2); readers compute the maps on demand.
+  if (args.noAttention) capture.attention.clear();
   writeCaptureFile(args.out, capture, model->info().path);
-  std::printf("wrote %s: %d tokens, %d layers x %d heads, head dim %d%s\n", args.out.c_str(), capture.tokens,
-              capture.layers, capture.heads, capture.headDim, capture.rope ? ", with pre-RoPE q/k" : "");
+  std::printf("wrote %s: %d tokens, %d layers x %d heads, head dim %d%s%s\n", args.out.c_str(), capture.tokens,
+              capture.layers, capture.heads, capture.headDim, capture.rope ? ", with pre-RoPE q/k" : "",
+              args.noAttention ? ", without attention" : "");
 }
 
 void installModelCommand(CLI::App& parent) {
@@ -245,6 +249,8 @@ void installModelCommand(CLI::App& parent) {
   captureCommand->add_option("--tokenizer", cap->tokenizer,
                              "tokenizer file (llama2.c .bin, tokenizer.json or a GGUF vocabulary)");
   captureCommand->add_option("--out", cap->out, "capture file to write (.safetensors)")->required();
+  captureCommand->add_flag("--no-attention", cap->noAttention,
+                           "store only q and k (plus tokens); the app and `attnscope map` compute the maps on demand");
   captureCommand->callback([cap, prompt, ids] {
     if (prompt->count() == 0 && ids->count() == 0) throw InputError("give --prompt TEXT or --token-ids 3,17,42");
     runCapture(*cap);

@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/attention_kernels.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/model/safetensors.h"
 
 namespace attnscope::model {
@@ -74,6 +77,8 @@ bool parseFlag(const std::map<std::string, std::string>& metadata, const std::st
   throw FileError(message(path, "metadata '" + key + "' is '" + it->second + "', expected true or false"));
 }
 
+void computeMissingAttention(ModelCapture& capture, const std::string& path);  // defined below
+
 class CaptureModel final : public Model {
  public:
   CaptureModel(ModelInfo info, ModelCapture capture) : info_(std::move(info)), capture_(std::move(capture)) {}
@@ -85,6 +90,7 @@ class CaptureModel final : public Model {
                        "' holds a fixed token sequence and cannot run other tokens; open the model itself to run new "
                        "prompts");
     }
+    computeMissingAttention(capture_, info_.path);
     if (options.progress) options.progress(1.0f);
     return capture_;
   }
@@ -114,7 +120,8 @@ void writeCaptureFile(const std::filesystem::path& path, const ModelCapture& cap
   std::vector<SafetensorsTensor> tensors;
   tensors.push_back(packHeads("q", capture.queries, layers, heads, tokens, headDim));
   tensors.push_back(packHeads("k", capture.keys, layers, heads, tokens, headDim));
-  tensors.push_back(packHeads("attn", capture.attention, layers, heads, tokens, tokens));
+  if (!capture.attention.empty())
+    tensors.push_back(packHeads("attn", capture.attention, layers, heads, tokens, tokens));
   if (capture.rope) {
     tensors.push_back(packHeads("q_prerope", capture.queriesPreRope, layers, heads, tokens, headDim));
     tensors.push_back(packHeads("k_prerope", capture.keysPreRope, layers, heads, tokens, headDim));
@@ -153,10 +160,19 @@ bool isCaptureFile(const std::filesystem::path& path) {
   }
 }
 
-ModelCapture readCaptureFile(const std::filesystem::path& path) {
-  SafetensorsFile file(path);
+namespace {
+
+/// Validated header and metadata of a capture file: sizes, flags, token ids and texts.
+struct CaptureHeader {
+  CaptureSummary summary;
+  std::vector<int> tokenIds;
+  bool rope = false;
+};
+
+CaptureHeader readCaptureHeader(const SafetensorsFile& file) {
+  const std::filesystem::path& path = file.path();
   const auto& metadata = file.metadata();
-  for (const char* name : {"q", "k", "attn"}) {
+  for (const char* name : {"q", "k"}) {
     if (!file.contains(name)) throw FileError(message(path, std::string("missing tensor '") + name + "'"));
   }
   if (metadata.count("token_ids") == 0) throw FileError(message(path, "missing __metadata__ key 'token_ids'"));
@@ -169,14 +185,40 @@ ModelCapture readCaptureFile(const std::filesystem::path& path) {
     throw FileError(message(path, "capture version " + version->second + " is newer than this attnscope understands (" +
                                       std::to_string(kCaptureVersion) + ")"));
   }
-
-  ModelCapture capture;
+  const SafetensorsEntry& q = file.entry("q");
+  if (q.shape.size() != 4 || q.shape[0] <= 0 || q.shape[1] <= 0 || q.shape[2] <= 0 || q.shape[3] <= 0) {
+    throw FileError(message(path, "tensor 'q' must have shape [layers, heads, tokens, head_dim] with positive sizes"));
+  }
+  // Checked before the metadata's token lists are parsed, whose length follows the token count.
+  if (q.shape[2] > kMaxCaptureTokens) {
+    throw FileError(message(path, "tensor 'q' has " + std::to_string(q.shape[2]) + " tokens, more than the " +
+                                      std::to_string(kMaxCaptureTokens) + " attnscope accepts"));
+  }
+  if (q.shape[0] > 4096 || q.shape[1] > 4096 || q.shape[3] > 65536) {
+    throw FileError(message(path, "tensor 'q' claims " + std::to_string(q.shape[0]) + " layers x " +
+                                      std::to_string(q.shape[1]) + " heads of dimension " + std::to_string(q.shape[3]) +
+                                      " (at most 4096 layers, 4096 heads and dimension 65536)"));
+  }
+  CaptureHeader header;
+  CaptureSummary& capture = header.summary;
+  capture.layers = static_cast<int>(q.shape[0]);
+  capture.heads = static_cast<int>(q.shape[1]);
+  capture.tokens = static_cast<int>(q.shape[2]);
+  capture.headDim = static_cast<int>(q.shape[3]);
+  const SafetensorsEntry& k = file.entry("k");
+  if (k.shape != q.shape) {
+    std::string shape;
+    for (int64_t e : k.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(e);
+    throw FileError(message(path, "tensor 'k' has shape [" + shape + "], expected [" + std::to_string(q.shape[0]) +
+                                      ", " + std::to_string(q.shape[1]) + ", " + std::to_string(q.shape[2]) + ", " +
+                                      std::to_string(q.shape[3]) + "] like 'q'"));
+  }
   try {
     const json ids = json::parse(metadata.at("token_ids"));
     if (!ids.is_array()) throw FileError(message(path, "metadata 'token_ids' is not a JSON array"));
     for (const json& id : ids) {
       if (!id.is_number_integer()) throw FileError(message(path, "metadata 'token_ids' holds a non-integer"));
-      capture.tokenIds.push_back(id.get<int>());
+      header.tokenIds.push_back(id.get<int>());
     }
     if (metadata.count("tokens")) {
       const json texts = json::parse(metadata.at("tokens"));
@@ -189,32 +231,111 @@ ModelCapture readCaptureFile(const std::filesystem::path& path) {
   } catch (const json::exception& error) {
     throw FileError(message(path, std::string("metadata 'tokens'/'token_ids' is not valid JSON: ") + error.what()));
   }
-
-  const SafetensorsEntry& q = file.entry("q");
-  if (q.shape.size() != 4 || q.shape[0] <= 0 || q.shape[1] <= 0 || q.shape[2] <= 0 || q.shape[3] <= 0) {
-    throw FileError(message(path, "tensor 'q' must have shape [layers, heads, tokens, head_dim] with positive sizes"));
-  }
-  capture.layers = static_cast<int>(q.shape[0]);
-  capture.heads = static_cast<int>(q.shape[1]);
-  capture.tokens = static_cast<int>(q.shape[2]);
-  capture.headDim = static_cast<int>(q.shape[3]);
-  if (static_cast<int>(capture.tokenIds.size()) != capture.tokens) {
-    throw FileError(message(path, "metadata has " + std::to_string(capture.tokenIds.size()) +
+  if (static_cast<int>(header.tokenIds.size()) != capture.tokens) {
+    throw FileError(message(path, "metadata has " + std::to_string(header.tokenIds.size()) +
                                       " token_ids but tensor 'q' has " + std::to_string(capture.tokens) + " tokens"));
   }
   if (capture.tokenTexts.empty()) {
-    for (int id : capture.tokenIds) capture.tokenTexts.push_back(std::to_string(id));
+    for (int id : header.tokenIds) capture.tokenTexts.push_back(std::to_string(id));
   } else if (static_cast<int>(capture.tokenTexts.size()) != capture.tokens) {
     throw FileError(message(path, "metadata has " + std::to_string(capture.tokenTexts.size()) +
                                       " tokens but tensor 'q' has " + std::to_string(capture.tokens)));
   }
   capture.causal = parseFlag(metadata, "causal", true, path);
-  capture.rope = parseFlag(metadata, "rope", file.contains("q_prerope"), path);
+  capture.hasAttention = file.contains("attn");
+  header.rope = parseFlag(metadata, "rope", file.contains("q_prerope"), path);
+  return header;
+}
 
+/// Head `index` (layer * heads + head) of a [layers, heads, tokens, dim] tensor as tokens x dim floats.
+RowMatrix readHeadSlice(const SafetensorsFile& file, const std::string& name, int index, int rows, int cols) {
+  const SafetensorsEntry& entry = file.entry(name);
+  const std::size_t count = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+  const std::size_t first = static_cast<std::size_t>(index) * count;
+  RowMatrix matrix(rows, cols);
+  const std::byte* data = file.rawData(entry);
+  // memcpy: the data section need not be aligned for float or uint16_t access.
+  switch (entry.dtype) {
+    case SafetensorsDtype::F32:
+      std::memcpy(matrix.data(), data + first * sizeof(float), count * sizeof(float));
+      break;
+    case SafetensorsDtype::F16:
+    case SafetensorsDtype::BF16:
+      for (std::size_t i = 0; i < count; ++i) {
+        uint16_t bits;
+        std::memcpy(&bits, data + 2 * (first + i), 2);
+        matrix.data()[i] = entry.dtype == SafetensorsDtype::F16 ? halfToFloat(bits) : bfloat16ToFloat(bits);
+      }
+      break;
+    case SafetensorsDtype::Other:
+      throw FileError(message(file.path(), "tensor '" + name + "' has dtype " + entry.dtypeName +
+                                               "; only F32, F16 and BF16 can be read as floats"));
+  }
+  for (std::size_t i = 0; i < count; ++i)
+    if (!std::isfinite(matrix.data()[i]))
+      throw FileError(message(
+          file.path(), "tensor '" + name + "' holds a non-finite value at flat index " + std::to_string(first + i)));
+  return matrix;
+}
+
+}  // namespace
+
+CaptureSummary readCaptureSummary(const std::filesystem::path& path) {
+  SafetensorsFile file(path);
+  return readCaptureHeader(file).summary;
+}
+
+CaptureHead readCaptureHead(const std::filesystem::path& path, int layer, int head) {
+  SafetensorsFile file(path);
+  const CaptureSummary summary = readCaptureHeader(file).summary;
+  if (layer < 0 || layer >= summary.layers || head < 0 || head >= summary.heads)
+    throw FileError(message(path, "has " + std::to_string(summary.layers) + " layers x " +
+                                      std::to_string(summary.heads) + " heads; layer " + std::to_string(layer) +
+                                      ", head " + std::to_string(head) + " does not exist (both count from 0)"));
+  requireWithinBudget(2.0 * summary.tokens * summary.headDim * sizeof(float),
+                      path.string() + ": q and k of one head (" + std::to_string(summary.tokens) + " tokens)");
+  const int index = layer * summary.heads + head;
+  CaptureHead result;
+  result.queries = readHeadSlice(file, "q", index, summary.tokens, summary.headDim);
+  result.keys = readHeadSlice(file, "k", index, summary.tokens, summary.headDim);
+  return result;
+}
+
+namespace {
+
+/// Fills capture.attention, if the file had none, with what a softmax model computed: causal (per the metadata)
+/// dot-product attention of the stored q and k. Refused before any map is allocated when all would not fit.
+void computeMissingAttention(ModelCapture& capture, const std::string& path) {
+  if (!capture.attention.empty()) return;
+  requireWithinBudget(static_cast<double>(capture.layers) * capture.heads * capture.tokens *
+                          static_cast<double>(capture.tokens) * sizeof(float),
+                      path + ": holds no attention; computing its " + std::to_string(capture.layers * capture.heads) +
+                          " map(s) of " + std::to_string(capture.tokens) + " x " + std::to_string(capture.tokens) +
+                          " weights (for long captures use attnscope map)");
+  AttentionOptions options;
+  options.causal = capture.causal;
+  options.computeScores = false;
+  for (std::size_t i = 0; i < capture.queries.size(); ++i)
+    capture.attention.push_back(dotProductAttention(capture.queries[i], capture.keys[i], options).weights);
+}
+
+/// Everything the file stores, validated; attention stays empty when the file has none.
+ModelCapture readStoredCapture(const std::filesystem::path& path) {
+  SafetensorsFile file(path);
+  CaptureHeader header = readCaptureHeader(file);
+  ModelCapture capture;
+  capture.layers = header.summary.layers;
+  capture.heads = header.summary.heads;
+  capture.tokens = header.summary.tokens;
+  capture.headDim = header.summary.headDim;
+  capture.causal = header.summary.causal;
+  capture.rope = header.rope;
+  capture.tokenIds = std::move(header.tokenIds);
+  capture.tokenTexts = std::move(header.summary.tokenTexts);
   const int L = capture.layers, H = capture.heads, T = capture.tokens, D = capture.headDim;
   capture.queries = unpackHeads(file, "q", L, H, T, D);
   capture.keys = unpackHeads(file, "k", L, H, T, D);
-  capture.attention = unpackHeads(file, "attn", L, H, T, T);
+  if (header.summary.hasAttention) capture.attention = unpackHeads(file, "attn", L, H, T, T);
   if (capture.rope) {
     if (!file.contains("q_prerope") || !file.contains("k_prerope")) {
       throw FileError(message(path, "rope is true but tensors 'q_prerope'/'k_prerope' are missing"));
@@ -234,8 +355,18 @@ ModelCapture readCaptureFile(const std::filesystem::path& path) {
   return capture;
 }
 
+}  // namespace
+
+ModelCapture readCaptureFile(const std::filesystem::path& path) {
+  ModelCapture capture = readStoredCapture(path);
+  computeMissingAttention(capture, path.string());
+  return capture;
+}
+
 std::unique_ptr<Model> openCaptureModel(const std::filesystem::path& path) {
-  ModelCapture capture = readCaptureFile(path);
+  // Maps missing from the file are computed when the capture is first run, so `model info` of a long capture
+  // without attention works.
+  ModelCapture capture = readStoredCapture(path);
   ModelInfo info;
   info.path = path.string();
   info.format = "capture";

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/model/safetensors.h"
 #include "tests/core/test_scratch_dir.h"
 
@@ -47,6 +48,89 @@ ModelCapture sampleCapture(bool rope) {
   }
   capture.logits = RowMatrix::Constant(3, 5, 0.25f);
   return capture;
+}
+
+TEST(CaptureFile, WithoutAttentionStoresOnlyQAndKAndComputesTheMapsOnOpening) {
+  const fs::path path = testDir() / "qk.safetensors";
+  ModelCapture original = sampleCapture(false);
+  // Small entries so the softmax is not one-hot: the computed maps are then a real check of scale and mask.
+  for (RowMatrix& q : original.queries) q *= 0.01f;
+  for (RowMatrix& k : original.keys) k *= 0.02f;
+  original.attention.clear();
+  writeCaptureFile(path, original);
+  SafetensorsFile file(path);
+  EXPECT_FALSE(file.contains("attn"));
+  EXPECT_TRUE(isCaptureFile(path));
+
+  const CaptureSummary summary = readCaptureSummary(path);
+  EXPECT_FALSE(summary.hasAttention);
+  EXPECT_EQ(summary.tokens, 3);
+  EXPECT_EQ(summary.tokenTexts, original.tokenTexts);
+
+  const ModelCapture read = readCaptureFile(path);
+  ASSERT_EQ(read.attention.size(), 4u);
+  // Layer 1, head 1, row 1 by hand: logits s q1.k0 and s q1.k1 (s = 1/sqrt(2)); key 2 is masked (causal).
+  const RowMatrix& q = read.queries[3];
+  const RowMatrix& k = read.keys[3];
+  const double x0 = q.row(1).dot(k.row(0)) / std::sqrt(2.0), x1 = q.row(1).dot(k.row(1)) / std::sqrt(2.0);
+  EXPECT_NEAR(read.attention[3](1, 0), 1.0 / (1.0 + std::exp(x1 - x0)), 1e-6);
+  EXPECT_NEAR(read.attention[3](1, 1), 1.0 / (1.0 + std::exp(x0 - x1)), 1e-6);
+  EXPECT_EQ(read.attention[3](1, 2), 0.0f);
+  EXPECT_FLOAT_EQ(read.attention[0](0, 0), 1.0f);
+
+  // One head straight from the mapping: layer 1, head 0 is matrix 2.
+  const CaptureHead head = readCaptureHead(path, 1, 0);
+  EXPECT_EQ(head.queries, read.queries[2]);
+  EXPECT_EQ(head.keys, read.keys[2]);
+  EXPECT_THROW(readCaptureHead(path, 2, 0), FileError);
+  EXPECT_THROW(readCaptureHead(path, 0, -1), FileError);
+}
+
+TEST(CaptureFile, MapsMissingFromTheFileAreComputedOnlyWithinTheBudget) {
+  // 600 tokens, 1 head: the computed map needs 600 x 600 x 4 bytes = 1.4 MiB.
+  const fs::path path = testDir() / "qk600.safetensors";
+  ModelCapture capture;
+  capture.layers = capture.heads = 1;
+  capture.tokens = 600;
+  capture.headDim = 4;
+  capture.tokenIds.assign(600, 3);
+  capture.queries = {RowMatrix::Constant(600, 4, 0.5f)};
+  capture.keys = {RowMatrix::Constant(600, 4, 0.5f)};
+  writeCaptureFile(path, capture);
+  setMemoryBudgetBytes(std::uint64_t{1} << 20);
+  try {
+    readCaptureFile(path);
+    ADD_FAILURE() << "the 1.4 MiB map was computed under a 1 MiB budget";
+  } catch (const ResourceError& error) {
+    EXPECT_NE(std::string(error.what()).find("holds no attention; computing its 1 map(s) of 600 x 600 weights"),
+              std::string::npos)
+        << error.what();
+  }
+  // Opening it as a model works (q and k fit); running it needs the map and is refused the same way.
+  std::unique_ptr<Model> model = openCaptureModel(path);
+  EXPECT_EQ(model->info().maxSequence, 600);
+  EXPECT_THROW(model->run({}), ResourceError);
+  setMemoryBudgetBytes(std::nullopt);
+  // Equal keys: every visible key gets the same weight, 1 / (i + 1) in row i.
+  const ModelCapture computed = model->run({});
+  EXPECT_FLOAT_EQ(computed.attention[0](9, 0), 0.1f);
+  EXPECT_EQ(computed.attention[0](9, 10), 0.0f);
+}
+
+TEST(CaptureFile, RefusesMoreThan131072TokensFromTheHeaderAlone) {
+  // The header claims 131073 tokens of dimension 1 and the data is really there (1 MiB for q and k); the token
+  // count is refused before any tensor or token list is read.
+  const int tokens = kMaxCaptureTokens + 1;
+  const fs::path path = testDir() / "too_long.safetensors";
+  std::vector<SafetensorsTensor> tensors = {{"q", {1, 1, tokens, 1}, std::vector<float>(tokens, 0.5f)},
+                                            {"k", {1, 1, tokens, 1}, std::vector<float>(tokens, 0.5f)}};
+  writeSafetensors(path, tensors, {{"token_ids", "[]"}});
+  try {
+    readCaptureSummary(path);
+    FAIL() << "a 131073-token capture was accepted";
+  } catch (const FileError& error) {
+    EXPECT_NE(std::string(error.what()).find("131073 tokens, more than the 131072"), std::string::npos) << error.what();
+  }
 }
 
 TEST(CaptureFile, RoundTripKeepsEveryMatrixAndToken) {

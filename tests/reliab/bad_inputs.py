@@ -70,6 +70,15 @@ def capture(patch=None, values=None, tokens=2, heads=1):
     return safetensors([("q", q), ("k", k), ("attn", attn)], metadata, patch)
 
 
+def capture_without_attention(tokens=2, q_tokens=None):
+    """A capture holding only q and k (README "Long sequences"); q_tokens gives k another token count."""
+    rng = np.random.default_rng(7)
+    q = rng.standard_normal((1, 1, tokens, 2)).astype("<f4")
+    k = rng.standard_normal((1, 1, q_tokens or tokens, 2)).astype("<f4")
+    metadata = {"format": "attnscope-capture", "version": "1", "token_ids": json.dumps([3] * tokens), "causal": "true"}
+    return safetensors([("q", q), ("k", k)], metadata)
+
+
 def llama2c(dim=8, hidden=16, layers=1, heads=2, kv_heads=2, vocab=16, seq=8, nan=False):
     head_dim = dim // heads
     kv_dim = kv_heads * head_dim
@@ -218,6 +227,12 @@ CASES = {
     "capture-token-count": {"c.safetensors": capture(lambda h: h["__metadata__"].update(token_ids="[3,4,5]"))},
     "capture-truncated": {"c.safetensors": capture()[:-6]},
     "capture-budget": {"c.safetensors": capture(tokens=300, heads=4)},
+    "capture-too-long": {"c.safetensors": capture_without_attention(tokens=131073)},
+    "capture-k-shape": {"c.safetensors": capture_without_attention(tokens=2, q_tokens=3)},
+    "map-head-missing": {"c.safetensors": capture_without_attention()},
+    "map-head-budget": {"c.safetensors": capture_without_attention(tokens=70000)},
+    "map-region-empty": {"c.safetensors": capture_without_attention()},
+    "map-out-extension": {"c.safetensors": capture_without_attention()},
 }
 
 
