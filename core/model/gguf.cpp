@@ -595,6 +595,8 @@ GgufFile::GgufFile(const std::filesystem::path& path, const GgufLimits& limits) 
     }
     const uint32_t type = cursor.read<uint32_t>(where + " type");
     info.offset = cursor.read<uint64_t>(where + " data offset");
+    if (typeTraits(type).name == nullptr)
+      file.fail(where + " has ggml type number " + std::to_string(type) + ", which ggml does not define (corrupt?)");
     if (!ggmlTypeSupported(type))
       file.fail(where + " has ggml type " + ggmlTypeName(type) +
                 ", which attnscope cannot read (supported: " + supportedTypeList() + ")");
