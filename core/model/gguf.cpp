@@ -460,14 +460,14 @@ class HeaderCursor {
   uint64_t readCount(const std::string& what) { return file_.wide() ? read<uint64_t>(what) : read<uint32_t>(what); }
   std::string readString(const std::string& what) {
     const uint64_t length = readCount(what + " length");
-    need(length, what + " of " + std::to_string(length) + " bytes");
+    need(length, what);
     std::string text(reinterpret_cast<const char*>(file_.bytes()) + offset_, length);
     offset_ += length;
     return text;
   }
   void skipString(const std::string& what) {
     const uint64_t length = readCount(what + " length");
-    skip(length, what + " of " + std::to_string(length) + " bytes");
+    skip(length, what);
   }
 
  private:
