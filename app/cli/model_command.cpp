@@ -193,6 +193,11 @@ std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& 
     return llamaTokenizer(*llama, explicitPath);
   }
   if (!explicitPath.empty()) return openHfTokenizer(explicitPath);
+  if (model.info().format == "gguf") {  // gpt2 files: the vocabulary embedded in the file
+    std::shared_ptr<const Tokenizer> tokenizer = findGgufTokenizer(model.info().path);
+    if (tokenizer) std::fprintf(stderr, "attnscope: using the tokenizer embedded in %s\n", model.info().path.c_str());
+    return tokenizer;
+  }
   if (model.info().format != "safetensors") return nullptr;  // capture files carry their token texts
   std::shared_ptr<const Tokenizer> tokenizer = findHfTokenizer(model.info().path);
   if (tokenizer) std::fprintf(stderr, "attnscope: using the tokenizer.json of %s\n", model.info().path.c_str());

@@ -17,6 +17,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/geometry.h"
+#include "core/model/gguf_model.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
 #include "core/model/llama2c_tokenizer.h"
@@ -200,6 +201,9 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
                             request.tokenizerPath);
       tokenizer = llama->sharedTokenizer();
       tokenizerPath = llama->tokenizerPath().string();
+    } else if (opened->info().format == "gguf" && request.tokenizerPath.empty()) {
+      tokenizer = model::findGgufTokenizer(opened->info().path);  // gpt2 files carry their vocabulary
+      if (tokenizer) tokenizerPath = "(embedded in the GGUF file)";
     } else if (opened->info().format != "capture") {
       if (!request.tokenizerPath.empty()) {
         tokenizer = model::openHfTokenizer(request.tokenizerPath);

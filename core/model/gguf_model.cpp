@@ -8,6 +8,8 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/model/gguf.h"
+#include "core/model/hf_config.h"
+#include "core/model/hf_models.h"
 #include "core/model/llama2c.h"
 #include "core/model/spm_tokenizer.h"
 
@@ -151,16 +153,120 @@ std::unique_ptr<Model> openLlama(const GgufFile& file, const std::string& arch) 
   return model;
 }
 
+// The tensors of a GGUF gpt2 file under the names and orientation of Hugging Face's GPT2Model, so the GPT-2 forward
+// pass of hf_models.cpp runs it. llama.cpp's converter renames the tensors and stores the Conv1D weights (c_attn,
+// c_proj, c_fc; [in, out] in PyTorch) transposed to [out, in]; they are transposed back here.
+class GgufGpt2Source final : public HfTensorSource {
+ public:
+  explicit GgufGpt2Source(GgufFile file) : file_(std::move(file)) {}
+  std::string format() const override { return "gguf"; }
+  std::string sizesOrigin() const override { return "the GGUF metadata"; }
+  bool contains(const std::string& name) const override { return find(name).tensor != nullptr; }
+  std::vector<int64_t> shape(const std::string& name) const override {
+    const Found found = require(name);
+    std::vector<int64_t> shape = found.tensor->rowMajorShape();
+    if (found.transposed) std::swap(shape[0], shape[1]);
+    return shape;
+  }
+  std::vector<float> readFloats(const std::string& name) const override {
+    const Found found = require(name);
+    std::vector<float> values = file_.readFloats(*found.tensor);
+    if (!found.transposed) return values;
+    const std::vector<int64_t> stored = found.tensor->rowMajorShape();  // [out, in]
+    std::vector<float> transposed(values.size());
+    Eigen::Map<RowMatrix>(transposed.data(), stored[1], stored[0]) =
+        Eigen::Map<const RowMatrix>(values.data(), stored[0], stored[1]).transpose();
+    return transposed;
+  }
+  std::vector<TensorInfo> storedTensors() const override {
+    std::vector<TensorInfo> tensors;
+    for (const GgufTensorInfo& tensor : file_.tensors())
+      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
+    return tensors;
+  }
+
+ private:
+  struct Found {
+    const GgufTensorInfo* tensor = nullptr;
+    bool transposed = false;
+  };
+  // "h.3.attn.c_attn.weight" -> "blk.3.attn_qkv.weight" (transposed), "wte.weight" -> "token_embd.weight", ...
+  Found find(const std::string& name) const {
+    static const std::vector<std::pair<std::string, std::string>> global = {
+        {"wte.", "token_embd."}, {"wpe.", "position_embd."}, {"ln_f.", "output_norm."}, {"lm_head.", "output."}};
+    static const std::vector<std::pair<std::string, std::string>> perLayer = {
+        {"ln_1.", "attn_norm."}, {"attn.c_attn.", "attn_qkv."}, {"attn.c_proj.", "attn_output."},
+        {"ln_2.", "ffn_norm."},  {"mlp.c_fc.", "ffn_up."},      {"mlp.c_proj.", "ffn_down."}};
+    for (const auto& [hf, gguf] : global)
+      if (name.starts_with(hf)) return {file_.findTensor(gguf + name.substr(hf.size())), false};
+    if (!name.starts_with("h.")) return {};
+    const size_t dot = name.find('.', 2);
+    if (dot == std::string::npos) return {};
+    const std::string layer = name.substr(2, dot - 2), rest = name.substr(dot + 1);
+    for (const auto& [hf, gguf] : perLayer)
+      if (rest.starts_with(hf)) {
+        const GgufTensorInfo* tensor = file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
+        const bool conv1d = hf.find("c_") != std::string::npos && rest.ends_with(".weight");
+        return {tensor, conv1d && tensor != nullptr && tensor->dims.size() == 2};
+      }
+    return {};
+  }
+  Found require(const std::string& name) const {
+    const Found found = find(name);
+    if (found.tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for GPT-2's '" + name + "'"));
+    return found;
+  }
+
+  GgufFile file_;
+};
+
+std::unique_ptr<Model> openGpt2(GgufFile file) {
+  HfConfig config;
+  config.architecture = HfArchitecture::Gpt2;
+  config.architectureName = "GPT2LMHeadModel";
+  config.modelType = "gpt2";
+  config.modelDim = sizeField(file, "gpt2.embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, "gpt2.feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, "gpt2.block_count", 1, 1024);
+  config.heads = sizeField(file, "gpt2.attention.head_count", 1, config.modelDim);
+  config.keyValueHeads = config.heads;
+  config.maxPositions = sizeField(file, "gpt2.context_length", 1, 1 << 20);
+  if (config.modelDim % config.heads != 0)
+    throw FileError(fileMessage(file.path(), "attention.head_count must divide embedding_length"));
+  config.headDimension = config.modelDim / config.heads;
+  const double epsilon = file.optionalReal("gpt2.attention.layer_norm_epsilon").value_or(1e-5);
+  if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(file.path(), "layer_norm_epsilon must be in (0, 1)"));
+  config.normEpsilon = float(epsilon);
+  config.activation = "gelu_new";  // GPT-2's tanh approximation; the file does not say
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(file.path(), "tensor 'token_embd.weight' has ggml shape " +
+                                                 TensorReader::text(embedding.dims) + ", expected [" +
+                                                 std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  const std::filesystem::path path = file.path();
+  return openGpt2Model(std::move(config), std::make_unique<GgufGpt2Source>(std::move(file)), path);
+}
+
 }  // namespace
 
-std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
+std::shared_ptr<const Tokenizer> findGgufTokenizer(const std::filesystem::path& path) {
   const GgufFile file(path);
+  if (!file.has("tokenizer.ggml.model")) return nullptr;
+  return openGgufTokenizer(file);
+}
+
+std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
+  GgufFile file(path);
   const std::string arch = file.string("general.architecture");
   // Mistral-style files are written with architecture "llama" (grouped-query attention, rope.freq_base); files
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
-  throw FileError(fileMessage(
-      path, "general.architecture '" + arch + "' is not supported (attnscope runs GGUF files of architecture llama)"));
+  if (arch == "gpt2") return openGpt2(std::move(file));
+  throw FileError(
+      fileMessage(path, "general.architecture '" + arch +
+                            "' is not supported (attnscope runs GGUF files of architecture llama or gpt2)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

@@ -13,6 +13,8 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       OUTDIR/stories260K_q8_0.gguf           the model with every 2-D weight quantised to Q8_0 by this script
       OUTDIR/stories260K_q4_0.gguf           ... to Q4_0 where rows are whole blocks (norms and ffn_down stay F32)
       OUTDIR/ragged_q8_0.gguf                a Q8_0 tensor whose rows (40 values) are not whole 32-value blocks
+  gguf_reference.py gpt2 HF_FOLDER OUT.gguf
+      the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
 """
 import os
 import struct
@@ -417,7 +419,54 @@ def write_stories(outdir, models_dir):
             gguf_bytes(3, metadata, quantised))
 
 
+def gpt2_from_hf(folder, out_path):
+    """Converts the Hugging Face GPT-2 folder of tests/reference/hf_reference.py to GGUF as llama.cpp's converter does:
+    GGUF tensor names, Conv1D weights transposed to [out, in], its byte-level vocabulary embedded."""
+    import json
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    from write_capture import read_safetensors
+    config = json.load(open(os.path.join(folder, "config.json")))
+    weights, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
+    names = {"wte.weight": "token_embd.weight", "wpe.weight": "position_embd.weight",
+             "ln_f.weight": "output_norm.weight", "ln_f.bias": "output_norm.bias"}
+    per_layer = {"ln_1": "attn_norm", "attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output", "ln_2": "ffn_norm",
+                 "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"}
+    tensors = []
+    for name, array in weights.items():
+        name = name[len("transformer."):] if name.startswith("transformer.") else name
+        if name in names:
+            gguf_name = names[name]
+        else:
+            _, layer, rest = name.split(".", 2)
+            module, kind = rest.rsplit(".", 1)
+            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
+            if ".c_" in rest and kind == "weight":
+                array = array.T
+        array = np.ascontiguousarray(array, np.float32)
+        tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
+    vocab = json.load(open(os.path.join(folder, "tokenizer.json"), encoding="utf-8"))["model"]
+    tokens = sorted(vocab["vocab"], key=vocab["vocab"].get)
+    tokens += ["[unused%d]" % i for i in range(config["vocab_size"] - len(tokens))]
+    end = vocab["vocab"]["<|endoftext|>"]
+    metadata = [("general.architecture", STRING, "gpt2"), ("gpt2.block_count", UINT32, config["n_layer"]),
+                ("gpt2.context_length", UINT32, config["n_positions"]),
+                ("gpt2.embedding_length", UINT32, config["n_embd"]),
+                ("gpt2.feed_forward_length", UINT32, 4 * config["n_embd"]),
+                ("gpt2.attention.head_count", UINT32, config["n_head"]),
+                ("gpt2.attention.layer_norm_epsilon", FLOAT32, config["layer_norm_epsilon"]),
+                ("tokenizer.ggml.model", STRING, "gpt2"), ("tokenizer.ggml.pre", STRING, "gpt-2"),
+                ("tokenizer.ggml.tokens", ARRAY, (STRING, tokens)),
+                ("tokenizer.ggml.token_type", ARRAY, (INT32, [3 if i == end else 1 for i in range(len(tokens))])),
+                ("tokenizer.ggml.merges", ARRAY, (STRING, vocab["merges"])),
+                ("tokenizer.ggml.bos_token_id", UINT32, end), ("tokenizer.ggml.eos_token_id", UINT32, end)]
+    open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "gpt2":
+        gpt2_from_hf(sys.argv[2], sys.argv[3])
+        print("wrote", sys.argv[3])
+        return
     if len(sys.argv) < 3 or sys.argv[1] != "fixtures":
         sys.exit(__doc__)
     outdir = sys.argv[2]
