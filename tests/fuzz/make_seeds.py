@@ -536,6 +536,8 @@ def seeds_gguf():
         put("gguf", "valid_tiny_llama_v%d.gguf" % version, model(version))
     put("gguf", "valid_tiny_llama_q8_0.gguf", model(kind="Q8_0"))
     put("gguf", "valid_tiny_llama_q4_0.gguf", model(kind="Q4_0"))
+    put("gguf", "valid_tiny_gpt2.gguf", g.tiny_gpt2())
+    put("gguf", "valid_tiny_gpt2_q8_0.gguf", g.tiny_gpt2("Q8_0"))
     good = model()
     put("gguf", "bad_empty.gguf", b"")
     put("gguf", "bad_magic.gguf", b"GGML" + good[4:])

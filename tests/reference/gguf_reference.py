@@ -384,6 +384,37 @@ def tiny_llama(version=3, kind="F32", metadata=None, drop=None, vocab=8, nan_at=
     return gguf_bytes(version, tiny_llama_metadata(vocab) if metadata is None else metadata, tensors)
 
 
+def tiny_gpt2(kind="F32"):
+    """A one-layer gpt2 GGUF (dim 32, 2 heads, context 8) with seeded weights and hf_reference.py's byte-level
+    vocabulary (263 tokens, 6 merges); 2-D weights stored as `kind`. For fuzz seeds."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from hf_reference import byte_tokenizer_json
+    vocab = byte_tokenizer_json(263)["model"]
+    tokens = sorted(vocab["vocab"], key=vocab["vocab"].get)
+    rng = np.random.default_rng(161)
+    d, n = 32, len(tokens)
+    shapes = [("token_embd.weight", [d, n]), ("position_embd.weight", [d, 8]), ("output_norm.weight", [d]),
+              ("output_norm.bias", [d])]
+    for part, dims in (("attn_norm", [d]), ("attn_qkv", [d, 3 * d]), ("attn_output", [d, d]), ("ffn_norm", [d]),
+                       ("ffn_up", [d, 4 * d]), ("ffn_down", [4 * d, d])):
+        shapes.append(("blk.0.%s.weight" % part, dims))
+        shapes.append(("blk.0.%s.bias" % part, [dims[-1]]))
+    tensors = []
+    for name, dims in shapes:
+        values = (rng.standard_normal(int(np.prod(dims))) * 0.3).astype(np.float32)
+        stored = kind if len(dims) == 2 and dims[0] % BLOCK[kind][0] == 0 else "F32"
+        tensors.append((name, stored, dims, quantise(stored, values)))
+    metadata = [("general.architecture", STRING, "gpt2"), ("gpt2.block_count", UINT32, 1),
+                ("gpt2.context_length", UINT32, 8), ("gpt2.embedding_length", UINT32, d),
+                ("gpt2.feed_forward_length", UINT32, 4 * d), ("gpt2.attention.head_count", UINT32, 2),
+                ("gpt2.attention.layer_norm_epsilon", FLOAT32, 1e-5), ("tokenizer.ggml.model", STRING, "gpt2"),
+                ("tokenizer.ggml.tokens", ARRAY, (STRING, tokens)),
+                ("tokenizer.ggml.token_type", ARRAY, (INT32, [1] * (n - 1) + [3])),
+                ("tokenizer.ggml.merges", ARRAY, (STRING, vocab["merges"])),
+                ("tokenizer.ggml.bos_token_id", UINT32, n - 1), ("tokenizer.ggml.eos_token_id", UINT32, n - 1)]
+    return gguf_bytes(3, metadata, tensors)
+
+
 def write_types(outdir):
     rng = np.random.default_rng(16)
     tensors = []
