@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -243,6 +244,32 @@ TEST(GgufModel, QuantisedCopiesGenerateNearlyTheSameText) {
     EXPECT_GE(agreement, expectation.minimumAgreement);
     EXPECT_GE(prefix, expectation.minimumPrefix);
   }
+}
+
+// Mistral-style files say rope.freq_base (1e6 here): position p rotates pair i of every head by p * base^(-2i / hd),
+// applied to adjacent pairs (2i, 2i + 1), checked by hand on the captured Q before and after RoPE.
+TEST(GgufModel, MistralStyleRopeBaseAndGroupedQueryAttention) {
+  const std::unique_ptr<Llama2cModel> model = openLlama(fixture("mistral_style.gguf"));
+  EXPECT_EQ(model->config().ropeTheta, 1e6f);
+  EXPECT_EQ(model->info().heads, 2);
+  EXPECT_EQ(model->info().keyValueHeads, 1);
+  const std::vector<int> ids = {1, 3, 4, 5, 6};
+  const ModelCapture capture = model->run(ids);
+  const int headDim = model->info().headDim;
+  ASSERT_EQ(headDim, 16);
+  for (int head = 0; head < 2; ++head) {
+    const RowMatrix& pre = capture.queriesPreRope[capture.headIndex(0, head)];
+    const RowMatrix& post = capture.queries[capture.headIndex(0, head)];
+    for (int position = 0; position < int(ids.size()); ++position)
+      for (int pair = 0; pair < headDim / 2; ++pair) {
+        const double angle = position * std::pow(1e6, -2.0 * pair / headDim);
+        const double x = pre(position, 2 * pair), y = pre(position, 2 * pair + 1);
+        EXPECT_NEAR(post(position, 2 * pair), x * std::cos(angle) - y * std::sin(angle), 1e-5);
+        EXPECT_NEAR(post(position, 2 * pair + 1), x * std::sin(angle) + y * std::cos(angle), 1e-5);
+      }
+  }
+  // Both query heads read the one key/value head: their keys are the same.
+  EXPECT_TRUE(capture.keys[capture.headIndex(0, 0)] == capture.keys[capture.headIndex(0, 1)]);
 }
 
 TEST(GgufModel, InfoListsTensorTypes) {

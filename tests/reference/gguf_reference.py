@@ -12,6 +12,7 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       OUTDIR/stories260K_v1.gguf, _v2.gguf   the F32 model rewritten as GGUF v1 / v2 (same tensors and metadata)
       OUTDIR/stories260K_q8_0.gguf           the model with every 2-D weight quantised to Q8_0 by this script
       OUTDIR/stories260K_q4_0.gguf           ... to Q4_0 where rows are whole blocks (norms and ffn_down stay F32)
+      OUTDIR/mistral_style.gguf              a tiny llama with grouped-query attention and rope.freq_base 1e6
       OUTDIR/ragged_q8_0.gguf                a Q8_0 tensor whose rows (40 values) are not whole 32-value blocks
   gguf_reference.py gpt2 HF_FOLDER OUT.gguf
       the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
@@ -431,6 +432,9 @@ def write_types(outdir):
     for version in (1, 2, 3):
         open(os.path.join(outdir, "types_v%d.gguf" % version), "wb").write(
             gguf_bytes(version, every_value_type_metadata(), tensors, alignment=64))
+    # Mistral-style: architecture llama, grouped-query attention (2 query heads, 1 key/value head), rope.freq_base 1e6.
+    open(os.path.join(outdir, "mistral_style.gguf"), "wb").write(
+        tiny_llama(metadata=tiny_llama_metadata() + [("llama.rope.freq_base", FLOAT32, 1e6)]))
     ragged = quantise("Q8_0", np.arange(64, dtype=np.float32))
     open(os.path.join(outdir, "ragged_q8_0.gguf"), "wb").write(
         gguf_bytes(3, [("general.architecture", STRING, "llama")], [("ragged", "Q8_0", [40, 1], ragged[:34 * 2])]))
