@@ -120,8 +120,8 @@ std::shared_ptr<const Tokenizer> llamaTokenizer(Llama2cModel& model, const std::
 Llama2cModel& requireLlama2c(Model& model, const char* command) {
   auto* llama = dynamic_cast<Llama2cModel*>(&model);
   if (!llama)
-    throw InputError(std::string("`model ") + command + "` runs llama2.c checkpoints; " + model.info().path + " is a " +
-                     model.info().format + " model");
+    throw InputError(std::string("`model ") + command + "` runs llama2.c checkpoints and GGUF llama files; " +
+                     model.info().path + " is a " + model.info().format + " model");
   return *llama;
 }
 
