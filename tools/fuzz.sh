@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs one libFuzzer target for a given time: tools/fuzz.sh TARGET SECONDS [extra libFuzzer flags]
-# TARGET: npy npz safetensors llama2c llama2c_tokenizer hf_tokenizer spm_tokenizer_json gguf_tokenizer hf_config capture
+# TARGET: npy npz safetensors llama2c gguf llama2c_tokenizer hf_tokenizer spm_tokenizer_json gguf_tokenizer hf_config capture
 # scene_json png_scene (or "list").
 # Builds build-fuzz/ with clang, ASan+UBSan and coverage (ATTNSCOPE_FUZZ=ON) the first time. The committed seeds in
 # tests/fuzz/corpus/TARGET are read only; inputs the fuzzer finds go to build-fuzz/corpus/TARGET, crashes to
@@ -12,7 +12,7 @@
 # long run must not be rebuilt under), JOBS=n build parallelism.
 set -eu
 cd "${FUZZ_ROOT:-$(dirname "$0")/..}"
-targets="npy npz safetensors llama2c llama2c_tokenizer hf_tokenizer spm_tokenizer_json gguf_tokenizer hf_config capture scene_json png_scene"
+targets="npy npz safetensors llama2c gguf llama2c_tokenizer hf_tokenizer spm_tokenizer_json gguf_tokenizer hf_config capture scene_json png_scene"
 if [ "${1:-}" = list ]; then echo "$targets"; exit 0; fi
 if [ $# -lt 2 ]; then echo "usage: tools/fuzz.sh TARGET SECONDS [libFuzzer flags]   (targets: $targets)" >&2; exit 2; fi
 target=$1 seconds=$2

@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests/reference"))
 import llama_reference as ref  # noqa: E402
 
-MODEL_IN_SCENE = "../shared/models/stories260K.bin"  # relative to the repository, as the app's example model
+MODEL_IN_SCENE = "assets/models/stories260K.bin"  # the copy shipped in the repository (assets/models), relative to its root
 model_path = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/models/stories260K.bin"
 tokenizer_path = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else model_path.parent / "tok512.bin"
 out_path = pathlib.Path(sys.argv[3]) if len(sys.argv) > 3 else ROOT / "assets/demos/6-real-model.json"

@@ -15,6 +15,7 @@
 #include "app/cli/command_registry.h"
 #include "core/error.h"
 #include "core/model/capture_file.h"
+#include "core/model/gguf_model.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
 #include "core/model/llama2c_tokenizer.h"
@@ -73,9 +74,14 @@ void printInfo(const InfoArguments& args) {
   std::printf("vocabulary:    %d\n", info.vocabSize);
   std::printf("max sequence:  %d\n", info.maxSequence);
   std::printf("attention:     %s%s\n", info.causal ? "causal" : "bidirectional", info.rope ? ", rotary (RoPE)" : "");
-  if (const auto* llama = dynamic_cast<const Llama2cModel*>(model.get()))
-    std::printf("tokenizer:     %s\n",
-                llama->tokenizerPath().empty() ? "(none found next to the model)" : llama->tokenizerPath().c_str());
+  std::printf("tensor types:  %s\n", tensorTypeSummary(info).c_str());
+  if (const auto* llama = dynamic_cast<const Llama2cModel*>(model.get())) {
+    if (info.format == "gguf")
+      std::printf("tokenizer:     %s\n", llama->tokenizer() ? "embedded (tokenizer.ggml)" : "(none in the file)");
+    else
+      std::printf("tokenizer:     %s\n",
+                  llama->tokenizerPath().empty() ? "(none found next to the model)" : llama->tokenizerPath().c_str());
+  }
   int64_t parameters = 0;
   size_t nameWidth = 4;
   for (const TensorInfo& tensor : info.tensors) nameWidth = std::max(nameWidth, tensor.name.size());
@@ -90,33 +96,41 @@ void printInfo(const InfoArguments& args) {
   std::printf("parameters:    %lld (stored values, including unused tables)\n", static_cast<long long>(parameters));
 }
 
-// The llama2.c tokenizer for `model`: --tokenizer if given (reported on stderr when found automatically).
-std::shared_ptr<const Llama2cTokenizer> llamaTokenizer(Llama2cModel& model, const std::string& explicitPath) {
+// The tokenizer of a llama-family `model`: --tokenizer (a llama2.c tokenizer) if given, else the one attached when
+// the model was opened: tok*.bin next to a llama2.c checkpoint, the embedded vocabulary of a GGUF file (reported
+// on stderr).
+std::shared_ptr<const Tokenizer> llamaTokenizer(Llama2cModel& model, const std::string& explicitPath) {
   if (!explicitPath.empty()) {
     std::shared_ptr<const Llama2cTokenizer> tokenizer = openLlama2cTokenizer(explicitPath, model.config().vocabSize);
     model.setTokenizer(tokenizer, explicitPath);
     return tokenizer;
   }
-  if (!model.tokenizer())
+  if (!model.tokenizer()) {
+    if (model.info().format == "gguf")
+      throw InputError(model.info().path + " has no tokenizer.ggml vocabulary; pass --tokenizer (a llama2.c tok*.bin)");
     throw InputError("no llama2.c tokenizer with " + std::to_string(model.config().vocabSize) + " tokens next to " +
                      model.info().path + " (looked for tok" + std::to_string(model.config().vocabSize) +
                      ".bin, tokenizer.bin, tok*.bin); pass --tokenizer");
-  std::fprintf(stderr, "attnscope: using tokenizer %s\n", model.tokenizerPath().c_str());
-  return std::dynamic_pointer_cast<const Llama2cTokenizer>(model.sharedTokenizer());
+  }
+  if (model.info().format == "gguf")
+    std::fprintf(stderr, "attnscope: using the tokenizer embedded in %s\n", model.tokenizerPath().c_str());
+  else
+    std::fprintf(stderr, "attnscope: using tokenizer %s\n", model.tokenizerPath().c_str());
+  return model.sharedTokenizer();
 }
 
 Llama2cModel& requireLlama2c(Model& model, const char* command) {
   auto* llama = dynamic_cast<Llama2cModel*>(&model);
   if (!llama)
-    throw InputError(std::string("`model ") + command + "` runs llama2.c checkpoints; " + model.info().path + " is a " +
-                     model.info().format + " model");
+    throw InputError(std::string("`model ") + command + "` runs llama2.c checkpoints and GGUF llama files; " +
+                     model.info().path + " is a " + model.info().format + " model");
   return *llama;
 }
 
 void runGenerate(const GenerateArguments& args) {
   const std::unique_ptr<Model> opened = openModel(args.model);
   Llama2cModel& model = requireLlama2c(*opened, "generate");
-  const std::shared_ptr<const Llama2cTokenizer> tokenizer = llamaTokenizer(model, args.tokenizer);
+  const std::shared_ptr<const Tokenizer> tokenizer = llamaTokenizer(model, args.tokenizer);
 
   GenerateOptions options;
   options.prompt = args.prompt;
@@ -181,6 +195,11 @@ std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& 
     return llamaTokenizer(*llama, explicitPath);
   }
   if (!explicitPath.empty()) return openTokenizerFile(explicitPath);
+  if (model.info().format == "gguf") {  // gpt2 files: the vocabulary embedded in the file
+    std::shared_ptr<const Tokenizer> tokenizer = findGgufTokenizer(model.info().path);
+    if (tokenizer) std::fprintf(stderr, "attnscope: using the tokenizer embedded in %s\n", model.info().path.c_str());
+    return tokenizer;
+  }
   if (model.info().format != "safetensors") return nullptr;  // capture files carry their token texts
   std::shared_ptr<const Tokenizer> tokenizer = findHfTokenizer(model.info().path);
   if (tokenizer) std::fprintf(stderr, "attnscope: using the tokenizer.json of %s\n", model.info().path.c_str());
@@ -218,13 +237,14 @@ void installModelCommand(CLI::App& parent) {
 
   auto info = std::make_shared<InfoArguments>();
   CLI::App* infoCommand = model->add_subcommand("info", "Print architecture, sizes and the tensor list of a model");
-  infoCommand->add_option("path", info->path, "llama2.c .bin, Hugging Face folder or capture file")->required();
+  infoCommand->add_option("path", info->path, "llama2.c .bin, GGUF file, Hugging Face folder or capture file")
+      ->required();
   infoCommand->callback([info] { printInfo(*info); });
 
   auto gen = std::make_shared<GenerateArguments>();
-  CLI::App* generateCommand =
-      model->add_subcommand("generate", "Generate text with a llama2.c model, printing exactly what llama2.c prints");
-  generateCommand->add_option("model", gen->model, "llama2.c checkpoint (.bin)")->required();
+  CLI::App* generateCommand = model->add_subcommand(
+      "generate", "Generate text with a llama2.c or GGUF llama model, printing exactly what llama2.c prints");
+  generateCommand->add_option("model", gen->model, "llama2.c checkpoint (.bin) or GGUF llama file")->required();
   generateCommand->add_option("--tokenizer", gen->tokenizer, "llama2.c tokenizer (default: tok*.bin next to model)");
   generateCommand->add_option("--prompt", gen->prompt, "text to start from (default: empty, start from BOS)");
   generateCommand->add_option("--temperature", gen->temperature, "0 = greedy; default 1.0")
@@ -242,7 +262,7 @@ void installModelCommand(CLI::App& parent) {
   auto cap = std::make_shared<CaptureArguments>();
   CLI::App* captureCommand =
       model->add_subcommand("capture", "Run a prompt and write every layer's and head's Q, K and attention");
-  captureCommand->add_option("path", cap->model, "llama2.c .bin or Hugging Face model folder")->required();
+  captureCommand->add_option("path", cap->model, "llama2.c .bin, GGUF file or Hugging Face model folder")->required();
   auto* prompt = captureCommand->add_option("--prompt", cap->prompt, "text to encode (BOS is prepended)");
   auto* ids = captureCommand->add_option("--token-ids", cap->tokenIds, "comma-separated token ids, e.g. 3,17,42");
   prompt->excludes(ids);

@@ -17,9 +17,11 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/geometry.h"
+#include "core/model/gguf_model.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
 #include "core/model/llama2c_tokenizer.h"
+#include "core/model/spm_tokenizer.h"
 
 namespace attnscope::gui {
 namespace {
@@ -191,7 +193,7 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
   setStage("loading");
   progress_ = 0.0f;
   if (cachedModel_ == nullptr || cachedPath_ != request.path || cachedTokenizerRequest_ != request.tokenizerPath) {
-    std::shared_ptr<model::Model> opened = model::openModel(request.path);
+    std::shared_ptr<model::Model> opened = model::openModel(resolveBundledPath(request.path));
     std::shared_ptr<const model::Tokenizer> tokenizer;
     std::string tokenizerPath;
     if (auto* llama = dynamic_cast<model::Llama2cModel*>(opened.get())) {
@@ -200,9 +202,12 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
                             request.tokenizerPath);
       tokenizer = llama->sharedTokenizer();
       tokenizerPath = llama->tokenizerPath().string();
+    } else if (opened->info().format == "gguf" && request.tokenizerPath.empty()) {
+      tokenizer = model::findGgufTokenizer(opened->info().path);  // gpt2 files carry their vocabulary
+      if (tokenizer) tokenizerPath = "(embedded in the GGUF file)";
     } else if (opened->info().format != "capture") {
       if (!request.tokenizerPath.empty()) {
-        tokenizer = model::openHfTokenizer(request.tokenizerPath);
+        tokenizer = model::openTokenizerFile(request.tokenizerPath);  // tokenizer.json or a GGUF vocabulary
         tokenizerPath = request.tokenizerPath;
       } else {
         tokenizer = model::findHfTokenizer(opened->info().path);
@@ -428,19 +433,31 @@ std::vector<int> parseTokenIds(const std::string& text) {
   return ids;
 }
 
+std::string resolveBundledPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path given(path);
+  if (path.empty() || given.is_absolute() || fs::exists(given, error)) return path;
+  // Shipped files are named relative to the repository root (assets/models/...): look from the working
+  // directory's parent and from the executable's checkout (build/app/attnscope or build/attnscope).
+  std::vector<fs::path> roots = {".."};
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (!error)
+    for (const char* up : {"../..", "..", "../../.."}) roots.push_back(exe.parent_path() / up);
+  for (const fs::path& root : roots)
+    if (fs::exists(root / given, error)) return fs::weakly_canonical(root / given, error).string();
+  return path;
+}
+
 std::string findExampleModel() {
   std::vector<std::filesystem::path> candidates;
   if (const char* folder = std::getenv("ATTNSCOPE_MODELS_DIR"); folder && *folder)
     candidates.push_back(std::filesystem::path(folder) / "stories260K.bin");
+  // The copy shipped in the repository (assets/models, with its license and provenance): a clone alone suffices.
+  candidates.push_back(resolveBundledPath("assets/models/stories260K.bin"));
   candidates.insert(candidates.end(), {"../shared/models/stories260K.bin", "../../shared/models/stories260K.bin"});
-  // Also relative to the executable (build/app/attnscope inside a checkout next to ../shared).
-  std::error_code exeError;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", exeError);
-  if (!exeError)
-    for (const char* up : {"../../../shared/models/stories260K.bin", "../../shared/models/stories260K.bin"})
-      candidates.push_back(exe.parent_path() / up);
 #ifdef ATTNSCOPE_MODELS_DIR
-  // The folder CMake found when this binary was configured (a clone in /tmp has no ../shared beside it).
+  // The folder CMake found when this binary was configured.
   candidates.push_back(std::filesystem::path(ATTNSCOPE_MODELS_DIR) / "stories260K.bin");
 #endif
   for (const auto& candidate : candidates) {
@@ -456,7 +473,7 @@ bool isModelPath(const std::filesystem::path& path) {
   // Any folder: a scene is never a folder, and the model loader says what a model folder needs (config.json).
   if (std::filesystem::is_directory(path, error)) return true;
   const std::string ext = path.extension().string();
-  return ext == ".bin" || ext == ".safetensors" || ext == ".pt" || ext == ".pth";
+  return ext == ".bin" || ext == ".safetensors" || ext == ".gguf" || ext == ".pt" || ext == ".pth";
 }
 
 bool openDroppedModel(AppContext& context, const std::string& path) {

@@ -175,13 +175,18 @@ bool sceneMatchesHead(const Scene& scene, const model::ModelCapture& capture);
 /// Token ids typed by the user: integers separated by spaces or commas. Throws InputError naming the bad entry.
 std::vector<int> parseTokenIds(const std::string& text);
 
-/// The example model stories260K.bin, or "" when not found. Looked for in $ATTNSCOPE_MODELS_DIR, then
-/// ../shared/models relative to the working directory and to the executable's checkout, then in the models folder
-/// CMake found at configure time.
+/// The example model stories260K.bin, or "" when not found. Looked for in $ATTNSCOPE_MODELS_DIR, then in the
+/// repository's assets/models (resolveBundledPath), then ../shared/models relative to the working directory, then in
+/// the models folder CMake found at configure time.
 std::string findExampleModel();
 
+/// A relative path that does not exist from the working directory but does from the repository root (found from
+/// the working directory's parent or the executable's checkout), made absolute; any other path unchanged. Demo 6
+/// names its model as assets/models/stories260K.bin, which this finds wherever the app was started.
+std::string resolveBundledPath(const std::string& path);
+
 /// True for what the model session opens: any folder (a Hugging Face model needs config.json; the loader says so),
-/// and .bin / .safetensors / .pt / .pth files.
+/// and .bin / .safetensors / .gguf / .pt / .pth files.
 bool isModelPath(const std::filesystem::path& path);
 
 /// Opens model paths dropped on the window (a directory with config.json, or a .bin/.safetensors file) in the

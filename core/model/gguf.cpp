@@ -460,14 +460,14 @@ class HeaderCursor {
   uint64_t readCount(const std::string& what) { return file_.wide() ? read<uint64_t>(what) : read<uint32_t>(what); }
   std::string readString(const std::string& what) {
     const uint64_t length = readCount(what + " length");
-    need(length, what + " of " + std::to_string(length) + " bytes");
+    need(length, what);
     std::string text(reinterpret_cast<const char*>(file_.bytes()) + offset_, length);
     offset_ += length;
     return text;
   }
   void skipString(const std::string& what) {
     const uint64_t length = readCount(what + " length");
-    skip(length, what + " of " + std::to_string(length) + " bytes");
+    skip(length, what);
   }
 
  private:
@@ -595,6 +595,8 @@ GgufFile::GgufFile(const std::filesystem::path& path, const GgufLimits& limits) 
     }
     const uint32_t type = cursor.read<uint32_t>(where + " type");
     info.offset = cursor.read<uint64_t>(where + " data offset");
+    if (typeTraits(type).name == nullptr)
+      file.fail(where + " has ggml type number " + std::to_string(type) + ", which ggml does not define (corrupt?)");
     if (!ggmlTypeSupported(type))
       file.fail(where + " has ggml type " + ggmlTypeName(type) +
                 ", which attnscope cannot read (supported: " + supportedTypeList() + ")");

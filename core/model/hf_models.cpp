@@ -21,7 +21,7 @@ using RowVector = Eigen::RowVectorXf;
 /// model can be opened (and listed) without touching gigabytes of weights.
 class WeightLoader {
  public:
-  WeightLoader(const SafetensorsModelFiles& files, std::string prefix, std::string source, bool readData)
+  WeightLoader(const HfTensorSource& files, std::string prefix, std::string source, bool readData)
       : files_(files), prefix_(std::move(prefix)), source_(std::move(source)), read_(readData) {}
 
   bool has(const std::string& name) const { return files_.contains(prefix_ + name); }
@@ -30,13 +30,13 @@ class WeightLoader {
   RowMatrix matrix(const std::string& name, int64_t rows, int64_t cols) const {
     const std::string full = resolve(name);
     checkShape(full, {rows, cols});
-    return read_ ? finite(full, files_.readMatrix(full)) : RowMatrix();
+    return read_ ? finite(full, readMatrix(full)) : RowMatrix();
   }
   /// An nn.Linear weight stored [out, in], returned transposed (in x out) so that y = x W.
   RowMatrix linear(const std::string& name, int64_t in, int64_t out) const {
     const std::string full = resolve(name);
     checkShape(full, {out, in});
-    return read_ ? RowMatrix(finite(full, files_.readMatrix(full)).transpose()) : RowMatrix();
+    return read_ ? RowMatrix(finite(full, readMatrix(full)).transpose()) : RowMatrix();
   }
   RowVector vector(const std::string& name, int64_t size) const {
     const std::string full = resolve(name);
@@ -59,6 +59,14 @@ class WeightLoader {
     }
     return values;
   }
+  /// A rank-2 tensor as rows x cols (rank 1: 1 x n), in storage order.
+  RowMatrix readMatrix(const std::string& full) const {
+    const std::vector<int64_t> shape = files_.shape(full);
+    const std::vector<float> values = files_.readFloats(full);
+    const Eigen::Index rows = shape.size() == 2 ? shape[0] : 1;
+    return Eigen::Map<const RowMatrix>(values.data(), rows,
+                                       Eigen::Index(values.size()) / std::max<Eigen::Index>(rows, 1));
+  }
   std::string resolve(const std::string& name) const {
     const std::string full = prefix_ + name;
     if (!files_.contains(full)) {
@@ -69,19 +77,19 @@ class WeightLoader {
     return full;
   }
   void checkShape(const std::string& full, const std::vector<int64_t>& expected) const {
-    const SafetensorsEntry& entry = files_.entry(full);
-    if (entry.shape != expected) {
+    const std::vector<int64_t> shape = files_.shape(full);
+    if (shape != expected) {
       auto text = [](const std::vector<int64_t>& shape) {
         std::string out;
         for (int64_t e : shape) out += (out.empty() ? "" : ", ") + std::to_string(e);
         return "[" + out + "]";
       };
-      throw FileError("model '" + source_ + "': tensor '" + full + "' has shape " + text(entry.shape) + ", expected " +
-                      text(expected) + " from config.json");
+      throw FileError("model '" + source_ + "': tensor '" + full + "' has shape " + text(shape) + ", expected " +
+                      text(expected) + " from " + files_.sizesOrigin());
     }
   }
 
-  const SafetensorsModelFiles& files_;
+  const HfTensorSource& files_;
   std::string prefix_;
   std::string source_;
   bool read_;
@@ -146,11 +154,10 @@ void reportProgress(const RunOptions& options, int done, int total) {
 
 class HfModel : public Model {
  public:
-  HfModel(HfConfig config, std::unique_ptr<SafetensorsModelFiles> filesOwned, const std::filesystem::path& directory)
+  HfModel(HfConfig config, std::unique_ptr<HfTensorSource> filesOwned, const std::filesystem::path& path)
       : config_(std::move(config)), files_(std::move(filesOwned)) {
-    const SafetensorsModelFiles& files = *files_;
-    info_.path = directory.string();
-    info_.format = "safetensors";
+    info_.path = path.string();
+    info_.format = files_->format();
     info_.layers = config_.layers;
     info_.heads = config_.heads;
     info_.keyValueHeads = config_.keyValueHeads;
@@ -158,7 +165,7 @@ class HfModel : public Model {
     info_.headDim = config_.headDim();
     info_.vocabSize = config_.vocabSize;
     info_.maxSequence = config_.maxPositions;
-    for (const SafetensorsEntry& e : files.entries()) info_.tensors.push_back({e.name, e.dtypeName, e.shape});
+    info_.tensors = files_->storedTensors();
   }
   const ModelInfo& info() const override { return info_; }
   const std::vector<std::string>& warnings() const { return config_.warnings; }
@@ -245,11 +252,11 @@ class HfModel : public Model {
 
   HfConfig config_;
   ModelInfo info_;
-  std::unique_ptr<SafetensorsModelFiles> files_;
+  std::unique_ptr<HfTensorSource> files_;
   bool loaded_ = false;
 };
 
-std::string detectPrefix(const SafetensorsModelFiles& files, const std::string& probe,
+std::string detectPrefix(const HfTensorSource& files, const std::string& probe,
                          std::initializer_list<const char*> prefixes) {
   for (const char* prefix : prefixes) {
     if (files.contains(prefix + probe)) return prefix;
@@ -260,7 +267,7 @@ std::string detectPrefix(const SafetensorsModelFiles& files, const std::string& 
 // GPT-2: Conv1D weights are stored [in, out] (already the x W orientation), c_attn fuses Q, K and V.
 class Gpt2Model final : public HfModel {
  public:
-  Gpt2Model(HfConfig config, std::unique_ptr<SafetensorsModelFiles> files, const std::filesystem::path& directory)
+  Gpt2Model(HfConfig config, std::unique_ptr<HfTensorSource> files, const std::filesystem::path& directory)
       : HfModel(std::move(config), std::move(files), directory) {
     info_.architecture = "gpt2";
     info_.causal = true;
@@ -337,7 +344,7 @@ class Gpt2Model final : public HfModel {
 // applied here is exactly the one the model uses; the capture records Q/K before and after it.
 class LlamaModel final : public HfModel {
  public:
-  LlamaModel(HfConfig config, std::unique_ptr<SafetensorsModelFiles> files, const std::filesystem::path& directory)
+  LlamaModel(HfConfig config, std::unique_ptr<HfTensorSource> files, const std::filesystem::path& directory)
       : HfModel(std::move(config), std::move(files), directory) {
     info_.architecture = "llama";
     info_.causal = true;
@@ -442,7 +449,7 @@ class LlamaModel final : public HfModel {
 // masked-LM head when the checkpoint has one (BertForMaskedLM), otherwise they are left empty.
 class BertModel final : public HfModel {
  public:
-  BertModel(HfConfig config, std::unique_ptr<SafetensorsModelFiles> files, const std::filesystem::path& directory)
+  BertModel(HfConfig config, std::unique_ptr<HfTensorSource> files, const std::filesystem::path& directory)
       : HfModel(std::move(config), std::move(files), directory) {
     info_.architecture = "bert";
     info_.causal = false;
@@ -534,14 +541,38 @@ class BertModel final : public HfModel {
   std::vector<Layer> layers_;
 };
 
+// The safetensors shards of a Hugging Face folder, as stored.
+class SafetensorsSource final : public HfTensorSource {
+ public:
+  explicit SafetensorsSource(const std::filesystem::path& directory) : files_(directory) {}
+  std::string format() const override { return "safetensors"; }
+  std::string sizesOrigin() const override { return "config.json"; }
+  bool contains(const std::string& name) const override { return files_.contains(name); }
+  std::vector<int64_t> shape(const std::string& name) const override { return files_.entry(name).shape; }
+  std::vector<float> readFloats(const std::string& name) const override { return files_.readFloats(name); }
+  std::vector<TensorInfo> storedTensors() const override {
+    std::vector<TensorInfo> tensors;
+    for (const SafetensorsEntry& e : files_.entries()) tensors.push_back({e.name, e.dtypeName, e.shape});
+    return tensors;
+  }
+
+ private:
+  SafetensorsModelFiles files_;
+};
+
 }  // namespace
+
+std::unique_ptr<Model> openGpt2Model(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                     const std::filesystem::path& path) {
+  return std::make_unique<Gpt2Model>(std::move(config), std::move(source), path);
+}
 
 std::unique_ptr<Model> openHfModel(const std::filesystem::path& directory) {
   if (!std::filesystem::is_directory(directory)) {
     throw FileError("'" + directory.string() + "' is not a Hugging Face model folder (expected a directory)");
   }
   HfConfig config = parseHfConfig(directory / "config.json");
-  auto files = std::make_unique<SafetensorsModelFiles>(directory);
+  auto files = std::make_unique<SafetensorsSource>(directory);
   switch (config.architecture) {
     case HfArchitecture::Gpt2:
       return std::make_unique<Gpt2Model>(std::move(config), std::move(files), directory);

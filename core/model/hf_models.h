@@ -4,11 +4,34 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/model/hf_config.h"
 #include "core/model/model.h"
 
 namespace attnscope::model {
+
+/// Named float tensors under Hugging Face names and in their orientation, whatever the file: the safetensors shards
+/// of a folder, or a GGUF file whose tensors are renamed and transposed back (gguf_model.cpp).
+class HfTensorSource {
+ public:
+  virtual ~HfTensorSource() = default;
+  virtual std::string format() const = 0;       // ModelInfo::format: "safetensors", "gguf"
+  virtual std::string sizesOrigin() const = 0;  // where the expected sizes come from, for messages
+  virtual bool contains(const std::string& name) const = 0;
+  /// Row-major (PyTorch) shape of a tensor that contains() reports.
+  virtual std::vector<int64_t> shape(const std::string& name) const = 0;
+  /// All elements as float, row-major over shape(name).
+  virtual std::vector<float> readFloats(const std::string& name) const = 0;
+  /// Every tensor as the file stores it (names, dtypes, shapes), for `model info`.
+  virtual std::vector<TensorInfo> storedTensors() const = 0;
+};
+
+/// A GPT-2 over `source` (names as in GPT2Model: wte.weight, h.0.attn.c_attn.weight stored [in, out], ...), sized by
+/// `config`. Tensor names and shapes are checked here; weights are read on the first run().
+std::unique_ptr<Model> openGpt2Model(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                     const std::filesystem::path& path);
 
 /// Opens a Hugging Face model directory: config.json plus model.safetensors or model.safetensors.index.json.
 /// Opening reads only config.json and the safetensors headers (every tensor name and shape is checked), so it is

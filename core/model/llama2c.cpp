@@ -141,12 +141,14 @@ bool readHeader(const std::filesystem::path& path, Llama2cHeader& header, int64_
 
 }  // namespace
 
-Llama2cModel::Llama2cModel(ModelInfo info, LlamaConfig config, bool sharedClassifier, std::vector<float> weights)
+Llama2cModel::Llama2cModel(ModelInfo info, LlamaConfig config, bool sharedClassifier, std::vector<float> weights,
+                           bool legacyRopeTables)
     : info_(std::move(info)), config_(config), sharedClassifier_(sharedClassifier), storage_(std::move(weights)) {
   const int64_t dim = config_.modelDim, hidden = config_.hiddenDim, layers = config_.layers;
   const int64_t kvDim = config_.kvDim(), vocab = config_.vocabSize;
   const int64_t expected = vocab * dim + 2 * layers * dim + 2 * layers * dim * dim + 2 * layers * kvDim * dim +
-                           3 * layers * hidden * dim + dim + int64_t(config_.maxSequence) * config_.headDim() +
+                           3 * layers * hidden * dim + dim +
+                           (legacyRopeTables ? int64_t(config_.maxSequence) * config_.headDim() : 0) +
                            (sharedClassifier ? 0 : vocab * dim);
   if (int64_t(storage_.size()) != expected)
     throw InputError("Llama2cModel: " + std::to_string(storage_.size()) + " weights given, the sizes need " +
@@ -168,7 +170,7 @@ Llama2cModel::Llama2cModel(ModelInfo info, LlamaConfig config, bool sharedClassi
   weights_.w2 = take(layers * dim * hidden);
   weights_.w3 = take(layers * hidden * dim);
   weights_.finalNorm = take(dim);
-  take(int64_t(config_.maxSequence) * config_.headDim());  // legacy freq_cis tables: RoPE is recomputed
+  if (legacyRopeTables) take(int64_t(config_.maxSequence) * config_.headDim());  // unused: RoPE is recomputed
   weights_.classifier = sharedClassifier ? weights_.tokenEmbedding : take(vocab * dim);
 }
 

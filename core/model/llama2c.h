@@ -15,8 +15,11 @@ namespace attnscope::model {
 /// A loaded llama2.c checkpoint. The weights live in memory for the model's lifetime; decoders view them.
 class Llama2cModel final : public Model {
  public:
-  /// Use openLlama2cModel(); this constructor takes an already validated file image.
-  Llama2cModel(ModelInfo info, LlamaConfig config, bool sharedClassifier, std::vector<float> weights);
+  /// Use openLlama2cModel() or openGgufModel(); this constructor takes already validated weights in llama2.c order.
+  /// `legacyRopeTables`: the weights include llama2.c's two unused freq_cis tables (maxSequence x headDim/2 each)
+  /// before the classifier, as .bin files do; GGUF files have none.
+  Llama2cModel(ModelInfo info, LlamaConfig config, bool sharedClassifier, std::vector<float> weights,
+               bool legacyRopeTables = true);
 
   const ModelInfo& info() const override { return info_; }
   const LlamaConfig& config() const { return config_; }
@@ -41,6 +44,11 @@ class Llama2cModel final : public Model {
   /// Where the attached tokenizer came from (empty if none or set programmatically).
   const std::filesystem::path& tokenizerPath() const { return tokenizerPath_; }
 
+  /// Tokens that end generation: llama2.c stops at BOS (token 1, its end-of-story convention); GGUF models stop at
+  /// the file's BOS and EOS ids.
+  const std::vector<int>& stopTokens() const { return stopTokens_; }
+  void setStopTokens(std::vector<int> tokens) { stopTokens_ = std::move(tokens); }
+
  private:
   ModelInfo info_;
   LlamaConfig config_;
@@ -49,6 +57,7 @@ class Llama2cModel final : public Model {
   LlamaWeights weights_;
   std::shared_ptr<const Tokenizer> tokenizer_;
   std::filesystem::path tokenizerPath_;
+  std::vector<int> stopTokens_ = {1};
 };
 
 /// Opens a llama2.c checkpoint: a header of 7 int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size,

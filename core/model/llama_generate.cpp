@@ -83,8 +83,23 @@ int Sampler::sample(std::span<const float> logits) {
   return candidates_[last].second;
 }
 
-GenerateResult generate(const Llama2cModel& model, const Llama2cTokenizer& tokenizer, const GenerateOptions& options,
+GenerateResult generate(const Llama2cModel& model, const Tokenizer& tokenizer, const GenerateOptions& options,
                         const std::function<void(std::string_view)>& onText) {
+  const auto* llama2cTokenizer = dynamic_cast<const Llama2cTokenizer*>(&tokenizer);
+  const std::vector<int>& stops = model.stopTokens();
+  // Other tokenizers decode whole sequences (byte tokens join into UTF-8, the leading space of the first piece
+  // goes): the text so far is re-decoded and only what it gained is printed.
+  std::vector<int> decoded;
+  std::string printed;
+  auto textOf = [&](int previous, int next) -> std::string {
+    if (llama2cTokenizer) return llama2cTokenizer->decodeNext(previous, next);
+    decoded.push_back(next);
+    const std::string text = tokenizer.decode(decoded);
+    if (!text.starts_with(printed)) return {};  // not a continuation (cannot happen for SentencePiece): wait
+    std::string gained = text.substr(printed.size());
+    printed = text;
+    return gained;
+  };
   const LlamaConfig& config = model.config();
   if (tokenizer.vocabSize() != config.vocabSize)
     throw InputError("the tokenizer has " + std::to_string(tokenizer.vocabSize()) + " tokens but the model has " +
@@ -109,12 +124,18 @@ GenerateResult generate(const Llama2cModel& model, const Llama2cTokenizer& token
     const int next = pos + 1 < int(prompt.size()) ? prompt[size_t(pos) + 1] : sampler.sample(logits);
     if (options.progress && !options.progress(float(pos + 1) / float(steps))) throw Error("cancelled");
     // BOS delimits sequences: the model has finished its story.
-    if (next == Llama2cTokenizer::kBos) break;
+    if (std::find(stops.begin(), stops.end(), next) != stops.end()) break;
     result.tokens.push_back(next);
-    const std::string piece = tokenizer.decodeNext(token, next);
+    const std::string piece = textOf(token, next);
     result.text += piece;
     if (onText && !piece.empty()) onText(piece);
     token = next;
+  }
+  if (!llama2cTokenizer) {  // whatever a non-continuing decode held back
+    const std::string full = tokenizer.decode(decoded);
+    if (onText && full.size() > result.text.size() && full.starts_with(result.text))
+      onText(std::string_view(full).substr(result.text.size()));
+    result.text = full;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.positions = decoder.position();

@@ -54,9 +54,12 @@ struct GenerateResult {
   ModelCapture capture;     // filled when options.capture
 };
 
-/// Runs llama2.c's generate(): forces the prompt tokens, then samples until `steps` positions are run or BOS is
-/// produced. `onText` receives each printed piece as soon as it is decoded (for streaming output).
-GenerateResult generate(const Llama2cModel& model, const Llama2cTokenizer& tokenizer, const GenerateOptions& options,
+/// Runs llama2.c's generate(): forces the prompt tokens, then samples until `steps` positions are run or one of the
+/// model's stop tokens (Llama2cModel::stopTokens(): BOS for llama2.c, BOS and EOS for GGUF) is produced. `onText`
+/// receives each printed piece as soon as it is decoded (for streaming output). With a Llama2cTokenizer the text is
+/// exactly what llama2.c prints (decodeNext); with any other tokenizer (a GGUF vocabulary) it is the tokenizer's
+/// decode() of the tokens after the first, streamed as each new token extends it.
+GenerateResult generate(const Llama2cModel& model, const Tokenizer& tokenizer, const GenerateOptions& options,
                         const std::function<void(std::string_view)>& onText = {});
 
 }  // namespace attnscope::model

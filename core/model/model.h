@@ -92,7 +92,7 @@ class Tokenizer {
   virtual int vocabSize() const = 0;
 };
 
-/// Opens any supported model by path: a llama2.c .bin, a Hugging Face directory (config.json +
+/// Opens any supported model by path: a llama2.c .bin, a GGUF file (by its magic), a Hugging Face directory (config.json +
 /// model.safetensors[.index.json]) or a capture .safetensors file. PyTorch pickles are refused with an
 /// explanation. Throws FileError naming the file and the problem.
 std::unique_ptr<Model> openModel(const std::filesystem::path& path);

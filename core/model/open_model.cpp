@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "core/model/capture_file.h"
+#include "core/model/gguf.h"
+#include "core/model/gguf_model.h"
 #include "core/model/hf_models.h"
 #include "core/model/llama2c.h"
 #include "core/model/model.h"
@@ -53,6 +55,9 @@ std::unique_ptr<Model> openModel(const std::filesystem::path& path) {
     throw FileError("folder '" + path.string() +
                     "' has no config.json; expected a Hugging Face model folder (config.json + model.safetensors)");
   }
+  // The magic decides, as GGUF files are often saved without ".gguf" (Ollama's blobs); a .gguf file without the
+  // magic goes to the GGUF reader too, which says so.
+  if (looksLikeGguf(path) || path.extension() == ".gguf") return openGgufModel(path);
   const std::string extension = path.extension().string();
   if (extension == ".pt" || extension == ".pth" || extension == ".ckpt" || extension == ".pkl" ||
       looksLikePickle(path)) {

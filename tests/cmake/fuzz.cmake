@@ -4,7 +4,7 @@
 #   fuzz_<target>, plus a short CTest smoke run of each.
 option(ATTNSCOPE_FUZZ "Build the libFuzzer targets of tests/fuzz (needs clang and libclang-rt-14-dev)." OFF)
 
-set(ATTNSCOPE_FUZZ_TARGETS npy npz safetensors llama2c llama2c_tokenizer hf_tokenizer spm_tokenizer_json
+set(ATTNSCOPE_FUZZ_TARGETS npy npz safetensors llama2c gguf llama2c_tokenizer hf_tokenizer spm_tokenizer_json
                            gguf_tokenizer hf_config capture scene_json png_scene)
 set(ATTNSCOPE_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
 

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "app/gui/demo.h"
 #include "app/gui/model_session.h"
@@ -23,7 +25,7 @@ double meanPattern(const RowMatrix& a, int offset, int column) {
 TEST(DemoModelHeads, ReferencedHeadsAreTheBestOfEveryHead) {
   const Demo demo = loadDemoFile(kSourceDir + "/assets/demos/6-real-model.json");
   const ModelSource& source = demo.steps[0].scene.model;
-  // The demo names the model as ../shared/models/stories260K.bin (relative to the checkout); the test reads the same
+  // The demo names the model as assets/models/stories260K.bin (the copy in the repository); the test reads the same
   // file from the folder CMake found, which also works for a clone without ../shared beside it.
   ASSERT_EQ(std::filesystem::path(source.path).filename(), "stories260K.bin");
   const std::string model = (std::filesystem::path(ATTNSCOPE_MODELS_DIR) / "stories260K.bin").string();
@@ -56,6 +58,35 @@ TEST(DemoModelHeads, ReferencedHeadsAreTheBestOfEveryHead) {
     EXPECT_LT((step.scene.keys - capture.keys[h]).cwiseAbs().maxCoeff(), 1e-3f);
     EXPECT_TRUE(step.scene.kernel.causal);
   }
+}
+
+}  // namespace
+}  // namespace attnscope::gui
+
+namespace attnscope::gui {
+namespace {
+
+// A clone alone runs demo 6 and "Open example model": the demo's model is the copy shipped in assets/models, byte
+// for byte the shared fixture, and the app resolves the demo's repository-relative path from a build folder.
+TEST(DemoModelHeads, DemoModelShipsInTheRepository) {
+  const Demo demo = loadDemoFile(kSourceDir + "/assets/demos/6-real-model.json");
+  for (const DemoStep& step : demo.steps) EXPECT_EQ(step.scene.model.path, "assets/models/stories260K.bin");
+  auto bytes = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  for (const char* name : {"stories260K.bin", "tok512.bin"}) {
+    const std::filesystem::path shipped = std::filesystem::path(kSourceDir) / "assets/models" / name;
+    ASSERT_TRUE(std::filesystem::exists(shipped)) << shipped;
+    EXPECT_TRUE(bytes(shipped) == bytes(std::filesystem::path(ATTNSCOPE_MODELS_DIR) / name)) << name;
+  }
+  const std::filesystem::path previous = std::filesystem::current_path();
+  std::filesystem::current_path(std::filesystem::path(kSourceDir) / "assets");  // the repository root is ".."
+  const std::string resolved = resolveBundledPath("assets/models/stories260K.bin");
+  std::filesystem::current_path(previous);
+  EXPECT_TRUE(
+      std::filesystem::equivalent(resolved, std::filesystem::path(kSourceDir) / "assets/models/stories260K.bin"))
+      << resolved;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "core/memory_budget.h"
 #include "core/model/capture_file.h"
 #include "core/model/gguf.h"
+#include "core/model/gguf_model.h"
 #include "core/model/hf_config.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
@@ -118,6 +119,54 @@ void fuzzLlama2c(std::span<const std::uint8_t> bytes) {
   if (capture.tokens != static_cast<int>(ids.size())) std::abort();
 }
 
+// GGUF: every metadata value through the accessor of its type, every tensor dequantised, and files that name an
+// architecture opened as a model (with its embedded vocabulary) and run on two tokens.
+void fuzzGguf(std::span<const std::uint8_t> bytes) {
+  const fs::path path = writeScratch("model.gguf", bytes);
+  {
+    const model::GgufFile file(path);
+    for (const std::string& key : file.keys()) {
+      (void)file.describeValue(key);
+      switch (file.type(key)) {
+        case model::GgufValueType::String:
+          (void)file.string(key);
+          break;
+        case model::GgufValueType::Array:
+          if (file.arrayElementType(key) == model::GgufValueType::String) {
+            if (file.stringArray(key).size() != file.arraySize(key)) std::abort();
+          } else if (file.arrayElementType(key) == model::GgufValueType::Float32 ||
+                     file.arrayElementType(key) == model::GgufValueType::Float64) {
+            (void)file.floatArray(key);
+          } else if (file.arrayElementType(key) != model::GgufValueType::Array) {
+            (void)file.integerArray(key);
+          }
+          break;
+        case model::GgufValueType::Float32:
+        case model::GgufValueType::Float64:
+          (void)file.real(key);
+          break;
+        case model::GgufValueType::Bool:
+          (void)file.boolean(key);
+          break;
+        default:
+          try {
+            (void)file.integer(key);
+          } catch (const Error&) {
+            // A UINT64 above INT64's range: refused by integer(), the rest of the file stays readable.
+          }
+      }
+    }
+    for (const model::GgufTensorInfo& tensor : file.tensors())
+      if (static_cast<std::int64_t>(file.readFloats(tensor).size()) != tensor.elementCount()) std::abort();
+    if (!file.has("general.architecture")) return;
+  }
+  std::unique_ptr<model::Model> model = model::openGgufModel(path);
+  const model::ModelInfo& info = model->info();
+  std::vector<int> ids = {0, std::max(0, info.vocabSize - 1)};
+  ids.resize(std::min<std::size_t>(ids.size(), static_cast<std::size_t>(std::max(1, info.maxSequence))));
+  if (model->run(ids).tokens != static_cast<int>(ids.size())) std::abort();
+}
+
 // Input: 2 bytes little-endian vocabulary size (1..4096, so a tiny file can match it), then the tokenizer file.
 void fuzzLlama2cTokenizer(std::span<const std::uint8_t> bytes) {
   if (bytes.size() < 2) return;
@@ -201,10 +250,11 @@ void fuzzPngScene(std::span<const std::uint8_t> bytes) {
   roundTripScene(scene);
 }
 
-const std::array<FuzzTarget, 12> kTargets = {{{"npy", fuzzNpy},
+const std::array<FuzzTarget, 13> kTargets = {{{"npy", fuzzNpy},
                                               {"npz", fuzzNpz},
                                               {"safetensors", fuzzSafetensors},
                                               {"llama2c", fuzzLlama2c},
+                                              {"gguf", fuzzGguf},
                                               {"llama2c_tokenizer", fuzzLlama2cTokenizer},
                                               {"hf_tokenizer", fuzzHfTokenizer},
                                               {"spm_tokenizer_json", fuzzSpmTokenizerJson},

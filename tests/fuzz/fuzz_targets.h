@@ -18,8 +18,8 @@ struct FuzzTarget {
   FuzzFunction run;
 };
 
-/// Every target, in a fixed order: npy, npz, safetensors, llama2c, llama2c_tokenizer, hf_tokenizer, hf_config, capture,
-/// scene_json, png_scene.
+/// Every target, in a fixed order: npy, npz, safetensors, llama2c, gguf, llama2c_tokenizer, hf_tokenizer, hf_config,
+/// capture, scene_json, png_scene.
 std::span<const FuzzTarget> fuzzTargets();
 
 /// The target called `name`, or nullptr.

@@ -636,6 +636,61 @@ def seeds_gguf_tokenizer():
         gguf_bytes([kv if kv[0] != "tokenizer.ggml.merges" else (kv[0], kv[1], ["zz qq"]) for kv in gpt2]))
 
 
+def seeds_gguf():
+    """Every GGUF version and tensor type (the reference's types_v1..3 fixtures), tiny llama models (F32 v1/v2/v3,
+    Q8_0 and Q4_0 copies, with an embedded SentencePiece vocabulary) and corrupt variants."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+    import gguf_reference as g
+    os.makedirs(os.path.join(ROOT, "gguf"), exist_ok=True)
+    g.write_types(os.path.join(ROOT, "gguf"))
+    for name in os.listdir(os.path.join(ROOT, "gguf")):  # keep the .gguf files, named as seeds
+        path = os.path.join(ROOT, "gguf", name)
+        if name.startswith("expected_"):
+            os.remove(path)
+        elif name.startswith("types_"):
+            os.replace(path, os.path.join(ROOT, "gguf", "valid_" + name))
+        elif name == "ragged_q8_0.gguf":
+            os.replace(path, os.path.join(ROOT, "gguf", "bad_ragged_rows.gguf"))
+    model = g.tiny_llama
+    metadata = g.tiny_llama_metadata()
+    for version in (1, 2, 3):
+        put("gguf", "valid_tiny_llama_v%d.gguf" % version, model(version))
+    put("gguf", "valid_tiny_llama_q8_0.gguf", model(kind="Q8_0"))
+    put("gguf", "valid_tiny_llama_q4_0.gguf", model(kind="Q4_0"))
+    put("gguf", "valid_tiny_gpt2.gguf", g.tiny_gpt2())
+    put("gguf", "valid_tiny_gpt2_q8_0.gguf", g.tiny_gpt2("Q8_0"))
+    good = model()
+    put("gguf", "bad_empty.gguf", b"")
+    put("gguf", "bad_magic.gguf", b"GGML" + good[4:])
+    put("gguf", "bad_version_4.gguf", good[:4] + struct.pack("<I", 4) + good[8:])
+    put("gguf", "bad_truncated_header.gguf", good[:300])
+    put("gguf", "bad_truncated_data.gguf", good[:-40])
+    put("gguf", "bad_key_count.gguf", good[:16] + struct.pack("<Q", 1 << 60) + good[24:])
+    put("gguf", "bad_tensor_count.gguf", good[:8] + struct.pack("<Q", 1 << 60) + good[16:])
+    # A string length of 2^40 in the first key.
+    put("gguf", "bad_string_length.gguf", good[:24] + struct.pack("<Q", 1 << 40) + good[32:])
+    put("gguf", "bad_missing_tensor.gguf", model(drop="blk.0.ffn_up.weight"))
+    put("gguf", "bad_nan_weight.gguf", model(nan_at=("blk.0.attn_q.weight", 5)))
+    put("gguf", "bad_architecture.gguf", model(metadata=[("general.architecture", g.STRING, "rwkv")] + metadata[1:]))
+    put("gguf", "bad_nested_arrays.gguf", g.gguf_bytes(3, [("deep", g.ARRAY, nested(g, 12))], []))
+    unsupported = bytearray(g.gguf_bytes(3, [], [("t", "Q8_0", [32], g.quantise("Q8_0", np.ones(32, np.float32)))]))
+    type_at = 24 + 8 + 1 + 4 + 8  # after the header, the name "t", n_dims and the one dimension
+    assert struct.unpack_from("<I", unsupported, type_at)[0] == 8
+    struct.pack_into("<I", unsupported, type_at, 10)  # Q2_K
+    put("gguf", "bad_type_q2_k.gguf", bytes(unsupported))
+    struct.pack_into("<I", unsupported, type_at, 99)
+    put("gguf", "bad_type_unknown.gguf", bytes(unsupported))
+    misaligned = bytearray(unsupported)
+    struct.pack_into("<I", misaligned, type_at, 8)
+    struct.pack_into("<Q", misaligned, type_at + 4, 4)
+    put("gguf", "bad_misaligned_offset.gguf", bytes(misaligned))
+
+
+def nested(g, depth):
+    return (g.UINT8, [1]) if depth == 0 else (g.ARRAY, [nested(g, depth - 1)])
+
+
 if __name__ == "__main__":
     seeds_npy()
     seeds_npz()
@@ -649,3 +704,4 @@ if __name__ == "__main__":
     seeds_capture()
     seeds_scene_json()
     seeds_png_scene()
+    seeds_gguf()

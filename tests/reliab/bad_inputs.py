@@ -90,6 +90,23 @@ def llama2c(dim=8, hidden=16, layers=1, heads=2, kv_heads=2, vocab=16, seq=8, na
     return struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab, seq) + weights.tobytes()
 
 
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+import gguf_reference  # noqa: E402 (the independent GGUF writer of the GGUF tests)
+
+
+def gguf_retyped(type_number):
+    """A one-tensor GGUF whose Q8_0 tensor claims ggml type `type_number`."""
+    data = bytearray(gguf_reference.gguf_bytes(3, [], [("t", "Q8_0", [32], gguf_reference.quantise(
+        "Q8_0", np.ones(32, np.float32)))]))
+    struct.pack_into("<I", data, 24 + 8 + 1 + 4 + 8, type_number)
+    return bytes(data)
+
+
+def gguf_ragged():
+    raw = gguf_reference.quantise("Q8_0", np.arange(64, dtype=np.float32))
+    return gguf_reference.gguf_bytes(3, [], [("w", "Q8_0", [40, 1], raw)])
+
+
 def npz(compressed=False, **arrays):
     buffer = io.BytesIO()
     (np.savez_compressed if compressed else np.savez)(buffer, **arrays)
@@ -197,6 +214,23 @@ CASES = {
     "llama2c-terabytes": {"m.bin": struct.pack("<7i", 1 << 20, 1 << 22, 1 << 10, 8, 8, 1 << 20, 1 << 20)},
     "llama2c-nan": {"m.bin": llama2c(nan=True)},
     "llama2c-kv-budget": {"m.bin": llama2c(seq=1 << 20, dim=8, heads=2)},
+    "gguf-empty": {"m.gguf": b""},
+    "gguf-magic": {"m.gguf": b"GGML" + gguf_reference.tiny_llama()[4:]},
+    "gguf-version": {"m.gguf": b"GGUF" + struct.pack("<I", 4) + gguf_reference.tiny_llama()[8:]},
+    "gguf-truncated-header": {"m.gguf": gguf_reference.tiny_llama()[:300]},
+    "gguf-truncated-data": {"m.gguf": gguf_reference.tiny_llama()[:-40]},
+    "gguf-key-count": {"m.gguf": gguf_reference.tiny_llama()[:16] + struct.pack("<Q", 1 << 60) +
+                       gguf_reference.tiny_llama()[24:]},
+    "gguf-string-length": {"m.gguf": gguf_reference.tiny_llama()[:24] + struct.pack("<Q", 1 << 40) +
+                           gguf_reference.tiny_llama()[32:]},
+    "gguf-type-unsupported": {"m.gguf": gguf_retyped(10)},
+    "gguf-type-unknown": {"m.gguf": gguf_retyped(99)},
+    "gguf-ragged-rows": {"m.gguf": gguf_ragged()},
+    "gguf-architecture": {"m.gguf": gguf_reference.tiny_llama(
+        metadata=[("general.architecture", gguf_reference.STRING, "rwkv")] + gguf_reference.tiny_llama_metadata()[1:])},
+    "gguf-missing-tensor": {"m.gguf": gguf_reference.tiny_llama(drop="blk.0.ffn_up.weight")},
+    "gguf-nan": {"m.gguf": gguf_reference.tiny_llama(nan_at=("blk.0.attn_q.weight", 5))},
+    "gguf-budget": {"m.gguf": gguf_reference.tiny_llama(kind="Q4_0", vocab=16384)},
     "tokenizer-truncated": {"m.bin": llama2c(), "tok.bin": struct.pack("<i", 8) + struct.pack("<fi", 0.0, 5) + b"ab"},
     "spm-tokenizer-merge": {"c.safetensors": capture(), "t.json": json.dumps(
         {"model": {"type": "BPE", "byte_fallback": True, "vocab": {"<unk>": 0, "\u2581": 1}, "merges": ["a b"]}}).encode()},

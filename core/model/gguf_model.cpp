@@ -1,0 +1,283 @@
+// GGUF llama models: sizes from the metadata, ggml tensor names and shapes mapped onto llama2.c's weight order,
+// weights dequantised once and checked finite, then the shared Llama decoder.
+#include "core/model/gguf_model.h"
+
+#include <cmath>
+#include <map>
+
+#include "core/error.h"
+#include "core/memory_budget.h"
+#include "core/model/gguf.h"
+#include "core/model/hf_config.h"
+#include "core/model/hf_models.h"
+#include "core/model/llama2c.h"
+#include "core/model/spm_tokenizer.h"
+
+namespace attnscope::model {
+namespace {
+
+std::string fileMessage(const std::filesystem::path& path, const std::string& what) {
+  return "GGUF file '" + path.string() + "': " + what;
+}
+
+// A metadata size that must lie in [low, high]: garbage must not drive allocations or int overflow.
+int sizeField(const GgufFile& file, const std::string& key, int64_t low, int64_t high,
+              std::optional<int64_t> fallback = std::nullopt) {
+  std::optional<int64_t> value = file.optionalInteger(key);
+  if (!value) value = fallback;
+  if (!value) throw FileError(fileMessage(file.path(), "metadata '" + key + "' is missing"));
+  if (*value < low || *value > high)
+    throw FileError(fileMessage(file.path(), "metadata '" + key + "' is " + std::to_string(*value) + ", outside [" +
+                                                 std::to_string(low) + ", " + std::to_string(high) + "]"));
+  return int(*value);
+}
+
+// A tensor with exactly these ggml dims (row length first), dequantised and checked finite, appended to `out`.
+class TensorReader {
+ public:
+  TensorReader(const GgufFile& file, std::vector<float>& out) : file_(file), out_(out) {}
+
+  void append(const std::string& name, std::vector<int64_t> dims) const {
+    const GgufTensorInfo& info = file_.tensor(name);
+    if (info.dims != dims)
+      throw FileError(fileMessage(
+          file_.path(), "tensor '" + name + "' has ggml shape " + text(info.dims) + ", expected " + text(dims)));
+    const std::vector<float> values = file_.readFloats(info);
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        throw FileError(
+            fileMessage(file_.path(), "tensor '" + name + "' has a non-finite value at element " + std::to_string(i)));
+    out_.insert(out_.end(), values.begin(), values.end());
+  }
+
+  static std::string text(const std::vector<int64_t>& dims) {
+    std::string result = "[";
+    for (size_t i = 0; i < dims.size(); ++i) result += (i ? ", " : "") + std::to_string(dims[i]);
+    return result + "]";
+  }
+
+ private:
+  const GgufFile& file_;
+  std::vector<float>& out_;
+};
+
+std::unique_ptr<Model> openLlama(const GgufFile& file, const std::string& arch) {
+  LlamaConfig config;
+  config.modelDim = sizeField(file, arch + ".embedding_length", 1, 1 << 16);
+  config.hiddenDim = sizeField(file, arch + ".feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, arch + ".block_count", 1, 1024);
+  config.heads = sizeField(file, arch + ".attention.head_count", 1, config.modelDim);
+  config.kvHeads = sizeField(file, arch + ".attention.head_count_kv", 1, config.heads, config.heads);
+  config.maxSequence = sizeField(file, arch + ".context_length", 1, 1 << 20);
+  const std::filesystem::path& path = file.path();
+  if (config.modelDim % config.heads != 0)
+    throw FileError(fileMessage(path, "attention.head_count must divide embedding_length"));
+  if (config.heads % config.kvHeads != 0)
+    throw FileError(fileMessage(path, "attention.head_count_kv must divide attention.head_count"));
+  if (config.headDim() % 2 != 0) throw FileError(fileMessage(path, "the head dimension must be even for RoPE"));
+  const int ropeDims = sizeField(file, arch + ".rope.dimension_count", 1, 1 << 16, config.headDim());
+  if (ropeDims != config.headDim())
+    throw FileError(fileMessage(path, "rope.dimension_count " + std::to_string(ropeDims) +
+                                          " rotates part of each head; attnscope supports full-head RoPE (head "
+                                          "dimension " +
+                                          std::to_string(config.headDim()) + ")"));
+  const double epsilon = file.optionalReal(arch + ".attention.layer_norm_rms_epsilon").value_or(1e-5);
+  const double theta = file.optionalReal(arch + ".rope.freq_base").value_or(10000.0);
+  if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(path, "layer_norm_rms_epsilon must be in (0, 1)"));
+  if (!(theta > 1 && theta < 1e12)) throw FileError(fileMessage(path, "rope.freq_base must be in (1, 1e12)"));
+  config.normEpsilon = float(epsilon);
+  config.ropeTheta = float(theta);
+
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[0] != config.modelDim || embedding.dims[1] < 1 ||
+      embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
+                                          TensorReader::text(embedding.dims) + ", expected [" +
+                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  const bool sharedClassifier = file.findTensor("output.weight") == nullptr;
+
+  const int64_t dim = config.modelDim, hidden = config.hiddenDim, layers = config.layers, vocab = config.vocabSize;
+  const int64_t qDim = int64_t(config.heads) * config.headDim(), kvDim = config.kvDim();
+  const int64_t floats = vocab * dim * (sharedClassifier ? 1 : 2) +
+                         layers * (2 * dim + 2 * qDim * dim + 2 * kvDim * dim + 3 * hidden * dim) + dim;
+  requireWithinBudget(double(floats) * sizeof(float), fileMessage(path, "the dequantised weights"));
+  std::vector<float> storage;
+  storage.reserve(size_t(floats));
+  const TensorReader reader(file, storage);
+  auto perLayer = [&](const std::string& suffix, std::vector<int64_t> dims) {
+    for (int64_t l = 0; l < layers; ++l) reader.append("blk." + std::to_string(l) + "." + suffix, dims);
+  };
+  // llama2.c order (Llama2cModel's constructor takes the weights in this order).
+  reader.append("token_embd.weight", {dim, vocab});
+  perLayer("attn_norm.weight", {dim});
+  perLayer("attn_q.weight", {dim, qDim});
+  perLayer("attn_k.weight", {dim, kvDim});
+  perLayer("attn_v.weight", {dim, kvDim});
+  perLayer("attn_output.weight", {qDim, dim});
+  perLayer("ffn_norm.weight", {dim});
+  perLayer("ffn_gate.weight", {dim, hidden});
+  perLayer("ffn_down.weight", {hidden, dim});
+  perLayer("ffn_up.weight", {dim, hidden});
+  reader.append("output_norm.weight", {dim});
+  if (!sharedClassifier) reader.append("output.weight", {dim, vocab});
+
+  ModelInfo info;
+  info.path = path.string();
+  info.format = "gguf";
+  info.architecture = arch;
+  info.layers = config.layers;
+  info.heads = config.heads;
+  info.keyValueHeads = config.kvHeads;
+  info.modelDim = config.modelDim;
+  info.headDim = config.headDim();
+  info.vocabSize = config.vocabSize;
+  info.maxSequence = config.maxSequence;
+  info.causal = true;
+  info.rope = true;
+  for (const GgufTensorInfo& tensor : file.tensors())
+    info.tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
+  auto model = std::make_unique<Llama2cModel>(std::move(info), config, sharedClassifier, std::move(storage),
+                                              /*legacyRopeTables=*/false);
+  // The file's own vocabulary is the model's tokenizer; generation ends at its BOS (llama2.c's end-of-story
+  // convention, which stories260K follows) or EOS (llama.cpp's).
+  if (file.has("tokenizer.ggml.model")) {
+    std::shared_ptr<const Tokenizer> tokenizer = openGgufTokenizer(file);
+    model->setTokenizer(std::move(tokenizer), path);
+    std::vector<int> stops;
+    for (const char* key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"})
+      if (std::optional<int64_t> id = file.optionalInteger(key); id && *id >= 0 && *id < config.vocabSize)
+        stops.push_back(int(*id));
+    model->setStopTokens(std::move(stops));
+  }
+  return model;
+}
+
+// The tensors of a GGUF gpt2 file under the names and orientation of Hugging Face's GPT2Model, so the GPT-2 forward
+// pass of hf_models.cpp runs it. llama.cpp's converter renames the tensors and stores the Conv1D weights (c_attn,
+// c_proj, c_fc; [in, out] in PyTorch) transposed to [out, in]; they are transposed back here.
+class GgufGpt2Source final : public HfTensorSource {
+ public:
+  explicit GgufGpt2Source(GgufFile file) : file_(std::move(file)) {}
+  std::string format() const override { return "gguf"; }
+  std::string sizesOrigin() const override { return "the GGUF metadata"; }
+  bool contains(const std::string& name) const override { return find(name).tensor != nullptr; }
+  std::vector<int64_t> shape(const std::string& name) const override {
+    const Found found = require(name);
+    std::vector<int64_t> shape = found.tensor->rowMajorShape();
+    if (found.transposed) std::swap(shape[0], shape[1]);
+    return shape;
+  }
+  std::vector<float> readFloats(const std::string& name) const override {
+    const Found found = require(name);
+    std::vector<float> values = file_.readFloats(*found.tensor);
+    if (!found.transposed) return values;
+    const std::vector<int64_t> stored = found.tensor->rowMajorShape();  // [out, in]
+    std::vector<float> transposed(values.size());
+    Eigen::Map<RowMatrix>(transposed.data(), stored[1], stored[0]) =
+        Eigen::Map<const RowMatrix>(values.data(), stored[0], stored[1]).transpose();
+    return transposed;
+  }
+  std::vector<TensorInfo> storedTensors() const override {
+    std::vector<TensorInfo> tensors;
+    for (const GgufTensorInfo& tensor : file_.tensors())
+      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
+    return tensors;
+  }
+
+ private:
+  struct Found {
+    const GgufTensorInfo* tensor = nullptr;
+    bool transposed = false;
+  };
+  // "h.3.attn.c_attn.weight" -> "blk.3.attn_qkv.weight" (transposed), "wte.weight" -> "token_embd.weight", ...
+  Found find(const std::string& name) const {
+    static const std::vector<std::pair<std::string, std::string>> global = {
+        {"wte.", "token_embd."}, {"wpe.", "position_embd."}, {"ln_f.", "output_norm."}, {"lm_head.", "output."}};
+    static const std::vector<std::pair<std::string, std::string>> perLayer = {
+        {"ln_1.", "attn_norm."}, {"attn.c_attn.", "attn_qkv."}, {"attn.c_proj.", "attn_output."},
+        {"ln_2.", "ffn_norm."},  {"mlp.c_fc.", "ffn_up."},      {"mlp.c_proj.", "ffn_down."}};
+    for (const auto& [hf, gguf] : global)
+      if (name.starts_with(hf)) return {file_.findTensor(gguf + name.substr(hf.size())), false};
+    if (!name.starts_with("h.")) return {};
+    const size_t dot = name.find('.', 2);
+    if (dot == std::string::npos) return {};
+    const std::string layer = name.substr(2, dot - 2), rest = name.substr(dot + 1);
+    for (const auto& [hf, gguf] : perLayer)
+      if (rest.starts_with(hf)) {
+        const GgufTensorInfo* tensor = file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
+        const bool conv1d = hf.find("c_") != std::string::npos && rest.ends_with(".weight");
+        return {tensor, conv1d && tensor != nullptr && tensor->dims.size() == 2};
+      }
+    return {};
+  }
+  Found require(const std::string& name) const {
+    const Found found = find(name);
+    if (found.tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for GPT-2's '" + name + "'"));
+    return found;
+  }
+
+  GgufFile file_;
+};
+
+std::unique_ptr<Model> openGpt2(GgufFile file) {
+  HfConfig config;
+  config.architecture = HfArchitecture::Gpt2;
+  config.architectureName = "GPT2LMHeadModel";
+  config.modelType = "gpt2";
+  config.modelDim = sizeField(file, "gpt2.embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, "gpt2.feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, "gpt2.block_count", 1, 1024);
+  config.heads = sizeField(file, "gpt2.attention.head_count", 1, config.modelDim);
+  config.keyValueHeads = config.heads;
+  config.maxPositions = sizeField(file, "gpt2.context_length", 1, 1 << 20);
+  if (config.modelDim % config.heads != 0)
+    throw FileError(fileMessage(file.path(), "attention.head_count must divide embedding_length"));
+  config.headDimension = config.modelDim / config.heads;
+  const double epsilon = file.optionalReal("gpt2.attention.layer_norm_epsilon").value_or(1e-5);
+  if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(file.path(), "layer_norm_epsilon must be in (0, 1)"));
+  config.normEpsilon = float(epsilon);
+  config.activation = "gelu_new";  // GPT-2's tanh approximation; the file does not say
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(file.path(), "tensor 'token_embd.weight' has ggml shape " +
+                                                 TensorReader::text(embedding.dims) + ", expected [" +
+                                                 std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  const std::filesystem::path path = file.path();
+  return openGpt2Model(std::move(config), std::make_unique<GgufGpt2Source>(std::move(file)), path);
+}
+
+}  // namespace
+
+std::shared_ptr<const Tokenizer> findGgufTokenizer(const std::filesystem::path& path) {
+  const GgufFile file(path);
+  if (!file.has("tokenizer.ggml.model")) return nullptr;
+  return openGgufTokenizer(file);
+}
+
+std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
+  GgufFile file(path);
+  const std::string arch = file.string("general.architecture");
+  // Mistral-style files are written with architecture "llama" (grouped-query attention, rope.freq_base); files
+  // that say "mistral" have the same tensors and keys under that prefix.
+  if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
+  if (arch == "gpt2") return openGpt2(std::move(file));
+  throw FileError(
+      fileMessage(path, "general.architecture '" + arch +
+                            "' is not supported (attnscope runs GGUF files of architecture llama or gpt2)"));
+}
+
+std::string tensorTypeSummary(const ModelInfo& info) {
+  std::map<std::string, int> counts;
+  for (const TensorInfo& tensor : info.tensors) ++counts[tensor.dtype];
+  std::vector<std::pair<std::string, int>> sorted(counts.begin(), counts.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string text;
+  for (const auto& [type, count] : sorted)
+    text += (text.empty() ? "" : ", ") + type + " (" + std::to_string(count) + ")";
+  return text;
+}
+
+}  // namespace attnscope::model
