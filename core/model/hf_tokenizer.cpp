@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 namespace attnscope::model {
 namespace {
@@ -527,11 +528,13 @@ class ByteLevelBpeTokenizer final : public HfTokenizerBase {
     llama3Digits_ = vocabulary.split == ByteLevelSplit::Llama3 ? 3 : vocabulary.split == ByteLevelSplit::Qwen2 ? 1 : 0;
     buildByteMap();
     vocabSize_ = static_cast<int>(vocabulary.tokens.size());
-    idToToken_ = vocabulary.tokens;
+    idToToken_.reserve(vocabulary.tokens.size());
+    for (size_t id = 0; id < vocabulary.tokens.size(); ++id)
+      idToToken_.emplace(static_cast<int>(id), vocabulary.tokens[id]);
     for (int id : vocabulary.verbatimIds) {
       if (id < 0 || id >= vocabSize_)
         throw FileError(source + ": special token id " + std::to_string(id) + " is outside the vocabulary");
-      specials_.add(idToToken_[id], id);
+      specials_.add(vocabulary.tokens[id], id);
     }
     for (int id : vocabulary.prefixIds) {
       if (id < 0 || id >= vocabSize_)
@@ -728,7 +731,7 @@ class SentencePieceBpeTokenizer final : public HfTokenizerBase {
     std::vector<std::string> pieces;
     for (int id : tokenIds) {
       if (id < 0 || id >= vocabSize_ || specials_.byId.count(id)) continue;
-      pieces.push_back(idToToken_[id]);
+      pieces.push_back(tokenText(id));
     }
     for (const DecoderStep& step : decoder_) {
       switch (step.kind) {
@@ -808,7 +811,7 @@ class SentencePieceBpeTokenizer final : public HfTokenizerBase {
   };
   enum class Prepend { Never, First, Always };
 
-  std::string displayPiece(int tokenId) const override { return replaceAll(idToToken_[tokenId], kMetaspace, " "); }
+  std::string displayPiece(int tokenId) const override { return replaceAll(tokenText(tokenId), kMetaspace, " "); }
 
   void readNormalizer(const json& normalizer, const std::filesystem::path& path) {
     if (normalizer.is_null()) return;
