@@ -203,14 +203,23 @@ TEST(PngIo, FailedWriteKeepsTheExistingFile) {
 }
 
 TEST(PngIo, ReadOnlyFolderIsAClearError) {
-  if (geteuid() == 0) GTEST_SKIP() << "root ignores folder permissions";
-  const auto folder = std::filesystem::temp_directory_path() / "attnscope_png_readonly";
-  std::filesystem::create_directories(folder);
-  std::filesystem::permissions(folder, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   render::Image image{2, 2, std::vector<std::uint8_t>(16, 1)};
-  EXPECT_THROW(render::writePngAtomic((folder / "x.png").string(), image), FileError);
-  std::filesystem::permissions(folder, std::filesystem::perms::owner_all);
-  std::filesystem::remove_all(folder);
+  // A folder no one may create files in, root included (CI runs as root, which ignores permission bits): /proc/self.
+  try {
+    render::writePngAtomic("/proc/self/attnscope.png", image);
+    ADD_FAILURE() << "writing into /proc/self succeeded";
+  } catch (const FileError& error) {
+    EXPECT_NE(std::string(error.what()).find("/proc/self/attnscope.png"), std::string::npos) << error.what();
+  }
+  // A folder without write permission, where permissions apply (not as root).
+  if (geteuid() != 0) {
+    const auto folder = std::filesystem::temp_directory_path() / "attnscope_png_readonly";
+    std::filesystem::create_directories(folder);
+    std::filesystem::permissions(folder, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    EXPECT_THROW(render::writePngAtomic((folder / "x.png").string(), image), FileError);
+    std::filesystem::permissions(folder, std::filesystem::perms::owner_all);
+    std::filesystem::remove_all(folder);
+  }
 }
 
 TEST(PngIo, NotAPngIsRejected) {
