@@ -27,7 +27,7 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/random_matrix.h"
-#include "core/train/optimizer.h"
+#include "core/train/trainer.h"
 
 namespace attnscope::cli {
 namespace {
@@ -121,6 +121,7 @@ Workload trainWorkload(const BenchArguments& args) {
   const train::ModelConfig config = modelConfig(model);
   if (args.batch < 1) throw InputError("--batch must be at least 1");
   requireWithinBudget(train::trainingMemoryBytes(config, args.batch, config.context), "bench --train");
+  train::keepTrainingMemoryResident();
   auto transformer = std::make_shared<train::Transformer<float>>(config);
   transformer->initialise(args.seed);
   auto batch = std::make_shared<train::TokenBatch>();

@@ -36,9 +36,8 @@ void causalSoftmax(const Matrix<S>& L, Matrix<S>& A) {
       A.row(i).head(i + 1).setConstant(S(1) / static_cast<S>(i + 1));
       continue;
     }
-    S total = 0;
-    for (Eigen::Index j = 0; j <= i; ++j) total += (A(i, j) = std::exp(L(i, j) - largest));
-    A.row(i).head(i + 1) /= total;
+    A.row(i).head(i + 1) = (L.row(i).head(i + 1).array() - largest).exp().matrix();
+    A.row(i).head(i + 1) /= A.row(i).head(i + 1).sum();
   }
 }
 
@@ -154,27 +153,26 @@ Matrix<S> mixtureLogScores(const HeadKernelOptions& options, const Matrix<S>& Q,
   for (Eigen::Index r = 0; r < R; ++r) {
     logDensity[r] = componentLogDensity(Q, shifted(K, mixture, r), componentVariance<S>(options, r, Q.cols()));
   }
-  const S negativeInfinity = -std::numeric_limits<S>::infinity();
-  Matrix<S> logScores(T, T);
-  for (Eigen::Index i = 0; i < T; ++i) {
-    for (Eigen::Index j = 0; j < T; ++j) {
-      S largest = negativeInfinity;
-      for (Eigen::Index r = 0; r < R; ++r) {
-        const S term = hard ? logDensity[r](i, j) : std::log(clampPrior(mixture.priors(r))) + logDensity[r](i, j);
-        largest = std::max(largest, term);
-      }
-      if (hard || !(largest > negativeInfinity)) {
-        logScores(i, j) = largest;
-        continue;
-      }
-      S total = 0;
-      for (Eigen::Index r = 0; r < R; ++r) {
-        total += clampPrior(mixture.priors(r)) * std::exp(logDensity[r](i, j) - largest);
-      }
-      logScores(i, j) = largest + std::log(total);
-    }
+  if (hard) {
+    Matrix<S> logScores = logDensity[0];
+    for (Eigen::Index r = 1; r < R; ++r) logScores = logScores.cwiseMax(logDensity[r]);
+    return logScores;
   }
-  return logScores;
+  // Soft: a log-sum-exp over components, elementwise on whole T x T matrices (vectorised exp and log). Components
+  // with prior 0 drop out; if every prior is 0 the scores are -inf and the softmax falls back to uniform.
+  const S negativeInfinity = -std::numeric_limits<S>::infinity();
+  Matrix<S> largest = Matrix<S>::Constant(T, T, negativeInfinity);
+  for (Eigen::Index r = 0; r < R; ++r) {
+    const S prior = clampPrior(mixture.priors(r));
+    if (prior > S(0)) largest = largest.cwiseMax((logDensity[r].array() + std::log(prior)).matrix());
+  }
+  if (!(largest(0, 0) > negativeInfinity)) return largest;
+  Matrix<S> total = Matrix<S>::Zero(T, T);
+  for (Eigen::Index r = 0; r < R; ++r) {
+    const S prior = clampPrior(mixture.priors(r));
+    if (prior > S(0)) total.array() += prior * (logDensity[r] - largest).array().exp();
+  }
+  return largest + total.array().log().matrix();
 }
 
 /// MLK: kappa_j = sum_r pi_r phi(k_j + b_r), T x dh.
@@ -284,17 +282,15 @@ void headWeightsBackward(const HeadKernelOptions& options, const Matrix<S>& Q, c
         // N_r / S_ij and the responsibility gamma_ijr = pi_r N_r / S_ij (hard: one-hot).
         Matrix<S> responsibility = Matrix<S>::Zero(T, T);
         S priorGradient = 0;
-        for (Eigen::Index i = 0; i < T; ++i) {
-          for (Eigen::Index j = 0; j <= i; ++j) {
-            if (dLogScores(i, j) == S(0)) continue;
-            if (hard) {
-              responsibility(i, j) = winner[i * T + j] == r ? S(1) : S(0);
-            } else if (logScores(i, j) > -std::numeric_limits<S>::infinity()) {
-              const S densityOverScore = std::exp(logDensity[r](i, j) - logScores(i, j));
-              responsibility(i, j) = prior * densityOverScore;
-              priorGradient += dLogScores(i, j) * densityOverScore;
-            }
+        if (hard) {
+          for (Eigen::Index i = 0; i < T; ++i) {
+            for (Eigen::Index j = 0; j <= i; ++j) responsibility(i, j) = winner[i * T + j] == r ? S(1) : S(0);
           }
+        } else if (logScores(0, 0) > -std::numeric_limits<S>::infinity()) {
+          // Above the diagonal dLogScores is 0, so those entries drop out of every product below.
+          const Matrix<S> densityOverScore = (logDensity[r] - logScores).array().exp().matrix();
+          responsibility = prior * densityOverScore;
+          priorGradient = dLogScores.cwiseProduct(densityOverScore).sum();
         }
         const Matrix<S> E = dLogScores.cwiseProduct(responsibility) / variance;
         const Matrix<S> keys = shifted(K, *mixture, r);

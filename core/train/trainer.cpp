@@ -1,12 +1,22 @@
 // The training loop (see trainer.h).
 #include "core/train/trainer.h"
 
+#include <malloc.h>
+
 #include <cmath>
 
 namespace attnscope::train {
 
+void keepTrainingMemoryResident() {
+#ifdef M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 TrainResult trainModel(Transformer<float>& model, const BatchFunction& batches, const TrainOptions& options,
                        const StepCallback& onStep) {
+  keepTrainingMemoryResident();
   if (options.steps < 0) throw InputError("--steps must be >= 0");
   Optimizer optimizer(options.optimizer, model.parameters());
   TrainResult result;

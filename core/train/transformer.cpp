@@ -75,17 +75,20 @@ void layerNormBackward(const Matrix<S>& xhat, const RowVec<S>& inverseStd, const
   }
 }
 
-/// GPT-2's gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) and its derivative.
+/// GPT-2's gelu_new, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise with Eigen's vectorised tanh.
 template <typename S>
-S gelu(S x) {
+Matrix<S> gelu(const Matrix<S>& x) {
   const S c = static_cast<S>(std::sqrt(2.0 / std::numbers::pi));
-  return S(0.5) * x * (S(1) + std::tanh(c * (x + S(0.044715) * x * x * x)));
+  const auto a = x.array();
+  return (S(0.5) * a * (S(1) + (c * (a + S(0.044715) * a.cube())).tanh())).matrix();
 }
+/// Its derivative, 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2) with t the tanh above.
 template <typename S>
-S geluDerivative(S x) {
+Matrix<S> geluDerivative(const Matrix<S>& x) {
   const S c = static_cast<S>(std::sqrt(2.0 / std::numbers::pi));
-  const S t = std::tanh(c * (x + S(0.044715) * x * x * x));
-  return S(0.5) * (S(1) + t) + S(0.5) * x * (S(1) - t * t) * c * (S(1) + S(3) * S(0.044715) * x * x);
+  const auto a = x.array();
+  const auto t = (c * (a + S(0.044715) * a.cube())).tanh().eval();
+  return (S(0.5) * (S(1) + t) + S(0.5) * a * (S(1) - t.square()) * c * (S(1) + S(3 * 0.044715) * a.square())).matrix();
 }
 
 template <typename S>
@@ -300,7 +303,7 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
     layerNormForward<S>(hidden, param(l, Ln2Weight), param(l, Ln2Bias), epsilon, c.xhat2, c.inverseStd2, c.normed2);
     c.preActivation.noalias() = c.normed2 * param(l, FcWeight);
     c.preActivation.rowwise() += param(l, FcBias).row(0);
-    c.activated = c.preActivation.unaryExpr([](S x) { return gelu(x); });
+    c.activated = gelu<S>(c.preActivation);
     hidden.noalias() += c.activated * param(l, OutWeight);
     hidden.rowwise() += param(l, OutBias).row(0);
   }
@@ -353,9 +356,7 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
     // MLP
     grad(l, OutWeight).noalias() += c.activated.transpose() * dHidden;
     grad(l, OutBias).row(0) += dHidden.colwise().sum();
-    Matrix<S> dPre = (dHidden * param(l, OutWeight).transpose()).cwiseProduct(c.preActivation.unaryExpr([](S x) {
-      return geluDerivative(x);
-    }));
+    Matrix<S> dPre = (dHidden * param(l, OutWeight).transpose()).cwiseProduct(geluDerivative<S>(c.preActivation));
     grad(l, FcWeight).noalias() += c.normed2.transpose() * dPre;
     grad(l, FcBias).row(0) += dPre.colwise().sum();
     layerNormBackward<S>(c.xhat2, c.inverseStd2, param(l, Ln2Weight), dPre * param(l, FcWeight).transpose(), dHidden,
@@ -448,7 +449,7 @@ std::vector<Matrix<S>> Transformer<S>::attentionWeights(const std::vector<int>& 
     layerNormForward<S>(hidden, param(l, Ln2Weight), param(l, Ln2Bias), epsilon, xhat, inverseStd, normed);
     Matrix<S> inner = normed * param(l, FcWeight);
     inner.rowwise() += param(l, FcBias).row(0);
-    hidden += inner.unaryExpr([](S x) { return gelu(x); }) * param(l, OutWeight);
+    hidden += gelu<S>(inner) * param(l, OutWeight);
     hidden.rowwise() += param(l, OutBias).row(0);
   }
   return result;
