@@ -68,8 +68,9 @@ std::string svgPlot(const std::vector<std::string>& labels, const std::vector<in
         << "</text>\n";
   }
   svg << "<text x=\"" << left + plotW / 2 << "\" y=\"" << height - 10
-      << "\" text-anchor=\"middle\">ladder level (lookup hops)</text>\n<text x=\"15\" y=\"" << top + plotH / 2
-      << "\" transform=\"rotate(-90 15 " << top + plotH / 2 << ")\" text-anchor=\"middle\">held-out accuracy</text>\n";
+      << "\" text-anchor=\"middle\">ladder level (1 = copy, L = L - 1 chained lookups)</text>\n<text x=\"15\" y=\""
+      << top + plotH / 2 << "\" transform=\"rotate(-90 15 " << top + plotH / 2
+      << ")\" text-anchor=\"middle\">held-out accuracy</text>\n";
   for (size_t k = 0; k < labels.size(); ++k) {
     const char* colour = colours[k % 7];
     std::ostringstream points;
@@ -176,7 +177,8 @@ void installLadderCommand(CLI::App& parent) {
   command->add_option("--kernels", args->kernels, "Kernels, e.g. dpa,ea,mgk")->delimiter(',');
   command->add_option("--kernel-heads", args->kernelHeads, "Heads per kernel, e.g. 4,2 (default --heads for all)")
       ->delimiter(',');
-  command->add_option("--levels", args->levels, "Ladder levels (lookup hops), e.g. 1,2,3")->delimiter(',');
+  command->add_option("--levels", args->levels, "Ladder levels (1 = copy, L >= 2 = L - 1 chained lookups), e.g. 1,2,3")
+      ->delimiter(',');
   command->add_option("--seeds", args->seeds, "Seeds 1..S per (kernel, level) (default 2)");
   command->add_option("--symbols", args->symbols, "Alphabet size of the ladder (default 16)");
   command->add_option("--eval-batches", args->evalBatches, "Held-out batches per run (default 8)");

@@ -183,7 +183,8 @@ void installTrainCommand(CLI::App& parent) {
   command->add_option("--data", args->data, "Token sequences: integer .npy, rows x (T + 1), used in order");
   command->add_option("--symbols", args->taskOptions.symbols, "Task alphabet size (default 16)");
   command->add_option("--pairs", args->taskOptions.pairs, "recall: key-value pairs (default 8)");
-  command->add_option("--level", args->taskOptions.level, "ladder: hops per query (default 1)");
+  command->add_option("--level", args->taskOptions.level,
+                      "ladder rung: 1 = copy, L >= 2 = L - 1 chained lookups (default 1)");
   addModelOptions(*command, args->model);
   addOptimizerOptions(*command, args->optimizer);
   command->add_option("--init", args->init, "Continue from this checkpoint folder (same architecture)");

@@ -142,7 +142,7 @@ int taskMinimumLength(const TaskOptions& o) {
     case TaskKind::Recall:
       return 2 * o.pairs + 2;  // pairs, separator, one query and its answer, minus the shift
     case TaskKind::Ladder:
-      return 2 * o.symbols + 2;
+      return o.level == 1 ? 3 : 2 * o.symbols + 2;
     case TaskKind::Multitask:
       return 2 * o.symbols + 3;
   }
@@ -175,7 +175,12 @@ void generateTaskSequence(const TaskOptions& o, int length, uint64_t seed, std::
       recallSequence(o.symbols, o.pairs, total, engine, tokens, determined);
       return;
     case TaskKind::Ladder:
-      hopSequence(o.symbols, o.level, total, engine, tokens, determined);
+      // Level 1 is the positional rung (copy: attend a fixed distance back); level L >= 2 chains L - 1 lookups.
+      if (o.level == 1) {
+        copySequence(o.symbols, total, engine, tokens, determined);
+      } else {
+        hopSequence(o.symbols, o.level - 1, total, engine, tokens, determined);
+      }
       return;
     case TaskKind::Multitask: {
       const int rule = static_cast<int>(engine() % kMultitaskRules);

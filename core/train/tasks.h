@@ -21,7 +21,7 @@ struct TaskOptions {
   TaskKind kind = TaskKind::Copy;
   int symbols = 16;  ///< alphabet size S of the content tokens
   int pairs = 8;     ///< recall: key-value pairs shown before the queries
-  int level = 1;     ///< ladder: number of hops (1 = look up, 2 = look up the looked-up, ...)
+  int level = 1;     ///< ladder rung: 1 = copy (positional), L >= 2 = L - 1 chained lookups
 };
 
 /// Vocabulary the task's tokens use (ids 0 .. vocab-1).

@@ -8,3 +8,8 @@ if(DEBIAN_PYTHON3)
                    --tool $<TARGET_FILE:train_reference_tool> --workdir ${CMAKE_CURRENT_BINARY_DIR}/train_reference)
   set_tests_properties(train_torch_gradients PROPERTIES LABELS "core;reference;train" TIMEOUT 300)
 endif()
+if(DEBIAN_PYTHON3)
+  add_test(NAME train_cli COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/train_cli_test.py
+                                  $<TARGET_FILE:attnscope> ${CMAKE_CURRENT_BINARY_DIR}/train_cli)
+  set_tests_properties(train_cli PROPERTIES LABELS "cli;train" TIMEOUT 300)
+endif()

@@ -119,8 +119,8 @@ TEST(TrainTasks, CopyRecallLadderMarkExactlyTheDeterminedPositions) {
   }
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(determined[i]);
 
-  // Ladder level 2 with 4 symbols: 8 pair tokens, the separator 4, then (q, f(f(q))) pairs.
-  generateTaskSequence({TaskKind::Ladder, 4, 8, 2}, 14, 7, tokens, determined);
+  // Ladder level 3 (two lookups) with 4 symbols: 8 pair tokens, the separator 4, then (q, f(f(q))) pairs.
+  generateTaskSequence({TaskKind::Ladder, 4, 8, 3}, 14, 7, tokens, determined);
   ASSERT_EQ(tokens.size(), 15u);
   int f[4];
   for (int p = 0; p < 4; ++p) f[tokens[2 * p]] = tokens[2 * p + 1];
@@ -137,7 +137,8 @@ TEST(TrainTasks, CopyRecallLadderMarkExactlyTheDeterminedPositions) {
   const TaskOptions recall{TaskKind::Recall, 16, 8, 1};
   EXPECT_EQ(taskBatch(recall, 2, 40, 9, 3).inputs, taskBatch(recall, 2, 40, 9, 3).inputs);
   EXPECT_NE(taskBatch(recall, 2, 40, 9, 3).inputs, taskBatch(recall, 2, 40, 9, 4).inputs);
-  EXPECT_THROW(validateTask({TaskKind::Ladder, 16, 8, 1}, 20), InputError);  // needs 34
+  EXPECT_THROW(validateTask({TaskKind::Ladder, 16, 8, 2}, 20), InputError);  // needs 34
+  EXPECT_NO_THROW(validateTask({TaskKind::Ladder, 16, 8, 1}, 20));           // copy fits anywhere
 }
 
 void writeBytes(const std::filesystem::path& path, const std::string& header, const std::string& data) {
