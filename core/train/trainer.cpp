@@ -9,7 +9,7 @@ namespace attnscope::train {
 
 void keepTrainingMemoryResident() {
 #ifdef M_MMAP_THRESHOLD
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest allowed value (DEFAULT_MMAP_THRESHOLD_MAX)
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 }
