@@ -16,6 +16,7 @@ void addModelOptions(CLI::App& command, ModelArguments& args, bool withKernelAnd
       ->check(CLI::IsMember({"saturating", "pure"}));
   command.add_option("--sigma2", args.variances, "MGK variances, one per component (default sqrt(d_head))")
       ->delimiter(',');
+  command.add_flag("--learn-sigma2", args.learnVariances, "mgk/mgk-hard: learn sigma^2 per head and component");
   command.add_option("--cosine-tau", args.cosineTemperature, "Temperature of cosine attention (default 0.1)");
   command.add_option("--align", args.align, "Alignment regulariser: ct, mmd or none (default)")
       ->check(CLI::IsMember({"none", "ct", "mmd"}));
@@ -49,6 +50,7 @@ train::ModelConfig modelConfig(const ModelArguments& args) {
   config.expressiveForm = args.expressiveForm == "pure" ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
   config.mgkComponents = args.components;
   config.variances = args.variances;
+  config.learnVariances = args.learnVariances;
   config.cosineTemperature = args.cosineTemperature;
   config.alignment.kind = train::parseAlignmentKind(args.align);
   config.alignment.weight = config.alignment.kind == train::AlignmentKind::None ? 0.0 : args.alignWeight;

@@ -16,6 +16,7 @@ struct ModelArguments {
   std::string expressiveForm = "saturating";
   int components = 2;
   std::vector<double> variances;
+  bool learnVariances = false;
   double cosineTemperature = 0.1;
   std::string align = "none";
   double alignWeight = 0.1;

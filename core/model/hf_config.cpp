@@ -132,6 +132,11 @@ void readTrainedAttention(const json& block, const std::string& source, HfConfig
       }
     }
   }
+  if (block.contains("mgk_learned_variances")) {
+    if (!block["mgk_learned_variances"].is_boolean()) fail("mgk_learned_variances must be true or false");
+    attention.learnedVariances =
+        block["mgk_learned_variances"].get<bool>() && (attention.kernel == "mgk" || attention.kernel == "mgk-hard");
+  }
   if (block.contains("cosine_temperature")) {
     if (!block["cosine_temperature"].is_number() || !(block["cosine_temperature"].get<double>() > 0.0)) {
       fail("cosine_temperature must be a number > 0");

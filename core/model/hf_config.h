@@ -47,6 +47,8 @@ struct HfConfig {
     int components = 0;                         // R of mgk, mgk-hard, mlk
     std::vector<double> variances;              // sigma_r^2, length R (mgk, mgk-hard)
     double cosineTemperature = 0.1;
+    /// mgk/mgk-hard with variances learned per head: tensor transformer.h.N.attn.mgk_log_variances (H x R).
+    bool learnedVariances = false;
   } trainedAttention;
   /// Things that looked wrong but do not stop the model from running (e.g. bos_token_id outside the vocabulary).
   std::vector<std::string> warnings;

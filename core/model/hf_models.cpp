@@ -264,7 +264,10 @@ class HfModel : public Model {
       const int R = trained.components;
       options.gaussian.shifts = mixtureShifts_[static_cast<size_t>(layer)].middleRows(head * R, R);
       options.gaussian.priors = mixturePriors_[static_cast<size_t>(layer)].row(head).transpose();
-      if (!trained.variances.empty()) {
+      if (!mixtureLogVariances_.empty()) {  // learned per head
+        options.gaussian.variances =
+            mixtureLogVariances_[static_cast<size_t>(layer)].row(head).transpose().array().exp();
+      } else if (!trained.variances.empty()) {
         options.gaussian.variances.resize(R);
         for (int r = 0; r < R; ++r) options.gaussian.variances(r) = static_cast<float>(trained.variances[r]);
       }
@@ -277,8 +280,9 @@ class HfModel : public Model {
   std::unique_ptr<SafetensorsModelFiles> files_;
   bool loaded_ = false;
   Kernel kernel_ = Kernel::Dpa;
-  std::vector<RowMatrix> mixtureShifts_;  // per layer, (H R) x hd; empty unless an MGK/MLK checkpoint
-  std::vector<RowMatrix> mixturePriors_;  // per layer, H x R
+  std::vector<RowMatrix> mixtureShifts_;        // per layer, (H R) x hd; empty unless an MGK/MLK checkpoint
+  std::vector<RowMatrix> mixturePriors_;        // per layer, H x R
+  std::vector<RowMatrix> mixtureLogVariances_;  // per layer, H x R (log sigma^2); empty unless learned
 };
 
 std::string detectPrefix(const SafetensorsModelFiles& files, const std::string& probe,
@@ -330,6 +334,7 @@ class Gpt2Model final : public HfModel {
     kernel_ = parseKernel(config_.trainedAttention.kernel);
     mixtureShifts_.clear();
     mixturePriors_.clear();
+    mixtureLogVariances_.clear();
     const int R = config_.trainedAttention.components;
     if (R > 0) {
       const int H = config_.heads, hd = config_.headDim();
@@ -337,9 +342,12 @@ class Gpt2Model final : public HfModel {
         const std::string p = "h." + std::to_string(l) + ".attn.";
         const RowMatrix shifts = w.tensor(p + "mgk_shifts", {H, R, hd}, H * R, hd);
         const RowMatrix priors = w.matrix(p + "mgk_priors", H, R);
+        const RowMatrix logVariances =
+            config_.trainedAttention.learnedVariances ? w.matrix(p + "mgk_log_variances", H, R) : RowMatrix();
         if (readData) {
           mixtureShifts_.push_back(shifts);
           mixturePriors_.push_back(priors);
+          if (config_.trainedAttention.learnedVariances) mixtureLogVariances_.push_back(logVariances);
         }
       }
     }

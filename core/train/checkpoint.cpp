@@ -29,6 +29,8 @@ void saveCheckpoint(const std::filesystem::path& folder, const Transformer<float
   if (kernelHasMixture(c.kernel)) {
     block["mgk_components"] = c.mgkComponents;
     block["mgk_variances"] = c.headOptions().variances;
+    // Learned: the initial values; each head's current ones are the tensor transformer.h.N.attn.mgk_log_variances.
+    block["mgk_learned_variances"] = c.hasLearnedVariances();
   }
   block["alignment"] = {{"kind", alignmentKindName(c.alignment.kind)},
                         {"weight", c.alignment.weight},
@@ -75,6 +77,7 @@ ModelConfig readCheckpointConfig(const std::filesystem::path& folder) {
   config.cosineTemperature = a.cosineTemperature;
   if (a.components > 0) config.mgkComponents = a.components;
   config.variances = a.variances;
+  config.learnVariances = a.learnedVariances;
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();

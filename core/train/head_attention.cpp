@@ -122,7 +122,8 @@ void addUnitRowsBackward(const Matrix<S>& unit, const RowVec<S>& norms, const Ma
 }
 
 template <typename S>
-S componentVariance(const HeadKernelOptions& options, Eigen::Index r, Eigen::Index dh) {
+S componentVariance(const HeadKernelOptions& options, const HeadMixture<S>& mixture, Eigen::Index r, Eigen::Index dh) {
+  if (mixture.logVariances.size() > 0) return std::exp(mixture.logVariances(r));
   return r < static_cast<Eigen::Index>(options.variances.size()) ? static_cast<S>(options.variances[r])
                                                                  : std::sqrt(static_cast<S>(dh));
 }
@@ -151,7 +152,7 @@ Matrix<S> mixtureLogScores(const HeadKernelOptions& options, const Matrix<S>& Q,
   const Eigen::Index T = Q.rows(), R = mixture.shifts.rows();
   logDensity.resize(static_cast<size_t>(R));
   for (Eigen::Index r = 0; r < R; ++r) {
-    logDensity[r] = componentLogDensity(Q, shifted(K, mixture, r), componentVariance<S>(options, r, Q.cols()));
+    logDensity[r] = componentLogDensity(Q, shifted(K, mixture, r), componentVariance<S>(options, mixture, r, Q.cols()));
   }
   if (hard) {
     Matrix<S> logScores = logDensity[0];
@@ -277,7 +278,7 @@ void headWeightsBackward(const HeadKernelOptions& options, const Matrix<S>& Q, c
         }
       }
       for (Eigen::Index r = 0; r < R; ++r) {
-        const S variance = componentVariance<S>(options, r, Q.cols());
+        const S variance = componentVariance<S>(options, *mixture, r, Q.cols());
         const S prior = clampPrior(mixture->priors(r));
         // N_r / S_ij and the responsibility gamma_ijr = pi_r N_r / S_ij (hard: one-hot).
         Matrix<S> responsibility = Matrix<S>::Zero(T, T);
@@ -305,6 +306,10 @@ void headWeightsBackward(const HeadKernelOptions& options, const Matrix<S>& Q, c
           // torch.clamp passes the gradient where min <= raw <= max.
           const S raw = mixture->priors(r);
           if (!hard && raw >= S(0) && raw <= S(1)) dMixture->priors(r) += priorGradient;
+          // d log N_r / d log sigma_r^2 = |q - k_jr|^2 / (2 sigma_r^2) = -log N_r.
+          if (mixture->logVariances.size() > 0) {
+            dMixture->logVariances(r) -= dLogScores.cwiseProduct(responsibility).cwiseProduct(logDensity[r]).sum();
+          }
         }
       }
       return;

@@ -25,10 +25,13 @@ struct HeadKernelOptions {
 
 /// Learned mixture parameters of one head (MGK, MGK-hard, MLK): shifts R x dh (k_jr = k_j + b_r) and raw priors
 /// (length R, clamped into [0, 1] where used, as the official MGK code does; hard MGK ignores them).
+/// With learned variances (MGK, MGK-hard), `logVariances` (length R) holds log sigma_r^2 and overrides
+/// HeadKernelOptions::variances; empty otherwise. Its gradient is d/d log sigma^2.
 template <typename S>
 struct HeadMixture {
   Matrix<S> shifts;
   RowVec<S> priors;
+  RowVec<S> logVariances;
 };
 
 /// True for the kernels that own shifts and priors.

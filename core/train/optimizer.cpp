@@ -46,8 +46,9 @@ double Optimizer::step(std::vector<Parameter<float>>& parameters, std::vector<Ma
   ++steps_;
   for (size_t i = 0; i < parameters.size(); ++i) {
     Matrix<float>& w = parameters[i].value;
-    const bool decays =
-        options_.weightDecay > 0.0 && parameters[i].shape.size() >= 2 && !parameters[i].name.ends_with("mgk_priors");
+    const bool decays = options_.weightDecay > 0.0 && parameters[i].shape.size() >= 2 &&
+                        !parameters[i].name.ends_with("mgk_priors") &&
+                        !parameters[i].name.ends_with("mgk_log_variances");
     if (decays) w *= static_cast<float>(1.0 - rate * options_.weightDecay);
     if (options_.kind == OptimizerKind::Sgd) {
       w -= static_cast<float>(rate) * gradients[i];

@@ -30,11 +30,12 @@ enum Slot {
   OutBias,
   MgkShifts,
   MgkPriors,
+  MgkLogVariances,
 };
 constexpr int kTokenEmbedding = 0, kPositionEmbedding = 1, kLayersBegin = 2;
 
 int slotsPerLayer(const ModelConfig& config) {
-  return kernelHasMixture(config.kernel) ? 14 : 12;
+  return config.hasLearnedVariances() ? 15 : kernelHasMixture(config.kernel) ? 14 : 12;
 }
 int layerIndex(const ModelConfig& config, int layer, Slot slot) {
   return kLayersBegin + layer * slotsPerLayer(config) + slot;
@@ -177,6 +178,9 @@ Transformer<S>::Transformer(const ModelConfig& config) : config_(config) {
       parameters_.push_back(makeParameter<S>(p + "attn.mgk_shifts", {H, R, hd}, H * R, hd));
       parameters_.push_back(makeParameter<S>(p + "attn.mgk_priors", {H, R}, H, R));
     }
+    if (config_.hasLearnedVariances()) {
+      parameters_.push_back(makeParameter<S>(p + "attn.mgk_log_variances", {H, R}, H, R));
+    }
   }
   parameters_.push_back(makeParameter<S>("transformer.ln_f.weight", {d}, 1, d));
   parameters_.push_back(makeParameter<S>("transformer.ln_f.bias", {d}, 1, d));
@@ -205,6 +209,9 @@ void Transformer<S>::initialise(uint64_t seed) {
       p.value.setOnes();
     } else if (p.name.ends_with("mgk_priors")) {
       p.value.setConstant(S(1) / static_cast<S>(config_.mgkComponents));
+    } else if (p.name.ends_with("mgk_log_variances")) {
+      const std::vector<double> start = config_.headOptions().variances;
+      for (Eigen::Index r = 0; r < p.value.cols(); ++r) p.value.col(r).setConstant(static_cast<S>(std::log(start[r])));
     } else {
       double std = 0.02;
       if (p.name.ends_with("c_proj.weight")) std = residualStd;
@@ -257,6 +264,7 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
     if (!mixture) return m;
     m.shifts = param(layer, MgkShifts).middleRows(static_cast<Eigen::Index>(head) * R, R);
     m.priors = param(layer, MgkPriors).row(head);
+    if (config_.hasLearnedVariances()) m.logVariances = param(layer, MgkLogVariances).row(head);
     return m;
   };
 
@@ -383,6 +391,7 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
       if (mixture) {
         dMixtures[pair].shifts = Matrix<S>::Zero(R, hd);
         dMixtures[pair].priors = RowVec<S>::Zero(R);
+        if (config_.hasLearnedVariances()) dMixtures[pair].logVariances = RowVec<S>::Zero(R);
         dm = &dMixtures[pair];
       }
       headWeightsBackward<S>(headOptions, Q, K, mixture ? &m : nullptr, c.weights[pair], dA, dQ, dK, dm);
@@ -394,6 +403,7 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
         const int h = pair % H;
         grad(l, MgkShifts).middleRows(static_cast<Eigen::Index>(h) * R, R) += dMixtures[pair].shifts;
         grad(l, MgkPriors).row(h) += dMixtures[pair].priors;
+        if (config_.hasLearnedVariances()) grad(l, MgkLogVariances).row(h) += dMixtures[pair].logVariances;
       }
     }
     grad(l, AttnWeight).noalias() += c.normed1.transpose() * dQkv;
@@ -437,6 +447,7 @@ std::vector<Matrix<S>> Transformer<S>::attentionWeights(const std::vector<int>& 
       if (mixture) {
         m.shifts = param(l, MgkShifts).middleRows(static_cast<Eigen::Index>(h) * R, R);
         m.priors = param(l, MgkPriors).row(h);
+        if (config_.hasLearnedVariances()) m.logVariances = param(l, MgkLogVariances).row(h);
       }
       Matrix<S> A;
       headWeights<S>(headOptions, qkv.middleCols(h * hd, hd), qkv.middleCols(d + h * hd, hd), mixture ? &m : nullptr,

@@ -22,14 +22,17 @@ struct ModelConfig {
   int vocab = 32;
   Kernel kernel = Kernel::Dpa;
   ExpressiveForm expressiveForm = ExpressiveForm::Saturating;
-  int mgkComponents = 2;           ///< R of MGK / MGK-hard / MLK.
-  std::vector<double> variances;   ///< sigma_r^2 (MGK); empty = sqrt(d_head) for every component (the paper's choice).
+  int mgkComponents = 2;          ///< R of MGK / MGK-hard / MLK.
+  std::vector<double> variances;  ///< sigma_r^2 (MGK); empty = sqrt(d_head) for every component (the paper's choice).
+  /// MGK / MGK-hard: learn sigma_r^2 per head and component (as log sigma^2, starting from `variances`).
+  bool learnVariances = false;
   double cosineTemperature = 0.1;  ///< Kernel::Cosine.
   double layerNormEpsilon = 1e-5;
   AlignmentOptions alignment;
 
   int headDim() const { return dim / heads; }
   int mlpDim() const { return 4 * dim; }
+  bool hasLearnedVariances() const { return learnVariances && (kernel == Kernel::Mgk || kernel == Kernel::MgkHard); }
   /// Throws InputError naming the first bad field (sizes < 1, dim not divisible by heads, ...).
   void validate() const;
   HeadKernelOptions headOptions() const;

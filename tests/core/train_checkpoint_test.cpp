@@ -28,10 +28,16 @@ ModelConfig tinyConfig(Kernel kernel) {
 }
 
 TEST(TrainCheckpoint, OpensInHfModelsWithItsKernelAndSameAttention) {
-  for (Kernel kernel : kAllKernels) {
-    SCOPED_TRACE(std::string(kernelName(kernel)));
-    const std::filesystem::path folder = test_support::testDir() / std::string(kernelName(kernel));
-    Transformer<float> model(tinyConfig(kernel));
+  std::vector<std::pair<Kernel, bool>> cases;
+  for (Kernel kernel : kAllKernels) cases.emplace_back(kernel, false);
+  cases.emplace_back(Kernel::Mgk, true);  // learned sigma^2 per head
+  const std::filesystem::path root = test_support::testDir();
+  for (const auto& [kernel, learned] : cases) {
+    SCOPED_TRACE(std::string(kernelName(kernel)) + (learned ? " learned sigma^2" : ""));
+    const std::filesystem::path folder = root / (std::string(kernelName(kernel)) + (learned ? "-learned" : ""));
+    ModelConfig config = tinyConfig(kernel);
+    config.learnVariances = learned;
+    Transformer<float> model(config);
     model.initialise(5);
     // A few SGD-free perturbations so attention is far from uniform.
     for (Parameter<float>& p : model.parameters()) {

@@ -107,7 +107,7 @@ TEST(TrainAlignment, ValuesEqualCoreDivergences) {
   EXPECT_NEAR(mmd, mmdDivergence(Qf, Kf, false).value, 1e-5);
 }
 
-ModelConfig smallConfig(Kernel kernel, AlignmentKind align) {
+ModelConfig smallConfig(Kernel kernel, AlignmentKind align, bool learnVariances = false) {
   ModelConfig config;
   config.layers = 2;
   config.heads = 2;
@@ -118,6 +118,7 @@ ModelConfig smallConfig(Kernel kernel, AlignmentKind align) {
   config.mgkComponents = 2;
   config.alignment.kind = align;
   config.alignment.weight = align == AlignmentKind::None ? 0.0 : 0.7;
+  config.learnVariances = learnVariances;
   return config;
 }
 
@@ -153,6 +154,7 @@ TokenBatch smallBatch(unsigned seed) {
 struct GradientCase {
   Kernel kernel;
   AlignmentKind align;
+  bool learnVariances = false;
 };
 
 class TrainGradientTest : public ::testing::TestWithParam<GradientCase> {};
@@ -162,7 +164,7 @@ class TrainGradientTest : public ::testing::TestWithParam<GradientCase> {};
 // |analytic - numeric| <= 1e-6 + 1e-5 |numeric| (the truncation error is O(h^2) ~ 1e-10 times third derivatives).
 TEST_P(TrainGradientTest, MatchesFiniteDifferences) {
   const GradientCase c = GetParam();
-  ModelConfig config = smallConfig(c.kernel, c.align);
+  ModelConfig config = smallConfig(c.kernel, c.align, c.learnVariances);
   config.alignment.mmdBandwidth = 1.3;  // the median heuristic is a stop-gradient; fix sigma for differences
   Transformer<double> model(config);
   randomiseForGradientCheck(model, 11);
@@ -199,7 +201,7 @@ TEST_P(TrainGradientTest, MatchesFiniteDifferences) {
 // of every tensor within 1e-4 of its largest entry, so float accumulation is enough at these sizes.
 TEST_P(TrainGradientTest, FloatAgreesWithDouble) {
   const GradientCase c = GetParam();
-  const ModelConfig config = smallConfig(c.kernel, c.align);
+  const ModelConfig config = smallConfig(c.kernel, c.align, c.learnVariances);
   Transformer<double> exact(config);
   randomiseForGradientCheck(exact, 11);
   Transformer<float> single(config);
@@ -225,6 +227,8 @@ std::vector<GradientCase> allCases() {
   cases.push_back({Kernel::Dpa, AlignmentKind::Mmd});
   cases.push_back({Kernel::Mgk, AlignmentKind::Ct});
   cases.push_back({Kernel::Ea, AlignmentKind::Mmd});
+  cases.push_back({Kernel::Mgk, AlignmentKind::None, true});
+  cases.push_back({Kernel::MgkHard, AlignmentKind::None, true});
   return cases;
 }
 
@@ -232,7 +236,8 @@ INSTANTIATE_TEST_SUITE_P(AllKernels, TrainGradientTest, ::testing::ValuesIn(allC
                          [](const ::testing::TestParamInfo<GradientCase>& info) {
                            std::string name(kernelName(info.param.kernel));
                            for (char& ch : name) ch = ch == '-' ? '_' : ch;
-                           return name + "_" + alignmentKindName(info.param.align);
+                           return name + "_" + alignmentKindName(info.param.align) +
+                                  (info.param.learnVariances ? "_learned_sigma2" : "");
                          });
 
 // The training forward's attention is the core's inference kernel on the same Q and K (causal), for every kernel.

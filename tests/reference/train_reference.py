@@ -42,8 +42,8 @@ def gelu_new(x):
     return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
-def attention_weights(kernel, q, k, shifts, priors):
-    """Causal weights of one head: q, k T x dh; shifts R x dh; priors R."""
+def attention_weights(kernel, q, k, shifts, priors, log_variances=None):
+    """Causal weights of one head: q, k T x dh; shifts R x dh; priors R; learned log sigma^2 (R) or None."""
     T, dh = q.shape
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
     if kernel == "dpa":
@@ -58,7 +58,7 @@ def attention_weights(kernel, q, k, shifts, priors):
         c = (q / q.norm(dim=-1, keepdim=True)) @ (k / k.norm(dim=-1, keepdim=True)).T
         return torch.softmax((c / 0.1).masked_fill(~mask, float("-inf")), dim=-1)
     if kernel in ("mgk", "mgk-hard"):
-        variance = math.sqrt(dh)
+        variance = torch.exp(log_variances) if log_variances is not None else math.sqrt(dh)
         centres = k[:, None, :] + shifts[None, :, :]                         # T x R x dh
         dist = ((q[:, None, None, :] - centres[None, :, :, :]) ** 2).sum(-1)  # T x T x R
         log_n = -dist / (2 * variance)
@@ -114,7 +114,8 @@ def loss_of(params, meta, inputs, targets, weights):
                 qh, kh, vh = (t[b, :, h * hd:(h + 1) * hd] for t in (q, k, v))
                 shifts = p("attn.mgk_shifts")[h] if kernel in ("mgk", "mgk-hard", "mlk") else None
                 priors = p("attn.mgk_priors")[h] if kernel in ("mgk", "mgk-hard", "mlk") else None
-                heads.append(attention_weights(kernel, qh, kh, shifts, priors) @ vh)
+                log_var = p("attn.mgk_log_variances")[h] if f"transformer.h.{l}.attn.mgk_log_variances" in params else None
+                heads.append(attention_weights(kernel, qh, kh, shifts, priors, log_var) @ vh)
                 if align == "ct":
                     divergences.append(ct(qh, kh))
                 elif align == "mmd":

@@ -21,7 +21,7 @@ std::vector<float> flat(const Matrix<S>& m) {
   return values;
 }
 
-void writeCase(const std::filesystem::path& folder, Kernel kernel, AlignmentKind align) {
+void writeCase(const std::filesystem::path& folder, Kernel kernel, AlignmentKind align, bool learned = false) {
   ModelConfig config;
   config.layers = 2;
   config.heads = 2;
@@ -32,6 +32,7 @@ void writeCase(const std::filesystem::path& folder, Kernel kernel, AlignmentKind
   config.mgkComponents = 2;
   config.alignment.kind = align;
   config.alignment.weight = align == AlignmentKind::None ? 0.0 : 0.7;
+  config.learnVariances = learned;
   Transformer<double> exact(config);
   exact.initialise(11);
   std::mt19937 engine(12);
@@ -80,7 +81,8 @@ void writeCase(const std::filesystem::path& folder, Kernel kernel, AlignmentKind
       {"loss64", std::to_string(report.loss)},
       {"loss32", std::to_string(reportFloat.loss)},
   };
-  const std::string name = std::string(kernelName(kernel)) + "_" + alignmentKindName(align) + ".safetensors";
+  const std::string name =
+      std::string(kernelName(kernel)) + "_" + alignmentKindName(align) + (learned ? "_learned" : "") + ".safetensors";
   model::writeSafetensors(folder / name, tensors, metadata);
 }
 
@@ -98,5 +100,7 @@ int main(int argc, char** argv) {
     writeCase(folder, kernel, AlignmentKind::Ct);
     writeCase(folder, kernel, AlignmentKind::Mmd);
   }
+  writeCase(folder, Kernel::Mgk, AlignmentKind::None, true);
+  writeCase(folder, Kernel::MgkHard, AlignmentKind::None, true);
   return 0;
 }
