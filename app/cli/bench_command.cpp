@@ -21,11 +21,13 @@
 #include <vector>
 
 #include "app/cli/command_registry.h"
+#include "app/cli/train_options.h"
 #include "core/attention_kernels.h"
 #include "core/divergence.h"
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/random_matrix.h"
+#include "core/train/trainer.h"
 
 namespace attnscope::cli {
 namespace {
@@ -41,6 +43,10 @@ struct BenchArguments {
   int components = 2;
   bool scores = false;
   int sinkhornIterations = 30;
+  // --train: one AdamW step (forward, backward, update) of the training transformer.
+  bool train = false;
+  ModelArguments model;
+  int batch = 32;
 };
 
 /// What was measured, besides the times.
@@ -105,6 +111,43 @@ Workload divergenceWorkload(const BenchArguments& args) {
           description};
 }
 
+/// One AdamW step of the training transformer on seeded uniform random tokens (B x T inputs and targets, every
+/// position counted): the work per step of `attnscope train`, without the task generator.
+Workload trainWorkload(const BenchArguments& args) {
+  ModelArguments model = args.model;
+  model.kernel = args.kernel.empty() ? "dpa" : args.kernel;
+  model.components = args.components;
+  if (model.vocab <= 0) model.vocab = 32;
+  const train::ModelConfig config = modelConfig(model);
+  if (args.batch < 1) throw InputError("--batch must be at least 1");
+  requireWithinBudget(train::trainingMemoryBytes(config, args.batch, config.context), "bench --train");
+  train::keepTrainingMemoryResident();
+  auto transformer = std::make_shared<train::Transformer<float>>(config);
+  transformer->initialise(args.seed);
+  auto batch = std::make_shared<train::TokenBatch>();
+  batch->batch = args.batch;
+  batch->length = config.context;
+  std::mt19937 rng(args.seed);
+  for (int i = 0; i < args.batch * config.context; ++i) {
+    batch->inputs.push_back(static_cast<int>(rng() % static_cast<unsigned>(config.vocab)));
+    batch->targets.push_back(static_cast<int>(rng() % static_cast<unsigned>(config.vocab)));
+  }
+  train::OptimizerOptions options;  // AdamW, clip 1, as PyTorch's side of bench/train_bench.py
+  options.learningRate = 1e-3;
+  auto optimizer = std::make_shared<train::Optimizer>(options, transformer->parameters());
+  auto gradients = std::make_shared<std::vector<train::Matrix<float>>>();
+  nlohmann::json description = {{"train", true},         {"kernel", model.kernel}, {"layers", config.layers},
+                                {"heads", config.heads}, {"dim", config.dim},      {"context", config.context},
+                                {"batch", args.batch},   {"vocab", config.vocab},  {"align", model.align}};
+  if (train::kernelHasMixture(config.kernel)) description["components"] = config.mgkComponents;
+  return {[transformer, batch, optimizer, gradients] {
+            const train::LossReport report = transformer->lossAndGradients(*batch, gradients.get());
+            if (!std::isfinite(report.loss)) throw Error("benchmark produced a non-finite loss");
+            optimizer->step(transformer->parameters(), *gradients);
+          },
+          description};
+}
+
 struct Timing {
   double medianMs = 0, minMs = 0, meanMs = 0, maxMs = 0;
   double cpuMs = 0;  // process CPU time (all threads, user + system) per run: stable on a busy machine
@@ -141,6 +184,22 @@ Timing measure(const std::function<void()>& run, int repeat) {
 }
 
 void runBench(const BenchArguments& args) {
+  if (args.train) {
+    if (!args.metric.empty()) throw InputError("--train times a training step; --metric does not apply");
+    if (args.repeat < 1) throw InputError("--repeat must be at least 1");
+    Workload workload = trainWorkload(args);
+    Timing timing = measure(workload.run, args.repeat);
+    nlohmann::json out = workload.description;
+    out["repeat"] = args.repeat;
+    out["seed"] = args.seed;
+    out["threads"] = omp_get_max_threads();
+    out["median_ms"] = timing.medianMs;
+    out["min_ms"] = timing.minMs;
+    out["mean_ms"] = timing.meanMs;
+    out["cpu_ms"] = timing.cpuMs;
+    std::printf("%s\n", out.dump().c_str());
+    return;
+  }
   if (args.queries < 1 || args.dimension < 1) throw InputError("--n and --d must be at least 1");
   if (args.keys < 0) throw InputError("--m must be at least 1");
   if (args.repeat < 1) throw InputError("--repeat must be at least 1");
@@ -183,9 +242,13 @@ void installBenchCommand(CLI::App& parent) {
   command->add_option(
       "--iters", args->sinkhornIterations,
       "Sinkhorn sweeps per OT problem for --metric sinkhorn, run in full (default 30, as bench/divergence_bench)");
-  command->add_option("--n", args->queries, "Number of queries N")->required();
+  command->add_option("--n", args->queries, "Number of queries N (required unless --train)");
   command->add_option("--m", args->keys, "Number of keys M (default N)");
-  command->add_option("--d", args->dimension, "Vector dimension d")->required();
+  command->add_option("--d", args->dimension, "Vector dimension d (required unless --train)");
+  command->add_flag("--train", args->train,
+                    "Time one AdamW step of the training transformer (with --kernel and the model options below)");
+  addModelOptions(*command, args->model, false);
+  command->add_option("--batch", args->batch, "--train: sequences per step (default 32)");
   command->add_option("--repeat", args->repeat, "Timed repetitions after one warm-up (default 10)");
   command->add_option("--seed", args->seed, "Random seed (default 1)");
   command->add_option("--components", args->components, "Gaussian components per key for mgk/mgk-hard/mlk (default 2)");

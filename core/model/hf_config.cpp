@@ -91,6 +91,60 @@ void readRopeScaling(const json& scaling, const std::string& source, HfConfig& r
 }  // namespace
 
 namespace {
+/// The "attnscope" block written by `attnscope train` (core/train/checkpoint.h).
+void readTrainedAttention(const json& block, const std::string& source, HfConfig& result) {
+  HfConfig::TrainedAttention& attention = result.trainedAttention;
+  auto fail = [&](const std::string& what) { throw FileError("config '" + source + "': attnscope." + what); };
+  if (!block.is_object()) fail(" must be an object");
+  if (result.architecture != HfArchitecture::Gpt2) fail(" is only supported for GPT-2 checkpoints");
+  if (block.contains("kernel")) {
+    if (!block["kernel"].is_string()) fail("kernel must be a string");
+    attention.kernel = block["kernel"].get<std::string>();
+    const bool known = attention.kernel == "dpa" || attention.kernel == "ea" || attention.kernel == "ea-pure" ||
+                       attention.kernel == "mgk" || attention.kernel == "mgk-hard" || attention.kernel == "mlk" ||
+                       attention.kernel == "cosine";
+    if (!known) fail("kernel '" + attention.kernel + "' is unknown (dpa, ea, ea-pure, mgk, mgk-hard, mlk, cosine)");
+  }
+  if (block.contains("ea_form")) {
+    if (!block["ea_form"].is_string()) fail("ea_form must be a string");
+    attention.expressiveForm = block["ea_form"].get<std::string>();
+    if (attention.expressiveForm != "saturating" && attention.expressiveForm != "pure") {
+      fail("ea_form '" + attention.expressiveForm + "' is unknown (saturating, pure)");
+    }
+  }
+  const bool mixture = attention.kernel == "mgk" || attention.kernel == "mgk-hard" || attention.kernel == "mlk";
+  if (mixture) {
+    if (!block.contains("mgk_components") || !block["mgk_components"].is_number_integer()) {
+      fail("mgk_components (an integer) is required for kernel " + attention.kernel);
+    }
+    attention.components = block["mgk_components"].get<int>();
+    if (attention.components < 1 || attention.components > 64) fail("mgk_components must be in [1, 64]");
+    if (block.contains("mgk_variances")) {
+      const json& variances = block["mgk_variances"];
+      if (!variances.is_array() || static_cast<int>(variances.size()) != attention.components) {
+        fail("mgk_variances must be an array of mgk_components numbers");
+      }
+      for (const json& v : variances) {
+        if (!v.is_number() || !(v.get<double>() > 0.0) || !std::isfinite(v.get<double>())) {
+          fail("mgk_variances must be finite and > 0");
+        }
+        attention.variances.push_back(v.get<double>());
+      }
+    }
+  }
+  if (block.contains("mgk_learned_variances")) {
+    if (!block["mgk_learned_variances"].is_boolean()) fail("mgk_learned_variances must be true or false");
+    attention.learnedVariances =
+        block["mgk_learned_variances"].get<bool>() && (attention.kernel == "mgk" || attention.kernel == "mgk-hard");
+  }
+  if (block.contains("cosine_temperature")) {
+    if (!block["cosine_temperature"].is_number() || !(block["cosine_temperature"].get<double>() > 0.0)) {
+      fail("cosine_temperature must be a number > 0");
+    }
+    attention.cosineTemperature = block["cosine_temperature"].get<double>();
+  }
+}
+
 HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourceName) {
   json config;
   try {
@@ -182,6 +236,7 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
   if (!config.contains("tie_word_embeddings") && result.architecture == HfArchitecture::Llama) {
     result.tieWordEmbeddings = false;
   }
+  if (config.contains("attnscope")) readTrainedAttention(config["attnscope"], sourceName, result);
   result.bosTokenId = tokenId(config, "bos_token_id", result.vocabSize, result.warnings);
   result.eosTokenId = tokenId(config, "eos_token_id", result.vocabSize, result.warnings);
   const std::string act = result.activation;

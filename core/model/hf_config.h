@@ -38,6 +38,18 @@ struct HfConfig {
   std::string activation;  // "gelu_new", "gelu", "silu", ...
   int bosTokenId = -1;     // -1 when absent or unusable
   int eosTokenId = -1;
+  /// The attention a checkpoint trained by `attnscope train` uses: the "attnscope" block of its config.json (GPT-2
+  /// only; absent means dot-product attention, as in every released GPT-2). MGK/MLK shifts and priors are the
+  /// tensors transformer.h.N.attn.mgk_shifts (H x R x d_head) and mgk_priors (H x R).
+  struct TrainedAttention {
+    std::string kernel = "dpa";  // a name of core/attention_kernels.h: dpa, ea, ea-pure, mgk, mgk-hard, mlk, cosine
+    std::string expressiveForm = "saturating";  // "saturating" or "pure" (kernel ea)
+    int components = 0;                         // R of mgk, mgk-hard, mlk
+    std::vector<double> variances;              // sigma_r^2, length R (mgk, mgk-hard)
+    double cosineTemperature = 0.1;
+    /// mgk/mgk-hard with variances learned per head: tensor transformer.h.N.attn.mgk_log_variances (H x R).
+    bool learnedVariances = false;
+  } trainedAttention;
   /// Things that looked wrong but do not stop the model from running (e.g. bos_token_id outside the vocabulary).
   std::vector<std::string> warnings;
 

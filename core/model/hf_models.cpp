@@ -38,6 +38,14 @@ class WeightLoader {
     checkShape(full, {out, in});
     return read_ ? RowMatrix(finite(full, readMatrix(full)).transpose()) : RowMatrix();
   }
+  /// A tensor of any rank with the given shape, read as rows x cols (row-major order).
+  RowMatrix tensor(const std::string& name, const std::vector<int64_t>& shape, int64_t rows, int64_t cols) const {
+    const std::string full = resolve(name);
+    checkShape(full, shape);
+    if (!read_) return RowMatrix();
+    std::vector<float> values = files_.readFloats(full);
+    return finite(full, RowMatrix(Eigen::Map<const RowMatrix>(values.data(), rows, cols)));
+  }
   RowVector vector(const std::string& name, int64_t size) const {
     const std::string full = resolve(name);
     checkShape(full, {size});
@@ -133,14 +141,13 @@ void activate(RowMatrix& x, const std::string& activation) {
   }
 }
 
-/// Softmax attention of one head with the core's DPA kernel, so the weights a model used and the ones the app
-/// shows for the same Q and K come from one implementation. Q: T x hd, K: T x hd, V: T x hd; `weights` becomes
-/// T x T (rows sum to 1, zero above the diagonal when causal); returns T x hd.
-RowMatrix attendHead(const RowMatrix& Q, const RowMatrix& K, const RowMatrix& V, bool causal, RowMatrix& weights) {
-  AttentionOptions options;
-  options.causal = causal;
-  options.computeScores = false;
-  weights = dotProductAttention(Q, K, options).weights;
+/// Attention of one head with the core's kernels, so the weights a model used and the ones the app shows for the same
+/// Q and K come from one implementation. Q: T x hd, K: T x hd, V: T x hd; `options` carries the kernel's settings
+/// (causal mask, MGK shifts and priors); `weights` becomes T x T (rows sum to 1, zero above the diagonal when causal);
+/// returns T x hd.
+RowMatrix attendHead(Kernel kernel, const RowMatrix& Q, const RowMatrix& K, const RowMatrix& V,
+                     const AttentionOptions& options, RowMatrix& weights) {
+  weights = computeAttention(kernel, Q, K, options).weights;
   return weights * V;
 }
 
@@ -230,7 +237,7 @@ class HfModel : public Model {
   /// Multi-head attention over projected q (T x heads*hd), k and v (T x kvHeads*hd); records per-head matrices
   /// into `capture` when asked. Returns the concatenated head outputs (T x heads*hd).
   RowMatrix multiHeadAttention(const RowMatrix& q, const RowMatrix& k, const RowMatrix& v, bool causal,
-                               const RunOptions& options, ModelCapture& capture) const {
+                               const RunOptions& options, ModelCapture& capture, int layer = 0) const {
     const int headDim = config_.headDim();
     const int groupSize = config_.heads / config_.keyValueHeads;  // query heads sharing one key/value head
     RowMatrix output(q.rows(), static_cast<Eigen::Index>(config_.heads) * headDim);
@@ -240,7 +247,8 @@ class HfModel : public Model {
       RowMatrix Qh = q.middleCols(head * headDim, headDim);
       RowMatrix Kh = k.middleCols(kvHead * headDim, headDim);
       RowMatrix Vh = v.middleCols(kvHead * headDim, headDim);
-      output.middleCols(head * headDim, headDim) = attendHead(Qh, Kh, Vh, causal, weights);
+      output.middleCols(head * headDim, headDim) =
+          attendHead(kernel_, Qh, Kh, Vh, headAttentionOptions(layer, head, causal), weights);
       if (options.captureAttention) {
         capture.queries.push_back(std::move(Qh));
         capture.keys.push_back(std::move(Kh));
@@ -250,10 +258,38 @@ class HfModel : public Model {
     return output;
   }
 
+  /// The kernel options of one head: the causal mask and, for a checkpoint trained with MGK/MLK, its learned shifts
+  /// (R x hd) and priors (R) and the variances of its config.
+  AttentionOptions headAttentionOptions(int layer, int head, bool causal) const {
+    AttentionOptions options;
+    options.causal = causal;
+    options.computeScores = false;
+    const HfConfig::TrainedAttention& trained = config_.trainedAttention;
+    options.expressiveForm = trained.expressiveForm == "pure" ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
+    options.cosineTemperature = static_cast<float>(trained.cosineTemperature);
+    if (!mixtureShifts_.empty()) {
+      const int R = trained.components;
+      options.gaussian.shifts = mixtureShifts_[static_cast<size_t>(layer)].middleRows(head * R, R);
+      options.gaussian.priors = mixturePriors_[static_cast<size_t>(layer)].row(head).transpose();
+      if (!mixtureLogVariances_.empty()) {  // learned per head
+        options.gaussian.variances =
+            mixtureLogVariances_[static_cast<size_t>(layer)].row(head).transpose().array().exp();
+      } else if (!trained.variances.empty()) {
+        options.gaussian.variances.resize(R);
+        for (int r = 0; r < R; ++r) options.gaussian.variances(r) = static_cast<float>(trained.variances[r]);
+      }
+    }
+    return options;
+  }
+
   HfConfig config_;
   ModelInfo info_;
   std::unique_ptr<HfTensorSource> files_;
   bool loaded_ = false;
+  Kernel kernel_ = Kernel::Dpa;
+  std::vector<RowMatrix> mixtureShifts_;        // per layer, (H R) x hd; empty unless an MGK/MLK checkpoint
+  std::vector<RowMatrix> mixturePriors_;        // per layer, H x R
+  std::vector<RowMatrix> mixtureLogVariances_;  // per layer, H x R (log sigma^2); empty unless learned
 };
 
 std::string detectPrefix(const HfTensorSource& files, const std::string& probe,
@@ -271,6 +307,7 @@ class Gpt2Model final : public HfModel {
       : HfModel(std::move(config), std::move(files), directory) {
     info_.architecture = "gpt2";
     info_.causal = true;
+    info_.attentionKernel = config_.trainedAttention.kernel;
     loadWeights(false);
   }
 
@@ -300,6 +337,27 @@ class Gpt2Model final : public HfModel {
     }
     finalWeight_ = w.vector("ln_f.weight", d);
     finalBias_ = w.vector("ln_f.bias", d);
+    // A checkpoint of `attnscope train` with a mixture kernel: its learned shifts and priors per layer.
+    kernel_ = parseKernel(config_.trainedAttention.kernel);
+    mixtureShifts_.clear();
+    mixturePriors_.clear();
+    mixtureLogVariances_.clear();
+    const int R = config_.trainedAttention.components;
+    if (R > 0) {
+      const int H = config_.heads, hd = config_.headDim();
+      for (int l = 0; l < config_.layers; ++l) {
+        const std::string p = "h." + std::to_string(l) + ".attn.";
+        const RowMatrix shifts = w.tensor(p + "mgk_shifts", {H, R, hd}, H * R, hd);
+        const RowMatrix priors = w.matrix(p + "mgk_priors", H, R);
+        const RowMatrix logVariances =
+            config_.trainedAttention.learnedVariances ? w.matrix(p + "mgk_log_variances", H, R) : RowMatrix();
+        if (readData) {
+          mixtureShifts_.push_back(shifts);
+          mixturePriors_.push_back(priors);
+          if (config_.trainedAttention.learnedVariances) mixtureLogVariances_.push_back(logVariances);
+        }
+      }
+    }
     // lm_head is tied to wte in every released GPT-2; use a separate one only if the file really has it.
     if (files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
       lmHead_ = loader("", readData).matrix("lm_head.weight", config_.vocabSize, d);
@@ -316,8 +374,8 @@ class Gpt2Model final : public HfModel {
       RowMatrix x = hidden;
       layerNorm(x, layer.ln1Weight, layer.ln1Bias, config_.normEpsilon);
       const RowMatrix qkv = affine(x, layer.qkvWeight, layer.qkvBias);
-      const RowMatrix heads =
-          multiHeadAttention(qkv.leftCols(d), qkv.middleCols(d, d), qkv.rightCols(d), true, options, capture);
+      const RowMatrix heads = multiHeadAttention(qkv.leftCols(d), qkv.middleCols(d, d), qkv.rightCols(d), true, options,
+                                                 capture, static_cast<int>(l));
       hidden += affine(heads, layer.projWeight, layer.projBias);
       x = hidden;
       layerNorm(x, layer.ln2Weight, layer.ln2Bias, config_.normEpsilon);

@@ -35,6 +35,7 @@ struct ModelInfo {
   int maxSequence = 0;
   bool causal = true;    // false for BERT-style encoders
   bool rope = false;     // rotary position embedding: captures carry pre- and post-rotation Q/K
+  std::string attentionKernel = "dpa";  // the kernel the model attends with (checkpoints of `attnscope train`)
   std::vector<TensorInfo> tensors;
 };
 

@@ -1,0 +1,54 @@
+// Causal attention of one head on one sequence for training: the seven kernels of core/attention_kernels.h with their
+// hand-derived backward passes, templated on the scalar so the same code trains in float and is checked in double.
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "core/attention_kernels.h"
+
+namespace attnscope::train {
+
+template <typename S>
+using Matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename S>
+using RowVec = Eigen::Matrix<S, 1, Eigen::Dynamic>;
+
+/// What one head computes; the same fields the core kernels take through AttentionOptions.
+struct HeadKernelOptions {
+  Kernel kernel = Kernel::Dpa;
+  ExpressiveForm expressiveForm = ExpressiveForm::Saturating;  // Kernel::Ea only (EaPure is always pure)
+  double cosineTemperature = 0.1;                              // Kernel::Cosine
+  /// sigma_r^2 of MGK per component (length R); MLK ignores them.
+  std::vector<double> variances;
+};
+
+/// Learned mixture parameters of one head (MGK, MGK-hard, MLK): shifts R x dh (k_jr = k_j + b_r) and raw priors
+/// (length R, clamped into [0, 1] where used, as the official MGK code does; hard MGK ignores them).
+/// With learned variances (MGK, MGK-hard), `logVariances` (length R) holds log sigma_r^2 and overrides
+/// HeadKernelOptions::variances; empty otherwise. Its gradient is d/d log sigma^2.
+template <typename S>
+struct HeadMixture {
+  Matrix<S> shifts;
+  RowVec<S> priors;
+  RowVec<S> logVariances;
+};
+
+/// True for the kernels that own shifts and priors.
+bool kernelHasMixture(Kernel kernel);
+
+/// Forward: causal weights A (T x T, row i nonzero only for j <= i, rows sum to 1). Q, K: T x dh. `mixture` is used
+/// only by MGK, MGK-hard and MLK. Rows whose score mass is 0 (EA with all keys orthogonal, MGK with all priors 0, MLK
+/// underflow) fall back to uniform weights like the core kernels; their gradient is then 0.
+template <typename S>
+void headWeights(const HeadKernelOptions& options, const Matrix<S>& Q, const Matrix<S>& K,
+                 const HeadMixture<S>* mixture, Matrix<S>& A);
+
+/// Backward of headWeights: given dLoss/dA (T x T) and the forward's A, adds dLoss/dQ and dLoss/dK (T x dh) into dQ
+/// and dK and, for mixture kernels, dLoss/dshifts (R x dh) and dLoss/dpriors (length R) into `dMixture`.
+template <typename S>
+void headWeightsBackward(const HeadKernelOptions& options, const Matrix<S>& Q, const Matrix<S>& K,
+                         const HeadMixture<S>* mixture, const Matrix<S>& A, const Matrix<S>& dA, Matrix<S>& dQ,
+                         Matrix<S>& dK, HeadMixture<S>* dMixture);
+
+}  // namespace attnscope::train
