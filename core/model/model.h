@@ -27,14 +27,14 @@ struct ModelInfo {
   std::string format;        // "llama2.c", "safetensors", "capture"
   std::string architecture;  // "llama", "gpt2", "bert", "capture"
   int layers = 0;
-  int heads = 0;         // query heads per layer
-  int keyValueHeads = 0; // < heads for grouped-query attention
+  int heads = 0;          // query heads per layer
+  int keyValueHeads = 0;  // < heads for grouped-query attention
   int modelDim = 0;
   int headDim = 0;
   int vocabSize = 0;
   int maxSequence = 0;
-  bool causal = true;    // false for BERT-style encoders
-  bool rope = false;     // rotary position embedding: captures carry pre- and post-rotation Q/K
+  bool causal = true;                   // false for BERT-style encoders
+  bool rope = false;                    // rotary position embedding: captures carry pre- and post-rotation Q/K
   std::string attentionKernel = "dpa";  // the kernel the model attends with (checkpoints of `attnscope train`)
   std::vector<TensorInfo> tensors;
 };
@@ -48,14 +48,14 @@ struct ModelCapture {
   int headDim = 0;
   bool causal = true;
   bool rope = false;
-  std::vector<int> tokenIds;          // tokens
-  std::vector<std::string> tokenTexts;  // tokens (decoded pieces, for labels)
-  std::vector<RowMatrix> queries;     // layers*heads of (tokens x headDim), after RoPE for RoPE models
-  std::vector<RowMatrix> keys;        // layers*heads of (tokens x headDim), after RoPE for RoPE models
+  std::vector<int> tokenIds;              // tokens
+  std::vector<std::string> tokenTexts;    // tokens (decoded pieces, for labels)
+  std::vector<RowMatrix> queries;         // layers*heads of (tokens x headDim), after RoPE for RoPE models
+  std::vector<RowMatrix> keys;            // layers*heads of (tokens x headDim), after RoPE for RoPE models
   std::vector<RowMatrix> queriesPreRope;  // empty unless rope
   std::vector<RowMatrix> keysPreRope;     // empty unless rope
-  std::vector<RowMatrix> attention;   // layers*heads of (tokens x tokens): the weights the model used
-  RowMatrix logits;                   // tokens x vocab (may be empty for capture files)
+  std::vector<RowMatrix> attention;       // layers*heads of (tokens x tokens): the weights the model used
+  RowMatrix logits;                       // tokens x vocab (may be empty for capture files)
 
   int headIndex(int layer, int head) const { return layer * heads + head; }
 };
@@ -93,8 +93,8 @@ class Tokenizer {
   virtual int vocabSize() const = 0;
 };
 
-/// Opens any supported model by path: a llama2.c .bin, a GGUF file (by its magic), a Hugging Face directory (config.json +
-/// model.safetensors[.index.json]) or a capture .safetensors file. PyTorch pickles are refused with an
+/// Opens any supported model by path: a llama2.c .bin, a GGUF file (by its magic), a Hugging Face directory
+/// (config.json + model.safetensors[.index.json]) or a capture .safetensors file. PyTorch pickles are refused with an
 /// explanation. Throws FileError naming the file and the problem.
 std::unique_ptr<Model> openModel(const std::filesystem::path& path);
 
