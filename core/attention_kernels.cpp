@@ -523,18 +523,7 @@ AttentionResult runExpressive(const MatrixView& Q, const MatrixView& K, bool pur
       } else if (maxAbs > 0.0f) {
         // Multiplying by 1/c is cheaper than dividing, but for subnormal c (q.k ~ 1e-40 at norms ~1e-20) 1/c is inf
         // and an orthogonal key would get 0 * inf = NaN; those rows divide instead.
-        const float c = pure ? maxAbs : std::min(maxAbs, 1.0f);
-        const float inverse = 1.0f / c;
-        const bool divide = !std::isfinite(inverse);
-        if (!pure) x = x.cwiseMax(-1e18f).cwiseMin(1e18f);
-        if (pure && divide)
-          x = (x / c).square();
-        else if (pure)
-          x = (x * inverse).square();
-        else if (divide)
-          x = (x / c).square() / (1.0f + x.square());
-        else
-          x = (x * inverse).square() / (1.0f + x.square());
+        detail::expressiveMassInPlace(x, pure ? maxAbs : std::min(maxAbs, 1.0f), pure);
       }
       status[static_cast<std::size_t>(i)] = normaliseMassRow(x.data(), M, mask);
     }

@@ -2,7 +2,9 @@
 // (MLK) and cosine attention, all returning row-normalised N x M weights plus the pre-normalisation scores.
 #pragma once
 
+#include <Eigen/Core>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <string_view>
@@ -145,5 +147,27 @@ AttentionResult computeAttention(Kernel kernel, const MatrixView& Q, const Matri
 
 /// Applies a row-stochastic N x M weight matrix to values: returns weights * V (N x dv). V: M x dv.
 RowMatrix applyWeights(const MatrixView& weights, const MatrixView& V);
+
+namespace detail {
+/// Expressive attention's f(x) / c^2 in place, for a divisor c > 0 (c = max|x| for the pure form, min(max|x|, 1) for
+/// the saturating one; see expressiveWeights). Ratios of the results are the weights; dividing by c^2 keeps tiny norms
+/// from underflowing, and x is clamped where the saturating f is already 1 in float. Multiplies by 1/c unless c is
+/// subnormal (1/c = inf, and an orthogonal key would get 0 * inf = NaN): then it divides. Shared by the dense kernel
+/// and the streaming engine (core/streaming_attention.h), so that both give bit-identical weights.
+template <typename Derived>
+void expressiveMassInPlace(Eigen::ArrayBase<Derived>& x, float c, bool pure) {
+  const float inverse = 1.0f / c;
+  const bool divide = !std::isfinite(inverse);
+  if (!pure) x = x.cwiseMax(-1e18f).cwiseMin(1e18f);
+  if (pure && divide)
+    x = (x / c).square();
+  else if (pure)
+    x = (x * inverse).square();
+  else if (divide)
+    x = (x / c).square() / (1.0f + x.square());
+  else
+    x = (x * inverse).square() / (1.0f + x.square());
+}
+}  // namespace detail
 
 }  // namespace attnscope

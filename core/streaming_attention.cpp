@@ -242,19 +242,7 @@ struct StreamingAttention::Impl {
           x.setZero();  // all visible keys orthogonal so far
           return;
         }
-        // As the dense kernel: multiply by 1/c unless c is subnormal (1/c = inf), then divide.
-        const float c = expressiveDivisor(rowShift);
-        const float inverse = 1.0f / c;
-        const bool divide = !std::isfinite(inverse);
-        if (!pure) x = x.cwiseMax(-1e18f).cwiseMin(1e18f);
-        if (pure && divide)
-          x = (x / c).square();
-        else if (pure)
-          x = (x * inverse).square();
-        else if (divide)
-          x = (x / c).square() / (1.0f + x.square());
-        else
-          x = (x * inverse).square() / (1.0f + x.square());
+        detail::expressiveMassInPlace(x, expressiveDivisor(rowShift), pure);  // as the dense kernel
         return;
       }
       case MassForm::Linear:

@@ -12,27 +12,6 @@
 namespace attnscope::train {
 namespace {
 
-/// x / |x| per row (zero rows stay zero) and |x|.
-template <typename S>
-Matrix<S> normalisedRows(const Matrix<S>& X, RowVec<S>& norms) {
-  Matrix<S> unit = X;
-  norms.resize(X.rows());
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    norms(i) = X.row(i).norm();
-    if (norms(i) > S(0)) unit.row(i) /= norms(i);
-  }
-  return unit;
-}
-
-template <typename S>
-void addNormalisationBackward(const Matrix<S>& unit, const RowVec<S>& norms, const Matrix<S>& dUnit, S scale,
-                              Matrix<S>& dX) {
-  for (Eigen::Index i = 0; i < unit.rows(); ++i) {
-    if (!(norms(i) > S(0))) continue;
-    dX.row(i) += scale * (dUnit.row(i) - dUnit.row(i).dot(unit.row(i)) * unit.row(i)) / norms(i);
-  }
-}
-
 template <typename S>
 Matrix<S> squaredDistances(const Matrix<S>& X, const Matrix<S>& Y) {
   Matrix<S> distance = -S(2) * (X * Y.transpose());
@@ -97,7 +76,7 @@ S ctWithGradient(const Matrix<S>& Q, const Matrix<S>& K, const AlignmentOptions&
   const Eigen::Index M = K.rows(), N = Q.rows();
   const S rho = static_cast<S>(options.rho), tau = static_cast<S>(options.tau);
   RowVec<S> keyNorms, queryNorms;
-  const Matrix<S> unitK = normalisedRows(K, keyNorms), unitQ = normalisedRows(Q, queryNorms);
+  const Matrix<S> unitK = unitRows(K, keyNorms), unitQ = unitRows(Q, queryNorms);
   const Matrix<S> cosine = unitK * unitQ.transpose();  // M x N, the navigator logits times tau
   const Matrix<S> cost = squaredDistances(unitK, unitQ).cwiseSqrt();
   // Forward plan: softmax over queries j of each key row i; backward plan: softmax over keys i of each column j.
@@ -132,8 +111,8 @@ S ctWithGradient(const Matrix<S>& Q, const Matrix<S>& K, const AlignmentOptions&
   Matrix<S> dUnitK = dCosine * unitQ + W.rowwise().sum().asDiagonal() * unitK - W * unitQ;
   Matrix<S> dUnitQ =
       dCosine.transpose() * unitK + W.colwise().sum().transpose().asDiagonal() * unitQ - W.transpose() * unitK;
-  addNormalisationBackward<S>(unitK, keyNorms, dUnitK, scale, dK);
-  addNormalisationBackward<S>(unitQ, queryNorms, dUnitQ, scale, dQ);
+  addUnitRowsBackward<S>(unitK, keyNorms, dUnitK, dK, scale);
+  addUnitRowsBackward<S>(unitQ, queryNorms, dUnitQ, dQ, scale);
   return value;
 }
 

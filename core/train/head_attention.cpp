@@ -100,27 +100,6 @@ S expressiveDerivative(S x, bool pure) {
   return S(2) * x / (denominator * denominator);
 }
 
-/// Rows scaled to unit length; a zero row stays zero (cosine 0 with everything, as the core kernel). `norms` gets |x|.
-template <typename S>
-Matrix<S> unitRows(const Matrix<S>& X, RowVec<S>& norms) {
-  Matrix<S> unit = X;
-  norms.resize(X.rows());
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    norms(i) = X.row(i).norm();
-    if (norms(i) > S(0)) unit.row(i) /= norms(i);
-  }
-  return unit;
-}
-
-/// Backward of x -> x / |x| per row: (g - (g . u) u) / |x|; 0 for zero rows.
-template <typename S>
-void addUnitRowsBackward(const Matrix<S>& unit, const RowVec<S>& norms, const Matrix<S>& dUnit, Matrix<S>& dX) {
-  for (Eigen::Index i = 0; i < unit.rows(); ++i) {
-    if (!(norms(i) > S(0))) continue;
-    dX.row(i) += (dUnit.row(i) - dUnit.row(i).dot(unit.row(i)) * unit.row(i)) / norms(i);
-  }
-}
-
 template <typename S>
 S componentVariance(const HeadKernelOptions& options, const HeadMixture<S>& mixture, Eigen::Index r, Eigen::Index dh) {
   if (mixture.logVariances.size() > 0) return std::exp(mixture.logVariances(r));

@@ -14,6 +14,30 @@ using Matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
 template <typename S>
 using RowVec = Eigen::Matrix<S, 1, Eigen::Dynamic>;
 
+/// Rows scaled to unit length; a zero row stays zero (cosine 0 with everything, as the core kernel). X: n x d;
+/// returns n x d, `norms` gets |x| per row (length n). Shared by the cosine kernel and the CT regulariser.
+template <typename S>
+Matrix<S> unitRows(const Matrix<S>& X, RowVec<S>& norms) {
+  Matrix<S> unit = X;
+  norms.resize(X.rows());
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    norms(i) = X.row(i).norm();
+    if (norms(i) > S(0)) unit.row(i) /= norms(i);
+  }
+  return unit;
+}
+
+/// Backward of x -> x / |x| per row, accumulated: dX += scale (g - (g . u) u) / |x| with g = dUnit; 0 for zero rows.
+/// unit, dUnit, dX: n x d; norms: length n (from unitRows).
+template <typename S>
+void addUnitRowsBackward(const Matrix<S>& unit, const RowVec<S>& norms, const Matrix<S>& dUnit, Matrix<S>& dX,
+                         S scale = S(1)) {
+  for (Eigen::Index i = 0; i < unit.rows(); ++i) {
+    if (!(norms(i) > S(0))) continue;
+    dX.row(i) += scale * (dUnit.row(i) - dUnit.row(i).dot(unit.row(i)) * unit.row(i)) / norms(i);
+  }
+}
+
 /// What one head computes; the same fields the core kernels take through AttentionOptions.
 struct HeadKernelOptions {
   Kernel kernel = Kernel::Dpa;
