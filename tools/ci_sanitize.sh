@@ -85,7 +85,7 @@ echo "ci_sanitize: monkey $((t3 - t2)) s (load $(load))"
 
 ctest --test-dir "$build" --output-on-failure -j "$jobs" -L fuzz_smoke || failed+=(fuzz_smoke)
 # What each smoke ran (tests/fuzz/fuzz_smoke.sh prints it into the test log: the fixed seed and execution count) and
-# where it ended (libFuzzer's coverage, features and corpus): the same on every run of the same commit.
+# where it ended (libFuzzer's coverage, features and corpus), to compare runs.
 awk '/^fuzz smoke fuzz_/ { sub(/, corpus .*/, ""); head = $0 }
      /DONE +cov:/ { print "ci_sanitize: " head " -> cov " $4 ", ft " $6 ", corpus " $8 }' \
   "$build/Testing/Temporary/LastTest.log" 2>/dev/null

@@ -41,7 +41,7 @@ if(ATTNSCOPE_FUZZ)
     target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(fuzz_${target} PRIVATE attnscope_fuzz_targets)
     # Smoke: a fixed number of executions from a fixed seed (tests/fuzz/fuzz_smoke.sh), so that CI is deterministic:
-    # the same commit always runs the same inputs. About 5 s per target on the sanitizer build of an idle machine.
+    # the same seed, corpus and execution count every time. About 5 s per target on the sanitizer build of an idle machine.
     add_test(NAME fuzz_smoke_${target}
              COMMAND bash ${ATTNSCOPE_FUZZ_DIR}/fuzz_smoke.sh $<TARGET_FILE:fuzz_${target}>
                      ${CMAKE_CURRENT_BINARY_DIR}/fuzz_smoke_${target} ${ATTNSCOPE_FUZZ_DIR}/corpus/${target}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI fuzz smoke of one loader (tests/cmake/fuzz.cmake): a fixed number of libFuzzer executions from a fixed seed,
-# starting from the committed corpus, so the same commit always runs the same inputs and gets the same verdict.
+# starting from the committed corpus. (Coverage feedback still varies slightly between runs for targets with threads or
+# per-process paths, so later mutations can differ: see the README.)
 # It still mutates (new inputs are generated from the seed), so a regression near the corpus is likely caught; the
 # open-ended, time-boxed campaign is tools/fuzz.sh, outside CI, and each of its findings joins the corpus.
 # The scratch folder (libFuzzer writes the inputs it finds there) is emptied first: otherwise a second run in the same
