@@ -31,8 +31,11 @@ if(ATTNSCOPE_FUZZ)
   if(NOT DEFINED ATTNSCOPE_FUZZ_SMOKE_SEED)
     set(ATTNSCOPE_FUZZ_SMOKE_SEED 20261206)
   endif()
+  # 0: CI replays the committed corpus only (every seed and every past finding, under libFuzzer's malloc and RSS
+  # limits). Mutating runs (e.g. -DATTNSCOPE_FUZZ_SMOKE_RUNS=10000) are not yet reproducible run to run for ten of the
+  # thirteen targets (coverage feedback varies), and the gate must give the same verdict on every run.
   if(NOT DEFINED ATTNSCOPE_FUZZ_SMOKE_RUNS)
-    set(ATTNSCOPE_FUZZ_SMOKE_RUNS 10000)  # per target: 3-5 s each on the sanitizer build of an idle machine
+    set(ATTNSCOPE_FUZZ_SMOKE_RUNS 0)
   endif()
   foreach(target ${ATTNSCOPE_FUZZ_TARGETS})
     add_executable(fuzz_${target} ${ATTNSCOPE_FUZZ_DIR}/fuzz_main.cpp)
