@@ -16,7 +16,8 @@
 #      (kernels, geometry, divergence, HF models, llama2.c) through the ASan CLI, and the headless (EGL) exports of
 #      every view, demo step and model scene;
 #   2. tools/monkey.sh for 60 s on the ASan app (random clicks, drags, keys, resizes under its own Xvfb);
-#   3. a 5-second libFuzzer smoke of every fuzz target from its committed corpus (the fuzz_smoke_* tests).
+#   3. a libFuzzer smoke of every fuzz target from its committed corpus: 10,000 executions from a fixed seed,
+#      reproducible run to run (the fuzz_smoke_* tests, tests/fuzz/fuzz_smoke.sh).
 # usage: tools/ci_sanitize.sh   environment: BUILD_DIR (default build-ci-asan), JOBS (default nproc),
 #        MONKEY_SECONDS (default 60), MONKEY_SEED (default fixed, so a failure replays exactly: see tools/monkey.sh).
 # Prints the time of each step with the load average.

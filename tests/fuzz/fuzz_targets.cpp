@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -33,10 +34,16 @@ namespace {
 namespace fs = std::filesystem;
 
 // A private folder per process, so the llama2.c loader's tokenizer search next to the model sees only our file and
-// parallel fuzzers (-jobs) do not overwrite each other's inputs.
+// parallel fuzzers (-jobs) do not overwrite each other's inputs. Emptied first, and named with the pid padded to a
+// fixed width: a leftover folder of an earlier process with the same pid, or a path one character longer, changes
+// which branches the loaders take (their messages quote the path), hence libFuzzer's coverage feedback, and the CI
+// smoke must run the same inputs on every run.
 const fs::path& scratchFolder() {
   static const fs::path folder = [] {
-    fs::path path = fs::temp_directory_path() / ("attnscope-fuzz-" + std::to_string(::getpid()));
+    char name[32];
+    std::snprintf(name, sizeof name, "attnscope-fuzz-%010ld", static_cast<long>(::getpid()));
+    fs::path path = fs::temp_directory_path() / name;
+    fs::remove_all(path);
     fs::create_directories(path);
     return path;
   }();
