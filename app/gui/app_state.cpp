@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -92,6 +93,12 @@ const ViewInfo* findView(std::string_view id) {
   for (const ViewInfo& view : allViews())
     if (id == view.id) return &view;
   return nullptr;
+}
+
+const ViewInfo& viewInfo(ViewKind kind) {
+  for (const ViewInfo& view : allViews())
+    if (view.kind == kind) return view;
+  throw std::logic_error("view kind " + std::to_string(static_cast<int>(kind)) + " is not registered");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -262,6 +269,12 @@ bool sameShapes(const Scene& a, const Scene& b) {
 AppContext::AppContext(Scene initial) : undo_(std::move(initial)) {}
 
 AppContext::~AppContext() = default;
+
+View& AppContext::view(ViewKind kind) {
+  std::unique_ptr<View>& slot = views_[kind];
+  if (!slot) slot = viewInfo(kind).make();
+  return *slot;
+}
 
 void AppContext::setBackgroundDivergences(bool enabled) {
   if (enabled && !slowWorker_) slowWorker_ = std::make_unique<SlowDivergenceWorker>();

@@ -326,18 +326,34 @@ struct DivergenceHistory {
 
 class AppContext;
 
-/// One view of the app: the shell opens an ImGui window titled `title` and calls `draw` between Begin and End;
-/// `draw` draws the window's contents only. `id` is stable (scene files, --view NAME, layout).
+/// Which view. The enum is the identity the code uses; ViewInfo::id is its stable name in files and on the command
+/// line (scene files, --view NAME, layout).
+enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model };
+
+/// One view of the app: an object with its own UI state (selections, toggles, caches) as members, owned by an
+/// AppContext. The window, every headless export, every sweep frame and every test has its own context and so its
+/// own, independent views: nothing of a view's state is shared through the process.
+class View {
+ public:
+  virtual ~View() = default;
+  /// Draws the window's contents only: the shell opens the ImGui window titled ViewInfo::title around it.
+  virtual void draw(AppContext& ctx) = 0;
+};
+
+/// What the registry (app/views/view_list.cpp) knows of a view before any exists: identity, names, and how to make one.
 struct ViewInfo {
+  ViewKind kind;
   const char* id;
   const char* title;
-  void (*draw)(AppContext&);
+  std::unique_ptr<View> (*make)();
 };
 
 /// Every view of the app, in menu order. Defined by the views module in app/views/view_list.cpp.
 std::span<const ViewInfo> allViews();
 /// The view with this id, or nullptr.
 const ViewInfo* findView(std::string_view id);
+/// The registry entry of a view kind (every kind is registered).
+const ViewInfo& viewInfo(ViewKind kind);
 
 /// Colour-mapped heatmap textures for views: textures are re-rendered on the GPU only when the data revision or the
 /// style changes. Implemented by the render layer; views get it from AppContext::heatmaps().
@@ -411,6 +427,8 @@ class AppContext {
   }
 
   // ---- used by the shell, not by views ----
+  /// This context's view of that kind, made on first use and kept (with its state) as long as the context lives.
+  View& view(ViewKind kind);
   UndoStack& undoStack() { return undo_; }
   /// Applies the queued edit (if any) and recomputes Derived if the revision changed. Returns true if it did.
   bool endFrame();
@@ -454,6 +472,7 @@ class AppContext {
   std::vector<std::string> errors_;
   HeatmapCache* heatmaps_ = nullptr;
   std::map<std::string, std::array<float, 2>> probes_;
+  std::map<ViewKind, std::unique_ptr<View>> views_;
   float uiScale_ = 1.0f;
   bool exporting_ = false;
   bool presenting_ = false;

@@ -767,7 +767,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
         rememberViewRect(view.id, position.x, position.y, size.x, size.y);
       }
       try {
-        view.draw(context);
+        context.view(view.kind).draw(context);
       } catch (const std::exception& e) {
         // A view failing must not take the app down: report it and keep drawing the others.
         shell.showError(std::string(view.title) + ": " + e.what());

@@ -15,73 +15,79 @@ namespace {
 struct MapsState {
   int hoverRow = -1, hoverColumn = -1;
 };
-MapsState state;
+class AttentionMapsView final : public gui::View {
+ public:
+  void draw(AppContext& ctx) override;
 
-/// Shared colour range of all maps: [0, max] linear, or a log range ending at the max (four decades at most).
-gui::HeatmapStyle sharedStyle(const Scene& scene, const Derived& derived) {
-  float maxValue = 0.0f, minPositive = 1.0f;
-  for (ShownKernel kernel : kShownKernels) {
-    const RowMatrix& w = kernelResult(derived, kernel).weights;
-    if (w.size() == 0) continue;
-    maxValue = std::max(maxValue, w.maxCoeff());
-    for (Eigen::Index i = 0; i < w.size(); ++i)
-      if (w.data()[i] > 0.0f) minPositive = std::min(minPositive, w.data()[i]);
-  }
-  gui::HeatmapStyle style;
-  style.colorMap = scene.display.colorMap;
-  style.logScale = scene.display.heatmapLogScale;
-  style.maxValue = maxValue > 0.0f ? maxValue : 1.0f;
-  style.minValue = style.logScale ? std::max(minPositive, style.maxValue * 1e-4f) : 0.0f;
-  if (style.logScale && style.minValue >= style.maxValue) style.minValue = style.maxValue * 0.1f;
-  return style;
-}
+ private:
+  MapsState state;  // this view's own UI state and caches: one per AppContext
 
-/// Text colour readable on a colour-map entry (black on light, white on dark).
-ImU32 contrastingText(ColorMap map, float t) {
-  const Rgb8 rgb = colorMapLookup(map, t);
-  const float luminance = 0.2126f * rgb[0] + 0.7152f * rgb[1] + 0.0722f * rgb[2];
-  return luminance > 140.0f ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255);
-}
-
-void drawControls(AppContext& ctx) {
-  const Scene& scene = ctx.scene();
-  bool causal = scene.kernel.causal;
-  if (ImGui::Checkbox("causal mask", &causal)) {
-    Scene next = scene;
-    next.kernel.causal = causal;
-    ctx.submit(std::move(next), causal ? "Causal mask on" : "Causal mask off");
-  }
-  itemTooltip(
-      "Query i sees only keys j <= i. EA masks multiplicatively (f = 0), never by adding -inf before squaring.");
-  probeControl(ctx, "maps/causal");
-  ImGui::SameLine();
-  bool logScale = scene.display.heatmapLogScale;
-  if (ImGui::Checkbox("log colour scale", &logScale)) {
-    Scene next = scene;
-    next.display.heatmapLogScale = logScale;
-    ctx.submit(std::move(next), "Heatmap scale");
-  }
-  itemTooltip(
-      "Colour by log10(weight) over at most four decades below the largest weight: small weights become "
-      "visible. Zero weights (masked keys, EA orthogonal keys) take the lowest colour.");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
-  if (ImGui::BeginCombo("colour map", colorMapName(scene.display.colorMap))) {
-    for (ColorMap map : kAllColorMaps) {
-      if (ImGui::Selectable(colorMapName(map), map == scene.display.colorMap) && map != scene.display.colorMap) {
-        Scene next = scene;
-        next.display.colorMap = map;
-        ctx.submit(std::move(next), "Colour map");
-      }
+  /// Shared colour range of all maps: [0, max] linear, or a log range ending at the max (four decades at most).
+  gui::HeatmapStyle sharedStyle(const Scene& scene, const Derived& derived) {
+    float maxValue = 0.0f, minPositive = 1.0f;
+    for (ShownKernel kernel : kShownKernels) {
+      const RowMatrix& w = kernelResult(derived, kernel).weights;
+      if (w.size() == 0) continue;
+      maxValue = std::max(maxValue, w.maxCoeff());
+      for (Eigen::Index i = 0; i < w.size(); ++i)
+        if (w.data()[i] > 0.0f) minPositive = std::min(minPositive, w.data()[i]);
     }
-    ImGui::EndCombo();
+    gui::HeatmapStyle style;
+    style.colorMap = scene.display.colorMap;
+    style.logScale = scene.display.heatmapLogScale;
+    style.maxValue = maxValue > 0.0f ? maxValue : 1.0f;
+    style.minValue = style.logScale ? std::max(minPositive, style.maxValue * 1e-4f) : 0.0f;
+    if (style.logScale && style.minValue >= style.maxValue) style.minValue = style.maxValue * 0.1f;
+    return style;
   }
-  itemTooltip("Viridis and magma are perceptually uniform; the diverging map puts the middle of the range in white.");
-}
+
+  /// Text colour readable on a colour-map entry (black on light, white on dark).
+  ImU32 contrastingText(ColorMap map, float t) {
+    const Rgb8 rgb = colorMapLookup(map, t);
+    const float luminance = 0.2126f * rgb[0] + 0.7152f * rgb[1] + 0.0722f * rgb[2];
+    return luminance > 140.0f ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255);
+  }
+
+  void drawControls(AppContext& ctx) {
+    const Scene& scene = ctx.scene();
+    bool causal = scene.kernel.causal;
+    if (ImGui::Checkbox("causal mask", &causal)) {
+      Scene next = scene;
+      next.kernel.causal = causal;
+      ctx.submit(std::move(next), causal ? "Causal mask on" : "Causal mask off");
+    }
+    itemTooltip(
+        "Query i sees only keys j <= i. EA masks multiplicatively (f = 0), never by adding -inf before squaring.");
+    probeControl(ctx, "maps/causal");
+    ImGui::SameLine();
+    bool logScale = scene.display.heatmapLogScale;
+    if (ImGui::Checkbox("log colour scale", &logScale)) {
+      Scene next = scene;
+      next.display.heatmapLogScale = logScale;
+      ctx.submit(std::move(next), "Heatmap scale");
+    }
+    itemTooltip(
+        "Colour by log10(weight) over at most four decades below the largest weight: small weights become "
+        "visible. Zero weights (masked keys, EA orthogonal keys) take the lowest colour.");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
+    if (ImGui::BeginCombo("colour map", colorMapName(scene.display.colorMap))) {
+      for (ColorMap map : kAllColorMaps) {
+        if (ImGui::Selectable(colorMapName(map), map == scene.display.colorMap) && map != scene.display.colorMap) {
+          Scene next = scene;
+          next.display.colorMap = map;
+          ctx.submit(std::move(next), "Colour map");
+        }
+      }
+      ImGui::EndCombo();
+    }
+    itemTooltip("Viridis and magma are perceptually uniform; the diverging map puts the middle of the range in white.");
+  }
+};
 
 }  // namespace
 
-void drawAttentionMapsView(AppContext& ctx) {
+void AttentionMapsView::draw(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
   if (showViewControls(ctx)) drawControls(ctx);  // presenter mode: the maps only
@@ -219,6 +225,10 @@ void drawAttentionMapsView(AppContext& ctx) {
                        "back to uniform over the visible keys.",
                        int(derived.ea.fallbackRows.size()));
   ImGui::TextDisabled("Rows: queries, columns: keys; each row sums to 1. One colour scale for all three maps.");
+}
+
+std::unique_ptr<gui::View> makeAttentionMapsView() {
+  return std::make_unique<AttentionMapsView>();
 }
 
 }  // namespace attnscope::views

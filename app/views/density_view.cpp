@@ -33,106 +33,114 @@ struct DensityState {
   RowMatrix argmaxValues;
   std::uint64_t argmaxRevision = 0;
 };
-DensityState state;
+class DensityView final : public gui::View {
+ public:
+  void draw(AppContext& ctx) override;
 
-const RowMatrix& shownField(const gui::DensityField& field) {
-  return state.mode == FieldMode::Kernel ? field.kernel : field.density;
-}
+ private:
+  DensityState state;  // this view's own UI state and caches: one per AppContext
 
-void refreshContours(const Derived& derived) {
-  if (state.cachedRevision == derived.sceneRevision && state.cachedMode == state.mode &&
-      state.cachedResolution == derived.density.resolution)
-    return;
-  state.cachedRevision = derived.sceneRevision;
-  state.cachedResolution = derived.density.resolution;
-  state.cachedMode = state.mode;
-  state.contourLevels.clear();
-  const gui::DensityField& field = derived.density;
-  const RowMatrix& values = shownField(field);
-  if (state.mode == FieldMode::Argmax || values.rows() < 2 || values.cols() < 2) return;
-  // Derived stores row 0 at yMin; the contour extractor expects row 0 at the top (largest v), as images do.
-  // Contours come from at most 128 x 128 samples: on screen they look the same, and llvmpipe pays per segment.
-  const int step = static_cast<int>(std::max<Eigen::Index>(1, (std::max(values.rows(), values.cols()) + 127) / 128));
-  const int rows = static_cast<int>((values.rows() + step - 1) / step),
-            cols = static_cast<int>((values.cols() + step - 1) / step);
-  RowMatrix topDown(rows, cols);
-  for (int y = 0; y < rows; ++y)
-    for (int x = 0; x < cols; ++x)
-      topDown(y, x) = values(values.rows() - 1 - std::min<Eigen::Index>(y * step, values.rows() - 1),
-                             std::min<Eigen::Index>(x * step, values.cols() - 1));
-  PlaneGrid grid;
-  // Sample (y, x) of the subsampled field sits at the centre of original pixel (y * step, x * step).
-  const float pixelU = (field.xMax - field.xMin) / float(values.cols()),
-              pixelV = (field.yMax - field.yMin) / float(values.rows());
-  grid.uMin = field.xMin + 0.5f * pixelU - 0.5f * step * pixelU;
-  grid.uMax = grid.uMin + cols * step * pixelU;
-  grid.vMax = field.yMax - 0.5f * pixelV + 0.5f * step * pixelV;
-  grid.vMin = grid.vMax - rows * step * pixelV;
-  grid.width = cols;
-  grid.height = rows;
-  try {
-    state.contourLevels = isoContours(topDown, grid, evenlySpacedLevels(values.minCoeff(), values.maxCoeff(), 6));
-  } catch (const std::exception&) {
-    state.contourLevels.clear();  // a field the extractor refuses (NaN) simply shows no contours
+  const RowMatrix& shownField(const gui::DensityField& field) {
+    return state.mode == FieldMode::Kernel ? field.kernel : field.density;
   }
-}
 
-const RowMatrix& argmaxAsFloat(const Derived& derived) {
-  if (state.argmaxRevision != derived.sceneRevision || state.argmaxValues.rows() != derived.density.resolution ||
-      state.argmaxValues.size() == 0) {
-    state.argmaxValues = derived.density.argmaxComponent.cast<float>();
-    state.argmaxRevision = derived.sceneRevision;
-  }
-  return state.argmaxValues;
-}
-
-std::string componentName(const Scene& scene, int flat) {
-  const int R = std::max(scene.kernel.mgkComponents, 1);
-  const int j = flat / R, r = flat % R;
-  const std::string key = j < int(scene.keyLabels.size()) ? scene.keyLabels[j] : "k" + std::to_string(j);
-  return key + "." + std::to_string(r + 1);
-}
-
-void drawControls(AppContext& ctx) {
-  const Scene& scene = ctx.scene();
-  int mode = static_cast<int>(state.mode);
-  ImGui::RadioButton("density p(x)", &mode, 0);
-  itemTooltip("Normalised mixture p(x) = sum w N(x; k_jr, sigma_jr^2 I): a true probability density.");
-  probeControl(ctx, "density/mode");
-  ImGui::SameLine();
-  ImGui::RadioButton("attention kernel", &mode, 1);
-  itemTooltip("Unnormalised kernel sum pi_jr exp(-|x - k_jr|^2 / 2 sigma_jr^2): the MGK score a query at x would get.");
-  ImGui::SameLine();
-  ImGui::RadioButton("arg-max component", &mode, 2);
-  itemTooltip("Which component explains each point best: the region a query must be in to be claimed by it.");
-  state.mode = static_cast<FieldMode>(mode);
-  ImGui::SameLine();
-  ImGui::Checkbox("contours", &state.contours);
-  ImGui::SameLine();
-  ImGui::Checkbox("sigma rings", &state.rings);
-  itemTooltip("Solid ring at 1 sigma, dashed ring at 2 sigma around every component centre.");
-  ImGui::SameLine();
-  ImGui::TextUnformatted(" MGK:");
-  ImGui::SameLine();
-  int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;
-  const bool soft = ImGui::RadioButton("soft", &variant, 0);
-  itemTooltip("Soft MGK: S_ij = sum_r pi_jr exp(-|q - k_jr|^2 / 2 sigma^2), every component contributes.");
-  ImGui::SameLine();
-  const bool hard = ImGui::RadioButton("hard", &variant, 1);
-  itemTooltip("Hard MGK: S_ij = max_r exp(-|q - k_jr|^2 / 2 sigma^2), only the best component counts, priors ignored.");
-  if (soft || hard) {
-    const gui::MgkVariant chosen = variant == 0 ? gui::MgkVariant::Soft : gui::MgkVariant::Hard;
-    if (chosen != scene.kernel.mgkVariant) {
-      Scene next = scene;
-      next.kernel.mgkVariant = chosen;
-      ctx.submit(std::move(next), "MGK variant");
+  void refreshContours(const Derived& derived) {
+    if (state.cachedRevision == derived.sceneRevision && state.cachedMode == state.mode &&
+        state.cachedResolution == derived.density.resolution)
+      return;
+    state.cachedRevision = derived.sceneRevision;
+    state.cachedResolution = derived.density.resolution;
+    state.cachedMode = state.mode;
+    state.contourLevels.clear();
+    const gui::DensityField& field = derived.density;
+    const RowMatrix& values = shownField(field);
+    if (state.mode == FieldMode::Argmax || values.rows() < 2 || values.cols() < 2) return;
+    // Derived stores row 0 at yMin; the contour extractor expects row 0 at the top (largest v), as images do.
+    // Contours come from at most 128 x 128 samples: on screen they look the same, and llvmpipe pays per segment.
+    const int step = static_cast<int>(std::max<Eigen::Index>(1, (std::max(values.rows(), values.cols()) + 127) / 128));
+    const int rows = static_cast<int>((values.rows() + step - 1) / step),
+              cols = static_cast<int>((values.cols() + step - 1) / step);
+    RowMatrix topDown(rows, cols);
+    for (int y = 0; y < rows; ++y)
+      for (int x = 0; x < cols; ++x)
+        topDown(y, x) = values(values.rows() - 1 - std::min<Eigen::Index>(y * step, values.rows() - 1),
+                               std::min<Eigen::Index>(x * step, values.cols() - 1));
+    PlaneGrid grid;
+    // Sample (y, x) of the subsampled field sits at the centre of original pixel (y * step, x * step).
+    const float pixelU = (field.xMax - field.xMin) / float(values.cols()),
+                pixelV = (field.yMax - field.yMin) / float(values.rows());
+    grid.uMin = field.xMin + 0.5f * pixelU - 0.5f * step * pixelU;
+    grid.uMax = grid.uMin + cols * step * pixelU;
+    grid.vMax = field.yMax - 0.5f * pixelV + 0.5f * step * pixelV;
+    grid.vMin = grid.vMax - rows * step * pixelV;
+    grid.width = cols;
+    grid.height = rows;
+    try {
+      state.contourLevels = isoContours(topDown, grid, evenlySpacedLevels(values.minCoeff(), values.maxCoeff(), 6));
+    } catch (const std::exception&) {
+      state.contourLevels.clear();  // a field the extractor refuses (NaN) simply shows no contours
     }
   }
-}
+
+  const RowMatrix& argmaxAsFloat(const Derived& derived) {
+    if (state.argmaxRevision != derived.sceneRevision || state.argmaxValues.rows() != derived.density.resolution ||
+        state.argmaxValues.size() == 0) {
+      state.argmaxValues = derived.density.argmaxComponent.cast<float>();
+      state.argmaxRevision = derived.sceneRevision;
+    }
+    return state.argmaxValues;
+  }
+
+  std::string componentName(const Scene& scene, int flat) {
+    const int R = std::max(scene.kernel.mgkComponents, 1);
+    const int j = flat / R, r = flat % R;
+    const std::string key = j < int(scene.keyLabels.size()) ? scene.keyLabels[j] : "k" + std::to_string(j);
+    return key + "." + std::to_string(r + 1);
+  }
+
+  void drawControls(AppContext& ctx) {
+    const Scene& scene = ctx.scene();
+    int mode = static_cast<int>(state.mode);
+    ImGui::RadioButton("density p(x)", &mode, 0);
+    itemTooltip("Normalised mixture p(x) = sum w N(x; k_jr, sigma_jr^2 I): a true probability density.");
+    probeControl(ctx, "density/mode");
+    ImGui::SameLine();
+    ImGui::RadioButton("attention kernel", &mode, 1);
+    itemTooltip(
+        "Unnormalised kernel sum pi_jr exp(-|x - k_jr|^2 / 2 sigma_jr^2): the MGK score a query at x would get.");
+    ImGui::SameLine();
+    ImGui::RadioButton("arg-max component", &mode, 2);
+    itemTooltip("Which component explains each point best: the region a query must be in to be claimed by it.");
+    state.mode = static_cast<FieldMode>(mode);
+    ImGui::SameLine();
+    ImGui::Checkbox("contours", &state.contours);
+    ImGui::SameLine();
+    ImGui::Checkbox("sigma rings", &state.rings);
+    itemTooltip("Solid ring at 1 sigma, dashed ring at 2 sigma around every component centre.");
+    ImGui::SameLine();
+    ImGui::TextUnformatted(" MGK:");
+    ImGui::SameLine();
+    int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;
+    const bool soft = ImGui::RadioButton("soft", &variant, 0);
+    itemTooltip("Soft MGK: S_ij = sum_r pi_jr exp(-|q - k_jr|^2 / 2 sigma^2), every component contributes.");
+    ImGui::SameLine();
+    const bool hard = ImGui::RadioButton("hard", &variant, 1);
+    itemTooltip(
+        "Hard MGK: S_ij = max_r exp(-|q - k_jr|^2 / 2 sigma^2), only the best component counts, priors ignored.");
+    if (soft || hard) {
+      const gui::MgkVariant chosen = variant == 0 ? gui::MgkVariant::Soft : gui::MgkVariant::Hard;
+      if (chosen != scene.kernel.mgkVariant) {
+        Scene next = scene;
+        next.kernel.mgkVariant = chosen;
+        ctx.submit(std::move(next), "MGK variant");
+      }
+    }
+  }
+};
 
 }  // namespace
 
-void drawDensityView(AppContext& ctx) {
+void DensityView::draw(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
   if (showViewControls(ctx)) drawControls(ctx);  // presenter mode: the field only
@@ -372,6 +380,10 @@ void drawDensityView(AppContext& ctx) {
             ? "Drag a centre to move it. Centres are shifted copies (sMGK): moving component r moves it "
               "for every key."
             : "Drag a centre to move that component's own offset from its key.");
+}
+
+std::unique_ptr<gui::View> makeDensityView() {
+  return std::make_unique<DensityView>();
 }
 
 }  // namespace attnscope::views

@@ -225,9 +225,14 @@ void drawHistory(AppContext& ctx, float height) {
   }
 }
 
+class DivergenceView final : public gui::View {
+ public:
+  void draw(AppContext& ctx) override;
+};
+
 }  // namespace
 
-void drawDivergenceView(AppContext& ctx) {
+void DivergenceView::draw(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
   const gui::Divergences& d = derived.divergences;
@@ -299,6 +304,10 @@ void drawDivergenceView(AppContext& ctx) {
                       : "circles: keys, diamonds: queries; edge width ~ transport probability");
   drawTable(scene, derived);
   drawHistory(ctx, historyHeight);
+}
+
+std::unique_ptr<gui::View> makeDivergenceView() {
+  return std::make_unique<DivergenceView>();
 }
 
 }  // namespace attnscope::views

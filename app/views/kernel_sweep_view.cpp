@@ -16,229 +16,235 @@ namespace {
 struct SweepState {
   bool fixedWeightAxis = false;  // 0..1 instead of fitted to the data
 };
-SweepState state;
+class KernelSweepView final : public gui::View {
+ public:
+  void draw(AppContext& ctx) override;
 
-std::vector<double> toDoubles(const Vector& v) {
-  return std::vector<double>(v.data(), v.data() + v.size());
-}
+ private:
+  SweepState state;  // this view's own UI state and caches: one per AppContext
 
-void angleMarkers(plot::Frame& frame, double current) {
-  const ImU32 reference = frame.style().textDim;
-  // Name the three reference angles only when the plot is wide enough for the names not to collide.
-  const bool named = frame.area().GetWidth() > frame.fontSize() * 26.0f;
-  // Reference labels at the bottom, the moving marker's at the top, so neither hides the other at 0 or 180.
-  plot::verticalMarker(frame, 0.0, reference, named ? "parallel" : "", 1.0f, true, true);
-  plot::verticalMarker(frame, 90.0, reference, named ? "orthogonal" : "", 1.0f, true, true);
-  plot::verticalMarker(frame, 180.0, reference, named ? "antiparallel" : "", 1.0f, true, true);
-  plot::verticalMarker(frame, current, frame.style().text, formatted("now %.1f\xC2\xB0", current), 2.0f, false);
-}
+  std::vector<double> toDoubles(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
-plot::Axis angleAxis(float widthPixels) {
-  plot::Axis axis;
-  axis.label = "query-key angle (degrees)";
-  axis.range = plot::Range{0.0, 180.0};
-  // Every 30 and 45 degree mark on a wide plot; multiples of 45 (the snap angles) on a narrow one.
-  if (widthPixels > ImGui::GetFontSize() * 40.0f)
-    axis.fixedTicks = {0, 30, 45, 60, 90, 120, 135, 150, 180};
-  else
-    axis.fixedTicks = {0, 45, 90, 135, 180};
-  return axis;
-}
-
-/// Weight (or score) of the swept key under each shown kernel, one series per entry of `kernels`.
-using SeriesSet = std::vector<std::vector<double>>;
-
-/// The sweep's curve of `kernel` (weights or scores); empty when Derived has not computed it.
-const Vector& sweepCurve(const gui::AngleSweep& sweep, ShownKernel kernel, bool weights) {
-  switch (kernel) {
-    case ShownKernel::Dpa:
-      return weights ? sweep.dpaWeight : sweep.dpaScore;
-    case ShownKernel::Ea:
-      return weights ? sweep.eaWeight : sweep.eaScore;
-    case ShownKernel::Mgk:
-      return weights ? sweep.mgkWeight : sweep.mgkScore;
-    case ShownKernel::Mlk:
-      return weights ? sweep.mlkWeight : sweep.mlkScore;
-    case ShownKernel::Cosine:
-      return weights ? sweep.cosineWeight : sweep.cosineScore;
+  void angleMarkers(plot::Frame& frame, double current) {
+    const ImU32 reference = frame.style().textDim;
+    // Name the three reference angles only when the plot is wide enough for the names not to collide.
+    const bool named = frame.area().GetWidth() > frame.fontSize() * 26.0f;
+    // Reference labels at the bottom, the moving marker's at the top, so neither hides the other at 0 or 180.
+    plot::verticalMarker(frame, 0.0, reference, named ? "parallel" : "", 1.0f, true, true);
+    plot::verticalMarker(frame, 90.0, reference, named ? "orthogonal" : "", 1.0f, true, true);
+    plot::verticalMarker(frame, 180.0, reference, named ? "antiparallel" : "", 1.0f, true, true);
+    plot::verticalMarker(frame, current, frame.style().text, formatted("now %.1f\xC2\xB0", current), 2.0f, false);
   }
-  return sweep.dpaWeight;
-}
 
-/// True when a legend of `entries` rows takes at most 40% of the plot area's height: the kernels' colours are named
-/// once above the plots anyway, so a legend that would hide the curves is left out.
-bool legendFits(const ImRect& area, std::size_t entries) {
-  const float height = (ImGui::GetFontSize() + 4.0f) * static_cast<float>(entries) + 12.0f;
-  return height <= 0.4f * area.GetHeight();
-}
+  plot::Axis angleAxis(float widthPixels) {
+    plot::Axis axis;
+    axis.label = "query-key angle (degrees)";
+    axis.range = plot::Range{0.0, 180.0};
+    // Every 30 and 45 degree mark on a wide plot; multiples of 45 (the snap angles) on a narrow one.
+    if (widthPixels > ImGui::GetFontSize() * 40.0f)
+      axis.fixedTicks = {0, 30, 45, 60, 90, 120, 135, 150, 180};
+    else
+      axis.fixedTicks = {0, 45, 90, 135, 180};
+    return axis;
+  }
 
-/// One line plot of the shown kernels over the sweep, with markers, legend and hover readout.
-void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::vector<double>& angles,
-               std::span<const ShownKernel> kernels, const SeriesSet& series, const Scene& scene, double current,
-               bool fromZero, bool fixedUnit) {
-  double lo = 0.0, hi = 0.0;
-  bool first = true;
-  for (const auto& values : series)
-    for (double v : values) {
-      if (!std::isfinite(v)) continue;
-      lo = first ? v : std::min(lo, v), hi = first ? v : std::max(hi, v), first = false;
+  /// Weight (or score) of the swept key under each shown kernel, one series per entry of `kernels`.
+  using SeriesSet = std::vector<std::vector<double>>;
+
+  /// The sweep's curve of `kernel` (weights or scores); empty when Derived has not computed it.
+  const Vector& sweepCurve(const gui::AngleSweep& sweep, ShownKernel kernel, bool weights) {
+    switch (kernel) {
+      case ShownKernel::Dpa:
+        return weights ? sweep.dpaWeight : sweep.dpaScore;
+      case ShownKernel::Ea:
+        return weights ? sweep.eaWeight : sweep.eaScore;
+      case ShownKernel::Mgk:
+        return weights ? sweep.mgkWeight : sweep.mgkScore;
+      case ShownKernel::Mlk:
+        return weights ? sweep.mlkWeight : sweep.mlkScore;
+      case ShownKernel::Cosine:
+        return weights ? sweep.cosineWeight : sweep.cosineScore;
     }
-  if (fromZero) lo = std::min(lo, 0.0);
-  const double pad = 0.06 * std::max(hi - lo, 1e-6);
-  plot::FrameSpec spec;
-  spec.title = title;
-  spec.x = angleAxis(rect.GetWidth());
-  spec.y.label = yLabel;
-  spec.y.range = fixedUnit ? plot::Range{0.0, 1.0} : plot::Range{fromZero ? lo : lo - pad, hi + pad};
-  plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
-  angleMarkers(frame, current);
-  std::vector<ImU32> colors;
-  std::vector<plot::LegendEntry> legend;
-  std::vector<std::span<const double>> ys;
-  for (std::size_t s = 0; s < kernels.size(); ++s) {
-    colors.push_back(kernelColor(kernels[s]));
-    plot::line(frame, angles, series[s], colors[s], 3.0f);
-    if (kernels[s] == ShownKernel::Mlk || kernels[s] == ShownKernel::Cosine) {
-      // A marker every 15 degrees as well as the colour, so orange MLK never reads as vermillion EA (and yellow
-      // cosine stays findable on a washed-out projector).
-      std::vector<double> xs, ys;
-      const std::size_t step = std::max<std::size_t>(1, (angles.size() - 1) / 12);
-      for (std::size_t i = 0; i < angles.size() && i < series[s].size(); i += step)
-        xs.push_back(angles[i]), ys.push_back(series[s][i]);
-      plot::scatter(frame, xs, ys, colors[s], 4.5f,
-                    kernels[s] == ShownKernel::Mlk ? plot::Marker::Square : plot::Marker::Diamond);
-    }
-    legend.push_back({kernelLabel(kernels[s], scene), colors[s], plot::LegendEntry::Kind::Line});
-    ys.emplace_back(series[s]);
+    return sweep.dpaWeight;
   }
-  if (rect.GetWidth() > ImGui::GetFontSize() * 22.0f && legendFits(frame.area(), kernels.size()))
-    plot::legend(frame, legend, plot::Corner::TopRight);
-  if (const auto index = plot::hoverSeries(frame, angles, ys, colors)) {
-    ImGui::BeginTooltip();
-    ImGui::Text("angle %.1f\xC2\xB0", angles[*index]);
-    for (std::size_t s = 0; s < kernels.size(); ++s)
-      if (*index < series[s].size())
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[s]), "%-18s %.4f",
-                           kernelLabel(kernels[s], scene).c_str(), series[s][*index]);
-    ImGui::EndTooltip();
-  }
-}
 
-/// Title of the score plot naming what each kernel's score is, shortened until it fits `width` pixels.
-std::string scoreTitle(std::span<const ShownKernel> kernels, float width) {
-  static constexpr std::array<std::array<const char*, 2>, 5> kWhat{{{"DPA: logit x", "DPA x"},
-                                                                    {"EA: f(x)", "EA f(x)"},
-                                                                    {"MGK: log S", "MGK log S"},
-                                                                    {"MLK: phi(q).kappa", "MLK phi.kappa"},
-                                                                    {"cosine: cos/tau", "cosine cos/tau"}}};
-  for (int form = 0; form < 2; ++form) {
-    std::string title = form == 0 ? "Score before normalisation (" : "Score (";
-    for (std::size_t s = 0; s < kernels.size(); ++s)
-      title += std::string(s ? ", " : "") + kWhat[static_cast<int>(kernels[s])][form];
-    title += ")";
-    if (ImGui::CalcTextSize(title.c_str()).x < width - ImGui::GetFontSize() * 2.0f) return title;
+  /// True when a legend of `entries` rows takes at most 40% of the plot area's height: the kernels' colours are named
+  /// once above the plots anyway, so a legend that would hide the curves is left out.
+  bool legendFits(const ImRect& area, std::size_t entries) {
+    const float height = (ImGui::GetFontSize() + 4.0f) * static_cast<float>(entries) + 12.0f;
+    return height <= 0.4f * area.GetHeight();
   }
-  return "Score before normalisation";
-}
 
-/// Switches for the optional kernels (checkboxes in their own colour), cosine's temperature and the weight-axis toggle.
-/// `place(width)` positions each item (on the legend line, wrapping as needed; or nothing, one per line in a popup).
-void sweepControls(AppContext& ctx, const std::function<void(float width, float spacing)>& place) {
-  const Scene& scene = ctx.scene();
-  const float gap = ImGui::GetFontSize() * 1.2f;
-  const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
-  auto textWidth = [](const char* text) { return ImGui::CalcTextSize(text).x; };
-  struct Optional {
-    ShownKernel kernel;
-    bool gui::DisplayParams::*flag;
-    const char* label;
-    const char* probe;
-    const char* tooltip;
-  };
-  static constexpr Optional kOptional[] = {
-      {ShownKernel::Mlk, &gui::DisplayParams::sweepShowMlk, "MLK linear", "sweep/mlk",
-       "Linear mixture-of-keys attention (MLK): score phi(q) . kappa_j with phi = elu + 1 and kappa_j = sum_r pi_jr "
-       "phi(k_jr), the MGK components and priors; weights are the scores divided by their sum. No exponential: the "
-       "curve changes slowly with the angle and never reaches 0."},
-      {ShownKernel::Cosine, &gui::DisplayParams::sweepShowCosine, "cosine", "sweep/cosine",
-       "Cosine attention: softmax of cos(theta) / tau. Key and query lengths do not matter, only the angle; tau sets "
-       "how sharply parallel keys win."},
-  };
-  for (const Optional& optional : kOptional) {
-    const bool on = scene.display.*optional.flag;
-    place(box + textWidth(optional.label), gap);
-    bool checked = on;
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kernelColor(optional.kernel)));
-    const bool toggled = ImGui::Checkbox(optional.label, &checked);
-    ImGui::PopStyleColor();
-    probeControl(ctx, optional.probe);
-    itemTooltip(optional.tooltip);
-    if (toggled) {
-      Scene next = scene;
-      next.display.*optional.flag = checked;
-      ctx.submit(std::move(next), std::string(checked ? "Show " : "Hide ") + optional.label + " in the kernel sweep");
-    }
-    if (optional.kernel == ShownKernel::Cosine && on) {
-      place(ImGui::GetFontSize() * 6.0f + ImGui::GetStyle().ItemInnerSpacing.x + textWidth("tau"),
-            ImGui::GetStyle().ItemSpacing.x);
-      float tau = scene.kernel.cosineTemperature;
-      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
-      if (ImGui::SliderFloat("tau##cosine", &tau, 0.01f, 10.0f, "%.3g", ImGuiSliderFlags_Logarithmic) && tau > 0.0f) {
-        Scene next = scene;
-        next.kernel.cosineTemperature = tau;
-        ctx.submit(std::move(next), "Cosine temperature", gui::EditMerge::Continuous);
+  /// One line plot of the shown kernels over the sweep, with markers, legend and hover readout.
+  void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::vector<double>& angles,
+                 std::span<const ShownKernel> kernels, const SeriesSet& series, const Scene& scene, double current,
+                 bool fromZero, bool fixedUnit) {
+    double lo = 0.0, hi = 0.0;
+    bool first = true;
+    for (const auto& values : series)
+      for (double v : values) {
+        if (!std::isfinite(v)) continue;
+        lo = first ? v : std::min(lo, v), hi = first ? v : std::max(hi, v), first = false;
       }
-      itemTooltip(
-          "Temperature of cosine attention: logits cos(theta) / tau. Small tau: only nearly parallel keys get weight; "
-          "tau = 1: logits stay in [-1, 1] and the weights stay close to uniform. Default 0.1, as the core and "
-          "`attnscope weights --kernel cosine` (Swin-v2's starting value). Not the CT navigator's tau.");
+    if (fromZero) lo = std::min(lo, 0.0);
+    const double pad = 0.06 * std::max(hi - lo, 1e-6);
+    plot::FrameSpec spec;
+    spec.title = title;
+    spec.x = angleAxis(rect.GetWidth());
+    spec.y.label = yLabel;
+    spec.y.range = fixedUnit ? plot::Range{0.0, 1.0} : plot::Range{fromZero ? lo : lo - pad, hi + pad};
+    plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
+    angleMarkers(frame, current);
+    std::vector<ImU32> colors;
+    std::vector<plot::LegendEntry> legend;
+    std::vector<std::span<const double>> ys;
+    for (std::size_t s = 0; s < kernels.size(); ++s) {
+      colors.push_back(kernelColor(kernels[s]));
+      plot::line(frame, angles, series[s], colors[s], 3.0f);
+      if (kernels[s] == ShownKernel::Mlk || kernels[s] == ShownKernel::Cosine) {
+        // A marker every 15 degrees as well as the colour, so orange MLK never reads as vermillion EA (and yellow
+        // cosine stays findable on a washed-out projector).
+        std::vector<double> xs, ys;
+        const std::size_t step = std::max<std::size_t>(1, (angles.size() - 1) / 12);
+        for (std::size_t i = 0; i < angles.size() && i < series[s].size(); i += step)
+          xs.push_back(angles[i]), ys.push_back(series[s][i]);
+        plot::scatter(frame, xs, ys, colors[s], 4.5f,
+                      kernels[s] == ShownKernel::Mlk ? plot::Marker::Square : plot::Marker::Diamond);
+      }
+      legend.push_back({kernelLabel(kernels[s], scene), colors[s], plot::LegendEntry::Kind::Line});
+      ys.emplace_back(series[s]);
+    }
+    if (rect.GetWidth() > ImGui::GetFontSize() * 22.0f && legendFits(frame.area(), kernels.size()))
+      plot::legend(frame, legend, plot::Corner::TopRight);
+    if (const auto index = plot::hoverSeries(frame, angles, ys, colors)) {
+      ImGui::BeginTooltip();
+      ImGui::Text("angle %.1f\xC2\xB0", angles[*index]);
+      for (std::size_t s = 0; s < kernels.size(); ++s)
+        if (*index < series[s].size())
+          ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[s]), "%-18s %.4f",
+                             kernelLabel(kernels[s], scene).c_str(), series[s][*index]);
+      ImGui::EndTooltip();
     }
   }
-  place(box + textWidth("weight axis 0..1"), gap);
-  ImGui::Checkbox("weight axis 0..1", &state.fixedWeightAxis);
-  probeControl(ctx, "sweep/weight-axis");
-  itemTooltip("Fix the weight axis to [0, 1] so weights compare across scenes; off fits the axis to the data.");
-}
 
-/// The shown kernels' colours as a legend line, then the controls: inline when the window is wide, behind an
-/// "options" button when it is narrow (a cell of the model layout), none in presenter mode.
-void legendAndControls(AppContext& ctx) {
-  const Scene& scene = ctx.scene();
-  const float gap = ImGui::GetFontSize() * 1.2f;
-  bool firstItem = true;
-  // Items flow left to right and wrap to a new line when the next one (`width` pixels) would be cut off.
-  auto nextItem = [&](float width, float spacing) {
-    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-    if (!firstItem && ImGui::GetItemRectMax().x + spacing + width <= right) ImGui::SameLine(0.0f, spacing);
-    firstItem = false;
-  };
-  const bool controls = showViewControls(ctx);
-  const bool compact = ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 34.0f;
-  for (ShownKernel kernel : sweepKernels(scene)) {
-    // With the checkboxes inline, they name MLK and cosine themselves.
-    if (controls && !compact && (kernel == ShownKernel::Mlk || kernel == ShownKernel::Cosine)) continue;
-    const std::string label = kernelLabel(kernel, scene);
-    nextItem(ImGui::CalcTextSize(label.c_str()).x, gap);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", label.c_str());
+  /// Title of the score plot naming what each kernel's score is, shortened until it fits `width` pixels.
+  std::string scoreTitle(std::span<const ShownKernel> kernels, float width) {
+    static constexpr std::array<std::array<const char*, 2>, 5> kWhat{{{"DPA: logit x", "DPA x"},
+                                                                      {"EA: f(x)", "EA f(x)"},
+                                                                      {"MGK: log S", "MGK log S"},
+                                                                      {"MLK: phi(q).kappa", "MLK phi.kappa"},
+                                                                      {"cosine: cos/tau", "cosine cos/tau"}}};
+    for (int form = 0; form < 2; ++form) {
+      std::string title = form == 0 ? "Score before normalisation (" : "Score (";
+      for (std::size_t s = 0; s < kernels.size(); ++s)
+        title += std::string(s ? ", " : "") + kWhat[static_cast<int>(kernels[s])][form];
+      title += ")";
+      if (ImGui::CalcTextSize(title.c_str()).x < width - ImGui::GetFontSize() * 2.0f) return title;
+    }
+    return "Score before normalisation";
   }
-  if (!controls) return;
-  if (!compact) {
-    sweepControls(ctx, nextItem);
-    return;
+
+  /// Switches for the optional kernels (checkboxes in their own colour), cosine's temperature and the weight-axis
+  /// toggle. `place(width)` positions each item (on the legend line, wrapping as needed; or nothing, one per line in a
+  /// popup).
+  void sweepControls(AppContext& ctx, const std::function<void(float width, float spacing)>& place) {
+    const Scene& scene = ctx.scene();
+    const float gap = ImGui::GetFontSize() * 1.2f;
+    const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
+    auto textWidth = [](const char* text) { return ImGui::CalcTextSize(text).x; };
+    struct Optional {
+      ShownKernel kernel;
+      bool gui::DisplayParams::*flag;
+      const char* label;
+      const char* probe;
+      const char* tooltip;
+    };
+    static constexpr Optional kOptional[] = {
+        {ShownKernel::Mlk, &gui::DisplayParams::sweepShowMlk, "MLK linear", "sweep/mlk",
+         "Linear mixture-of-keys attention (MLK): score phi(q) . kappa_j with phi = elu + 1 and kappa_j = sum_r pi_jr "
+         "phi(k_jr), the MGK components and priors; weights are the scores divided by their sum. No exponential: the "
+         "curve changes slowly with the angle and never reaches 0."},
+        {ShownKernel::Cosine, &gui::DisplayParams::sweepShowCosine, "cosine", "sweep/cosine",
+         "Cosine attention: softmax of cos(theta) / tau. Key and query lengths do not matter, only the angle; tau sets "
+         "how sharply parallel keys win."},
+    };
+    for (const Optional& optional : kOptional) {
+      const bool on = scene.display.*optional.flag;
+      place(box + textWidth(optional.label), gap);
+      bool checked = on;
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kernelColor(optional.kernel)));
+      const bool toggled = ImGui::Checkbox(optional.label, &checked);
+      ImGui::PopStyleColor();
+      probeControl(ctx, optional.probe);
+      itemTooltip(optional.tooltip);
+      if (toggled) {
+        Scene next = scene;
+        next.display.*optional.flag = checked;
+        ctx.submit(std::move(next), std::string(checked ? "Show " : "Hide ") + optional.label + " in the kernel sweep");
+      }
+      if (optional.kernel == ShownKernel::Cosine && on) {
+        place(ImGui::GetFontSize() * 6.0f + ImGui::GetStyle().ItemInnerSpacing.x + textWidth("tau"),
+              ImGui::GetStyle().ItemSpacing.x);
+        float tau = scene.kernel.cosineTemperature;
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+        if (ImGui::SliderFloat("tau##cosine", &tau, 0.01f, 10.0f, "%.3g", ImGuiSliderFlags_Logarithmic) && tau > 0.0f) {
+          Scene next = scene;
+          next.kernel.cosineTemperature = tau;
+          ctx.submit(std::move(next), "Cosine temperature", gui::EditMerge::Continuous);
+        }
+        itemTooltip(
+            "Temperature of cosine attention: logits cos(theta) / tau. Small tau: only nearly parallel keys get "
+            "weight; "
+            "tau = 1: logits stay in [-1, 1] and the weights stay close to uniform. Default 0.1, as the core and "
+            "`attnscope weights --kernel cosine` (Swin-v2's starting value). Not the CT navigator's tau.");
+      }
+    }
+    place(box + textWidth("weight axis 0..1"), gap);
+    ImGui::Checkbox("weight axis 0..1", &state.fixedWeightAxis);
+    probeControl(ctx, "sweep/weight-axis");
+    itemTooltip("Fix the weight axis to [0, 1] so weights compare across scenes; off fits the axis to the data.");
   }
-  nextItem(ImGui::CalcTextSize("options").x + 2 * ImGui::GetStyle().FramePadding.x, gap);
-  if (ImGui::SmallButton("options")) ImGui::OpenPopup("##sweep-options");
-  probeControl(ctx, "sweep/options");
-  itemTooltip("Show MLK and cosine attention too, cosine's temperature, and a fixed 0..1 weight axis.");
-  if (ImGui::BeginPopup("##sweep-options")) {
-    sweepControls(ctx, [](float, float) {});
-    ImGui::EndPopup();
+
+  /// The shown kernels' colours as a legend line, then the controls: inline when the window is wide, behind an
+  /// "options" button when it is narrow (a cell of the model layout), none in presenter mode.
+  void legendAndControls(AppContext& ctx) {
+    const Scene& scene = ctx.scene();
+    const float gap = ImGui::GetFontSize() * 1.2f;
+    bool firstItem = true;
+    // Items flow left to right and wrap to a new line when the next one (`width` pixels) would be cut off.
+    auto nextItem = [&](float width, float spacing) {
+      const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+      if (!firstItem && ImGui::GetItemRectMax().x + spacing + width <= right) ImGui::SameLine(0.0f, spacing);
+      firstItem = false;
+    };
+    const bool controls = showViewControls(ctx);
+    const bool compact = ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 34.0f;
+    for (ShownKernel kernel : sweepKernels(scene)) {
+      // With the checkboxes inline, they name MLK and cosine themselves.
+      if (controls && !compact && (kernel == ShownKernel::Mlk || kernel == ShownKernel::Cosine)) continue;
+      const std::string label = kernelLabel(kernel, scene);
+      nextItem(ImGui::CalcTextSize(label.c_str()).x, gap);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", label.c_str());
+    }
+    if (!controls) return;
+    if (!compact) {
+      sweepControls(ctx, nextItem);
+      return;
+    }
+    nextItem(ImGui::CalcTextSize("options").x + 2 * ImGui::GetStyle().FramePadding.x, gap);
+    if (ImGui::SmallButton("options")) ImGui::OpenPopup("##sweep-options");
+    probeControl(ctx, "sweep/options");
+    itemTooltip("Show MLK and cosine attention too, cosine's temperature, and a fixed 0..1 weight axis.");
+    if (ImGui::BeginPopup("##sweep-options")) {
+      sweepControls(ctx, [](float, float) {});
+      ImGui::EndPopup();
+    }
   }
-}
+};
 
 }  // namespace
 
-void drawKernelSweepView(AppContext& ctx) {
+void KernelSweepView::draw(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
   const auto& sweep = derived.sweep;
@@ -394,6 +400,10 @@ void drawKernelSweepView(AppContext& ctx) {
       }
     }
   }
+}
+
+std::unique_ptr<gui::View> makeKernelSweepView() {
+  return std::make_unique<KernelSweepView>();
 }
 
 }  // namespace attnscope::views

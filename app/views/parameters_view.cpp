@@ -238,12 +238,21 @@ void displaySection(AppContext& ctx) {
   }
 }
 
+class ParametersView final : public gui::View {
+ public:
+  void draw(AppContext& ctx) override;
+};
+
 }  // namespace
 
-void drawParametersView(AppContext& ctx) {
+void ParametersView::draw(AppContext& ctx) {
   kernelSection(ctx);
   divergenceSection(ctx);
   displaySection(ctx);
+}
+
+std::unique_ptr<gui::View> makeParametersView() {
+  return std::make_unique<ParametersView>();
 }
 
 }  // namespace attnscope::views

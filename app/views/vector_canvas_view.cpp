@@ -23,229 +23,233 @@ struct CanvasState {
   Eigen::Vector2f dragStart2d;  // its projected tip then
   RowMatrix dragBasis;          // d x 2 projection frozen for the whole drag (PCA would otherwise move under the mouse)
 };
-CanvasState state;
+class VectorCanvasView final : public gui::View {
+ public:
+  void draw(AppContext& ctx) override;
 
-constexpr float kPickRadius = 14.0f;  // pixels around an arrow tip that grab it
+ private:
+  CanvasState state;  // this view's own UI state and caches: one per AppContext
 
-struct Picked {
-  VectorKind kind = VectorKind::None;
-  int index = -1;
-};
+  static constexpr float kPickRadius = 14.0f;  // pixels around an arrow tip that grab it
 
-const char* kindName(VectorKind kind) {
-  return kind == VectorKind::Query ? "query" : "key";
-}
-
-Picked pickTip(const plot::Frame& frame, const Derived& derived, ImVec2 mouse) {
-  Picked best;
-  float bestDistance = kPickRadius * kPickRadius;
-  const auto consider = [&](const RowMatrix& points, VectorKind kind) {
-    for (int i = 0; i < points.rows(); ++i) {
-      const ImVec2 p = frame.toPixel(points(i, 0), points(i, 1));
-      const float dx = p.x - mouse.x, dy = p.y - mouse.y, distance = dx * dx + dy * dy;
-      if (distance <= bestDistance) best = Picked{kind, i}, bestDistance = distance;
-    }
+  struct Picked {
+    VectorKind kind = VectorKind::None;
+    int index = -1;
   };
-  consider(derived.plane.keys2d, VectorKind::Key);
-  consider(derived.plane.queries2d, VectorKind::Query);  // queries win ties: drawn on top
-  return best;
-}
 
-/// Snaps `target` (2D) so its angle to `reference` (2D) is a multiple of 45 degrees, keeping its length.
-Eigen::Vector2f snapAngle(Eigen::Vector2f target, Eigen::Vector2f reference) {
-  if (reference.norm() < 1e-12f || target.norm() < 1e-12f) return target;
-  const double base = std::atan2(reference.y(), reference.x());
-  const double relative = std::atan2(target.y(), target.x()) - base;
-  const double step = std::numbers::pi / 4.0;
-  const double snapped = base + std::round(relative / step) * step;
-  return target.norm() * Eigen::Vector2f(float(std::cos(snapped)), float(std::sin(snapped)));
-}
+  const char* kindName(VectorKind kind) { return kind == VectorKind::Query ? "query" : "key"; }
 
-std::string vectorText(const Vector& v) {
-  std::string text = "(";
-  for (int c = 0; c < v.size() && c < 6; ++c) text += (c ? ", " : "") + formatted("%.3g", v(c));
-  if (v.size() > 6) text += ", ...";
-  return text + ")";
-}
-
-void drawToolbar(AppContext& ctx) {
-  const Scene& scene = ctx.scene();
-  if (ImGui::Button("+ Key")) {
-    Scene next = scene;
-    // A new key at 45 degrees from the selected query, so it is visible and distinct at once.
-    Vector key = Vector::Zero(scene.dimension());
-    key(0) = 0.7071f, key(1) = 0.7071f;
-    next.selectedKey = next.addKey(key);
-    ctx.submit(std::move(next), "Add key");
-  }
-  itemTooltip("Add a key vector (unit length, 45 degrees).");
-  probeControl(ctx, "canvas/add-key");
-  ImGui::SameLine();
-  if (ImGui::Button("+ Query")) {
-    Scene next = scene;
-    Vector query = Vector::Zero(scene.dimension());
-    query(0) = 1.0f;
-    next.selectedQuery = next.addQuery(query);
-    ctx.submit(std::move(next), "Add query");
-  }
-  itemTooltip("Add a query vector (unit length along the first axis).");
-  ImGui::SameLine();
-  ImGui::BeginDisabled(scene.keyCount() <= 1);
-  if (ImGui::Button("- Key")) {
-    Scene next = scene;
-    next.removeKey(scene.selectedKey);
-    next.selectedKey = std::min(next.selectedKey, next.keyCount() - 1);
-    ctx.submit(std::move(next), "Remove key");
-  }
-  ImGui::EndDisabled();
-  itemTooltip("Remove the selected key (at least one key stays).");
-  ImGui::SameLine();
-  ImGui::BeginDisabled(scene.queryCount() <= 1);
-  if (ImGui::Button("- Query")) {
-    Scene next = scene;
-    next.removeQuery(scene.selectedQuery);
-    next.selectedQuery = std::min(next.selectedQuery, next.queryCount() - 1);
-    ctx.submit(std::move(next), "Remove query");
-  }
-  ImGui::EndDisabled();
-  itemTooltip("Remove the selected query (at least one query stays).");
-
-  // Selection combos (also reachable by clicking a tip).
-  const auto selector = [&](const char* label, const std::vector<std::string>& names, int selected, bool isQuery) {
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
-    if (ImGui::BeginCombo(label, selected < int(names.size()) ? names[selected].c_str() : "")) {
-      for (int i = 0; i < int(names.size()); ++i) {
-        if (ImGui::Selectable(names[i].c_str(), i == selected) && i != selected) {
-          Scene next = scene;
-          (isQuery ? next.selectedQuery : next.selectedKey) = i;
-          ctx.submit(std::move(next), isQuery ? "Select query" : "Select key");
-        }
-      }
-      ImGui::EndCombo();
-    }
-  };
-  selector("query##select", scene.queryLabels, scene.selectedQuery, true);
-  selector("key##select", scene.keyLabels, scene.selectedKey, false);
-
-  // Numeric entry for the selected pair: Cartesian in d = 2, and length / angle (degrees from the first axis).
-  if (scene.dimension() == 2) {
-    const auto entry = [&](bool isQuery) {
-      const int index = isQuery ? scene.selectedQuery : scene.selectedKey;
-      const RowMatrix& matrix = isQuery ? scene.queries : scene.keys;
-      if (index < 0 || index >= matrix.rows()) return;
-      const std::string& name = isQuery ? scene.queryLabels[index] : scene.keyLabels[index];
-      float xy[2] = {matrix(index, 0), matrix(index, 1)};
-      float polar[2] = {std::hypot(xy[0], xy[1]), float(std::atan2(xy[1], xy[0]) * 180.0 / std::numbers::pi)};
-      ImGui::PushID(isQuery ? "q" : "k");
-      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
-      bool changed = ImGui::DragFloat2(("x, y##" + name).c_str(), xy, 0.005f, -10.0f, 10.0f, "%.3f");
-      itemTooltip("Coordinates of the selected vector; drag or double-click to type.");
-      ImGui::SameLine();
-      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
-      const bool polarChanged = ImGui::DragFloat2(("|v|, angle##" + name).c_str(), polar, 0.005f, 0.0f, 0.0f, "%.3f");
-      itemTooltip("Length and direction in degrees (counter-clockwise from +x).");
-      ImGui::PopID();
-      if (polarChanged) {
-        const double a = polar[1] * std::numbers::pi / 180.0;
-        xy[0] = polar[0] * float(std::cos(a));
-        xy[1] = polar[0] * float(std::sin(a));
-        changed = true;
-      }
-      if (changed) {
-        Scene next = scene;
-        RowMatrix& target = isQuery ? next.queries : next.keys;
-        target(index, 0) = xy[0];
-        target(index, 1) = xy[1];
-        ctx.submit(std::move(next), "Edit " + name, gui::EditMerge::Continuous);
+  Picked pickTip(const plot::Frame& frame, const Derived& derived, ImVec2 mouse) {
+    Picked best;
+    float bestDistance = kPickRadius * kPickRadius;
+    const auto consider = [&](const RowMatrix& points, VectorKind kind) {
+      for (int i = 0; i < points.rows(); ++i) {
+        const ImVec2 p = frame.toPixel(points(i, 0), points(i, 1));
+        const float dx = p.x - mouse.x, dy = p.y - mouse.y, distance = dx * dx + dy * dy;
+        if (distance <= bestDistance) best = Picked{kind, i}, bestDistance = distance;
       }
     };
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(queryColor()), "%s",
-                       scene.queryLabels[scene.selectedQuery].c_str());
-    ImGui::SameLine();
-    entry(true);
-    ImGui::SameLine();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(keyColor()), "%s", scene.keyLabels[scene.selectedKey].c_str());
-    ImGui::SameLine();
-    entry(false);
+    consider(derived.plane.keys2d, VectorKind::Key);
+    consider(derived.plane.queries2d, VectorKind::Query);  // queries win ties: drawn on top
+    return best;
   }
-}
 
-/// d > 2: every vector as a row of sliders, the dimension, and a seeded random generator.
-void drawTableEditor(AppContext& ctx, float height) {
-  const Scene& scene = ctx.scene();
-  const int d = scene.dimension();
-  int dimension = d;
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
-  if (ImGui::SliderInt("dimension d", &dimension, gui::kMinDimension, 64)) {
-    Scene next = scene;
-    next.setDimension(dimension);
-    ctx.submit(std::move(next), "Change dimension", gui::EditMerge::Continuous);
+  /// Snaps `target` (2D) so its angle to `reference` (2D) is a multiple of 45 degrees, keeping its length.
+  Eigen::Vector2f snapAngle(Eigen::Vector2f target, Eigen::Vector2f reference) {
+    if (reference.norm() < 1e-12f || target.norm() < 1e-12f) return target;
+    const double base = std::atan2(reference.y(), reference.x());
+    const double relative = std::atan2(target.y(), target.x()) - base;
+    const double step = std::numbers::pi / 4.0;
+    const double snapped = base + std::round(relative / step) * step;
+    return target.norm() * Eigen::Vector2f(float(std::cos(snapped)), float(std::sin(snapped)));
   }
-  itemTooltip("Number of entries of every query and key. Going down truncates, going up pads with zeros.");
-  ImGui::SameLine();
-  int seed = static_cast<int>(scene.randomSeed % 1000000);
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
-  if (ImGui::InputInt("seed", &seed)) {
-    Scene next = scene;
-    next.randomSeed = static_cast<std::uint64_t>(std::max(seed, 0));
-    ctx.submit(std::move(next), "Change seed");
-  }
-  itemTooltip("Seed of the random generator: the same seed always gives the same vectors.");
-  ImGui::SameLine();
-  if (ImGui::Button("Randomise all")) {
-    Scene next = scene;
-    std::mt19937_64 generator(scene.randomSeed);
-    std::normal_distribution<float> normal(0.0f, 1.0f / std::sqrt(float(d)));  // expected norm about 1
-    for (int i = 0; i < next.queries.rows(); ++i)
-      for (int c = 0; c < d; ++c) next.queries(i, c) = normal(generator);
-    for (int j = 0; j < next.keys.rows(); ++j)
-      for (int c = 0; c < d; ++c) next.keys(j, c) = normal(generator);
-    next.randomSeed = scene.randomSeed + 1;
-    ctx.submit(std::move(next), "Randomise vectors");
-  }
-  itemTooltip("Replace every query and key by seeded Gaussian vectors (norm about 1), then advance the seed.");
 
-  const int rows = scene.queryCount() + scene.keyCount();
-  const ImGuiTableFlags flags = ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
-                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
-  const int columns = std::min(d, 63) + 1;
-  if (!ImGui::BeginTable("vectors", columns, flags, ImVec2(0, std::max(height, 60.0f)))) return;
-  ImGui::TableSetupScrollFreeze(1, 1);
-  ImGui::TableSetupColumn("vector");
-  for (int c = 0; c + 1 < columns; ++c) ImGui::TableSetupColumn(("x" + std::to_string(c)).c_str());
-  ImGui::TableHeadersRow();
-  ImGuiListClipper clipper;
-  clipper.Begin(rows);
-  while (clipper.Step()) {
-    for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
-      const bool isQuery = row < scene.queryCount();
-      const int index = isQuery ? row : row - scene.queryCount();
-      const RowMatrix& matrix = isQuery ? scene.queries : scene.keys;
-      const std::string& name = isQuery ? scene.queryLabels[index] : scene.keyLabels[index];
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(isQuery ? queryColor() : keyColor()), "%s", name.c_str());
-      for (int c = 0; c + 1 < columns; ++c) {
-        ImGui::TableNextColumn();
-        ImGui::PushID(row * 1024 + c);
-        float value = matrix(index, c);
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
-        if (ImGui::SliderFloat("##v", &value, -2.0f, 2.0f, "%.2f")) {
+  std::string vectorText(const Vector& v) {
+    std::string text = "(";
+    for (int c = 0; c < v.size() && c < 6; ++c) text += (c ? ", " : "") + formatted("%.3g", v(c));
+    if (v.size() > 6) text += ", ...";
+    return text + ")";
+  }
+
+  void drawToolbar(AppContext& ctx) {
+    const Scene& scene = ctx.scene();
+    if (ImGui::Button("+ Key")) {
+      Scene next = scene;
+      // A new key at 45 degrees from the selected query, so it is visible and distinct at once.
+      Vector key = Vector::Zero(scene.dimension());
+      key(0) = 0.7071f, key(1) = 0.7071f;
+      next.selectedKey = next.addKey(key);
+      ctx.submit(std::move(next), "Add key");
+    }
+    itemTooltip("Add a key vector (unit length, 45 degrees).");
+    probeControl(ctx, "canvas/add-key");
+    ImGui::SameLine();
+    if (ImGui::Button("+ Query")) {
+      Scene next = scene;
+      Vector query = Vector::Zero(scene.dimension());
+      query(0) = 1.0f;
+      next.selectedQuery = next.addQuery(query);
+      ctx.submit(std::move(next), "Add query");
+    }
+    itemTooltip("Add a query vector (unit length along the first axis).");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(scene.keyCount() <= 1);
+    if (ImGui::Button("- Key")) {
+      Scene next = scene;
+      next.removeKey(scene.selectedKey);
+      next.selectedKey = std::min(next.selectedKey, next.keyCount() - 1);
+      ctx.submit(std::move(next), "Remove key");
+    }
+    ImGui::EndDisabled();
+    itemTooltip("Remove the selected key (at least one key stays).");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(scene.queryCount() <= 1);
+    if (ImGui::Button("- Query")) {
+      Scene next = scene;
+      next.removeQuery(scene.selectedQuery);
+      next.selectedQuery = std::min(next.selectedQuery, next.queryCount() - 1);
+      ctx.submit(std::move(next), "Remove query");
+    }
+    ImGui::EndDisabled();
+    itemTooltip("Remove the selected query (at least one query stays).");
+
+    // Selection combos (also reachable by clicking a tip).
+    const auto selector = [&](const char* label, const std::vector<std::string>& names, int selected, bool isQuery) {
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+      if (ImGui::BeginCombo(label, selected < int(names.size()) ? names[selected].c_str() : "")) {
+        for (int i = 0; i < int(names.size()); ++i) {
+          if (ImGui::Selectable(names[i].c_str(), i == selected) && i != selected) {
+            Scene next = scene;
+            (isQuery ? next.selectedQuery : next.selectedKey) = i;
+            ctx.submit(std::move(next), isQuery ? "Select query" : "Select key");
+          }
+        }
+        ImGui::EndCombo();
+      }
+    };
+    selector("query##select", scene.queryLabels, scene.selectedQuery, true);
+    selector("key##select", scene.keyLabels, scene.selectedKey, false);
+
+    // Numeric entry for the selected pair: Cartesian in d = 2, and length / angle (degrees from the first axis).
+    if (scene.dimension() == 2) {
+      const auto entry = [&](bool isQuery) {
+        const int index = isQuery ? scene.selectedQuery : scene.selectedKey;
+        const RowMatrix& matrix = isQuery ? scene.queries : scene.keys;
+        if (index < 0 || index >= matrix.rows()) return;
+        const std::string& name = isQuery ? scene.queryLabels[index] : scene.keyLabels[index];
+        float xy[2] = {matrix(index, 0), matrix(index, 1)};
+        float polar[2] = {std::hypot(xy[0], xy[1]), float(std::atan2(xy[1], xy[0]) * 180.0 / std::numbers::pi)};
+        ImGui::PushID(isQuery ? "q" : "k");
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+        bool changed = ImGui::DragFloat2(("x, y##" + name).c_str(), xy, 0.005f, -10.0f, 10.0f, "%.3f");
+        itemTooltip("Coordinates of the selected vector; drag or double-click to type.");
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+        const bool polarChanged = ImGui::DragFloat2(("|v|, angle##" + name).c_str(), polar, 0.005f, 0.0f, 0.0f, "%.3f");
+        itemTooltip("Length and direction in degrees (counter-clockwise from +x).");
+        ImGui::PopID();
+        if (polarChanged) {
+          const double a = polar[1] * std::numbers::pi / 180.0;
+          xy[0] = polar[0] * float(std::cos(a));
+          xy[1] = polar[0] * float(std::sin(a));
+          changed = true;
+        }
+        if (changed) {
           Scene next = scene;
-          (isQuery ? next.queries : next.keys)(index, c) = value;
+          RowMatrix& target = isQuery ? next.queries : next.keys;
+          target(index, 0) = xy[0];
+          target(index, 1) = xy[1];
           ctx.submit(std::move(next), "Edit " + name, gui::EditMerge::Continuous);
         }
-        ImGui::PopID();
-      }
+      };
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(queryColor()), "%s",
+                         scene.queryLabels[scene.selectedQuery].c_str());
+      ImGui::SameLine();
+      entry(true);
+      ImGui::SameLine();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(keyColor()), "%s", scene.keyLabels[scene.selectedKey].c_str());
+      ImGui::SameLine();
+      entry(false);
     }
   }
-  ImGui::EndTable();
-}
+
+  /// d > 2: every vector as a row of sliders, the dimension, and a seeded random generator.
+  void drawTableEditor(AppContext& ctx, float height) {
+    const Scene& scene = ctx.scene();
+    const int d = scene.dimension();
+    int dimension = d;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
+    if (ImGui::SliderInt("dimension d", &dimension, gui::kMinDimension, 64)) {
+      Scene next = scene;
+      next.setDimension(dimension);
+      ctx.submit(std::move(next), "Change dimension", gui::EditMerge::Continuous);
+    }
+    itemTooltip("Number of entries of every query and key. Going down truncates, going up pads with zeros.");
+    ImGui::SameLine();
+    int seed = static_cast<int>(scene.randomSeed % 1000000);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+    if (ImGui::InputInt("seed", &seed)) {
+      Scene next = scene;
+      next.randomSeed = static_cast<std::uint64_t>(std::max(seed, 0));
+      ctx.submit(std::move(next), "Change seed");
+    }
+    itemTooltip("Seed of the random generator: the same seed always gives the same vectors.");
+    ImGui::SameLine();
+    if (ImGui::Button("Randomise all")) {
+      Scene next = scene;
+      std::mt19937_64 generator(scene.randomSeed);
+      std::normal_distribution<float> normal(0.0f, 1.0f / std::sqrt(float(d)));  // expected norm about 1
+      for (int i = 0; i < next.queries.rows(); ++i)
+        for (int c = 0; c < d; ++c) next.queries(i, c) = normal(generator);
+      for (int j = 0; j < next.keys.rows(); ++j)
+        for (int c = 0; c < d; ++c) next.keys(j, c) = normal(generator);
+      next.randomSeed = scene.randomSeed + 1;
+      ctx.submit(std::move(next), "Randomise vectors");
+    }
+    itemTooltip("Replace every query and key by seeded Gaussian vectors (norm about 1), then advance the seed.");
+
+    const int rows = scene.queryCount() + scene.keyCount();
+    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                  ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
+    const int columns = std::min(d, 63) + 1;
+    if (!ImGui::BeginTable("vectors", columns, flags, ImVec2(0, std::max(height, 60.0f)))) return;
+    ImGui::TableSetupScrollFreeze(1, 1);
+    ImGui::TableSetupColumn("vector");
+    for (int c = 0; c + 1 < columns; ++c) ImGui::TableSetupColumn(("x" + std::to_string(c)).c_str());
+    ImGui::TableHeadersRow();
+    ImGuiListClipper clipper;
+    clipper.Begin(rows);
+    while (clipper.Step()) {
+      for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+        const bool isQuery = row < scene.queryCount();
+        const int index = isQuery ? row : row - scene.queryCount();
+        const RowMatrix& matrix = isQuery ? scene.queries : scene.keys;
+        const std::string& name = isQuery ? scene.queryLabels[index] : scene.keyLabels[index];
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(isQuery ? queryColor() : keyColor()), "%s", name.c_str());
+        for (int c = 0; c + 1 < columns; ++c) {
+          ImGui::TableNextColumn();
+          ImGui::PushID(row * 1024 + c);
+          float value = matrix(index, c);
+          ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+          if (ImGui::SliderFloat("##v", &value, -2.0f, 2.0f, "%.2f")) {
+            Scene next = scene;
+            (isQuery ? next.queries : next.keys)(index, c) = value;
+            ctx.submit(std::move(next), "Edit " + name, gui::EditMerge::Continuous);
+          }
+          ImGui::PopID();
+        }
+      }
+    }
+    ImGui::EndTable();
+  }
+};
 
 }  // namespace
 
-void drawVectorCanvasView(AppContext& ctx) {
+void VectorCanvasView::draw(AppContext& ctx) {
   const Scene& scene = ctx.scene();
   const Derived& derived = ctx.derived();
   // Presenter mode: the canvas alone (tips still drag), no toolbar, table or hint.
@@ -466,6 +470,10 @@ void drawVectorCanvasView(AppContext& ctx) {
         "Drag an arrow tip to move it; click a tip to select; hold Shift to snap the query-key angle to "
         "0/45/90/135/180\xC2\xB0.");
   if (table) drawTableEditor(ctx, tableHeight);
+}
+
+std::unique_ptr<gui::View> makeVectorCanvasView() {
+  return std::make_unique<VectorCanvasView>();
 }
 
 }  // namespace attnscope::views

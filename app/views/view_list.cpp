@@ -8,13 +8,13 @@ namespace attnscope::gui {
 
 std::span<const ViewInfo> allViews() {
   static constexpr std::array<ViewInfo, 7> kViews{{
-      {"canvas", "Vector canvas", &views::drawVectorCanvasView},
-      {"sweep", "Kernel sweep", &views::drawKernelSweepView},
-      {"maps", "Attention maps", &views::drawAttentionMapsView},
-      {"density", "Gaussian-key density", &views::drawDensityView},
-      {"divergence", "Alignment divergence", &views::drawDivergenceView},
-      {"parameters", "Parameters", &views::drawParametersView},
-      {"model", "Model explorer", &views::drawModelExplorerView},
+      {ViewKind::Canvas, "canvas", "Vector canvas", &views::makeVectorCanvasView},
+      {ViewKind::Sweep, "sweep", "Kernel sweep", &views::makeKernelSweepView},
+      {ViewKind::Maps, "maps", "Attention maps", &views::makeAttentionMapsView},
+      {ViewKind::Density, "density", "Gaussian-key density", &views::makeDensityView},
+      {ViewKind::Divergence, "divergence", "Alignment divergence", &views::makeDivergenceView},
+      {ViewKind::Parameters, "parameters", "Parameters", &views::makeParametersView},
+      {ViewKind::Model, "model", "Model explorer", &views::makeModelExplorerView},
   }};
   return kViews;
 }

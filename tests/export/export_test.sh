@@ -113,6 +113,25 @@ for path, expected in zip(sys.argv[1:], (1.0, -1.0)):
     cos = q @ k / np.linalg.norm(q) / np.linalg.norm(k)
     assert abs(cos - expected) < 1e-5, f"{path}: cos(q, k) = {cos}, expected {expected}"
 PY
+# Every frame is exactly what a standalone export of its own embedded scene draws: no view may carry state (the
+# density view's contour cache did) from one frame to the next. Whole window (every view, contours included) and the
+# density view alone; frames 2..4 are the ones a stale cache would get wrong.
+for target in window density; do
+  args=(--width 960 --height 600)
+  [[ $target == density ]] && args=(--view density --width 480 --height 320)
+  mkdir "$work/frames_$target"
+  "$app" export --scene "$scene" "${args[@]}" --sweep-frames 4 --out "$work/frames_$target/f_%d.png" >/dev/null
+  for f in 1 2 3; do
+    "$app" export --scene "$work/frames_$target/f_$f.png" "${args[@]}" --out "$work/alone_${target}_$f.png" >/dev/null
+    differing=$(compare -metric AE "$work/frames_$target/f_$f.png" "$work/alone_${target}_$f.png" null: 2>&1 || true)
+    if [[ $differing != 0 ]]; then
+      cp "$work/frames_$target/f_$f.png" "$out/sweep_frame_${target}_$f.png"
+      cp "$work/alone_${target}_$f.png" "$out/sweep_frame_${target}_${f}_alone.png"
+      fail "sweep frame $f ($target) differs from a standalone export of its own scene in $differing pixels" \
+        "(both in $out)"
+    fi
+  done
+done
 # A kill in the middle of a long sequence leaves only complete frames (each is written atomically).
 mkdir "$work/killed"
 "$app" export --scene "$scene" --width 1600 --height 1000 --sweep-frames 40 --out "$work/killed/f_%02d.png" \
@@ -145,5 +164,5 @@ if "$app" export --view canvas --sweep-frames 3 --out "$work/frames/x.png" 2>"$w
   fail "frame pattern without a number accepted"
 fi
 grep -q "needs exactly one frame number" "$work/err.txt" || fail "unclear pattern error: $(cat "$work/err.txt")"
-ls "$work" | grep -v -E '^(plain|err.txt|frames|killed|data|frame[04].json)$' && fail "stray files left in $work"
+ls "$work" | grep -v -E '^(plain|err.txt|frames|killed|data|frame[04].json|frames_(window|density)|alone_(window|density)_[123].png)$' && fail "stray files left in $work"
 echo "export checks passed"
