@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& command : commands) command.install(root);
 #ifdef ATTNSCOPE_HAVE_GUI
-  attnscope::gui::installGuiOptions(root);
+  const attnscope::gui::GuiCommandLinePtr guiOptions = attnscope::gui::installGuiOptions(root);
 #endif
 
   try {
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   if (!root.get_subcommands().empty()) return 0;
 #ifdef ATTNSCOPE_HAVE_GUI
   try {
-    return attnscope::gui::runGui();
+    return attnscope::gui::runGui(*guiOptions);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "attnscope: error: %s\n", e.what());
     return 1;

@@ -10,6 +10,9 @@
 #include <thread>
 #include <utility>
 
+#include "app/gui/model_session.h"
+#include "app/gui/presenter.h"
+#include "app/views/view_probe.h"
 #include "core/error.h"
 
 namespace attnscope::gui {
@@ -269,6 +272,24 @@ bool sameShapes(const Scene& a, const Scene& b) {
 AppContext::AppContext(Scene initial) : undo_(std::move(initial)) {}
 
 AppContext::~AppContext() = default;
+
+ModelSession& AppContext::modelSession() {
+  if (!modelSession_) {
+    modelSession_ = std::make_unique<ModelSession>();
+    modelSession_->recentPaths = loadRecentModels();
+  }
+  return *modelSession_;
+}
+
+DemoPlayer& AppContext::demoPlayer() {
+  if (!demoPlayer_) demoPlayer_ = std::make_unique<DemoPlayer>();
+  return *demoPlayer_;
+}
+
+views::ViewProbe& AppContext::viewProbe() {
+  if (!viewProbe_) viewProbe_ = std::make_unique<views::ViewProbe>();
+  return *viewProbe_;
+}
 
 View& AppContext::view(ViewKind kind) {
   std::unique_ptr<View>& slot = views_[kind];

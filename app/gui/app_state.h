@@ -382,6 +382,13 @@ class HeatmapCache {
 /// app services. Owned by the app shell (window or headless export).
 class SlowDivergenceWorker;
 class DragDerivedWorker;
+class ModelSession;  // model_session.h
+struct DemoPlayer;   // presenter.h
+}  // namespace attnscope::gui
+namespace attnscope::views {
+struct ViewProbe;  // app/views/view_probe.h
+}  // namespace attnscope::views
+namespace attnscope::gui {
 
 class AppContext {
  public:
@@ -425,6 +432,13 @@ class AppContext {
   void clearProbes(std::string_view prefix) {
     std::erase_if(probes_, [prefix](const auto& entry) { return entry.first.starts_with(prefix); });
   }
+
+  /// The model this context's explorer opened and runs (a background loader per context).
+  ModelSession& modelSession();
+  /// The demo shown and presenter mode.
+  DemoPlayer& demoPlayer();
+  /// Where the views drew what tests aim at (last frame).
+  views::ViewProbe& viewProbe();
 
   // ---- used by the shell, not by views ----
   /// This context's view of that kind, made on first use and kept (with its state) as long as the context lives.
@@ -473,6 +487,10 @@ class AppContext {
   HeatmapCache* heatmaps_ = nullptr;
   std::map<std::string, std::array<float, 2>> probes_;
   std::map<ViewKind, std::unique_ptr<View>> views_;
+  // Made on first use. Declared after the views, so destroyed before them: a session's loader thread ends first.
+  std::unique_ptr<ModelSession> modelSession_;
+  std::unique_ptr<DemoPlayer> demoPlayer_;
+  std::unique_ptr<views::ViewProbe> viewProbe_;
   float uiScale_ = 1.0f;
   bool exporting_ = false;
   bool presenting_ = false;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <GLFW/glfw3.h>  // key codes of the shell's key events
 #include <imgui.h>
 
 #include <CLI/CLI.hpp>
@@ -28,7 +29,6 @@ namespace attnscope::gui {
 namespace {
 
 constexpr int kSlots = 8;  ///< simultaneous windows with their own autosave
-constexpr int kKeyEnter = 257, kKeyKeypadEnter = 335, kKeyEscape = 256;  // GLFW key codes
 constexpr const char* kDialogTitle = "Restore unsaved work?";
 
 std::string slotName(const char* stem, int slot, const char* extension) {
@@ -61,20 +61,9 @@ bool envSet(const char* name) {
   return value != nullptr && *value != '\0' && std::strcmp(value, "0") != 0;
 }
 
-struct AutosaveCommandLine {
-  bool restore = false, noRestore = false, noAutosave = false;
-  double seconds = 30.0;
-};
-
-AutosaveCommandLine& commandLine() {
-  static AutosaveCommandLine instance;
-  return instance;
-}
-
 }  // namespace
 
-void installAutosaveOptions(CLI::App& root) {
-  AutosaveCommandLine& c = commandLine();
+void installAutosaveOptions(CLI::App& root, AutosaveCommandLine& c) {
   root.add_flag("--restore", c.restore, "Restore a crashed session's autosaved scene without asking");
   root.add_flag("--no-restore", c.noRestore,
                 "Never offer to restore a crashed session's autosave (also $ATTNSCOPE_NO_RESTORE=1 or $CI)");
@@ -85,8 +74,7 @@ void installAutosaveOptions(CLI::App& root) {
       ->check(CLI::Range(0.1, 86400.0));
 }
 
-AutosaveOptions autosaveOptions(bool benchmark) {
-  const AutosaveCommandLine& c = commandLine();
+AutosaveOptions autosaveOptions(const AutosaveCommandLine& c, bool benchmark) {
   AutosaveOptions options;
   if (!benchmark && !c.noAutosave && !envSet("ATTNSCOPE_NO_AUTOSAVE")) options.folder = configDirectory();
   options.intervalSeconds = c.seconds;
@@ -262,8 +250,8 @@ void AutosaveSession::drawRestoreDialog(AppContext& context, ShellState& shell) 
   bool accept = false, reject = false;
   for (const ShellState::KeyPress& press : std::exchange(shell.keyPresses, {})) {
     if (press.modifiers != 0) continue;
-    if (press.key == kKeyEnter || press.key == kKeyKeypadEnter) accept = true;
-    if (press.key == kKeyEscape) reject = true;
+    if (press.key == GLFW_KEY_ENTER || press.key == GLFW_KEY_KP_ENTER) accept = true;
+    if (press.key == GLFW_KEY_ESCAPE) reject = true;
   }
   // Not ImGui::BeginPopupModal: in ImGui 1.86 any window appearing while a modal opened outside its Begin stack is
   // open trips an assertion (FindBlockingModal returns NULL in Begin), and views and banners do appear at start-up.

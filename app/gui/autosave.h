@@ -83,7 +83,7 @@ class AutosaveSession {
   bool restorePending_ = false;
   std::string pendingScenePath_;  ///< the crashed session's file name, restored with its scene
   std::string pendingSavedAt_;    ///< when the crashed session last autosaved (for the dialog)
-  bool hasSaved_ = false;  ///< this session wrote autosave.json (the marker says so, to make it restorable)
+  bool hasSaved_ = false;         ///< this session wrote autosave.json (the marker says so, to make it restorable)
   bool baselineSet_ = false;
   std::uint64_t savedRevision_ = 0;
   std::string lastSavedAt_;
@@ -92,10 +92,17 @@ class AutosaveSession {
   bool reportedWriteError_ = false;
 };
 
-/// Adds --restore, --no-restore, --no-autosave and --autosave-seconds to the window's command line.
-void installAutosaveOptions(CLI::App& root);
+/// What the command line says about autosave (bound by installAutosaveOptions).
+struct AutosaveCommandLine {
+  bool restore = false, noRestore = false, noAutosave = false;
+  double seconds = 30.0;
+};
+
+/// Adds --restore, --no-restore, --no-autosave and --autosave-seconds to the window's command line, bound to `into`
+/// (which must outlive the parse).
+void installAutosaveOptions(CLI::App& root, AutosaveCommandLine& into);
 /// Options from the command line and environment: folder configDirectory() (preferences.h), or "" (off) for
 /// --no-autosave, $ATTNSCOPE_NO_AUTOSAVE or when `benchmark` is set; $ATTNSCOPE_NO_RESTORE or $CI mean --no-restore.
-AutosaveOptions autosaveOptions(bool benchmark);
+AutosaveOptions autosaveOptions(const AutosaveCommandLine& commandLine, bool benchmark);
 
 }  // namespace attnscope::gui

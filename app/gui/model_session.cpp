@@ -326,16 +326,6 @@ void ModelSession::rememberPath(const std::string& path) {
   saveRecentModels(recentPaths);
 }
 
-ModelSession& modelSession() {
-  static ModelSession session;
-  static const bool loaded = [] {
-    session.recentPaths = loadRecentModels();
-    return true;
-  }();
-  (void)loaded;
-  return session;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 std::string requestKey(const std::string& path, const std::string& tokenizerPath, const std::vector<int>& tokenIds) {
@@ -478,7 +468,7 @@ bool isModelPath(const std::filesystem::path& path) {
 
 bool openDroppedModel(AppContext& context, const std::string& path) {
   if (!isModelPath(path)) return false;
-  ModelSession& session = modelSession();
+  ModelSession& session = context.modelSession();
   ModelRequest request;
   request.path = path;
   request.prompt =

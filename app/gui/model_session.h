@@ -154,9 +154,6 @@ class ModelSession {
   std::string cachedPath_, cachedTokenizerRequest_, cachedTokenizerPath_;
 };
 
-/// The session of this process (one UI at a time; the headless export uses it too).
-ModelSession& modelSession();
-
 /// "path|tokenizer|ids": equal keys mean the same capture.
 std::string requestKey(const std::string& path, const std::string& tokenizerPath, const std::vector<int>& tokenIds);
 

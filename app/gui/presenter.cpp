@@ -17,10 +17,6 @@
 namespace attnscope::gui {
 namespace {
 
-// GLFW key codes (the shell's key events carry them).
-constexpr int kKeySpace = 32, kKeyEscape = 256, kKeyRight = 262, kKeyLeft = 263, kKeyPageUp = 266, kKeyPageDown = 267,
-              kKeyF11 = 300;
-
 void enterStep(AppContext& context, DemoPlayer& player, int step) {
   const Demo& demo = *player.demo;
   player.step = std::clamp(step, 0, static_cast<int>(demo.steps.size()) - 1);
@@ -35,8 +31,7 @@ void enterStep(AppContext& context, DemoPlayer& player, int step) {
   context.resetScene(s.scene, "Demo " + demo.name + " step " + std::to_string(player.step + 1));
 }
 
-const DemoStep* currentStep() {
-  const DemoPlayer& player = demoPlayer();
+const DemoStep* currentStep(const DemoPlayer& player) {
   if (!player.demo) return nullptr;
   return &player.demo->steps[static_cast<std::size_t>(player.step)];
 }
@@ -52,13 +47,8 @@ void setPresenter(DemoPlayer& player, bool on) {
 
 }  // namespace
 
-DemoPlayer& demoPlayer() {
-  static DemoPlayer player;
-  return player;
-}
-
-bool presenterActive() {
-  return demoPlayer().presenter;
+bool presenterActive(AppContext& context) {
+  return context.demoPlayer().presenter;
 }
 
 void openDemo(AppContext& context, const std::string& name, int step) {
@@ -66,27 +56,27 @@ void openDemo(AppContext& context, const std::string& name, int step) {
   if (step < 1 || step > static_cast<int>(demo.steps.size()))
     throw InputError("demo " + name + " has steps 1.." + std::to_string(demo.steps.size()) + ", not " +
                      std::to_string(step));
-  DemoPlayer& player = demoPlayer();
+  DemoPlayer& player = context.demoPlayer();
   player.demo = std::move(demo);
   enterStep(context, player, step - 1);
 }
 
 void goToDemoStep(AppContext& context, int step) {
-  DemoPlayer& player = demoPlayer();
+  DemoPlayer& player = context.demoPlayer();
   if (!player.demo) return;
   enterStep(context, player, step);
 }
 
-void closeDemo() {
-  DemoPlayer& player = demoPlayer();
+void closeDemo(AppContext& context) {
+  DemoPlayer& player = context.demoPlayer();
   player.demo.reset();
   player.playing = false;
   player.stepText.clear();
 }
 
-void toggleDemoAnimation(double now) {
-  DemoPlayer& player = demoPlayer();
-  const DemoStep* step = currentStep();
+void toggleDemoAnimation(AppContext& context, double now) {
+  DemoPlayer& player = context.demoPlayer();
+  const DemoStep* step = currentStep(player);
   if (step == nullptr || !step->animation) return;
   if (player.playing) {
     player.pausedAt = now - player.playStart;
@@ -99,36 +89,36 @@ void toggleDemoAnimation(double now) {
 
 bool handleDemoKey(AppContext& context, ShellState& shell, int key, int modifiers) {
   (void)shell;
-  DemoPlayer& player = demoPlayer();
+  DemoPlayer& player = context.demoPlayer();
   if ((modifiers & 0xF) != 0) return false;  // shift, control, alt, super: those keys mean something else
-  if (key == kKeyF11) {
+  if (key == GLFW_KEY_F11) {
     setPresenter(player, !player.presenter);
     return true;
   }
-  if (key == kKeyEscape && player.presenter) {
+  if (key == GLFW_KEY_ESCAPE && player.presenter) {
     setPresenter(player, false);
     return true;
   }
   // Arrows and Space belong to a text field while one is being edited.
   if (!player.demo || ImGui::GetIO().WantTextInput) return false;
-  if (key == kKeyRight || key == kKeyPageDown) {
+  if (key == GLFW_KEY_RIGHT || key == GLFW_KEY_PAGE_DOWN) {
     goToDemoStep(context, player.step + 1);
     return true;
   }
-  if (key == kKeyLeft || key == kKeyPageUp) {
+  if (key == GLFW_KEY_LEFT || key == GLFW_KEY_PAGE_UP) {
     goToDemoStep(context, player.step - 1);
     return true;
   }
-  if (key == kKeySpace) {
-    toggleDemoAnimation(ImGui::GetTime());
+  if (key == GLFW_KEY_SPACE) {
+    toggleDemoAnimation(context, ImGui::GetTime());
     return true;
   }
   return false;
 }
 
 void tickDemo(AppContext& context, double now) {
-  DemoPlayer& player = demoPlayer();
-  const DemoStep* step = currentStep();
+  DemoPlayer& player = context.demoPlayer();
+  const DemoStep* step = currentStep(player);
   if (step == nullptr || !player.playing || !step->animation) return;
   context.submit(animatedScene(step->scene, *step->animation, now - player.playStart), "Demo animation",
                  EditMerge::Continuous);
@@ -136,7 +126,7 @@ void tickDemo(AppContext& context, double now) {
 
 void drawDemosMenu(AppContext& context, ShellState& shell) {
   if (!ImGui::BeginMenu("Demos")) return;
-  DemoPlayer& player = demoPlayer();
+  DemoPlayer& player = context.demoPlayer();
   const std::string directory = demoDirectory();
   const auto names = listDemos(directory);
   if (names.empty()) ImGui::TextDisabled("(no demos found: assets/demos or $ATTNSCOPE_DEMO_DIR)");
@@ -153,13 +143,13 @@ void drawDemosMenu(AppContext& context, ShellState& shell) {
   ImGui::Separator();
   bool presenter = player.presenter;
   if (ImGui::MenuItem("Presenter mode", "F11", &presenter)) setPresenter(player, presenter);
-  if (ImGui::MenuItem("Close demo", nullptr, false, player.demo.has_value())) closeDemo();
+  if (ImGui::MenuItem("Close demo", nullptr, false, player.demo.has_value())) closeDemo(context);
   ImGui::EndMenu();
 }
 
-float demoPanelHeight(float width, float regionHeight, bool controls) {
-  const DemoPlayer& player = demoPlayer();
-  const DemoStep* step = currentStep();
+float demoPanelHeight(AppContext& context, float width, float regionHeight, bool controls) {
+  const DemoPlayer& player = context.demoPlayer();
+  const DemoStep* step = currentStep(player);
   if (step == nullptr) return 0.0f;
   // Sized to the wrapped text, so a long explanation is never cut off and a short one wastes no space.
   const ImGuiStyle& style = ImGui::GetStyle();
@@ -173,8 +163,8 @@ float demoPanelHeight(float width, float regionHeight, bool controls) {
 
 void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, float width, float height, bool controls) {
   (void)shell;
-  DemoPlayer& player = demoPlayer();
-  const DemoStep* step = currentStep();
+  DemoPlayer& player = context.demoPlayer();
+  const DemoStep* step = currentStep(player);
   if (step == nullptr) return;
   ImGui::SetNextWindowPos(ImVec2(x, y), ImGuiCond_Always);
   ImGui::SetNextWindowSize(ImVec2(width, height), ImGuiCond_Always);
@@ -201,12 +191,12 @@ void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, flo
       ImGui::EndDisabled();
       if (step->animation) {
         ImGui::SameLine();
-        if (ImGui::Button(player.playing ? "Pause" : "Play")) toggleDemoAnimation(ImGui::GetTime());
+        if (ImGui::Button(player.playing ? "Pause" : "Play")) toggleDemoAnimation(context, ImGui::GetTime());
       }
       ImGui::SameLine();
       if (ImGui::Button("Presenter mode (F11)")) setPresenter(player, true);
       ImGui::SameLine();
-      if (ImGui::Button("Close demo")) closeDemo();
+      if (ImGui::Button("Close demo")) closeDemo(context);
     }
   }
   ImGui::End();
@@ -228,16 +218,16 @@ void demoViewRect(int index, int count, float x0, float y0, float width, float h
   out[3] = cellH;
 }
 
-bool takeDemoLayoutRequest() {
-  return std::exchange(demoPlayer().layoutRequested, false);
+bool takeDemoLayoutRequest(AppContext& context) {
+  return std::exchange(context.demoPlayer().layoutRequested, false);
 }
 
-void rememberViewRect(const std::string& id, float x, float y, float width, float height) {
-  demoPlayer().lastRects[id] = {x, y, width, height};
+void rememberViewRect(AppContext& context, const std::string& id, float x, float y, float width, float height) {
+  context.demoPlayer().lastRects[id] = {x, y, width, height};
 }
 
-bool takeRestoreRect(const std::string& id, float out[4]) {
-  auto& rects = demoPlayer().restoreRects;
+bool takeRestoreRect(AppContext& context, const std::string& id, float out[4]) {
+  auto& rects = context.demoPlayer().restoreRects;
   const auto it = rects.find(id);
   if (it == rects.end()) return false;
   std::copy(it->second.begin(), it->second.end(), out);
@@ -246,9 +236,9 @@ bool takeRestoreRect(const std::string& id, float out[4]) {
 }
 
 void syncPresenterWindow(GLFWwindow* window, AppContext& context, ShellState& shell, float baseScale) {
-  static bool fullscreen = false;
-  static int windowed[4] = {0, 0, 1280, 800};
-  const DemoPlayer& player = demoPlayer();
+  DemoPlayer& player = context.demoPlayer();
+  bool& fullscreen = player.windowFullscreen;
+  int* windowed = player.windowedRect.data();
   if (player.presenter != fullscreen) {
     GLFWmonitor* monitor = glfwGetPrimaryMonitor();
     const GLFWvidmode* mode = monitor != nullptr ? glfwGetVideoMode(monitor) : nullptr;

@@ -32,21 +32,22 @@ struct DemoPlayer {
 
   /// Set when a step opens: the next frame arranges the open views for the demo.
   bool layoutRequested = false;
+  /// The window side of presenter mode (syncPresenterWindow): whether the window is full screen now, and where it
+  /// was (x, y, width, height) before, to go back there.
+  bool windowFullscreen = false;
+  std::array<int, 4> windowedRect{0, 0, 1280, 800};
 
   bool active() const { return demo.has_value(); }
 };
-
-/// The player of this process (one UI at a time; the headless export uses it too).
-DemoPlayer& demoPlayer();
 
 /// Opens demo `name` at 1-based `step` in `context` (the step's scene replaces the document). Throws InputError or
 /// FileError (unknown demo, bad step).
 void openDemo(AppContext& context, const std::string& name, int step);
 /// Goes to 0-based `step` of the open demo (clamped), stopping any animation.
 void goToDemoStep(AppContext& context, int step);
-void closeDemo();
+void closeDemo(AppContext& context);
 /// Starts or pauses the step's animation (no effect for a step without one).
-void toggleDemoAnimation(double now);
+void toggleDemoAnimation(AppContext& context, double now);
 
 /// Handles a presentation key (GLFW code). Returns true when it was used.
 bool handleDemoKey(AppContext& context, ShellState& shell, int key, int modifiers);
@@ -56,19 +57,19 @@ void tickDemo(AppContext& context, double now);
 void drawDemosMenu(AppContext& context, ShellState& shell);
 /// Height in pixels of the step-text panel at the bottom of the views region, `width` wide (0 when no demo is open);
 /// `controls` reserves a line for the buttons (as drawDemoPanel's argument).
-float demoPanelHeight(float width, float regionHeight, bool controls);
+float demoPanelHeight(AppContext& context, float width, float regionHeight, bool controls);
 /// Draws the step-text panel in the rectangle (x, y, w, h); buttons only when `controls`.
 void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, float width, float height, bool controls);
 /// Rectangle (x, y, w, h) of the index-th of `count` views placed for a demo in the region (x0, y0, w, h): one row
 /// of up to three views, two rows beyond (a shorter second row widens its views to the full width).
 void demoViewRect(int index, int count, float x0, float y0, float width, float height, float out[4]);
 /// True once after a step opened (the shell then places the views with demoViewRect).
-bool takeDemoLayoutRequest();
+bool takeDemoLayoutRequest(AppContext& context);
 /// Remembers where a view window is (outside presenter mode) / gives back its place after presenter mode ends.
-void rememberViewRect(const std::string& id, float x, float y, float width, float height);
-bool takeRestoreRect(const std::string& id, float out[4]);
+void rememberViewRect(AppContext& context, const std::string& id, float x, float y, float width, float height);
+bool takeRestoreRect(AppContext& context, const std::string& id, float out[4]);
 /// True while presenter mode hides the menu bar, status bar and controls.
-bool presenterActive();
+bool presenterActive(AppContext& context);
 
 /// Window side of presenter mode, called by the window once per frame before NewFrame: toggles full screen and
 /// rebuilds the fonts at the presenter scale (or back at `baseScale`). Needs the window's GL context current.

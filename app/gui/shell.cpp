@@ -2,6 +2,8 @@
 // open/save/export prompts; plus the offscreen renderer used by every PNG export.
 #include "app/gui/shell.h"
 
+// Key codes and modifiers only (GLFW_INCLUDE_NONE: no GL header): the shell's key events carry GLFW codes.
+#include <GLFW/glfw3.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 #include <imgui_internal.h>
@@ -33,12 +35,6 @@ namespace {
 constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 constexpr float kBaseFontPixels = 15.0f;
 constexpr double kBannerSeconds = 8.0;
-constexpr int kKeyF1 = 290;
-constexpr int kKeyEscape =
-    256;  // GLFW_KEY_ESCAPE  // GLFW_KEY_F1: the window backend fills io.KeysDown with GLFW key codes
-
-constexpr int kModShift = 0x1;    // GLFW_MOD_SHIFT
-constexpr int kModControl = 0x2;  // GLFW_MOD_CONTROL
 
 /// Opens one path prompt (they share the path field, so at most one is open) with `path` filled in.
 void setPrompt(ShellState& shell, const std::string& path) {
@@ -84,11 +80,11 @@ void toggleView(AppContext& context, const std::string& id, bool open) {
 }
 
 void handleShortcut(AppContext& context, ShellState& shell, const ShellState::KeyPress& press) {
-  const bool ctrl = (press.modifiers & kModControl) != 0;
-  const bool shift = (press.modifiers & kModShift) != 0;
+  const bool ctrl = (press.modifiers & GLFW_MOD_CONTROL) != 0;
+  const bool shift = (press.modifiers & GLFW_MOD_SHIFT) != 0;
   if (handleDemoKey(context, shell, press.key, press.modifiers)) return;  // presenter.cpp (issue 6)
-  if (press.key == kKeyF1) shell.showHelp = !shell.showHelp;
-  if (press.key == kKeyEscape) closePrompts(shell);
+  if (press.key == GLFW_KEY_F1) shell.showHelp = !shell.showHelp;
+  if (press.key == GLFW_KEY_ESCAPE) closePrompts(shell);
   if (!ctrl) return;
   // Inside a text field Ctrl+Z/Y belong to the field's own undo.
   const bool typing = ImGui::GetIO().WantTextInput;
@@ -666,7 +662,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   float bottom = layout.height;
   const bool solo = !layout.soloView.empty();
   // Presenter mode (presenter.h) hides the menu bar, the status bar and the parameter controls.
-  const bool presenting = layout.interactive && presenterActive();
+  const bool presenting = layout.interactive && presenterActive(context);
   if (layout.interactive) {
     handleShortcuts(context, shell);
     tickDemo(context, ImGui::GetTime());
@@ -681,10 +677,11 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   if (layout.interactive) context.clearProbes("control/"), context.clearProbes("view/");
 
   // An open demo puts its step text under the views and arranges them for the step.
-  const float demoPanel = solo ? 0.0f : demoPanelHeight(layout.width, bottom - top, layout.interactive);
+  const float demoPanel = solo ? 0.0f : demoPanelHeight(context, layout.width, bottom - top, layout.interactive);
   bottom -= demoPanel;
   // Presenter mode always fills the screen with the shown views (demo or not), as a demo step does.
-  const bool demoLayout = (demoPanel > 0 && (takeDemoLayoutRequest() || layout.forceLayout)) || (presenting && !solo);
+  const bool demoLayout =
+      (demoPanel > 0 && (takeDemoLayoutRequest(context) || layout.forceLayout)) || (presenting && !solo);
   context.setPresenting(presenting);
   // Opening or closing the model explorer switches the default layout (it docks along the bottom): place anew.
   const bool modelOpen = context.scene().isViewOpen("model");
@@ -728,7 +725,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
         demoViewRect(placed++, shownCount, 0.0f, top, layout.width, bottom - top, p.rect);
       else
         defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, p.rect, modelOpen);
-      const bool restore = !presenting && takeRestoreRect(view.id, p.rect);  // back from presenter mode
+      const bool restore = !presenting && takeRestoreRect(context, view.id, p.rect);  // back from presenter mode
       p.cond = restore ? ImGuiCond_Always : placement;
     }
     p.predicted = predictedRect(view.title, p.cond == ImGuiCond_Always, p.rect);
@@ -764,7 +761,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
       if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) shell.focusedView = view.id;
       if (layout.interactive && !presenting && !isSolo) {
         const ImVec2 position = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
-        rememberViewRect(view.id, position.x, position.y, size.x, size.y);
+        rememberViewRect(context, view.id, position.x, position.y, size.x, size.y);
       }
       try {
         context.view(view.kind).draw(context);

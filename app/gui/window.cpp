@@ -50,6 +50,7 @@ namespace attnscope::gui {
 namespace {
 
 struct WindowOptions {
+  AutosaveCommandLine autosave;
   std::string openPath;
   int benchFrames = 0;
   int benchVectors = 256;
@@ -63,11 +64,7 @@ struct WindowOptions {
   bool noPersist = false;
 };
 
-WindowOptions& options() {
-  static WindowOptions instance;
-  return instance;
-}
-
+// Signal handlers can reach nothing but process globals: these two flags are the only ones of the window.
 SignalRequest dumpRequest;  // SIGUSR1 (state_dump.h: taken before the write, so none is lost)
 volatile std::sig_atomic_t closeRequested = 0;
 /// SIGTERM / SIGINT close the window like the close button, so preferences and layout are still saved.
@@ -78,76 +75,87 @@ void onSigusr1(int) {
   dumpRequest.raise();
 }
 
-std::string& glfwErrorText() {
-  static std::string text;
-  return text;
+// GLFW's error callback is process-wide and gets no window: the last message waits here for runGui to report it.
+thread_local std::string glfwErrorMessage;
+const std::string& glfwErrorText() {
+  return glfwErrorMessage;
 }
 
 void onGlfwError(int code, const char* description) {
-  glfwErrorText() = std::string(description) + " (GLFW error " + std::to_string(code) + ")";
+  glfwErrorMessage = std::string(description) + " (GLFW error " + std::to_string(code) + ")";
 }
 
-double lastEventTime = 0.0;
-void markActivity() {
-  lastEventTime = glfwGetTime();
-}
-void onCursor(GLFWwindow*, double, double) {
-  markActivity();
-}
-void onButton(GLFWwindow*, int, int, int) {
-  markActivity();
-}
-void onScroll(GLFWwindow*, double, double) {
-  markActivity();
-}
-std::vector<ShellState::KeyPress> keyPresses;
-void onKey(GLFWwindow*, int key, int, int action, int mods) {
-  markActivity();
-  if (action == GLFW_PRESS || action == GLFW_REPEAT) keyPresses.push_back({key, mods});
-}
 // Dear ImGui 1.86 reads key state once per frame (io.KeysDown), so a press and a release that both arrive between two
-// frames (a quick tap while a frame is slow, or xdotool) never reach its widgets: a prompt would miss its Return. This
-// latch sits in front of ImGui's key callback and holds such a release back until ImGui has drawn one frame with the
-// key down. Our own shortcut queue (onKey) records presses and is unaffected.
-GLFWkeyfun imguiKeyCallback = nullptr;
+// frames (a quick tap while a frame is slow, or xdotool) never reach its widgets: a prompt would miss its Return. The
+// latch (onKeyLatched) sits in front of ImGui's key callback and holds such a release back until ImGui has drawn one
+// frame with the key down. Our own shortcut queue (onKey) records presses and is unaffected.
 struct HeldRelease {
   int key, scancode, mods;
 };
-std::vector<HeldRelease> heldReleases;
-std::vector<int> keysPressedSinceFrame;
+
+/// What the GLFW callbacks collect between two frames; owned by runGui, reached through the window's user pointer.
+struct WindowEvents {
+  double lastEventTime = 0.0;  ///< glfwGetTime() of the last input (the idle wait starts a second after it)
+  std::vector<ShellState::KeyPress> keyPresses;
+  std::vector<std::string> droppedPaths;
+  GLFWkeyfun imguiKeyCallback = nullptr;  ///< ImGui's own key callback, behind the latch
+  std::vector<HeldRelease> heldReleases;
+  std::vector<int> keysPressedSinceFrame;
+};
+
+WindowEvents& events(GLFWwindow* window) {
+  return *static_cast<WindowEvents*>(glfwGetWindowUserPointer(window));
+}
+void markActivity(GLFWwindow* window) {
+  events(window).lastEventTime = glfwGetTime();
+}
+void onCursor(GLFWwindow* window, double, double) {
+  markActivity(window);
+}
+void onButton(GLFWwindow* window, int, int, int) {
+  markActivity(window);
+}
+void onScroll(GLFWwindow* window, double, double) {
+  markActivity(window);
+}
+void onKey(GLFWwindow* window, int key, int, int action, int mods) {
+  markActivity(window);
+  if (action == GLFW_PRESS || action == GLFW_REPEAT) events(window).keyPresses.push_back({key, mods});
+}
 void onKeyLatched(GLFWwindow* window, int key, int scancode, int action, int mods) {
+  WindowEvents& e = events(window);
   if (action == GLFW_RELEASE &&
-      std::find(keysPressedSinceFrame.begin(), keysPressedSinceFrame.end(), key) != keysPressedSinceFrame.end()) {
-    heldReleases.push_back({key, scancode, mods});
+      std::find(e.keysPressedSinceFrame.begin(), e.keysPressedSinceFrame.end(), key) != e.keysPressedSinceFrame.end()) {
+    e.heldReleases.push_back({key, scancode, mods});
     return;
   }
-  if (action == GLFW_PRESS) keysPressedSinceFrame.push_back(key);
-  if (imguiKeyCallback != nullptr) imguiKeyCallback(window, key, scancode, action, mods);
+  if (action == GLFW_PRESS) e.keysPressedSinceFrame.push_back(key);
+  if (e.imguiKeyCallback != nullptr) e.imguiKeyCallback(window, key, scancode, action, mods);
 }
 /// After a frame: ImGui has seen every latched key down, so their releases may go through now.
 void releaseLatchedKeys(GLFWwindow* window) {
-  keysPressedSinceFrame.clear();
-  for (const HeldRelease& release : std::exchange(heldReleases, {}))
-    if (imguiKeyCallback != nullptr)
-      imguiKeyCallback(window, release.key, release.scancode, GLFW_RELEASE, release.mods);
+  WindowEvents& e = events(window);
+  e.keysPressedSinceFrame.clear();
+  for (const HeldRelease& release : std::exchange(e.heldReleases, {}))
+    if (e.imguiKeyCallback != nullptr)
+      e.imguiKeyCallback(window, release.key, release.scancode, GLFW_RELEASE, release.mods);
 }
 
-void onChar(GLFWwindow*, unsigned) {
-  markActivity();
+void onChar(GLFWwindow* window, unsigned) {
+  markActivity(window);
 }
-void onResize(GLFWwindow*, int, int) {
-  markActivity();
+void onResize(GLFWwindow* window, int, int) {
+  markActivity(window);
 }
 
-std::vector<std::string> droppedPaths;
-void onDrop(GLFWwindow*, int count, const char** paths) {
-  for (int i = 0; i < count; ++i) droppedPaths.emplace_back(paths[i]);
-  markActivity();
+void onDrop(GLFWwindow* window, int count, const char** paths) {
+  for (int i = 0; i < count; ++i) events(window).droppedPaths.emplace_back(paths[i]);
+  markActivity(window);
 }
 
 /// Copies the views' probe points (app/views/view_probe.h) into the context's named probes for the state dump.
 void publishViewProbes(AppContext& context) {
-  const views::ViewProbe& probe = views::viewProbe();
+  const views::ViewProbe& probe = context.viewProbe();
   context.clearProbes("canvas/");
   context.publishProbe("canvas/origin", probe.canvasOrigin[0], probe.canvasOrigin[1]);
   for (std::size_t j = 0; j < probe.keyTips.size(); ++j)
@@ -192,8 +200,17 @@ float percentile(std::vector<float> values, double fraction) {
 
 }  // namespace
 
-void installGuiOptions(CLI::App& root) {
-  WindowOptions& o = options();
+struct GuiCommandLine {
+  WindowOptions window;
+};
+
+void GuiCommandLineDeleter::operator()(GuiCommandLine* options) const {
+  delete options;
+}
+
+GuiCommandLinePtr installGuiOptions(CLI::App& root) {
+  GuiCommandLinePtr options(new GuiCommandLine);
+  WindowOptions& o = options->window;
   root.add_option(
       "--open", o.openPath,
       "Open a scene file (.json), a PNG exported by attnscope (scene metadata), an .npz with arrays q and k, or a "
@@ -215,11 +232,12 @@ void installGuiOptions(CLI::App& root) {
   root.add_option("--step", o.demoStep, "Step of --demo to start on, from 1")->check(CLI::Range(1, 100));
   root.add_flag("--presenter", o.presenter, "Start in presenter mode (F11): full screen, large fonts, no controls");
   root.add_flag("--no-persist", o.noPersist, "Neither read nor write preferences and window layout");
-  installAutosaveOptions(root);
+  installAutosaveOptions(root, o.autosave);
+  return options;
 }
 
-int runGui() {
-  WindowOptions& o = options();
+int runGui(const GuiCommandLine& options) {
+  const WindowOptions& o = options.window;
   Preferences preferences = o.noPersist ? Preferences{} : loadPreferences();
   Scene initial = o.benchFrames > 0 ? benchScene(o.benchVectors, o.benchViews) : defaultScene();
   std::string scenePath;
@@ -260,6 +278,8 @@ int runGui() {
   const float uiScale =
       o.uiScale > 0 ? o.uiScale : std::clamp(contentScale * preferences.uiScaleMultiplier, 0.5f, 4.0f);
 
+  WindowEvents windowEvents;
+  glfwSetWindowUserPointer(window, &windowEvents);
   // Our callbacks first: ImGui's backend chains to them, so both see every event.
   glfwSetCursorPosCallback(window, onCursor);
   glfwSetMouseButtonCallback(window, onButton);
@@ -272,7 +292,7 @@ int runGui() {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
-  static std::string iniPath;  // ImGui keeps the pointer
+  std::string iniPath;  // ImGui keeps the pointer until DestroyContext, below
   const std::string configFolder = o.noPersist || o.benchFrames > 0 ? std::string() : configDirectory();
   if (!configFolder.empty()) {
     std::error_code error;
@@ -284,7 +304,8 @@ int runGui() {
   }
   setupFontsAndStyle(uiScale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
-  imguiKeyCallback = glfwSetKeyCallback(window, onKeyLatched);  // in front of ImGui's callback (see onKeyLatched)
+  windowEvents.imguiKeyCallback =
+      glfwSetKeyCallback(window, onKeyLatched);  // in front of ImGui's callback (see onKeyLatched)
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   int exitCode = 0;
@@ -299,7 +320,7 @@ int runGui() {
     shell.scenePath = scenePath;
     shell.lastFolder = preferences.lastFolder;
     if (openModel) openPath(context, shell, o.openPath);
-    AutosaveSession autosave(autosaveOptions(o.benchFrames > 0));  // no lost work (autosave.h)
+    AutosaveSession autosave(autosaveOptions(o.autosave, o.benchFrames > 0));  // no lost work (autosave.h)
 
     WindowGeometry geometry;
     std::string lastDump;
@@ -316,7 +337,7 @@ int runGui() {
       }
     };
     if (!o.demo.empty()) openDemo(context, o.demo, o.demoStep);  // throws: main prints it and exits 1
-    demoPlayer().presenter = o.presenter;
+    context.demoPlayer().presenter = o.presenter;
     context.refreshDerived();
 
     std::vector<float> benchTimes, benchDeriveTimes;
@@ -331,21 +352,21 @@ int runGui() {
       if (bench) benchPhases.begin(steadySeconds());
       releaseLatchedKeys(window);  // the previous frame saw these keys down
       // A playing demo animation needs every frame.
-      const bool idle = o.benchFrames == 0 && glfwGetTime() - lastEventTime > 1.0 && shell.banners.empty() &&
-                        frame > 3 && !demoPlayer().playing;
+      const bool idle = o.benchFrames == 0 && glfwGetTime() - windowEvents.lastEventTime > 1.0 &&
+                        shell.banners.empty() && frame > 3 && !context.demoPlayer().playing;
       if (idle)
         glfwWaitEventsTimeout(0.5);
       else
         glfwPollEvents();
       const auto workStart = std::chrono::steady_clock::now();
-      for (const std::string& path : std::exchange(droppedPaths, {})) openPath(context, shell, path);
+      for (const std::string& path : std::exchange(windowEvents.droppedPaths, {})) openPath(context, shell, path);
 
       syncPresenterWindow(window, context, shell, uiScale);  // presenter.h: full screen and fonts
       if (o.benchFrames > 0 && frame == 5) benchRendersBefore = heatmaps.renderCount();
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
-      shell.keyPresses = std::exchange(keyPresses, {});
+      shell.keyPresses = std::exchange(windowEvents.keyPresses, {});
       autosave.drawRestoreDialog(context, shell);
       FrameLayout layout;
       layout.width = io.DisplaySize.x;

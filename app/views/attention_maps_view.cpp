@@ -141,8 +141,8 @@ void AttentionMapsView::draw(AppContext& ctx) {
     spec.y.grid = false;
     plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
     const ImRect& area = frame.area();
-    viewProbe().heatmapAreas[index] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
-    viewProbe().heatmapRows = rows, viewProbe().heatmapColumns = columns;
+    ctx.viewProbe().heatmapAreas[index] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
+    ctx.viewProbe().heatmapRows = rows, ctx.viewProbe().heatmapColumns = columns;
     static const char* kSlots[] = {"maps/dpa", "maps/ea", "maps/mgk"};
     // Colour-mapped at the size it is shown (1024 x 1024 weights in a 300-pixel frame: a tenth of the fragments).
     gui::HeatmapStyle shown = style;

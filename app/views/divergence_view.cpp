@@ -158,7 +158,8 @@ void drawTable(const Scene& scene, const Derived& derived) {
   ImGui::EndTable();
 }
 
-void drawHistory(AppContext& ctx, float height) {
+/// `chosen`: the series shown when only one plot fits (the view keeps it).
+void drawHistory(AppContext& ctx, float height, int& chosen) {
   const gui::DivergenceHistory& history = ctx.divergenceHistory();
   // Presenter mode: the plots only (no reset button, no series chooser).
   const bool controls = showViewControls(ctx);
@@ -179,7 +180,6 @@ void drawHistory(AppContext& ctx, float height) {
                            {"Gauss KL", &history.gaussianKl},
                            {"Frechet W2\xC2\xB2", &history.frechet}};
   // Five small plots side by side when they fit; otherwise one plot and a chooser.
-  static int chosen = 0;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const bool allFit = (avail.x - spacing * 4) / 5.0f > ImGui::GetFontSize() * 11.0f;
@@ -228,6 +228,9 @@ void drawHistory(AppContext& ctx, float height) {
 class DivergenceView final : public gui::View {
  public:
   void draw(AppContext& ctx) override;
+
+ private:
+  int chosenSeries_ = 0;  // the history series shown when the five plots do not fit side by side
 };
 
 }  // namespace
@@ -303,7 +306,7 @@ void DivergenceView::draw(AppContext& ctx) {
         : points > 40 ? "circles: keys, diamonds: queries; 2 strongest edges per point, width ~ probability"
                       : "circles: keys, diamonds: queries; edge width ~ transport probability");
   drawTable(scene, derived);
-  drawHistory(ctx, historyHeight);
+  drawHistory(ctx, historyHeight, chosenSeries_);
 }
 
 std::unique_ptr<gui::View> makeDivergenceView() {

@@ -343,9 +343,9 @@ void KernelSweepView::draw(AppContext& ctx) {
   const ImRect barsRect =
       reserveRect("##bars", ImVec2(narrow ? avail.x - spacing - halfWidth : rightWidth, bottomHeight));
   auto probeRect = [](const ImRect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
-  viewProbe().sweepWeights = probeRect(weightRect);
-  viewProbe().sweepPolar = probeRect(polarRect);
-  viewProbe().sweepBars = probeRect(barsRect);
+  ctx.viewProbe().sweepWeights = probeRect(weightRect);
+  ctx.viewProbe().sweepPolar = probeRect(polarRect);
+  ctx.viewProbe().sweepBars = probeRect(barsRect);
   if (!ctx.exporting()) {
     // Corners of the weight plot: the presenter test checks that presenter mode shows it larger.
     ctx.publishProbe("view/sweep/weights/min", weightRect.Min.x, weightRect.Min.y);

@@ -530,7 +530,7 @@ class ModelExplorerView final : public gui::View {
 }  // namespace
 
 void ModelExplorerView::draw(AppContext& ctx) {
-  ModelSession& session = gui::modelSession();
+  ModelSession& session = ctx.modelSession();
   syncWithScene(ctx, session);
   // Presenter mode shows the grids and maps without the open / prompt / statistic widgets, as an export does.
   const bool controls = showViewControls(ctx) && !ctx.exporting();

@@ -376,7 +376,7 @@ void VectorCanvasView::draw(AppContext& ctx) {
       labelWithBackdrop(drawList, labelAt, color, label, withAlpha(style.background, 0.67f));
     }
   };
-  ViewProbe& probe = viewProbe();
+  ViewProbe& probe = ctx.viewProbe();
   probe.canvasOrigin = {origin.x, origin.y};
   probe.queryTips.clear(), probe.keyTips.clear();
   for (int i = 0; i < plane.queries2d.rows(); ++i) {

@@ -4,16 +4,12 @@
 
 #include "app/views/view_probe.h"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
 
 namespace attnscope::views {
-
-ViewProbe& viewProbe() {
-  static ViewProbe probe;
-  return probe;
-}
 
 std::vector<ShownKernel> sweepKernels(const Scene& scene) {
   std::vector<ShownKernel> kernels(kShownKernels.begin(), kShownKernels.end());
@@ -85,12 +81,15 @@ ImU32 keyColor(float alpha) {
 }
 
 std::span<const ImU32> colorMapColors(ColorMap map) {
-  static std::map<ColorMap, std::vector<ImU32>> cache;
-  auto& colors = cache[map];
-  if (colors.empty()) {
-    for (const Rgb8& rgb : colorMapTable(map)) colors.push_back(IM_COL32(rgb[0], rgb[1], rgb[2], 255));
-  }
-  return colors;
+  // Immutable once built (thread-safe static initialisation): the three tables packed as ImGui colours.
+  static const std::array<std::vector<ImU32>, 3> packed = [] {
+    std::array<std::vector<ImU32>, 3> tables;
+    for (ColorMap m : {ColorMap::Viridis, ColorMap::Magma, ColorMap::Diverging})
+      for (const Rgb8& rgb : colorMapTable(m))
+        tables[static_cast<std::size_t>(m)].push_back(IM_COL32(rgb[0], rgb[1], rgb[2], 255));
+    return tables;
+  }();
+  return packed[static_cast<std::size_t>(map)];
 }
 
 ImRect reserveRect(const char* id, ImVec2 size) {

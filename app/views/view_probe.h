@@ -23,7 +23,4 @@ struct ViewProbe {
   Rect sweepWeights, sweepPolar, sweepBars;
 };
 
-/// The probe of the current process (one UI at a time).
-ViewProbe& viewProbe();
-
 }  // namespace attnscope::views

@@ -44,7 +44,7 @@ Rendered renderView(gui::AppContext& context, const std::string& view) {
   options.view = view;
   Rendered result;
   result.image = gui::renderUiImage(context, options);
-  result.probe = views::viewProbe();
+  result.probe = context.viewProbe();
   return result;
 }
 

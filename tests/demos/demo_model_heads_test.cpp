@@ -35,9 +35,10 @@ TEST(DemoModelHeads, ReferencedHeadsAreTheBestOfEveryHead) {
   request.path = model;
   request.tokenIds = source.tokenIds;
   request.fromUser = false;
-  modelSession().runNow(request);
-  ASSERT_TRUE(modelSession().poll()) << modelSession().takeError();
-  const model::ModelCapture& capture = modelSession().result()->capture;
+  ModelSession session;
+  session.runNow(request);
+  ASSERT_TRUE(session.poll()) << session.takeError();
+  const model::ModelCapture& capture = session.result()->capture;
 
   int bestPrevious = 0, bestFirst = 0;
   double previous = -1, first = -1;

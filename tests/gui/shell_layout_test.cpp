@@ -128,7 +128,7 @@ class InteractiveUi : public ::testing::Test {
     layout_.height = 1000;
   }
   void TearDown() override {
-    demoPlayer().presenter = false;
+    context_.demoPlayer().presenter = false;
     ImGui::DestroyContext(imgui_);
   }
   void frames(int count) {
@@ -197,7 +197,7 @@ TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
   EXPECT_GE(controlProbes(), 5) << probeNames();  // canvas, sweep, maps, density, divergence each publish a widget
   EXPECT_FALSE(context_.presenting());
   const Rect densityBefore = window("Gaussian-key density");
-  demoPlayer().presenter = true;
+  context_.demoPlayer().presenter = true;
   frames(3);
   EXPECT_TRUE(context_.presenting());
   EXPECT_EQ(controlProbes(), 0);
@@ -205,7 +205,7 @@ TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
   // Five views fill the screen (3 + 2, no menu or status bar): the bottom two share the width Parameters had.
   const Rect densityOn = window("Gaussian-key density");
   EXPECT_GT(densityOn.w * densityOn.h, 1.3f * densityBefore.w * densityBefore.h);
-  demoPlayer().presenter = false;
+  context_.demoPlayer().presenter = false;
   frames(3);
   EXPECT_FALSE(context_.presenting());
   EXPECT_GE(controlProbes(), 5) << probeNames();

@@ -30,9 +30,10 @@ const gui::ModelResult& storiesResult() {
     gui::ModelRequest request;
     request.path = kModel;
     request.prompt = kPrompt;
-    gui::modelSession().runNow(request);
-    EXPECT_TRUE(gui::modelSession().poll());
-    return gui::modelSession().sharedResult();
+    gui::ModelSession session;
+    session.runNow(request);
+    EXPECT_TRUE(session.poll());
+    return session.sharedResult();
   }();
   return *result;
 }
@@ -197,14 +198,13 @@ TEST(ModelSession, CancelKeepsThePreviousResult) {
 }
 
 TEST(ModelSession, DroppedModelStartsARunAndOpensTheExplorer) {
-  storiesResult();  // the shared session must be idle and hold a result first
   gui::AppContext context(gui::defaultScene());
   EXPECT_FALSE(gui::openDroppedModel(context, "/tmp/scene.json"));  // scenes stay with the window
   EXPECT_FALSE(gui::openDroppedModel(context, "/tmp/picture.png"));
   ASSERT_TRUE(gui::openDroppedModel(context, kModel));
   context.endFrame();
   EXPECT_TRUE(context.scene().isViewOpen("model"));
-  gui::ModelSession& session = gui::modelSession();
+  gui::ModelSession& session = context.modelSession();  // the context's own session ran it
   while (session.busy()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   ASSERT_TRUE(session.poll()) << session.takeError();
   EXPECT_EQ(session.result()->request.path, kModel);

@@ -79,7 +79,7 @@ class ScopedEnvironment {
 std::vector<std::string> openInApp(const AppCase& c, gui::AppContext& context) {
   gui::ShellState shell;
   gui::openPath(context, shell, std::filesystem::path(c.input).filename().string());
-  gui::ModelSession& session = gui::modelSession();
+  gui::ModelSession& session = context.modelSession();
   while (session.busy()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_FALSE(session.poll()) << "the bad model loaded";
   // What the model explorer does every frame (syncWithScene): a finished job's error goes to the banner.
