@@ -80,35 +80,41 @@ void runLadder(const LadderArguments& args) {
   if (model.context <= 0)
     model.context = train::ladderContext(args.symbols);  // one query per sequence (README "The ladder")
   std::sort(levels.begin(), levels.end());
+  train::LadderOptions ladder;
+  ladder.symbols = args.symbols;
+  ladder.batch = args.optimizer.batch;
+  ladder.steps = args.optimizer.steps;
+  ladder.evalBatches = args.evalBatches;
+  ladder.optimizer = optimizerOptions(args.optimizer);
+  // The model of one run; --vocab defaults to the level's own vocabulary.
+  auto configFor = [&](ModelArguments m, int level) {
+    if (m.vocab <= 0) m.vocab = train::taskVocabulary({train::TaskKind::Ladder, args.symbols, 8, level});
+    return modelConfig(m);
+  };
+  // Every (kernel, level) is checked before the first run trains, so a bad option fails in a second, not after hours.
+  std::vector<ModelArguments> kernelModels;
+  for (size_t k = 0; k < args.kernels.size(); ++k) {
+    ModelArguments m = model;
+    m.kernel = args.kernels[k];
+    if (!args.kernelHeads.empty()) m.heads = args.kernelHeads[k];
+    for (int level : levels) train::validateLadderLevel(configFor(m, level), level, ladder);
+    kernelModels.push_back(m);
+  }
   std::vector<std::string> labels;
   std::map<std::pair<size_t, int>, Cell> cells;
   std::ostringstream csv;
   csv << "kernel,heads,level,seed,train_accuracy,eval_accuracy,eval_cross_entropy,steps,chance,cpu_seconds\n";
   const bool terminal = isatty(STDERR_FILENO);
   for (size_t k = 0; k < args.kernels.size(); ++k) {
-    ModelArguments modelArgs = model;
-    modelArgs.kernel = args.kernels[k];
-    if (!args.kernelHeads.empty()) modelArgs.heads = args.kernelHeads[k];
+    const ModelArguments& modelArgs = kernelModels[k];
     labels.push_back(modelArgs.kernel + " (H=" + std::to_string(modelArgs.heads) + ")" +
                      (modelArgs.align != "none" ? " +" + modelArgs.align : ""));
-    train::LadderOptions ladder;
-    ladder.symbols = args.symbols;
-    ladder.batch = args.optimizer.batch;
-    ladder.steps = args.optimizer.steps;
-    ladder.evalBatches = args.evalBatches;
-    ladder.optimizer = optimizerOptions(args.optimizer);
     for (int level : levels) {
-      train::TaskOptions task;
-      task.kind = train::TaskKind::Ladder;
-      task.symbols = args.symbols;
-      task.level = level;
       for (int seed = 1; seed <= args.seeds; ++seed) {
-        ModelArguments m = modelArgs;
-        if (m.vocab <= 0) m.vocab = train::taskVocabulary(task);
         // Process CPU time (every thread), not wall time: the machines this runs on are shared.
         const std::clock_t cpuStart = std::clock();
         const train::LadderRun run =
-            train::trainLadderLevel(modelConfig(m), level, static_cast<uint64_t>(seed), ladder);
+            train::trainLadderLevel(configFor(modelArgs, level), level, static_cast<uint64_t>(seed), ladder);
         cells[{k, level}].accuracies.push_back(run.evalAccuracy);
         csv << modelArgs.kernel << ',' << modelArgs.heads << ',' << level << ',' << seed << ',' << run.trainAccuracy
             << ',' << run.evalAccuracy << ',' << run.evalCrossEntropy << ',' << run.stepsDone << ','

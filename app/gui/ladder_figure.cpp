@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "app/gui/figure_export.h"
 #include "app/plot/plot.h"
@@ -54,16 +55,20 @@ void drawLadderFigure(ImDrawList* drawList, const ImRect& rect, const LadderFigu
   std::vector<plot::LegendEntry> legend;
   std::vector<double> xs(levels);
   for (std::size_t i = 0; i < levels; ++i) xs[i] = static_cast<double>(i);
-  // Chance: one dashed line when equal on every level, else a thin line through the per-level values.
+  // Chance: one dashed line when equal on every level, else a short level across each level's category.
   if (figure.chance.size() == levels && levels > 0) {
     const bool constant = std::all_of(figure.chance.begin(), figure.chance.end(),
                                       [&](double c) { return std::abs(c - figure.chance.front()) < 1e-12; });
-    if (constant)
+    if (constant) {
       plot::horizontalMarker(frame, figure.chance.front(), kReferenceGrey, 1.0f, true);
-    else
-      plot::line(frame, xs, figure.chance, kReferenceGrey, 1.0f);
+    } else {
+      for (std::size_t i = 0; i < levels; ++i) {
+        const double x[2] = {xs[i] - 0.4, xs[i] + 0.4}, y[2] = {figure.chance[i], figure.chance[i]};
+        plot::line(frame, x, y, kReferenceGrey, 2.0f);
+      }
+    }
     char label[64];
-    std::snprintf(label, sizeof label, constant ? "chance (%.3f)" : "chance", figure.chance.front());
+    std::snprintf(label, sizeof label, constant ? "chance (%.3f)" : "chance (per level)", figure.chance.front());
     legend.push_back({label, kReferenceGrey, plot::LegendEntry::Kind::Line});
   }
   plot::horizontalMarker(frame, figure.solvedThreshold, kThresholdGrey, 1.0f, true);

@@ -10,19 +10,36 @@
 
 namespace attnscope::train {
 
-LadderRun trainLadderLevel(ModelConfig config, int level, uint64_t seed, const LadderOptions& options) {
+namespace {
+
+TaskOptions ladderTask(int symbols, int level) {
   TaskOptions task;
   task.kind = TaskKind::Ladder;
-  task.symbols = options.symbols;
+  task.symbols = symbols;
   task.level = level;
+  return task;
+}
+
+}  // namespace
+
+ModelConfig validateLadderLevel(ModelConfig config, int level, const LadderOptions& options) {
+  if (options.batch < 1 || options.steps < 0 || options.evalBatches < 1)
+    throw InputError("a ladder run needs --batch >= 1, --steps >= 0 and --eval-batches >= 1");
+  const TaskOptions task = ladderTask(options.symbols, level);
+  validateTask(task, config.context);
   if (config.vocab <= 0) config.vocab = taskVocabulary(task);
   if (config.vocab < taskVocabulary(task))
     throw InputError("ladder level " + std::to_string(level) + " with " + std::to_string(options.symbols) +
                      " symbols uses " + std::to_string(taskVocabulary(task)) + " token ids; the vocabulary has only " +
                      std::to_string(config.vocab));
   config.validate();
-  validateTask(task, config.context);
   requireWithinBudget(trainingMemoryBytes(config, options.batch, config.context), "ladder run");
+  return config;
+}
+
+LadderRun trainLadderLevel(ModelConfig config, int level, uint64_t seed, const LadderOptions& options) {
+  config = validateLadderLevel(config, level, options);
+  const TaskOptions task = ladderTask(options.symbols, level);
   Transformer<float> model(config);
   model.initialise(seed);
   const int batch = options.batch, length = config.context;

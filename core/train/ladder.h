@@ -33,6 +33,11 @@ struct LadderRun {
   int stepsDone = 0;
 };
 
+/// Checks one ladder run before anything is allocated or trained: the task against config.context, the vocabulary
+/// (0: filled in with the ladder's), the config, the memory budget. Returns the config with its vocabulary. Throws
+/// InputError or ResourceError.
+ModelConfig validateLadderLevel(ModelConfig config, int level, const LadderOptions& options);
+
 /// Trains a fresh model of `config` (config.vocab 0: the ladder's vocabulary) initialised from `seed` on ladder level
 /// `level` (batches of seed `seed`; a smaller nonzero vocabulary is refused) for options.steps steps, then scores it on
 /// held-out batches of seed seed ^ 0x5eed5eed. Validates the task against config.context and the memory budget before
