@@ -13,6 +13,7 @@
 #include "core/model/model.h"
 #include "core/train/trainer.h"
 #include "test_scratch_dir.h"
+#include "train_test_models.h"
 
 namespace attnscope::train {
 namespace {
@@ -39,12 +40,8 @@ TEST(TrainCheckpoint, OpensInHfModelsWithItsKernelAndSameAttention) {
     ModelConfig config = tinyConfig(kernel);
     config.learnVariances = learned;
     Transformer<float> model(config);
-    model.initialise(5);
-    // A few SGD-free perturbations so attention is far from uniform.
-    for (Parameter<float>& p : model.parameters()) {
-      if (!p.name.ends_with("mgk_priors"))
-        p.value.array() += 0.3f * Matrix<float>::Random(p.value.rows(), p.value.cols()).array();
-    }
+    std::mt19937 engine(6);
+    testing::seedFarFromUniform(model, 5, engine);  // attention far from uniform, so a wrong kernel would show
     saveCheckpoint(folder, model, {{"task", "test"}});
     // Reloaded for --init: same parameters.
     Transformer<float> reloaded(readCheckpointConfig(folder));
