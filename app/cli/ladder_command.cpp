@@ -100,6 +100,8 @@ void runLadder(const LadderArguments& args) {
     for (int level : levels) train::validateLadderLevel(configFor(m, level), level, ladder);
     kernelModels.push_back(m);
   }
+  std::filesystem::create_directories(args.out);
+  const std::filesystem::path out = args.out;
   std::vector<std::string> labels;
   std::map<std::pair<size_t, int>, Cell> cells;
   std::ostringstream csv;
@@ -120,6 +122,7 @@ void runLadder(const LadderArguments& args) {
             << ',' << run.evalAccuracy << ',' << run.evalCrossEntropy << ',' << run.stepsDone << ','
             << train::ladderChanceAccuracy(args.symbols, level) << ','
             << static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC << '\n';
+        writeFileAtomically(out / "ladder.csv", csv.str());  // a long ladder keeps its finished runs on disk
         if (terminal) {
           std::fprintf(stderr, "%s level %d seed %d: held-out accuracy %.3f\n", labels.back().c_str(), level, seed,
                        run.evalAccuracy);
@@ -147,9 +150,6 @@ void runLadder(const LadderArguments& args) {
   md << "| chance |";
   for (int level : levels) md << ' ' << train::ladderChanceAccuracy(args.symbols, level) << " |";
   md << "\n";
-  std::filesystem::create_directories(args.out);
-  const std::filesystem::path out = args.out;
-  writeFileAtomically(out / "ladder.csv", csv.str());
   writeFileAtomically(out / "ladder.md", md.str());
   std::printf("%s", md.str().c_str());
 #ifdef ATTNSCOPE_HAVE_GUI
