@@ -67,6 +67,53 @@ void hopSequence(int symbols, int hops, int total, std::mt19937_64& engine, std:
   }
 }
 
+/// Ladder levels L >= 2: lookup chains over pair tokens. f is a uniformly random cyclic permutation of the S symbols
+/// (one cycle through all of them), so f^h(q) != q for 0 < h < S: no answer can be read off the
+/// query itself, and f^h(q) is uniform over the other S - 1 symbols. The S pairs (a, f(a)) are shown as one token each,
+/// pairToken(a, b) = S + 1 + a S + b, in random order; then the separator S; then queries "q f^hops(q)", the queried
+/// symbols in random order without repeats (a new round after all S), until the sequence is full (an odd remainder:
+/// one query without its answer). Only the first round's answers are determined: a repeated query could be answered by
+/// copying its earlier answer, a one-hop shortcut at every level.
+void pairTokenHopSequence(int symbols, int hops, int total, std::mt19937_64& engine, std::vector<int>& tokens,
+                          std::vector<char>& determined) {
+  std::vector<int> cycle(static_cast<size_t>(symbols)), f(static_cast<size_t>(symbols));
+  std::iota(cycle.begin(), cycle.end(), 0);
+  // A uniformly random order of the symbols, closed into a cycle: each cycle arises from its S rotations, so every
+  // cycle is equally likely. (Sattolo's shuffle would not do here: it draws the cycle as a mapping i -> a[i], not as
+  // an order, and reading its array as an order skews f^h.)
+  std::shuffle(cycle.begin(), cycle.end(), engine);
+  for (int i = 0; i < symbols; ++i) f[cycle[i]] = cycle[(i + 1) % symbols];
+  std::vector<int> order = cycle;
+  std::shuffle(order.begin(), order.end(), engine);  // the pairs' order must not follow the cycle
+  for (int a : order) {
+    tokens.push_back(pairToken(symbols, a, f[a]));
+    determined.push_back(0);
+  }
+  tokens.push_back(symbols);  // separator
+  determined.push_back(0);
+  std::vector<int> queries;
+  int round = 0;
+  while (static_cast<int>(tokens.size()) + 2 <= total) {
+    if (queries.empty()) {
+      queries = cycle;
+      std::shuffle(queries.begin(), queries.end(), engine);
+      ++round;
+    }
+    const int q = queries.back();
+    queries.pop_back();
+    int answer = q;
+    for (int h = 0; h < hops; ++h) answer = f[answer];
+    tokens.push_back(q);
+    tokens.push_back(answer);
+    determined.push_back(0);
+    determined.push_back(round == 1);
+  }
+  while (static_cast<int>(tokens.size()) < total) {
+    tokens.push_back(static_cast<int>(engine() % symbols));
+    determined.push_back(0);
+  }
+}
+
 /// recall: `pairs` distinct keys from [0, S) with values from [S, 2S), the separator 2S, then queried keys each
 /// followed by its value; values after a query are determined.
 void recallSequence(int symbols, int pairs, int total, std::mt19937_64& engine, std::vector<int>& tokens,
@@ -99,6 +146,22 @@ void recallSequence(int symbols, int pairs, int total, std::mt19937_64& engine, 
 
 }  // namespace
 
+int pairToken(int symbols, int a, int b) {
+  return symbols + 1 + a * symbols + b;
+}
+
+double ladderChanceAccuracy(int symbols, int level) {
+  // Level 1 copies uniform symbols; level L >= 2 answers f^(L-1)(q), uniform over the S - 1 symbols other than q as
+  // long as L - 1 is not a multiple of S (then f^(L-1) is the identity and the answer is q itself).
+  if (level <= 1) return 1.0 / symbols;
+  return (level - 1) % symbols == 0 ? 1.0 : 1.0 / (symbols - 1);
+}
+
+std::string ladderLevelName(int level) {
+  if (level <= 1) return "copy";
+  return std::to_string(level - 1) + (level == 2 ? " hop" : " hops");
+}
+
 TaskKind parseTask(const std::string& name) {
   if (name == "copy") return TaskKind::Copy;
   if (name == "recall") return TaskKind::Recall;
@@ -128,7 +191,7 @@ int taskVocabulary(const TaskOptions& o) {
     case TaskKind::Recall:
       return 2 * o.symbols + 1;
     case TaskKind::Ladder:
-      return o.symbols + 1;
+      return o.symbols + 1 + o.symbols * o.symbols;
     case TaskKind::Multitask:
       return o.symbols + 1 + kMultitaskRules;
   }
@@ -142,7 +205,7 @@ int taskMinimumLength(const TaskOptions& o) {
     case TaskKind::Recall:
       return 2 * o.pairs + 2;  // pairs, separator, one query and its answer, minus the shift
     case TaskKind::Ladder:
-      return o.level == 1 ? 3 : 2 * o.symbols + 2;
+      return o.level == 1 ? 3 : o.symbols + 2;
     case TaskKind::Multitask:
       return 2 * o.symbols + 3;
   }
@@ -155,6 +218,9 @@ void validateTask(const TaskOptions& o, int length) {
     throw InputError("--pairs must be in [1, --symbols]");
   }
   if (o.kind == TaskKind::Ladder && (o.level < 1 || o.level > 16)) throw InputError("--level must be in [1, 16]");
+  // Levels >= 2 give every (a, b) pair its own token: S + 1 + S^2 ids.
+  if (o.kind == TaskKind::Ladder && o.level >= 2 && o.symbols > 64)
+    throw InputError("ladder levels >= 2 need --symbols of at most 64 (pair tokens: S + 1 + S^2 ids)");
   if (length < taskMinimumLength(o)) {
     throw InputError(std::string("task ") + taskName(o.kind) + " needs --context of at least " +
                      std::to_string(taskMinimumLength(o)) + " with these options (got " + std::to_string(length) + ")");
@@ -179,7 +245,7 @@ void generateTaskSequence(const TaskOptions& o, int length, uint64_t seed, std::
       if (o.level == 1) {
         copySequence(o.symbols, total, engine, tokens, determined);
       } else {
-        hopSequence(o.symbols, o.level - 1, total, engine, tokens, determined);
+        pairTokenHopSequence(o.symbols, o.level - 1, total, engine, tokens, determined);
       }
       return;
     case TaskKind::Multitask: {

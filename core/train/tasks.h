@@ -24,6 +24,14 @@ struct TaskOptions {
   int level = 1;     ///< ladder rung: 1 = copy (positional), L >= 2 = L - 1 chained lookups
 };
 
+/// Ladder levels >= 2 show each pair (a, b) of symbols as one token: S + 1 + a S + b (a, b in [0, S)).
+int pairToken(int symbols, int a, int b);
+/// Accuracy of the best guess that reads no earlier token but the query: 1/S for level 1 (copy of uniform symbols),
+/// 1/(S - 1) for level L >= 2 (f^(L-1)(q) is uniform over the symbols other than q), 1 if L - 1 is a multiple of S.
+double ladderChanceAccuracy(int symbols, int level);
+/// Short name of a ladder level: "copy", "1 hop", "2 hops", ...
+std::string ladderLevelName(int level);
+
 /// Vocabulary the task's tokens use (ids 0 .. vocab-1).
 int taskVocabulary(const TaskOptions& options);
 /// Shortest sequence length T the task fits in; throws nothing.

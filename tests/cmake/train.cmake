@@ -13,3 +13,14 @@ if(DEBIAN_PYTHON3)
                                   $<TARGET_FILE:attnscope> ${CMAKE_CURRENT_BINARY_DIR}/train_cli)
   set_tests_properties(train_cli PROPERTIES LABELS "cli;train" TIMEOUT 300)
 endif()
+if(DEBIAN_PYTHON3)
+  # `attnscope ladder` on a small seeded ladder: tables, chance, the figure (GUI builds) and bad options.
+  set(ATTNSCOPE_LADDER_TEST_GUI "")
+  if(ATTNSCOPE_BUILD_GUI)
+    set(ATTNSCOPE_LADDER_TEST_GUI "--gui")
+  endif()
+  add_test(NAME train_ladder_cli
+           COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/train_ladder_cli_test.py
+                   $<TARGET_FILE:attnscope> ${CMAKE_CURRENT_BINARY_DIR}/train_ladder_cli ${ATTNSCOPE_LADDER_TEST_GUI})
+  set_tests_properties(train_ladder_cli PROPERTIES LABELS "cli;train" TIMEOUT 300)
+endif()

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/error.h"
@@ -12,6 +13,7 @@
 #include "core/model/model.h"
 #include "core/train/trainer.h"
 #include "test_scratch_dir.h"
+#include "train_test_models.h"
 
 namespace attnscope::train {
 namespace {
@@ -38,12 +40,8 @@ TEST(TrainCheckpoint, OpensInHfModelsWithItsKernelAndSameAttention) {
     ModelConfig config = tinyConfig(kernel);
     config.learnVariances = learned;
     Transformer<float> model(config);
-    model.initialise(5);
-    // A few SGD-free perturbations so attention is far from uniform.
-    for (Parameter<float>& p : model.parameters()) {
-      if (!p.name.ends_with("mgk_priors"))
-        p.value.array() += 0.3f * Matrix<float>::Random(p.value.rows(), p.value.cols()).array();
-    }
+    std::mt19937 engine(6);
+    testing::seedFarFromUniform(model, 5, engine);  // attention far from uniform, so a wrong kernel would show
     saveCheckpoint(folder, model, {{"task", "test"}});
     // Reloaded for --init: same parameters.
     Transformer<float> reloaded(readCheckpointConfig(folder));
@@ -125,25 +123,45 @@ TEST(TrainTasks, CopyRecallLadderMarkExactlyTheDeterminedPositions) {
   }
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(determined[i]);
 
-  // Ladder level 3 (two lookups) with 4 symbols: 8 pair tokens, the separator 4, then (q, f(f(q))) pairs.
+  // Ladder level 3 (two lookups) with 4 symbols and T = 14: 4 pair tokens 5 + 4a + f(a), the separator 4, then
+  // (q, f(f(q))) pairs; the first round of queries (all 4 symbols once) is determined, the next round is not.
   generateTaskSequence({TaskKind::Ladder, 4, 8, 3}, 14, 7, tokens, determined);
   ASSERT_EQ(tokens.size(), 15u);
-  int f[4];
-  for (int p = 0; p < 4; ++p) f[tokens[2 * p]] = tokens[2 * p + 1];
-  EXPECT_EQ(tokens[8], 4);
-  for (int i = 9; i + 1 < 15; i += 2) {
-    EXPECT_EQ(tokens[i + 1], f[f[tokens[i]]]);
-    EXPECT_TRUE(determined[i + 1]);
-    EXPECT_FALSE(determined[i]);
+  int f[4] = {-1, -1, -1, -1};
+  for (int p = 0; p < 4; ++p) {
+    ASSERT_GE(tokens[p], 5);
+    f[(tokens[p] - 5) / 4] = (tokens[p] - 5) % 4;
+    EXPECT_FALSE(determined[p]);
   }
-  EXPECT_EQ(taskVocabulary({TaskKind::Ladder, 16, 8, 3}), 17);
+  for (int a = 0; a < 4; ++a) {
+    ASSERT_GE(f[a], 0) << "every symbol has exactly one pair";
+    int back = a, length = 0;
+    do {
+      back = f[back];
+      ++length;
+    } while (back != a && length <= 4);
+    EXPECT_EQ(length, 4) << "f is one cycle through all symbols";
+  }
+  EXPECT_EQ(tokens[4], 4);
+  std::vector<int> firstRound;
+  for (int i = 5; i + 1 < 15; i += 2) {
+    EXPECT_EQ(tokens[i + 1], f[f[tokens[i]]]);
+    EXPECT_FALSE(determined[i]);
+    EXPECT_EQ(static_cast<bool>(determined[i + 1]), i < 13) << "only the first round of 4 queries is scored";
+    if (i < 13) firstRound.push_back(tokens[i]);
+  }
+  std::sort(firstRound.begin(), firstRound.end());
+  EXPECT_EQ(firstRound, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(taskVocabulary({TaskKind::Ladder, 16, 8, 3}), 16 + 1 + 256);
   EXPECT_EQ(taskVocabulary({TaskKind::Recall, 16, 8, 1}), 33);
   EXPECT_EQ(taskVocabulary({TaskKind::Multitask, 16, 8, 1}), 20);
   // Same seed, same batch; another step, another batch.
   const TaskOptions recall{TaskKind::Recall, 16, 8, 1};
   EXPECT_EQ(taskBatch(recall, 2, 40, 9, 3).inputs, taskBatch(recall, 2, 40, 9, 3).inputs);
   EXPECT_NE(taskBatch(recall, 2, 40, 9, 3).inputs, taskBatch(recall, 2, 40, 9, 4).inputs);
-  EXPECT_THROW(validateTask({TaskKind::Ladder, 16, 8, 2}, 20), InputError);  // needs 34
+  EXPECT_THROW(validateTask({TaskKind::Ladder, 16, 8, 2}, 17), InputError);  // needs S + 2 = 18
+  EXPECT_NO_THROW(validateTask({TaskKind::Ladder, 16, 8, 2}, 18));
+  EXPECT_THROW(validateTask({TaskKind::Ladder, 65, 8, 2}, 80), InputError);  // 65 + 1 + 65^2 pair tokens
   EXPECT_NO_THROW(validateTask({TaskKind::Ladder, 16, 8, 1}, 20));           // copy fits anywhere
 }
 

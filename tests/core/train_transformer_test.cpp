@@ -10,6 +10,7 @@
 
 #include "core/attention_kernels.h"
 #include "core/divergence.h"
+#include "train_test_models.h"
 
 namespace attnscope::train {
 namespace {
@@ -107,35 +108,13 @@ TEST(TrainAlignment, ValuesEqualCoreDivergences) {
   EXPECT_NEAR(mmd, mmdDivergence(Qf, Kf, false).value, 1e-5);
 }
 
-ModelConfig smallConfig(Kernel kernel, AlignmentKind align, bool learnVariances = false) {
-  ModelConfig config;
-  config.layers = 2;
-  config.heads = 2;
-  config.dim = 8;
-  config.context = 6;
-  config.vocab = 7;
-  config.kernel = kernel;
-  config.mgkComponents = 2;
-  config.alignment.kind = align;
-  config.alignment.weight = align == AlignmentKind::None ? 0.0 : 0.7;
-  config.learnVariances = learnVariances;
-  return config;
-}
+using testing::smallTrainConfig;
 
-/// A seeded model with weights large enough that attention is far from uniform (GPT-2's 0.02 would hide the
-/// kernels), and priors inside (0, 1) so the clamp is inactive.
+/// The shared seeded weights (train_test_models.h), from the engine seed + 1.
 template <typename S>
 void randomiseForGradientCheck(Transformer<S>& model, unsigned seed) {
-  model.initialise(seed);
   std::mt19937 engine(seed + 1);
-  std::normal_distribution<double> normal(0.0, 0.4);
-  std::uniform_real_distribution<double> prior(0.2, 0.9);
-  for (Parameter<S>& p : model.parameters()) {
-    for (S& x : p.value.reshaped()) {
-      x = p.name.ends_with("mgk_priors") ? static_cast<S>(static_cast<float>(prior(engine)))
-                                         : x + static_cast<S>(static_cast<float>(normal(engine)));
-    }
-  }
+  testing::seedFarFromUniform(model, seed, engine);
 }
 
 TokenBatch smallBatch(unsigned seed) {
@@ -164,7 +143,7 @@ class TrainGradientTest : public ::testing::TestWithParam<GradientCase> {};
 // |analytic - numeric| <= 1e-6 + 1e-5 |numeric| (the truncation error is O(h^2) ~ 1e-10 times third derivatives).
 TEST_P(TrainGradientTest, MatchesFiniteDifferences) {
   const GradientCase c = GetParam();
-  ModelConfig config = smallConfig(c.kernel, c.align, c.learnVariances);
+  ModelConfig config = smallTrainConfig(c.kernel, c.align, c.learnVariances);
   config.alignment.mmdBandwidth = 1.3;  // the median heuristic is a stop-gradient; fix sigma for differences
   Transformer<double> model(config);
   randomiseForGradientCheck(model, 11);
@@ -201,7 +180,7 @@ TEST_P(TrainGradientTest, MatchesFiniteDifferences) {
 // of every tensor within 1e-4 of its largest entry, so float accumulation is enough at these sizes.
 TEST_P(TrainGradientTest, FloatAgreesWithDouble) {
   const GradientCase c = GetParam();
-  const ModelConfig config = smallConfig(c.kernel, c.align, c.learnVariances);
+  const ModelConfig config = smallTrainConfig(c.kernel, c.align, c.learnVariances);
   Transformer<double> exact(config);
   randomiseForGradientCheck(exact, 11);
   Transformer<float> single(config);
@@ -269,7 +248,7 @@ TEST(TrainHeadAttention, ForwardEqualsCoreKernels) {
 }
 
 TEST(TrainTransformer, SameSeedSameModelAndLoss) {
-  const ModelConfig config = smallConfig(Kernel::Mgk, AlignmentKind::Ct);
+  const ModelConfig config = smallTrainConfig(Kernel::Mgk, AlignmentKind::Ct);
   Transformer<float> a(config), b(config), c(config);
   a.initialise(42);
   b.initialise(42);

@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "../core/train_test_models.h"
 #include "core/model/safetensors.h"
 #include "core/train/transformer.h"
 
@@ -22,28 +23,10 @@ std::vector<float> flat(const Matrix<S>& m) {
 }
 
 void writeCase(const std::filesystem::path& folder, Kernel kernel, AlignmentKind align, bool learned = false) {
-  ModelConfig config;
-  config.layers = 2;
-  config.heads = 2;
-  config.dim = 8;
-  config.context = 6;
-  config.vocab = 7;
-  config.kernel = kernel;
-  config.mgkComponents = 2;
-  config.alignment.kind = align;
-  config.alignment.weight = align == AlignmentKind::None ? 0.0 : 0.7;
-  config.learnVariances = learned;
+  const ModelConfig config = testing::smallTrainConfig(kernel, align, learned);
   Transformer<double> exact(config);
-  exact.initialise(11);
   std::mt19937 engine(12);
-  std::normal_distribution<double> normal(0.0, 0.4);
-  std::uniform_real_distribution<double> prior(0.2, 0.9);
-  for (Parameter<double>& p : exact.parameters()) {
-    for (double& x : p.value.reshaped()) {
-      // Float-representable values, so the file (F32) holds exactly the weights both models use.
-      x = static_cast<float>(p.name.ends_with("mgk_priors") ? prior(engine) : x + normal(engine));
-    }
-  }
+  testing::seedFarFromUniform(exact, 11, engine);  // float-representable: the F32 file holds the weights exactly
   Transformer<float> single(config);
   copyParameters(exact, single);
   TokenBatch batch;

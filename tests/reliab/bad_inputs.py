@@ -211,6 +211,8 @@ CASES = {
                                                       b"")},
     "train-budget": {},
     "train-diverged": {},
+    "ladder-symbols": {},
+    "ladder-context": {},
     "model-missing": {},
     "model-empty-folder": {"m": None},
     "model-empty-file": {"m.bin": b""},
