@@ -405,6 +405,16 @@ class AppContext {
   /// "canvas/key/0/tip". End-to-end tests read them from the state dump to aim real mouse input.
   void publishProbe(const std::string& name, float x, float y) { probes_[name] = {x, y}; }
   const std::map<std::string, std::array<float, 2>>& probes() const { return probes_; }
+
+  /// State a view keeps between frames that is not part of the document (a viewport, a worker thread, images), made
+  /// on first use and owned by this context, so a window and a headless export in one process never share it. One
+  /// type per id (the view's ViewInfo::id).
+  template <class T>
+  T& viewState(const std::string& id) {
+    std::shared_ptr<void>& slot = viewStates_[id];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
   /// Forgets every probe whose name starts with `prefix` (before republishing a changing set, e.g. arrow tips).
   void clearProbes(std::string_view prefix) {
     std::erase_if(probes_, [prefix](const auto& entry) { return entry.first.starts_with(prefix); });
@@ -454,6 +464,7 @@ class AppContext {
   std::vector<std::string> errors_;
   HeatmapCache* heatmaps_ = nullptr;
   std::map<std::string, std::array<float, 2>> probes_;
+  std::map<std::string, std::shared_ptr<void>> viewStates_;
   float uiScale_ = 1.0f;
   bool exporting_ = false;
   bool presenting_ = false;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/gui/long_map.h"
 #include "app/gui/preferences.h"
 #include "app/gui/scene_io.h"
 #include "core/atomic_file.h"
@@ -478,6 +479,14 @@ bool isModelPath(const std::filesystem::path& path) {
 
 bool openDroppedModel(AppContext& context, const std::string& path) {
   if (!isModelPath(path)) return false;
+  // A long capture never becomes a dense scene (N x N per head in the explorer and the views): the long map view
+  // computes what it shows from the head's q and k.
+  try {
+    if (openLongCapture(context, path)) return true;
+  } catch (const std::exception& e) {
+    context.reportError(e.what());
+    return true;
+  }
   ModelSession& session = modelSession();
   ModelRequest request;
   request.path = path;

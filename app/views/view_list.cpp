@@ -7,7 +7,7 @@
 namespace attnscope::gui {
 
 std::span<const ViewInfo> allViews() {
-  static constexpr std::array<ViewInfo, 7> kViews{{
+  static constexpr std::array<ViewInfo, 8> kViews{{
       {"canvas", "Vector canvas", &views::drawVectorCanvasView},
       {"sweep", "Kernel sweep", &views::drawKernelSweepView},
       {"maps", "Attention maps", &views::drawAttentionMapsView},
@@ -15,6 +15,7 @@ std::span<const ViewInfo> allViews() {
       {"divergence", "Alignment divergence", &views::drawDivergenceView},
       {"parameters", "Parameters", &views::drawParametersView},
       {"model", "Model explorer", &views::drawModelExplorerView},
+      {"longmap", "Long map", &views::drawLongMapView},
   }};
   return kViews;
 }

@@ -14,5 +14,6 @@ void drawDensityView(gui::AppContext& ctx);        // density_view.cpp
 void drawDivergenceView(gui::AppContext& ctx);     // divergence_view.cpp
 void drawParametersView(gui::AppContext& ctx);     // parameters_view.cpp
 void drawModelExplorerView(gui::AppContext& ctx);  // model_explorer_view.cpp (modelapp)
+void drawLongMapView(gui::AppContext& ctx);        // long_map_view.cpp
 
 }  // namespace attnscope::views
