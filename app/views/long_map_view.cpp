@@ -224,8 +224,9 @@ void drawLongMapView(AppContext& ctx) {
   // The right column: minimap on top, colour bar under it.
   const float rightWidth = std::max(fontSize * 7.5f, std::min(avail.x * 0.14f, fontSize * 10.0f));
   // Row labels only left of the first map, room for "32767:token".
-  const float rowLabelRoom = ImGui::CalcTextSize("000000:wwwww").x + plotStyle.padding;
-  const float titleHeight = lineHeight + plotStyle.padding;
+  // Whole pixels, so that texel p of an image lands exactly on pixel p of its map (tests read cells back).
+  const float rowLabelRoom = std::ceil(ImGui::CalcTextSize("000000:wwwww").x + plotStyle.padding);
+  const float titleHeight = std::ceil(lineHeight + plotStyle.padding);
   const float columnLabelRoom = 2.0f * lineHeight + plotStyle.padding * 2.0f;  // labels, then the axis title
   const float count = float(kernels.size());
   const float mapWidthAvail = std::floor((avail.x - rowLabelRoom - rightWidth - spacing * (count + 1.0f)) / count);
@@ -253,7 +254,7 @@ void drawLongMapView(AppContext& ctx) {
   style.minValue = state.logScale ? state.colourMin() : 0.0f;
 
   ImDrawList* drawList = ImGui::GetWindowDrawList();
-  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const ImVec2 origin(std::floor(ImGui::GetCursorScreenPos().x), std::floor(ImGui::GetCursorScreenPos().y));
   auto& probe = viewProbe();
   probe.longMapAreas.assign(kernels.size(), {});
   const MapViewport v = state.viewport();
@@ -262,7 +263,7 @@ void drawLongMapView(AppContext& ctx) {
   bool zoomed = false;
 
   for (std::size_t k = 0; k < kernels.size(); ++k) {
-    const float x0 = origin.x + rowLabelRoom + float(k) * (mapWidth + spacing);
+    const float x0 = origin.x + rowLabelRoom + float(k) * (mapWidth + std::ceil(spacing));
     const ImRect area(ImVec2(x0, origin.y + titleHeight), ImVec2(x0 + mapWidth, origin.y + titleHeight + mapHeight));
     probe.longMapAreas[k] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
     plot::addCentredText(drawList, ImVec2(area.GetCenter().x, origin.y + lineHeight * 0.5f), kernelColour(kernels[k]),
@@ -305,7 +306,8 @@ void drawLongMapView(AppContext& ctx) {
       }
     }
     drawList->PopClipRect();
-    drawList->AddRect(area.Min, area.Max, plotStyle.border);
+    // The frame lies outside the area: the first and last pixel rows and columns are map cells too (a sink column).
+    drawList->AddRect(ImVec2(area.Min.x - 1, area.Min.y - 1), ImVec2(area.Max.x + 1, area.Max.y + 1), plotStyle.border);
 
     // Mouse: wheel zooms about the cell under the cursor, dragging pans (one viewport for every map).
     if (hoveredItem && !ctx.exporting()) {
@@ -402,7 +404,7 @@ void drawLongMapView(AppContext& ctx) {
   }
 
   // Right column: minimap, then the shared colour bar.
-  const float rightX = origin.x + rowLabelRoom + count * (mapWidth + spacing);
+  const float rightX = origin.x + rowLabelRoom + count * (mapWidth + std::ceil(spacing));
   const float minimapSide = rightWidth - spacing;
   drawMinimap(ctx, state,
               ImRect(ImVec2(rightX, origin.y + titleHeight),
