@@ -69,6 +69,14 @@ std::string fitted(const std::string& text, float width) {
   return cut.empty() ? std::string() : cut + "..";
 }
 
+/// Label every `stride`-th cell, stride from 1, 2, 5, 10, 20, 50, ...: the smallest that gives each label
+/// `labelPixels` when cells are `cellPixels` wide.
+Index tickStride(double cellPixels, float labelPixels) {
+  for (Index decade = 1;; decade *= 10)
+    for (Index step : {Index(1), Index(2), Index(5)})
+      if (double(step * decade) * cellPixels >= labelPixels || decade > (Index(1) << 40)) return step * decade;
+}
+
 constexpr const char* kShortcuts =
     "Mouse wheel: zoom about the cursor (down to single cells); drag: pan.\n"
     "Keys (window focused): + / - zoom, arrows pan, 0 resets the zoom.";
@@ -327,55 +335,46 @@ void drawLongMapView(AppContext& ctx) {
       state.pan(-delta.y / cellHeight, -delta.x / cellWidth);
     }
 
-    // Column labels under every map: the tokens once each fits its cell, else the first and last column shown.
+    // Column labels under every map: the tokens once each fits its cell, else the column indices at a stride that
+    // leaves room between them. A label is drawn only when all of it lies beside its own map.
     const float labelY = area.Max.y + plotStyle.padding * 0.5f;
-    float widestColumn = 0.0f;
-    if (cellWidth >= fontSize * 2.0)
-      for (Index j = region.colBegin; j < region.colEnd; ++j)
-        widestColumn = std::max(widestColumn, ImGui::CalcTextSize(state.columnLabel(j).c_str()).x);
-    if (cellWidth >= fontSize * 2.0 && widestColumn + plotStyle.padding <= cellWidth) {
-      for (Index j = region.colBegin; j < region.colEnd; ++j) {
-        const float x = float(area.Min.x + (double(j) + 0.5 - v.colBegin) * cellWidth);
-        if (x < area.Min.x || x > area.Max.x) continue;
-        plot::addCentredText(drawList, ImVec2(x, labelY + lineHeight * 0.5f), plotStyle.text, state.columnLabel(j));
-      }
-    } else if (cellWidth >= fontSize * 2.0) {
-      // Tokens too wide for their cells: every column's index, its token in the hover tooltip.
-      for (Index j = region.colBegin; j < region.colEnd; ++j) {
-        const float x = float(area.Min.x + (double(j) + 0.5 - v.colBegin) * cellWidth);
-        const std::string text = fitted(std::to_string(j), float(cellWidth));
-        if (x < area.Min.x || x > area.Max.x || text.empty()) continue;
-        plot::addCentredText(drawList, ImVec2(x, labelY + lineHeight * 0.5f), plotStyle.text, text);
-      }
-    } else {
-      const std::string first = std::to_string(Index(std::floor(v.colBegin)));
-      const std::string last = std::to_string(Index(std::ceil(v.colBegin + v.colSpan)) - 1);
-      drawList->AddText(ImVec2(area.Min.x, labelY), plotStyle.text, first.c_str());
-      drawList->AddText(ImVec2(area.Max.x - ImGui::CalcTextSize(last.c_str()).x, labelY), plotStyle.text, last.c_str());
+    const float halfGap = std::ceil(spacing) * 0.5f;
+    auto columnText = [&](Index j, bool tokens) { return tokens ? state.columnLabel(j) : std::to_string(j); };
+    bool columnTokens = cellWidth >= fontSize * 2.0;
+    if (columnTokens)
+      for (Index j = region.colBegin; j < region.colEnd && columnTokens; ++j)
+        columnTokens = ImGui::CalcTextSize(state.columnLabel(j).c_str()).x + plotStyle.padding <= cellWidth;
+    const Index columnStride =
+        columnTokens ? 1
+                     : tickStride(cellWidth, ImGui::CalcTextSize(std::to_string(region.colEnd - 1).c_str()).x +
+                                                 2.0f * plotStyle.padding);
+    for (Index j = (region.colBegin + columnStride - 1) / columnStride * columnStride; j < region.colEnd;
+         j += columnStride) {
+      const std::string text = columnText(j, columnTokens);
+      const float x = float(area.Min.x + (double(j) + 0.5 - v.colBegin) * cellWidth);
+      const float half = ImGui::CalcTextSize(text.c_str()).x * 0.5f;
+      if (x - half < area.Min.x - halfGap || x + half > area.Max.x + halfGap) continue;
+      plot::addCentredText(drawList, ImVec2(x, labelY + lineHeight * 0.5f), plotStyle.text, text);
     }
     plot::addCentredText(drawList, ImVec2(area.GetCenter().x, labelY + lineHeight * 1.5f + plotStyle.padding * 0.5f),
                          plotStyle.textDim, "key");
 
-    // Row labels left of the first map only (the maps share their rows).
+    // Row labels left of the first map only (the maps share their rows): tokens once a line fits a cell, else the
+    // row indices at a stride.
     if (k == 0) {
-      const float right = area.Min.x - plotStyle.padding * 0.5f, room = rowLabelRoom - plotStyle.padding;
-      if (cellHeight >= lineHeight) {
-        for (Index i = region.rowBegin; i < region.rowEnd; ++i) {
-          const float y = float(area.Min.y + (double(i) + 0.5 - v.rowBegin) * cellHeight);
-          if (y < area.Min.y || y > area.Max.y) continue;
-          const std::string text = fitted(state.rowLabel(i), room);
-          drawList->AddText(ImVec2(right - ImGui::CalcTextSize(text.c_str()).x, y - lineHeight * 0.5f), plotStyle.text,
-                            text.c_str());
-        }
-      } else {
-        const std::string first = std::to_string(Index(std::floor(v.rowBegin)));
-        const std::string last = std::to_string(Index(std::ceil(v.rowBegin + v.rowSpan)) - 1);
-        drawList->AddText(ImVec2(right - ImGui::CalcTextSize(first.c_str()).x, area.Min.y), plotStyle.text,
-                          first.c_str());
-        drawList->AddText(ImVec2(right - ImGui::CalcTextSize(last.c_str()).x, area.Max.y - lineHeight), plotStyle.text,
-                          last.c_str());
-        plot::addCentredText(drawList, ImVec2(right - room * 0.5f, area.GetCenter().y), plotStyle.textDim, "query");
+      const float right = area.Min.x - plotStyle.padding * 0.5f;
+      const float room = rowLabelRoom - plotStyle.padding - lineHeight;  // the vertical "query" takes the left edge
+      const bool rowTokens = cellHeight >= lineHeight;
+      const Index rowStride = rowTokens ? 1 : tickStride(cellHeight, lineHeight * 1.5f);
+      for (Index i = (region.rowBegin + rowStride - 1) / rowStride * rowStride; i < region.rowEnd; i += rowStride) {
+        const float y = float(area.Min.y + (double(i) + 0.5 - v.rowBegin) * cellHeight);
+        if (y - lineHeight * 0.5f < area.Min.y - 1.0f || y + lineHeight * 0.5f > area.Max.y + 1.0f) continue;
+        const std::string text = fitted(rowTokens ? state.rowLabel(i) : std::to_string(i), room);
+        drawList->AddText(ImVec2(right - ImGui::CalcTextSize(text.c_str()).x, y - lineHeight * 0.5f), plotStyle.text,
+                          text.c_str());
       }
+      plot::addVerticalText(drawList, ImVec2(origin.x + lineHeight * 0.5f, area.GetCenter().y), plotStyle.textDim,
+                            "query");
     }
   }
 
