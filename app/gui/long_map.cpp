@@ -38,7 +38,9 @@ RowMatrix maxPool(const RowMatrix& values, int pixels) {
 
 bool captureNeedsLongMap(const model::CaptureSummary& summary) {
   if (summary.tokens > kDenseViewMaxTokens) return true;
-  // Every head's N x N map is held on opening (stored or computed from q and k), plus the dense views' own.
+  // A short capture with its maps stored opens dense, or is refused with the loader's budget message.
+  if (summary.hasAttention) return false;
+  // Without stored maps, every head's N x N map would be computed on opening: only if they all fit.
   const double denseBytes = static_cast<double>(summary.layers) * summary.heads * summary.tokens *
                             static_cast<double>(summary.tokens) * sizeof(float);
   return denseBytes > static_cast<double>(memoryBudgetBytes());
@@ -53,11 +55,8 @@ LongMapState::~LongMapState() = default;
 
 void LongMapState::loadHead(const std::string& path, int layer, int head) {
   model::CaptureSummary summary = model::readCaptureSummary(path);
-  if (layer < 0 || layer >= summary.layers || head < 0 || head >= summary.heads)
-    throw InputError(path + ": has layers 0.." + std::to_string(summary.layers - 1) + " and heads 0.." +
-                     std::to_string(summary.heads - 1) + ", not layer " + std::to_string(layer) + " head " +
-                     std::to_string(head));
-  model::CaptureHead data = model::readCaptureHead(path, layer, head);  // budget-checked, this head only
+  // Checks the layer and head and the budget before reading, and reads this head only.
+  model::CaptureHead data = model::readCaptureHead(path, layer, head);
   rowLabels_.clear();
   rowLabels_.reserve(summary.tokenTexts.size());
   for (std::size_t i = 0; i < summary.tokenTexts.size(); ++i)

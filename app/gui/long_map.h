@@ -23,8 +23,8 @@ inline constexpr const char* kLongMapViewId = "longmap";
 /// hold N x N matrices per head): they open in the long map view only.
 inline constexpr int kDenseViewMaxTokens = 4096;
 
-/// True when a capture of this shape must open in the long map view: longer than kDenseViewMaxTokens, or its dense
-/// maps (stored or computed on opening) would not fit the memory budget.
+/// True when a capture of this shape must open in the long map view: longer than kDenseViewMaxTokens, or without
+/// stored maps whose computation on opening (every head's N x N) would not fit the memory budget.
 bool captureNeedsLongMap(const model::CaptureSummary& summary);
 
 struct LongMapOptions {

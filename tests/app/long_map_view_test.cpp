@@ -158,9 +158,12 @@ TEST(LongMapState, LongCapturesOpenInTheLongMapOnly) {
   EXPECT_FALSE(gui::captureNeedsLongMap(summary));
   summary.tokens = gui::kDenseViewMaxTokens + 1;
   EXPECT_TRUE(gui::captureNeedsLongMap(summary));
-  // 3,000 tokens of 100,000 heads: 3.6 TB of dense maps, beyond any budget.
+  // 3,000 tokens of 100,000 heads without stored maps: 3.6 TB to compute on opening, beyond any budget.
   summary.tokens = 3000, summary.heads = 100000;
   EXPECT_TRUE(gui::captureNeedsLongMap(summary));
+  // With the maps stored, the loader refuses it with its own budget message (a short capture opens dense).
+  summary.hasAttention = true;
+  EXPECT_FALSE(gui::captureNeedsLongMap(summary));
 }
 
 TEST(LongMapState, OpensALongCaptureWithoutItsMapAndHoverWeightsAreExact) {
