@@ -81,13 +81,38 @@ constexpr const char* kShortcuts =
     "Mouse wheel: zoom about the cursor (down to single cells); drag: pan.\n"
     "Keys (window focused): + / - zoom, arrows pan, 0 resets the zoom.";
 
+/// Places widgets left to right, starting a new line when the next one (its width estimated) would pass the window's
+/// right edge: a narrow view wraps its controls instead of cutting them off.
+class ControlFlow {
+ public:
+  ControlFlow() : right_(ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) {}
+  void next(float width) {
+    if (!first_ && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width <= right_) ImGui::SameLine();
+    first_ = false;
+  }
+  static float labelled(float fieldWidth, const char* label) {
+    return fieldWidth + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+  }
+  static float button(const char* label) {
+    return ImGui::CalcTextSize(label).x + 2.0f * ImGui::GetStyle().FramePadding.x;
+  }
+  static float checkbox(const char* label) { return labelled(ImGui::GetFrameHeight(), label); }
+
+ private:
+  float right_;
+  bool first_ = true;
+};
+
 void drawControls(AppContext& ctx, LongMapState& state) {
+  ControlFlow flow;
+  const float fieldWidth = ImGui::GetFontSize() * 5.0f;
   if (const model::CaptureSummary* summary = state.captureSummary()) {
     int layer = state.layer(), head = state.head();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+    flow.next(ControlFlow::labelled(fieldWidth, "layer"));
+    ImGui::SetNextItemWidth(fieldWidth);
     bool changed = ImGui::InputInt("layer", &layer);
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+    flow.next(ControlFlow::labelled(fieldWidth, "head"));
+    ImGui::SetNextItemWidth(fieldWidth);
     changed |= ImGui::InputInt("head", &head);
     if (changed) {
       try {
@@ -97,35 +122,35 @@ void drawControls(AppContext& ctx, LongMapState& state) {
       }
     }
     probeControl(ctx, "longmap/head");
-    ImGui::SameLine();
+    flow.next(ControlFlow::button("show the scene"));
     if (ImGui::Button("show the scene")) state.closeCapture();
     itemTooltip("Leave the capture and show the scene's queries and keys.");
-    ImGui::SameLine();
   }
   for (Kernel kernel : kAllKernels) {
     bool shown = state.kernelShown(kernel);
+    flow.next(ControlFlow::checkbox(kernelTitle(kernel)));
     ImGui::PushStyleColor(ImGuiCol_CheckMark, kernelColour(kernel));
     if (ImGui::Checkbox(kernelTitle(kernel), &shown)) state.setKernelShown(kernel, shown);
     ImGui::PopStyleColor();
-    ImGui::SameLine();
+    itemTooltip("Kernels shown side by side at the same zoom (each adds one normaliser pass over the map).");
   }
-  itemTooltip("Kernels shown side by side at the same zoom (each adds one normaliser pass over the map).");
-  ImGui::NewLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+  flow.next(ControlFlow::labelled(fieldWidth, "pooling"));
+  ImGui::SetNextItemWidth(fieldWidth);
   int pooling = static_cast<int>(state.pooling);
   if (ImGui::Combo("pooling", &pooling, "max\0mean\0sum\0")) state.pooling = static_cast<Pooling>(pooling);
   itemTooltip(
       "What a pixel covering many cells shows: the largest weight (a single sharp cell stays visible), the mean, or "
       "the sum. Once a pixel covers at most one cell, the exact weights are shown.");
-  ImGui::SameLine();
+  flow.next(ControlFlow::checkbox("log colour scale"));
   ImGui::Checkbox("log colour scale", &state.logScale);
   itemTooltip("Colour by log10(weight) over six decades below the largest shown value.");
-  ImGui::SameLine();
+  flow.next(ControlFlow::button("reset zoom"));
   if (ImGui::Button("reset zoom")) state.resetZoom();
   itemTooltip(kShortcuts);
   probeControl(ctx, "longmap/reset");
-  ImGui::SameLine();
-  helpMarker(kShortcuts);
+  flow.next(ImGui::CalcTextSize("(?)").x);
+  ImGui::TextDisabled("(?)");
+  itemTooltip(kShortcuts);
 }
 
 void handleKeys(LongMapState& state) {
@@ -210,10 +235,10 @@ void drawLongMapView(AppContext& ctx) {
     std::string source = state.hasCapture() ? state.capturePath() + "  layer " + std::to_string(state.layer()) +
                                                   ", head " + std::to_string(state.head())
                                             : std::string("scene");
-    ImGui::Text("%s  %lld x %lld%s   rows %lld-%lld, columns %lld-%lld   zoom %.4gx", source.c_str(),
-                (long long)state.rows(), (long long)state.cols(), state.causal() ? " causal" : "",
-                (long long)region.rowBegin, (long long)region.rowEnd - 1, (long long)region.colBegin,
-                (long long)region.colEnd - 1, double(state.rows()) / v0.rowSpan);
+    ImGui::TextWrapped("%s  %lld x %lld%s   rows %lld-%lld, columns %lld-%lld   zoom %.4gx", source.c_str(),
+                       (long long)state.rows(), (long long)state.cols(), state.causal() ? " causal" : "",
+                       (long long)region.rowBegin, (long long)region.rowEnd - 1, (long long)region.colBegin,
+                       (long long)region.colEnd - 1, double(state.rows()) / v0.rowSpan);
     if (state.computing() && !ctx.exporting()) {
       ImGui::SameLine();
       ImGui::TextDisabled("computing...");
@@ -229,8 +254,13 @@ void drawLongMapView(AppContext& ctx) {
   const plot::Style plotStyle = plot::Style::fromImGui();
   const ImVec2 framebufferScale = ImGui::GetIO().DisplayFramebufferScale;
 
-  // The right column: minimap on top, colour bar under it.
-  const float rightWidth = std::max(fontSize * 7.5f, std::min(avail.x * 0.14f, fontSize * 10.0f));
+  // Right of the maps: the shared colour bar with its labels, then the minimap.
+  const plot::ColorBarSpec barSpec{"weight" + std::string(state.logScale ? " (log)" : ""),
+                                   plot::Range{state.colourMin(), state.colourMax()},
+                                   state.logScale ? plot::Scale::Log : plot::Scale::Linear, true};
+  const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
+  const float minimapSide = std::floor(std::clamp(avail.x * 0.12f, fontSize * 6.0f, fontSize * 9.0f));
+  const float rightWidth = std::ceil(spacing) + barWidth + barLabels + std::ceil(spacing) + minimapSide;
   // Row labels only left of the first map, room for "32767:token".
   // Whole pixels, so that texel p of an image lands exactly on pixel p of its map (tests read cells back).
   const float rowLabelRoom = std::ceil(ImGui::CalcTextSize("000000:wwwww").x + plotStyle.padding);
@@ -402,25 +432,23 @@ void drawLongMapView(AppContext& ctx) {
     ImGui::EndTooltip();
   }
 
-  // Right column: minimap, then the shared colour bar.
-  const float rightX = origin.x + rowLabelRoom + count * (mapWidth + std::ceil(spacing));
-  const float minimapSide = rightWidth - spacing;
-  drawMinimap(ctx, state,
-              ImRect(ImVec2(rightX, origin.y + titleHeight),
-                     ImVec2(rightX + minimapSide, origin.y + titleHeight + minimapSide)),
-              style);
-  const plot::ColorBarSpec barSpec{"weight" + std::string(style.logScale ? " (log)" : ""),
-                                   plot::Range{style.minValue, style.maxValue},
-                                   style.logScale ? plot::Scale::Log : plot::Scale::Linear, true};
-  const float barTop = origin.y + titleHeight + minimapSide + lineHeight * 1.5f;
-  const float barBottom = std::max(barTop + fontSize * 6.0f, origin.y + titleHeight + mapHeight);
-  plot::colorBar(drawList, ImRect(rightX, barTop, rightX + fontSize * 1.2f, barBottom), barSpec,
+  // Right of the maps: the colour bar (at least 8 lines tall, so a short wide map keeps a readable scale), then the
+  // minimap.
+  const float barX = origin.x + rowLabelRoom + count * (mapWidth + std::ceil(spacing));
+  const float barTop = origin.y + titleHeight, barHeight = std::max(mapHeight, fontSize * 8.0f);
+  const plot::ColorBarSpec shownBar{barSpec.label, plot::Range{style.minValue, style.maxValue}, barSpec.scale, true};
+  plot::colorBar(drawList, ImRect(barX, barTop, barX + barWidth, barTop + barHeight), shownBar,
                  colorMapColors(style.colorMap));
+  const float minimapX = barX + barWidth + barLabels + std::ceil(spacing);
+  drawMinimap(ctx, state, ImRect(ImVec2(minimapX, barTop), ImVec2(minimapX + minimapSide, barTop + minimapSide)),
+              style);
 
-  ImGui::SetCursorScreenPos(ImVec2(
-      origin.x, origin.y + titleHeight + std::max(mapHeight, barBottom - origin.y - titleHeight) + columnLabelRoom));
-  ImGui::TextDisabled("%s pooling of each pixel's cells; one colour scale for all maps (max %.4g).",
-                      std::string(poolingName(state.pooling)).c_str(), double(style.maxValue));
+  ImGui::SetCursorScreenPos(
+      ImVec2(origin.x, barTop + std::max(mapHeight + columnLabelRoom, std::max(barHeight, minimapSide) + lineHeight)));
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s pooling of each pixel's cells; one colour scale for all maps (max %.4g).",
+                     std::string(poolingName(state.pooling)).c_str(), double(style.maxValue));
+  ImGui::PopStyleColor();
 }
 
 }  // namespace attnscope::views
