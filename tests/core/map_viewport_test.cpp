@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "core/random_matrix.h"
@@ -97,6 +98,28 @@ TEST(MapImageWorker, ANewRequestReplacesTheRunningOneWithoutBlocking) {
   // Requests superseded before they started produced nothing at all.
   std::size_t older = images.size() - 6;
   EXPECT_LT(older, 6u * 19u);
+}
+
+TEST(MapImageWorker, DestroyingItStopsTheNormaliserPassAfterItsCurrentTile) {
+  // One thread: the pass is a sequence of 128 x 1152 tiles, a few milliseconds each.
+  const RowMatrix Q = standardNormalMatrix(8192, 64, 101u);
+  MapWorkerOptions options;
+  options.streaming.threads = 1;
+  const auto passStart = std::chrono::steady_clock::now();
+  StreamingAttention whole(Kernel::Dpa, Q, Q, options.attention, options.streaming);
+  const double passSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - passStart).count();
+  double destroySeconds = 0;
+  {
+    auto worker = std::make_unique<MapImageWorker>(Q, Q, std::vector<Kernel>{Kernel::Dpa}, options);
+    worker->request(whole.fullRegion(), 256, 256, Pooling::Max);  // starts the normaliser pass
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto start = std::chrono::steady_clock::now();
+    worker.reset();  // the app replaces a worker whenever its head or kernels change
+    destroySeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  // Measured on the same (possibly loaded) machine: destruction waits for one tile, not the rest of the pass.
+  EXPECT_LT(destroySeconds, 0.25 * passSeconds)
+      << "pass " << passSeconds << " s, destruction " << destroySeconds << " s";
 }
 
 }  // namespace
