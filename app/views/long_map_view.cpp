@@ -17,9 +17,6 @@ namespace {
 using Eigen::Index;
 using gui::LongMapState;
 
-// The window backend fills io.KeysDown with GLFW key codes (shell.cpp does the same for F1 and Escape).
-constexpr int kKeyZero = 48, kKeyMinus = 45, kKeyEqual = 61;               // GLFW_KEY_0, _MINUS, _EQUAL
-constexpr int kKeyPadZero = 320, kKeyPadSubtract = 333, kKeyPadAdd = 334;  // GLFW_KEY_KP_0, _SUBTRACT, _ADD
 constexpr double kWheelZoom = 1.25, kKeyZoom = 2.0, kKeyPanFraction = 0.125;
 
 const char* kernelTitle(Kernel kernel) {
@@ -156,9 +153,13 @@ void drawControls(AppContext& ctx, LongMapState& state) {
 void handleKeys(LongMapState& state) {
   if (!ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows) || ImGui::GetIO().WantTextInput) return;
   const MapViewport& v = state.viewport();
-  if (ImGui::IsKeyPressed(kKeyEqual) || ImGui::IsKeyPressed(kKeyPadAdd)) state.zoomCentre(kKeyZoom);
-  if (ImGui::IsKeyPressed(kKeyMinus) || ImGui::IsKeyPressed(kKeyPadSubtract)) state.zoomCentre(1.0 / kKeyZoom);
-  if (ImGui::IsKeyPressed(kKeyZero) || ImGui::IsKeyPressed(kKeyPadZero)) state.resetZoom();
+  // + - 0 as typed characters (main keyboard or keypad, any layout): ImGui 1.86 samples key state once per frame and
+  // would lose a press and release between two frames, but it queues every character.
+  for (const ImWchar c : ImGui::GetIO().InputQueueCharacters) {
+    if (c == '+' || c == '=') state.zoomCentre(kKeyZoom);
+    if (c == '-') state.zoomCentre(1.0 / kKeyZoom);
+    if (c == '0') state.resetZoom();
+  }
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) state.pan(0, -kKeyPanFraction * v.colSpan);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) state.pan(0, kKeyPanFraction * v.colSpan);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) state.pan(-kKeyPanFraction * v.rowSpan, 0);
