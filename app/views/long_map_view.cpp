@@ -309,6 +309,7 @@ void drawLongMapView(AppContext& ctx) {
                          fitted(std::string(kernelTitle(kernels[k])) + (state.causal() ? "  (causal)" : ""), mapWidth));
     ImGui::SetCursorScreenPos(area.Min);
     reserveRect(("##longmap" + std::to_string(k)).c_str(), area.GetSize());
+    ImGui::SetItemUsingMouseWheel();  // the wheel zooms the map instead of scrolling the window
     const bool active = ImGui::IsItemActive(), hoveredItem = ImGui::IsItemHovered();
     drawList->AddRectFilled(area.Min, area.Max, withAlpha(plotStyle.textDim, 0.25f));
     drawList->PushClipRect(area.Min, area.Max, true);
@@ -422,13 +423,20 @@ void drawLongMapView(AppContext& ctx) {
         drawList->PopClipRect();
       }
     }
-    const std::vector<float> exact = state.exactWeights(row, col);
+    std::vector<float> exact;
+    std::string failure;
+    try {
+      exact = state.exactWeights(row, col);
+    } catch (const std::exception& e) {
+      failure = e.what();  // e.g. a scene option the kernel refuses: said in the tooltip, not every frame's banner
+    }
     ImGui::BeginTooltip();
     ImGui::Text("row %lld (query %s), column %lld (key %s)", (long long)row, state.rowLabel(row).c_str(),
                 (long long)col, state.columnLabel(col).c_str());
     for (std::size_t k = 0; k < kernels.size() && k < exact.size(); ++k)
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColour(kernels[k])), "%-9s exact weight %.6g",
                          kernelTitle(kernels[k]), double(exact[k]));
+    if (!failure.empty()) ImGui::TextColored(ImVec4(1, 0.35f, 0.35f, 1), "%s", failure.c_str());
     if (state.causal() && col > row) ImGui::TextDisabled("masked by the causal mask (key after query)");
     ImGui::EndTooltip();
   }
