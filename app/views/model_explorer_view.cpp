@@ -550,7 +550,7 @@ void drawModelExplorerView(AppContext& ctx) {
   }
   const ModelResult* result = session.result();
   if (result == nullptr) {
-    if (!session.busy())
+    if (!session.busy() && !longMap.hasCapture())
       ImGui::TextWrapped(
           "No model loaded. Open a llama2.c checkpoint, a Hugging Face folder or a capture file%s, or "
           "drop one onto the window.",
