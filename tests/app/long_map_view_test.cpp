@@ -11,6 +11,7 @@
 
 #include "app/gui/app_state.h"
 #include "app/gui/long_map.h"
+#include "app/gui/model_session.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
 #include "app/views/view_probe.h"
@@ -190,6 +191,17 @@ TEST(LongMapState, OpensALongCaptureWithoutItsMapAndHoverWeightsAreExact) {
   EXPECT_GT(row[0], 0.5);     // the sink holds about 60% of the row ...
   EXPECT_GT(row[5000], 0.1);  // ... the band's centre most of the rest
   EXPECT_EQ(row[6000], 0.0);  // causal
+
+  // Dropped on the window, File > Open or --open: the same, and the model session (dense capture, head statistics)
+  // never starts.
+  gui::AppContext dropped(gui::defaultScene());
+  ASSERT_TRUE(gui::openDroppedModel(dropped, path));
+  dropped.endFrame();
+  EXPECT_EQ(dropped.scene().openViews, std::vector<std::string>{gui::kLongMapViewId});
+  EXPECT_EQ(dropped.viewState<gui::LongMapState>(gui::kLongMapViewId).capturePath(), path);
+  EXPECT_FALSE(gui::modelSession().busy());
+  EXPECT_EQ(gui::modelSession().result(), nullptr);
+  EXPECT_TRUE(dropped.takeErrors().empty());
 }
 
 // ---------------------------------------------------------------------------------------------------------------
