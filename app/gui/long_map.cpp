@@ -148,6 +148,7 @@ void LongMapState::rebuildWorker() {
   worker_ = std::make_unique<MapImageWorker>(queries_, keys_, workerKernels_, options);
   workerSource_ = sourceRevision_;
   lastRequest_.reset();
+  minimapRequestId_ = 0;
   images_.assign(workerKernels_.size(), ShownImage{});
   for (std::size_t k = 0; k < workerKernels_.size(); ++k) images_[k].image.kernel = workerKernels_[k];
   minimap_.resize(0, 0);
@@ -195,9 +196,17 @@ void LongMapState::resetZoom() {
 void LongMapState::request(Index pixelRows, Index pixelCols) {
   if (!worker_ || pixelRows < 1 || pixelCols < 1) return;
   const RequestKey key{viewportRegion(viewport_, limits()), pixelRows, pixelCols, pooling};
-  if (lastRequest_ && *lastRequest_ == key) return;
+  if (lastRequest_ && *lastRequest_ == key) {
+    // The view is answered and the user zoomed in before the first whole-map answer: the minimap's overview is
+    // asked for now, while nothing else is wanted (a new viewport cancels it, and it is asked again later).
+    const MapRegion whole{0, rows(), 0, cols()};
+    if (minimap_.size() == 0 && minimapRequestId_ == 0 && worker_->idle())
+      minimapRequestId_ = worker_->request(whole, options_.minimapPixels, options_.minimapPixels, Pooling::Max);
+    return;
+  }
   lastRequestId_ = worker_->request(key.region, key.pixelRows, key.pixelCols, key.pooling);
   lastRequest_ = key;
+  minimapRequestId_ = 0;  // cancelled by this request, if it was running
 }
 
 bool LongMapState::collect() {
@@ -205,6 +214,12 @@ bool LongMapState::collect() {
   bool changed = false;
   const MapRegion whole{0, rows(), 0, cols()};
   for (MapImage& image : worker_->takeImages()) {
+    if (minimapRequestId_ != 0 && image.requestId == minimapRequestId_) {
+      // The minimap's own answer: never shown in the maps, which show another viewport.
+      if (!image.coarse && image.kernel == workerKernels_.front())
+        minimap_ = maxPool(image.values, options_.minimapPixels), ++minimapRevision_, changed = true;
+      continue;
+    }
     for (ShownImage& shown : images_) {
       if (shown.image.kernel != image.kernel) continue;
       // Newer requests replace older ones (a coarse answer of the new viewport beats the old one's full answer: it is

@@ -114,8 +114,9 @@ class LongMapState {
   float colourMax() const;
   float colourMin() const;
 
-  /// Overview of the whole map of the first shown kernel for the minimap, max-pooled from the last full-size answer
-  /// for the whole map (empty until then: the minimap shows the outline and the viewport only).
+  /// Overview of the whole map of the first shown kernel for the minimap: max-pooled from the first full-size answer
+  /// for the whole map or, when the user zoomed in before that, asked for on its own once the view is answered (empty
+  /// until then: the minimap shows the outline and the viewport only).
   const RowMatrix& minimap() const { return minimap_; }
   std::uint64_t minimapRevision() const { return minimapRevision_; }
 
@@ -157,6 +158,7 @@ class LongMapState {
   std::uint64_t nextRevision_ = 1;
   RowMatrix minimap_;
   std::uint64_t minimapRevision_ = 0;
+  std::uint64_t minimapRequestId_ = 0;  // the worker request answering the minimap alone (0: none running)
 
   Eigen::Index exactRow_ = -1;
   std::uint64_t exactSource_ = 0;

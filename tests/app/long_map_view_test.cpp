@@ -284,6 +284,11 @@ TEST_F(LongMapPixels, DeepZoomShowsExactWeightsCellByCell) {
   const render::Image image = gui::renderUiImage(context, options);
   const auto& area = views::viewProbe().longMapAreas.at(0);
   const double cell = (area.x1 - area.x0) / 16.0;
+  // Zoomed in from the start: the minimap's overview was asked for on its own, after the view (row 0 sees only key 0:
+  // its weight 1 is the largest of the max-pooled map).
+  ASSERT_GT(state.minimap().size(), 0);
+  EXPECT_EQ(state.minimap().maxCoeff(), 1.0f);
+  EXPECT_LE(state.minimap().rows(), 128);
   // The scale's top is the largest exact weight shown.
   double top = 0;
   std::vector<std::vector<double>> rows;
