@@ -77,6 +77,7 @@ MapImageWorker::~MapImageWorker() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     cancel_ = true;
+    stop_ = true;
   }
   wake_.notify_all();
   thread_.join();
@@ -111,9 +112,9 @@ std::string MapImageWorker::lastError() const {
 
 const StreamingAttention& MapImageWorker::mapFor(std::size_t index) {
   if (!maps_[index]) {
-    // The normaliser pass is never cancelled: every later viewport needs it.
+    // A new viewport never cancels the normaliser pass (every later viewport needs it); only the destructor does.
     StreamingOptions streaming = options_.streaming;
-    streaming.cancel = nullptr;
+    streaming.cancel = &stop_;
     maps_[index] =
         std::make_unique<StreamingAttention>(kernels_[index], queries_, keys_, options_.attention, streaming);
     streaming.cancel = &cancel_;

@@ -65,7 +65,8 @@ class MapImageWorker {
  public:
   /// Q: N x d, K: M x d (copied); kernels in display order.
   MapImageWorker(const MatrixView& Q, const MatrixView& K, std::vector<Kernel> kernels, MapWorkerOptions options = {});
-  /// Stops the running computation and joins the thread.
+  /// Stops the running computation (a normaliser pass too, after its current tile) and joins the thread: the app can
+  /// replace a worker whenever its input changes without waiting for a pass over a long map.
   ~MapImageWorker();
   MapImageWorker(const MapImageWorker&) = delete;
   MapImageWorker& operator=(const MapImageWorker&) = delete;
@@ -103,7 +104,8 @@ class MapImageWorker {
   bool stopping_ = false;
   std::string error_;
   std::atomic<bool> cancel_{false};
-  std::thread thread_;  // last: started once everything above exists
+  std::atomic<bool> stop_{false};  // set by the destructor only: also ends a normaliser pass, so destruction is quick
+  std::thread thread_;             // last: started once everything above exists
 };
 
 }  // namespace attnscope

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "app/gui/long_map.h"
 #include "app/gui/model_session.h"
 #include "app/gui/presenter.h"
 #include "app/views/view_probe.h"
@@ -284,6 +285,11 @@ ModelSession& AppContext::modelSession() {
 DemoPlayer& AppContext::demoPlayer() {
   if (!demoPlayer_) demoPlayer_ = std::make_unique<DemoPlayer>();
   return *demoPlayer_;
+}
+
+LongMapState& AppContext::longMap() {
+  if (!longMap_) longMap_ = std::make_unique<LongMapState>();
+  return *longMap_;
 }
 
 views::ViewProbe& AppContext::viewProbe() {

@@ -328,7 +328,7 @@ class AppContext;
 
 /// Which view. The enum is the identity the code uses; ViewInfo::id is its stable name in files and on the command
 /// line (scene files, --view NAME, layout).
-enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model };
+enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap };
 
 /// One view of the app: an object with its own UI state (selections, toggles, caches) as members, owned by an
 /// AppContext. The window, every headless export, every sweep frame and every test has its own context and so its
@@ -384,6 +384,7 @@ class SlowDivergenceWorker;
 class DragDerivedWorker;
 class ModelSession;  // model_session.h
 struct DemoPlayer;   // presenter.h
+class LongMapState;  // long_map.h
 }  // namespace attnscope::gui
 namespace attnscope::views {
 struct ViewProbe;  // app/views/view_probe.h
@@ -428,6 +429,7 @@ class AppContext {
   /// "canvas/key/0/tip". End-to-end tests read them from the state dump to aim real mouse input.
   void publishProbe(const std::string& name, float x, float y) { probes_[name] = {x, y}; }
   const std::map<std::string, std::array<float, 2>>& probes() const { return probes_; }
+
   /// Forgets every probe whose name starts with `prefix` (before republishing a changing set, e.g. arrow tips).
   void clearProbes(std::string_view prefix) {
     std::erase_if(probes_, [prefix](const auto& entry) { return entry.first.starts_with(prefix); });
@@ -439,6 +441,9 @@ class AppContext {
   DemoPlayer& demoPlayer();
   /// Where the views drew what tests aim at (last frame).
   views::ViewProbe& viewProbe();
+  /// The long capture (or scene) the Long map view shows: its head's q and k, viewport, worker and images. Shared
+  /// by the opening paths (drop, --open, the explorer's Open) and the view.
+  LongMapState& longMap();
 
   // ---- used by the shell, not by views ----
   /// This context's view of that kind, made on first use and kept (with its state) as long as the context lives.
@@ -491,6 +496,7 @@ class AppContext {
   std::unique_ptr<ModelSession> modelSession_;
   std::unique_ptr<DemoPlayer> demoPlayer_;
   std::unique_ptr<views::ViewProbe> viewProbe_;
+  std::unique_ptr<LongMapState> longMap_;
   float uiScale_ = 1.0f;
   bool exporting_ = false;
   bool presenting_ = false;

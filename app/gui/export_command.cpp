@@ -8,6 +8,7 @@
 #include "app/cli/command_registry.h"
 #include "app/gui/demo.h"
 #include "app/gui/export_formats.h"
+#include "app/gui/long_map.h"
 #include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
@@ -28,6 +29,8 @@ struct ExportCommandOptions {
   int sweepFrames = 0;     ///< --sweep-frames N: --out is a pattern such as frames/frame_%03d.png
   bool list = false;
   bool timing = false;
+  std::string capture;  ///< --capture: a capture file shown in the long map view
+  int layer = 0, head = 0;
 };
 
 Scene demoStepScene(const Demo& demo, int step) {
@@ -64,9 +67,15 @@ void runExport(const ExportCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   AppContext context(std::move(scene));
   if (!o.demo.empty()) openDemo(context, o.demo, o.step);  // the step text panel is part of the image
+  ExportOptions image = o.image;
+  if (!o.capture.empty()) {
+    // Header and one head only, before any GL work: a bad file fails with its one line.
+    context.longMap().openCapture(o.capture, o.layer, o.head);
+    if (image.view.empty()) image.view = kLongMapViewId;
+  }
   context.refreshDerived();
   if (!o.dataFolder.empty()) {
-    for (const std::string& path : exportData(context, o.image.view, o.dataFolder))
+    for (const std::string& path : exportData(context, image.view, o.dataFolder))
       std::printf("wrote %s\n", path.c_str());
     if (o.outPath.empty()) return;
   }
@@ -79,10 +88,10 @@ void runExport(const ExportCommandOptions& o) {
                       "export of " + std::to_string(pixelsWide) + " x " + std::to_string(pixelsHigh) + " pixels");
   render::HeadlessContext gl;
   if (o.sweepFrames > 0) {
-    const auto paths = exportSweepFrames(context.scene(), o.image, o.sweepFrames, o.outPath);
+    const auto paths = exportSweepFrames(context.scene(), image, o.sweepFrames, o.outPath);
     std::printf("wrote %zu frames (%s .. %s)\n", paths.size(), paths.front().c_str(), paths.back().c_str());
   } else {
-    exportImage(context, o.image, o.outPath);
+    exportImage(context, image, o.outPath);
   }
   for (const std::string& error : context.takeErrors()) std::fprintf(stderr, "attnscope: warning: %s\n", error.c_str());
   if (o.timing) {
@@ -116,6 +125,11 @@ void installExportCommand(CLI::App& parent) {
   command->add_flag("--transparent", options->image.transparent, "Transparent background (RGBA PNG)");
   command->add_option("--demo", options->demo, "Render a step of this teaching demo (see --list)");
   command->add_option("--step", options->step, "Step of --demo, from 1 (default 1)")->check(CLI::Range(1, 100));
+  command->add_option("--capture", options->capture,
+                      "Show this capture file (q and k; attention not needed) in the long map view (default --view "
+                      "longmap)");
+  command->add_option("--layer", options->layer, "Layer of --capture (default 0)")->check(CLI::NonNegativeNumber);
+  command->add_option("--head", options->head, "Head of --capture (default 0)")->check(CLI::NonNegativeNumber);
   command->add_flag("--list", options->list, "List the view and demo names and exit");
   command->add_flag("--timing", options->timing, "Print how long the export took");
   command->callback([options] { runExport(*options); });

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/gui/long_map.h"
 #include "app/gui/preferences.h"
 #include "app/gui/scene_io.h"
 #include "core/atomic_file.h"
@@ -468,13 +469,24 @@ bool isModelPath(const std::filesystem::path& path) {
 
 bool openDroppedModel(AppContext& context, const std::string& path) {
   if (!isModelPath(path)) return false;
-  ModelSession& session = context.modelSession();
-  ModelRequest request;
-  request.path = path;
-  request.prompt =
-      context.scene().model.prompt.empty() ? std::string("Once upon a time") : context.scene().model.prompt;
-  if (!session.start(std::move(request)))
-    context.reportError("a model is still loading; open " + path + " again when it has finished");
+  // A long capture never becomes a dense scene (N x N per head in the explorer and the views): the long map view
+  // computes what it shows from the head's q and k.
+  bool refused = false;
+  try {
+    if (openLongCapture(context, path)) return true;
+  } catch (const std::exception& e) {
+    context.reportError(e.what());  // and the explorer opens, as for any model that fails to load
+    refused = true;
+  }
+  if (!refused) {
+    ModelSession& session = context.modelSession();
+    ModelRequest request;
+    request.path = path;
+    request.prompt =
+        context.scene().model.prompt.empty() ? std::string("Once upon a time") : context.scene().model.prompt;
+    if (!session.start(std::move(request)))
+      context.reportError("a model is still loading; open " + path + " again when it has finished");
+  }
   Scene next = context.scene();
   if (!next.isViewOpen("model")) {
     next.setViewOpen("model", true);

@@ -641,6 +641,14 @@ void defaultViewRect(const std::string& id, float x0, float y0, float width, flo
     out[3] = h - gap;
     return;
   }
+  if (id == "longmap") {
+    // Opened for a long capture, it is the only view: it takes the whole region (above the model explorer).
+    out[0] = x0 + gap;
+    out[1] = y0 + gap;
+    out[2] = width - 2 * gap;
+    out[3] = gridHeight - 2 * gap;
+    return;
+  }
   const float cellW = (width - 4 * gap) / 3.0f;
   const float cellH = (gridHeight - 3 * gap) / 2.0f;
   if (slot < 0) {

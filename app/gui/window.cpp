@@ -23,6 +23,7 @@
 #include "app/gui/export_formats.h"
 #include "app/gui/frame_stats.h"
 #include "app/gui/heatmap_cache.h"
+#include "app/gui/long_map.h"
 #include "app/gui/model_session.h"
 #include "app/gui/preferences.h"
 #include "app/gui/presenter.h"
@@ -164,14 +165,16 @@ void publishViewProbes(AppContext& context) {
     context.publishProbe("canvas/query/" + std::to_string(i) + "/tip", probe.queryTips[i][0], probe.queryTips[i][1]);
 }
 
-/// The bench scene: the default scene plus seeded random vectors up to `vectors` in d = 2, every view open.
+/// The bench scene: the default scene plus seeded random vectors up to `vectors` in d = 2, every view open but the
+/// long map (it opens alone, over the whole window, for long captures; `--bench-views longmap` measures it).
 Scene benchScene(int vectors, const std::vector<std::string>& views) {
   Scene scene = defaultScene();
   const int extra = std::max(0, vectors - scene.keyCount() - scene.queryCount());
   appendRandomVectors(scene, extra, 20240601);
   scene.openViews.clear();
   for (const ViewInfo& view : allViews())
-    if (views.empty() || std::find(views.begin(), views.end(), view.id) != views.end())
+    if (views.empty() ? std::string_view(view.id) != kLongMapViewId
+                      : std::find(views.begin(), views.end(), view.id) != views.end())
       scene.openViews.push_back(view.id);
   return scene;
 }
@@ -221,7 +224,9 @@ GuiCommandLinePtr installGuiOptions(CLI::App& root) {
       ->check(CLI::Range(1, 1000000));
   root.add_option("--bench-vectors", o.benchVectors, "Vectors in the --bench-frames scene (default 256, d = 2)")
       ->check(CLI::Range(2, 1 << 16));
-  root.add_option("--bench-views", o.benchViews, "Views open during --bench-frames (default: every view)")
+  root.add_option("--bench-views", o.benchViews,
+                  "Views open during --bench-frames (default: every view but longmap, which opens alone for long "
+                  "captures)")
       ->delimiter(',');
   root.add_option("--dump-state", o.dumpStatePath,
                   "Debug: write the app state as JSON to FILE after every change and on SIGUSR1 (end-to-end tests)");

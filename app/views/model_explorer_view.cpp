@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "app/gui/long_map.h"
 #include "app/gui/model_session.h"
 #include "app/views/view_common.h"
 #include "app/views/views.h"
@@ -71,6 +72,12 @@ class ModelExplorerView final : public gui::View {
 
   /// Starts a user request (Open / Run): prompt through the tokenizer, or typed ids when the model has none.
   void requestRun(AppContext& ctx, ModelSession& session, const std::string& path, bool useIds) {
+    try {
+      if (gui::openLongCapture(ctx, path)) return;  // too long for the dense views: the long map view shows it
+    } catch (const std::exception& e) {
+      ctx.reportError(e.what());
+      return;
+    }
     ModelRequest request;
     request.path = path;
     request.tokenizerPath = state.tokenizerBuffer;
@@ -535,9 +542,22 @@ void ModelExplorerView::draw(AppContext& ctx) {
   // Presenter mode shows the grids and maps without the open / prompt / statistic widgets, as an export does.
   const bool controls = showViewControls(ctx) && !ctx.exporting();
   if (controls) drawOpenControls(ctx, session);
+  const gui::LongMapState& longMap = ctx.longMap();
+  if (const model::CaptureSummary* summary = longMap.captureSummary()) {
+    ImGui::TextWrapped(
+        "%s: %d tokens, %d layers x %d heads: too long for the dense views (a %d x %d map per head): use the Long "
+        "map view, which computes the maps from q and k.",
+        longMap.capturePath().c_str(), summary->tokens, summary->layers, summary->heads, summary->tokens,
+        summary->tokens);
+    if (controls && !ctx.scene().isViewOpen(gui::kLongMapViewId) && ImGui::Button("Open the Long map view")) {
+      Scene next = ctx.scene();
+      next.setViewOpen(gui::kLongMapViewId, true);
+      ctx.submit(std::move(next), "Open view longmap");
+    }
+  }
   const ModelResult* result = session.result();
   if (result == nullptr) {
-    if (!session.busy())
+    if (!session.busy() && !longMap.hasCapture())
       ImGui::TextWrapped(
           "No model loaded. Open a llama2.c checkpoint, a Hugging Face folder or a capture file%s, or "
           "drop one onto the window.",

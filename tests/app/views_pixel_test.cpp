@@ -9,6 +9,7 @@
 #include "app/gui/app_state.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
+#include "tests/app/headless_gl_suite.h"
 #include "app/views/view_common.h"
 #include "app/views/view_probe.h"
 #include "core/colormap.h"
@@ -66,26 +67,7 @@ const std::uint8_t* cellPixel(const Rendered& r, int map, int row, int column) {
                                        << ", " << int(expected[2]) << ")";
 }
 
-class ViewPixels : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    try {
-      gl = new render::HeadlessContext();
-    } catch (const std::exception& e) {
-      skipReason = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete gl;
-    gl = nullptr;
-  }
-  void SetUp() override {
-    // The quick start installs Mesa EGL, so a missing context is a real failure, not a reason to skip.
-    if (!gl) FAIL() << "no headless EGL context: " << skipReason;
-  }
-  static inline render::HeadlessContext* gl = nullptr;
-  static inline std::string skipReason;
-};
+class ViewPixels : public test_support::HeadlessGlSuite<ViewPixels> {};
 
 TEST_F(ViewPixels, EaCellOfOrthogonalKeyIsTheColourMapsZeroColour) {
   gui::AppContext context(teachingScene());

@@ -12,6 +12,12 @@ if(ATTNSCOPE_BUILD_GUI)
     target_link_libraries(views_pixel_tests PRIVATE attnscope_gui GTest::gtest_main)
     gtest_discover_tests(views_pixel_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "views;gui")
 
+    # The long map view (README "Long sequences"): its state object (viewport clamping, which captures open there,
+    # exact hover weights) and headless renders of a planted 8,192-token capture without attention.
+    add_executable(long_map_view_tests ${CMAKE_CURRENT_LIST_DIR}/../app/long_map_view_test.cpp)
+    target_link_libraries(long_map_view_tests PRIVATE attnscope_gui GTest::gtest_main)
+    gtest_discover_tests(long_map_view_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "views;gui;long")
+
     # The sweep's optional kernels (MLK, cosine) through `attnscope export`: PNG, SVG and sweep.csv vs NumPy.
     add_test(NAME views_export_sweep_kernels
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../app/export_sweep_kernels_test.sh $<TARGET_FILE:attnscope>

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "core/random_matrix.h"
@@ -97,6 +98,24 @@ TEST(MapImageWorker, ANewRequestReplacesTheRunningOneWithoutBlocking) {
   // Requests superseded before they started produced nothing at all.
   std::size_t older = images.size() - 6;
   EXPECT_LT(older, 6u * 19u);
+}
+
+TEST(MapImageWorker, DestroyingItStopsTheNormaliserPassAfterItsCurrentTile) {
+  // The destructor sets the cancel flag the normaliser pass polls once per tile (no timing here: CI must give the
+  // same verdict on a loaded machine). First the mechanism: a pass whose flag is already set ends at its first tile
+  // with CancelledError instead of running the whole map.
+  const RowMatrix Q = standardNormalMatrix(8192, 64, 101u);
+  MapWorkerOptions options;
+  options.streaming.threads = 1;
+  std::atomic<bool> stop{true};
+  StreamingOptions cancelled = options.streaming;
+  cancelled.cancel = &stop;
+  EXPECT_THROW(StreamingAttention(Kernel::Dpa, Q, Q, options.attention, cancelled), CancelledError);
+  // Then the worker: destroyed in the middle of its pass, it joins (the pass ends) and leaves nothing running.
+  auto worker = std::make_unique<MapImageWorker>(Q, Q, std::vector<Kernel>{Kernel::Dpa}, options);
+  worker->request(MapRegion{0, 8192, 0, 8192}, 256, 256, Pooling::Max);  // starts the normaliser pass
+  worker.reset();
+  EXPECT_EQ(worker, nullptr);
 }
 
 }  // namespace

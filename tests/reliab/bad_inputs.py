@@ -273,6 +273,8 @@ CASES = {
     "capture-k-shape": {"c.safetensors": capture_without_attention(tokens=2, q_tokens=3)},
     "map-head-missing": {"c.safetensors": capture_without_attention()},
     "map-head-budget": {"c.safetensors": capture_without_attention(tokens=70000)},
+    "longmap-head-missing": {"c.safetensors": capture_without_attention()},
+    "longmap-head-budget": {"c.safetensors": capture_without_attention(tokens=70000)},
     "map-region-empty": {"c.safetensors": capture_without_attention()},
     "map-out-extension": {"c.safetensors": capture_without_attention()},
 }
