@@ -112,7 +112,9 @@ void runLadder(const LadderArguments& args) {
     labels.push_back(modelArgs.kernel + " (H=" + std::to_string(modelArgs.heads) + ")" +
                      (modelArgs.align != "none" ? " +" + modelArgs.align : ""));
     for (int level : levels) {
-      for (int seed = 1; seed <= args.seeds; ++seed) {
+      // Seeds --seed, --seed + 1, ... (--seeds of them): the default --seed 1 gives 1..S.
+      for (unsigned long long seed = args.optimizer.seed;
+           seed < args.optimizer.seed + static_cast<unsigned>(args.seeds); ++seed) {
         // Process CPU time (every thread), not wall time: the machines this runs on are shared.
         const std::clock_t cpuStart = std::clock();
         const train::LadderRun run =
@@ -124,7 +126,7 @@ void runLadder(const LadderArguments& args) {
             << static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC << '\n';
         writeFileAtomically(out / "ladder.csv", csv.str());  // a long ladder keeps its finished runs on disk
         if (terminal) {
-          std::fprintf(stderr, "%s level %d seed %d: held-out accuracy %.3f\n", labels.back().c_str(), level, seed,
+          std::fprintf(stderr, "%s level %d seed %llu: held-out accuracy %.3f\n", labels.back().c_str(), level, seed,
                        run.evalAccuracy);
         }
       }
@@ -186,7 +188,7 @@ void installLadderCommand(CLI::App& parent) {
   command
       ->add_option("--levels", args->levels, "Ladder levels (1 = copy, L >= 2 = L - 1 chained lookups), e.g. 1,2,3,4")
       ->delimiter(',');
-  command->add_option("--seeds", args->seeds, "Seeds 1..S per (kernel, level) (default 2)");
+  command->add_option("--seeds", args->seeds, "Seeds per (kernel, level): --seed, --seed + 1, ... (default 2)");
   command->add_option("--symbols", args->symbols,
                       "Alphabet size S of the ladder (default 8; at most 64 for levels >= 2)");
   command->add_option("--eval-batches", args->evalBatches, "Held-out batches per run (default 8)");

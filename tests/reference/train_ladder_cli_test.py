@@ -134,6 +134,13 @@ if gui:
 else:
     check(not (out / "ladder.png").exists(), "a build without the GUI writes no figure")
 
+# --seed picks the first seed: --seed 5 --seeds 2 trains seeds 5 and 6, and seed 5 is the run the default ladder would
+# not repeat (it starts at 1). Level 1 at 10 steps: quick.
+run(["ladder", "--kernels", "dpa", "--levels", "1", "--seed", "5", "--seeds", "2", "--steps", "10", "--out", "seeded"],
+    work)
+seeded = list(csv.DictReader((work / "seeded" / "ladder.csv").open()))
+check([r["seed"] for r in seeded] == ["5", "6"], f"--seed 5 --seeds 2 trained seeds {[r['seed'] for r in seeded]}")
+
 expect_error(["ladder", "--levels", "1,2", "--symbols", "65", "--out", "bad"], work, "at most 64")
 expect_error(["ladder", "--levels", "1,2", "--context", "9", "--out", "bad"], work, "at least 10")
 expect_error(["ladder", "--levels", "2", "--vocab", "20", "--out", "bad"], work, "uses 73 token ids")
