@@ -3,19 +3,24 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "app/cli/command_registry.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/model/capture_file.h"
 #include "core/model/gguf_model.h"
+#include "core/model/head_metrics.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
 #include "core/model/llama2c_tokenizer.h"
@@ -44,6 +49,20 @@ struct GenerateArguments {
   bool capture = false;
   std::string captureOut;
   bool bench = false;
+};
+
+struct HeadsArguments {
+  std::string model;
+  std::string prompt;
+  std::string tokenIds;
+  std::string tokenizer;
+  std::string csv;
+  std::string sort;
+  std::string divergence = "ct";
+  double sinkThreshold = 0.3;
+  int inductionPeriod = 32;
+  bool inductionPeriodGiven = false;
+  uint64_t seed = 1;
 };
 
 struct CaptureArguments {
@@ -232,8 +251,116 @@ void runCapture(const CaptureArguments& args) {
               args.noAttention ? ", without attention" : "");
 }
 
+// One table cell: a value, or "" in CSV / "-" on the terminal when the statistic was not measured.
+std::string cellText(std::optional<double> value, bool forCsv) {
+  if (!value) return forCsv ? "" : "-";
+  char text[32];
+  std::snprintf(text, sizeof text, forCsv ? "%.9g" : "%.4f", *value);
+  return text;
+}
+
+void runHeads(const HeadsArguments& args) {
+  const std::unique_ptr<Model> model = openModel(args.model);
+  const bool captureFile = model->info().format == "capture";
+  std::shared_ptr<const Tokenizer> tokenizer;
+  std::vector<int> ids;
+  if (captureFile) {
+    // A capture file replays the one sequence it recorded: that is the prompt.
+    if (!args.prompt.empty() || !args.tokenIds.empty())
+      throw InputError(model->info().path +
+                       " is a capture file: it holds one recorded sequence, so --prompt and "
+                       "--token-ids do not apply (give the model itself to run another prompt)");
+    ids = readCaptureFile(args.model).tokenIds;
+  } else {
+    tokenizer = findTokenizer(*model, args.tokenizer);
+    if (args.prompt.empty() && args.tokenIds.empty()) throw InputError("give --prompt TEXT or --token-ids 3,17,42");
+    if (!args.tokenIds.empty()) {
+      ids = parseTokenIds(args.tokenIds);
+    } else {
+      if (!tokenizer)
+        throw InputError("--prompt needs a tokenizer and none was found for " + model->info().path +
+                         "; pass --tokenizer FILE or give --token-ids");
+      ids = tokenizer->encode(args.prompt, true);
+    }
+  }
+  HeadMetricsOptions options;
+  options.sinkThreshold = args.sinkThreshold;
+  if (args.divergence == "none")
+    options.divergence.reset();
+  else
+    options.divergence = parseMetric(args.divergence);
+  std::optional<HeadMetric> sortBy;
+  if (!args.sort.empty()) sortBy = parseHeadMetric(args.sort);
+
+  const ModelCapture prompt = model->run(ids);
+  // The induction sequence starts like the prompt (its BOS, if the tokenizer adds one), so position 0 plays the same
+  // role in both runs.
+  std::vector<int> prefix;
+  if (!ids.empty() && tokenizer && !tokenizer->encode("", true).empty() && ids[0] == tokenizer->encode("", true)[0])
+    prefix.push_back(ids[0]);
+  std::optional<ModelCapture> repeated;
+  std::vector<int> repeatedIds;
+  int period = args.inductionPeriod;
+  const int available = model->info().vocabSize - int(prefix.size());
+  if (!args.inductionPeriodGiven && period > available) period = available;  // tiny vocabularies: as many as exist
+  if (captureFile && period > 0) {
+    // A capture file replays one recorded sequence; it cannot run the repeated one.
+    if (args.inductionPeriodGiven)
+      throw InputError(model->info().path +
+                       " is a capture file: it cannot run the induction sequence (omit "
+                       "--induction-period, or give the model itself)");
+    period = 0;
+    std::fprintf(stderr, "attnscope: %s is a capture file; the induction score needs the model and is left out\n",
+                 model->info().path.c_str());
+  }
+  if (period > 0) {
+    repeatedIds = repeatedRandomTokens(prefix, model->info().vocabSize, period, args.seed);
+    repeated = model->run(repeatedIds);
+  }
+  const HeadMetricsTable table =
+      headMetrics(prompt, repeated ? &*repeated : nullptr, int(prefix.size()), args.inductionPeriod, options);
+
+  std::vector<const HeadMetricsRow*> order;
+  for (const HeadMetricsRow& row : table.rows) order.push_back(&row);
+  if (sortBy) {  // descending; unmeasured values last; ties keep layer/head order
+    std::stable_sort(order.begin(), order.end(), [&](const HeadMetricsRow* a, const HeadMetricsRow* b) {
+      const std::optional<double> x = a->value(*sortBy), y = b->value(*sortBy);
+      return x && (!y || *x > *y);
+    });
+  }
+  std::printf("%d tokens, %d layers x %d heads; sink threshold %.2f: %d of %zu heads are sink heads (sink rate %.4f)\n",
+              table.tokens, table.layers, table.heads, options.sinkThreshold,
+              int(std::lround(table.sinkRate * double(table.rows.size()))), table.rows.size(), table.sinkRate);
+  if (repeated) {
+    std::printf("induction sequence (seed %llu, period %d):", static_cast<unsigned long long>(args.seed), period);
+    for (int id : repeatedIds) std::printf(" %d", id);
+    std::printf("\n");
+  }
+  std::printf("%5s %4s", "layer", "head");
+  for (HeadMetric metric : allHeadMetrics()) std::printf(" %10s", std::string(headMetricName(metric)).c_str());
+  std::printf("\n");
+  for (const HeadMetricsRow* row : order) {
+    std::printf("%5d %4d", row->layer, row->head);
+    for (HeadMetric metric : allHeadMetrics()) std::printf(" %10s", cellText(row->value(metric), false).c_str());
+    std::printf("%s\n", row->sink ? "  sink" : "");
+  }
+  if (!args.csv.empty()) {
+    writeFileAtomically(args.csv, [&](std::ostream& out) {
+      out << "layer,head";
+      for (HeadMetric metric : allHeadMetrics()) out << ',' << headMetricName(metric);
+      out << ",sink_head\n";
+      for (const HeadMetricsRow* row : order) {
+        out << row->layer << ',' << row->head;
+        for (HeadMetric metric : allHeadMetrics()) out << ',' << cellText(row->value(metric), true);
+        out << ',' << (row->sink ? 1 : 0) << '\n';
+      }
+    });
+    std::printf("wrote %s\n", args.csv.c_str());
+  }
+}
+
 void installModelCommand(CLI::App& parent) {
-  CLI::App* model = parent.add_subcommand("model", "Open transformer checkpoints: info, generate, capture");
+  CLI::App* model = parent.add_subcommand("model", "Open transformer checkpoints: info, generate, capture, heads");
   model->require_subcommand(1);
 
   auto info = std::make_shared<InfoArguments>();
@@ -259,6 +386,43 @@ void installModelCommand(CLI::App& parent) {
   generateCommand->add_option("--capture-out", gen->captureOut, "write the generation's capture file here");
   generateCommand->add_flag("--bench", gen->bench, "print positions, seconds and tokens/s on stderr");
   generateCommand->callback([gen] { runGenerate(*gen); });
+
+  auto heads = std::make_shared<HeadsArguments>();
+  CLI::App* headsCommand = model->add_subcommand(
+      "heads",
+      "Per layer x head: attention sink, previous-token and induction scores, attention distance, entropy, "
+      "query/key norms and the alignment divergence");
+  headsCommand->add_option("path", heads->model, "llama2.c .bin, GGUF file, Hugging Face folder or capture file")
+      ->required();
+  auto* headsPrompt =
+      headsCommand->add_option("--prompt", heads->prompt, "text to encode (BOS is prepended); not for capture files");
+  auto* headsIds = headsCommand->add_option("--token-ids", heads->tokenIds, "comma-separated token ids, e.g. 3,17,42");
+  headsPrompt->excludes(headsIds);
+  headsCommand->add_option("--tokenizer", heads->tokenizer,
+                           "tokenizer file (llama2.c .bin, tokenizer.json or a GGUF vocabulary)");
+  headsCommand->add_option("--csv", heads->csv, "also write the table as CSV (one row per head)");
+  headsCommand->add_option("--sort", heads->sort,
+                           "sort by this statistic, largest first: sink, prev_token, induction, distance, entropy, "
+                           "q_norm, k_norm, divergence");
+  headsCommand->add_option("--divergence", heads->divergence,
+                           "alignment divergence per head: ct (default), chamfer, mmd, mmd-unbiased, sinkhorn, "
+                           "gauss-kl, gauss-w2, or none");
+  headsCommand
+      ->add_option("--sink-threshold", heads->sinkThreshold,
+                   "a head whose mean attention to the first token exceeds this is a sink head (default 0.3, "
+                   "Gu et al.)")
+      ->check(CLI::Range(0.0, 1.0));
+  auto* periodOption =
+      headsCommand
+          ->add_option("--induction-period", heads->inductionPeriod,
+                       "length of the random sequence repeated twice for the induction score (default 32; 0 = "
+                       "skip)")
+          ->check(CLI::Range(0, 1 << 20));
+  headsCommand->add_option("--seed", heads->seed, "seed of the induction sequence (default 1)");
+  headsCommand->callback([heads, periodOption] {
+    heads->inductionPeriodGiven = periodOption->count() > 0;
+    runHeads(*heads);
+  });
 
   auto cap = std::make_shared<CaptureArguments>();
   CLI::App* captureCommand =
