@@ -32,3 +32,11 @@ add_test(NAME llama_cli_rejects_non_checkpoint
          COMMAND $<TARGET_FILE:attnscope> model info ${ATTNSCOPE_LLAMA_MODELS}/tok512.bin)
 set_tests_properties(llama_cli_rejects_non_checkpoint PROPERTIES LABELS "llama;cli" TIMEOUT 60
                      PASS_REGULAR_EXPRESSION "attnscope: error: .*tok512.bin: invalid llama2.c header")
+
+# `attnscope model heads`: every head's sink share, previous-token and induction scores, distance, entropy, norms and
+# CT divergence against a NumPy recomputation from the llama2.c forward of llama_reference.py.
+add_test(NAME llama_head_metrics_reference
+         COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/head_metrics_reference.py
+                 $<TARGET_FILE:attnscope> ${ATTNSCOPE_LLAMA_MODELS}/stories260K.bin
+                 ${ATTNSCOPE_LLAMA_MODELS}/tok512.bin ${CMAKE_CURRENT_BINARY_DIR}/head_metrics_reference)
+set_tests_properties(llama_head_metrics_reference PROPERTIES LABELS "llama;reference" TIMEOUT 120)
