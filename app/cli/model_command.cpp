@@ -92,8 +92,11 @@ void printInfo(const InfoArguments& args) {
   std::printf("model dim:     %d (head dim %d)\n", info.modelDim, info.headDim);
   std::printf("vocabulary:    %d\n", info.vocabSize);
   std::printf("max sequence:  %d\n", info.maxSequence);
-  std::printf("attention:     %s%s, kernel %s\n", info.causal ? "causal" : "bidirectional",
-              info.rope ? ", rotary (RoPE)" : "", info.attentionKernel.c_str());
+  std::printf("attention:     %s%s%s%s, kernel %s\n", info.causal ? "causal" : "bidirectional",
+              info.rope ? ", rotary (RoPE)" : "",
+              info.qkNorm ? ", QK-norm (q/k shown after the norm; captures also hold them before it)" : "",
+              info.slidingWindow > 0 ? (", sliding window " + std::to_string(info.slidingWindow)).c_str() : "",
+              info.attentionKernel.c_str());
   std::printf("tensor types:  %s\n", tensorTypeSummary(info).c_str());
   if (const auto* llama = dynamic_cast<const Llama2cModel*>(model.get())) {
     if (info.format == "gguf")

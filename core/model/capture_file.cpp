@@ -126,6 +126,10 @@ void writeCaptureFile(const std::filesystem::path& path, const ModelCapture& cap
     tensors.push_back(packHeads("q_prerope", capture.queriesPreRope, layers, heads, tokens, headDim));
     tensors.push_back(packHeads("k_prerope", capture.keysPreRope, layers, heads, tokens, headDim));
   }
+  if (!capture.queriesPreNorm.empty()) {
+    tensors.push_back(packHeads("q_prenorm", capture.queriesPreNorm, layers, heads, tokens, headDim));
+    tensors.push_back(packHeads("k_prenorm", capture.keysPreNorm, layers, heads, tokens, headDim));
+  }
   if (capture.logits.size() > 0) {
     if (capture.logits.rows() != tokens) {
       throw InputError("capture: logits have " + std::to_string(capture.logits.rows()) + " rows for " +
@@ -342,6 +346,12 @@ ModelCapture readStoredCapture(const std::filesystem::path& path) {
     }
     capture.queriesPreRope = unpackHeads(file, "q_prerope", L, H, T, D);
     capture.keysPreRope = unpackHeads(file, "k_prerope", L, H, T, D);
+  }
+  if (file.contains("q_prenorm") != file.contains("k_prenorm"))
+    throw FileError(message(path, "tensors 'q_prenorm' and 'k_prenorm' must come together"));
+  if (file.contains("q_prenorm")) {
+    capture.queriesPreNorm = unpackHeads(file, "q_prenorm", L, H, T, D);
+    capture.keysPreNorm = unpackHeads(file, "k_prenorm", L, H, T, D);
   }
   if (file.contains("logits")) {
     const SafetensorsEntry& logits = file.entry("logits");

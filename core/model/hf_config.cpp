@@ -1,6 +1,7 @@
 // config.json parsing for GPT-2, Llama and BERT: required keys are checked by name, everything else is optional.
 #include "core/model/hf_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -61,12 +62,14 @@ int tokenId(const json& config, const char* key, int vocabSize, std::vector<std:
   return id;
 }
 
-void readRopeScaling(const json& scaling, const std::string& source, HfConfig& result) {
-  if (!scaling.is_object()) throw FileError("config '" + source + "': \"rope_scaling\" must be an object or null");
+/// `field` is "rope_scaling" (transformers 4) or "rope_parameters" (transformers 5), for messages.
+void readRopeScaling(const json& scaling, const std::string& source, HfConfig& result,
+                     const std::string& field = "rope_scaling") {
+  if (!scaling.is_object()) throw FileError("config '" + source + "': \"" + field + "\" must be an object or null");
   std::string type = scaling.value("rope_type", scaling.value("type", std::string("default")));
   auto number = [&](const char* key) {
     if (!scaling.contains(key) || !scaling[key].is_number() || scaling[key].get<double>() <= 0) {
-      throw FileError("config '" + source + "': rope_scaling of type '" + type + "' needs a positive \"" + key + "\"");
+      throw FileError("config '" + source + "': " + field + " of type '" + type + "' needs a positive \"" + key + "\"");
     }
     return scaling[key].get<double>();
   };
@@ -77,13 +80,13 @@ void readRopeScaling(const json& scaling, const std::string& source, HfConfig& r
     result.ropeScaling = {type, number("factor"), number("low_freq_factor"), number("high_freq_factor"),
                           static_cast<int>(number("original_max_position_embeddings"))};
     if (result.ropeScaling.highFrequencyFactor <= result.ropeScaling.lowFrequencyFactor) {
-      throw FileError("config '" + source + "': rope_scaling high_freq_factor must exceed low_freq_factor");
+      throw FileError("config '" + source + "': " + field + " high_freq_factor must exceed low_freq_factor");
     }
   } else if (type == "dynamic") {
     // Dynamic NTK scaling only changes frequencies for sequences longer than the original context.
-    result.warnings.push_back("rope_scaling 'dynamic' is not applied: exact up to max_position_embeddings tokens");
+    result.warnings.push_back(field + " 'dynamic' is not applied: exact up to max_position_embeddings tokens");
   } else {
-    throw FileError("config '" + source + "': rope_scaling type '" + type +
+    throw FileError("config '" + source + "': " + field + " type '" + type +
                     "' is not supported (supported: llama3, linear, dynamic within the original context)");
   }
 }
@@ -145,6 +148,43 @@ void readTrainedAttention(const json& block, const std::string& source, HfConfig
   }
 }
 
+bool llamaFamily(const std::string& arch, const std::string& modelType) {
+  for (const char* name : {"LlamaForCausalLM", "LlamaModel", "MistralForCausalLM", "MistralModel", "Qwen2ForCausalLM",
+                           "Qwen2Model", "Qwen3ForCausalLM", "Qwen3Model"}) {
+    if (arch == name) return true;
+  }
+  return arch.empty() &&
+         (modelType == "llama" || modelType == "mistral" || modelType == "qwen2" || modelType == "qwen3");
+}
+
+/// What distinguishes Mistral, Qwen2 and Qwen3 from Llama. The model type decides (architectures may be null).
+void readLlamaVariant(const json& config, const std::string& source, HfConfig& result) {
+  const std::string& type = result.modelType;
+  const std::string& arch = result.architectureName;
+  const bool qwen2 = type == "qwen2" || arch.rfind("Qwen2", 0) == 0;
+  const bool qwen3 = type == "qwen3" || arch.rfind("Qwen3", 0) == 0;
+  const bool mistral = type == "mistral" || arch.rfind("Mistral", 0) == 0;
+  // Qwen2 always has q/k/v biases (its modelling code hard-codes them); Llama and Qwen3 say so in attention_bias.
+  result.attentionBias = qwen2 || (config.contains("attention_bias") && config["attention_bias"].is_boolean() &&
+                                   config["attention_bias"].get<bool>());
+  result.qkNorm = qwen3;
+  int window = 0;
+  if (config.contains("sliding_window") && !config["sliding_window"].is_null()) {
+    if (!config["sliding_window"].is_number_integer() || config["sliding_window"].get<long long>() < 1)
+      throw FileError("config '" + source + "': \"sliding_window\" must be a positive integer or null");
+    window = static_cast<int>(std::min<long long>(config["sliding_window"].get<long long>(), 1 << 30));
+  }
+  // Mistral applies its window always; Qwen2/Qwen3 only with use_sliding_window, and then only from layer
+  // max_window_layers on, which attnscope does not model: refuse rather than silently run full attention.
+  if (mistral) {
+    result.slidingWindow = window;
+  } else if ((qwen2 || qwen3) && config.value("use_sliding_window", false) && window > 0) {
+    throw FileError("config '" + source +
+                    "': use_sliding_window with max_window_layers is not supported (supported: "
+                    "use_sliding_window false, as in every released Qwen2/Qwen3 checkpoint)");
+  }
+}
+
 HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourceName) {
   json config;
   try {
@@ -165,14 +205,16 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
   const std::string& arch = result.architectureName;
   if (arch == "GPT2LMHeadModel" || arch == "GPT2Model" || (arch.empty() && result.modelType == "gpt2")) {
     result.architecture = HfArchitecture::Gpt2;
-  } else if (arch == "LlamaForCausalLM" || arch == "LlamaModel" || (arch.empty() && result.modelType == "llama")) {
+  } else if (llamaFamily(arch, result.modelType)) {
     result.architecture = HfArchitecture::Llama;
   } else if (arch == "BertModel" || arch == "BertForMaskedLM" || arch == "BertForPreTraining" ||
              (arch.empty() && result.modelType == "bert")) {
     result.architecture = HfArchitecture::Bert;
   } else {
     throw FileError("config '" + sourceName + "': architecture '" + (arch.empty() ? result.modelType : arch) +
-                    "' is not supported (supported: GPT2LMHeadModel, GPT2Model, LlamaForCausalLM, BertModel)");
+                    "' is not supported (supported: GPT2LMHeadModel, GPT2Model, LlamaForCausalLM, MistralForCausalLM, "
+                    "Qwen2ForCausalLM, Qwen3ForCausalLM, BertModel; or model_type gpt2, llama, mistral, qwen2, qwen3, "
+                    "bert)");
   }
   if (result.architectureName.empty()) result.architectureName = result.modelType;
 
@@ -201,6 +243,12 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
       if (config.contains("rope_scaling") && !config["rope_scaling"].is_null()) {
         readRopeScaling(config["rope_scaling"], sourceName, result);
       }
+      // transformers 5 moves rope_theta and the scaling into one "rope_parameters" object.
+      if (config.contains("rope_parameters") && !config["rope_parameters"].is_null()) {
+        readRopeScaling(config["rope_parameters"], sourceName, result, "rope_parameters");
+        result.ropeTheta = optionalFloat(config["rope_parameters"], "rope_theta", result.ropeTheta, sourceName);
+      }
+      readLlamaVariant(config, sourceName, result);
       break;
     case HfArchitecture::Bert:
       result.layers = requireInt(config, {"num_hidden_layers"}, sourceName);

@@ -1,5 +1,6 @@
-// Hugging Face config.json parsing: the few keys attnscope needs for GPT-2, Llama and BERT, tolerant of the
-// messy keys real configs carry (unknown keys ignored, questionable values reported as warnings).
+// Hugging Face config.json parsing: the few keys attnscope needs for GPT-2, the Llama family (Llama, Mistral, Qwen2,
+// Qwen3) and BERT, as written by transformers 4 and 5, tolerant of the messy keys real configs carry (unknown keys
+// ignored, questionable values reported as warnings).
 #pragma once
 
 #include <filesystem>
@@ -8,6 +9,8 @@
 
 namespace attnscope::model {
 
+/// Llama covers every decoder with RMSNorm, rotary positions, grouped-query attention and a SwiGLU MLP; its
+/// variants differ only in the flags below (HfConfig::attentionBias, qkNorm, slidingWindow).
 enum class HfArchitecture { Gpt2, Llama, Bert };
 
 struct HfConfig {
@@ -34,6 +37,13 @@ struct HfConfig {
     int originalMaxPositions = 8192;
   } ropeScaling;
   int headDimension = 0;  // "head_dim" when the config gives it, else modelDim / heads
+  // Llama-family variants.
+  bool attentionBias = false;  ///< q_proj/k_proj/v_proj carry biases (Qwen2; Llama's "attention_bias": true)
+  /// RMSNorm of every query and key head vector (weights q_norm/k_norm of head_dim) before RoPE (Qwen3). The capture
+  /// then holds q/k after the norm and RoPE (what the attention uses) and, as queriesPreNorm, before the norm.
+  bool qkNorm = false;
+  /// Mistral's sliding window: query i sees keys j with i - window < j <= i; 0 = unlimited.
+  int slidingWindow = 0;
   bool tieWordEmbeddings = true;
   std::string activation;  // "gelu_new", "gelu", "silu", ...
   int bosTokenId = -1;     // -1 when absent or unusable
@@ -62,7 +72,8 @@ std::vector<double> ropeInverseFrequencies(const HfConfig& config);
 
 /// Parses config.json. Throws FileError naming the file and the key when a required key is missing or has the
 /// wrong type, or when the architecture is not one of GPT2LMHeadModel/GPT2Model, LlamaForCausalLM/LlamaModel,
-/// BertModel/BertForMaskedLM.
+/// MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, BertModel/BertForMaskedLM (or, with "architectures"
+/// absent or null, the matching model_type).
 HfConfig parseHfConfig(const std::filesystem::path& configPath);
 /// Same, from JSON text; `sourceName` is used in messages.
 HfConfig parseHfConfigText(const std::string& jsonText, const std::string& sourceName);

@@ -242,13 +242,20 @@ class HfModel : public Model {
     const int groupSize = config_.heads / config_.keyValueHeads;  // query heads sharing one key/value head
     RowMatrix output(q.rows(), static_cast<Eigen::Index>(config_.heads) * headDim);
     RowMatrix weights(q.rows(), q.rows());
+    std::optional<KeepMask> window;  // Mistral: query i sees only the last slidingWindow positions up to i
+    if (config_.slidingWindow > 0 && q.rows() > config_.slidingWindow) {
+      window = KeepMask(q.rows(), q.rows());
+      for (Eigen::Index i = 0; i < q.rows(); ++i)
+        for (Eigen::Index j = 0; j < q.rows(); ++j) (*window)(i, j) = i - j < config_.slidingWindow;
+    }
     for (int head = 0; head < config_.heads; ++head) {
       const int kvHead = head / groupSize;
       RowMatrix Qh = q.middleCols(head * headDim, headDim);
       RowMatrix Kh = k.middleCols(kvHead * headDim, headDim);
       RowMatrix Vh = v.middleCols(kvHead * headDim, headDim);
-      output.middleCols(head * headDim, headDim) =
-          attendHead(kernel_, Qh, Kh, Vh, headAttentionOptions(layer, head, causal), weights);
+      AttentionOptions headOptions = headAttentionOptions(layer, head, causal);
+      headOptions.keepMask = window;
+      output.middleCols(head * headDim, headDim) = attendHead(kernel_, Qh, Kh, Vh, headOptions, weights);
       if (options.captureAttention) {
         capture.queries.push_back(std::move(Qh));
         capture.keys.push_back(std::move(Kh));
@@ -404,9 +411,11 @@ class LlamaModel final : public HfModel {
  public:
   LlamaModel(HfConfig config, std::unique_ptr<HfTensorSource> files, const std::filesystem::path& directory)
       : HfModel(std::move(config), std::move(files), directory) {
-    info_.architecture = "llama";
+    info_.architecture = config_.modelType.empty() ? "llama" : config_.modelType;  // llama, mistral, qwen2, qwen3
     info_.causal = true;
     info_.rope = true;
+    info_.qkNorm = config_.qkNorm;
+    info_.slidingWindow = config_.slidingWindow;
     inverseFrequencies_ = ropeInverseFrequencies(config_);
     loadWeights(false);
     if (!files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
@@ -429,6 +438,15 @@ class LlamaModel final : public HfModel {
       layer.kWeight = w.linear(p + "self_attn.k_proj.weight", d, kvDim);
       layer.vWeight = w.linear(p + "self_attn.v_proj.weight", d, kvDim);
       layer.oWeight = w.linear(p + "self_attn.o_proj.weight", qDim, d);
+      if (config_.attentionBias) {
+        layer.qBias = w.vector(p + "self_attn.q_proj.bias", qDim);
+        layer.kBias = w.vector(p + "self_attn.k_proj.bias", kvDim);
+        layer.vBias = w.vector(p + "self_attn.v_proj.bias", kvDim);
+      }
+      if (config_.qkNorm) {
+        layer.qNorm = w.vector(p + "self_attn.q_norm.weight", config_.headDim());
+        layer.kNorm = w.vector(p + "self_attn.k_norm.weight", config_.headDim());
+      }
       layer.mlpNorm = w.vector(p + "post_attention_layernorm.weight", d);
       layer.gateWeight = w.linear(p + "mlp.gate_proj.weight", d, inner);
       layer.upWeight = w.linear(p + "mlp.up_proj.weight", d, inner);
@@ -438,6 +456,18 @@ class LlamaModel final : public HfModel {
     finalNorm_ = w.vector("norm.weight", d);
     if (files_->contains("lm_head.weight")) {
       lmHead_ = loader("", readData).matrix("lm_head.weight", config_.vocabSize, d);
+    }
+  }
+
+  /// Qwen3's QK-norm: RMSNorm of every head_dim slice of x (T x heads*hd) with the shared weight (hd).
+  void headRmsNorm(RowMatrix& x, const RowVector& weight) const {
+    const int hd = config_.headDim();
+    for (Eigen::Index t = 0; t < x.rows(); ++t) {
+      for (Eigen::Index start = 0; start < x.cols(); start += hd) {
+        auto slice = x.row(t).segment(start, hd);
+        const float inverse = 1.0f / std::sqrt(slice.squaredNorm() / static_cast<float>(hd) + config_.normEpsilon);
+        slice = (slice * inverse).cwiseProduct(weight);
+      }
     }
   }
 
@@ -470,8 +500,22 @@ class LlamaModel final : public HfModel {
       const Layer& layer = layers_[l];
       RowMatrix x = hidden;
       rmsNorm(x, layer.attentionNorm, config_.normEpsilon);
-      RowMatrix q = x * layer.qWeight, k = x * layer.kWeight;
-      const RowMatrix v = x * layer.vWeight;
+      RowMatrix q = x * layer.qWeight, k = x * layer.kWeight, v = x * layer.vWeight;
+      if (config_.attentionBias) {
+        q.rowwise() += layer.qBias;
+        k.rowwise() += layer.kBias;
+        v.rowwise() += layer.vBias;
+      }
+      if (config_.qkNorm) {
+        if (options.captureAttention) {
+          for (int h = 0; h < config_.heads; ++h) {
+            capture.queriesPreNorm.push_back(q.middleCols(h * hd, hd));
+            capture.keysPreNorm.push_back(k.middleCols((h / groupSize) * hd, hd));
+          }
+        }
+        headRmsNorm(q, layer.qNorm);
+        headRmsNorm(k, layer.kNorm);
+      }
       if (options.captureAttention) {
         for (int h = 0; h < config_.heads; ++h) {
           capture.queriesPreRope.push_back(q.middleCols(h * hd, hd));
@@ -495,6 +539,8 @@ class LlamaModel final : public HfModel {
  private:
   struct Layer {
     RowVector attentionNorm, mlpNorm;
+    RowVector qBias, kBias, vBias;  // attentionBias only
+    RowVector qNorm, kNorm;         // qkNorm only (head_dim each)
     RowMatrix qWeight, kWeight, vWeight, oWeight, gateWeight, upWeight, downWeight;
   };
   RowMatrix tokenEmbedding_, lmHead_;

@@ -35,6 +35,8 @@ struct ModelInfo {
   int maxSequence = 0;
   bool causal = true;                   // false for BERT-style encoders
   bool rope = false;                    // rotary position embedding: captures carry pre- and post-rotation Q/K
+  bool qkNorm = false;                  // per-head RMSNorm of q and k (Qwen3): captures also carry q/k before the norm
+  int slidingWindow = 0;                // query i sees only keys i - window < j <= i (Mistral); 0 = unlimited
   std::string attentionKernel = "dpa";  // the kernel the model attends with (checkpoints of `attnscope train`)
   std::vector<TensorInfo> tensors;
 };
@@ -54,6 +56,10 @@ struct ModelCapture {
   std::vector<RowMatrix> keys;            // layers*heads of (tokens x headDim), after RoPE for RoPE models
   std::vector<RowMatrix> queriesPreRope;  // empty unless rope
   std::vector<RowMatrix> keysPreRope;     // empty unless rope
+  // QK-norm models (Qwen3): q/k straight out of the projections, before the per-head RMSNorm. queriesPreRope are then
+  // after the norm, and queries/keys after norm and RoPE, the vectors the attention uses (and the views show).
+  std::vector<RowMatrix> queriesPreNorm;  // empty unless the model normalises q and k
+  std::vector<RowMatrix> keysPreNorm;     // empty unless the model normalises q and k
   std::vector<RowMatrix> attention;       // layers*heads of (tokens x tokens): the weights the model used
   RowMatrix logits;                       // tokens x vocab (may be empty for capture files)
 

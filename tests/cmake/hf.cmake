@@ -7,7 +7,7 @@ set(ATTNSCOPE_HF_REFERENCE ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/referen
 add_test(NAME hf_reference_generate COMMAND ${ATTNSCOPE_HF_REFERENCE} generate ${ATTNSCOPE_HF_REFERENCE_DIR})
 set_tests_properties(hf_reference_generate PROPERTIES FIXTURES_SETUP hf_reference LABELS hf)
 
-foreach(model gpt2 bert llama llama3)
+foreach(model gpt2 bert llama llama3 qwen2 mistral qwen3)
   set(reference ${ATTNSCOPE_HF_REFERENCE_DIR}/${model}_reference.safetensors)
   # Engine vs reference, compared in C++ (reading the numpy-written capture through openModel) ...
   add_test(NAME hf_reference_${model}
@@ -49,3 +49,12 @@ add_test(NAME hf_write_capture_example
                  ${CMAKE_CURRENT_BINARY_DIR}/write_capture_example.safetensors $<TARGET_FILE:attnscope>)
 set_tests_properties(hf_write_capture_example PROPERTIES LABELS "hf;cli"
                      PASS_REGULAR_EXPRESSION "format: +capture.*layers: +1.*attn +F32 +\\[1, 1, 3, 3\\]")
+
+# model info says what differs in the Llama family's variants (and so what the views show).
+add_test(NAME hf_cli_info_qwen3 COMMAND $<TARGET_FILE:attnscope> model info ${ATTNSCOPE_HF_REFERENCE_DIR}/qwen3)
+set_tests_properties(hf_cli_info_qwen3 PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
+                     PASS_REGULAR_EXPRESSION
+                     "architecture: +qwen3.*rotary \\(RoPE\\), QK-norm \\(q/k shown after the norm.*q_norm.weight")
+add_test(NAME hf_cli_info_mistral COMMAND $<TARGET_FILE:attnscope> model info ${ATTNSCOPE_HF_REFERENCE_DIR}/mistral)
+set_tests_properties(hf_cli_info_mistral PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
+                     PASS_REGULAR_EXPRESSION "architecture: +mistral.*sliding window 4, kernel dpa")

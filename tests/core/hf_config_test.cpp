@@ -106,5 +106,52 @@ TEST(HfConfig, ErrorsNameTheKeyAndTheFile) {
   EXPECT_THROW(parseHfConfig("/nonexistent/config.json"), FileError);
 }
 
+// The Llama family as transformers 4 and 5 write it: the variant flags come from model_type, even when
+// "architectures" is null, and transformers 5's rope_parameters replaces rope_theta and rope_scaling.
+TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
+  const std::string sizes = R"("num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,
+      "hidden_size":32,"intermediate_size":40,"vocab_size":100,"max_position_embeddings":64,)";
+  const HfConfig qwen2 = parseHfConfigText(R"({"architectures":["Qwen2ForCausalLM"],"model_type":"qwen2",)" + sizes +
+                                               R"("dtype":"bfloat16","use_sliding_window":false,"sliding_window":3,
+          "rope_parameters":{"rope_type":"default","rope_theta":500.0}})",
+                                           "qwen2.json");
+  EXPECT_EQ(qwen2.architecture, HfArchitecture::Llama);
+  EXPECT_TRUE(qwen2.attentionBias);
+  EXPECT_FALSE(qwen2.qkNorm);
+  EXPECT_EQ(qwen2.slidingWindow, 0);  // present but switched off by use_sliding_window
+  EXPECT_FLOAT_EQ(qwen2.ropeTheta, 500.0f);
+  const HfConfig qwen3 = parseHfConfigText(
+      R"({"architectures":null,"model_type":"qwen3","head_dim":16,)" + sizes + R"("attention_bias":false})",
+      "qwen3.json");
+  EXPECT_TRUE(qwen3.qkNorm);
+  EXPECT_FALSE(qwen3.attentionBias);
+  EXPECT_EQ(qwen3.headDim(), 16);
+  EXPECT_EQ(qwen3.architectureName, "qwen3");
+  const HfConfig mistral =
+      parseHfConfigText(R"({"architectures":["MistralForCausalLM"],)" + sizes + R"("sliding_window":4096})", "m.json");
+  EXPECT_EQ(mistral.slidingWindow, 4096);
+  EXPECT_FALSE(mistral.attentionBias);
+  const HfConfig unlimited =
+      parseHfConfigText(R"({"model_type":"mistral",)" + sizes + R"("sliding_window":null})", "m.json");
+  EXPECT_EQ(unlimited.slidingWindow, 0);
+  const HfConfig llama = parseHfConfigText(R"({"model_type":"llama",)" + sizes + R"("attention_bias":true})", "l.json");
+  EXPECT_TRUE(llama.attentionBias);
+
+  // Unsupported options are refused in one line naming the field and what is supported.
+  const std::string windowed = errorOf(R"({"model_type":"qwen2",)" + sizes +
+                                       R"("use_sliding_window":true,"sliding_window":8,"max_window_layers":1})");
+  EXPECT_NE(windowed.find("use_sliding_window"), std::string::npos) << windowed;
+  const std::string rope = errorOf(R"({"model_type":"qwen3",)" + sizes +
+                                   R"("rope_parameters":{"rope_type":"yarn","factor":4.0,"rope_theta":1e6}})");
+  EXPECT_NE(rope.find("rope_parameters type 'yarn' is not supported (supported: llama3, linear"), std::string::npos)
+      << rope;
+  const std::string neox = errorOf(R"({"architectures":["GPTNeoXForCausalLM"],"model_type":"gpt_neox"})");
+  EXPECT_NE(neox.find("architecture 'GPTNeoXForCausalLM' is not supported (supported: GPT2LMHeadModel"),
+            std::string::npos)
+      << neox;
+  EXPECT_NE(errorOf(R"({"model_type":"mistral",)" + sizes + R"("sliding_window":-1})").find("sliding_window"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace attnscope::model

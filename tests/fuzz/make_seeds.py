@@ -317,6 +317,19 @@ def seeds_hf_config():
     put("hf_config", "valid_bert.json",
         b'{"architectures":["BertModel"],"num_hidden_layers":1,"num_attention_heads":2,"hidden_size":8,'
         b'"intermediate_size":16,"vocab_size":30,"max_position_embeddings":16}')
+    sizes = (b'"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"hidden_size":32,'
+             b'"intermediate_size":40,"vocab_size":100,"max_position_embeddings":64,')
+    put("hf_config", "valid_qwen2.json", b'{"architectures":["Qwen2ForCausalLM"],"model_type":"qwen2",' + sizes +
+        b'"dtype":"bfloat16","use_sliding_window":false,"sliding_window":3,'
+        b'"rope_parameters":{"rope_type":"default","rope_theta":500.0}}')
+    put("hf_config", "valid_qwen3.json", b'{"architectures":null,"model_type":"qwen3","head_dim":16,' + sizes +
+        b'"attention_bias":false,"rope_theta":1000000.0}')
+    put("hf_config", "valid_mistral.json", b'{"architectures":["MistralForCausalLM"],' + sizes +
+        b'"sliding_window":4096,"torch_dtype":"bfloat16"}')
+    put("hf_config", "bad_qwen2_window.json", b'{"model_type":"qwen2",' + sizes +
+        b'"use_sliding_window":true,"sliding_window":8,"max_window_layers":1}')
+    put("hf_config", "bad_rope_parameters.json", b'{"model_type":"qwen3",' + sizes +
+        b'"rope_parameters":{"rope_type":"yarn","factor":4.0}}')
     put("hf_config", "bad_empty.json", b"")
     put("hf_config", "bad_t5.json", b'{"architectures":["T5Model"]}')
     put("hf_config", "bad_missing_dim.json",

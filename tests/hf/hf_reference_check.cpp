@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
         {"attn", maxDifference(got.attention, expected.attention)},
         {"q_prerope", maxDifference(got.queriesPreRope, expected.queriesPreRope)},
         {"k_prerope", maxDifference(got.keysPreRope, expected.keysPreRope)},
+        // QK-norm models only (empty on both sides otherwise; a missing side gives infinity).
+        {"q_prenorm", maxDifference(got.queriesPreNorm, expected.queriesPreNorm)},
+        {"k_prenorm", maxDifference(got.keysPreNorm, expected.keysPreNorm)},
     };
     for (const auto& [name, error] : errors) {
       std::printf("%s: max |engine - reference| = %.2e\n", name, error);

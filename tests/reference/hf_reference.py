@@ -2,8 +2,8 @@
 """Independent NumPy reference for attnscope's Hugging Face forward passes (numpy only, float64 math).
 
   hf_reference.py generate OUT_DIR   writes seeded random GPT-2 (F32, "transformer." prefix), BERT (F16, MLM head)
-                                     Llama (BF16, GQA, two shards) and Llama-3-style
-                                     (rope_scaling llama3, explicit head_dim) model folders with config.json and a
+                                     and Llama-family model folders (llama, llama3, qwen2, mistral, qwen3: see
+                                     llama()) with config.json and a
                                      tokenizer.json, plus OUT_DIR/<name>_reference.safetensors: a capture file
                                      (written with tools/write_capture.py) of the reference forward pass, with the
                                      logits as an extra tensor.
@@ -68,11 +68,13 @@ def gelu_erf(x):
     return 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
 
 
-def attention(q, k, v, causal):
-    """q, k, v: [heads, T, hd] -> (weights [heads, T, T], output [T, heads*hd])."""
+def attention(q, k, v, causal, keep=None):
+    """q, k, v: [heads, T, hd] -> (weights [heads, T, T], output [T, heads*hd]). keep: optional T x T mask (window)."""
     scores = q @ k.transpose(0, 2, 1) / math.sqrt(q.shape[-1])
     if causal:
         scores = np.where(np.tril(np.ones(scores.shape[-2:], dtype=bool)), scores, -np.inf)
+    if keep is not None:
+        scores = np.where(keep, scores, -np.inf)
     scores = np.exp(scores - scores.max(-1, keepdims=True))
     weights = scores / scores.sum(-1, keepdims=True)
     out = weights @ v
@@ -239,20 +241,39 @@ def rope(x, theta, scaling=None):
     return x * cos + rotated * sin
 
 
-def llama(out, rng, llama3=False):
-    """llama3=True: Llama 3.1-style rope_scaling (all three frequency bands hit) and head_dim 16 != hidden/heads."""
+def llama(out, rng, variant="llama"):
+    """A Llama-family checkpoint in that family's exact tensor names and config keys:
+    llama   Llama 2 style, BF16 in two shards, GQA, untied lm_head, transformers-4 config (torch_dtype, rope_theta);
+    llama3  Llama 3.1-style rope_scaling (all three frequency bands hit) and head_dim 16 != hidden/heads;
+    qwen2   q/k/v biases, tied embeddings, transformers-5 config (dtype, rope_parameters), an inactive sliding_window;
+    mistral sliding_window 4 < the 9 test tokens, so the window masks real positions;
+    qwen3   QK-norm (q_norm/k_norm RMSNorm per head before RoPE), head_dim 16, "architectures": null.
+    """
     L, H, KV, d, V, P, I = 2, 4, 2, 32, 100, 64, 40
-    hd = 16 if llama3 else d // H
-    scaling = (8.0, 1.0, 4.0, 64) if llama3 else None
-    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "num_hidden_layers": L,
-              "num_attention_heads": H, "num_key_value_heads": KV, "hidden_size": d, "intermediate_size": I,
-              "vocab_size": V, "max_position_embeddings": P, "rms_norm_eps": 1e-5, "rope_theta": 500.0,
-              "hidden_act": "silu", "tie_word_embeddings": False, "bos_token_id": 128000, "eos_token_id": [2, 7],
-              "torch_dtype": "bfloat16"}
-    if llama3:
+    hd = 16 if variant in ("llama3", "qwen3") else d // H
+    scaling = (8.0, 1.0, 4.0, 64) if variant == "llama3" else None
+    bias, qk_norm, tied = variant == "qwen2", variant == "qwen3", variant == "qwen2"
+    window = 4 if variant == "mistral" else None
+    architecture = {"llama": "LlamaForCausalLM", "llama3": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
+                    "mistral": "MistralForCausalLM", "qwen3": None}[variant]
+    model_type = "llama" if variant == "llama3" else variant
+    config = {"architectures": [architecture] if architecture else None, "model_type": model_type,
+              "num_hidden_layers": L, "num_attention_heads": H, "num_key_value_heads": KV, "hidden_size": d,
+              "intermediate_size": I, "vocab_size": V, "max_position_embeddings": P, "rms_norm_eps": 1e-5,
+              "rope_theta": 500.0, "hidden_act": "silu", "tie_word_embeddings": tied, "bos_token_id": 128000,
+              "eos_token_id": [2, 7], "torch_dtype": "bfloat16"}
+    if variant == "llama3":
         config.update({"head_dim": hd, "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
                                                          "high_freq_factor": 4.0,
                                                          "original_max_position_embeddings": 64}})
+    if variant == "qwen2":  # transformers 5 spelling
+        del config["rope_theta"], config["torch_dtype"]
+        config.update({"dtype": "bfloat16", "rope_parameters": {"rope_type": "default", "rope_theta": 500.0},
+                       "use_sliding_window": False, "sliding_window": 3, "max_window_layers": 1})
+    if variant == "mistral":
+        config["sliding_window"] = window
+    if variant == "qwen3":
+        config.update({"head_dim": hd, "attention_bias": False})
     t = {"model.embed_tokens.weight": rng.normal(0, 0.5, (V, d))}
     for l in range(L):
         p = f"model.layers.{l}."
@@ -260,13 +281,21 @@ def llama(out, rng, llama3=False):
         t[p + "self_attn.q_proj.weight"] = rng.normal(0, 0.35, (H * hd, d))
         t[p + "self_attn.k_proj.weight"] = rng.normal(0, 0.35, (KV * hd, d))
         t[p + "self_attn.v_proj.weight"] = rng.normal(0, 0.2, (KV * hd, d))
+        if bias:
+            t[p + "self_attn.q_proj.bias"] = rng.normal(0, 0.5, H * hd)
+            t[p + "self_attn.k_proj.bias"] = rng.normal(0, 0.5, KV * hd)
+            t[p + "self_attn.v_proj.bias"] = rng.normal(0, 0.5, KV * hd)
+        if qk_norm:
+            t[p + "self_attn.q_norm.weight"] = 1 + rng.normal(0, 0.3, hd)
+            t[p + "self_attn.k_norm.weight"] = 1 + rng.normal(0, 0.3, hd)
         t[p + "self_attn.o_proj.weight"] = rng.normal(0, 0.1, (d, H * hd))
         t[p + "post_attention_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
         t[p + "mlp.gate_proj.weight"] = rng.normal(0, 0.2, (I, d))
         t[p + "mlp.up_proj.weight"] = rng.normal(0, 0.2, (I, d))
         t[p + "mlp.down_proj.weight"] = rng.normal(0, 0.1, (d, I))
     t["model.norm.weight"] = 1 + rng.normal(0, 0.1, d)
-    t["lm_head.weight"] = rng.normal(0, 0.3, (V, d))
+    if not tied:
+        t["lm_head.weight"] = rng.normal(0, 0.3, (V, d))
     names = list(t)
     half = len(names) // 2
     w, weight_map = {}, {}
@@ -281,37 +310,53 @@ def llama(out, rng, llama3=False):
 
     T = len(TOKENS)
     h = w["model.embed_tokens.weight"][TOKENS]
-    qs, ks, qpre, kpre, atts = [], [], [], [], []
+    qs, ks, qpre, kpre, qraw, kraw, atts = [], [], [], [], [], [], []
+    keep = np.ones((T, T), dtype=bool)
+    if window:
+        keep = np.arange(T)[:, None] - np.arange(T)[None, :] < window
     for l in range(L):
         p = f"model.layers.{l}."
         x = rms_norm(h, w[p + "input_layernorm.weight"], 1e-5)
-        q = split_heads(x @ w[p + "self_attn.q_proj.weight"].T, H)
-        k = np.repeat(split_heads(x @ w[p + "self_attn.k_proj.weight"].T, KV), H // KV, axis=0)
-        v = np.repeat(split_heads(x @ w[p + "self_attn.v_proj.weight"].T, KV), H // KV, axis=0)
+        proj = {}
+        for name in ("q", "k", "v"):
+            proj[name] = x @ w[p + f"self_attn.{name}_proj.weight"].T
+            if bias:
+                proj[name] = proj[name] + w[p + f"self_attn.{name}_proj.bias"]
+        q = split_heads(proj["q"], H)
+        k = np.repeat(split_heads(proj["k"], KV), H // KV, axis=0)
+        v = np.repeat(split_heads(proj["v"], KV), H // KV, axis=0)
+        if qk_norm:
+            qraw.append(q), kraw.append(k)
+            q = rms_norm(q, w[p + "self_attn.q_norm.weight"], 1e-5)
+            k = rms_norm(k, w[p + "self_attn.k_norm.weight"], 1e-5)
         qpre.append(q), kpre.append(k)
         q, k = rope(q, 500.0, scaling), rope(k, 500.0, scaling)
-        a, o = attention(q, k, v, True)
+        a, o = attention(q, k, v, True, keep)
         qs.append(q), ks.append(k), atts.append(a)
         h = h + o @ w[p + "self_attn.o_proj.weight"].T
         x = rms_norm(h, w[p + "post_attention_layernorm.weight"], 1e-5)
         gate = x @ w[p + "mlp.gate_proj.weight"].T
         h = h + ((gate / (1 + np.exp(-gate))) * (x @ w[p + "mlp.up_proj.weight"].T)) @ w[p + "mlp.down_proj.weight"].T
     h = rms_norm(h, w["model.norm.weight"], 1e-5)
-    logits = h @ w["lm_head.weight"].T
-    return np.stack(qs), np.stack(ks), np.stack(atts), np.stack(qpre), np.stack(kpre), True, logits
+    logits = h @ w["model.embed_tokens.weight" if tied else "lm_head.weight"].T
+    extra = {"q_prenorm": np.stack(qraw), "k_prenorm": np.stack(kraw)} if qk_norm else {}
+    if window:  # guard: the window must have masked something the causal mask alone would keep
+        assert np.abs(np.stack(atts)[..., T - 1, 0]).max() == 0.0
+    return np.stack(qs), np.stack(ks), np.stack(atts), np.stack(qpre), np.stack(kpre), True, logits, extra
 
 
 def generate(out_dir):
-    llama3 = lambda out, rng: llama(out, rng, llama3=True)  # noqa: E731
-    for seed, (name, build) in enumerate((("gpt2", gpt2), ("bert", bert), ("llama", llama), ("llama3", llama3))):
+    families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
+                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3")]
+    for seed, (name, build) in enumerate(families):
         folder = os.path.join(out_dir, name)
         os.makedirs(folder, exist_ok=True)
-        q, k, attn, qpre, kpre, causal, logits = build(folder, np.random.default_rng(1000 + seed))
+        q, k, attn, qpre, kpre, causal, logits, *rest = build(folder, np.random.default_rng(1000 + seed))
         # Guard against a meaningless test: attention must be far from uniform somewhere.
         assert np.abs(attn[..., -1, :] - 1.0 / len(TOKENS)).max() > 0.1 or not causal
         write_capture(os.path.join(out_dir, f"{name}_reference.safetensors"), q, k, attn,
                       [f"t{i}" for i in TOKENS], TOKENS, q_prerope=qpre, k_prerope=kpre, causal=causal,
-                      extra={"logits": logits})
+                      extra={"logits": logits, **(rest[0] if rest else {})})
 
 
 def compare(reference_path, engine_path):
@@ -322,7 +367,7 @@ def compare(reference_path, engine_path):
         failures.append("token_ids differ")
     if ref_meta.get("causal") != got_meta.get("causal"):
         failures.append(f"causal: reference {ref_meta.get('causal')}, engine {got_meta.get('causal')}")
-    for name in ("q", "k", "attn", "q_prerope", "k_prerope", "logits"):
+    for name in ("q", "k", "attn", "q_prerope", "k_prerope", "q_prenorm", "k_prenorm", "logits"):
         if name not in ref:
             continue
         if name not in got:
