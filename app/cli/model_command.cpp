@@ -42,6 +42,8 @@ struct GenerateArguments {
   std::string model;
   std::string tokenizer;
   std::string prompt;
+  std::string tokenIds;   // instead of --prompt, for models without a tokenizer (key-value cache path)
+  bool printIds = false;  // print token ids instead of text (key-value cache path)
   float temperature = 1.0f;
   float topp = 0.9f;
   int steps = 256;
@@ -150,9 +152,90 @@ Llama2cModel& requireLlama2c(Model& model, const char* command) {
   return *llama;
 }
 
+std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& explicitPath);
+std::vector<int> parseTokenIds(const std::string& text);
+
+// Generation for every other causal model (Hugging Face folders, GPT-2 GGUF files) through its key-value cache:
+// the prompt is fed in one pass, then each sampled token alone; llama2.c's sampler picks the tokens.
+void runCachedGenerate(Model& model, const GenerateArguments& args) {
+  if (args.capture || !args.captureOut.empty())
+    throw InputError("--capture is available for llama2.c and GGUF llama models; for " + model.info().path +
+                     " run `model capture` on the generated text");
+  const std::unique_ptr<Decoder> decoder = model.startDecoding();
+  if (!decoder)
+    throw InputError(model.info().path + " is a " + model.info().architecture + " " + model.info().format +
+                     " model, which does not generate text (an encoder or a capture file)");
+  const std::shared_ptr<const Tokenizer> tokenizer = findTokenizer(model, args.tokenizer);
+  std::vector<int> tokens;
+  if (!args.tokenIds.empty()) {
+    tokens = parseTokenIds(args.tokenIds);
+  } else {
+    if (!tokenizer)
+      throw InputError("no tokenizer found for " + model.info().path + "; pass --tokenizer FILE or --token-ids");
+    tokens = tokenizer->encode(args.prompt, true);
+  }
+  if (tokens.empty() && model.info().bosTokenId >= 0) tokens.push_back(model.info().bosTokenId);
+  if (tokens.empty())
+    throw InputError("the prompt is empty and " + model.info().path + " has no BOS token; give --prompt");
+  const int limit = args.steps > 0 ? std::min(args.steps, model.info().maxSequence) : model.info().maxSequence;
+  if (static_cast<int>(tokens.size()) > limit)
+    throw InputError("the prompt has " + std::to_string(tokens.size()) + " tokens, more than --steps / the context (" +
+                     std::to_string(limit) + ")");
+  SamplerOptions samplerOptions;
+  samplerOptions.temperature = args.temperature;
+  samplerOptions.topp = args.topp;
+  samplerOptions.seed = args.seed != 0 ? args.seed : uint64_t(std::time(nullptr));
+  Sampler sampler(model.info().vocabSize, samplerOptions);
+
+  const size_t promptLength = tokens.size();
+  std::string printed;
+  auto emit = [&] {  // prints what the decoded text gained since the last call (the ids without a tokenizer)
+    std::string text;
+    if (tokenizer && !args.printIds) {
+      text = tokenizer->decode(tokens);
+    } else {
+      for (int id : tokens) text += (text.empty() ? "" : " ") + std::to_string(id);
+    }
+    if (text.size() > printed.size() && text.compare(0, printed.size(), printed) == 0) {
+      std::fwrite(text.data() + printed.size(), 1, text.size() - printed.size(), stdout);
+      std::fflush(stdout);
+      printed = text;
+    }
+  };
+  emit();
+  const auto wallStart = std::chrono::steady_clock::now();
+  const std::clock_t cpuStart = std::clock();
+  std::vector<float> logits = decoder->feed(tokens);
+  while (decoder->position() < limit) {
+    const int next = sampler.sample(logits);
+    if (next == model.info().eosTokenId) break;
+    tokens.push_back(next);
+    emit();
+    if (decoder->position() + 1 > limit) break;
+    logits = decoder->feed(std::span<const int>(&tokens.back(), 1));
+  }
+  if (isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
+  std::fflush(stdout);
+  if (args.bench) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+    const double cpuSeconds = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    const size_t generated = tokens.size() - promptLength;
+    std::fprintf(stderr,
+                 "attnscope: %zu prompt + %zu generated tokens in %.4f s wall (%.0f tokens/s), %.4f s CPU (%.0f "
+                 "tokens/s), key-value cache\n",
+                 promptLength, generated, seconds, seconds > 0 ? double(tokens.size()) / seconds : 0.0, cpuSeconds,
+                 cpuSeconds > 0 ? double(tokens.size()) / cpuSeconds : 0.0);
+  }
+}
+
 void runGenerate(const GenerateArguments& args) {
   const std::unique_ptr<Model> opened = openModel(args.model);
-  Llama2cModel& model = requireLlama2c(*opened, "generate");
+  if (!dynamic_cast<Llama2cModel*>(opened.get())) return runCachedGenerate(*opened, args);
+  Llama2cModel& model = *dynamic_cast<Llama2cModel*>(opened.get());
+  if (!args.tokenIds.empty() || args.printIds)
+    throw InputError(
+        "--token-ids and --ids are for Hugging Face and GPT-2 GGUF models; llama2.c models start from "
+        "--prompt and print text");
   const std::shared_ptr<const Tokenizer> tokenizer = llamaTokenizer(model, args.tokenizer);
 
   GenerateOptions options;
@@ -374,10 +457,21 @@ void installModelCommand(CLI::App& parent) {
 
   auto gen = std::make_shared<GenerateArguments>();
   CLI::App* generateCommand = model->add_subcommand(
-      "generate", "Generate text with a llama2.c or GGUF llama model, printing exactly what llama2.c prints");
-  generateCommand->add_option("model", gen->model, "llama2.c checkpoint (.bin) or GGUF llama file")->required();
+      "generate",
+      "Generate text: llama2.c and GGUF llama models print exactly what llama2.c prints; Hugging Face "
+      "folders and GPT-2 GGUF files generate through their key-value cache");
+  generateCommand->add_option("model", gen->model, "llama2.c .bin, GGUF file or Hugging Face model folder")->required();
   generateCommand->add_option("--tokenizer", gen->tokenizer, "llama2.c tokenizer (default: tok*.bin next to model)");
-  generateCommand->add_option("--prompt", gen->prompt, "text to start from (default: empty, start from BOS)");
+  auto* generatePrompt =
+      generateCommand->add_option("--prompt", gen->prompt, "text to start from (default: empty, start from BOS)");
+  generateCommand
+      ->add_option("--token-ids", gen->tokenIds,
+                   "start from these token ids instead (Hugging Face and GPT-2 GGUF models; printed as ids when the "
+                   "model has no tokenizer)")
+      ->excludes(generatePrompt);
+  generateCommand->add_flag("--ids", gen->printIds,
+                            "print the token ids (prompt and generated) instead of text (Hugging Face and GPT-2 GGUF "
+                            "models)");
   generateCommand->add_option("--temperature", gen->temperature, "0 = greedy; default 1.0")
       ->check(CLI::NonNegativeNumber);
   generateCommand->add_option("--topp", gen->topp, "nucleus sampling threshold in [0, 1]; default 0.9")

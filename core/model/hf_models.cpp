@@ -4,11 +4,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
+#include <utility>
 
 #include "core/attention_kernels.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/model/safetensors.h"
 
 namespace attnscope::model {
@@ -172,6 +176,8 @@ class HfModel : public Model {
     info_.headDim = config_.headDim();
     info_.vocabSize = config_.vocabSize;
     info_.maxSequence = config_.maxPositions;
+    info_.bosTokenId = config_.bosTokenId;
+    info_.eosTokenId = config_.eosTokenId;
     info_.tensors = files_->storedTensors();
   }
   const ModelInfo& info() const override { return info_; }
@@ -203,10 +209,46 @@ class HfModel : public Model {
       loadWeights(true);
       loaded_ = true;
     }
-    forward(tokenIds, options, capture);
+    forward(tokenIds, 0, nullptr, options, capture);
     reportProgress(options, 1, 1);
     return capture;
   }
+
+  /// Keys and values of every layer for the positions fed so far (rows = positions; post-RoPE keys), grown
+  /// geometrically up to maxPositions.
+  struct KvCache {
+    int length = 0;
+    std::vector<RowMatrix> keys, values;  // per layer: capacity x (kvHeads * hd)
+  };
+
+  /// Runs `tokens` at positions cache.length.. with the cache (see Decoder::feed); returns the last logits row.
+  std::vector<float> decode(std::span<const int> tokens, KvCache& cache) {
+    if (tokens.empty()) throw InputError("decode: no tokens to feed");
+    if (cache.length + static_cast<long>(tokens.size()) > config_.maxPositions) {
+      throw InputError("decode: " + std::to_string(cache.length + tokens.size()) +
+                       " positions exceed the model's maximum of " + std::to_string(config_.maxPositions));
+    }
+    for (int id : tokens) {
+      if (id < 0 || id >= config_.vocabSize)
+        throw InputError("decode: token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                         std::to_string(config_.vocabSize) + ")");
+    }
+    if (!loaded_) {
+      requireMemoryForWeights();
+      loadWeights(true);
+      loaded_ = true;
+    }
+    reserveCache(cache, cache.length + static_cast<int>(tokens.size()));
+    RunOptions options;
+    options.captureAttention = false;
+    ModelCapture scratch;
+    forward(tokens, cache.length, &cache, options, scratch);
+    cache.length += static_cast<int>(tokens.size());
+    const auto last = scratch.logits.row(scratch.logits.rows() - 1);
+    return std::vector<float>(last.data(), last.data() + last.size());
+  }
+
+  std::unique_ptr<Decoder> startDecoding() override;
 
  protected:
   /// Float copies of all weights must fit in physical memory; refuse before allocating rather than swap to death.
@@ -232,21 +274,52 @@ class HfModel : public Model {
   WeightLoader loader(const std::string& prefix, bool readData) const {
     return WeightLoader(*files_, prefix, info_.path, readData);
   }
-  virtual void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) = 0;
+  /// The forward pass over `tokenIds` placed at positions start, start + 1, ...; with a cache, this call's keys and
+  /// values are stored at rows start.. of it and the attention reads every cached row (cache capacity already
+  /// reserved by decode()); without one, start is 0 and only these tokens are attended.
+  virtual void forward(std::span<const int> tokenIds, int start, KvCache* cache, const RunOptions& options,
+                       ModelCapture& capture) = 0;
+
+  /// Makes room for `positions` rows in every layer of the cache, refusing beyond the memory budget first.
+  void reserveCache(KvCache& cache, int positions) const {
+    const Eigen::Index kvDim = static_cast<Eigen::Index>(config_.keyValueHeads) * config_.headDim();
+    cache.keys.resize(static_cast<size_t>(config_.layers));
+    cache.values.resize(static_cast<size_t>(config_.layers));
+    if (cache.keys[0].rows() >= positions) return;
+    const int capacity = std::min(config_.maxPositions, std::max({positions, 2 * int(cache.keys[0].rows()), 64}));
+    requireWithinBudget(2.0 * config_.layers * capacity * double(kvDim) * sizeof(float),
+                        "the key-value cache of " + info_.path);
+    for (int l = 0; l < config_.layers; ++l) {
+      cache.keys[static_cast<size_t>(l)].conservativeResize(capacity, kvDim);
+      cache.values[static_cast<size_t>(l)].conservativeResize(capacity, kvDim);
+    }
+  }
+
+  /// Stores this call's k and v (T x kvDim) for `layer` at rows start.. of the cache and returns every row so far;
+  /// without a cache returns k and v themselves.
+  std::pair<RowMatrix, RowMatrix> attendable(KvCache* cache, int layer, int start, RowMatrix k, RowMatrix v) const {
+    if (!cache) return {std::move(k), std::move(v)};
+    RowMatrix& keys = cache->keys[static_cast<size_t>(layer)];
+    RowMatrix& values = cache->values[static_cast<size_t>(layer)];
+    keys.middleRows(start, k.rows()) = k;
+    values.middleRows(start, v.rows()) = v;
+    return {keys.topRows(start + k.rows()), values.topRows(start + v.rows())};
+  }
 
   /// Multi-head attention over projected q (T x heads*hd), k and v (T x kvHeads*hd); records per-head matrices
   /// into `capture` when asked. Returns the concatenated head outputs (T x heads*hd).
   RowMatrix multiHeadAttention(const RowMatrix& q, const RowMatrix& k, const RowMatrix& v, bool causal,
-                               const RunOptions& options, ModelCapture& capture, int layer = 0) const {
+                               const RunOptions& options, ModelCapture& capture, int layer = 0, int start = 0) const {
+    // q holds the N new positions start..start+N-1, k and v all M = start + N positions so far.
     const int headDim = config_.headDim();
     const int groupSize = config_.heads / config_.keyValueHeads;  // query heads sharing one key/value head
     RowMatrix output(q.rows(), static_cast<Eigen::Index>(config_.heads) * headDim);
-    RowMatrix weights(q.rows(), q.rows());
+    RowMatrix weights(q.rows(), k.rows());
     std::optional<KeepMask> window;  // Mistral: query i sees only the last slidingWindow positions up to i
-    if (config_.slidingWindow > 0 && q.rows() > config_.slidingWindow) {
-      window = KeepMask(q.rows(), q.rows());
+    if (config_.slidingWindow > 0 && k.rows() > config_.slidingWindow) {
+      window = KeepMask(q.rows(), k.rows());
       for (Eigen::Index i = 0; i < q.rows(); ++i)
-        for (Eigen::Index j = 0; j < q.rows(); ++j) (*window)(i, j) = i - j < config_.slidingWindow;
+        for (Eigen::Index j = 0; j < k.rows(); ++j) (*window)(i, j) = start + i - j < config_.slidingWindow;
     }
     for (int head = 0; head < config_.heads; ++head) {
       const int kvHead = head / groupSize;
@@ -254,6 +327,7 @@ class HfModel : public Model {
       RowMatrix Kh = k.middleCols(kvHead * headDim, headDim);
       RowMatrix Vh = v.middleCols(kvHead * headDim, headDim);
       AttentionOptions headOptions = headAttentionOptions(layer, head, causal);
+      headOptions.causalOffset = start;
       headOptions.keepMask = window;
       output.middleCols(head * headDim, headDim) = attendHead(kernel_, Qh, Kh, Vh, headOptions, weights);
       if (options.captureAttention) {
@@ -298,6 +372,23 @@ class HfModel : public Model {
   std::vector<RowMatrix> mixturePriors_;        // per layer, H x R
   std::vector<RowMatrix> mixtureLogVariances_;  // per layer, H x R (log sigma^2); empty unless learned
 };
+
+/// Decoder over an HfModel's key-value cache (GPT-2 and the Llama family).
+class HfDecoder final : public Decoder {
+ public:
+  explicit HfDecoder(HfModel& model) : model_(model) {}
+  std::vector<float> feed(std::span<const int> tokens) override { return model_.decode(tokens, cache_); }
+  int position() const override { return cache_.length; }
+
+ private:
+  HfModel& model_;
+  HfModel::KvCache cache_;
+};
+
+std::unique_ptr<Decoder> HfModel::startDecoding() {
+  if (!info_.causal) return nullptr;  // encoders attend both ways: no incremental decoding
+  return std::make_unique<HfDecoder>(*this);
+}
 
 std::string detectPrefix(const HfTensorSource& files, const std::string& probe,
                          std::initializer_list<const char*> prefixes) {
@@ -371,18 +462,20 @@ class Gpt2Model final : public HfModel {
     }
   }
 
-  void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
+  void forward(std::span<const int> tokenIds, int start, KvCache* cache, const RunOptions& options,
+               ModelCapture& capture) override {
     const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim;
     RowMatrix hidden(T, d);
-    for (int t = 0; t < T; ++t) hidden.row(t) = tokenEmbedding_.row(tokenIds[t]) + positionEmbedding_.row(t);
+    for (int t = 0; t < T; ++t) hidden.row(t) = tokenEmbedding_.row(tokenIds[t]) + positionEmbedding_.row(start + t);
     for (size_t l = 0; l < layers_.size(); ++l) {
       reportProgress(options, static_cast<int>(l), static_cast<int>(layers_.size()) + 1);
       const Layer& layer = layers_[l];
       RowMatrix x = hidden;
       layerNorm(x, layer.ln1Weight, layer.ln1Bias, config_.normEpsilon);
       const RowMatrix qkv = affine(x, layer.qkvWeight, layer.qkvBias);
-      const RowMatrix heads = multiHeadAttention(qkv.leftCols(d), qkv.middleCols(d, d), qkv.rightCols(d), true, options,
-                                                 capture, static_cast<int>(l));
+      const auto [keys, values] = attendable(cache, static_cast<int>(l), start, qkv.middleCols(d, d), qkv.rightCols(d));
+      const RowMatrix heads =
+          multiHeadAttention(qkv.leftCols(d), keys, values, true, options, capture, static_cast<int>(l), start);
       hidden += affine(heads, layer.projWeight, layer.projBias);
       x = hidden;
       layerNorm(x, layer.ln2Weight, layer.ln2Bias, config_.normEpsilon);
@@ -471,13 +564,14 @@ class LlamaModel final : public HfModel {
     }
   }
 
-  /// Rotates every head of x (T x heads*hd) in place; position t uses angles t * frequency_i.
-  void applyRope(RowMatrix& x, int heads) const {
+  /// Rotates every head of x (T x heads*hd) in place; row t is position start + t, rotated by (start + t) *
+  /// frequency_i.
+  void applyRope(RowMatrix& x, int heads, int start) const {
     const int hd = config_.headDim(), half = hd / 2;
     for (Eigen::Index t = 0; t < x.rows(); ++t) {
       for (int i = 0; i < half; ++i) {
         // Double precision for the angle: t * frequency loses digits in float for long prompts.
-        const double angle = static_cast<double>(t) * inverseFrequencies_[static_cast<size_t>(i)];
+        const double angle = static_cast<double>(start + t) * inverseFrequencies_[static_cast<size_t>(i)];
         const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
         for (int h = 0; h < heads; ++h) {
           float& a = x(t, h * hd + i);
@@ -490,7 +584,8 @@ class LlamaModel final : public HfModel {
     }
   }
 
-  void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
+  void forward(std::span<const int> tokenIds, int start, KvCache* cache, const RunOptions& options,
+               ModelCapture& capture) override {
     const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim, hd = config_.headDim();
     const int groupSize = config_.heads / config_.keyValueHeads;
     RowMatrix hidden(T, d);
@@ -522,9 +617,10 @@ class LlamaModel final : public HfModel {
           capture.keysPreRope.push_back(k.middleCols((h / groupSize) * hd, hd));
         }
       }
-      applyRope(q, config_.heads);
-      applyRope(k, config_.keyValueHeads);
-      const RowMatrix heads = multiHeadAttention(q, k, v, true, options, capture);
+      applyRope(q, config_.heads, start);
+      applyRope(k, config_.keyValueHeads, start);
+      const auto [keys, values] = attendable(cache, static_cast<int>(l), start, std::move(k), std::move(v));
+      const RowMatrix heads = multiHeadAttention(q, keys, values, true, options, capture, 0, start);
       hidden += heads * layer.oWeight;
       x = hidden;
       rmsNorm(x, layer.mlpNorm, config_.normEpsilon);
@@ -606,7 +702,9 @@ class BertModel final : public HfModel {
     }
   }
 
-  void forward(std::span<const int> tokenIds, const RunOptions& options, ModelCapture& capture) override {
+  // An encoder: every token attends to every other, so it has no cache (startDecoding() gives nullptr).
+  void forward(std::span<const int> tokenIds, int /*start*/, KvCache* /*cache*/, const RunOptions& options,
+               ModelCapture& capture) override {
     const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim;
     RowMatrix hidden(T, d);
     for (int t = 0; t < T; ++t) {

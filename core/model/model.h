@@ -38,6 +38,8 @@ struct ModelInfo {
   bool qkNorm = false;                  // per-head RMSNorm of q and k (Qwen3): captures also carry q/k before the norm
   int slidingWindow = 0;                // query i sees only keys i - window < j <= i (Mistral); 0 = unlimited
   std::string attentionKernel = "dpa";  // the kernel the model attends with (checkpoints of `attnscope train`)
+  int bosTokenId = -1;                  // beginning-of-sequence id from the checkpoint's config, -1 if none
+  int eosTokenId = -1;                  // end-of-sequence id (generation stops there), -1 if none
   std::vector<TensorInfo> tensors;
 };
 
@@ -75,10 +77,26 @@ struct RunOptions {
   ProgressCallback progress;
 };
 
+/// Incremental decoding with a key-value cache: each feed() runs only the new positions, attending over the cached
+/// keys and values of the earlier ones, so generating n tokens costs O(n) forward positions instead of O(n^2).
+class Decoder {
+ public:
+  virtual ~Decoder() = default;
+  /// Runs `tokens` (each in [0, vocabSize)) at positions position() .. position() + size - 1 and returns the next-token
+  /// logits after the last one (vocabSize floats). Throws InputError for bad ids or past the model's maxSequence,
+  /// ResourceError when the cache would exceed the memory budget; the cache is unchanged after a throw.
+  virtual std::vector<float> feed(std::span<const int> tokens) = 0;
+  /// Number of positions fed so far.
+  virtual int position() const = 0;
+};
+
 /// A loaded model. Implementations: llama2.c checkpoints, Hugging Face safetensors directories, capture files.
 class Model {
  public:
   virtual ~Model() = default;
+  /// A decoder with an empty key-value cache, or nullptr for models that do not generate (encoders such as BERT,
+  /// capture files). The decoder borrows the model: it must not outlive it.
+  virtual std::unique_ptr<Decoder> startDecoding() { return nullptr; }
   virtual const ModelInfo& info() const = 0;
   /// Runs the model on `tokenIds` (each in [0, vocabSize)) and returns the capture. Throws InputError for
   /// out-of-range ids or sequences longer than maxSequence.

@@ -58,3 +58,15 @@ set_tests_properties(hf_cli_info_qwen3 PROPERTIES FIXTURES_REQUIRED hf_reference
 add_test(NAME hf_cli_info_mistral COMMAND $<TARGET_FILE:attnscope> model info ${ATTNSCOPE_HF_REFERENCE_DIR}/mistral)
 set_tests_properties(hf_cli_info_mistral PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
                      PASS_REGULAR_EXPRESSION "architecture: +mistral.*sliding window 4, kernel dpa")
+
+# `model generate` through the key-value cache: greedy ids equal the full forward's argmax at every step.
+foreach(model gpt2 llama qwen2 mistral qwen3)
+  add_test(NAME hf_cli_generate_${model}
+           COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_generate_check.py $<TARGET_FILE:attnscope>
+                   ${ATTNSCOPE_HF_REFERENCE_DIR}/${model} ${ATTNSCOPE_HF_REFERENCE_DIR}/generate)
+  set_tests_properties(hf_cli_generate_${model} PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli")
+endforeach()
+add_test(NAME hf_cli_generate_refuses_encoder
+         COMMAND $<TARGET_FILE:attnscope> model generate ${ATTNSCOPE_HF_REFERENCE_DIR}/bert --token-ids 5,17)
+set_tests_properties(hf_cli_generate_refuses_encoder PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
+                     PASS_REGULAR_EXPRESSION "attnscope: error: .*bert is a bert safetensors model, which does not generate")

@@ -1,8 +1,10 @@
 // Runs a Hugging Face model folder through attnscope and compares the capture with a NumPy reference capture
 // (tests/reference/hf_reference.py); also writes the engine's capture for the Python side to compare.
 // Usage: hf_reference_check MODEL_DIR REFERENCE_CAPTURE OUT_CAPTURE. Exit code 0 only if everything agrees to 1e-4.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <span>
 #include <string>
 
 #include "core/model/capture_file.h"
@@ -62,6 +64,27 @@ int main(int argc, char** argv) {
                                  : INFINITY;
     std::printf("logits: max |engine - reference| = %.2e\n", logitError);
     if (!(logitError <= kTolerance)) ok = false;
+
+    // The key-value cache: the first five tokens in one feed, then one at a time; after each feed the logits must be
+    // the full forward's row for that position (the full forward is the one just checked against the reference).
+    if (std::unique_ptr<Decoder> decoder = model->startDecoding()) {
+      const std::vector<int>& ids = expected.tokenIds;
+      float worst = 0.0f;
+      size_t fed = 0;
+      while (fed < ids.size()) {
+        const size_t count = fed == 0 ? std::min<size_t>(5, ids.size()) : 1;
+        const std::vector<float> next = decoder->feed(std::span<const int>(ids).subspan(fed, count));
+        fed += count;
+        const auto row = got.logits.row(static_cast<Eigen::Index>(fed) - 1);
+        for (Eigen::Index j = 0; j < row.size(); ++j) worst = std::max(worst, std::abs(next[j] - row(j)));
+      }
+      std::printf("kv-cache logits: max |cached - full forward| = %.2e over %d positions\n", worst,
+                  decoder->position());
+      if (!(worst <= kTolerance) || decoder->position() != static_cast<int>(ids.size())) ok = false;
+    } else {
+      std::printf("kv-cache: none (%s attends both ways)\n", got.causal ? "?" : "an encoder");
+      if (got.causal) ok = false;  // every causal model must decode incrementally
+    }
     std::printf("%s\n", ok ? "OK" : "FAILED");
     return ok ? 0 : 1;
   } catch (const std::exception& error) {
