@@ -51,3 +51,8 @@ add_test(NAME gguf_cli_gpt2_prompt
 # Ġcat (261): " the cat" is two tokens.
 set_tests_properties(gguf_cli_gpt2_prompt PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_gpt2" LABELS "gguf;cli"
                      PASS_REGULAR_EXPRESSION "token_ids \\[258,261\\]")
+# A GPT-2 GGUF file generates through the key-value cache too (greedy ids = the full forward's argmax).
+add_test(NAME gguf_cli_generate_gpt2
+         COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_generate_check.py $<TARGET_FILE:attnscope>
+                 ${ATTNSCOPE_GGUF_FIXTURES}/gpt2.gguf ${ATTNSCOPE_GGUF_FIXTURES}/generate)
+set_tests_properties(gguf_cli_generate_gpt2 PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_gpt2" LABELS "gguf;cli")
