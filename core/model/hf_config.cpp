@@ -150,11 +150,11 @@ void readTrainedAttention(const json& block, const std::string& source, HfConfig
 
 bool llamaFamily(const std::string& arch, const std::string& modelType) {
   for (const char* name : {"LlamaForCausalLM", "LlamaModel", "MistralForCausalLM", "MistralModel", "Qwen2ForCausalLM",
-                           "Qwen2Model", "Qwen3ForCausalLM", "Qwen3Model"}) {
+                           "Qwen2Model", "Qwen3ForCausalLM", "Qwen3Model", "Phi3ForCausalLM", "Phi3Model"}) {
     if (arch == name) return true;
   }
-  return arch.empty() &&
-         (modelType == "llama" || modelType == "mistral" || modelType == "qwen2" || modelType == "qwen3");
+  return arch.empty() && (modelType == "llama" || modelType == "mistral" || modelType == "qwen2" ||
+                          modelType == "qwen3" || modelType == "phi3");
 }
 
 /// What distinguishes Mistral, Qwen2 and Qwen3 from Llama. The model type decides (architectures may be null).
@@ -164,6 +164,13 @@ void readLlamaVariant(const json& config, const std::string& source, HfConfig& r
   const bool qwen2 = type == "qwen2" || arch.rfind("Qwen2", 0) == 0;
   const bool qwen3 = type == "qwen3" || arch.rfind("Qwen3", 0) == 0;
   const bool mistral = type == "mistral" || arch.rfind("Mistral", 0) == 0;
+  const bool phi3 = type == "phi3" || arch.rfind("Phi3", 0) == 0;
+  result.fusedProjections = phi3;
+  if (phi3 && config.contains("partial_rotary_factor") && config["partial_rotary_factor"].is_number() &&
+      config["partial_rotary_factor"].get<double>() != 1.0)
+    throw FileError("config '" + source + "': partial_rotary_factor " +
+                    std::to_string(config["partial_rotary_factor"].get<double>()) +
+                    " is not supported for phi3 (supported: 1.0, rotary over the whole head)");
   // Qwen2 always has q/k/v biases (its modelling code hard-codes them); Llama and Qwen3 say so in attention_bias.
   result.attentionBias = qwen2 || (config.contains("attention_bias") && config["attention_bias"].is_boolean() &&
                                    config["attention_bias"].get<bool>());
@@ -176,7 +183,7 @@ void readLlamaVariant(const json& config, const std::string& source, HfConfig& r
   }
   // Mistral applies its window always; Qwen2/Qwen3 only with use_sliding_window, and then only from layer
   // max_window_layers on, which attnscope does not model: refuse rather than silently run full attention.
-  if (mistral) {
+  if (mistral || phi3) {
     result.slidingWindow = window;
   } else if ((qwen2 || qwen3) && config.value("use_sliding_window", false) && window > 0) {
     throw FileError("config '" + source +
@@ -211,10 +218,11 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
              (arch.empty() && result.modelType == "bert")) {
     result.architecture = HfArchitecture::Bert;
   } else {
-    throw FileError("config '" + sourceName + "': architecture '" + (arch.empty() ? result.modelType : arch) +
-                    "' is not supported (supported: GPT2LMHeadModel, GPT2Model, LlamaForCausalLM, MistralForCausalLM, "
-                    "Qwen2ForCausalLM, Qwen3ForCausalLM, BertModel; or model_type gpt2, llama, mistral, qwen2, qwen3, "
-                    "bert)");
+    throw FileError(
+        "config '" + sourceName + "': architecture '" + (arch.empty() ? result.modelType : arch) +
+        "' is not supported (supported: GPT2LMHeadModel, GPT2Model, LlamaForCausalLM, MistralForCausalLM, "
+        "Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, BertModel; or model_type gpt2, llama, mistral, "
+        "qwen2, qwen3, phi3, bert)");
   }
   if (result.architectureName.empty()) result.architectureName = result.modelType;
 

@@ -1,6 +1,6 @@
 // Hugging Face config.json parsing: the few keys attnscope needs for GPT-2, the Llama family (Llama, Mistral, Qwen2,
-// Qwen3) and BERT, as written by transformers 4 and 5, tolerant of the messy keys real configs carry (unknown keys
-// ignored, questionable values reported as warnings).
+// Qwen3, Phi-3) and BERT, as written by transformers 4 and 5, tolerant of the messy keys real configs carry (unknown
+// keys ignored, questionable values reported as warnings).
 #pragma once
 
 #include <filesystem>
@@ -42,8 +42,10 @@ struct HfConfig {
   /// RMSNorm of every query and key head vector (weights q_norm/k_norm of head_dim) before RoPE (Qwen3). The capture
   /// then holds q/k after the norm and RoPE (what the attention uses) and, as queriesPreNorm, before the norm.
   bool qkNorm = false;
-  /// Mistral's sliding window: query i sees keys j with i - window < j <= i; 0 = unlimited.
+  /// Mistral's and Phi-3's sliding window: query i sees keys j with i - window < j <= i; 0 = unlimited.
   int slidingWindow = 0;
+  /// Phi-3 stores q, k, v as one qkv_proj ([(H + 2 KV) hd, d]) and gate, up as one gate_up_proj ([2 I, d]).
+  bool fusedProjections = false;
   bool tieWordEmbeddings = true;
   std::string activation;  // "gelu_new", "gelu", "silu", ...
   int bosTokenId = -1;     // -1 when absent or unusable
@@ -72,8 +74,8 @@ std::vector<double> ropeInverseFrequencies(const HfConfig& config);
 
 /// Parses config.json. Throws FileError naming the file and the key when a required key is missing or has the
 /// wrong type, or when the architecture is not one of GPT2LMHeadModel/GPT2Model, LlamaForCausalLM/LlamaModel,
-/// MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, BertModel/BertForMaskedLM (or, with "architectures"
-/// absent or null, the matching model_type).
+/// MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, BertModel/BertForMaskedLM (or, with
+/// "architectures" absent or null, the matching model_type).
 HfConfig parseHfConfig(const std::filesystem::path& configPath);
 /// Same, from JSON text; `sourceName` is used in messages.
 HfConfig parseHfConfigText(const std::string& jsonText, const std::string& sourceName);

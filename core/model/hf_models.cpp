@@ -527,9 +527,18 @@ class LlamaModel final : public HfModel {
       const std::string p = "layers." + std::to_string(l) + ".";
       Layer layer;
       layer.attentionNorm = w.vector(p + "input_layernorm.weight", d);
-      layer.qWeight = w.linear(p + "self_attn.q_proj.weight", d, qDim);
-      layer.kWeight = w.linear(p + "self_attn.k_proj.weight", d, kvDim);
-      layer.vWeight = w.linear(p + "self_attn.v_proj.weight", d, kvDim);
+      if (config_.fusedProjections) {  // Phi-3: one [q; k; v] projection, split by rows of the stored [out, in]
+        const RowMatrix qkv = w.linear(p + "self_attn.qkv_proj.weight", d, qDim + 2 * kvDim);
+        if (readData) {
+          layer.qWeight = qkv.leftCols(qDim);
+          layer.kWeight = qkv.middleCols(qDim, kvDim);
+          layer.vWeight = qkv.rightCols(kvDim);
+        }
+      } else {
+        layer.qWeight = w.linear(p + "self_attn.q_proj.weight", d, qDim);
+        layer.kWeight = w.linear(p + "self_attn.k_proj.weight", d, kvDim);
+        layer.vWeight = w.linear(p + "self_attn.v_proj.weight", d, kvDim);
+      }
       layer.oWeight = w.linear(p + "self_attn.o_proj.weight", qDim, d);
       if (config_.attentionBias) {
         layer.qBias = w.vector(p + "self_attn.q_proj.bias", qDim);
@@ -541,8 +550,16 @@ class LlamaModel final : public HfModel {
         layer.kNorm = w.vector(p + "self_attn.k_norm.weight", config_.headDim());
       }
       layer.mlpNorm = w.vector(p + "post_attention_layernorm.weight", d);
-      layer.gateWeight = w.linear(p + "mlp.gate_proj.weight", d, inner);
-      layer.upWeight = w.linear(p + "mlp.up_proj.weight", d, inner);
+      if (config_.fusedProjections) {  // Phi-3: one [gate; up] projection
+        const RowMatrix gateUp = w.linear(p + "mlp.gate_up_proj.weight", d, 2 * inner);
+        if (readData) {
+          layer.gateWeight = gateUp.leftCols(inner);
+          layer.upWeight = gateUp.rightCols(inner);
+        }
+      } else {
+        layer.gateWeight = w.linear(p + "mlp.gate_proj.weight", d, inner);
+        layer.upWeight = w.linear(p + "mlp.up_proj.weight", d, inner);
+      }
       layer.downWeight = w.linear(p + "mlp.down_proj.weight", inner, d);
       layers_.push_back(std::move(layer));
     }

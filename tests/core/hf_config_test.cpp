@@ -151,6 +151,16 @@ TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
       << neox;
   EXPECT_NE(errorOf(R"({"model_type":"mistral",)" + sizes + R"("sliding_window":-1})").find("sliding_window"),
             std::string::npos);
+  const HfConfig phi3 = parseHfConfigText(
+      R"({"architectures":["Phi3ForCausalLM"],"model_type":"phi3",)" + sizes + R"("sliding_window":2047})", "p.json");
+  EXPECT_TRUE(phi3.fusedProjections);
+  EXPECT_EQ(phi3.slidingWindow, 2047);
+  const std::string partial =
+      errorOf(R"({"model_type":"phi3",)" + sizes + R"("partial_rotary_factor":0.75,"sliding_window":null})");
+  EXPECT_NE(partial.find("partial_rotary_factor 0.750000 is not supported for phi3"), std::string::npos) << partial;
+  const std::string longrope = errorOf(R"({"model_type":"phi3",)" + sizes +
+                                       R"("rope_scaling":{"type":"longrope","short_factor":[1],"long_factor":[1]}})");
+  EXPECT_NE(longrope.find("rope_scaling type 'longrope' is not supported"), std::string::npos) << longrope;
 }
 
 }  // namespace

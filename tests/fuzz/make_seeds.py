@@ -326,6 +326,8 @@ def seeds_hf_config():
         b'"attention_bias":false,"rope_theta":1000000.0}')
     put("hf_config", "valid_mistral.json", b'{"architectures":["MistralForCausalLM"],' + sizes +
         b'"sliding_window":4096,"torch_dtype":"bfloat16"}')
+    put("hf_config", "valid_phi3.json", b'{"architectures":["Phi3ForCausalLM"],"model_type":"phi3",' + sizes +
+        b'"sliding_window":2047,"rope_scaling":null}')
     put("hf_config", "bad_qwen2_window.json", b'{"model_type":"qwen2",' + sizes +
         b'"use_sliding_window":true,"sliding_window":8,"max_window_layers":1}')
     put("hf_config", "bad_rope_parameters.json", b'{"model_type":"qwen3",' + sizes +

@@ -247,15 +247,16 @@ def llama(out, rng, variant="llama"):
     llama3  Llama 3.1-style rope_scaling (all three frequency bands hit) and head_dim 16 != hidden/heads;
     qwen2   q/k/v biases, tied embeddings, transformers-5 config (dtype, rope_parameters), an inactive sliding_window;
     mistral sliding_window 4 < the 9 test tokens, so the window masks real positions;
-    qwen3   QK-norm (q_norm/k_norm RMSNorm per head before RoPE), head_dim 16, "architectures": null.
+    qwen3   QK-norm (q_norm/k_norm RMSNorm per head before RoPE), head_dim 16, "architectures": null;
+    phi3    fused qkv_proj ([q; k; v] rows) and gate_up_proj ([gate; up] rows), sliding_window 6.
     """
     L, H, KV, d, V, P, I = 2, 4, 2, 32, 100, 64, 40
     hd = 16 if variant in ("llama3", "qwen3") else d // H
     scaling = (8.0, 1.0, 4.0, 64) if variant == "llama3" else None
     bias, qk_norm, tied = variant == "qwen2", variant == "qwen3", variant == "qwen2"
-    window = 4 if variant == "mistral" else None
+    window = {"mistral": 4, "phi3": 6}.get(variant)
     architecture = {"llama": "LlamaForCausalLM", "llama3": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
-                    "mistral": "MistralForCausalLM", "qwen3": None}[variant]
+                    "mistral": "MistralForCausalLM", "qwen3": None, "phi3": "Phi3ForCausalLM"}[variant]
     model_type = "llama" if variant == "llama3" else variant
     config = {"architectures": [architecture] if architecture else None, "model_type": model_type,
               "num_hidden_layers": L, "num_attention_heads": H, "num_key_value_heads": KV, "hidden_size": d,
@@ -270,7 +271,7 @@ def llama(out, rng, variant="llama"):
         del config["rope_theta"], config["torch_dtype"]
         config.update({"dtype": "bfloat16", "rope_parameters": {"rope_type": "default", "rope_theta": 500.0},
                        "use_sliding_window": False, "sliding_window": 3, "max_window_layers": 1})
-    if variant == "mistral":
+    if variant in ("mistral", "phi3"):
         config["sliding_window"] = window
     if variant == "qwen3":
         config.update({"head_dim": hd, "attention_bias": False})
@@ -296,6 +297,16 @@ def llama(out, rng, variant="llama"):
     t["model.norm.weight"] = 1 + rng.normal(0, 0.1, d)
     if not tied:
         t["lm_head.weight"] = rng.normal(0, 0.3, (V, d))
+    fused = {}  # Phi-3's fused tensor name -> [(separate name, its rows)], stacked in that order
+    if variant == "phi3":
+        for l in range(L):
+            p = f"model.layers.{l}."
+            fused[p + "self_attn.qkv_proj.weight"] = [(p + "self_attn.q_proj.weight", H * hd),
+                                                      (p + "self_attn.k_proj.weight", KV * hd),
+                                                      (p + "self_attn.v_proj.weight", KV * hd)]
+            fused[p + "mlp.gate_up_proj.weight"] = [(p + "mlp.gate_proj.weight", I), (p + "mlp.up_proj.weight", I)]
+        for name, parts in fused.items():
+            t[name] = np.concatenate([t.pop(part) for part, _ in parts], axis=0)
     names = list(t)
     half = len(names) // 2
     w, weight_map = {}, {}
@@ -303,6 +314,10 @@ def llama(out, rng, variant="llama"):
         shard = f"model-{index + 1:05d}-of-00002.safetensors"
         w.update(write_weights(os.path.join(out, shard), {n: t[n] for n in part}, "BF16"))
         weight_map.update({n: shard for n in part})
+    for name, parts in fused.items():  # the forward below reads the separate matrices, as stored (rounded)
+        begin = 0
+        for part, rows in parts:
+            w[part], begin = w[name][begin:begin + rows], begin + rows
     with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
         json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map}, f, indent=1)
     with open(os.path.join(out, "config.json"), "w") as f:
@@ -347,7 +362,7 @@ def llama(out, rng, variant="llama"):
 
 def generate(out_dir):
     families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
-                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3")]
+                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3")]
     for seed, (name, build) in enumerate(families):
         folder = os.path.join(out_dir, name)
         os.makedirs(folder, exist_ok=True)
