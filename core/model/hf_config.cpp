@@ -214,6 +214,9 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
     result.architecture = HfArchitecture::Gpt2;
   } else if (llamaFamily(arch, result.modelType)) {
     result.architecture = HfArchitecture::Llama;
+  } else if (arch == "GPTNeoXForCausalLM" || arch == "GPTNeoXModel" ||
+             (arch.empty() && result.modelType == "gpt_neox")) {
+    result.architecture = HfArchitecture::GptNeox;
   } else if (arch == "BertModel" || arch == "BertForMaskedLM" || arch == "BertForPreTraining" ||
              (arch.empty() && result.modelType == "bert")) {
     result.architecture = HfArchitecture::Bert;
@@ -258,6 +261,37 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
       }
       readLlamaVariant(config, sourceName, result);
       break;
+    case HfArchitecture::GptNeox: {
+      result.layers = requireInt(config, {"num_hidden_layers"}, sourceName);
+      result.heads = requireInt(config, {"num_attention_heads"}, sourceName);
+      result.modelDim = requireInt(config, {"hidden_size"}, sourceName);
+      result.intermediateDim = requireInt(config, {"intermediate_size"}, sourceName);
+      result.maxPositions = requireInt(config, {"max_position_embeddings"}, sourceName);
+      result.normEpsilon = optionalFloat(config, "layer_norm_eps", 1e-5f, sourceName);
+      result.activation = config.value("hidden_act", std::string("gelu"));
+      result.ropeTheta = optionalFloat(config, "rotary_emb_base", 10000.0f, sourceName);
+      float fraction = optionalFloat(config, "rotary_pct", 1.0f, sourceName);
+      if (config.contains("rope_parameters") && config["rope_parameters"].is_object()) {  // transformers 5
+        const json& rope = config["rope_parameters"];
+        readRopeScaling(rope, sourceName, result, "rope_parameters");
+        result.ropeTheta = optionalFloat(rope, "rope_theta", result.ropeTheta, sourceName);
+        fraction = optionalFloat(rope, "partial_rotary_factor", fraction, sourceName);
+      }
+      if (config.contains("rope_scaling") && !config["rope_scaling"].is_null())
+        readRopeScaling(config["rope_scaling"], sourceName, result);
+      if (!(fraction > 0.0f && fraction <= 1.0f))
+        throw FileError("config '" + sourceName + "': rotary_pct must lie in (0, 1]");
+      result.parallelResidual = config.value("use_parallel_residual", true);
+      if (result.modelDim % result.heads == 0) {
+        // As GPT-NeoX computes it: int(head_dim * rotary_pct), which must be even for rotate_half.
+        result.rotaryDims = static_cast<int>(static_cast<float>(result.modelDim / result.heads) * fraction);
+        if (result.rotaryDims % 2 != 0 || result.rotaryDims < 2)
+          throw FileError("config '" + sourceName + "': rotary_pct gives " + std::to_string(result.rotaryDims) +
+                          " rotary dimensions per head; RoPE needs an even number >= 2");
+      }
+      result.tieWordEmbeddings = config.value("tie_word_embeddings", false);
+      break;
+    }
     case HfArchitecture::Bert:
       result.layers = requireInt(config, {"num_hidden_layers"}, sourceName);
       result.heads = requireInt(config, {"num_attention_heads"}, sourceName);
@@ -288,7 +322,8 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
     throw FileError("config '" + sourceName + "': RoPE needs an even head dimension, got " +
                     std::to_string(result.headDim()));
   }
-  result.tieWordEmbeddings = config.value("tie_word_embeddings", result.architecture != HfArchitecture::Llama);
+  result.tieWordEmbeddings = config.value("tie_word_embeddings", result.architecture != HfArchitecture::Llama &&
+                                                                     result.architecture != HfArchitecture::GptNeox);
   if (!config.contains("tie_word_embeddings") && result.architecture == HfArchitecture::Llama) {
     result.tieWordEmbeddings = false;
   }

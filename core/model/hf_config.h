@@ -11,7 +11,9 @@ namespace attnscope::model {
 
 /// Llama covers every decoder with RMSNorm, rotary positions, grouped-query attention and a SwiGLU MLP; its
 /// variants differ only in the flags below (HfConfig::attentionBias, qkNorm, slidingWindow).
-enum class HfArchitecture { Gpt2, Llama, Bert };
+/// GptNeox: GPT-NeoX / Pythia (LayerNorm with biases, a per-head interleaved query_key_value, rotary positions on a
+/// fraction of each head, the parallel residual x + attn(ln1 x) + mlp(ln2 x)).
+enum class HfArchitecture { Gpt2, Llama, Bert, GptNeox };
 
 struct HfConfig {
   HfArchitecture architecture = HfArchitecture::Gpt2;
@@ -44,6 +46,9 @@ struct HfConfig {
   bool qkNorm = false;
   /// Mistral's and Phi-3's sliding window: query i sees keys j with i - window < j <= i; 0 = unlimited.
   int slidingWindow = 0;
+  // GPT-NeoX.
+  int rotaryDims = 0;            ///< leading dimensions of each head that RoPE rotates (rotary_pct * head_dim)
+  bool parallelResidual = true;  ///< use_parallel_residual: attention and MLP read the same input
   /// Phi-3 stores q, k, v as one qkv_proj ([(H + 2 KV) hd, d]) and gate, up as one gate_up_proj ([2 I, d]).
   bool fusedProjections = false;
   bool tieWordEmbeddings = true;
@@ -74,8 +79,8 @@ std::vector<double> ropeInverseFrequencies(const HfConfig& config);
 
 /// Parses config.json. Throws FileError naming the file and the key when a required key is missing or has the
 /// wrong type, or when the architecture is not one of GPT2LMHeadModel/GPT2Model, LlamaForCausalLM/LlamaModel,
-/// MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, BertModel/BertForMaskedLM (or, with
-/// "architectures" absent or null, the matching model_type).
+/// MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, GPTNeoXForCausalLM,
+/// BertModel/BertForMaskedLM (or, with "architectures" absent or null, the matching model_type).
 HfConfig parseHfConfig(const std::filesystem::path& configPath);
 /// Same, from JSON text; `sourceName` is used in messages.
 HfConfig parseHfConfigText(const std::string& jsonText, const std::string& sourceName);

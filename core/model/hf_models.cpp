@@ -161,6 +161,28 @@ void reportProgress(const RunOptions& options, int done, int total) {
   }
 }
 
+/// Rotary positions in HF's rotate_half layout on the first rotaryDims dimensions of every head of x (T x heads*hd):
+/// dimension i pairs with i + rotaryDims/2 and turns by (start + t) * inverseFrequencies[i] at row t; dimensions from
+/// rotaryDims on pass through (GPT-NeoX's partial rotary; Llama rotates the whole head).
+void rotateHalf(RowMatrix& x, int heads, int headDim, int rotaryDims, const std::vector<double>& inverseFrequencies,
+                int start) {
+  const int half = rotaryDims / 2;
+  for (Eigen::Index t = 0; t < x.rows(); ++t) {
+    for (int i = 0; i < half; ++i) {
+      // Double precision for the angle: t * frequency loses digits in float for long prompts.
+      const double angle = static_cast<double>(start + t) * inverseFrequencies[static_cast<size_t>(i)];
+      const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
+      for (int h = 0; h < heads; ++h) {
+        float& a = x(t, h * headDim + i);
+        float& b = x(t, h * headDim + i + half);
+        const float first = a * c - b * s, second = b * c + a * s;
+        a = first;
+        b = second;
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 class HfModel : public Model {
@@ -581,26 +603,6 @@ class LlamaModel final : public HfModel {
     }
   }
 
-  /// Rotates every head of x (T x heads*hd) in place; row t is position start + t, rotated by (start + t) *
-  /// frequency_i.
-  void applyRope(RowMatrix& x, int heads, int start) const {
-    const int hd = config_.headDim(), half = hd / 2;
-    for (Eigen::Index t = 0; t < x.rows(); ++t) {
-      for (int i = 0; i < half; ++i) {
-        // Double precision for the angle: t * frequency loses digits in float for long prompts.
-        const double angle = static_cast<double>(start + t) * inverseFrequencies_[static_cast<size_t>(i)];
-        const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
-        for (int h = 0; h < heads; ++h) {
-          float& a = x(t, h * hd + i);
-          float& b = x(t, h * hd + i + half);
-          const float first = a * c - b * s, second = b * c + a * s;
-          a = first;
-          b = second;
-        }
-      }
-    }
-  }
-
   void forward(std::span<const int> tokenIds, int start, KvCache* cache, const RunOptions& options,
                ModelCapture& capture) override {
     const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim, hd = config_.headDim();
@@ -634,8 +636,8 @@ class LlamaModel final : public HfModel {
           capture.keysPreRope.push_back(k.middleCols((h / groupSize) * hd, hd));
         }
       }
-      applyRope(q, config_.heads, start);
-      applyRope(k, config_.keyValueHeads, start);
+      rotateHalf(q, config_.heads, hd, hd, inverseFrequencies_, start);
+      rotateHalf(k, config_.keyValueHeads, hd, hd, inverseFrequencies_, start);
       const auto [keys, values] = attendable(cache, static_cast<int>(l), start, std::move(k), std::move(v));
       const RowMatrix heads = multiHeadAttention(q, keys, values, true, options, capture, 0, start);
       hidden += heads * layer.oWeight;
@@ -658,6 +660,110 @@ class LlamaModel final : public HfModel {
   };
   RowMatrix tokenEmbedding_, lmHead_;
   RowVector finalNorm_;
+  std::vector<double> inverseFrequencies_;
+  std::vector<Layer> layers_;
+};
+
+// GPT-NeoX / Pythia: LayerNorm with biases, one query_key_value projection whose output is laid out per head as
+// [q_h | k_h | v_h], rotary positions on the first rotaryDims dimensions of each head (rotate_half within them, the
+// rest passes through), and, with use_parallel_residual, x + attn(ln1 x) + mlp(ln2 x) from the same x.
+class GptNeoxModel final : public HfModel {
+ public:
+  GptNeoxModel(HfConfig config, std::unique_ptr<HfTensorSource> files, const std::filesystem::path& directory)
+      : HfModel(std::move(config), std::move(files), directory) {
+    info_.architecture = "gpt_neox";
+    info_.causal = true;
+    info_.rope = true;
+    const int rotary = config_.rotaryDims;
+    for (int i = 0; i < rotary / 2; ++i)
+      inverseFrequencies_.push_back(std::pow(static_cast<double>(config_.ropeTheta), -2.0 * i / rotary));
+    loadWeights(false);
+  }
+
+ protected:
+  void loadWeights(bool readData) override {
+    const int d = config_.modelDim, inner = config_.intermediateDim, hd = config_.headDim(), H = config_.heads;
+    const WeightLoader w = loader(detectPrefix(*files_, "embed_in.weight", {"gpt_neox.", ""}), readData);
+    layers_.clear();
+    tokenEmbedding_ = w.matrix("embed_in.weight", config_.vocabSize, d);
+    for (int l = 0; l < config_.layers; ++l) {
+      const std::string p = "layers." + std::to_string(l) + ".";
+      Layer layer;
+      layer.ln1Weight = w.vector(p + "input_layernorm.weight", d);
+      layer.ln1Bias = w.vector(p + "input_layernorm.bias", d);
+      layer.ln2Weight = w.vector(p + "post_attention_layernorm.weight", d);
+      layer.ln2Bias = w.vector(p + "post_attention_layernorm.bias", d);
+      const RowMatrix fused = w.linear(p + "attention.query_key_value.weight", d, 3 * d);
+      const RowVector fusedBias = w.vector(p + "attention.query_key_value.bias", 3 * d);
+      if (readData) {  // columns h * 3 hd + [0, hd) are head h's query, then its key, then its value
+        layer.qkvWeight.resize(d, 3 * d);
+        layer.qkvBias.resize(3 * d);
+        for (int h = 0; h < H; ++h) {
+          for (int part = 0; part < 3; ++part) {
+            layer.qkvWeight.middleCols(part * d + h * hd, hd) = fused.middleCols((3 * h + part) * hd, hd);
+            layer.qkvBias.segment(part * d + h * hd, hd) = fusedBias.segment((3 * h + part) * hd, hd);
+          }
+        }
+      }
+      layer.denseWeight = w.linear(p + "attention.dense.weight", d, d);
+      layer.denseBias = w.vector(p + "attention.dense.bias", d);
+      layer.upWeight = w.linear(p + "mlp.dense_h_to_4h.weight", d, inner);
+      layer.upBias = w.vector(p + "mlp.dense_h_to_4h.bias", inner);
+      layer.downWeight = w.linear(p + "mlp.dense_4h_to_h.weight", inner, d);
+      layer.downBias = w.vector(p + "mlp.dense_4h_to_h.bias", d);
+      layers_.push_back(std::move(layer));
+    }
+    finalWeight_ = w.vector("final_layer_norm.weight", d);
+    finalBias_ = w.vector("final_layer_norm.bias", d);
+    if (!config_.tieWordEmbeddings) lmHead_ = loader("", readData).matrix("embed_out.weight", config_.vocabSize, d);
+  }
+
+  void forward(std::span<const int> tokenIds, int start, KvCache* cache, const RunOptions& options,
+               ModelCapture& capture) override {
+    const int T = static_cast<int>(tokenIds.size()), d = config_.modelDim, hd = config_.headDim();
+    RowMatrix hidden(T, d);
+    for (int t = 0; t < T; ++t) hidden.row(t) = tokenEmbedding_.row(tokenIds[t]);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      reportProgress(options, static_cast<int>(l), static_cast<int>(layers_.size()) + 1);
+      const Layer& layer = layers_[l];
+      RowMatrix x = hidden;
+      layerNorm(x, layer.ln1Weight, layer.ln1Bias, config_.normEpsilon);
+      const RowMatrix qkv = affine(x, layer.qkvWeight, layer.qkvBias);
+      RowMatrix q = qkv.leftCols(d), k = qkv.middleCols(d, d);
+      if (options.captureAttention) {
+        for (int h = 0; h < config_.heads; ++h) {
+          capture.queriesPreRope.push_back(q.middleCols(h * hd, hd));
+          capture.keysPreRope.push_back(k.middleCols(h * hd, hd));
+        }
+      }
+      rotateHalf(q, config_.heads, hd, config_.rotaryDims, inverseFrequencies_, start);
+      rotateHalf(k, config_.heads, hd, config_.rotaryDims, inverseFrequencies_, start);
+      const auto [keys, values] = attendable(cache, static_cast<int>(l), start, std::move(k), qkv.rightCols(d));
+      const RowMatrix attended = affine(multiHeadAttention(q, keys, values, true, options, capture, 0, start),
+                                        layer.denseWeight, layer.denseBias);
+      if (config_.parallelResidual) {
+        x = hidden;  // the MLP reads the layer's input too, not the attention's output
+      } else {
+        hidden += attended;
+        x = hidden;
+      }
+      layerNorm(x, layer.ln2Weight, layer.ln2Bias, config_.normEpsilon);
+      RowMatrix inner = affine(x, layer.upWeight, layer.upBias);
+      activate(inner, config_.activation);
+      hidden += affine(inner, layer.downWeight, layer.downBias);
+      if (config_.parallelResidual) hidden += attended;
+    }
+    layerNorm(hidden, finalWeight_, finalBias_, config_.normEpsilon);
+    capture.logits = hidden * (lmHead_.size() ? lmHead_ : tokenEmbedding_).transpose();
+  }
+
+ private:
+  struct Layer {
+    RowVector ln1Weight, ln1Bias, ln2Weight, ln2Bias, qkvBias, denseBias, upBias, downBias;
+    RowMatrix qkvWeight, denseWeight, upWeight, downWeight;  // qkvWeight: d x 3d as [all q | all k | all v]
+  };
+  RowMatrix tokenEmbedding_, lmHead_;
+  RowVector finalWeight_, finalBias_;
   std::vector<double> inverseFrequencies_;
   std::vector<Layer> layers_;
 };
@@ -799,6 +905,8 @@ std::unique_ptr<Model> openHfModel(const std::filesystem::path& directory) {
       return std::make_unique<LlamaModel>(std::move(config), std::move(files), directory);
     case HfArchitecture::Bert:
       return std::make_unique<BertModel>(std::move(config), std::move(files), directory);
+    case HfArchitecture::GptNeox:
+      return std::make_unique<GptNeoxModel>(std::move(config), std::move(files), directory);
   }
   throw FileError("unsupported architecture in '" + directory.string() + "'");
 }

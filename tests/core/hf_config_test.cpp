@@ -145,10 +145,10 @@ TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
                                    R"("rope_parameters":{"rope_type":"yarn","factor":4.0,"rope_theta":1e6}})");
   EXPECT_NE(rope.find("rope_parameters type 'yarn' is not supported (supported: llama3, linear"), std::string::npos)
       << rope;
-  const std::string neox = errorOf(R"({"architectures":["GPTNeoXForCausalLM"],"model_type":"gpt_neox"})");
-  EXPECT_NE(neox.find("architecture 'GPTNeoXForCausalLM' is not supported (supported: GPT2LMHeadModel"),
+  const std::string olmo = errorOf(R"({"architectures":["Olmo2ForCausalLM"],"model_type":"olmo2"})");
+  EXPECT_NE(olmo.find("architecture 'Olmo2ForCausalLM' is not supported (supported: GPT2LMHeadModel"),
             std::string::npos)
-      << neox;
+      << olmo;
   EXPECT_NE(errorOf(R"({"model_type":"mistral",)" + sizes + R"("sliding_window":-1})").find("sliding_window"),
             std::string::npos);
   const HfConfig phi3 = parseHfConfigText(
@@ -161,6 +161,28 @@ TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
   const std::string longrope = errorOf(R"({"model_type":"phi3",)" + sizes +
                                        R"("rope_scaling":{"type":"longrope","short_factor":[1],"long_factor":[1]}})");
   EXPECT_NE(longrope.find("rope_scaling type 'longrope' is not supported"), std::string::npos) << longrope;
+
+  // GPT-NeoX / Pythia: rotary_pct (transformers 4) or rope_parameters.partial_rotary_factor (5).
+  const std::string neoxSizes = R"("num_hidden_layers":2,"num_attention_heads":4,"hidden_size":64,
+      "intermediate_size":256,"vocab_size":100,"max_position_embeddings":64,)";
+  const HfConfig pythia = parseHfConfigText(
+      R"({"architectures":["GPTNeoXForCausalLM"],)" + neoxSizes + R"("rotary_pct":0.25,"use_parallel_residual":true})",
+      "pythia.json");
+  EXPECT_EQ(pythia.architecture, HfArchitecture::GptNeox);
+  EXPECT_EQ(pythia.rotaryDims, 4);  // int(16 * 0.25)
+  EXPECT_TRUE(pythia.parallelResidual);
+  EXPECT_FALSE(pythia.tieWordEmbeddings);
+  const HfConfig v5 =
+      parseHfConfigText(R"({"architectures":null,"model_type":"gpt_neox",)" + neoxSizes +
+                            R"("use_parallel_residual":false,"rope_parameters":{"rope_type":"default","rope_theta":500,
+          "partial_rotary_factor":0.5}})",
+                        "v5.json");
+  EXPECT_EQ(v5.rotaryDims, 8);
+  EXPECT_FALSE(v5.parallelResidual);
+  EXPECT_FLOAT_EQ(v5.ropeTheta, 500.0f);
+  const std::string odd = errorOf(R"({"model_type":"gpt_neox",)" + neoxSizes + R"("rotary_pct":0.1875})");
+  EXPECT_NE(odd.find("rotary_pct gives 3 rotary dimensions per head; RoPE needs an even number"), std::string::npos)
+      << odd;
 }
 
 }  // namespace

@@ -360,9 +360,66 @@ def llama(out, rng, variant="llama"):
     return np.stack(qs), np.stack(ks), np.stack(atts), np.stack(qpre), np.stack(kpre), True, logits, extra
 
 
+def gpt_neox(out, rng):
+    """GPT-NeoX / Pythia: F16, per-head interleaved query_key_value, rotary_pct 0.5 (RoPE on 4 of 8 dimensions per
+    head), parallel residual, exact-erf GELU, untied embed_out."""
+    L, H, d, V, P, I = 2, 4, 32, 100, 64, 48
+    hd, rot = d // H, 4
+    config = {"architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox", "num_hidden_layers": L,
+              "num_attention_heads": H, "hidden_size": d, "intermediate_size": I, "vocab_size": V,
+              "max_position_embeddings": P, "rotary_pct": rot / hd, "rotary_emb_base": 500, "layer_norm_eps": 1e-5,
+              "hidden_act": "gelu", "use_parallel_residual": True, "tie_word_embeddings": False,
+              "torch_dtype": "float16"}
+    t = {"gpt_neox.embed_in.weight": rng.normal(0, 0.5, (V, d))}
+    for l in range(L):
+        p = f"gpt_neox.layers.{l}."
+        t[p + "input_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "input_layernorm.bias"] = rng.normal(0, 0.1, d)
+        t[p + "post_attention_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
+        t[p + "post_attention_layernorm.bias"] = rng.normal(0, 0.1, d)
+        t[p + "attention.query_key_value.weight"] = rng.normal(0, 0.35, (3 * d, d))
+        t[p + "attention.query_key_value.bias"] = rng.normal(0, 0.3, 3 * d)
+        t[p + "attention.dense.weight"] = rng.normal(0, 0.1, (d, d))
+        t[p + "attention.dense.bias"] = rng.normal(0, 0.1, d)
+        t[p + "mlp.dense_h_to_4h.weight"] = rng.normal(0, 0.2, (I, d))
+        t[p + "mlp.dense_h_to_4h.bias"] = rng.normal(0, 0.1, I)
+        t[p + "mlp.dense_4h_to_h.weight"] = rng.normal(0, 0.1, (d, I))
+        t[p + "mlp.dense_4h_to_h.bias"] = rng.normal(0, 0.1, d)
+    t["gpt_neox.final_layer_norm.weight"] = 1 + rng.normal(0, 0.1, d)
+    t["gpt_neox.final_layer_norm.bias"] = rng.normal(0, 0.1, d)
+    t["embed_out.weight"] = rng.normal(0, 0.3, (V, d))
+    w = write_weights(os.path.join(out, "model.safetensors"), t, "F16")
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    def partial_rope(x):  # RoPE on the first `rot` dimensions of each head, the rest unchanged
+        return np.concatenate([rope(x[..., :rot], 500.0), x[..., rot:]], -1)
+
+    h = w["gpt_neox.embed_in.weight"][TOKENS]
+    qs, ks, qpre, kpre, atts = [], [], [], [], []
+    for l in range(L):
+        p = f"gpt_neox.layers.{l}."
+        x = layer_norm(h, w[p + "input_layernorm.weight"], w[p + "input_layernorm.bias"], 1e-5)
+        qkv = x @ w[p + "attention.query_key_value.weight"].T + w[p + "attention.query_key_value.bias"]
+        qkv = qkv.reshape(len(TOKENS), H, 3 * hd).transpose(1, 0, 2)  # [H, T, 3 hd]: q, k, v per head
+        q, k, v = qkv[..., :hd], qkv[..., hd:2 * hd], qkv[..., 2 * hd:]
+        qpre.append(q), kpre.append(k)
+        q, k = partial_rope(q), partial_rope(k)
+        a, o = attention(q, k, v, True)
+        qs.append(q), ks.append(k), atts.append(a)
+        attended = o @ w[p + "attention.dense.weight"].T + w[p + "attention.dense.bias"]
+        x = layer_norm(h, w[p + "post_attention_layernorm.weight"], w[p + "post_attention_layernorm.bias"], 1e-5)
+        inner = gelu_erf(x @ w[p + "mlp.dense_h_to_4h.weight"].T + w[p + "mlp.dense_h_to_4h.bias"])
+        h = h + attended + inner @ w[p + "mlp.dense_4h_to_h.weight"].T + w[p + "mlp.dense_4h_to_h.bias"]
+    h = layer_norm(h, w["gpt_neox.final_layer_norm.weight"], w["gpt_neox.final_layer_norm.bias"], 1e-5)
+    logits = h @ w["embed_out.weight"].T
+    return np.stack(qs), np.stack(ks), np.stack(atts), np.stack(qpre), np.stack(kpre), True, logits
+
+
 def generate(out_dir):
     families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
-                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3")]
+                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3")] + [
+        ("gpt_neox", gpt_neox)]
     for seed, (name, build) in enumerate(families):
         folder = os.path.join(out_dir, name)
         os.makedirs(folder, exist_ok=True)
