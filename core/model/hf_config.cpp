@@ -149,8 +149,9 @@ void readTrainedAttention(const json& block, const std::string& source, HfConfig
 }
 
 bool llamaFamily(const std::string& arch, const std::string& modelType) {
-  for (const char* name : {"LlamaForCausalLM", "LlamaModel", "MistralForCausalLM", "MistralModel", "Qwen2ForCausalLM",
-                           "Qwen2Model", "Qwen3ForCausalLM", "Qwen3Model", "Phi3ForCausalLM", "Phi3Model"}) {
+  for (const char* name :
+       {"LlamaForCausalLM", "LlamaModel", "MistralForCausalLM", "MistralModel", "Qwen2ForCausalLM", "Qwen2Model",
+        "Qwen3ForCausalLM", "Qwen3Model", "Phi3ForCausalLM", "Phi3Model", "Olmo2ForCausalLM", "Olmo2Model"}) {
     if (arch == name) return true;
   }
   return arch.empty() && (modelType == "llama" || modelType == "mistral" || modelType == "qwen2" ||
@@ -174,7 +175,10 @@ void readLlamaVariant(const json& config, const std::string& source, HfConfig& r
   // Qwen2 always has q/k/v biases (its modelling code hard-codes them); Llama and Qwen3 say so in attention_bias.
   result.attentionBias = qwen2 || (config.contains("attention_bias") && config["attention_bias"].is_boolean() &&
                                    config["attention_bias"].get<bool>());
-  result.qkNorm = qwen3;
+  const bool olmo2 = type == "olmo2" || arch.rfind("Olmo2", 0) == 0;
+  result.qkNorm = qwen3 || olmo2;
+  result.qkNormOverProjection = olmo2;
+  result.normAfterSublayers = olmo2;
   int window = 0;
   if (config.contains("sliding_window") && !config["sliding_window"].is_null()) {
     if (!config["sliding_window"].is_number_integer() || config["sliding_window"].get<long long>() < 1)

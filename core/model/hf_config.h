@@ -41,9 +41,14 @@ struct HfConfig {
   int headDimension = 0;  // "head_dim" when the config gives it, else modelDim / heads
   // Llama-family variants.
   bool attentionBias = false;  ///< q_proj/k_proj/v_proj carry biases (Qwen2; Llama's "attention_bias": true)
-  /// RMSNorm of every query and key head vector (weights q_norm/k_norm of head_dim) before RoPE (Qwen3). The capture
-  /// then holds q/k after the norm and RoPE (what the attention uses) and, as queriesPreNorm, before the norm.
+  /// QK-norm: an RMSNorm of the queries and keys before RoPE, over every head vector (Qwen3: q_norm/k_norm of
+  /// head_dim) or over the whole projection (OLMo-2: q_norm of heads*hd, k_norm of kvHeads*hd). The capture then
+  /// holds q/k after the norm and RoPE (what the attention uses) and, as queriesPreNorm, before the norm.
   bool qkNorm = false;
+  bool qkNormOverProjection = false;  ///< OLMo-2's scope (else per head)
+  /// OLMo-2: no norm before attention and MLP; instead each sublayer's output is normalised before the residual add
+  /// (post_attention_layernorm, post_feedforward_layernorm).
+  bool normAfterSublayers = false;
   /// Mistral's and Phi-3's sliding window: query i sees keys j with i - window < j <= i; 0 = unlimited.
   int slidingWindow = 0;
   // GPT-NeoX.

@@ -548,7 +548,7 @@ class LlamaModel final : public HfModel {
     for (int l = 0; l < config_.layers; ++l) {
       const std::string p = "layers." + std::to_string(l) + ".";
       Layer layer;
-      layer.attentionNorm = w.vector(p + "input_layernorm.weight", d);
+      if (!config_.normAfterSublayers) layer.attentionNorm = w.vector(p + "input_layernorm.weight", d);
       if (config_.fusedProjections) {  // Phi-3: one [q; k; v] projection, split by rows of the stored [out, in]
         const RowMatrix qkv = w.linear(p + "self_attn.qkv_proj.weight", d, qDim + 2 * kvDim);
         if (readData) {
@@ -568,10 +568,13 @@ class LlamaModel final : public HfModel {
         layer.vBias = w.vector(p + "self_attn.v_proj.bias", kvDim);
       }
       if (config_.qkNorm) {
-        layer.qNorm = w.vector(p + "self_attn.q_norm.weight", config_.headDim());
-        layer.kNorm = w.vector(p + "self_attn.k_norm.weight", config_.headDim());
+        const bool whole = config_.qkNormOverProjection;
+        layer.qNorm = w.vector(p + "self_attn.q_norm.weight", whole ? qDim : config_.headDim());
+        layer.kNorm = w.vector(p + "self_attn.k_norm.weight", whole ? kvDim : config_.headDim());
       }
+      // Before the MLP, or (OLMo-2) on the attention's output.
       layer.mlpNorm = w.vector(p + "post_attention_layernorm.weight", d);
+      if (config_.normAfterSublayers) layer.feedForwardNorm = w.vector(p + "post_feedforward_layernorm.weight", d);
       if (config_.fusedProjections) {  // Phi-3: one [gate; up] projection
         const RowMatrix gateUp = w.linear(p + "mlp.gate_up_proj.weight", d, 2 * inner);
         if (readData) {
@@ -613,7 +616,7 @@ class LlamaModel final : public HfModel {
       reportProgress(options, static_cast<int>(l), static_cast<int>(layers_.size()) + 1);
       const Layer& layer = layers_[l];
       RowMatrix x = hidden;
-      rmsNorm(x, layer.attentionNorm, config_.normEpsilon);
+      if (!config_.normAfterSublayers) rmsNorm(x, layer.attentionNorm, config_.normEpsilon);
       RowMatrix q = x * layer.qWeight, k = x * layer.kWeight, v = x * layer.vWeight;
       if (config_.attentionBias) {
         q.rowwise() += layer.qBias;
@@ -627,8 +630,13 @@ class LlamaModel final : public HfModel {
             capture.keysPreNorm.push_back(k.middleCols((h / groupSize) * hd, hd));
           }
         }
-        headRmsNorm(q, layer.qNorm);
-        headRmsNorm(k, layer.kNorm);
+        if (config_.qkNormOverProjection) {
+          rmsNorm(q, layer.qNorm, config_.normEpsilon);
+          rmsNorm(k, layer.kNorm, config_.normEpsilon);
+        } else {
+          headRmsNorm(q, layer.qNorm);
+          headRmsNorm(k, layer.kNorm);
+        }
       }
       if (options.captureAttention) {
         for (int h = 0; h < config_.heads; ++h) {
@@ -640,6 +648,17 @@ class LlamaModel final : public HfModel {
       rotateHalf(k, config_.keyValueHeads, hd, hd, inverseFrequencies_, start);
       const auto [keys, values] = attendable(cache, static_cast<int>(l), start, std::move(k), std::move(v));
       const RowMatrix heads = multiHeadAttention(q, keys, values, true, options, capture, 0, start);
+      if (config_.normAfterSublayers) {  // OLMo-2: h + norm(attn(h)), then h + norm(mlp(h))
+        RowMatrix attended = heads * layer.oWeight;
+        rmsNorm(attended, layer.mlpNorm, config_.normEpsilon);
+        hidden += attended;
+        RowMatrix gate = hidden * layer.gateWeight;
+        activate(gate, config_.activation);
+        RowMatrix fed = gate.cwiseProduct(hidden * layer.upWeight) * layer.downWeight;
+        rmsNorm(fed, layer.feedForwardNorm, config_.normEpsilon);
+        hidden += fed;
+        continue;
+      }
       hidden += heads * layer.oWeight;
       x = hidden;
       rmsNorm(x, layer.mlpNorm, config_.normEpsilon);
@@ -654,8 +673,9 @@ class LlamaModel final : public HfModel {
  private:
   struct Layer {
     RowVector attentionNorm, mlpNorm;
+    RowVector feedForwardNorm;      // normAfterSublayers only
     RowVector qBias, kBias, vBias;  // attentionBias only
-    RowVector qNorm, kNorm;         // qkNorm only (head_dim each)
+    RowVector qNorm, kNorm;         // qkNorm only (head_dim each, or the whole projection for OLMo-2)
     RowMatrix qWeight, kWeight, vWeight, oWeight, gateWeight, upWeight, downWeight;
   };
   RowMatrix tokenEmbedding_, lmHead_;

@@ -35,7 +35,7 @@ struct ModelInfo {
   int maxSequence = 0;
   bool causal = true;                   // false for BERT-style encoders
   bool rope = false;                    // rotary position embedding: captures carry pre- and post-rotation Q/K
-  bool qkNorm = false;                  // per-head RMSNorm of q and k (Qwen3): captures also carry q/k before the norm
+  bool qkNorm = false;                  // per-head RMSNorm of q and k (Qwen3, OLMo-2): captures also carry q/k before the norm
   int slidingWindow = 0;                // query i sees only keys i - window < j <= i (Mistral); 0 = unlimited
   std::string attentionKernel = "dpa";  // the kernel the model attends with (checkpoints of `attnscope train`)
   int bosTokenId = -1;                  // beginning-of-sequence id from the checkpoint's config, -1 if none

@@ -145,10 +145,15 @@ TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
                                    R"("rope_parameters":{"rope_type":"yarn","factor":4.0,"rope_theta":1e6}})");
   EXPECT_NE(rope.find("rope_parameters type 'yarn' is not supported (supported: llama3, linear"), std::string::npos)
       << rope;
-  const std::string olmo = errorOf(R"({"architectures":["Olmo2ForCausalLM"],"model_type":"olmo2"})");
-  EXPECT_NE(olmo.find("architecture 'Olmo2ForCausalLM' is not supported (supported: GPT2LMHeadModel"),
+  const std::string gemma = errorOf(R"({"architectures":["Gemma2ForCausalLM"],"model_type":"gemma2"})");
+  EXPECT_NE(gemma.find("architecture 'Gemma2ForCausalLM' is not supported (supported: GPT2LMHeadModel"),
             std::string::npos)
-      << olmo;
+      << gemma;
+  const HfConfig olmo2 = parseHfConfigText(R"({"architectures":["Olmo2ForCausalLM"],)" + sizes + "}", "o.json");
+  EXPECT_TRUE(olmo2.qkNorm);
+  EXPECT_TRUE(olmo2.qkNormOverProjection);
+  EXPECT_TRUE(olmo2.normAfterSublayers);
+  EXPECT_FALSE(qwen3.qkNormOverProjection);
   EXPECT_NE(errorOf(R"({"model_type":"mistral",)" + sizes + R"("sliding_window":-1})").find("sliding_window"),
             std::string::npos);
   const HfConfig phi3 = parseHfConfigText(

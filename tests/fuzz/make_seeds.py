@@ -331,6 +331,8 @@ def seeds_hf_config():
     put("hf_config", "valid_gpt_neox.json", b'{"architectures":["GPTNeoXForCausalLM"],"num_hidden_layers":2,'
         b'"num_attention_heads":4,"hidden_size":64,"intermediate_size":256,"vocab_size":100,'
         b'"max_position_embeddings":64,"rotary_pct":0.25,"rotary_emb_base":10000,"use_parallel_residual":true}')
+    put("hf_config", "valid_olmo2.json", b'{"architectures":["Olmo2ForCausalLM"],"model_type":"olmo2",' + sizes +
+        b'"rope_theta":500000,"attention_bias":false}')
     put("hf_config", "bad_qwen2_window.json", b'{"model_type":"qwen2",' + sizes +
         b'"use_sliding_window":true,"sliding_window":8,"max_window_layers":1}')
     put("hf_config", "bad_rope_parameters.json", b'{"model_type":"qwen3",' + sizes +

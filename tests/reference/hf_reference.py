@@ -248,15 +248,19 @@ def llama(out, rng, variant="llama"):
     qwen2   q/k/v biases, tied embeddings, transformers-5 config (dtype, rope_parameters), an inactive sliding_window;
     mistral sliding_window 4 < the 9 test tokens, so the window masks real positions;
     qwen3   QK-norm (q_norm/k_norm RMSNorm per head before RoPE), head_dim 16, "architectures": null;
-    phi3    fused qkv_proj ([q; k; v] rows) and gate_up_proj ([gate; up] rows), sliding_window 6.
+    phi3    fused qkv_proj ([q; k; v] rows) and gate_up_proj ([gate; up] rows), sliding_window 6;
+    olmo2   QK-norm over the whole q and k projections, no pre-norms: each sublayer's output is normalised
+            (post_attention_layernorm, post_feedforward_layernorm) before its residual add.
     """
     L, H, KV, d, V, P, I = 2, 4, 2, 32, 100, 64, 40
     hd = 16 if variant in ("llama3", "qwen3") else d // H
     scaling = (8.0, 1.0, 4.0, 64) if variant == "llama3" else None
-    bias, qk_norm, tied = variant == "qwen2", variant == "qwen3", variant == "qwen2"
+    bias, qk_norm, tied = variant == "qwen2", variant in ("qwen3", "olmo2"), variant == "qwen2"
+    post_norms = variant == "olmo2"
     window = {"mistral": 4, "phi3": 6}.get(variant)
     architecture = {"llama": "LlamaForCausalLM", "llama3": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
-                    "mistral": "MistralForCausalLM", "qwen3": None, "phi3": "Phi3ForCausalLM"}[variant]
+                    "mistral": "MistralForCausalLM", "qwen3": None, "phi3": "Phi3ForCausalLM",
+                    "olmo2": "Olmo2ForCausalLM"}[variant]
     model_type = "llama" if variant == "llama3" else variant
     config = {"architectures": [architecture] if architecture else None, "model_type": model_type,
               "num_hidden_layers": L, "num_attention_heads": H, "num_key_value_heads": KV, "hidden_size": d,
@@ -278,7 +282,8 @@ def llama(out, rng, variant="llama"):
     t = {"model.embed_tokens.weight": rng.normal(0, 0.5, (V, d))}
     for l in range(L):
         p = f"model.layers.{l}."
-        t[p + "input_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
+        if not post_norms:
+            t[p + "input_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
         t[p + "self_attn.q_proj.weight"] = rng.normal(0, 0.35, (H * hd, d))
         t[p + "self_attn.k_proj.weight"] = rng.normal(0, 0.35, (KV * hd, d))
         t[p + "self_attn.v_proj.weight"] = rng.normal(0, 0.2, (KV * hd, d))
@@ -286,14 +291,16 @@ def llama(out, rng, variant="llama"):
             t[p + "self_attn.q_proj.bias"] = rng.normal(0, 0.5, H * hd)
             t[p + "self_attn.k_proj.bias"] = rng.normal(0, 0.5, KV * hd)
             t[p + "self_attn.v_proj.bias"] = rng.normal(0, 0.5, KV * hd)
-        if qk_norm:
-            t[p + "self_attn.q_norm.weight"] = 1 + rng.normal(0, 0.3, hd)
-            t[p + "self_attn.k_norm.weight"] = 1 + rng.normal(0, 0.3, hd)
+        if qk_norm:  # per head (Qwen3) or over the whole projection (OLMo-2)
+            t[p + "self_attn.q_norm.weight"] = 1 + rng.normal(0, 0.3, H * hd if post_norms else hd)
+            t[p + "self_attn.k_norm.weight"] = 1 + rng.normal(0, 0.3, KV * hd if post_norms else hd)
         t[p + "self_attn.o_proj.weight"] = rng.normal(0, 0.1, (d, H * hd))
         t[p + "post_attention_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
         t[p + "mlp.gate_proj.weight"] = rng.normal(0, 0.2, (I, d))
         t[p + "mlp.up_proj.weight"] = rng.normal(0, 0.2, (I, d))
         t[p + "mlp.down_proj.weight"] = rng.normal(0, 0.1, (d, I))
+        if post_norms:
+            t[p + "post_feedforward_layernorm.weight"] = 1 + rng.normal(0, 0.1, d)
     t["model.norm.weight"] = 1 + rng.normal(0, 0.1, d)
     if not tied:
         t["lm_head.weight"] = rng.normal(0, 0.3, (V, d))
@@ -331,7 +338,7 @@ def llama(out, rng, variant="llama"):
         keep = np.arange(T)[:, None] - np.arange(T)[None, :] < window
     for l in range(L):
         p = f"model.layers.{l}."
-        x = rms_norm(h, w[p + "input_layernorm.weight"], 1e-5)
+        x = h if post_norms else rms_norm(h, w[p + "input_layernorm.weight"], 1e-5)
         proj = {}
         for name in ("q", "k", "v"):
             proj[name] = x @ w[p + f"self_attn.{name}_proj.weight"].T
@@ -340,7 +347,11 @@ def llama(out, rng, variant="llama"):
         q = split_heads(proj["q"], H)
         k = np.repeat(split_heads(proj["k"], KV), H // KV, axis=0)
         v = np.repeat(split_heads(proj["v"], KV), H // KV, axis=0)
-        if qk_norm:
+        if post_norms:  # OLMo-2 normalises the whole projection, then splits heads
+            qraw.append(q), kraw.append(k)
+            q = split_heads(rms_norm(proj["q"], w[p + "self_attn.q_norm.weight"], 1e-5), H)
+            k = np.repeat(split_heads(rms_norm(proj["k"], w[p + "self_attn.k_norm.weight"], 1e-5), KV), H // KV, axis=0)
+        elif qk_norm:
             qraw.append(q), kraw.append(k)
             q = rms_norm(q, w[p + "self_attn.q_norm.weight"], 1e-5)
             k = rms_norm(k, w[p + "self_attn.k_norm.weight"], 1e-5)
@@ -348,6 +359,12 @@ def llama(out, rng, variant="llama"):
         q, k = rope(q, 500.0, scaling), rope(k, 500.0, scaling)
         a, o = attention(q, k, v, True, keep)
         qs.append(q), ks.append(k), atts.append(a)
+        if post_norms:
+            h = h + rms_norm(o @ w[p + "self_attn.o_proj.weight"].T, w[p + "post_attention_layernorm.weight"], 1e-5)
+            gate = h @ w[p + "mlp.gate_proj.weight"].T
+            fed = ((gate / (1 + np.exp(-gate))) * (h @ w[p + "mlp.up_proj.weight"].T)) @ w[p + "mlp.down_proj.weight"].T
+            h = h + rms_norm(fed, w[p + "post_feedforward_layernorm.weight"], 1e-5)
+            continue
         h = h + o @ w[p + "self_attn.o_proj.weight"].T
         x = rms_norm(h, w[p + "post_attention_layernorm.weight"], 1e-5)
         gate = x @ w[p + "mlp.gate_proj.weight"].T
@@ -418,7 +435,7 @@ def gpt_neox(out, rng):
 
 def generate(out_dir):
     families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
-                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3")] + [
+                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3", "olmo2")] + [
         ("gpt_neox", gpt_neox)]
     for seed, (name, build) in enumerate(families):
         folder = os.path.join(out_dir, name)
