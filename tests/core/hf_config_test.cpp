@@ -149,7 +149,8 @@ TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
   EXPECT_NE(gemma.find("architecture 'Gemma2ForCausalLM' is not supported (supported: GPT2LMHeadModel"),
             std::string::npos)
       << gemma;
-  const HfConfig olmo2 = parseHfConfigText(R"({"architectures":["Olmo2ForCausalLM"],)" + sizes + "}", "o.json");
+  const HfConfig olmo2 =
+      parseHfConfigText(R"({"architectures":["Olmo2ForCausalLM"],)" + sizes + R"("rope_theta":5e5})", "o.json");
   EXPECT_TRUE(olmo2.qkNorm);
   EXPECT_TRUE(olmo2.qkNormOverProjection);
   EXPECT_TRUE(olmo2.normAfterSublayers);
