@@ -143,6 +143,8 @@ void drawTable(const Scene& scene, const Derived& derived) {
   for (const Row& row : rows) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
+    // Cells wrap at their column's edge (a narrow view makes taller rows and scrolls instead of cutting words).
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextUnformatted(row.name);
     itemTooltip(std::string(metricDescription(row.metric)).c_str());
     ImGui::TableNextColumn();
@@ -154,6 +156,7 @@ void drawTable(const Scene& scene, const Derived& derived) {
     itemTooltip(std::string(metricDescription(row.metric)).c_str());
     ImGui::TableNextColumn();
     ImGui::TextDisabled("%s", row.detail.c_str());
+    ImGui::PopTextWrapPos();
   }
   ImGui::EndTable();
 }

@@ -115,7 +115,7 @@ class VectorCanvasView final : public gui::View {
 
     // Selection combos (also reachable by clicking a tip).
     const auto selector = [&](const char* label, const std::vector<std::string>& names, int selected, bool isQuery) {
-      ImGui::SameLine();
+      sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 6.0f, label));
       ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
       if (ImGui::BeginCombo(label, selected < int(names.size()) ? names[selected].c_str() : "")) {
         for (int i = 0; i < int(names.size()); ++i) {
@@ -144,7 +144,7 @@ class VectorCanvasView final : public gui::View {
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
         bool changed = ImGui::DragFloat2(("x, y##" + name).c_str(), xy, 0.005f, -10.0f, 10.0f, "%.3f");
         itemTooltip("Coordinates of the selected vector; drag or double-click to type.");
-        ImGui::SameLine();
+        sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 9.0f, "|v|, angle"));
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
         const bool polarChanged = ImGui::DragFloat2(("|v|, angle##" + name).c_str(), polar, 0.005f, 0.0f, 0.0f, "%.3f");
         itemTooltip("Length and direction in degrees (counter-clockwise from +x).");
