@@ -144,12 +144,14 @@ std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<
     }
     if (!kept.columns.empty()) rows.push_back(std::move(kept));
   }
-  // Views the tiling does not name (opened from the View menu): a column each, in the first row.
-  for (std::size_t i = 0; i < shown.size(); ++i) {
-    if (placed[i]) continue;
-    if (rows.empty()) rows.push_back({1.0f, {}});
-    rows.front().columns.push_back({1.0f, {{static_cast<int>(i), 1.0f}}});
-  }
+  // Views the tiling does not name (a scene saved with every view open, the bench): side by side in a row of their
+  // own along the bottom, as tall as the tiling's rows on average, so the tiling keeps its proportions above them.
+  Row extra{0.0f, {}};
+  for (const Row& row : rows) extra.weight += row.weight / float(rows.size());
+  if (rows.empty()) extra.weight = 1.0f;
+  for (std::size_t i = 0; i < shown.size(); ++i)
+    if (!placed[i]) extra.columns.push_back({1.0f, {{static_cast<int>(i), 1.0f}}});
+  if (!extra.columns.empty()) rows.push_back(std::move(extra));
   std::vector<float> rowWeights;
   for (const Row& row : rows) rowWeights.push_back(row.weight);
   const auto rowParts = split(rowWeights, height, gap);

@@ -40,7 +40,7 @@ struct WorkspaceInfo {
   const char* title;    ///< tab label
   const char* tooltip;  ///< what the workspace is for (tab tooltip)
   /// The tiling, top to bottom. Views of the tiling that are not open are left out and their space goes to their
-  /// neighbours (column, then row); open views the tiling does not name get a column of their own in the first row.
+  /// neighbours (column, then row); open views the tiling does not name share a row of their own along the bottom.
   std::vector<WorkspaceRow> rows;
   /// Views opened when the workspace is chosen (a subset of the tiling's views).
   std::vector<const char*> opens;

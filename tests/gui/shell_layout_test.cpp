@@ -68,7 +68,7 @@ TEST_P(WorkspaceLayout, EveryWorkspaceTilesItsViewsInsideWithoutOverlapFillingTh
   }
 }
 
-TEST_P(WorkspaceLayout, AnySubsetOfViewsStillFillsTheRegionAndUnnamedViewsGetAColumn) {
+TEST_P(WorkspaceLayout, AnySubsetOfViewsStillFillsTheRegionAndUnnamedViewsGetARow) {
   const auto [width, height] = GetParam();
   std::vector<std::string> all;
   for (const ViewInfo& view : allViews()) all.emplace_back(view.id);
@@ -235,18 +235,20 @@ TEST_F(InteractiveUi, CtrlDigitsSwitchWorkspacesAndTheModelExplorerDocksAlongThe
   EXPECT_NE(context_.probes().count("workspace/model"), 0u);  // the tabs publish their centres
 }
 
-TEST_F(InteractiveUi, AViewOpenedOutsideTheWorkspacesTilingGetsAColumnOfItsOwn) {
+TEST_F(InteractiveUi, AViewOpenedOutsideTheWorkspacesTilingGetsARowAlongTheBottom) {
   frames(3);
   Scene next = context_.scene();
   next.setViewOpen("model", true);  // as File > Open of a model does, without choosing a workspace
   context_.submit(std::move(next), "model view");
   context_.endFrame();
   frames(3);
-  // Playground has no place for the explorer: it gets a column of its own, and nothing overlaps.
+  // Playground has no place for the explorer: it gets a row along the bottom at full width, and nothing overlaps.
   const char* const titles[] = {"Vector canvas", "Kernel sweep", "Attention maps", "Parameters", "Model explorer"};
   for (const char* a : titles)
     for (const char* b : titles)
       if (std::string(a) < b) EXPECT_FALSE(overlap(window(a), window(b))) << a << " / " << b;
+  EXPECT_GT(window("Model explorer").w, 0.95f * 1280.0f);
+  EXPECT_GE(window("Model explorer").y, window("Parameters").y + window("Parameters").h);
 }
 
 TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
