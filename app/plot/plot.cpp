@@ -195,10 +195,11 @@ void addVerticalText(ImDrawList* drawList, ImVec2 centre, ImU32 color, const std
   // ImGui has no rotated text: draw it horizontally, then rotate the vertices it produced about the centre.
   const int firstVertex = drawList->VtxBuffer.Size;
   // AddText culls glyphs outside the clip rectangle before we rotate them; a long label centred in a narrow margin
-  // would lose its ends. Clip against the rotated extent instead.
+  // would lose its ends. Widen the clip rectangle sideways for the unrotated line only: up and down it stays the
+  // window's (plus a line), so a label of a plot scrolled out of its view does not spill over the next window.
   const ImVec4 clip = drawList->_ClipRectStack.back();
-  drawList->PushClipRect(ImVec2(std::min(clip.x, centre.x - size.x), std::min(clip.y, centre.y - size.x)),
-                         ImVec2(std::max(clip.z, centre.x + size.x), std::max(clip.w, centre.y + size.x)), false);
+  drawList->PushClipRect(ImVec2(std::min(clip.x, centre.x - size.x), std::min(clip.y, centre.y - size.y)),
+                         ImVec2(std::max(clip.z, centre.x + size.x), std::max(clip.w, centre.y + size.y)), false);
   // Drawn directly (not through the painter): a vector sink gets the text once, already rotated.
   drawList->AddText(ImGui::GetFont(), fontSize,
                     ImVec2(std::round(centre.x - size.x * 0.5f), std::round(centre.y - size.y * 0.5f)), color,

@@ -292,14 +292,16 @@ void KernelSweepView::draw(AppContext& ctx) {
   // across, so the weight plot takes the whole top row and the score plot and bars share the bottom row; when the
   // view is tall enough for three plots of minPlotHeight, the three are stacked at full width (ticks stay apart).
   const bool narrow = avail.x < ImGui::GetFontSize() * 34.0f;
+  // An exported figure cannot scroll: there the plots share whatever height the image has.
+  const float minHeight = ctx.exporting() ? 0.0f : minPlotHeight();
   const bool stacked = narrow && avail.y >= 3.0f * minPlotHeight() + 2.0f * rowSpacing;
   const float halfWidth = stacked ? avail.x : std::floor((avail.x - spacing) * 0.5f);
   // Below minPlotHeight a plot keeps that height and the view scrolls.
-  const float topHeight = std::max(
-      std::floor(stacked ? (avail.y - 2.0f * rowSpacing) * 0.4f : (avail.y - rowSpacing) * 0.5f), minPlotHeight());
+  const float topHeight =
+      std::max(std::floor(stacked ? (avail.y - 2.0f * rowSpacing) * 0.4f : (avail.y - rowSpacing) * 0.5f), minHeight);
   const float bottomHeight = std::max(
       std::floor(stacked ? (avail.y - 2.0f * rowSpacing - topHeight) * 0.5f : avail.y - rowSpacing - topHeight),
-      minPlotHeight());
+      minHeight);
 
   // Top row: weight against angle, and its polar picture.
   const ImRect weightRect = reserveRect("##weights", ImVec2(narrow ? avail.x : leftWidth, topHeight));
