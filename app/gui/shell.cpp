@@ -802,12 +802,15 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
         const ImVec2 position = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
         rememberViewRect(context, view.id, position.x, position.y, size.x, size.y);
       }
+      // Text wraps at the window's right edge (not cut off there): hints and sentences in narrow views take more lines.
+      ImGui::PushTextWrapPos(0.0f);
       try {
         context.view(view.kind).draw(context);
       } catch (const std::exception& e) {
         // A view failing must not take the app down: report it and keep drawing the others.
         shell.showError(std::string(view.title) + ": " + e.what());
       }
+      ImGui::PopTextWrapPos();
     }
     ImGui::End();
     if (!open) toggleView(context, view.id, false);

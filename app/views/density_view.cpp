@@ -117,7 +117,7 @@ class DensityView final : public gui::View {
     sameLineIfFits(toggleWidth("sigma rings"));
     ImGui::Checkbox("sigma rings", &state.rings);
     itemTooltip("Solid ring at 1 sigma, dashed ring at 2 sigma around every component centre.");
-    ImGui::SameLine();
+    sameLineIfFits(ImGui::CalcTextSize(" MGK:").x + ImGui::GetStyle().ItemSpacing.x + toggleWidth("soft"));
     ImGui::TextUnformatted(" MGK:");
     ImGui::SameLine();
     int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;

@@ -187,7 +187,7 @@ void drawHistory(AppContext& ctx, float height, int& chosen) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const bool allFit = (avail.x - spacing * 4) / 5.0f > ImGui::GetFontSize() * 11.0f;
   if (!allFit && controls) {
-    ImGui::SameLine();
+    sameLineIfFits(ImGui::GetFontSize() * 9.0f);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
     const char* names[] = {series[0].name, series[1].name, series[2].name, series[3].name, series[4].name};
     ImGui::Combo("##series", &chosen, names, 5);

@@ -30,13 +30,14 @@ void kernelSection(AppContext& ctx) {
         "x_ij = s q_i . k_j feeds DPA and EA. Off: s = 1/sqrt(d), the usual transformer scale. For DPA the "
         "scale acts as an inverse temperature (larger s = sharper weights); for pure EA any common scale "
         "cancels, for saturating EA it sets where x^2/(1+x^2) saturates.");
-    ImGui::SameLine();
+    sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 12.0f, "s"));
     ImGui::BeginDisabled(!kernel.useScaleOverride);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
     changed |= ImGui::SliderFloat("s", &kernel.scaleOverride, 0.01f, 20.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
     ImGui::EndDisabled();
-    ImGui::SameLine();
-    ImGui::TextDisabled("(in use: %.4f)", scene.effectiveScale());
+    const std::string inUse = formatted("(in use: %.4f)", scene.effectiveScale());
+    sameLineIfFits(ImGui::CalcTextSize(inUse.c_str()).x);
+    ImGui::TextDisabled("%s", inUse.c_str());
     if (changed) {
       Scene next = scene;
       next.kernel.useScaleOverride = kernel.useScaleOverride;
@@ -80,7 +81,7 @@ void kernelSection(AppContext& ctx) {
       ctx.submit(std::move(next), "MGK components", gui::EditMerge::Continuous);
     }
     itemTooltip("Gaussian components per key position. The paper's language models use 2.");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("soft"));
     int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;
     const bool soft = ImGui::RadioButton("soft", &variant, 0);
     itemTooltip("S_ij = sum_r pi_jr exp(-|q_i - k_jr|^2 / (2 sigma_jr^2)).");
@@ -92,7 +93,7 @@ void kernelSection(AppContext& ctx) {
       next.kernel.mgkVariant = variant == 0 ? gui::MgkVariant::Soft : gui::MgkVariant::Hard;
       if (next.kernel.mgkVariant != scene.kernel.mgkVariant) ctx.submit(std::move(next), "MGK variant");
     }
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("shifted (sMGK)"));
     int centres = scene.kernel.mgkCentres == gui::MgkCentres::Shifted ? 0 : 1;
     const bool shifted = ImGui::RadioButton("shifted (sMGK)", &centres, 0);
     itemTooltip("k_jr = k_j + b_r: one shift per component shared by every key (the cheap sMGK variant).");
@@ -176,7 +177,7 @@ void divergenceSection(AppContext& ctx) {
   itemTooltip(
       "Weight of the forward (key -> query) transport term; 1 - rho weighs the backward term. 0.5 is "
       "symmetric.");
-  ImGui::SameLine();
+  sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 10.0f, "CT tau"));
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
   changed |= ImGui::SliderFloat("CT tau", &params.ctTau, 0.01f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
   itemTooltip(

@@ -165,11 +165,13 @@ class VectorCanvasView final : public gui::View {
       };
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(queryColor()), "%s",
                          scene.queryLabels[scene.selectedQuery].c_str());
-      ImGui::SameLine();
+      const float entryWidth = labelledWidth(ImGui::GetFontSize() * 9.0f, "x, y");
+      sameLineIfFits(entryWidth);
       entry(true);
-      ImGui::SameLine();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(keyColor()), "%s", scene.keyLabels[scene.selectedKey].c_str());
-      ImGui::SameLine();
+      const std::string& keyLabel = scene.keyLabels[scene.selectedKey];
+      sameLineIfFits(ImGui::CalcTextSize(keyLabel.c_str()).x);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(keyColor()), "%s", keyLabel.c_str());
+      sameLineIfFits(entryWidth);
       entry(false);
     }
   }

@@ -124,7 +124,7 @@ void itemTooltip(const char* text) {
 }
 
 void helpMarker(const char* text) {
-  ImGui::SameLine();
+  sameLineIfFits(ImGui::CalcTextSize("(?)").x);
   ImGui::TextDisabled("(?)");
   itemTooltip(text);
 }

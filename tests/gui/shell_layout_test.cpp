@@ -271,6 +271,32 @@ TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
   EXPECT_GE(controlProbes(), 3) << probeNames();
 }
 
+// Fit (issue 13): at 1280 x 800 and 1920 x 1080, in every workspace, no view's content is wider than its window (a
+// toolbar or sentence running off the right edge is cut: ImGui records the widest item in ContentSize), the window
+// needs no horizontal scrolling, and every view is at least the minimum plot height tall. Taller content may scroll
+// vertically.
+TEST_F(InteractiveUi, At1280x800And1920x1080NoViewsContentIsCutAtItsRightEdge) {
+  for (const ImVec2 screen : {ImVec2(1280, 800), ImVec2(1920, 1080)})
+    for (std::size_t w = 0; w < allWorkspaces().size(); ++w) {
+      ImGui::GetIO().DisplaySize = screen;
+      layout_.width = screen.x;
+      layout_.height = screen.y;
+      shell_.resetLayoutRequested = true;
+      shell_.keyPresses.push_back({GLFW_KEY_1 + static_cast<int>(w), GLFW_MOD_CONTROL});
+      frames(4);
+      ASSERT_EQ(context_.scene().workspace, allWorkspaces()[w].id);
+      for (const ViewInfo& view : allViews()) {
+        const ImGuiWindow* window = ImGui::FindWindowByName(view.title);
+        if (window == nullptr || !window->Active) continue;
+        const float visible = window->InnerRect.GetWidth() - window->WindowPadding.x * 2.0f;
+        const std::string where = std::to_string(int(screen.x)) + " " + allWorkspaces()[w].id + ": " + view.title;
+        EXPECT_LE(window->ContentSize.x, visible + 1.0f) << where;
+        EXPECT_FALSE(window->ScrollbarX) << where;
+        EXPECT_GE(window->Size.y, 160.0f) << where;
+      }
+    }
+}
+
 // Views no other window overlaps are drawn without their background fill (llvmpipe shades every background pixel)
 // over a frame cleared to exactly that background; the exports are byte-identical (tests/golden). Here: which
 // windows lose the fill, and that overlapping ones keep it.
