@@ -114,18 +114,24 @@ void AttentionMapsView::draw(AppContext& ctx) {
   for (const std::string& label : rowLabels)
     widestRowLabel = std::max(widestRowLabel, ImGui::CalcTextSize(label.c_str()).x);
   const float rowLabelRoom = widestRowLabel + fontSize + plot::Style::fromImGui().padding;
-  // Side by side when each map gets at least 8 font sizes of width; in a narrow, tall view (the Playground's maps
-  // column, presenter mode's large font) one above the other, each as wide as the view: the maps grow to fill the
-  // view instead of becoming strips. Stacked maps each carry their query labels.
-  const float besideWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing - rowLabelRoom) / 3.0f);
-  const float stackedRoom = avail.y - noteHeight - 2.0f * ImGui::GetStyle().ItemSpacing.y;
-  const bool stacked = besideWidth < fontSize * 8.0f && stackedRoom >= 3.0f * fontSize * 6.5f;
-  const float mapWidth =
-      stacked ? std::floor(avail.x - barWidth - barLabels - 2 * spacing - rowLabelRoom) : besideWidth;
-  // Keep cells from being much taller than wide (at most 2.5 : 1): a 2 x 4 matrix should not fill a tall window with
-  // slabs. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding) and 4.5 of its
+  // Side by side or one above the other, whichever shows bigger cells: in a narrow, tall view (the Playground's maps
+  // column, presenter mode's large font) the maps stack, each as wide as the view, and grow to fill it instead of
+  // becoming strips or leaving the view's lower half empty. Stacked maps each carry their query labels.
+  // Cells are kept from being much taller than wide (at most 2.5 : 1): a 2 x 4 matrix should not fill a tall window
+  // with slabs. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding) and 4.5 of its
   // height (title, key labels, axis title).
   const float frameWidth = fontSize * 1.5f, frameHeight = fontSize * 4.5f;
+  const float besideWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing - rowLabelRoom) / 3.0f);
+  const float stackedWidth = std::floor(avail.x - barWidth - barLabels - 2 * spacing - rowLabelRoom);
+  const float stackedRoom = avail.y - noteHeight - 2.0f * ImGui::GetStyle().ItemSpacing.y;
+  const auto cellArea = [&](float width, float height) {
+    const float cellWidth = std::max(width - frameWidth, 0.0f) / float(columns);
+    const float cellHeight = std::min(2.5f * cellWidth, std::max(height - frameHeight, 0.0f) / float(rows));
+    return cellWidth * cellHeight;
+  };
+  const bool stacked = stackedRoom >= 3.0f * fontSize * 6.5f && cellArea(stackedWidth, std::floor(stackedRoom / 3.0f)) >
+                                                                    1.2f * cellArea(besideWidth, avail.y - noteHeight);
+  const float mapWidth = stacked ? stackedWidth : besideWidth;
   const float roomHeight = stacked ? std::floor(stackedRoom / 3.0f) : avail.y - noteHeight;
   const float mapHeight = std::clamp(2.5f * (mapWidth - frameWidth) * float(rows) / float(columns) + frameHeight,
                                      fontSize * (stacked ? 6.5f : 10.0f), std::max(roomHeight, fontSize * 10.0f));
