@@ -284,9 +284,11 @@ float drawWorkspaceTabs(AppContext& context, ShellState& shell, float y, float w
   const float height = ImGui::GetFrameHeight() + 2.0f * std::floor(3.0f * shell.uiScale);
   ImGui::SetNextWindowPos(ImVec2(0, y), ImGuiCond_Always);
   ImGui::SetNextWindowSize(ImVec2(width, height), ImGuiCond_Always);
+  // No background of its own: the strip shows the frame's clear colour, which paintAroundBareWindows leaves alone
+  // under it (a fill here would shade 1280 x 27 more pixels per frame on llvmpipe for the same look).
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
                                  ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav |
-                                 ImGuiWindowFlags_NoBringToFrontOnFocus;
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding,
                       ImVec2(std::floor(4 * shell.uiScale), std::floor(3 * shell.uiScale)));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
@@ -585,6 +587,9 @@ void paintAroundBareWindows(ShellState& shell, const std::vector<ImGuiWindow*>& 
       !(menuBar->Flags & ImGuiWindowFlags_NoBackground) &&
       integral({menuBar->Pos.x, menuBar->Pos.y, menuBar->Pos.x + menuBar->Size.x, menuBar->Pos.y + menuBar->Size.y}))
     hiding.push_back(menuBar);
+  // The workspace tabs draw no background: under them the frame keeps its clear colour (the views' background).
+  ImGuiWindow* tabs = ImGui::FindWindowByName("##workspaces");
+  if (tabs != nullptr && tabs->Active) hiding.push_back(tabs);
   for (ImGuiWindow* window : hiding) {
     const PixelRect r{window->Pos.x, window->Pos.y, window->Pos.x + window->Size.x, window->Pos.y + window->Size.y};
     rects.push_back(r);

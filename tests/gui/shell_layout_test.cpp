@@ -338,6 +338,8 @@ TEST_F(InteractiveUi, TiledViewsDrawNoBackgroundAndTheFrameIsClearedToIt) {
   float windows = 0;
   for (const char* title : kViewTitles) windows += window(title).w * window(title).h;
   windows += window("##MainMenuBar").w * window("##MainMenuBar").h;  // opaque: nothing painted under it
+  // The workspace tabs have no background and nothing is painted under them: the clear colour shows.
+  windows += window("##workspaces").w * window("##workspaces").h;
   const float corners = 4 * 4 * std::pow(std::ceil(ImGui::GetStyle().WindowRounding) + 1.0f, 2.0f);
   EXPECT_NEAR(painted + windows - corners, 1280.0f * 1000.0f, 0.5f);
 }
