@@ -372,9 +372,16 @@ void VectorCanvasView::draw(AppContext& ctx) {
       // Keys label beyond their tip; queries below theirs, so a query lying on a key keeps a readable label.
       const float dx = tip.x - origin.x, dy = tip.y - origin.y, length = std::max(std::hypot(dx, dy), 1.0f);
       const float width = ImGui::CalcTextSize(label.c_str()).x;
-      const ImVec2 labelAt = isQuery ? ImVec2(tip.x - width * 0.5f, tip.y + 10.0f)
-                                     : ImVec2(tip.x + dx / length * 12.0f - (dx < 0 ? width : 0.0f),
-                                              tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
+      ImVec2 labelAt = isQuery ? ImVec2(tip.x - width * 0.5f, tip.y + 10.0f)
+                               : ImVec2(tip.x + dx / length * 12.0f - (dx < 0 ? width : 0.0f),
+                                        tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
+      // Kept inside the plot area (a tip near the edge would have its label cut: "paralle"), when the area is wider
+      // than the label.
+      const ImRect& area = frame.area();
+      if (area.GetWidth() > width + 4.0f)
+        labelAt.x = std::clamp(labelAt.x, area.Min.x + 2.0f, area.Max.x - width - 2.0f);
+      if (area.GetHeight() > frame.fontSize() + 4.0f)
+        labelAt.y = std::clamp(labelAt.y, area.Min.y + 2.0f, area.Max.y - frame.fontSize() - 2.0f);
       labelWithBackdrop(drawList, labelAt, color, label, withAlpha(style.background, 0.67f));
     }
   };
