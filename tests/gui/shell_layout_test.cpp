@@ -297,6 +297,38 @@ TEST_F(InteractiveUi, At1280x800And1920x1080NoViewsContentIsCutAtItsRightEdge) {
     }
 }
 
+// Presenter mode at its large font (1.6 x) on a 1280 x 800 screen, every workspace: the same standard, no view's
+// content cut at its right edge.
+TEST_F(InteractiveUi, PresenterModeAtItsLargeFontCutsNoViewsContentAt1280x800) {
+  const float scale = context_.demoPlayer().presenterFontFactor;
+  setupFontsAndStyle(scale);
+  unsigned char* pixels = nullptr;
+  int w = 0, h = 0;
+  ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+  shell_.uiScale = scale;
+  context_.setUiScale(scale);
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
+  layout_.width = 1280;
+  layout_.height = 800;
+  for (const WorkspaceInfo& workspace : allWorkspaces()) {
+    context_.demoPlayer().presenter = false;
+    Scene next = context_.scene();
+    switchWorkspace(next, workspace);
+    context_.submit(std::move(next), "workspace");
+    context_.endFrame();
+    context_.demoPlayer().presenter = true;
+    frames(4);
+    ASSERT_TRUE(context_.presenting());
+    for (const ViewInfo& view : allViews()) {
+      const ImGuiWindow* window = ImGui::FindWindowByName(view.title);
+      if (window == nullptr || !window->Active) continue;
+      const float visible = window->InnerRect.GetWidth() - window->WindowPadding.x * 2.0f;
+      EXPECT_LE(window->ContentSize.x, visible + 1.0f) << workspace.id << ": " << view.title;
+      EXPECT_FALSE(window->ScrollbarX) << workspace.id << ": " << view.title;
+    }
+  }
+}
+
 // Views no other window overlaps are drawn without their background fill (llvmpipe shades every background pixel)
 // over a frame cleared to exactly that background; the exports are byte-identical (tests/golden). Here: which
 // windows lose the fill, and that overlapping ones keep it.
