@@ -125,6 +125,9 @@ struct Scene {
 
   /// Ids of the views that are open (ViewInfo::id). Part of the document so a saved scene reopens its views.
   std::vector<std::string> openViews;
+  /// The workspace (tab) the views are arranged by, a WorkspaceInfo::id (workspaces.h). Empty or unknown: the one
+  /// that fits openViews (workspaceOf), so scenes saved before workspaces existed open as they were.
+  std::string workspace;
 
   /// The model head the vectors came from (inactive for hand-made scenes).
   ModelSource model;

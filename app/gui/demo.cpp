@@ -1,6 +1,7 @@
 // Loading, claim checking and animation of teaching demos (issue 6). No ImGui: the demo view, presenter mode, the
 // headless export and the tests all share this code.
 #include "app/gui/demo.h"
+#include "app/gui/workspaces.h"
 
 #include <algorithm>
 #include <cmath>
@@ -137,6 +138,16 @@ Demo loadDemoFile(const std::string& path) {
         step.scene = loadSceneFile(scenePath.string());
       } else {
         step.scene = sceneFromJson(scene);
+      }
+      // The tab the step is shown in (workspaces.h); without it the step's views choose (workspaceOf).
+      step.workspace = field<std::string>(s, "workspace", "");
+      if (!step.workspace.empty()) {
+        if (findWorkspace(step.workspace) == nullptr) {
+          std::string known;
+          for (const WorkspaceInfo& w : allWorkspaces()) known += std::string(known.empty() ? "" : ", ") + w.id;
+          throw InputError("workspace: no workspace named \"" + step.workspace + "\" (workspaces: " + known + ")");
+        }
+        step.scene.workspace = step.workspace;
       }
       if (s.contains("animation")) step.animation = animationFromJson(s.at("animation"));
       if (s.contains("claims"))

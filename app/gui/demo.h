@@ -48,6 +48,7 @@ struct DemoStep {
   std::string title;
   std::string text;  ///< may contain {claim-id} placeholders
   Scene scene;
+  std::string workspace;  ///< WorkspaceInfo::id the step is shown in ("" = chosen from its views); sets scene.workspace
   std::optional<DemoAnimation> animation;
   std::vector<DemoClaim> claims;
 };

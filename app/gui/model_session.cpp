@@ -1,6 +1,7 @@
 // The model session: worker-thread loading/running with progress and cancel, per-head statistics, and the bridge from
 // a captured head to the Scene (so every geometry view shows that head's Q/K).
 #include "app/gui/model_session.h"
+#include "app/gui/workspaces.h"
 
 #include <algorithm>
 #include <chrono>
@@ -489,7 +490,11 @@ bool openDroppedModel(AppContext& context, const std::string& path) {
   }
   Scene next = context.scene();
   if (!next.isViewOpen("model")) {
-    next.setViewOpen("model", true);
+    // The Model workspace: the explorer along the bottom, the head's vectors and maps above it.
+    if (const WorkspaceInfo* workspace = findWorkspace("model"))
+      switchWorkspace(next, *workspace);
+    else
+      next.setViewOpen("model", true);
     context.submit(std::move(next), "Open view model");
   }
   return true;

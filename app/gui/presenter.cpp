@@ -202,22 +202,6 @@ void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, flo
   ImGui::End();
 }
 
-void demoViewRect(int index, int count, float x0, float y0, float width, float height, float out[4]) {
-  const float gap = 4.0f;
-  count = std::max(count, 1);
-  const int rows = count <= 3 ? 1 : 2;
-  const int columns = (count + rows - 1) / rows;
-  const int row = index / columns, column = index % columns;
-  // A short last row (5 views: 3 + 2) shares the full width instead of leaving a hole.
-  const int inRow = row == rows - 1 ? count - row * columns : columns;
-  const float cellW = (width - (inRow + 1) * gap) / static_cast<float>(inRow);
-  const float cellH = (height - (rows + 1) * gap) / static_cast<float>(rows);
-  out[0] = x0 + gap + column * (cellW + gap);
-  out[1] = y0 + gap + row * (cellH + gap);
-  out[2] = cellW;
-  out[3] = cellH;
-}
-
 bool takeDemoLayoutRequest(AppContext& context) {
   return std::exchange(context.demoPlayer().layoutRequested, false);
 }

@@ -60,10 +60,7 @@ void drawDemosMenu(AppContext& context, ShellState& shell);
 float demoPanelHeight(AppContext& context, float width, float regionHeight, bool controls);
 /// Draws the step-text panel in the rectangle (x, y, w, h); buttons only when `controls`.
 void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, float width, float height, bool controls);
-/// Rectangle (x, y, w, h) of the index-th of `count` views placed for a demo in the region (x0, y0, w, h): one row
-/// of up to three views, two rows beyond (a shorter second row widens its views to the full width).
-void demoViewRect(int index, int count, float x0, float y0, float width, float height, float out[4]);
-/// True once after a step opened (the shell then places the views with demoViewRect).
+/// True once after a step opened (the shell then tiles the step's views by its workspace, workspaces.h).
 bool takeDemoLayoutRequest(AppContext& context);
 /// Remembers where a view window is (outside presenter mode) / gives back its place after presenter mode ends.
 void rememberViewRect(AppContext& context, const std::string& id, float x, float y, float width, float height);

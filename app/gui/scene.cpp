@@ -277,7 +277,9 @@ Scene defaultScene() {
   scene.addKey(Vector{{1.6f, 0.2f}}, "long");
   scene.selectedQuery = 0;
   scene.selectedKey = 0;
-  scene.openViews = {"canvas", "sweep", "maps", "density", "divergence", "parameters"};
+  // The Playground workspace's views (app/gui/workspaces.cpp); Densities & alignment and Model are one tab away.
+  scene.workspace = "playground";
+  scene.openViews = {"canvas", "sweep", "maps", "parameters"};
   return scene;
 }
 

@@ -222,6 +222,7 @@ json sceneToJson(const Scene& scene) {
             {"display", std::move(display)},
             {"views", scene.openViews},
             {"randomSeed", scene.randomSeed}};
+  if (!scene.workspace.empty()) root["workspace"] = scene.workspace;
   if (scene.model.active())
     root["model"] = json{{"path", scene.model.path},      {"tokenizer", scene.model.tokenizerPath},
                          {"prompt", scene.model.prompt},  {"tokenIds", scene.model.tokenIds},
@@ -259,6 +260,7 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
   top.read("selectedQuery", scene.selectedQuery);
   top.read("selectedKey", scene.selectedKey);
   top.read("views", scene.openViews);
+  top.read("workspace", scene.workspace);  // optional: older scenes infer it from their views (workspaceOf)
   top.read("randomSeed", scene.randomSeed);
 
   if (top.has("kernel")) {

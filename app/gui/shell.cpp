@@ -25,6 +25,7 @@
 #include "app/gui/model_session.h"
 #include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
+#include "app/gui/workspaces.h"
 #include "app/render/offscreen.h"
 #include "app/render/png_io.h"
 #include "core/error.h"
@@ -75,8 +76,25 @@ void savePath(AppContext& context, ShellState& shell, const std::string& path) {
 
 void toggleView(AppContext& context, const std::string& id, bool open) {
   Scene next = context.scene();
+  // A view the current workspace has no place for opens in the workspace that has one (the model explorer in the
+  // Model workspace), with the views open there.
+  const WorkspaceInfo* home = workspaceShowing(id);
+  const WorkspaceInfo& current = workspaceOf(next);
+  if (open && home != nullptr && home != &current) {
+    switchWorkspace(next, *home);
+  } else {
+    next.workspace = current.id;  // an inferred workspace becomes explicit, so closing views does not change it
+  }
   next.setViewOpen(id, open);
   context.submit(std::move(next), open ? "Open view " + id : "Close view " + id);
+}
+
+/// Switches to `workspace` as an undoable edit (its views open, the others close); nothing if it is current.
+void chooseWorkspace(AppContext& context, const WorkspaceInfo& workspace) {
+  if (&workspaceOf(context.scene()) == &workspace && context.scene().workspace == workspace.id) return;
+  Scene next = context.scene();
+  switchWorkspace(next, workspace);
+  context.submit(std::move(next), std::string("Workspace ") + workspace.title);
 }
 
 void handleShortcut(AppContext& context, ShellState& shell, const ShellState::KeyPress& press) {
@@ -88,6 +106,11 @@ void handleShortcut(AppContext& context, ShellState& shell, const ShellState::Ke
   if (!ctrl) return;
   // Inside a text field Ctrl+Z/Y belong to the field's own undo.
   const bool typing = ImGui::GetIO().WantTextInput;
+  if (press.key >= GLFW_KEY_1 && press.key <= GLFW_KEY_9 && !presenterActive(context)) {
+    const std::size_t index = static_cast<std::size_t>(press.key - GLFW_KEY_1);
+    if (index < allWorkspaces().size()) chooseWorkspace(context, allWorkspaces()[index]);
+    return;
+  }
   switch (press.key) {
     case 'Z':
       if (typing) break;
@@ -191,6 +214,15 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
   const bool viewMenu = ImGui::BeginMenu("View");
   if (!viewMenu) probeLastItem(context, "menu/View");  // once open, the last item is the popup, not the header
   if (viewMenu) {
+    const WorkspaceInfo& current = workspaceOf(context.scene());
+    for (std::size_t i = 0; i < allWorkspaces().size(); ++i) {
+      const WorkspaceInfo& workspace = allWorkspaces()[i];
+      const std::string shortcut = i < 9 ? "Ctrl+" + std::to_string(i + 1) : std::string();
+      const std::string label = std::string("Workspace: ") + workspace.title;
+      if (ImGui::MenuItem(label.c_str(), shortcut.c_str(), &workspace == &current)) chooseWorkspace(context, workspace);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", workspace.tooltip);
+    }
+    ImGui::Separator();
     for (const ViewInfo& view : allViews()) {
       bool open = context.scene().isViewOpen(view.id);
       if (ImGui::MenuItem(view.title, nullptr, &open)) toggleView(context, view.id, open);
@@ -222,6 +254,7 @@ void drawHelp(ShellState& shell) {
         {"Ctrl+E", "Export the window or one view as PNG (1x, 2x, 4x), or a plot as .svg"},
         {"Ctrl+Shift+R", "Reset to the built-in default scene"},
         {"Ctrl+Q", "Quit"},
+        {"Ctrl+1, Ctrl+2, Ctrl+3", "Workspace: Playground, Densities & alignment, Model (tabs under the menu)"},
         {"F1", "Show or hide this help"},
         {"F11 (Escape leaves)", "Presenter mode: full screen, large fonts, controls hidden"},
         {"Right / PageDown, Left / PageUp", "Next / previous step of the open demo (Demos menu)"},
@@ -242,6 +275,45 @@ void drawHelp(ShellState& shell) {
     }
   }
   ImGui::End();
+}
+
+/// The workspace tabs under the menu bar, from y; returns their height. A tab is a button (not an ImGui tab bar, whose
+/// selection lags a frame behind a programmatic switch): the scene's workspace is the highlighted one.
+float drawWorkspaceTabs(AppContext& context, ShellState& shell, float y, float width) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float height = ImGui::GetFrameHeight() + 2.0f * std::floor(3.0f * shell.uiScale);
+  ImGui::SetNextWindowPos(ImVec2(0, y), ImGuiCond_Always);
+  ImGui::SetNextWindowSize(ImVec2(width, height), ImGuiCond_Always);
+  // No background of its own: the strip shows the frame's clear colour, which paintAroundBareWindows leaves alone
+  // under it (a fill here would shade 1280 x 27 more pixels per frame on llvmpipe for the same look).
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding,
+                      ImVec2(std::floor(4 * shell.uiScale), std::floor(3 * shell.uiScale)));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  // A strip lower than ImGui's 32 px minimum window size: without this it would grow over the views below it.
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, ImVec2(1.0f, 1.0f));
+  if (ImGui::Begin("##workspaces", nullptr, flags)) {
+    const WorkspaceInfo& current = workspaceOf(context.scene());
+    for (std::size_t i = 0; i < allWorkspaces().size(); ++i) {
+      const WorkspaceInfo& workspace = allWorkspaces()[i];
+      const bool active = &workspace == &current;
+      // The current tab in the bright pressed-button blue, the others dim: which one is chosen reads at a glance.
+      ImGui::PushStyleColor(ImGuiCol_Button, style.Colors[active ? ImGuiCol_ButtonActive : ImGuiCol_FrameBg]);
+      ImGui::PushStyleColor(ImGuiCol_ButtonHovered, style.Colors[ImGuiCol_ButtonHovered]);
+      ImGui::PushStyleColor(ImGuiCol_ButtonActive, style.Colors[ImGuiCol_ButtonActive]);
+      if (i > 0) ImGui::SameLine();
+      if (ImGui::Button(workspace.title)) chooseWorkspace(context, workspace);
+      probeLastItem(context, std::string("workspace/") + workspace.id);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", workspace.tooltip);
+      ImGui::PopStyleColor(3);
+    }
+  }
+  ImGui::End();
+  ImGui::PopStyleVar(4);
+  return height;
 }
 
 void drawBanner(ShellState& shell, float y, float width) {
@@ -515,6 +587,9 @@ void paintAroundBareWindows(ShellState& shell, const std::vector<ImGuiWindow*>& 
       !(menuBar->Flags & ImGuiWindowFlags_NoBackground) &&
       integral({menuBar->Pos.x, menuBar->Pos.y, menuBar->Pos.x + menuBar->Size.x, menuBar->Pos.y + menuBar->Size.y}))
     hiding.push_back(menuBar);
+  // The workspace tabs draw no background: under them the frame keeps its clear colour (the views' background).
+  ImGuiWindow* tabs = ImGui::FindWindowByName("##workspaces");
+  if (tabs != nullptr && tabs->Active) hiding.push_back(tabs);
   for (ImGuiWindow* window : hiding) {
     const PixelRect r{window->Pos.x, window->Pos.y, window->Pos.x + window->Size.x, window->Pos.y + window->Size.y};
     rects.push_back(r);
@@ -620,51 +695,6 @@ void setupFontsAndStyle(float scale) {
   ImGui::GetStyle() = style;
 }
 
-void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4],
-                     bool modelOpen) {
-  // Two rows of three: what the user edits on the left, what it does in the middle and right.
-  static constexpr const char* kGrid[6] = {"canvas", "sweep", "maps", "parameters", "density", "divergence"};
-  int slot = -1;
-  for (int i = 0; i < 6; ++i)
-    if (id == kGrid[i]) slot = i;
-  const float gap = 4.0f;
-  // The model explorer, when open, takes the bottom 40% (at least 9 lines of text, at most half the region): its
-  // grids need width more than height, and the six views keep their arrangement above it.
-  const float lineHeight = ImGui::GetCurrentContext() != nullptr ? ImGui::GetTextLineHeightWithSpacing() : 17.0f;
-  const float modelHeight = modelOpen ? std::min(std::max(0.4f * height, 9.0f * lineHeight), 0.5f * height) : 0.0f;
-  const float gridHeight = height - modelHeight;
-  if (id == "model") {
-    const float h = modelOpen ? modelHeight : 0.5f * height;
-    out[0] = x0 + gap;
-    out[1] = y0 + height - h;
-    out[2] = width - 2 * gap;
-    out[3] = h - gap;
-    return;
-  }
-  if (id == "longmap") {
-    // Opened for a long capture, it is the only view: it takes the whole region (above the model explorer).
-    out[0] = x0 + gap;
-    out[1] = y0 + gap;
-    out[2] = width - 2 * gap;
-    out[3] = gridHeight - 2 * gap;
-    return;
-  }
-  const float cellW = (width - 4 * gap) / 3.0f;
-  const float cellH = (gridHeight - 3 * gap) / 2.0f;
-  if (slot < 0) {
-    // Unknown views cascade from the top left at half size.
-    out[0] = x0 + gap + 30.0f;
-    out[1] = y0 + gap + 30.0f;
-    out[2] = width * 0.5f;
-    out[3] = height * 0.5f;
-    return;
-  }
-  out[0] = x0 + gap + (slot % 3) * (cellW + gap);
-  out[1] = y0 + gap + (slot / 3) * (cellH + gap);
-  out[2] = cellW;
-  out[3] = cellH;
-}
-
 void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   float top = 0.0f;
   float bottom = layout.height;
@@ -677,6 +707,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     if (!presenting) {
       drawMenuBar(context, shell);
       top = ImGui::GetFrameHeight();
+      top += drawWorkspaceTabs(context, shell, top, layout.width);
       bottom = layout.height - (ImGui::GetTextLineHeight() + 8 * shell.uiScale);
     }
   }
@@ -691,19 +722,26 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   const bool demoLayout =
       (demoPanel > 0 && (takeDemoLayoutRequest(context) || layout.forceLayout)) || (presenting && !solo);
   context.setPresenting(presenting);
-  // Opening or closing the model explorer switches the default layout (it docks along the bottom): place anew.
-  const bool modelOpen = context.scene().isViewOpen("model");
-  const bool modelLayoutChanged = shell.modelViewWasOpen >= 0 && shell.modelViewWasOpen != int(modelOpen);
-  shell.modelViewWasOpen = int(modelOpen);
   auto shown = [&](const ViewInfo& view) {
     if (solo) return layout.soloView == view.id;
     return context.scene().isViewOpen(view.id) && !(presenting && std::string_view(view.id) == "parameters");
   };
   const std::span<const ViewInfo> views = allViews();
-  const int shownCount = static_cast<int>(std::count_if(views.begin(), views.end(), shown));
+  // The workspace tiles the shown views; a different workspace or set of shown views (a view opened or closed, a
+  // workspace switched, presenter mode) places them anew. The first frame keeps a remembered layout.
+  const WorkspaceInfo& workspace = workspaceOf(context.scene());
+  std::vector<std::string> shownIds;
+  for (const ViewInfo& view : views)
+    if (shown(view)) shownIds.emplace_back(view.id);
+  const std::vector<LayoutRect> tiles =
+      tileWorkspace(workspace, shownIds, 0.0f, top, layout.width, bottom - top, std::floor(4.0f * shell.uiScale));
+  std::string tiling = workspace.id;
+  for (const std::string& id : shownIds) tiling += " " + id;
+  const bool tilingChanged = !shell.tiling.empty() && shell.tiling != tiling;
+  shell.tiling = tiling;
   int placed = 0;
 
-  const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested || demoLayout || modelLayoutChanged;
+  const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested || demoLayout || tilingChanged;
   shell.resetLayoutRequested = false;
   shell.focusedView.clear();
   const ImGuiCond placement = forceLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
@@ -729,10 +767,8 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
       p.flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings;
       p.cond = ImGuiCond_Always;
     } else {
-      if (demoLayout)
-        demoViewRect(placed++, shownCount, 0.0f, top, layout.width, bottom - top, p.rect);
-      else
-        defaultViewRect(view.id, 0.0f, top, layout.width, bottom - top, p.rect, modelOpen);
+      const LayoutRect& tile = tiles[static_cast<std::size_t>(placed++)];
+      p.rect[0] = tile.x, p.rect[1] = tile.y, p.rect[2] = tile.width, p.rect[3] = tile.height;
       const bool restore = !presenting && takeRestoreRect(context, view.id, p.rect);  // back from presenter mode
       p.cond = restore ? ImGuiCond_Always : placement;
     }
@@ -771,12 +807,15 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
         const ImVec2 position = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
         rememberViewRect(context, view.id, position.x, position.y, size.x, size.y);
       }
+      // Text wraps at the window's right edge (not cut off there): hints and sentences in narrow views take more lines.
+      ImGui::PushTextWrapPos(0.0f);
       try {
         context.view(view.kind).draw(context);
       } catch (const std::exception& e) {
         // A view failing must not take the app down: report it and keep drawing the others.
         shell.showError(std::string(view.title) + ": " + e.what());
       }
+      ImGui::PopTextWrapPos();
     }
     ImGui::End();
     if (!open) toggleView(context, view.id, false);

@@ -68,9 +68,9 @@ struct ShellState {
   std::vector<PendingExport> pendingExports;
   /// Set by the window: the view id under the mouse last frame (for "export current view").
   std::string focusedView;
-  /// Whether the model explorer was open last frame (-1: no frame yet). Opening or closing it switches the default
-  /// layout (defaultViewRect), so the views are placed anew that frame; the first frame keeps a remembered layout.
-  int modelViewWasOpen = -1;
+  /// The workspace and shown views the windows were tiled for last frame ("" before the first frame): when they
+  /// change (a workspace switched, a view opened or closed) the views are placed anew (workspaces.h).
+  std::string tiling;
   float uiScale = 1.0f;
   /// The colour (RGBA 0..1) to clear the frame to before rendering drawUi's draw data, set by drawUi. View windows
   /// that no other window overlaps are drawn without their background (llvmpipe shades every pixel of it), so the
@@ -101,13 +101,6 @@ void openPath(AppContext& context, ShellState& shell, const std::string& path);
 
 /// Draws the frame's windows into the current ImGui frame (between NewFrame and Render).
 void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout);
-
-/// Default rectangle (x, y, w, h in pixels) of a view in a frame of this size (views region below the menu bar): two
-/// rows of three (canvas, sweep, maps / parameters, density, divergence). With `modelOpen` the model explorer is
-/// docked along the bottom at full width (its two layer x head grids want width) and the two rows share the rest, so
-/// no view covers another.
-void defaultViewRect(const std::string& id, float x0, float y0, float width, float height, float out[4],
-                     bool modelOpen = false);
 
 /// Renders with a fresh ImGui context into an offscreen framebuffer of width*scale x height*scale pixels and reads
 /// it back. Needs a current GL 3.3 context (the window's, or a HeadlessContext). Renders >= 2 frames so ImGui's

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace attnscope::plot {
@@ -39,6 +40,13 @@ struct AxisTicks {
   Ticks ticks;
   std::vector<std::string> labels;
 };
+
+/// The least free space between two tick labels: most of a character across, a third of a line up the y axis.
+double labelGap(float fontSize, bool isX) {
+  return isX ? 0.6 * fontSize : 0.3 * fontSize;
+}
+
+double toAxisUnits(double value, Scale scale);
 
 AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
                                  bool isX);
@@ -80,18 +88,40 @@ AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixe
       if (gap > 0 && (step == 0.0 || gap < step)) step = gap;
     }
     result.ticks.step = step > 0 ? niceStep(step) / 10.0 * 10.0 : 1.0;
-  } else {
-    const int maxTicks = axis.maxTicks > 0 ? axis.maxTicks : std::clamp(int(lengthPixels / pixelsPerTick), 2, 12);
-    result.ticks = axis.scale == Scale::Log ? logTicks(range, maxTicks) : linearTicks(range, maxTicks);
   }
-  for (std::size_t i = 0; i < result.ticks.values.size(); ++i) {
-    const bool labelled = result.ticks.major.empty() || result.ticks.major[i];
-    if (!labelled)
-      result.labels.emplace_back();
-    else if (axis.scale == Scale::Log)
-      result.labels.push_back(formatTick(result.ticks.values[i], 0.0));
-    else
-      result.labels.push_back(formatTick(result.ticks.values[i], result.ticks.step));
+  const auto makeLabels = [&] {
+    result.labels.clear();
+    for (std::size_t i = 0; i < result.ticks.values.size(); ++i) {
+      const bool labelled = result.ticks.major.empty() || result.ticks.major[i];
+      if (!labelled)
+        result.labels.emplace_back();
+      else if (axis.scale == Scale::Log)
+        result.labels.push_back(formatTick(result.ticks.values[i], 0.0));
+      else
+        result.labels.push_back(formatTick(result.ticks.values[i], result.ticks.step));
+    }
+  };
+  if (!axis.fixedTicks.empty()) {
+    makeLabels();
+    return result;
+  }
+  // Chosen ticks: from as many as the length allows down to 2, the most whose labels do not touch (wide labels such
+  // as "-0.0005" on a short axis get a coarser step instead of a crowd); the frame thins whatever still collides.
+  const int mostTicks = axis.maxTicks > 0 ? axis.maxTicks : std::clamp(int(lengthPixels / pixelsPerTick), 2, 12);
+  for (int maxTicks = mostTicks; maxTicks >= 2; --maxTicks) {
+    result.ticks = axis.scale == Scale::Log ? logTicks(range, maxTicks) : linearTicks(range, maxTicks);
+    makeLabels();
+    if (axis.maxTicks > 0 || result.ticks.values.size() < 2) break;
+    const double lo = toAxisUnits(range.min, axis.scale), hi = toAxisUnits(range.max, axis.scale);
+    std::vector<double> centres, extents;
+    for (std::size_t i = 0; i < result.ticks.values.size(); ++i) {
+      if (result.labels[i].empty()) continue;
+      centres.push_back((toAxisUnits(result.ticks.values[i], axis.scale) - lo) / (hi - lo) * lengthPixels);
+      extents.push_back(isX ? textSize(result.labels[i], fontSize).x : fontSize);
+    }
+    const double inf = std::numeric_limits<double>::infinity();
+    const std::vector<bool> all(centres.size(), true);
+    if (!tickLabelsCollide(centres, extents, all, labelGap(fontSize, isX), -inf, inf)) break;
   }
   return result;
 }
@@ -165,10 +195,11 @@ void addVerticalText(ImDrawList* drawList, ImVec2 centre, ImU32 color, const std
   // ImGui has no rotated text: draw it horizontally, then rotate the vertices it produced about the centre.
   const int firstVertex = drawList->VtxBuffer.Size;
   // AddText culls glyphs outside the clip rectangle before we rotate them; a long label centred in a narrow margin
-  // would lose its ends. Clip against the rotated extent instead.
+  // would lose its ends. Widen the clip rectangle sideways for the unrotated line only: up and down it stays the
+  // window's (plus a line), so a label of a plot scrolled out of its view does not spill over the next window.
   const ImVec4 clip = drawList->_ClipRectStack.back();
-  drawList->PushClipRect(ImVec2(std::min(clip.x, centre.x - size.x), std::min(clip.y, centre.y - size.x)),
-                         ImVec2(std::max(clip.z, centre.x + size.x), std::max(clip.w, centre.y + size.x)), false);
+  drawList->PushClipRect(ImVec2(std::min(clip.x, centre.x - size.x), std::min(clip.y, centre.y - size.y)),
+                         ImVec2(std::max(clip.z, centre.x + size.x), std::max(clip.w, centre.y + size.y)), false);
   // Drawn directly (not through the painter): a vector sink gets the text once, already rotated.
   drawList->AddText(ImGui::GetFont(), fontSize,
                     ImVec2(std::round(centre.x - size.x * 0.5f), std::round(centre.y - size.y * 0.5f)), color,
@@ -233,8 +264,16 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
   yRange_ = visibleRange(spec.y);
 
   // Layout: title on top, y label + tick labels on the left, tick labels + x label below.
-  const float titleHeight = spec.title.empty() ? pad : fontSize_ + 2 * pad;
-  const float xLabelHeight = spec.x.label.empty() ? 0.0f : fontSize_ + pad;
+  // Titles and x labels wider than the plot wrap onto more lines (the plot gets shorter) rather than spill over the
+  // neighbouring plot or get cut at the window's edge.
+  const auto measure = [&](const std::string& text) { return double(textSize(text, fontSize_).x); };
+  const double textWidth = std::max(outer.GetWidth() - 2 * pad, fontSize_);
+  const std::vector<std::string> titleLines =
+      spec.title.empty() ? std::vector<std::string>{} : wrapWords(spec.title, textWidth, measure);
+  const std::vector<std::string> xLabelLines =
+      spec.x.label.empty() ? std::vector<std::string>{} : wrapWords(spec.x.label, textWidth, measure);
+  const float titleHeight = spec.title.empty() ? pad : fontSize_ * float(titleLines.size()) + 2 * pad;
+  const float xLabelHeight = spec.x.label.empty() ? 0.0f : fontSize_ * float(xLabelLines.size()) + pad;
   const float bottom = style.tickLength + fontSize_ + pad + xLabelHeight + pad;
   const float yLabelWidth = spec.y.label.empty() ? 0.0f : fontSize_ + pad;
   const float roughHeight = std::max(outer.GetHeight() - titleHeight - bottom, 10.0f);
@@ -264,6 +303,27 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
   const AxisTicks xTicks = computeTicks(spec.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f, fontSize_, true);
 
   paint::addRectFilled(drawList_, area_.Min, area_.Max, style.background);
+  // Whatever the tick choice, no two labels overlap and none leaves the plot's rectangle (fitTickLabels).
+  const auto thinLabels = [&](AxisTicks& ticks, bool isX) {
+    std::vector<std::pair<double, std::size_t>> order;  // (centre in pixels, tick index), ascending
+    for (std::size_t i = 0; i < ticks.labels.size(); ++i) {
+      if (ticks.labels[i].empty()) continue;
+      order.emplace_back(isX ? mapX(ticks.ticks.values[i]) : mapY(ticks.ticks.values[i]), i);
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<double> centres, extents;
+    for (const auto& [centre, i] : order) {
+      centres.push_back(centre);
+      extents.push_back(isX ? textSize(ticks.labels[i], fontSize_).x : fontSize_);
+    }
+    const std::vector<bool> kept = fitTickLabels(centres, extents, labelGap(fontSize_, isX),
+                                                 isX ? outer.Min.x : outer.Min.y, isX ? outer.Max.x : outer.Max.y);
+    for (std::size_t k = 0; k < order.size(); ++k)
+      if (!kept[k]) ticks.labels[order[k].second].clear();
+  };
+  AxisTicks xTicksShown = xTicks;
+  thinLabels(xTicksShown, true);
+  thinLabels(yTicks, false);
   const auto drawTicks = [&](const AxisTicks& ticks, bool isX, const Axis& axis) {
     for (std::size_t i = 0; i < ticks.ticks.values.size(); ++i) {
       const double v = ticks.ticks.values[i];
@@ -294,17 +354,22 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
       }
     }
   };
-  drawTicks(xTicks, true, spec.x);
+  drawTicks(xTicksShown, true, spec.x);
   drawTicks(yTicks, false, spec.y);
 
-  if (!spec.title.empty())
-    addCentredText(drawList_, ImVec2(0.5f * (area_.Min.x + area_.Max.x), outer.Min.y + pad + fontSize_ * 0.5f),
-                   style.text, spec.title, fontSize_);
-  if (!spec.x.label.empty())
-    addCentredText(
-        drawList_,
-        ImVec2(0.5f * (area_.Min.x + area_.Max.x), area_.Max.y + style.tickLength + fontSize_ + pad + fontSize_ * 0.5f),
-        style.textDim, spec.x.label, fontSize_);
+  // Each line centred over the plot area, moved inwards where it would stick out of the outer rectangle.
+  const auto centreX = [&](const std::string& line) {
+    const float half = 0.5f * textSize(line, fontSize_).x, centre = 0.5f * (area_.Min.x + area_.Max.x);
+    return std::max(std::min(centre, outer.Max.x - pad - half), outer.Min.x + pad + half);
+  };
+  for (std::size_t i = 0; i < titleLines.size(); ++i)
+    addCentredText(drawList_, ImVec2(centreX(titleLines[i]), outer.Min.y + pad + fontSize_ * (float(i) + 0.5f)),
+                   style.text, titleLines[i], fontSize_);
+  for (std::size_t i = 0; i < xLabelLines.size(); ++i)
+    addCentredText(drawList_,
+                   ImVec2(centreX(xLabelLines[i]),
+                          area_.Max.y + style.tickLength + fontSize_ + pad + fontSize_ * (float(i) + 0.5f)),
+                   style.textDim, xLabelLines[i], fontSize_);
   if (!spec.y.label.empty())
     addVerticalText(drawList_, ImVec2(outer.Min.x + pad + fontSize_ * 0.5f, 0.5f * (area_.Min.y + area_.Max.y)),
                     style.textDim, spec.y.label, fontSize_);

@@ -235,4 +235,57 @@ std::size_t nearestIndex(std::span<const double> xs, double x) {
   return (x - xs[right - 1] <= xs[right] - x) ? right - 1 : right;
 }
 
+bool tickLabelsCollide(std::span<const double> centres, std::span<const double> extents, const std::vector<bool>& kept,
+                       double gap, double lo, double hi) {
+  double previousEnd = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < centres.size() && i < kept.size(); ++i) {
+    if (!kept[i]) continue;
+    const double begin = centres[i] - 0.5 * extents[i], end = centres[i] + 0.5 * extents[i];
+    if (begin < lo || end > hi) return true;
+    if (begin < previousEnd + gap) return true;
+    previousEnd = end;
+  }
+  return false;
+}
+
+std::vector<bool> fitTickLabels(std::span<const double> centres, std::span<const double> extents, double gap, double lo,
+                                double hi) {
+  const std::size_t n = std::min(centres.size(), extents.size());
+  std::vector<bool> inside(n);
+  for (std::size_t i = 0; i < n; ++i)
+    inside[i] = centres[i] - 0.5 * extents[i] >= lo && centres[i] + 0.5 * extents[i] <= hi;
+  std::vector<bool> kept(n, false);
+  for (std::size_t stride = 1; stride <= std::max<std::size_t>(n, 1); ++stride) {
+    // Every stride-th label counted from the first one that fits inside, so 0 (or the axis start) stays labelled.
+    std::size_t first = 0;
+    while (first < n && !inside[first]) ++first;
+    for (std::size_t i = 0; i < n; ++i) kept[i] = i >= first && (i - first) % stride == 0 && inside[i];
+    if (!tickLabelsCollide(centres.first(n), extents.first(n), kept, gap, lo, hi)) return kept;
+  }
+  // Unreachable for a single label (it is inside or dropped); kept for clarity: draw nothing rather than overlap.
+  return std::vector<bool>(n, false);
+}
+
+std::vector<std::string> wrapWords(const std::string& text, double maxWidth,
+                                   const std::function<double(const std::string&)>& width) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t space = text.find(' ', at);
+    const std::string word = text.substr(at, space == std::string::npos ? std::string::npos : space - at);
+    at = space == std::string::npos ? text.size() : space + 1;
+    if (word.empty()) continue;
+    const std::string joined = line.empty() ? word : line + " " + word;
+    if (line.empty() || width(joined) <= maxWidth) {
+      line = joined;
+    } else {
+      lines.push_back(line);
+      line = word;
+    }
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
+}
+
 }  // namespace attnscope::plot

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +44,24 @@ std::string formatTick(double value, double step);
 
 /// Range widened so that it is never degenerate: equal ends are opened by +-0.5 (or +-5% of |value|).
 Range widened(Range range);
+
+/// Which tick labels of one axis to draw so that none overlaps its neighbour and none sticks out of [lo, hi].
+/// centres: each label's centre along the axis in pixels (ascending); extents: each label's length along the axis in
+/// pixels (width on x, line height on y), same length as centres; gap: the least free space between two drawn labels.
+/// Keeps every stride-th label for the smallest stride that fits, so the drawn labels stay evenly spaced (the
+/// 0 45 90 135 180 degree axis of a narrow plot becomes 0 90 180, never "0 4590135180"); labels outside [lo, hi]
+/// are dropped. Returns one flag per label (true: draw it).
+std::vector<bool> fitTickLabels(std::span<const double> centres, std::span<const double> extents, double gap, double lo,
+                                double hi);
+/// True when two of the `kept` labels (ascending centres, extents as in fitTickLabels) are closer than `gap` or one
+/// of them leaves [lo, hi]: what fitTickLabels avoids, stated on its own so tests check the result independently.
+bool tickLabelsCollide(std::span<const double> centres, std::span<const double> extents, const std::vector<bool>& kept,
+                       double gap, double lo, double hi);
+
+/// Greedy word wrap: `text` split at spaces into lines no wider than maxWidth as measured by `width` (a word longer
+/// than maxWidth gets a line of its own). Plot titles and axis labels wrap instead of spilling over their neighbours.
+std::vector<std::string> wrapWords(const std::string& text, double maxWidth,
+                                   const std::function<double(const std::string&)>& width);
 
 /// A point of a series in data units.
 struct Point {

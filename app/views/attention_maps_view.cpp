@@ -59,7 +59,7 @@ class AttentionMapsView final : public gui::View {
     itemTooltip(
         "Query i sees only keys j <= i. EA masks multiplicatively (f = 0), never by adding -inf before squaring.");
     probeControl(ctx, "maps/causal");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("log colour scale"));
     bool logScale = scene.display.heatmapLogScale;
     if (ImGui::Checkbox("log colour scale", &logScale)) {
       Scene next = scene;
@@ -69,7 +69,7 @@ class AttentionMapsView final : public gui::View {
     itemTooltip(
         "Colour by log10(weight) over at most four decades below the largest weight: small weights become "
         "visible. Zero weights (masked keys, EA orthogonal keys) take the lowest colour.");
-    ImGui::SameLine();
+    sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 7.0f, "colour map"));
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
     if (ImGui::BeginCombo("colour map", colorMapName(scene.display.colorMap))) {
       for (ColorMap map : kAllColorMaps) {
@@ -114,20 +114,36 @@ void AttentionMapsView::draw(AppContext& ctx) {
   for (const std::string& label : rowLabels)
     widestRowLabel = std::max(widestRowLabel, ImGui::CalcTextSize(label.c_str()).x);
   const float rowLabelRoom = widestRowLabel + fontSize + plot::Style::fromImGui().padding;
-  const float mapWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing - rowLabelRoom) / 3.0f);
-  // Keep cells from being much taller than wide (at most 2.5 : 1): a 2 x 4 matrix should not fill a tall window with
-  // slabs. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding) and 4.5 of its
+  // Side by side or one above the other, whichever shows bigger cells: in a narrow, tall view (the Playground's maps
+  // column, presenter mode's large font) the maps stack, each as wide as the view, and grow to fill it instead of
+  // becoming strips or leaving the view's lower half empty. Stacked maps each carry their query labels.
+  // Cells are kept from being much taller than wide (at most 2.5 : 1): a 2 x 4 matrix should not fill a tall window
+  // with slabs. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding) and 4.5 of its
   // height (title, key labels, axis title).
   const float frameWidth = fontSize * 1.5f, frameHeight = fontSize * 4.5f;
+  const float besideWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing - rowLabelRoom) / 3.0f);
+  const float stackedWidth = std::floor(avail.x - barWidth - barLabels - 2 * spacing - rowLabelRoom);
+  const float stackedRoom = avail.y - noteHeight - 2.0f * ImGui::GetStyle().ItemSpacing.y;
+  const auto cellArea = [&](float width, float height) {
+    const float cellWidth = std::max(width - frameWidth, 0.0f) / float(columns);
+    const float cellHeight = std::min(2.5f * cellWidth, std::max(height - frameHeight, 0.0f) / float(rows));
+    return cellWidth * cellHeight;
+  };
+  const bool stacked = stackedRoom >= 3.0f * fontSize * 6.5f && cellArea(stackedWidth, std::floor(stackedRoom / 3.0f)) >
+                                                                    1.2f * cellArea(besideWidth, avail.y - noteHeight);
+  const float mapWidth = stacked ? stackedWidth : besideWidth;
+  const float roomHeight = stacked ? std::floor(stackedRoom / 3.0f) : avail.y - noteHeight;
   const float mapHeight = std::clamp(2.5f * (mapWidth - frameWidth) * float(rows) / float(columns) + frameHeight,
-                                     fontSize * 10.0f, std::max(avail.y - noteHeight, fontSize * 10.0f));
+                                     fontSize * (stacked ? 6.5f : 10.0f), std::max(roomHeight, fontSize * 10.0f));
 
   int hoverRow = -1, hoverColumn = -1;
+  ImGui::BeginGroup();  // the maps, then the colour bar to their right
   for (ShownKernel kernel : kShownKernels) {
     const gui::KernelResult& result = kernelResult(derived, kernel);
     const int index = static_cast<int>(kernel);
-    if (index > 0) ImGui::SameLine();
-    const float width = index == 0 ? mapWidth + rowLabelRoom : mapWidth;
+    if (index > 0 && !stacked) ImGui::SameLine();
+    const bool rowLabelled = index == 0 || stacked;
+    const float width = rowLabelled ? mapWidth + rowLabelRoom : mapWidth;
     const ImRect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(width, mapHeight));
     plot::FrameSpec spec;
     spec.title = kernelLabel(kernel, scene) + (scene.kernel.causal ? "  (causal)" : "");
@@ -136,8 +152,8 @@ void AttentionMapsView::draw(AppContext& ctx) {
     spec.x.grid = false;
     spec.y.categories = rowLabels;
     spec.y.inverted = true;  // row 0 at the top, as the matrix is written
-    spec.y.label = index == 0 ? "query" : "";
-    spec.y.tickLabels = index == 0;
+    spec.y.label = rowLabelled ? "query" : "";
+    spec.y.tickLabels = rowLabelled;
     spec.y.grid = false;
     plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
     const ImRect& area = frame.area();
@@ -211,6 +227,7 @@ void AttentionMapsView::draw(AppContext& ctx) {
     }
   }
   state.hoverRow = hoverRow, state.hoverColumn = hoverColumn;
+  ImGui::EndGroup();
 
   ImGui::SameLine();
   // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
@@ -224,7 +241,9 @@ void AttentionMapsView::draw(AppContext& ctx) {
                        "EA: %d row(s) have every visible key orthogonal to the query (sum f = 0); their weights fall "
                        "back to uniform over the visible keys.",
                        int(derived.ea.fallbackRows.size()));
-  ImGui::TextDisabled("Rows: queries, columns: keys; each row sums to 1. One colour scale for all three maps.");
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+  ImGui::TextWrapped("Rows: queries, columns: keys; each row sums to 1. One colour scale for all three maps.");
+  ImGui::PopStyleColor();
 }
 
 std::unique_ptr<gui::View> makeAttentionMapsView() {

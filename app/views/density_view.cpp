@@ -104,26 +104,26 @@ class DensityView final : public gui::View {
     ImGui::RadioButton("density p(x)", &mode, 0);
     itemTooltip("Normalised mixture p(x) = sum w N(x; k_jr, sigma_jr^2 I): a true probability density.");
     probeControl(ctx, "density/mode");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("attention kernel"));
     ImGui::RadioButton("attention kernel", &mode, 1);
     itemTooltip(
         "Unnormalised kernel sum pi_jr exp(-|x - k_jr|^2 / 2 sigma_jr^2): the MGK score a query at x would get.");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("arg-max component"));
     ImGui::RadioButton("arg-max component", &mode, 2);
     itemTooltip("Which component explains each point best: the region a query must be in to be claimed by it.");
     state.mode = static_cast<FieldMode>(mode);
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("contours"));
     ImGui::Checkbox("contours", &state.contours);
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("sigma rings"));
     ImGui::Checkbox("sigma rings", &state.rings);
     itemTooltip("Solid ring at 1 sigma, dashed ring at 2 sigma around every component centre.");
-    ImGui::SameLine();
+    sameLineIfFits(ImGui::CalcTextSize(" MGK:").x + ImGui::GetStyle().ItemSpacing.x + toggleWidth("soft"));
     ImGui::TextUnformatted(" MGK:");
     ImGui::SameLine();
     int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;
     const bool soft = ImGui::RadioButton("soft", &variant, 0);
     itemTooltip("Soft MGK: S_ij = sum_r pi_jr exp(-|q - k_jr|^2 / 2 sigma^2), every component contributes.");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("hard"));
     const bool hard = ImGui::RadioButton("hard", &variant, 1);
     itemTooltip(
         "Hard MGK: S_ij = max_r exp(-|q - k_jr|^2 / 2 sigma^2), only the best component counts, priors ignored.");

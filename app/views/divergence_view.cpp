@@ -143,6 +143,8 @@ void drawTable(const Scene& scene, const Derived& derived) {
   for (const Row& row : rows) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
+    // Cells wrap at their column's edge (a narrow view makes taller rows and scrolls instead of cutting words).
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextUnformatted(row.name);
     itemTooltip(std::string(metricDescription(row.metric)).c_str());
     ImGui::TableNextColumn();
@@ -154,6 +156,7 @@ void drawTable(const Scene& scene, const Derived& derived) {
     itemTooltip(std::string(metricDescription(row.metric)).c_str());
     ImGui::TableNextColumn();
     ImGui::TextDisabled("%s", row.detail.c_str());
+    ImGui::PopTextWrapPos();
   }
   ImGui::EndTable();
 }
@@ -184,7 +187,7 @@ void drawHistory(AppContext& ctx, float height, int& chosen) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const bool allFit = (avail.x - spacing * 4) / 5.0f > ImGui::GetFontSize() * 11.0f;
   if (!allFit && controls) {
-    ImGui::SameLine();
+    sameLineIfFits(ImGui::GetFontSize() * 9.0f);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
     const char* names[] = {series[0].name, series[1].name, series[2].name, series[3].name, series[4].name};
     ImGui::Combo("##series", &chosen, names, 5);

@@ -254,13 +254,13 @@ void KernelSweepView::draw(AppContext& ctx) {
   }
   const std::string& queryName = scene.queryLabels[scene.selectedQuery];
   const std::string& keyName = scene.keyLabels[scene.selectedKey];
-  // Presenter mode wraps the sentence (large fonts, a class reads it whole); otherwise one line, as plots need height.
-  if (ctx.presenting()) ImGui::PushTextWrapPos(0.0f);
+  // The sentence wraps at the view's edge (never cut off); a wide view keeps it on one line, as plots need height.
+  ImGui::PushTextWrapPos(0.0f);
   ImGui::Text(
       "Key %s turns from 0 to 180\xC2\xB0 against query %s in the plane they span (lengths kept, other keys "
       "fixed).",
       keyName.c_str(), queryName.c_str());
-  if (ctx.presenting()) ImGui::PopTextWrapPos();
+  ImGui::PopTextWrapPos();
   if (showViewControls(ctx))
     helpMarker(
         "DPA ranks keys by q.k = |q||k|cos(theta): parallel > orthogonal > antiparallel.\n"
@@ -287,12 +287,21 @@ void KernelSweepView::draw(AppContext& ctx) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float leftWidth = std::floor((avail.x - spacing) * 0.58f), rightWidth = avail.x - spacing - leftWidth;
-  const float topHeight = std::floor((avail.y - ImGui::GetStyle().ItemSpacing.y) * 0.5f);
-  const float bottomHeight = avail.y - ImGui::GetStyle().ItemSpacing.y - topHeight;
-  // Narrow (a cell of the model layout, presenter mode's large fonts): the polar plot would be a few pixels across, so
-  // the weight plot takes the whole top row and the score plot and bars share the bottom row.
+  const float rowSpacing = ImGui::GetStyle().ItemSpacing.y;
+  // Narrow (the Playground's sweep column, presenter mode's large fonts): the polar plot would be a few pixels
+  // across, so the weight plot takes the whole top row and the score plot and bars share the bottom row; when the
+  // view is tall enough for three plots of minPlotHeight, the three are stacked at full width (ticks stay apart).
   const bool narrow = avail.x < ImGui::GetFontSize() * 34.0f;
-  const float halfWidth = std::floor((avail.x - spacing) * 0.5f);
+  // An exported figure cannot scroll: there the plots share whatever height the image has.
+  const float minHeight = ctx.exporting() ? 0.0f : minPlotHeight();
+  const bool stacked = narrow && avail.y >= 3.0f * minPlotHeight() + 2.0f * rowSpacing;
+  const float halfWidth = stacked ? avail.x : std::floor((avail.x - spacing) * 0.5f);
+  // Below minPlotHeight a plot keeps that height and the view scrolls.
+  const float topHeight =
+      std::max(std::floor(stacked ? (avail.y - 2.0f * rowSpacing) * 0.4f : (avail.y - rowSpacing) * 0.5f), minHeight);
+  const float bottomHeight = std::max(
+      std::floor(stacked ? (avail.y - 2.0f * rowSpacing - topHeight) * 0.5f : avail.y - rowSpacing - topHeight),
+      minHeight);
 
   // Top row: weight against angle, and its polar picture.
   const ImRect weightRect = reserveRect("##weights", ImVec2(narrow ? avail.x : leftWidth, topHeight));
@@ -339,9 +348,11 @@ void KernelSweepView::draw(AppContext& ctx) {
   const ImRect scoreRect = reserveRect("##scores", ImVec2(narrow ? halfWidth : leftWidth, bottomHeight));
   sweepPlot(scoreRect, scoreTitle(kernels, scoreRect.GetWidth()).c_str(), "score", angles, kernels, scores, scene,
             current, false, false);
-  ImGui::SameLine();
-  const ImRect barsRect =
-      reserveRect("##bars", ImVec2(narrow ? avail.x - spacing - halfWidth : rightWidth, bottomHeight));
+  if (!stacked) ImGui::SameLine();
+  const ImRect barsRect = reserveRect("##bars", ImVec2(stacked  ? avail.x
+                                                       : narrow ? avail.x - spacing - halfWidth
+                                                                : rightWidth,
+                                                       bottomHeight));
   auto probeRect = [](const ImRect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
   ctx.viewProbe().sweepWeights = probeRect(weightRect);
   ctx.viewProbe().sweepPolar = probeRect(polarRect);

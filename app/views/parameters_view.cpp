@@ -30,13 +30,14 @@ void kernelSection(AppContext& ctx) {
         "x_ij = s q_i . k_j feeds DPA and EA. Off: s = 1/sqrt(d), the usual transformer scale. For DPA the "
         "scale acts as an inverse temperature (larger s = sharper weights); for pure EA any common scale "
         "cancels, for saturating EA it sets where x^2/(1+x^2) saturates.");
-    ImGui::SameLine();
+    sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 12.0f, "s"));
     ImGui::BeginDisabled(!kernel.useScaleOverride);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
     changed |= ImGui::SliderFloat("s", &kernel.scaleOverride, 0.01f, 20.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
     ImGui::EndDisabled();
-    ImGui::SameLine();
-    ImGui::TextDisabled("(in use: %.4f)", scene.effectiveScale());
+    const std::string inUse = formatted("(in use: %.4f)", scene.effectiveScale());
+    sameLineIfFits(ImGui::CalcTextSize(inUse.c_str()).x);
+    ImGui::TextDisabled("%s", inUse.c_str());
     if (changed) {
       Scene next = scene;
       next.kernel.useScaleOverride = kernel.useScaleOverride;
@@ -52,7 +53,7 @@ void kernelSection(AppContext& ctx) {
     itemTooltip(
         "The form used by public reimplementations of Gros (2024): bounded, so very long vectors cannot "
         "take all the weight.");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("pure  f(x) = x^2"));
     const bool b = ImGui::RadioButton("pure  f(x) = x^2", &form, 1);
     itemTooltip("The plain square: weights are x_ij^2 / sum x^2; a common scale cancels.");
     if (a || b) {
@@ -80,11 +81,11 @@ void kernelSection(AppContext& ctx) {
       ctx.submit(std::move(next), "MGK components", gui::EditMerge::Continuous);
     }
     itemTooltip("Gaussian components per key position. The paper's language models use 2.");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("soft"));
     int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;
     const bool soft = ImGui::RadioButton("soft", &variant, 0);
     itemTooltip("S_ij = sum_r pi_jr exp(-|q_i - k_jr|^2 / (2 sigma_jr^2)).");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("hard"));
     const bool hard = ImGui::RadioButton("hard", &variant, 1);
     itemTooltip("S_ij = max_r exp(-|q_i - k_jr|^2 / (2 sigma_jr^2)); priors are ignored.");
     if (soft || hard) {
@@ -92,11 +93,11 @@ void kernelSection(AppContext& ctx) {
       next.kernel.mgkVariant = variant == 0 ? gui::MgkVariant::Soft : gui::MgkVariant::Hard;
       if (next.kernel.mgkVariant != scene.kernel.mgkVariant) ctx.submit(std::move(next), "MGK variant");
     }
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("shifted (sMGK)"));
     int centres = scene.kernel.mgkCentres == gui::MgkCentres::Shifted ? 0 : 1;
     const bool shifted = ImGui::RadioButton("shifted (sMGK)", &centres, 0);
     itemTooltip("k_jr = k_j + b_r: one shift per component shared by every key (the cheap sMGK variant).");
-    ImGui::SameLine();
+    sameLineIfFits(toggleWidth("per-key offsets"));
     const bool perKey = ImGui::RadioButton("per-key offsets", &centres, 1);
     itemTooltip("k_jr = k_j + o_jr: every key position has its own component offsets (like separate projections).");
     if (shifted || perKey) {
@@ -108,8 +109,10 @@ void kernelSection(AppContext& ctx) {
     const int R = scene.kernel.mgkComponents, M = scene.keyCount();
     if (scene.kernel.mgkPriors.rows() == M && scene.kernel.mgkPriors.cols() == R &&
         scene.kernel.mgkVariances.rows() == M && scene.kernel.mgkVariances.cols() == R) {
+      // Scrolls both ways inside the view (the key column frozen): columns beyond the view's width are reached by
+      // scrolling, never cut off.
       const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
-                                    ImGuiTableFlags_SizingFixedFit;
+                                    ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
       const float height =
           std::min(ImGui::GetFrameHeightWithSpacing() * (M + 1.2f) + 8.0f, ImGui::GetFontSize() * 18.0f);
       if (ImGui::BeginTable("mgk", 1 + 2 * R, flags, ImVec2(0, height))) {
@@ -174,7 +177,7 @@ void divergenceSection(AppContext& ctx) {
   itemTooltip(
       "Weight of the forward (key -> query) transport term; 1 - rho weighs the backward term. 0.5 is "
       "symmetric.");
-  ImGui::SameLine();
+  sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 10.0f, "CT tau"));
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
   changed |= ImGui::SliderFloat("CT tau", &params.ctTau, 0.01f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic);
   itemTooltip(
@@ -183,7 +186,7 @@ void divergenceSection(AppContext& ctx) {
   int cost = scene.divergence.ctCost == gui::CtCost::Euclidean ? 0 : 1;
   const bool euclid = ImGui::RadioButton("cost |t(k) - t(q)| = sqrt(2 (1 - cos))", &cost, 0);
   itemTooltip("Euclidean distance between the L2-normalised vectors (the authors' cost).");
-  ImGui::SameLine();
+  sameLineIfFits(toggleWidth("cost 1 - cos"));
   const bool cosine = ImGui::RadioButton("cost 1 - cos", &cost, 1);
   itemTooltip("One minus the cosine: the same ordering, squared-distance-like near 0.");
   if (euclid || cosine) {

@@ -115,7 +115,7 @@ class VectorCanvasView final : public gui::View {
 
     // Selection combos (also reachable by clicking a tip).
     const auto selector = [&](const char* label, const std::vector<std::string>& names, int selected, bool isQuery) {
-      ImGui::SameLine();
+      sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 6.0f, label));
       ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
       if (ImGui::BeginCombo(label, selected < int(names.size()) ? names[selected].c_str() : "")) {
         for (int i = 0; i < int(names.size()); ++i) {
@@ -144,7 +144,7 @@ class VectorCanvasView final : public gui::View {
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
         bool changed = ImGui::DragFloat2(("x, y##" + name).c_str(), xy, 0.005f, -10.0f, 10.0f, "%.3f");
         itemTooltip("Coordinates of the selected vector; drag or double-click to type.");
-        ImGui::SameLine();
+        sameLineIfFits(labelledWidth(ImGui::GetFontSize() * 9.0f, "|v|, angle"));
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
         const bool polarChanged = ImGui::DragFloat2(("|v|, angle##" + name).c_str(), polar, 0.005f, 0.0f, 0.0f, "%.3f");
         itemTooltip("Length and direction in degrees (counter-clockwise from +x).");
@@ -165,11 +165,13 @@ class VectorCanvasView final : public gui::View {
       };
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(queryColor()), "%s",
                          scene.queryLabels[scene.selectedQuery].c_str());
-      ImGui::SameLine();
+      const float entryWidth = labelledWidth(ImGui::GetFontSize() * 9.0f, "x, y");
+      sameLineIfFits(entryWidth);
       entry(true);
-      ImGui::SameLine();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(keyColor()), "%s", scene.keyLabels[scene.selectedKey].c_str());
-      ImGui::SameLine();
+      const std::string& keyLabel = scene.keyLabels[scene.selectedKey];
+      sameLineIfFits(ImGui::CalcTextSize(keyLabel.c_str()).x);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(keyColor()), "%s", keyLabel.c_str());
+      sameLineIfFits(entryWidth);
       entry(false);
     }
   }
@@ -370,9 +372,16 @@ void VectorCanvasView::draw(AppContext& ctx) {
       // Keys label beyond their tip; queries below theirs, so a query lying on a key keeps a readable label.
       const float dx = tip.x - origin.x, dy = tip.y - origin.y, length = std::max(std::hypot(dx, dy), 1.0f);
       const float width = ImGui::CalcTextSize(label.c_str()).x;
-      const ImVec2 labelAt = isQuery ? ImVec2(tip.x - width * 0.5f, tip.y + 10.0f)
-                                     : ImVec2(tip.x + dx / length * 12.0f - (dx < 0 ? width : 0.0f),
-                                              tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
+      ImVec2 labelAt = isQuery ? ImVec2(tip.x - width * 0.5f, tip.y + 10.0f)
+                               : ImVec2(tip.x + dx / length * 12.0f - (dx < 0 ? width : 0.0f),
+                                        tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
+      // Kept inside the plot area (a tip near the edge would have its label cut: "paralle"), when the area is wider
+      // than the label.
+      const ImRect& area = frame.area();
+      if (area.GetWidth() > width + 4.0f)
+        labelAt.x = std::clamp(labelAt.x, area.Min.x + 2.0f, area.Max.x - width - 2.0f);
+      if (area.GetHeight() > frame.fontSize() + 4.0f)
+        labelAt.y = std::clamp(labelAt.y, area.Min.y + 2.0f, area.Max.y - frame.fontSize() - 2.0f);
       labelWithBackdrop(drawList, labelAt, color, label, withAlpha(style.background, 0.67f));
     }
   };

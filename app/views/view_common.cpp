@@ -100,6 +100,19 @@ ImRect reserveRect(const char* id, ImVec2 size) {
   return ImRect(origin, ImVec2(origin.x + size.x, origin.y + size.y));
 }
 
+void sameLineIfFits(float width) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width <= right) ImGui::SameLine();
+}
+
+float toggleWidth(const char* label) {
+  return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
+}
+
+float labelledWidth(float fieldWidth, const char* label) {
+  return fieldWidth + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
+}
+
 void itemTooltip(const char* text) {
   if (ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();
@@ -111,7 +124,7 @@ void itemTooltip(const char* text) {
 }
 
 void helpMarker(const char* text) {
-  ImGui::SameLine();
+  sameLineIfFits(ImGui::CalcTextSize("(?)").x);
   ImGui::TextDisabled("(?)");
   itemTooltip(text);
 }

@@ -6,6 +6,7 @@
 #include <imgui_internal.h>
 
 #include <array>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ using gui::Scene;
 /// The kernels the views draw. DPA, EA and MGK are compared by every view (kShownKernels, in this order); MLK and
 /// cosine are optional extras of the kernel sweep (DisplayParams::sweepShowMlk / sweepShowCosine).
 enum class ShownKernel { Dpa = 0, Ea = 1, Mgk = 2, Mlk = 3, Cosine = 4 };
+/// The least height of a plot (frame, ticks and labels included): 160 px at the base 15 px font, scaled with the font
+/// (presenter mode, --ui-scale). A view too short for its plots at this height scrolls rather than squeezing them.
+inline float minPlotHeight() {
+  return std::floor(ImGui::GetFontSize() * (160.0f / 15.0f));
+}
+
 inline constexpr std::array<ShownKernel, 3> kShownKernels{ShownKernel::Dpa, ShownKernel::Ea, ShownKernel::Mgk};
 
 /// The kernels the kernel sweep shows for this scene: kShownKernels, then MLK and cosine when switched on.
@@ -58,6 +65,14 @@ ImRect reserveRect(const char* id, ImVec2 size);
 void helpMarker(const char* text);
 /// Tooltip on the previous item when hovered.
 void itemTooltip(const char* text);
+
+/// Toolbars that wrap instead of running off the view's right edge (issue 13): call in place of ImGui::SameLine()
+/// before an item `width` pixels wide; it stays on the line when it fits, else starts the next line.
+void sameLineIfFits(float width);
+/// Width of a checkbox or radio button labelled `label` (the part before "##").
+float toggleWidth(const char* label);
+/// Width of a field `fieldWidth` pixels wide followed by its label.
+float labelledWidth(float fieldWidth, const char* label);
 
 /// The same colour with alpha replaced (0..1).
 ImU32 withAlpha(ImU32 color, float alpha);

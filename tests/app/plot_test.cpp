@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -86,6 +87,72 @@ TEST(PlotMath, FormatTickUsesStepPrecision) {
   EXPECT_EQ(formatTick(1e-5, 0.0), "1e-5");
   EXPECT_EQ(formatTick(2e6, 1e6), "2e6");
   EXPECT_EQ(formatTick(0.5, 0.0), "0.5");
+}
+
+// Tick labels of a narrow plot (issue 13): the sweep's fixed angle ticks 0 45 90 135 180 in a 100 px wide score plot
+// drew as "0 4590135180". Label widths are those of DejaVu Sans at 15 px (8 px per digit), so the numbers are
+// checkable by hand: at 100 px the ticks are 25 px apart and "135" is 24 px wide.
+TEST(PlotMath, NarrowAxisKeepsEveryOtherLabelAndNoneOverlap) {
+  const std::vector<double> extents{8, 16, 16, 24, 24};  // "0", "45", "90", "135", "180"
+  const auto centresFor = [](double width) {
+    std::vector<double> centres;
+    for (int i = 0; i < 5; ++i) centres.push_back(i * width / 4.0);
+    return centres;
+  };
+  const double gap = 9;  // 0.6 x 15 px
+  // Wide: all five fit (60 px apart).
+  const std::vector<bool> wide = fitTickLabels(centresFor(240), extents, gap, -20, 260);
+  EXPECT_EQ(wide, std::vector<bool>(5, true));
+  // 100 px: "45" ends at 33, "90" starts at 42 -> 9 px: fits only with gap 9; "90" ends at 58, "135" starts at 63
+  // (5 px < 9): every label cannot be drawn; every other one (0, 90, 180) can.
+  const std::vector<double> narrow = centresFor(100);
+  EXPECT_TRUE(tickLabelsCollide(narrow, extents, std::vector<bool>(5, true), gap, -20, 120));
+  const std::vector<bool> kept = fitTickLabels(narrow, extents, gap, -20, 120);
+  EXPECT_EQ(kept, (std::vector<bool>{true, false, true, false, true}));
+  EXPECT_FALSE(tickLabelsCollide(narrow, extents, kept, gap, -20, 120));
+  // 40 px: every other label collides ("0" ends at 4, "90" starts at 12: 8 px < 9); every third fits (0 and 135:
+  // "135" starts at 18, 14 px after "0").
+  const std::vector<bool> tiny = fitTickLabels(centresFor(40), extents, gap, -20, 60);
+  EXPECT_EQ(tiny, (std::vector<bool>{true, false, false, true, false}));
+}
+
+TEST(PlotMath, LabelsThatWouldLeaveThePlotAreDropped) {
+  // "180" centred on the right edge of a plot whose rectangle ends 4 px later would be cut: it is not drawn.
+  const std::vector<double> centres{0, 50, 100}, extents{8, 16, 24};
+  const std::vector<bool> kept = fitTickLabels(centres, extents, 9, -10, 104);
+  EXPECT_EQ(kept, (std::vector<bool>{true, true, false}));
+  EXPECT_FALSE(tickLabelsCollide(centres, extents, kept, 9, -10, 104));
+  EXPECT_TRUE(tickLabelsCollide(centres, extents, std::vector<bool>(3, true), 9, -10, 104));
+}
+
+TEST(PlotMath, FittedLabelsNeverCollideForAnyWidth) {
+  // Every plot width from 20 to 400 px and every tick count of the 1-2-5 ladder: whatever fitTickLabels keeps is free
+  // of overlap by the independent check, and it keeps at least one label when one fits alone.
+  for (int ticks = 2; ticks <= 12; ++ticks) {
+    const Ticks t = linearTicks(Range{-0.0005, 0.0035}, ticks);
+    std::vector<double> extents;
+    for (double v : t.values) extents.push_back(8.0 * formatTick(v, t.step).size());
+    for (int width = 20; width <= 400; width += 7) {
+      std::vector<double> centres;
+      for (double v : t.values) centres.push_back((v + 0.0005) / 0.004 * width);
+      const std::vector<bool> kept = fitTickLabels(centres, extents, 9, -30, width + 30);
+      EXPECT_FALSE(tickLabelsCollide(centres, extents, kept, 9, -30, width + 30)) << ticks << " ticks, " << width;
+      EXPECT_GE(std::count(kept.begin(), kept.end(), true), 1) << ticks << " ticks, " << width;
+    }
+  }
+}
+
+TEST(PlotMath, WrapWordsBreaksAtSpacesWithinTheWidth) {
+  const auto width = [](const std::string& text) { return 8.0 * text.size(); };
+  EXPECT_EQ(wrapWords("Score before normalisation", 1000, width),
+            (std::vector<std::string>{"Score before normalisation"}));
+  // 120 px = 15 characters: "Score before" (12) fits, "+ normalisation" would make 26.
+  EXPECT_EQ(wrapWords("Score before normalisation", 120, width),
+            (std::vector<std::string>{"Score before", "normalisation"}));
+  // A word longer than the width gets a line of its own; repeated spaces do not make empty lines.
+  EXPECT_EQ(wrapWords("a  verylongwordindeed b", 40, width),
+            (std::vector<std::string>{"a", "verylongwordindeed", "b"}));
+  EXPECT_EQ(wrapWords("", 40, width), (std::vector<std::string>{""}));
 }
 
 TEST(PlotMath, ShortSeriesIsNotDecimated) {

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 
 #include "app/gui/demo.h"
+#include "app/gui/workspaces.h"
 #include "core/error.h"
 
 namespace attnscope::gui {
@@ -111,6 +113,48 @@ TEST(DemoLoader, RejectsBadFilesWithTheFileName) {
   claim.metric = "nonsense";
   Derived derived;
   EXPECT_THROW(evaluateClaim(claim, defaultScene(), derived), InputError);
+}
+
+// Each step names the workspace it is shown in (issue 13): the step's scene carries it, so entering the step switches
+// the tab, and every step's views have a place in that workspace's tiling (none falls into the extra bottom row).
+TEST(DemoLoader, EveryStepNamesAWorkspaceThatPlacesItsViews) {
+  for (const auto& name : listDemos(kDemoDir)) {
+    const Demo demo = loadDemoFile(kDemoDir + "/" + name + ".json");
+    for (std::size_t i = 0; i < demo.steps.size(); ++i) {
+      const DemoStep& step = demo.steps[i];
+      ASSERT_NE(findWorkspace(step.workspace), nullptr) << name << " step " << i + 1;
+      EXPECT_EQ(step.scene.workspace, step.workspace);
+      EXPECT_STREQ(workspaceOf(step.scene).id, step.workspace.c_str());
+      for (const std::string& view : step.scene.openViews) {
+        bool named = false;
+        for (const WorkspaceRow& row : workspaceOf(step.scene).rows)
+          for (const WorkspaceColumn& column : row.columns)
+            for (const WorkspaceSlot& slot : column.slots) named = named || view == slot.view;
+        EXPECT_TRUE(named) << name << " step " << i + 1 << ": " << view << " has no place in " << step.workspace;
+      }
+    }
+  }
+}
+
+TEST(DemoLoader, AnUnknownWorkspaceIsRefusedNamingTheFileTheStepAndTheWorkspaces) {
+  const std::string source = kDemoDir + "/1-dot-product.json";
+  std::ifstream in(source);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string field = "\"workspace\": \"playground\"";
+  const std::size_t at = text.find(field, text.find(field) + 1);  // the second step's
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, field.size(), "\"workspace\": \"gallery\"");
+  const std::string path = testing::TempDir() + "/bad-workspace.json";
+  std::ofstream(path) << text;
+  try {
+    loadDemoFile(path);
+    FAIL() << "expected FileError";
+  } catch (const FileError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("bad-workspace.json, step 2: workspace: no workspace named \"gallery\""), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("playground, densities, model"), std::string::npos) << message;
+  }
 }
 
 TEST(DemoClaims, ComparisonsAreStrictWhereTheySaySo) {

@@ -20,7 +20,8 @@ TEST(Scene, DefaultSceneIsValidAndShapedForTheViews) {
   EXPECT_EQ(scene.kernel.mgkPriors.rows(), 4);
   EXPECT_EQ(scene.kernel.mgkPriors.cols(), 2);
   EXPECT_EQ(scene.kernel.mgkOffsets.rows(), 8);
-  EXPECT_EQ(scene.openViews.size(), 6u);
+  EXPECT_EQ(scene.openViews.size(), 4u);  // the Playground workspace's views
+  EXPECT_EQ(scene.workspace, "playground");
   EXPECT_FLOAT_EQ(scene.effectiveScale(), 1.0f / std::sqrt(2.0f));
 }
 

@@ -1,8 +1,9 @@
-// The window layouts: defaultViewRect (app/gui/shell.cpp) gives every view a place, and with the model explorer open
-// the seven windows tile the region without covering each other, at 1280 x 1000 and at 800 x 600; demoViewRect
-// (app/gui/presenter.cpp, demos and presenter mode) fills the screen with the shown views, leaving no hole. Then
-// drawUi itself, headless (ImGui frames without rendering): opening the model explorer switches the layout and
-// closing it switches back, and presenter mode hides every view's widgets.
+// The window layouts: every workspace (app/gui/workspaces.cpp) tiles its views into the region without overlap, inside
+// it, filling it, at 1280 x 800, 1920 x 1080 and 800 x 600, whatever subset of views is open (demo steps, presenter
+// mode, a view closed or opened from the View menu). Then drawUi itself, headless (ImGui frames without rendering):
+// Ctrl+1..3 switch workspaces (the model explorer docks along the bottom in Model), the choice is an undoable scene
+// edit, and presenter mode hides every view's widgets.
+#include <GLFW/glfw3.h>  // key codes only
 #include <gtest/gtest.h>
 #include <imgui.h>
 #include <imgui_internal.h>
@@ -14,6 +15,7 @@
 
 #include "app/gui/presenter.h"
 #include "app/gui/shell.h"
+#include "app/gui/workspaces.h"
 
 namespace attnscope::gui {
 namespace {
@@ -22,92 +24,114 @@ struct Rect {
   float x, y, w, h;
 };
 
-Rect place(const std::string& id, float width, float height, bool modelOpen) {
-  float out[4];
-  // The views region of the window: below a 20 px menu bar, above a 20 px status bar.
-  defaultViewRect(id, 0.0f, 20.0f, width, height - 40.0f, out, modelOpen);
-  return {out[0], out[1], out[2], out[3]};
-}
-
 bool overlap(const Rect& a, const Rect& b) {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
 
-std::vector<std::string> viewIds() {
-  std::vector<std::string> ids;
-  for (const ViewInfo& view : allViews()) ids.emplace_back(view.id);
-  return ids;
-}
-
-class ShellLayout : public ::testing::TestWithParam<std::array<float, 2>> {};
-
-TEST_P(ShellLayout, WithTheModelExplorerOpenNoWindowCoversAnotherAndAllStayInside) {
-  const auto [width, height] = GetParam();
-  std::vector<std::string> ids = viewIds();
-  ASSERT_EQ(ids.size(), 8u);  // the six views, the model explorer and the long map
-  // The long map opens alone for a long capture (gui::openLongCapture) and takes the region above the explorer.
-  std::erase(ids, std::string("longmap"));
-  const Rect longMap = place("longmap", width, height, true);
-  EXPECT_GT(longMap.w, 0.95f * width);
-  EXPECT_LE(longMap.y + longMap.h, place("model", width, height, true).y);
+/// The views region of a window: below a 20 px menu bar and 26 px of workspace tabs, above a 20 px status bar.
+std::vector<Rect> tile(const WorkspaceInfo& workspace, const std::vector<std::string>& shown, float width,
+                       float height) {
   std::vector<Rect> rects;
-  for (const std::string& id : ids) {
-    const Rect r = place(id, width, height, true);
-    EXPECT_GE(r.x, 0.0f) << id;
-    EXPECT_GE(r.y, 20.0f) << id;
-    EXPECT_LE(r.x + r.w, width) << id;
-    EXPECT_LE(r.y + r.h, height - 20.0f) << id;
-    // Big enough to read: at least a fifth of the width and 15% of the height of the views region.
-    EXPECT_GE(r.w, 0.2f * width) << id;
-    EXPECT_GE(r.h, 0.15f * (height - 40.0f)) << id;
-    rects.push_back(r);
-  }
-  for (std::size_t a = 0; a < rects.size(); ++a)
-    for (std::size_t b = a + 1; b < rects.size(); ++b)
-      EXPECT_FALSE(overlap(rects[a], rects[b])) << ids[a] << " overlaps " << ids[b];
-  // The model explorer spans the width (its two layer x head grids sit side by side) below the six views.
-  const Rect model = place("model", width, height, true);
-  EXPECT_GT(model.w, 0.95f * width);
-  for (const std::string& id : ids)
-    if (id != "model") EXPECT_LE(place(id, width, height, true).y + place(id, width, height, true).h, model.y) << id;
+  for (const LayoutRect& r : tileWorkspace(workspace, shown, 0.0f, 46.0f, width, height - 66.0f))
+    rects.push_back({r.x, r.y, r.width, r.height});
+  return rects;
 }
 
-TEST_P(ShellLayout, WithoutTheModelExplorerTheSixViewsShareTheWholeRegion) {
-  const auto [width, height] = GetParam();
-  const Rect canvas = place("canvas", width, height, false);
-  const Rect divergence = place("divergence", width, height, false);
-  // Two rows of three filling the region (4 px gaps), as before the model explorer had a place.
-  EXPECT_NEAR(canvas.x, 4.0f, 1e-3f);
-  EXPECT_NEAR(divergence.x + divergence.w, width - 4.0f, 1e-3f);
-  EXPECT_NEAR(divergence.y + divergence.h, height - 20.0f - 4.0f, 1e-3f);
-  for (const std::string& a : {"canvas", "sweep", "maps", "parameters", "density", "divergence"})
-    for (const std::string& b : {"canvas", "sweep", "maps", "parameters", "density", "divergence"})
-      if (a < b) EXPECT_FALSE(overlap(place(a, width, height, false), place(b, width, height, false))) << a << b;
-}
+class WorkspaceLayout : public ::testing::TestWithParam<std::array<float, 2>> {};
 
-TEST_P(ShellLayout, PresenterAndDemoLayoutFillsTheScreenWithoutOverlapOrHoles) {
+TEST_P(WorkspaceLayout, EveryWorkspaceTilesItsViewsInsideWithoutOverlapFillingTheRegion) {
   const auto [width, height] = GetParam();
-  for (int count = 1; count <= 7; ++count) {
-    std::vector<Rect> rects;
+  ASSERT_GE(allWorkspaces().size(), 3u);
+  for (const WorkspaceInfo& workspace : allWorkspaces()) {
+    const std::vector<std::string> shown(workspace.opens.begin(), workspace.opens.end());
+    const std::vector<Rect> rects = tile(workspace, shown, width, height);
+    ASSERT_EQ(rects.size(), shown.size());
     double area = 0;
-    for (int i = 0; i < count; ++i) {
-      float out[4];
-      demoViewRect(i, count, 0.0f, 0.0f, width, height, out);
-      rects.push_back({out[0], out[1], out[2], out[3]});
-      area += double(out[2]) * out[3];
-      EXPECT_LE(out[0] + out[2], width + 1e-3f);
-      EXPECT_LE(out[1] + out[3], height + 1e-3f);
+    for (std::size_t i = 0; i < rects.size(); ++i) {
+      const Rect& r = rects[i];
+      EXPECT_GE(r.x, 0.0f) << workspace.id << " " << shown[i];
+      EXPECT_GE(r.y, 46.0f) << workspace.id << " " << shown[i];
+      EXPECT_LE(r.x + r.w, width) << workspace.id << " " << shown[i];
+      EXPECT_LE(r.y + r.h, height - 20.0f) << workspace.id << " " << shown[i];
+      // Big enough to read: a quarter of the width and of the region's height at least (a column of two views).
+      EXPECT_GE(r.w, 0.25f * width) << workspace.id << " " << shown[i];
+      EXPECT_GE(r.h, 0.25f * (height - 66.0f)) << workspace.id << " " << shown[i];
+      // Whole pixels: the background-less drawing of tiled windows needs pixel-aligned edges (shell.cpp).
+      EXPECT_EQ(r.x, std::floor(r.x));
+      EXPECT_EQ(r.w, std::floor(r.w));
+      area += double(r.w) * r.h;
+      for (std::size_t j = i + 1; j < rects.size(); ++j)
+        EXPECT_FALSE(overlap(r, rects[j])) << workspace.id << ": " << shown[i] << " / " << shown[j];
     }
-    for (int a = 0; a < count; ++a)
-      for (int b = a + 1; b < count; ++b) EXPECT_FALSE(overlap(rects[a], rects[b])) << count << ": " << a << ", " << b;
-    // Only the 4 px gaps are left over (5 views: 3 on top, 2 sharing the bottom row's whole width).
-    EXPECT_GT(area, 0.95 * width * height) << count << " views";
+    // Only the 4 px gaps (and up to a pixel per window lost to whole-pixel rounding) are left over.
+    EXPECT_GT(area, 0.95 * width * (height - 66.0f)) << workspace.id;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(WindowSizes, ShellLayout,
-                         ::testing::Values(std::array<float, 2>{1280.0f, 1000.0f}, std::array<float, 2>{800.0f, 600.0f},
-                                           std::array<float, 2>{1600.0f, 1000.0f}));
+TEST_P(WorkspaceLayout, AnySubsetOfViewsStillFillsTheRegionAndUnnamedViewsGetARow) {
+  const auto [width, height] = GetParam();
+  std::vector<std::string> all;
+  for (const ViewInfo& view : allViews()) all.emplace_back(view.id);
+  for (const WorkspaceInfo& workspace : allWorkspaces()) {
+    // Every non-empty subset of the first six views (demo steps show two or three of them; presenter mode drops the
+    // parameters; the bench opens all): no overlap, every view inside and at least 100 px each way.
+    for (unsigned mask = 1; mask < 64u; ++mask) {
+      std::vector<std::string> shown;
+      for (unsigned v = 0; v < 6; ++v)
+        if (mask & (1u << v)) shown.push_back(all[v]);
+      const std::vector<Rect> rects = tile(workspace, shown, width, height);
+      for (std::size_t i = 0; i < rects.size(); ++i) {
+        EXPECT_GE(rects[i].w, 100.0f) << workspace.id << " mask " << mask << " " << shown[i];
+        EXPECT_GE(rects[i].h, 100.0f) << workspace.id << " mask " << mask << " " << shown[i];
+        EXPECT_LE(rects[i].x + rects[i].w, width);
+        EXPECT_LE(rects[i].y + rects[i].h, height - 20.0f);
+        for (std::size_t j = i + 1; j < rects.size(); ++j)
+          EXPECT_FALSE(overlap(rects[i], rects[j])) << workspace.id << " mask " << mask;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(WindowSizes, WorkspaceLayout,
+                         ::testing::Values(std::array<float, 2>{1280.0f, 800.0f},
+                                           std::array<float, 2>{1920.0f, 1080.0f},
+                                           std::array<float, 2>{800.0f, 600.0f}));
+
+TEST(Workspaces, TheModelWorkspaceDocksTheExplorerAlongTheBottomBelowTheHeadViews) {
+  const WorkspaceInfo* model = findWorkspace("model");
+  ASSERT_NE(model, nullptr);
+  const std::vector<Rect> r = tile(*model, {"canvas", "maps", "model"}, 1280.0f, 800.0f);
+  EXPECT_EQ(r[2].x, 4.0f);
+  EXPECT_EQ(r[2].w, 1280.0f - 8.0f);  // the whole width but the outer gaps
+  EXPECT_NEAR(r[2].y + r[2].h, 800.0f - 20.0f - 4.0f, 1.0f);
+  EXPECT_LE(r[0].y + r[0].h, r[2].y);
+  EXPECT_EQ(r[0].y, r[1].y);
+  // 734 px of height: 4 + 0.45 share + 4 + 0.55 share + 4 -> the explorer 398 px (floored), the head views 325 px.
+  EXPECT_EQ(r[2].h, std::floor((734.0f - 12.0f) * 0.55f));
+  EXPECT_EQ(r[0].h, std::floor((734.0f - 12.0f) * 0.45f));
+}
+
+TEST(Workspaces, ScenesWithoutAWorkspaceGetTheOneTheirViewsFit) {
+  Scene scene = defaultScene();
+  EXPECT_STREQ(workspaceOf(scene).id, "playground");
+  scene.workspace.clear();  // a scene saved before workspaces existed
+  scene.openViews = {"canvas", "density", "divergence", "maps"};
+  EXPECT_STREQ(workspaceOf(scene).id, "densities");
+  scene.openViews = {"canvas", "sweep", "maps", "density", "divergence", "parameters"};  // the old default
+  EXPECT_STREQ(workspaceOf(scene).id, "playground");
+  scene.openViews = {"longmap"};
+  EXPECT_STREQ(workspaceOf(scene).id, "model");
+  scene.workspace = "train";  // a newer file naming a workspace this build does not offer: inferred
+  EXPECT_STREQ(workspaceOf(scene).id, "model");
+  scene.workspace = "densities";
+  EXPECT_STREQ(workspaceOf(scene).id, "densities");
+  switchWorkspace(scene, *findWorkspace("playground"));
+  EXPECT_EQ(scene.workspace, "playground");
+  EXPECT_EQ(scene.openViews, (std::vector<std::string>{"canvas", "sweep", "maps", "parameters"}));
+  EXPECT_STREQ(workspaceShowing("model")->id, "model");
+  EXPECT_STREQ(workspaceShowing("density")->id, "densities");
+  EXPECT_EQ(workspaceShowing("nonsense"), nullptr);
+}
 
 /// Heatmaps without GL: no texture (views draw their frames and skip the image).
 class NoTextures : public HeatmapCache {
@@ -175,45 +199,134 @@ class InteractiveUi : public ::testing::Test {
   FrameLayout layout_;
 };
 
-TEST_F(InteractiveUi, OpeningTheModelExplorerDocksItAndClosingItGivesTheSpaceBack) {
+TEST_F(InteractiveUi, CtrlDigitsSwitchWorkspacesAndTheModelExplorerDocksAlongTheBottom) {
   frames(3);
   const Rect canvasAlone = window("Vector canvas");
-  const char* const titles[] = {"Vector canvas",        "Kernel sweep",         "Attention maps", "Parameters",
-                                "Gaussian-key density", "Alignment divergence", "Model explorer"};
-  setModelOpen(true);
+  EXPECT_FALSE(ImGui::FindWindowByName("Model explorer") != nullptr &&
+               ImGui::FindWindowByName("Model explorer")->Active);
+  shell_.keyPresses.push_back({GLFW_KEY_3, GLFW_MOD_CONTROL});
   frames(3);
+  EXPECT_EQ(context_.scene().workspace, "model");
   const Rect model = window("Model explorer");
   EXPECT_GT(model.w, 0.95f * 1280.0f);
   EXPECT_GT(model.h, 0.3f * 1000.0f);
+  const char* const titles[] = {"Vector canvas", "Attention maps", "Model explorer"};
   for (const char* a : titles)
     for (const char* b : titles)
       if (std::string(a) < b) EXPECT_FALSE(overlap(window(a), window(b))) << a << " / " << b;
-  EXPECT_LT(window("Vector canvas").h, canvasAlone.h - 100.0f);  // the six views moved up to make room
+  EXPECT_FALSE(ImGui::FindWindowByName("Kernel sweep")->Active);
+  EXPECT_LE(window("Vector canvas").y + window("Vector canvas").h, model.y);  // the head views sit above it
 
-  setModelOpen(false);
+  shell_.keyPresses.push_back({GLFW_KEY_2, GLFW_MOD_CONTROL});
   frames(3);
+  EXPECT_EQ(context_.scene().workspace, "densities");
+  EXPECT_TRUE(ImGui::FindWindowByName("Gaussian-key density")->Active);
+  EXPECT_FALSE(ImGui::FindWindowByName("Model explorer")->Active);
+
+  // The switch is an edit: undo goes back to Model, then to Playground with its layout exactly as before.
+  context_.undo();
+  context_.undo();
+  context_.endFrame();
+  frames(3);
+  EXPECT_EQ(context_.scene().workspace, "playground");
   const Rect canvasAgain = window("Vector canvas");
   EXPECT_FLOAT_EQ(canvasAgain.h, canvasAlone.h);
   EXPECT_FLOAT_EQ(canvasAgain.y, canvasAlone.y);
+  EXPECT_NE(context_.probes().count("workspace/model"), 0u);  // the tabs publish their centres
+}
+
+TEST_F(InteractiveUi, AViewOpenedOutsideTheWorkspacesTilingGetsARowAlongTheBottom) {
+  frames(3);
+  Scene next = context_.scene();
+  next.setViewOpen("model", true);  // as File > Open of a model does, without choosing a workspace
+  context_.submit(std::move(next), "model view");
+  context_.endFrame();
+  frames(3);
+  // Playground has no place for the explorer: it gets a row along the bottom at full width, and nothing overlaps.
+  const char* const titles[] = {"Vector canvas", "Kernel sweep", "Attention maps", "Parameters", "Model explorer"};
+  for (const char* a : titles)
+    for (const char* b : titles)
+      if (std::string(a) < b) EXPECT_FALSE(overlap(window(a), window(b))) << a << " / " << b;
+  EXPECT_GT(window("Model explorer").w, 0.95f * 1280.0f);
+  EXPECT_GE(window("Model explorer").y, window("Parameters").y + window("Parameters").h);
 }
 
 TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
   frames(3);
-  EXPECT_GE(controlProbes(), 5) << probeNames();  // canvas, sweep, maps, density, divergence each publish a widget
+  EXPECT_GE(controlProbes(), 3) << probeNames();  // Playground: canvas, sweep and maps each publish a widget
   EXPECT_FALSE(context_.presenting());
-  const Rect densityBefore = window("Gaussian-key density");
+  const Rect sweepBefore = window("Kernel sweep");
   context_.demoPlayer().presenter = true;
   frames(3);
   EXPECT_TRUE(context_.presenting());
   EXPECT_EQ(controlProbes(), 0);
   EXPECT_EQ(ImGui::FindWindowByName("Parameters")->Active, false);
-  // Five views fill the screen (3 + 2, no menu or status bar): the bottom two share the width Parameters had.
-  const Rect densityOn = window("Gaussian-key density");
-  EXPECT_GT(densityOn.w * densityOn.h, 1.3f * densityBefore.w * densityBefore.h);
+  // Three views fill the screen (no menu, tabs or status bar): the canvas takes the column it shared with Parameters.
+  const Rect sweepOn = window("Kernel sweep");
+  EXPECT_GT(sweepOn.h, sweepBefore.h);
+  EXPECT_GT(window("Vector canvas").h, 0.9f * 1000.0f);
   context_.demoPlayer().presenter = false;
   frames(3);
   EXPECT_FALSE(context_.presenting());
-  EXPECT_GE(controlProbes(), 5) << probeNames();
+  EXPECT_GE(controlProbes(), 3) << probeNames();
+}
+
+// Fit (issue 13): at 1280 x 800 and 1920 x 1080, in every workspace, no view's content is wider than its window (a
+// toolbar or sentence running off the right edge is cut: ImGui records the widest item in ContentSize), the window
+// needs no horizontal scrolling, and every view is at least the minimum plot height tall. Taller content may scroll
+// vertically.
+TEST_F(InteractiveUi, At1280x800And1920x1080NoViewsContentIsCutAtItsRightEdge) {
+  for (const ImVec2 screen : {ImVec2(1280, 800), ImVec2(1920, 1080)})
+    for (std::size_t w = 0; w < allWorkspaces().size(); ++w) {
+      ImGui::GetIO().DisplaySize = screen;
+      layout_.width = screen.x;
+      layout_.height = screen.y;
+      shell_.resetLayoutRequested = true;
+      shell_.keyPresses.push_back({GLFW_KEY_1 + static_cast<int>(w), GLFW_MOD_CONTROL});
+      frames(4);
+      ASSERT_EQ(context_.scene().workspace, allWorkspaces()[w].id);
+      for (const ViewInfo& view : allViews()) {
+        const ImGuiWindow* window = ImGui::FindWindowByName(view.title);
+        if (window == nullptr || !window->Active) continue;
+        const float visible = window->InnerRect.GetWidth() - window->WindowPadding.x * 2.0f;
+        const std::string where = std::to_string(int(screen.x)) + " " + allWorkspaces()[w].id + ": " + view.title;
+        EXPECT_LE(window->ContentSize.x, visible + 1.0f) << where;
+        EXPECT_FALSE(window->ScrollbarX) << where;
+        EXPECT_GE(window->Size.y, 160.0f) << where;
+      }
+    }
+}
+
+// Presenter mode at its large font (1.6 x) on a 1280 x 800 screen, every workspace: the same standard, no view's
+// content cut at its right edge.
+TEST_F(InteractiveUi, PresenterModeAtItsLargeFontCutsNoViewsContentAt1280x800) {
+  const float scale = context_.demoPlayer().presenterFontFactor;
+  setupFontsAndStyle(scale);
+  unsigned char* pixels = nullptr;
+  int w = 0, h = 0;
+  ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+  shell_.uiScale = scale;
+  context_.setUiScale(scale);
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
+  layout_.width = 1280;
+  layout_.height = 800;
+  for (const WorkspaceInfo& workspace : allWorkspaces()) {
+    context_.demoPlayer().presenter = false;
+    Scene next = context_.scene();
+    switchWorkspace(next, workspace);
+    context_.submit(std::move(next), "workspace");
+    context_.endFrame();
+    context_.demoPlayer().presenter = true;
+    frames(4);
+    ASSERT_TRUE(context_.presenting());
+    for (const ViewInfo& view : allViews()) {
+      const ImGuiWindow* window = ImGui::FindWindowByName(view.title);
+      if (window == nullptr || !window->Active) continue;
+      const float visible = window->InnerRect.GetWidth() - window->WindowPadding.x * 2.0f;
+      EXPECT_LE(window->ContentSize.x, visible + 1.0f) << workspace.id << ": " << view.title;
+      EXPECT_FALSE(window->ScrollbarX) << workspace.id << ": " << view.title;
+    }
+  }
 }
 
 // Views no other window overlaps are drawn without their background fill (llvmpipe shades every background pixel)
@@ -224,8 +337,7 @@ bool bare(const char* title) {
   return w != nullptr && (w->Flags & ImGuiWindowFlags_NoBackground) != 0;
 }
 
-const char* const kViewTitles[] = {"Vector canvas", "Kernel sweep",         "Attention maps",
-                                   "Parameters",    "Gaussian-key density", "Alignment divergence"};
+const char* const kViewTitles[] = {"Vector canvas", "Kernel sweep", "Attention maps", "Parameters"};
 
 TEST_F(InteractiveUi, TiledViewsDrawNoBackgroundAndTheFrameIsClearedToIt) {
   frames(3);
@@ -244,8 +356,8 @@ TEST_F(InteractiveUi, TiledViewsDrawNoBackgroundAndTheFrameIsClearedToIt) {
   ASSERT_GT(background->VtxBuffer.Size, 0);
   EXPECT_EQ(background->VtxBuffer[0].col, IM_COL32(16, 18, 21, 255));
   context_.endFrame();
-  // Covered area: the six windows and the menu bar plus the painted rectangles (corner squares counted twice) cover the
-  // frame.
+  // Covered area: the four windows and the menu bar plus the painted rectangles (corner squares counted twice) cover
+  // the frame.
   float painted = 0;
   const ImU32 surround = IM_COL32(16, 18, 21, 255);
   for (int i = 0; i + 2 < background->IdxBuffer.Size; i += 3) {
@@ -258,7 +370,9 @@ TEST_F(InteractiveUi, TiledViewsDrawNoBackgroundAndTheFrameIsClearedToIt) {
   float windows = 0;
   for (const char* title : kViewTitles) windows += window(title).w * window(title).h;
   windows += window("##MainMenuBar").w * window("##MainMenuBar").h;  // opaque: nothing painted under it
-  const float corners = 6 * 4 * std::pow(std::ceil(ImGui::GetStyle().WindowRounding) + 1.0f, 2.0f);
+  // The workspace tabs have no background and nothing is painted under them: the clear colour shows.
+  windows += window("##workspaces").w * window("##workspaces").h;
+  const float corners = 4 * 4 * std::pow(std::ceil(ImGui::GetStyle().WindowRounding) + 1.0f, 2.0f);
   EXPECT_NEAR(painted + windows - corners, 1280.0f * 1000.0f, 0.5f);
 }
 
