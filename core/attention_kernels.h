@@ -21,6 +21,13 @@ enum class Kernel { Dpa, Ea, EaPure, Mgk, MgkHard, Mlk, Cosine };
 inline constexpr std::array<Kernel, 7> kAllKernels{Kernel::Dpa,     Kernel::Ea,  Kernel::EaPure, Kernel::Mgk,
                                                    Kernel::MgkHard, Kernel::Mlk, Kernel::Cosine};
 
+/// Position of `kernel` in kAllKernels: the index of a per-kernel table (one result, colour or flag per kernel).
+constexpr std::size_t kernelIndex(Kernel kernel) {
+  std::size_t index = 0;
+  while (index + 1 < kAllKernels.size() && kAllKernels[index] != kernel) ++index;
+  return index;
+}
+
 /// Command-line name: "dpa", "ea", "ea-pure", "mgk", "mgk-hard", "mlk", "cosine".
 std::string_view kernelName(Kernel kernel);
 /// Inverse of kernelName; std::nullopt for an unknown name.

@@ -198,6 +198,20 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     }
     if (allViews().empty()) ImGui::TextDisabled("(no views registered)");
     ImGui::Separator();
+    // Which kernels every view compares (maps, sweep, polar plot, bars); the last one shown cannot be switched off.
+    if (ImGui::BeginMenu("Kernels")) {
+      for (Kernel kernel : kAllKernels) {
+        bool shown = context.scene().display.isKernelShown(kernel);
+        const std::string name(kernelName(kernel));
+        if (ImGui::MenuItem(name.c_str(), nullptr, &shown)) {
+          Scene next = context.scene();
+          if (next.display.setKernelShown(kernel, shown))
+            context.submit(std::move(next), (shown ? "Show " : "Hide ") + name);
+        }
+        probeLastItem(context, "menu/View/Kernels/" + name);
+      }
+      ImGui::EndMenu();
+    }
     if (ImGui::MenuItem("Reset window layout")) shell.resetLayoutRequested = true;
     ImGui::EndMenu();
   }
