@@ -17,6 +17,7 @@
 
 #include "core/attention_kernels.h"
 #include "core/colormap.h"
+#include "core/divergence.h"
 #include "core/types.h"
 
 namespace attnscope::gui {
@@ -29,9 +30,6 @@ enum class MgkCentres {
   Shifted,       ///< sMGK: k_jr = k_j + shift_r, one shift per component shared by every key position.
   PerKeyOffsets  ///< k_jr = k_j + offset_jr, an independent offset per key position and component.
 };
-
-/// Transport cost of conditional transport between L2-normalised vectors (MATH.md section 4).
-enum class CtCost { Euclidean /* sqrt(2 (1 - cos)) */, OneMinusCos /* 1 - cos */ };
 
 /// Parameters of the attention kernels (which of them are shown: DisplayParams::shownKernels).
 struct KernelParams {
@@ -64,10 +62,10 @@ struct KernelParams {
 
 /// Parameters of the alignment divergences (MATH.md section 4).
 struct DivergenceParams {
-  float ctRho = 0.5f;  ///< weight of the forward (key -> query) transport, in [0, 1]
-  float ctTau = 1.0f;  ///< navigator temperature, > 0
-  CtCost ctCost = CtCost::Euclidean;
-  float sinkhornEpsilon = 0.1f;  ///< entropic regularisation of Sinkhorn OT, > 0
+  float ctRho = 0.5f;                            ///< weight of the forward (key -> query) transport, in [0, 1]
+  float ctTau = 1.0f;                            ///< navigator temperature, > 0
+  TransportCost ctCost = TransportCost::Euclid;  ///< between L2-normalised vectors (MATH.md section 4)
+  float sinkhornEpsilon = 0.1f;                  ///< entropic regularisation of Sinkhorn OT, > 0
 };
 
 /// How a view plots things (shared by every view so screen and export agree).

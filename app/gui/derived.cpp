@@ -46,6 +46,7 @@ AttentionOptions attentionOptions(const Scene& scene) {
     }
   }
   gaussian.positionPriors = scene.kernel.mgkPriors;
+  gaussian.positionVariances = scene.kernel.mgkVariances;
   return options;
 }
 
@@ -55,64 +56,21 @@ void copyResult(const AttentionResult& result, KernelResult& out) {
   out.fallbackRows.assign(result.fallbackRows.begin(), result.fallbackRows.end());
 }
 
-/// MGK with a variance per key position and component (the core takes one variance per component shared by all
-/// positions). Positions are grouped by their variance row; the core computes log S for every position under each
-/// group's variances, each position keeps the column of its own group, and the rows are normalised here, in log
-/// space, with the same causal mask and uniform fallback as the core. One group (the usual case) is one core call.
-/// responsibilities == nullptr skips them (during a drag no view shows them; they follow when the drag ends).
-void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& base, bool hard, KernelResult& out,
-                                  RowMatrix* responsibilities) {
+/// MGK (soft or hard) of the scene, its per-position variances passed to the core; responsibilities == nullptr skips
+/// them (during a drag no view shows them; they follow when the drag ends).
+void mixtureGaussianKeys(const Scene& scene, const AttentionOptions& options, bool hard, KernelResult& out,
+                         RowMatrix* responsibilities) {
+  copyResult(mixtureGaussianKeysAttention(scene.queries, scene.keys, hard, options), out);
+  if (responsibilities == nullptr) return;
+  const std::vector<RowMatrix> gamma = gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian);
   const int N = scene.queryCount(), M = scene.keyCount(), R = scene.kernel.mgkComponents;
-  std::map<std::vector<float>, std::vector<int>> groups;
-  for (int j = 0; j < M; ++j) {
-    const auto row = scene.kernel.mgkVariances.row(j);
-    groups[std::vector<float>(row.data(), row.data() + R)].push_back(j);
-  }
-  RowMatrix logScores(N, M);
-  if (responsibilities != nullptr) responsibilities->resize(N, static_cast<Eigen::Index>(M) * R);
-  AttentionResult single;
-  for (const auto& [variances, positions] : groups) {
-    AttentionOptions options = base;
-    options.gaussian.variances = Eigen::Map<const Vector>(variances.data(), R);
-    AttentionResult result = mixtureGaussianKeysAttention(scene.queries, scene.keys, hard, options);
-    const std::vector<RowMatrix> gamma =
-        responsibilities != nullptr ? gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian)
-                                    : std::vector<RowMatrix>();
-    for (int j : positions) {
-      logScores.col(j) = result.scores.col(j);
-      if (responsibilities != nullptr)
-        for (int r = 0; r < R; ++r) responsibilities->col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
-    }
-    if (groups.size() == 1) single = std::move(result);
-  }
-  if (groups.size() == 1) {
-    copyResult(single, out);
-    return;
-  }
-  // Several variance groups: normalise the assembled log scores row by row.
-  const float lowest = std::numeric_limits<float>::lowest();
-  out.scores = logScores;
-  out.weights = RowMatrix::Zero(N, M);
-  out.fallbackRows.clear();
-  for (int i = 0; i < N; ++i) {
-    const int visible = scene.kernel.causal ? std::min(i + 1, M) : M;
-    if (visible == 0) continue;
-    const auto row = logScores.row(i).head(visible);
-    const float peak = row.maxCoeff();
-    if (peak <= lowest) {
-      // Every visible position has S = 0 (all priors 0): uniform, as the core does.
-      out.weights.row(i).head(visible).setConstant(1.0f / static_cast<float>(visible));
-      out.fallbackRows.push_back(i);
-      continue;
-    }
-    const Eigen::ArrayXf shifted = (row.array() - peak).exp();
-    out.weights.row(i).head(visible) = (shifted / shifted.sum()).matrix().transpose();
-  }
+  responsibilities->resize(N, static_cast<Eigen::Index>(M) * R);
+  for (int j = 0; j < M; ++j)
+    for (int r = 0; r < R; ++r) responsibilities->col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
 }
 
 /// The selected key swept against the selected query, for every shown kernel (the others' curves are emptied: each
-/// kernel adds S core calls). With per-position variances the swept MGK curves use the selected key's variances for
-/// every position (the core's sweep takes one variance per component).
+/// kernel adds S core calls). Every position keeps its own MGK variances; the swept key keeps the selected key's.
 void computeSweep(const Scene& scene, const AttentionOptions& base, AngleSweep& out) {
   AngleSweepOptions options;
   options.kernels = scene.display.shownKernels;
@@ -120,7 +78,6 @@ void computeSweep(const Scene& scene, const AttentionOptions& base, AngleSweep& 
   options.sweptKey = scene.selectedKey;
   options.attention = base;
   options.attention.causal = false;
-  options.attention.gaussian.variances = scene.kernel.mgkVariances.row(scene.selectedKey).transpose();
   const Vector query = scene.queries.row(scene.selectedQuery).transpose();
   const attnscope::AngleSweep sweep = angleSweep(query, scene.keys, options);
   out.angleDegrees = sweep.anglesDegrees;
@@ -199,7 +156,7 @@ DivergenceOptions divergenceOptions(const Scene& scene) {
   DivergenceOptions options;
   options.rho = scene.divergence.ctRho;
   options.tau = scene.divergence.ctTau;
-  options.cost = scene.divergence.ctCost == CtCost::Euclidean ? TransportCost::Euclid : TransportCost::OneMinusCos;
+  options.cost = scene.divergence.ctCost;
   options.epsilon = scene.divergence.sinkhornEpsilon;
   return options;
 }
@@ -265,8 +222,7 @@ void computeKernels(const Scene& scene, const AttentionOptions& options, Derived
     attempt(name.c_str(), errors, [&] {
       if (kernel == Kernel::Mgk || kernel == Kernel::MgkHard) {
         const bool variantHard = kernel == Kernel::MgkHard;
-        mixtureWithPositionVariances(scene, options, variantHard, result,
-                                     variantHard == hard ? responsibilities : nullptr);
+        mixtureGaussianKeys(scene, options, variantHard, result, variantHard == hard ? responsibilities : nullptr);
       } else {
         copyResult(computeAttention(kernel, scene.queries, scene.keys, options), result);
       }
@@ -277,7 +233,7 @@ void computeKernels(const Scene& scene, const AttentionOptions& options, Derived
 /// MGK responsibilities of the variant the density view follows, alone (end of a drag; no MGK kernel shown).
 void computeResponsibilities(const Scene& scene, RowMatrix& out) {
   KernelResult unused;
-  mixtureWithPositionVariances(scene, attentionOptions(scene), scene.display.mgkHard(), unused, &out);
+  mixtureGaussianKeys(scene, attentionOptions(scene), scene.display.mgkHard(), unused, &out);
 }
 
 }  // namespace

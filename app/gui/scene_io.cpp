@@ -173,8 +173,9 @@ constexpr std::pair<MgkCentres, const char*> kMgkCentres[] = {{MgkCentres::Shift
 enum class LegacyMgkVariant { Soft, Hard };
 constexpr std::pair<LegacyMgkVariant, const char*> kMgkVariants[] = {{LegacyMgkVariant::Soft, "soft"},
                                                                      {LegacyMgkVariant::Hard, "hard"}};
-constexpr std::pair<CtCost, const char*> kCtCosts[] = {{CtCost::Euclidean, "euclidean"},
-                                                       {CtCost::OneMinusCos, "one-minus-cos"}};
+// The file spells the core's "euclid" cost "euclidean" (format version 1, kept).
+constexpr std::pair<TransportCost, const char*> kCtCosts[] = {{TransportCost::Euclid, "euclidean"},
+                                                              {TransportCost::OneMinusCos, "one-minus-cos"}};
 constexpr std::pair<ColorMap, const char*> kColorMaps[] = {
     {ColorMap::Viridis, "viridis"}, {ColorMap::Magma, "magma"}, {ColorMap::Diverging, "diverging"}};
 

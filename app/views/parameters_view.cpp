@@ -180,14 +180,14 @@ void divergenceSection(AppContext& ctx) {
   itemTooltip(
       "Navigator temperature: small tau sends each point to its nearest partner (CT -> Chamfer distance), "
       "large tau spreads the plan uniformly (CT -> mean cost).");
-  int cost = scene.divergence.ctCost == gui::CtCost::Euclidean ? 0 : 1;
+  int cost = scene.divergence.ctCost == TransportCost::Euclid ? 0 : 1;
   const bool euclid = ImGui::RadioButton("cost |t(k) - t(q)| = sqrt(2 (1 - cos))", &cost, 0);
   itemTooltip("Euclidean distance between the L2-normalised vectors (the authors' cost).");
   ImGui::SameLine();
   const bool cosine = ImGui::RadioButton("cost 1 - cos", &cost, 1);
   itemTooltip("One minus the cosine: the same ordering, squared-distance-like near 0.");
   if (euclid || cosine) {
-    params.ctCost = cost == 0 ? gui::CtCost::Euclidean : gui::CtCost::OneMinusCos;
+    params.ctCost = cost == 0 ? TransportCost::Euclid : TransportCost::OneMinusCos;
     changed |= params.ctCost != scene.divergence.ctCost;
   }
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);

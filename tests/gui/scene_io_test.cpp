@@ -20,7 +20,7 @@ TEST(SceneIo, RoundTripKeepsEveryField) {
   scene.display.showMgkVariant(true);
   scene.kernel.mgkCentres = MgkCentres::PerKeyOffsets;
   scene.kernel.mgkPriors(2, 1) = 0.125f;
-  scene.divergence.ctCost = CtCost::OneMinusCos;
+  scene.divergence.ctCost = TransportCost::OneMinusCos;
   scene.display.colorMap = ColorMap::Magma;
   scene.selectedKey = 3;
   scene.openViews = {"maps"};
