@@ -12,6 +12,7 @@
 #include "app/plot/paint.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/geometry.h"
 #include "core/npy.h"
 
 namespace attnscope::gui {
@@ -262,22 +263,11 @@ Scene sceneWithSweptKey(const Scene& scene, double angleDegrees) {
   scene.validate();
   const int i = scene.selectedQuery, j = scene.selectedKey;
   const Eigen::VectorXd q = scene.queries.row(i).transpose().cast<double>();
-  const Eigen::VectorXd k = scene.keys.row(j).transpose().cast<double>();
-  const double qNorm = q.norm();
-  if (!(qNorm > 0.0)) throw InputError("sweep frames: the selected query " + std::to_string(i) + " is zero");
-  const Eigen::VectorXd e1 = q / qNorm;
-  Eigen::VectorXd e2 = k - k.dot(e1) * e1;
-  // A key (anti)parallel to q, or zero, spans no plane with it: use the coordinate axis least aligned with q.
-  if (e2.norm() <= 1e-6 * std::max(k.norm(), 1e-30)) {
-    Eigen::Index axis = 0;
-    e1.cwiseAbs().minCoeff(&axis);
-    e2 = Eigen::VectorXd::Unit(q.size(), axis);
-    e2 -= e2.dot(e1) * e1;
-  }
-  e2.normalize();
-  const double theta = angleDegrees * std::numbers::pi / 180.0;
+  if (!(q.norm() > 0.0)) throw InputError("sweep frames: the selected query " + std::to_string(i) + " is zero");
+  // The same plane as the kernel sweep's (core/geometry.h), so frame f shows the key the sweep plots at that angle.
+  const QueryKeyPlane plane = queryKeyPlane(q, scene.keys.row(j).transpose().cast<double>());
   Scene out = scene;
-  out.keys.row(j) = (k.norm() * (std::cos(theta) * e1 + std::sin(theta) * e2)).cast<float>().transpose();
+  out.keys.row(j) = plane.keyAt(angleDegrees).cast<float>().transpose();
   return out;
 }
 
