@@ -340,6 +340,9 @@ enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Mode
 class View {
  public:
   virtual ~View() = default;
+  /// Once per frame for every shown view, before any view draws: the place to poll background work and submit the
+  /// edits it produces (a controller step), so draw() only reads and draws. Default: nothing to do.
+  virtual void update(AppContext& ctx) { (void)ctx; }
   /// Draws the window's contents only: the shell opens the ImGui window titled ViewInfo::title around it.
   virtual void draw(AppContext& ctx) = 0;
 };

@@ -752,6 +752,14 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     }
     p.predicted = predictedRect(view.title, p.cond == ImGuiCond_Always, p.rect);
   }
+  // Controllers before any drawing: every shown view polls its background work and submits its edits (View::update).
+  for (const Placement& p : placements) {
+    try {
+      context.view(p.view->kind).update(context);
+    } catch (const std::exception& e) {
+      shell.showError(std::string(p.view->title) + ": " + e.what());
+    }
+  }
   // Backgrounds can go only when the background is opaque and the frame is not exported transparent.
   const ImVec4 windowBg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
   const bool mayDropBackgrounds = !layout.transparent && windowBg.w >= 1.0f && ImGui::GetStyle().Alpha >= 1.0f;

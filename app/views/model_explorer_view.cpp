@@ -37,6 +37,8 @@ struct ExplorerState {
 };
 class ModelExplorerView final : public gui::View {
  public:
+  /// Polls the model session, applies finished runs and starts the run the scene names (syncWithScene).
+  void update(AppContext& ctx) override { syncWithScene(ctx, ctx.modelSession()); }
   void draw(AppContext& ctx) override;
 
  private:
@@ -546,7 +548,6 @@ class ModelExplorerView final : public gui::View {
 
 void ModelExplorerView::draw(AppContext& ctx) {
   ModelSession& session = ctx.modelSession();
-  syncWithScene(ctx, session);
   // Presenter mode shows the grids and maps without the open / prompt / statistic widgets, as an export does.
   const bool controls = showViewControls(ctx) && !ctx.exporting();
   if (controls) drawOpenControls(ctx, session);
