@@ -228,14 +228,18 @@ Index componentCount(const GaussianKeysOptions& options) {
 }
 
 /// Everything MGK needs besides the GEMMs: per component r, a_r = 1 / (2 sigma_r^2) and the per-position constant
-/// c_jr = log pi_jr - a_r |k_jr|^2 (without the log prior for the hard variant), stored R x M.
+/// c_jr = log pi_jr - a_r |k_jr|^2 (without the log prior for the hard variant), stored R x M. With per-position
+/// variances a_jr replaces a_r (positionHalfPrecision, R x M); the shared-variance path stays scalar per component,
+/// so its numbers are exactly what they were before per-position variances existed.
 struct GaussianTerms {
   Index components = 1;
-  bool shifted = false;         // centres k_j + b_r: one GEMM with K plus Q B^T
-  std::vector<RowMatrix> keys;  // separate centre matrices (empty when shifted)
-  Vector halfPrecision;         // a_r
-  RowMatrix positionConstant;   // R x M
+  bool shifted = false;             // centres k_j + b_r: one GEMM with K plus Q B^T
+  std::vector<RowMatrix> keys;      // separate centre matrices (empty when shifted)
+  Vector halfPrecision;             // a_r (shared variances)
+  RowMatrix positionHalfPrecision;  // a_jr, R x M (per-position variances; empty otherwise)
+  RowMatrix positionConstant;       // R x M
   bool centreNormsFinite = true;
+  bool perPosition() const { return positionHalfPrecision.size() > 0; }
 };
 
 GaussianTerms gaussianTerms(const MatrixView& K, const GaussianKeysOptions& options, bool hard) {
@@ -243,19 +247,30 @@ GaussianTerms gaussianTerms(const MatrixView& K, const GaussianKeysOptions& opti
   const Index M = K.rows(), d = K.cols();
   terms.components = componentCount(options);
   const Index R = terms.components;
-  Vector variances = gaussianKeyVariances(d, R, options);
-  terms.halfPrecision = (0.5f / variances.array()).matrix();
-  terms.positionConstant.resize(R, M);
-  if (options.componentKeys.empty() && options.shifts.size() > 0) {
-    std::vector<RowMatrix> centres = gaussianKeyCentres(K, options);  // validates shapes and values
-    terms.shifted = true;
-    for (Index r = 0; r < R; ++r)
-      terms.positionConstant.row(r) = -terms.halfPrecision(r) * centres[r].rowwise().squaredNorm().transpose();
+  if (options.positionVariances.size() > 0) {
+    const RowMatrix variances = gaussianKeyPositionVariances(M, d, R, options);  // M x R
+    // Every position with the same variances (the usual case) takes the shared path: the same numbers, bit for bit,
+    // as passing them as `variances`, and one scalar a_r per component in the inner loop.
+    if ((variances.rowwise() - variances.row(0)).cwiseAbs().maxCoeff() == 0.0f)
+      terms.halfPrecision = (0.5f / variances.row(0).transpose().array()).matrix();
+    else
+      terms.positionHalfPrecision = (0.5f / variances.transpose().array()).matrix();
   } else {
-    terms.keys = gaussianKeyCentres(K, options);
-    for (Index r = 0; r < R; ++r)
-      terms.positionConstant.row(r) = -terms.halfPrecision(r) * terms.keys[r].rowwise().squaredNorm().transpose();
+    Vector variances = gaussianKeyVariances(d, R, options);
+    terms.halfPrecision = (0.5f / variances.array()).matrix();
   }
+  terms.positionConstant.resize(R, M);
+  std::vector<RowMatrix> centres = gaussianKeyCentres(K, options);  // validates shapes and values
+  terms.shifted = options.componentKeys.empty() && options.shifts.size() > 0;
+  for (Index r = 0; r < R; ++r) {
+    if (terms.perPosition())
+      terms.positionConstant.row(r) =
+          -(terms.positionHalfPrecision.row(r).array() * centres[r].rowwise().squaredNorm().transpose().array())
+               .matrix();
+    else
+      terms.positionConstant.row(r) = -terms.halfPrecision(r) * centres[r].rowwise().squaredNorm().transpose();
+  }
+  if (!terms.shifted) terms.keys = std::move(centres);
   terms.centreNormsFinite = terms.positionConstant.allFinite();
   if (!hard) {
     RowMatrix priors = gaussianKeyPriors(M, R, options);
@@ -302,11 +317,22 @@ AttentionResult runGaussianKeys(const MatrixView& Q, const MatrixView& K, bool h
       float* out = result.weights.row(i).data();
       RowMask mask = rowMask(options, i, M);
       // t_ijr = c_jr + 2 a_r q_i.k_jr - a_r |q_i|^2  (+ 2 a_r q_i.b_r when shifted), i.e. log pi - |q-k|^2/(2 sigma^2).
-      for (Index c = 0; c < R; ++c) {
-        float a = terms.halfPrecision(c);
-        float offset = -a * queryNormsSq(i) + (terms.shifted ? 2.0f * a * queryShift(i, c) : 0.0f);
-        auto dots = products.row((terms.shifted ? 0 : c) * rows + r).array();
-        exponents.row(c).array() = terms.positionConstant.row(c).array() + (2.0f * a) * dots + offset;
+      if (!terms.perPosition()) {
+        for (Index c = 0; c < R; ++c) {
+          float a = terms.halfPrecision(c);
+          float offset = -a * queryNormsSq(i) + (terms.shifted ? 2.0f * a * queryShift(i, c) : 0.0f);
+          auto dots = products.row((terms.shifted ? 0 : c) * rows + r).array();
+          exponents.row(c).array() = terms.positionConstant.row(c).array() + (2.0f * a) * dots + offset;
+        }
+      } else {
+        // The same sum with a_jr per position: c_jr + 2 a_jr q.k_jr - a_jr |q|^2 + 2 a_jr q.b_r.
+        for (Index c = 0; c < R; ++c) {
+          auto a = terms.positionHalfPrecision.row(c).array();
+          const float shift = terms.shifted ? queryShift(i, c) : 0.0f;
+          auto dots = products.row((terms.shifted ? 0 : c) * rows + r).array();
+          exponents.row(c).array() =
+              terms.positionConstant.row(c).array() + (2.0f * a) * dots + (-a * queryNormsSq(i) + 2.0f * a * shift);
+        }
       }
       if (hard) {
         // Hard variant: log S_ij = max_r t_ijr, then an ordinary softmax.
@@ -476,6 +502,22 @@ Vector gaussianKeyVariances(Index dimension, Index components, const GaussianKey
   return options.variances;
 }
 
+RowMatrix gaussianKeyPositionVariances(Index keyCount, Index dimension, Index components,
+                                       const GaussianKeysOptions& options) {
+  const RowMatrix& given = options.positionVariances;
+  if (given.size() == 0) return gaussianKeyVariances(dimension, components, options).transpose().replicate(keyCount, 1);
+  if (given.rows() != keyCount || given.cols() != components)
+    throw InputError("per-position MGK variances are " + std::to_string(given.rows()) + " x " +
+                     std::to_string(given.cols()) + " but keys x components is " + std::to_string(keyCount) + " x " +
+                     std::to_string(components));
+  for (Index j = 0; j < keyCount; ++j)
+    for (Index r = 0; r < components; ++r)
+      if (!std::isfinite(given(j, r)) || !(given(j, r) > 0.0f))
+        throw InputError("MGK variance of key position " + std::to_string(j) + ", component " + std::to_string(r + 1) +
+                         " must be finite and > 0, got " + std::to_string(given(j, r)));
+  return given;
+}
+
 AttentionResult dotProductAttention(const MatrixView& Q, const MatrixView& K, const AttentionOptions& options) {
   validateInputs(Q, K, options);
   return runDotProduct(Q, K, resolvedScale(options, Q.cols()), options, "dpa");
@@ -550,16 +592,17 @@ std::vector<RowMatrix> gaussianKeyResponsibilities(const MatrixView& Q, const Ma
   validateInputs(Q, K, AttentionOptions{});
   std::vector<RowMatrix> centres = gaussianKeyCentres(K, options);
   const Index R = static_cast<Index>(centres.size()), N = Q.rows(), M = K.rows();
-  Vector variances = gaussianKeyVariances(Q.cols(), R, options);
+  const RowMatrix variances = gaussianKeyPositionVariances(M, Q.cols(), R, options);  // M x R
   RowMatrix priors = gaussianKeyPriors(M, R, options);
   Vector queryNormsSq = Q.rowwise().squaredNorm();
   std::vector<RowMatrix> gamma(static_cast<std::size_t>(R));
   for (Index r = 0; r < R; ++r) {
-    // t_ijr = log pi_jr - |q_i - k_jr|^2 / (2 sigma_r^2), distances in GEMM form, clamped at 0 against rounding.
+    // t_ijr = log pi_jr - |q_i - k_jr|^2 / (2 sigma_jr^2), distances in GEMM form, clamped at 0 against rounding.
     RowMatrix distSq = -2.0f * Q * centres[r].transpose();
     distSq.colwise() += queryNormsSq;
     distSq.rowwise() += centres[r].rowwise().squaredNorm().transpose();
-    RowMatrix t = -(distSq.cwiseMax(0.0f) / (2.0f * variances(r)));
+    const Eigen::RowVectorXf twiceVariance = 2.0f * variances.col(r).transpose();
+    RowMatrix t = -(distSq.cwiseMax(0.0f).array().rowwise() / twiceVariance.array()).matrix();
     if (!hard) t.rowwise() += priors.col(r).array().log().matrix().transpose();
     gamma[r] = std::move(t);
   }

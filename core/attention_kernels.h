@@ -21,6 +21,13 @@ enum class Kernel { Dpa, Ea, EaPure, Mgk, MgkHard, Mlk, Cosine };
 inline constexpr std::array<Kernel, 7> kAllKernels{Kernel::Dpa,     Kernel::Ea,  Kernel::EaPure, Kernel::Mgk,
                                                    Kernel::MgkHard, Kernel::Mlk, Kernel::Cosine};
 
+/// Position of `kernel` in kAllKernels: the index of a per-kernel table (one result, colour or flag per kernel).
+constexpr std::size_t kernelIndex(Kernel kernel) {
+  std::size_t index = 0;
+  while (index + 1 < kAllKernels.size() && kAllKernels[index] != kernel) ++index;
+  return index;
+}
+
 /// Command-line name: "dpa", "ea", "ea-pure", "mgk", "mgk-hard", "mlk", "cosine".
 std::string_view kernelName(Kernel kernel);
 /// Inverse of kernelName; std::nullopt for an unknown name.
@@ -50,6 +57,9 @@ struct GaussianKeysOptions {
   RowMatrix positionPriors;
   /// Variance sigma_r^2 per component (length R, each > 0); empty = sqrt(d) for every component (the paper's choice).
   Vector variances;
+  /// Per-position variances sigma_jr^2 (M x R, each finite and > 0); when non-empty it overrides `variances`: each key
+  /// position has its own Gaussian widths (the app's editable mixture). Not supported by the streaming engine.
+  RowMatrix positionVariances;
 };
 
 /// Options shared by every kernel. A field a kernel does not use is ignored (noted per field).
@@ -120,9 +130,14 @@ std::vector<RowMatrix> gaussianKeyCentres(const MatrixView& K, const GaussianKey
 /// Priors pi_jr as used by the soft kernel: M x R, clamped into [0, 1].
 RowMatrix gaussianKeyPriors(Eigen::Index keyCount, Eigen::Index componentCount,
                             const GaussianKeysOptions& options = {});
-/// Variances sigma_r^2 (length R) for dimension d; throws InputError unless every one is finite and > 0.
+/// Variances sigma_r^2 (length R) for dimension d; throws InputError unless every one is finite and > 0. Ignores
+/// positionVariances (see gaussianKeyPositionVariances).
 Vector gaussianKeyVariances(Eigen::Index dimension, Eigen::Index componentCount,
                             const GaussianKeysOptions& options = {});
+/// Variances sigma_jr^2 as every MGK kernel uses them: M x R, options.positionVariances when given (shape and values
+/// checked: InputError unless M x R, finite and > 0), else gaussianKeyVariances repeated for every position.
+RowMatrix gaussianKeyPositionVariances(Eigen::Index keyCount, Eigen::Index dimension, Eigen::Index componentCount,
+                                       const GaussianKeysOptions& options = {});
 
 /// Linear mixture-of-keys attention (MLK) as explicit weights: with phi = elu + 1 and kappa_j = sum_r pi_jr
 /// phi(k_jr), A_ij = phi(q_i) . kappa_j / sum_j' phi(q_i) . kappa_j' (masked keys dropped). Q: N x d; K: M x d;

@@ -175,6 +175,36 @@ AngleHistogram angleHistogram(const CosineMatrix& cosines, const AngleHistogramO
 
 // ---------------------------------------------------------------------------------------------------------------
 
+QueryKeyPlane queryKeyPlane(const Eigen::Ref<const VectorD>& query, const Eigen::Ref<const VectorD>& key) {
+  const double queryLength = stableNorm(query);
+  if (queryLength == 0.0)
+    throw InputError("the query is the zero vector: its angle to a key is undefined; give a query with a direction");
+  QueryKeyPlane plane;
+  plane.e1 = query / queryLength;
+  plane.keyLength = stableNorm(key);
+  if (plane.keyLength > 0.0) {
+    const VectorD unitK = key / plane.keyLength;
+    const double along = unitK.dot(plane.e1);
+    const VectorD residual = unitK - along * plane.e1;
+    const double across = residual.norm();
+    plane.keyRadians = std::atan2(across, along);
+    if (across > 1e-6) plane.e2 = residual / across;
+  }
+  if (plane.e2.size() == 0) {
+    Eigen::Index axis = 0;
+    plane.e1.cwiseAbs().minCoeff(&axis);
+    plane.e2 = VectorD::Unit(query.size(), axis) - plane.e1(axis) * plane.e1;
+    plane.e2 -= plane.e2.dot(plane.e1) * plane.e1;  // second pass: Gram-Schmidt loses orthogonality once
+    plane.e2.normalize();
+  }
+  return plane;
+}
+
+VectorD QueryKeyPlane::keyAt(double degrees, std::optional<double> length) const {
+  const double theta = degreesToRadians(degrees);
+  return length.value_or(keyLength) * (std::cos(theta) * e1 + std::sin(theta) * e2);
+}
+
 AngleSweep angleSweep(const VectorView& query, const MatrixView& keys, const AngleSweepOptions& options) {
   requireNonEmpty(keys, "keys K");
   requireFinite(keys, "keys K");
@@ -205,28 +235,10 @@ AngleSweep angleSweep(const VectorView& query, const MatrixView& keys, const Ang
   // accurate choice.
   const VectorD q = query.cast<double>();
   const double queryLength = stableNorm(q);
-  if (queryLength == 0.0)
-    throw InputError("the query is the zero vector: its angle to a key is undefined; give a query with a direction");
-  const VectorD e1 = q / queryLength;
-  const VectorD k = keys.row(options.sweptKey).transpose().cast<double>();
-  const double keyLength = stableNorm(k);
-  VectorD e2;
-  double startAngle = 0.0;  // angle of the given key to q, radians
-  if (keyLength > 0.0) {
-    const VectorD unitK = k / keyLength;
-    const double along = unitK.dot(e1);
-    const VectorD residual = unitK - along * e1;
-    const double across = residual.norm();
-    startAngle = std::atan2(across, along);
-    if (across > 1e-6) e2 = residual / across;
-  }
-  if (e2.size() == 0) {
-    Eigen::Index axis = 0;
-    e1.cwiseAbs().minCoeff(&axis);
-    e2 = VectorD::Unit(d, axis) - e1(axis) * e1;
-    e2 -= e2.dot(e1) * e1;  // second pass: Gram-Schmidt loses orthogonality once in float-sized problems
-    e2.normalize();
-  }
+  const QueryKeyPlane plane = queryKeyPlane(q, keys.row(options.sweptKey).transpose().cast<double>());
+  const VectorD &e1 = plane.e1, &e2 = plane.e2;
+  const double keyLength = plane.keyLength;
+  const double startAngle = plane.keyRadians;
 
   const double sweptQueryLength = options.queryNorm ? *options.queryNorm : queryLength;
   const double sweptKeyLength = options.keyNorm ? *options.keyNorm : keyLength;

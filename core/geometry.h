@@ -131,6 +131,20 @@ struct AngleSweepOptions {
   AttentionOptions attention;
 };
 
+/// The plane a key turns in against a query: e1 = q / |q|, e2 the unit part of k orthogonal to q, or, when k is
+/// parallel, antiparallel or zero to q (no plane), the coordinate axis least aligned with q made orthogonal to it.
+/// The key at angle theta is then |k| (cos theta e1 + sin theta e2). Shared by the angle sweep and the app's sweep
+/// frames, so both turn a key the same way.
+struct QueryKeyPlane {
+  VectorD e1, e2;           ///< d each, orthonormal
+  double keyRadians = 0.0;  ///< the key's own angle to q in [0, pi] (0 for a zero key)
+  double keyLength = 0.0;   ///< |k|
+  /// The key rotated to `degrees` from the query in this plane, of length `length` (default |k|): d-vector.
+  VectorD keyAt(double degrees, std::optional<double> length = std::nullopt) const;
+};
+/// query, key: d-vectors, d >= 2. Throws InputError for a zero query (its angle to a key is undefined).
+QueryKeyPlane queryKeyPlane(const Eigen::Ref<const VectorD>& query, const Eigen::Ref<const VectorD>& key);
+
 /// query: d-vector (nonzero direction), keys: M x d with d >= 2. The swept key k turns in the plane spanned by q and
 /// k (or by q and the coordinate axis least aligned with q when k is parallel, antiparallel or zero to q), so at
 /// sample s it is |k| (cos theta_s e1 + sin theta_s e2), e1 = q / |q|. Each kernel is called through

@@ -447,6 +447,10 @@ StreamingAttention::StreamingAttention(Kernel kernel, const MatrixView& Q, const
       s.form = s.hard ? MassForm::Softmax : MassForm::GaussianSoft;
       s.components = R;
       const GaussianKeysOptions& gaussian = options.gaussian;
+      // One shared a_r per component is what keeps the streamed tiles cheap; the dense kernels take per-position ones.
+      if (gaussian.positionVariances.size() > 0)
+        throw InputError(std::string(kernelName(kernel)) +
+                         ": per-position variances are not supported by the streaming engine (use the dense kernel)");
       std::vector<RowMatrix> centres = gaussianKeyCentres(K, gaussian);  // validates shapes and values
       Vector variances = gaussianKeyVariances(Q.cols(), R, gaussian);
       s.halfPrecision = (0.5f / variances.array()).matrix();

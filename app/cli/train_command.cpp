@@ -3,7 +3,6 @@
 // explorer open with the kernel it was trained with. Ctrl-C cancels and still writes the steps done.
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <sstream>
@@ -31,9 +30,12 @@ struct TrainArguments {
   CLI::App* command = nullptr;
 };
 
-std::atomic<bool> cancelRequested{false};
+// Set by the SIGINT handler, read by the training loop between steps. A handler may only write a volatile
+// std::sig_atomic_t (C++ [support.signal]); std::atomic<bool> is allowed only when lock-free, which the standard does
+// not promise.
+volatile std::sig_atomic_t cancelRequested = 0;
 extern "C" void onInterrupt(int) {
-  cancelRequested = true;
+  cancelRequested = 1;
 }
 
 void writeLog(const std::string& path, const std::vector<train::StepRecord>& history) {
@@ -120,7 +122,7 @@ void runTrain(TrainArguments& args) {
   options.optimizer = optimizerOptions(args.optimizer);
 
   const bool terminal = isatty(STDERR_FILENO);
-  cancelRequested = false;
+  cancelRequested = 0;
   auto previous = std::signal(SIGINT, onInterrupt);
   auto onStep = [&](const train::StepRecord& r) {
     if (terminal && (r.step % 10 == 0 || r.step == options.steps)) {
@@ -129,7 +131,7 @@ void runTrain(TrainArguments& args) {
                    std::string(width - filled, '.').c_str(), r.step, options.steps, r.loss, r.accuracy);
       std::fflush(stderr);
     }
-    return !cancelRequested.load();
+    return cancelRequested == 0;
   };
   nlohmann::json extra = {{"seed", seed}, {"steps", 0}};
   if (args.data.empty()) {

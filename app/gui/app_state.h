@@ -15,7 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/attention_kernels.h"
 #include "core/colormap.h"
+#include "core/divergence.h"
 #include "core/types.h"
 
 namespace attnscope::gui {
@@ -23,34 +25,25 @@ namespace attnscope::gui {
 // ---------------------------------------------------------------------------------------------------------------
 // Scene: the editable document.
 
-/// Which form of expressive attention is shown (MATH.md section 2).
-enum class EaForm { Saturating /* f(x) = x^2 / (1 + x^2) */, Pure /* f(x) = x^2 */ };
-
 /// Where the MGK component centres k_jr come from (MATH.md section 3).
 enum class MgkCentres {
   Shifted,       ///< sMGK: k_jr = k_j + shift_r, one shift per component shared by every key position.
   PerKeyOffsets  ///< k_jr = k_j + offset_jr, an independent offset per key position and component.
 };
 
-/// Soft MGK sums the prior-weighted components; hard MGK takes the best component and ignores priors.
-enum class MgkVariant { Soft, Hard };
-
-/// Transport cost of conditional transport between L2-normalised vectors (MATH.md section 4).
-enum class CtCost { Euclidean /* sqrt(2 (1 - cos)) */, OneMinusCos /* 1 - cos */ };
-
-/// Parameters of the three attention kernels shown side by side.
+/// Parameters of the attention kernels (which of them are shown: DisplayParams::shownKernels).
 struct KernelParams {
   /// Score scale s in x_ij = s q_i . k_j. When `useScaleOverride` is false, s = 1/sqrt(d).
   bool useScaleOverride = false;
   float scaleOverride = 1.0f;
   /// Causal mask: query i sees keys j <= i only (multiplicative for EA, never by adding -inf before squaring).
   bool causal = false;
-  EaForm eaForm = EaForm::Saturating;
+  /// f(x) of Kernel::Ea (MATH.md section 2); Kernel::EaPure is always the pure x^2.
+  ExpressiveForm eaForm = ExpressiveForm::Saturating;
 
   /// Number of Gaussian components per key position, R in 1..kMaxMgkComponents.
   int mgkComponents = 2;
   MgkCentres mgkCentres = MgkCentres::Shifted;
-  MgkVariant mgkVariant = MgkVariant::Soft;
   /// R x d shifts b_r used when mgkCentres == Shifted.
   RowMatrix mgkShifts;
   /// (M * R) x d offsets, row j * R + r for key position j and component r, used when mgkCentres == PerKeyOffsets.
@@ -69,10 +62,10 @@ struct KernelParams {
 
 /// Parameters of the alignment divergences (MATH.md section 4).
 struct DivergenceParams {
-  float ctRho = 0.5f;  ///< weight of the forward (key -> query) transport, in [0, 1]
-  float ctTau = 1.0f;  ///< navigator temperature, > 0
-  CtCost ctCost = CtCost::Euclidean;
-  float sinkhornEpsilon = 0.1f;  ///< entropic regularisation of Sinkhorn OT, > 0
+  float ctRho = 0.5f;                            ///< weight of the forward (key -> query) transport, in [0, 1]
+  float ctTau = 1.0f;                            ///< navigator temperature, > 0
+  TransportCost ctCost = TransportCost::Euclid;  ///< between L2-normalised vectors (MATH.md section 4)
+  float sinkhornEpsilon = 0.1f;                  ///< entropic regularisation of Sinkhorn OT, > 0
 };
 
 /// How a view plots things (shared by every view so screen and export agree).
@@ -86,10 +79,21 @@ struct DisplayParams {
   float planeExtent = 2.0f;
   /// Samples per side of the density field grid.
   int densityResolution = 256;
-  /// Optional kernels the kernel sweep draws beside DPA, EA and MGK (curves, polar plot, per-key bars). Off by
-  /// default; Derived computes them only while shown.
-  bool sweepShowMlk = false;
-  bool sweepShowCosine = false;
+  /// The kernels every view shows side by side (attention maps, sweep curves, polar plot, per-key bars, parameter
+  /// table): any non-empty subset of the core's seven, in kAllKernels order without repeats. Derived computes only
+  /// these. Kernel::Ea follows KernelParams::eaForm; Kernel::Mgk is the soft mixture and Kernel::MgkHard the hard
+  /// one (the density view shows the hard variant's equal-weight field when only MgkHard is shown).
+  std::vector<Kernel> shownKernels{Kernel::Dpa, Kernel::Ea, Kernel::Mgk};
+  bool isKernelShown(Kernel kernel) const;
+  /// Adds or removes `kernel`, keeping kAllKernels order. Removing the last shown kernel is refused (returns false):
+  /// a view with no kernel has nothing to compare.
+  bool setKernelShown(Kernel kernel, bool shown);
+  /// True when the MGK shown is the hard variant (MgkHard shown, soft Mgk not): the density field and the
+  /// responsibilities then follow the hard variant.
+  bool mgkHard() const;
+  /// Shows the hard MGK (hard = true) or the soft one in place of the other: the soft / hard switch of the parameter
+  /// and density views.
+  void showMgkVariant(bool hard);
 };
 
 constexpr int kMaxMgkComponents = 4;
@@ -191,12 +195,11 @@ struct KernelResult {
 /// every other key fixed), with the resulting weight and score of that key under each kernel.
 struct AngleSweep {
   Vector angleDegrees;  ///< S samples from 0 to 180
-  Vector dpaWeight, eaWeight, mgkWeight;
-  Vector dpaScore, eaScore, mgkScore;
-  /// Optional kernels (MLK: phi(q) . kappa_j with phi = elu + 1; cosine: cos(theta) / tau), S samples each while
-  /// DisplayParams::sweepShowMlk / sweepShowCosine is on, empty otherwise.
-  Vector mlkWeight, cosineWeight;
-  Vector mlkScore, cosineScore;
+  /// Per core kernel (indexed by kernelIndex), the swept key's weight and score at each of the S angles; S samples
+  /// for the shown kernels (DisplayParams::shownKernels), empty for the others.
+  std::array<Vector, kAllKernels.size()> weights, scores;
+  const Vector& weight(Kernel kernel) const { return weights[kernelIndex(kernel)]; }
+  const Vector& score(Kernel kernel) const { return scores[kernelIndex(kernel)]; }
   float currentAngleDegrees = 0.0f;  ///< the actual angle between the selected query and key
 };
 
@@ -241,10 +244,11 @@ struct Derived {
   /// including every matrix whose shape follows the scene, always matches sceneRevision.
   std::uint64_t slowDivergenceRevision = 0;
   float scale = 1.0f;  ///< effective s
-  KernelResult dpa, ea, mgk;
-  /// MLK and cosine weights for every (query, key) pair, computed only while the kernel sweep shows them (its per-key
-  /// bars); empty matrices otherwise.
-  KernelResult mlk, cosine;
+  /// One result per core kernel, indexed by kernelIndex(kernel) (core); only the shown kernels
+  /// (DisplayParams::shownKernels) are computed, the others are empty matrices.
+  std::array<KernelResult, kAllKernels.size()> kernels;
+  const KernelResult& result(Kernel kernel) const { return kernels[kernelIndex(kernel)]; }
+  KernelResult& result(Kernel kernel) { return kernels[kernelIndex(kernel)]; }
   RowMatrix mgkResponsibilities;  ///< N x (M * R), gamma_ijr (row i, column j * R + r); each (i, j) block sums to 1
   /// Computed during a drag: density coarse, mgkResponsibilities from an earlier scene (finishDrag completes both).
   bool dragPreview = false;
@@ -339,6 +343,9 @@ enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Mode
 class View {
  public:
   virtual ~View() = default;
+  /// Once per frame for every shown view, before any view draws: the place to poll background work and submit the
+  /// edits it produces (a controller step), so draw() only reads and draws. Default: nothing to do.
+  virtual void update(AppContext& ctx) { (void)ctx; }
   /// Draws the window's contents only: the shell opens the ImGui window titled ViewInfo::title around it.
   virtual void draw(AppContext& ctx) = 0;
 };

@@ -70,11 +70,17 @@ DemoAnimation animationFromJson(const json& a) {
   return animation;
 }
 
-const KernelResult& kernelResult(const DemoClaim& claim, const Derived& derived) {
-  if (claim.kernel == "dpa") return derived.dpa;
-  if (claim.kernel == "ea") return derived.ea;
-  if (claim.kernel == "mgk") return derived.mgk;
-  throw InputError("claim " + claim.id + ": kernel must be dpa, ea or mgk, found \"" + claim.kernel + "\"");
+const KernelResult& kernelResult(const DemoClaim& claim, const Scene& scene, const Derived& derived) {
+  const std::optional<Kernel> kernel = kernelFromName(claim.kernel);
+  if (!kernel) {
+    std::string names;
+    for (Kernel k : kAllKernels) names += std::string(names.empty() ? "" : ", ") + std::string(kernelName(k));
+    throw InputError("claim " + claim.id + ": kernel must be one of " + names + ", found \"" + claim.kernel + "\"");
+  }
+  // Derived computes only the shown kernels: a claim about a hidden one has nothing to check.
+  if (!scene.display.isKernelShown(*kernel))
+    throw InputError("claim " + claim.id + ": kernel " + claim.kernel + " is not shown by this step's scene");
+  return derived.result(*kernel);
 }
 
 void checkIndex(const DemoClaim& claim, int index, Eigen::Index size, const char* what) {
@@ -178,7 +184,7 @@ Demo loadDemo(const std::string& name) {
 double evaluateClaim(const DemoClaim& claim, const Scene& scene, const Derived& derived) {
   const std::string& m = claim.metric;
   if (m == "weight" || m == "rowMax") {
-    const RowMatrix& w = kernelResult(claim, derived).weights;
+    const RowMatrix& w = kernelResult(claim, scene, derived).weights;
     checkIndex(claim, claim.row, w.rows(), "row");
     if (m == "rowMax") return w.row(claim.row).maxCoeff();
     checkIndex(claim, claim.col, w.cols(), "col");
@@ -186,7 +192,7 @@ double evaluateClaim(const DemoClaim& claim, const Scene& scene, const Derived& 
   }
   if (m == "meanDiagonal" || m == "meanColumn") {
     // Averaged over rows 1..N-1: under a causal mask row 0 sees only key 0, which says nothing about a head.
-    const RowMatrix& w = kernelResult(claim, derived).weights;
+    const RowMatrix& w = kernelResult(claim, scene, derived).weights;
     if (w.rows() < 2) throw InputError("claim " + claim.id + ": " + m + " needs at least two queries");
     double sum = 0;
     int count = 0;

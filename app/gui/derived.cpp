@@ -31,7 +31,7 @@ AttentionOptions attentionOptions(const Scene& scene) {
   AttentionOptions options;
   options.scale = scene.effectiveScale();
   options.causal = scene.kernel.causal;
-  options.expressiveForm = scene.kernel.eaForm == EaForm::Pure ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
+  options.expressiveForm = scene.kernel.eaForm;
   options.cosineTemperature = scene.kernel.cosineTemperature;
   GaussianKeysOptions& gaussian = options.gaussian;
   const int R = scene.kernel.mgkComponents;
@@ -46,6 +46,7 @@ AttentionOptions attentionOptions(const Scene& scene) {
     }
   }
   gaussian.positionPriors = scene.kernel.mgkPriors;
+  gaussian.positionVariances = scene.kernel.mgkVariances;
   return options;
 }
 
@@ -55,91 +56,36 @@ void copyResult(const AttentionResult& result, KernelResult& out) {
   out.fallbackRows.assign(result.fallbackRows.begin(), result.fallbackRows.end());
 }
 
-/// MGK with a variance per key position and component (the core takes one variance per component shared by all
-/// positions). Positions are grouped by their variance row; the core computes log S for every position under each
-/// group's variances, each position keeps the column of its own group, and the rows are normalised here, in log
-/// space, with the same causal mask and uniform fallback as the core. One group (the usual case) is one core call.
-/// responsibilities == nullptr skips them (during a drag no view shows them; they follow when the drag ends).
-void mixtureWithPositionVariances(const Scene& scene, const AttentionOptions& base, KernelResult& out,
-                                  RowMatrix* responsibilities) {
+/// MGK (soft or hard) of the scene, its per-position variances passed to the core; responsibilities == nullptr skips
+/// them (during a drag no view shows them; they follow when the drag ends).
+void mixtureGaussianKeys(const Scene& scene, const AttentionOptions& options, bool hard, KernelResult& out,
+                         RowMatrix* responsibilities) {
+  copyResult(mixtureGaussianKeysAttention(scene.queries, scene.keys, hard, options), out);
+  if (responsibilities == nullptr) return;
+  const std::vector<RowMatrix> gamma = gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian);
   const int N = scene.queryCount(), M = scene.keyCount(), R = scene.kernel.mgkComponents;
-  const bool hard = scene.kernel.mgkVariant == MgkVariant::Hard;
-  std::map<std::vector<float>, std::vector<int>> groups;
-  for (int j = 0; j < M; ++j) {
-    const auto row = scene.kernel.mgkVariances.row(j);
-    groups[std::vector<float>(row.data(), row.data() + R)].push_back(j);
-  }
-  RowMatrix logScores(N, M);
-  if (responsibilities != nullptr) responsibilities->resize(N, static_cast<Eigen::Index>(M) * R);
-  AttentionResult single;
-  for (const auto& [variances, positions] : groups) {
-    AttentionOptions options = base;
-    options.gaussian.variances = Eigen::Map<const Vector>(variances.data(), R);
-    AttentionResult result = mixtureGaussianKeysAttention(scene.queries, scene.keys, hard, options);
-    const std::vector<RowMatrix> gamma =
-        responsibilities != nullptr ? gaussianKeyResponsibilities(scene.queries, scene.keys, hard, options.gaussian)
-                                    : std::vector<RowMatrix>();
-    for (int j : positions) {
-      logScores.col(j) = result.scores.col(j);
-      if (responsibilities != nullptr)
-        for (int r = 0; r < R; ++r) responsibilities->col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
-    }
-    if (groups.size() == 1) single = std::move(result);
-  }
-  if (groups.size() == 1) {
-    copyResult(single, out);
-    return;
-  }
-  // Several variance groups: normalise the assembled log scores row by row.
-  const float lowest = std::numeric_limits<float>::lowest();
-  out.scores = logScores;
-  out.weights = RowMatrix::Zero(N, M);
-  out.fallbackRows.clear();
-  for (int i = 0; i < N; ++i) {
-    const int visible = scene.kernel.causal ? std::min(i + 1, M) : M;
-    if (visible == 0) continue;
-    const auto row = logScores.row(i).head(visible);
-    const float peak = row.maxCoeff();
-    if (peak <= lowest) {
-      // Every visible position has S = 0 (all priors 0): uniform, as the core does.
-      out.weights.row(i).head(visible).setConstant(1.0f / static_cast<float>(visible));
-      out.fallbackRows.push_back(i);
-      continue;
-    }
-    const Eigen::ArrayXf shifted = (row.array() - peak).exp();
-    out.weights.row(i).head(visible) = (shifted / shifted.sum()).matrix().transpose();
-  }
+  responsibilities->resize(N, static_cast<Eigen::Index>(M) * R);
+  for (int j = 0; j < M; ++j)
+    for (int r = 0; r < R; ++r) responsibilities->col(static_cast<Eigen::Index>(j) * R + r) = gamma[r].col(j);
 }
 
-/// The selected key swept against the selected query. With per-position variances the swept MGK curve uses the
-/// selected key's variances for every position (the core's sweep takes one variance per component). MLK and cosine
-/// are swept only while the view shows them (each adds S core calls); otherwise their curves are emptied.
+/// The selected key swept against the selected query, for every shown kernel (the others' curves are emptied: each
+/// kernel adds S core calls). Every position keeps its own MGK variances; the swept key keeps the selected key's.
 void computeSweep(const Scene& scene, const AttentionOptions& base, AngleSweep& out) {
   AngleSweepOptions options;
-  options.kernels = {Kernel::Dpa, Kernel::Ea,
-                     scene.kernel.mgkVariant == MgkVariant::Hard ? Kernel::MgkHard : Kernel::Mgk};
-  if (scene.display.sweepShowMlk) options.kernels.push_back(Kernel::Mlk);
-  if (scene.display.sweepShowCosine) options.kernels.push_back(Kernel::Cosine);
+  options.kernels = scene.display.shownKernels;
   options.samples = 181;
   options.sweptKey = scene.selectedKey;
   options.attention = base;
   options.attention.causal = false;
-  options.attention.gaussian.variances = scene.kernel.mgkVariances.row(scene.selectedKey).transpose();
   const Vector query = scene.queries.row(scene.selectedQuery).transpose();
   const attnscope::AngleSweep sweep = angleSweep(query, scene.keys, options);
   out.angleDegrees = sweep.anglesDegrees;
-  out.dpaWeight = sweep.curves[0].sweptWeight;
-  out.eaWeight = sweep.curves[1].sweptWeight;
-  out.mgkWeight = sweep.curves[2].sweptWeight;
-  out.dpaScore = sweep.curves[0].sweptScore;
-  out.eaScore = sweep.curves[1].sweptScore;
-  out.mgkScore = sweep.curves[2].sweptScore;
-  out.mlkWeight.resize(0), out.mlkScore.resize(0), out.cosineWeight.resize(0), out.cosineScore.resize(0);
-  for (std::size_t c = 3; c < sweep.curves.size(); ++c) {
-    const AngleSweepCurve& curve = sweep.curves[c];
-    const bool mlk = curve.kernel == Kernel::Mlk;
-    (mlk ? out.mlkWeight : out.cosineWeight) = curve.sweptWeight;
-    (mlk ? out.mlkScore : out.cosineScore) = curve.sweptScore;
+  for (Vector& curve : out.weights) curve.resize(0);
+  for (Vector& curve : out.scores) curve.resize(0);
+  for (const AngleSweepCurve& curve : sweep.curves) {
+    out.weights[kernelIndex(curve.kernel)] = curve.sweptWeight;
+    out.scores[kernelIndex(curve.kernel)] = curve.sweptScore;
   }
   const RowMatrix angle = angleMatrixDegrees(scene.queries.row(scene.selectedQuery), scene.keys.row(scene.selectedKey));
   out.currentAngleDegrees = angle(0, 0);
@@ -165,7 +111,7 @@ void computeDensity(const Scene& scene, const PcaBasis& basis, bool coarse, Dens
       components.centres.row(j * R + r) = scene.mgkCentre(j, r).transpose();
       // The hard variant ignores priors; its field shows every component with equal weight.
       components.weights(j * R + r) =
-          scene.kernel.mgkVariant == MgkVariant::Hard ? 1.0f : std::clamp(scene.kernel.mgkPriors(j, r), 0.0f, 1.0f);
+          scene.display.mgkHard() ? 1.0f : std::clamp(scene.kernel.mgkPriors(j, r), 0.0f, 1.0f);
       components.variances(j * R + r) = scene.kernel.mgkVariances(j, r);
     }
   const int budgetResolution = static_cast<int>(std::sqrt(kDensityBudget / std::max(1.0, static_cast<double>(M) * R)));
@@ -210,7 +156,7 @@ DivergenceOptions divergenceOptions(const Scene& scene) {
   DivergenceOptions options;
   options.rho = scene.divergence.ctRho;
   options.tau = scene.divergence.ctTau;
-  options.cost = scene.divergence.ctCost == CtCost::Euclidean ? TransportCost::Euclid : TransportCost::OneMinusCos;
+  options.cost = scene.divergence.ctCost;
   options.epsilon = scene.divergence.sinkhornEpsilon;
   return options;
 }
@@ -260,16 +206,34 @@ void attempt(const char* part, std::string& errors, Function&& function) {
                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
 }
 
-/// MLK and cosine weights of every pair for the sweep's per-key bars, or empty results when the sweep hides them.
-void computeOptionalKernels(const Scene& scene, const AttentionOptions& options, Derived& out, std::string& errors) {
-  if (scene.display.sweepShowMlk)
-    attempt("MLK", errors, [&] { copyResult(linearAttention(scene.queries, scene.keys, options), out.mlk); });
-  else
-    out.mlk = KernelResult{};
-  if (scene.display.sweepShowCosine)
-    attempt("cosine", errors, [&] { copyResult(cosineAttention(scene.queries, scene.keys, options), out.cosine); });
-  else
-    out.cosine = KernelResult{};
+/// Weights and scores of every pair under each shown kernel; the hidden kernels' results are emptied (a scene of
+/// hundreds of keys pays only for what the views draw). `responsibilities` (nullptr: keep the last ones) are those of
+/// the MGK variant the density view follows.
+void computeKernels(const Scene& scene, const AttentionOptions& options, Derived& out, RowMatrix* responsibilities,
+                    std::string& errors) {
+  const bool hard = scene.display.mgkHard();
+  for (Kernel kernel : kAllKernels) {
+    KernelResult& result = out.result(kernel);
+    if (!scene.display.isKernelShown(kernel)) {
+      result = KernelResult{};
+      continue;
+    }
+    const std::string name(kernelName(kernel));
+    attempt(name.c_str(), errors, [&] {
+      if (kernel == Kernel::Mgk || kernel == Kernel::MgkHard) {
+        const bool variantHard = kernel == Kernel::MgkHard;
+        mixtureGaussianKeys(scene, options, variantHard, result, variantHard == hard ? responsibilities : nullptr);
+      } else {
+        copyResult(computeAttention(kernel, scene.queries, scene.keys, options), result);
+      }
+    });
+  }
+}
+
+/// MGK responsibilities of the variant the density view follows, alone (end of a drag; no MGK kernel shown).
+void computeResponsibilities(const Scene& scene, RowMatrix& out) {
+  KernelResult unused;
+  mixtureGaussianKeys(scene, attentionOptions(scene), scene.display.mgkHard(), unused, &out);
 }
 
 }  // namespace
@@ -301,10 +265,7 @@ std::string finishDrag(const Scene& scene, Derived& out) {
     const PcaBasis basis = jointPca(scene.queries, scene.keys);
     if (basis.components.rows() >= 2) computeDensity(scene, basis, false, out.density);
   });
-  attempt("MGK responsibilities", error, [&] {
-    KernelResult mgk;
-    mixtureWithPositionVariances(scene, attentionOptions(scene), mgk, &out.mgkResponsibilities);
-  });
+  attempt("MGK responsibilities", error, [&] { computeResponsibilities(scene, out.mgkResponsibilities); });
   out.dragPreview = false;
   if (!error.empty()) out.error += std::string(out.error.empty() ? "" : "\n") + error;
   return error;
@@ -331,12 +292,10 @@ void computeDerived(const Scene& scene, std::uint64_t revision, Derived& out, De
   out.scale = scene.effectiveScale();
   SmallSceneThreads threads(scene);
   const AttentionOptions options = attentionOptions(scene);
-  attempt("DPA", out.error, [&] { copyResult(dotProductAttention(scene.queries, scene.keys, options), out.dpa); });
-  attempt("EA", out.error, [&] { copyResult(expressiveAttention(scene.queries, scene.keys, options), out.ea); });
-  attempt("MGK", out.error, [&] {
-    mixtureWithPositionVariances(scene, options, out.mgk, dragging ? nullptr : &out.mgkResponsibilities);
-  });
-  computeOptionalKernels(scene, options, out, out.error);
+  computeKernels(scene, options, out, dragging ? nullptr : &out.mgkResponsibilities, out.error);
+  // No MGK kernel shown: the responsibilities (of the density view's variant) still follow the scene.
+  if (!dragging && !scene.display.isKernelShown(Kernel::Mgk) && !scene.display.isKernelShown(Kernel::MgkHard))
+    attempt("MGK responsibilities", out.error, [&] { computeResponsibilities(scene, out.mgkResponsibilities); });
   out.dragPreview = dragging;
   attempt("kernel sweep", out.error, [&] { computeSweep(scene, options, out.sweep); });
   PcaBasis basis;

@@ -12,6 +12,7 @@
 #include "app/plot/paint.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/geometry.h"
 #include "core/npy.h"
 
 namespace attnscope::gui {
@@ -65,16 +66,29 @@ class DataWriter {
   std::vector<std::string> written_;
 };
 
-void writeSweep(const Derived& derived, DataWriter& out) {
+/// Column name of a kernel in CSV files: its command-line name with '-' as '_' ("ea_pure", "mgk_hard").
+std::string csvKernelName(Kernel kernel) {
+  std::string name(kernelName(kernel));
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+void writeSweep(const Scene& scene, const Derived& derived, DataWriter& out) {
   const AngleSweep& s = derived.sweep;
-  std::string text = "angle_deg,dpa_weight,ea_weight,mgk_weight,dpa_score,ea_score,mgk_score";
-  std::vector<const Vector*> columns{&s.dpaWeight, &s.eaWeight, &s.mgkWeight, &s.dpaScore, &s.eaScore, &s.mgkScore};
-  // The optional kernels get columns only while the sweep shows them, so files of the three-kernel sweep stay as
-  // before.
-  if (s.mlkWeight.size() > 0)
-    text += ",mlk_weight,mlk_score", columns.insert(columns.end(), {&s.mlkWeight, &s.mlkScore});
-  if (s.cosineWeight.size() > 0)
-    text += ",cosine_weight,cosine_score", columns.insert(columns.end(), {&s.cosineWeight, &s.cosineScore});
+  // The first three shown kernels' weights, then their scores, then weight and score of each further kernel: the
+  // default DPA, EA, MGK sweep keeps the column layout files had before the kernel list (and MLK, cosine after).
+  const std::span<const Kernel> shown = scene.display.shownKernels;
+  const std::size_t leading = std::min<std::size_t>(3, shown.size());
+  std::string text = "angle_deg";
+  std::vector<const Vector*> columns;
+  for (std::size_t k = 0; k < leading; ++k)
+    text += "," + csvKernelName(shown[k]) + "_weight", columns.push_back(&s.weight(shown[k]));
+  for (std::size_t k = 0; k < leading; ++k)
+    text += "," + csvKernelName(shown[k]) + "_score", columns.push_back(&s.score(shown[k]));
+  for (std::size_t k = leading; k < shown.size(); ++k) {
+    text += "," + csvKernelName(shown[k]) + "_weight," + csvKernelName(shown[k]) + "_score";
+    columns.insert(columns.end(), {&s.weight(shown[k]), &s.score(shown[k])});
+  }
   text += "\n";
   for (Eigen::Index i = 0; i < s.angleDegrees.size(); ++i) {
     text += csvNumber(s.angleDegrees[i]);
@@ -84,12 +98,11 @@ void writeSweep(const Derived& derived, DataWriter& out) {
   out.csv("sweep.csv", text);
 }
 
-void writeMaps(const Derived& derived, DataWriter& out) {
-  const std::pair<const char*, const KernelResult*> kernels[] = {
-      {"dpa", &derived.dpa}, {"ea", &derived.ea}, {"mgk", &derived.mgk}};
-  for (const auto& [name, result] : kernels) {
-    out.npy(std::string("weights_") + name + ".npy", result->weights);
-    out.npy(std::string("scores_") + name + ".npy", result->scores);
+void writeMaps(const Scene& scene, const Derived& derived, DataWriter& out) {
+  for (Kernel kernel : scene.display.shownKernels) {
+    const std::string name = csvKernelName(kernel);
+    out.npy("weights_" + name + ".npy", derived.result(kernel).weights);
+    out.npy("scores_" + name + ".npy", derived.result(kernel).scores);
   }
 }
 
@@ -147,11 +160,14 @@ void writeCanvas(const Scene& scene, const Derived& derived, DataWriter& out) {
 }
 
 void writeParameters(const Scene& scene, const Derived& derived, DataWriter& out) {
-  std::string text = "key,label,dpa_weight,ea_weight,mgk_weight\n";
+  std::string text = "key,label";
+  for (Kernel kernel : scene.display.shownKernels) text += "," + csvKernelName(kernel) + "_weight";
+  text += "\n";
   const int i = scene.selectedQuery;
   for (int j = 0; j < scene.keyCount(); ++j) {
     text += std::to_string(j) + "," + csvField(j < static_cast<int>(scene.keyLabels.size()) ? scene.keyLabels[j] : "");
-    for (const KernelResult* result : {&derived.dpa, &derived.ea, &derived.mgk}) {
+    for (Kernel kernel : scene.display.shownKernels) {
+      const KernelResult* result = &derived.result(kernel);
       const bool present = i < result->weights.rows() && j < result->weights.cols();
       text += "," + (present ? csvNumber(result->weights(i, j)) : std::string("nan"));
     }
@@ -234,8 +250,8 @@ std::vector<std::string> exportData(const AppContext& context, const std::string
   if (!derived.error.empty()) throw InputError("the scene's results are incomplete: " + derived.error);
   DataWriter out(folder);
   const auto wants = [&](const char* id) { return viewId.empty() || viewId == id; };
-  if (wants("sweep")) writeSweep(derived, out);
-  if (wants("maps")) writeMaps(derived, out);
+  if (wants("sweep")) writeSweep(scene, derived, out);
+  if (wants("maps")) writeMaps(scene, derived, out);
   if (wants("density")) writeDensity(derived, out);
   if (wants("divergence")) writeDivergence(scene, derived, out);
   if (wants("canvas")) writeCanvas(scene, derived, out);
@@ -247,22 +263,11 @@ Scene sceneWithSweptKey(const Scene& scene, double angleDegrees) {
   scene.validate();
   const int i = scene.selectedQuery, j = scene.selectedKey;
   const Eigen::VectorXd q = scene.queries.row(i).transpose().cast<double>();
-  const Eigen::VectorXd k = scene.keys.row(j).transpose().cast<double>();
-  const double qNorm = q.norm();
-  if (!(qNorm > 0.0)) throw InputError("sweep frames: the selected query " + std::to_string(i) + " is zero");
-  const Eigen::VectorXd e1 = q / qNorm;
-  Eigen::VectorXd e2 = k - k.dot(e1) * e1;
-  // A key (anti)parallel to q, or zero, spans no plane with it: use the coordinate axis least aligned with q.
-  if (e2.norm() <= 1e-6 * std::max(k.norm(), 1e-30)) {
-    Eigen::Index axis = 0;
-    e1.cwiseAbs().minCoeff(&axis);
-    e2 = Eigen::VectorXd::Unit(q.size(), axis);
-    e2 -= e2.dot(e1) * e1;
-  }
-  e2.normalize();
-  const double theta = angleDegrees * std::numbers::pi / 180.0;
+  if (!(q.norm() > 0.0)) throw InputError("sweep frames: the selected query " + std::to_string(i) + " is zero");
+  // The same plane as the kernel sweep's (core/geometry.h), so frame f shows the key the sweep plots at that angle.
+  const QueryKeyPlane plane = queryKeyPlane(q, scene.keys.row(j).transpose().cast<double>());
   Scene out = scene;
-  out.keys.row(j) = (k.norm() * (std::cos(theta) * e1 + std::sin(theta) * e2)).cast<float>().transpose();
+  out.keys.row(j) = plane.keyAt(angleDegrees).cast<float>().transpose();
   return out;
 }
 

@@ -17,10 +17,6 @@ using Eigen::Index;
 
 namespace {
 
-std::size_t kernelIndex(Kernel kernel) {
-  return static_cast<std::size_t>(std::find(kAllKernels.begin(), kAllKernels.end(), kernel) - kAllKernels.begin());
-}
-
 /// Max-pools `values` (R x C) down to at most `pixels` per side (pixel p covers rows [p R / P, (p + 1) R / P)).
 RowMatrix maxPool(const RowMatrix& values, int pixels) {
   const Index rows = std::min<Index>(values.rows(), pixels), cols = std::min<Index>(values.cols(), pixels);
@@ -115,7 +111,7 @@ void LongMapState::sync(const Scene& scene) {
     AttentionOptions options;
     options.causal = scene.kernel.causal;
     if (scene.kernel.useScaleOverride) options.scale = scene.kernel.scaleOverride;
-    options.expressiveForm = scene.kernel.eaForm == EaForm::Pure ? ExpressiveForm::Pure : ExpressiveForm::Saturating;
+    options.expressiveForm = scene.kernel.eaForm;
     options.computeScores = false;
     const bool sameVectors = queries_.rows() == scene.queries.rows() && queries_.cols() == scene.queries.cols() &&
                              keys_.rows() == scene.keys.rows() && keys_.cols() == scene.keys.cols() &&

@@ -63,6 +63,29 @@ float Scene::effectiveScale() const {
   return 1.0f / std::sqrt(static_cast<float>(std::max(dimension(), 1)));
 }
 
+bool DisplayParams::isKernelShown(Kernel kernel) const {
+  return std::find(shownKernels.begin(), shownKernels.end(), kernel) != shownKernels.end();
+}
+
+bool DisplayParams::setKernelShown(Kernel kernel, bool shown) {
+  if (shown == isKernelShown(kernel)) return true;
+  if (!shown && shownKernels.size() == 1) return false;
+  std::vector<Kernel> next;
+  for (Kernel k : kAllKernels)
+    if (k == kernel ? shown : isKernelShown(k)) next.push_back(k);
+  shownKernels = std::move(next);
+  return true;
+}
+
+bool DisplayParams::mgkHard() const {
+  return isKernelShown(Kernel::MgkHard) && !isKernelShown(Kernel::Mgk);
+}
+
+void DisplayParams::showMgkVariant(bool hard) {
+  setKernelShown(hard ? Kernel::MgkHard : Kernel::Mgk, true);
+  setKernelShown(hard ? Kernel::Mgk : Kernel::MgkHard, false);
+}
+
 bool Scene::isViewOpen(const std::string& id) const {
   return std::find(openViews.begin(), openViews.end(), id) != openViews.end();
 }
@@ -214,6 +237,13 @@ void Scene::validate() const {
     throw InputError("the plane extent must be > 0");
   if (display.densityResolution < 8 || display.densityResolution > 2048)
     throw InputError("the density resolution must be 8..2048 samples per side");
+  if (display.shownKernels.empty()) throw InputError("at least one kernel must be shown");
+  // Strictly increasing kAllKernels positions: every view may rely on no repeats and one fixed order.
+  for (std::size_t s = 1; s < display.shownKernels.size(); ++s)
+    if (!(kernelIndex(display.shownKernels[s - 1]) < kernelIndex(display.shownKernels[s])))
+      throw InputError(
+          "the shown kernels must be listed once each, in the order dpa, ea, ea-pure, mgk, mgk-hard, "
+          "mlk, cosine");
 }
 
 void Scene::fitPlaneExtent() {
@@ -256,6 +286,11 @@ void Scene::normalise() {
   fit(kernel.mgkPriors, M, R, [](int, int) { return kDefaultPrior; });
   fit(kernel.mgkVariances, M, R, [](int, int r) { return defaultVariance(r); });
   kernel.mgkPriors = kernel.mgkPriors.cwiseMax(0.0f).cwiseMin(1.0f);
+  // Shown kernels in kAllKernels order, each once; none at all falls back to the default three.
+  std::vector<Kernel> shown;
+  for (Kernel k : kAllKernels)
+    if (display.isKernelShown(k)) shown.push_back(k);
+  display.shownKernels = shown.empty() ? DisplayParams{}.shownKernels : std::move(shown);
 }
 
 Scene defaultScene() {

@@ -165,12 +165,17 @@ class Reader {
   std::set<std::string> used_;
 };
 
-constexpr std::pair<EaForm, const char*> kEaForms[] = {{EaForm::Saturating, "saturating"}, {EaForm::Pure, "pure"}};
+constexpr std::pair<ExpressiveForm, const char*> kEaForms[] = {{ExpressiveForm::Saturating, "saturating"},
+                                                               {ExpressiveForm::Pure, "pure"}};
 constexpr std::pair<MgkCentres, const char*> kMgkCentres[] = {{MgkCentres::Shifted, "shifted"},
                                                               {MgkCentres::PerKeyOffsets, "per-key-offsets"}};
-constexpr std::pair<MgkVariant, const char*> kMgkVariants[] = {{MgkVariant::Soft, "soft"}, {MgkVariant::Hard, "hard"}};
-constexpr std::pair<CtCost, const char*> kCtCosts[] = {{CtCost::Euclidean, "euclidean"},
-                                                       {CtCost::OneMinusCos, "one-minus-cos"}};
+/// Version-1 files before the kernel list chose the MGK variant with kernel.mgk.variant.
+enum class LegacyMgkVariant { Soft, Hard };
+constexpr std::pair<LegacyMgkVariant, const char*> kMgkVariants[] = {{LegacyMgkVariant::Soft, "soft"},
+                                                                     {LegacyMgkVariant::Hard, "hard"}};
+// The file spells the core's "euclid" cost "euclidean" (format version 1, kept).
+constexpr std::pair<TransportCost, const char*> kCtCosts[] = {{TransportCost::Euclid, "euclidean"},
+                                                              {TransportCost::OneMinusCos, "one-minus-cos"}};
 constexpr std::pair<ColorMap, const char*> kColorMaps[] = {
     {ColorMap::Viridis, "viridis"}, {ColorMap::Magma, "magma"}, {ColorMap::Diverging, "diverging"}};
 
@@ -181,13 +186,20 @@ const char* enumName(Enum value, const std::pair<Enum, const char*> (&names)[N])
   return names[0].second;
 }
 
+std::vector<std::string> shownKernelNames(const DisplayParams& display) {
+  std::vector<std::string> names;
+  for (Kernel kernel : display.shownKernels) names.emplace_back(kernelName(kernel));
+  return names;
+}
+
 }  // namespace
 
 json sceneToJson(const Scene& scene) {
   const KernelParams& k = scene.kernel;
   json mgk = {{"components", k.mgkComponents},
               {"centres", enumName(k.mgkCentres, kMgkCentres)},
-              {"variant", enumName(k.mgkVariant, kMgkVariants)},
+              // Written for older readers only (this version reads display.kernels).
+              {"variant", scene.display.mgkHard() ? "hard" : "soft"},
               {"shifts", matrixToJson(k.mgkShifts)},
               {"offsets", matrixToJson(k.mgkOffsets)},
               {"priors", matrixToJson(k.mgkPriors)},
@@ -206,8 +218,10 @@ json sceneToJson(const Scene& scene) {
                   {"classificationBandDegrees", tidy(scene.display.classificationBandDegrees)},
                   {"planeExtent", tidy(scene.display.planeExtent)},
                   {"densityResolution", scene.display.densityResolution},
-                  {"sweepShowMlk", scene.display.sweepShowMlk},
-                  {"sweepShowCosine", scene.display.sweepShowCosine}};
+                  {"kernels", shownKernelNames(scene.display)},
+                  // Written for older readers only, whose sweep knew MLK and cosine as optional extras.
+                  {"sweepShowMlk", scene.display.isKernelShown(Kernel::Mlk)},
+                  {"sweepShowCosine", scene.display.isKernelShown(Kernel::Cosine)}};
   json root{{"format", kSceneFormatName},
             {"version", kSceneFormatVersion},
             {"dimension", scene.dimension()},
@@ -263,6 +277,11 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
   top.read("workspace", scene.workspace);  // optional: older scenes infer it from their views (workspaceOf)
   top.read("randomSeed", scene.randomSeed);
 
+  // Files written before display.kernels existed chose the shown kernels with these three fields: DPA, EA and MGK
+  // (soft or hard per kernel.mgk.variant), plus MLK and cosine in the sweep when switched on. They map onto the
+  // kernel list, so an old file shows what it showed (MLK and cosine now in every view, not only the sweep).
+  LegacyMgkVariant legacyVariant = LegacyMgkVariant::Soft;
+  bool legacyMlk = false, legacyCosine = false, hasKernelList = false;
   if (top.has("kernel")) {
     Reader kernel(top.at("kernel"), "kernel", warnings);
     KernelParams& k = scene.kernel;
@@ -281,7 +300,7 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
       if (k.mgkComponents < 1 || k.mgkComponents > kMaxMgkComponents)
         throw InputError("kernel.mgk.components: expected 1.." + std::to_string(kMaxMgkComponents));
       mgk.readEnum("centres", k.mgkCentres, kMgkCentres);
-      mgk.readEnum("variant", k.mgkVariant, kMgkVariants);
+      mgk.readEnum("variant", legacyVariant, kMgkVariants);
       const int R = k.mgkComponents;
       const int M = static_cast<int>(scene.keys.rows());
       if (mgk.has("shifts")) k.mgkShifts = matrixFromJson(mgk.at("shifts"), "kernel.mgk.shifts", d);
@@ -313,8 +332,33 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
     display.read("classificationBandDegrees", scene.display.classificationBandDegrees);
     display.read("planeExtent", scene.display.planeExtent);
     display.read("densityResolution", scene.display.densityResolution);
-    display.read("sweepShowMlk", scene.display.sweepShowMlk);  // optional, as kernel.cosineTemperature
-    display.read("sweepShowCosine", scene.display.sweepShowCosine);
+    display.read("sweepShowMlk", legacyMlk);  // optional, as kernel.cosineTemperature
+    display.read("sweepShowCosine", legacyCosine);
+    if (display.has("kernels")) {
+      std::vector<std::string> names;
+      display.read("kernels", names);
+      if (names.empty()) throw InputError("display.kernels: expected at least one kernel name");
+      scene.display.shownKernels.clear();
+      for (const std::string& name : names) {
+        const std::optional<Kernel> kernel = kernelFromName(name);
+        if (!kernel) {
+          std::string expected;
+          for (Kernel k : kAllKernels)
+            expected += std::string(expected.empty() ? "" : ", ") + std::string(kernelName(k));
+          throw InputError("display.kernels: \"" + name + "\" is not one of " + expected);
+        }
+        scene.display.shownKernels.push_back(*kernel);
+      }
+      hasKernelList = true;
+    }
+  }
+  if (!hasKernelList) {
+    if (legacyVariant == LegacyMgkVariant::Hard) {
+      scene.display.setKernelShown(Kernel::MgkHard, true);
+      scene.display.setKernelShown(Kernel::Mgk, false);
+    }
+    if (legacyMlk) scene.display.setKernelShown(Kernel::Mlk, true);
+    if (legacyCosine) scene.display.setKernelShown(Kernel::Cosine, true);
   }
   if (top.has("model")) {
     Reader model(top.at("model"), "model", warnings);

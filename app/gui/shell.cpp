@@ -230,6 +230,20 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     }
     if (allViews().empty()) ImGui::TextDisabled("(no views registered)");
     ImGui::Separator();
+    // Which kernels every view compares (maps, sweep, polar plot, bars); the last one shown cannot be switched off.
+    if (ImGui::BeginMenu("Kernels")) {
+      for (Kernel kernel : kAllKernels) {
+        bool shown = context.scene().display.isKernelShown(kernel);
+        const std::string name(kernelName(kernel));
+        if (ImGui::MenuItem(name.c_str(), nullptr, &shown)) {
+          Scene next = context.scene();
+          if (next.display.setKernelShown(kernel, shown))
+            context.submit(std::move(next), (shown ? "Show " : "Hide ") + name);
+        }
+        probeLastItem(context, "menu/View/Kernels/" + name);
+      }
+      ImGui::EndMenu();
+    }
     if (ImGui::MenuItem("Reset window layout")) shell.resetLayoutRequested = true;
     ImGui::EndMenu();
   }
@@ -773,6 +787,14 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
       p.cond = restore ? ImGuiCond_Always : placement;
     }
     p.predicted = predictedRect(view.title, p.cond == ImGuiCond_Always, p.rect);
+  }
+  // Controllers before any drawing: every shown view polls its background work and submits its edits (View::update).
+  for (const Placement& p : placements) {
+    try {
+      context.view(p.view->kind).update(context);
+    } catch (const std::exception& e) {
+      shell.showError(std::string(p.view->title) + ": " + e.what());
+    }
   }
   // Backgrounds can go only when the background is opaque and the frame is not exported transparent.
   const ImVec4 windowBg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];

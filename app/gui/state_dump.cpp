@@ -23,6 +23,14 @@ nlohmann::json matrix(const RowMatrix& m) {
 
 }  // namespace
 
+/// The weights of every shown kernel, keyed by its command-line name ("dpa", "ea", "mgk", ...).
+nlohmann::json shownWeights(const Scene& scene, const Derived& derived) {
+  nlohmann::json weights = nlohmann::json::object();
+  for (Kernel kernel : scene.display.shownKernels)
+    weights[std::string(kernelName(kernel))] = matrix(derived.result(kernel).weights);
+  return weights;
+}
+
 std::string stateDumpJson(const AppContext& context, const WindowGeometry& window) {
   const Scene& scene = context.scene();
   const Derived& derived = context.derived();
@@ -40,10 +48,7 @@ std::string stateDumpJson(const AppContext& context, const WindowGeometry& windo
       {"uiScale", context.uiScale()},
       {"selectedAngleDegrees", std::acos(cosine) * 180.0 / 3.14159265358979},
       {"probes", probes},
-      {"weights",
-       {{"dpa", matrix(derived.dpa.weights)},
-        {"ea", matrix(derived.ea.weights)},
-        {"mgk", matrix(derived.mgk.weights)}}},
+      {"weights", shownWeights(scene, derived)},
       {"error", derived.error},
       {"scene", sceneToJson(scene)}};
   return dump.dump(2) + "\n";

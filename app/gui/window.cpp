@@ -76,14 +76,13 @@ void onSigusr1(int) {
   dumpRequest.raise();
 }
 
-// GLFW's error callback is process-wide and gets no window: the last message waits here for runGui to report it.
-thread_local std::string glfwErrorMessage;
-const std::string& glfwErrorText() {
-  return glfwErrorMessage;
-}
-
-void onGlfwError(int code, const char* description) {
-  glfwErrorMessage = std::string(description) + " (GLFW error " + std::to_string(code) + ")";
+/// The error of the GLFW call that just failed, asked right after it (glfwGetError keeps the last error of this
+/// thread, even from a failed glfwInit): no process-wide callback or global message buffer needed.
+std::string glfwErrorText() {
+  const char* description = nullptr;
+  const int code = glfwGetError(&description);
+  if (code == GLFW_NO_ERROR || description == nullptr) return "GLFW gave no reason";
+  return std::string(description) + " (GLFW error " + std::to_string(code) + ")";
 }
 
 // Dear ImGui 1.86 reads key state once per frame (io.KeysDown), so a press and a release that both arrive between two
@@ -253,7 +252,6 @@ int runGui(const GuiCommandLine& options) {
     scenePath = o.openPath;
   }
 
-  glfwSetErrorCallback(onGlfwError);
   if (glfwInit() != GLFW_TRUE)
     throw ResourceError("cannot open a window: " + glfwErrorText() +
                         ". Without a display, render PNGs with `attnscope export` (EGL, no X server needed)");

@@ -25,7 +25,7 @@ class AttentionMapsView final : public gui::View {
   /// Shared colour range of all maps: [0, max] linear, or a log range ending at the max (four decades at most).
   gui::HeatmapStyle sharedStyle(const Scene& scene, const Derived& derived) {
     float maxValue = 0.0f, minPositive = 1.0f;
-    for (ShownKernel kernel : kShownKernels) {
+    for (Kernel kernel : shownKernels(scene)) {
       const RowMatrix& w = kernelResult(derived, kernel).weights;
       if (w.size() == 0) continue;
       maxValue = std::max(maxValue, w.maxCoeff());
@@ -92,7 +92,12 @@ void AttentionMapsView::draw(AppContext& ctx) {
   const Derived& derived = ctx.derived();
   if (showViewControls(ctx)) drawControls(ctx);  // presenter mode: the maps only
   const int rows = scene.queryCount(), columns = scene.keyCount();
-  if (derived.dpa.weights.rows() != rows || derived.dpa.weights.cols() != columns) {
+  const std::span<const Kernel> kernels = shownKernels(scene);
+  const auto computed = [&](Kernel kernel) {
+    const RowMatrix& w = kernelResult(derived, kernel).weights;
+    return w.rows() == rows && w.cols() == columns;
+  };
+  if (!std::all_of(kernels.begin(), kernels.end(), computed)) {
     ImGui::TextDisabled("(no weights computed for this scene yet)");
     return;
   }
@@ -106,9 +111,9 @@ void AttentionMapsView::draw(AppContext& ctx) {
   const float noteHeight = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
   const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  // The three maps share their rows: only the first carries the query labels and the "query" axis title, and it is
-  // that much wider, so the three matrices are drawn the same size (with a model's token labels, three label columns
-  // left each map a strip a dozen pixels wide).
+  // The maps share their rows: only the first carries the query labels and the "query" axis title, and it is that
+  // much wider, so every matrix is drawn the same size (with a model's token labels, a label column per map left
+  // each map a strip a dozen pixels wide).
   const std::vector<std::string>& rowLabels = scene.queryLabels;
   float widestRowLabel = 0.0f;
   for (const std::string& label : rowLabels)
@@ -121,7 +126,9 @@ void AttentionMapsView::draw(AppContext& ctx) {
   // with slabs. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding) and 4.5 of its
   // height (title, key labels, axis title).
   const float frameWidth = fontSize * 1.5f, frameHeight = fontSize * 4.5f;
-  const float besideWidth = std::floor((avail.x - barWidth - barLabels - 4 * spacing - rowLabelRoom) / 3.0f);
+  const float mapCount = static_cast<float>(kernels.size());
+  const float besideWidth =
+      std::floor((avail.x - barWidth - barLabels - (mapCount + 1.0f) * spacing - rowLabelRoom) / mapCount);
   const float stackedWidth = std::floor(avail.x - barWidth - barLabels - 2 * spacing - rowLabelRoom);
   const float stackedRoom = avail.y - noteHeight - 2.0f * ImGui::GetStyle().ItemSpacing.y;
   const auto cellArea = [&](float width, float height) {
@@ -129,18 +136,20 @@ void AttentionMapsView::draw(AppContext& ctx) {
     const float cellHeight = std::min(2.5f * cellWidth, std::max(height - frameHeight, 0.0f) / float(rows));
     return cellWidth * cellHeight;
   };
-  const bool stacked = stackedRoom >= 3.0f * fontSize * 6.5f && cellArea(stackedWidth, std::floor(stackedRoom / 3.0f)) >
-                                                                    1.2f * cellArea(besideWidth, avail.y - noteHeight);
+  const bool stacked =
+      stackedRoom >= mapCount * fontSize * 6.5f &&
+      cellArea(stackedWidth, std::floor(stackedRoom / mapCount)) > 1.2f * cellArea(besideWidth, avail.y - noteHeight);
   const float mapWidth = stacked ? stackedWidth : besideWidth;
-  const float roomHeight = stacked ? std::floor(stackedRoom / 3.0f) : avail.y - noteHeight;
+  const float roomHeight = stacked ? std::floor(stackedRoom / mapCount) : avail.y - noteHeight;
   const float mapHeight = std::clamp(2.5f * (mapWidth - frameWidth) * float(rows) / float(columns) + frameHeight,
                                      fontSize * (stacked ? 6.5f : 10.0f), std::max(roomHeight, fontSize * 10.0f));
 
   int hoverRow = -1, hoverColumn = -1;
   ImGui::BeginGroup();  // the maps, then the colour bar to their right
-  for (ShownKernel kernel : kShownKernels) {
+  ctx.viewProbe().heatmapAreas.assign(kernels.size(), {});
+  for (std::size_t index = 0; index < kernels.size(); ++index) {
+    const Kernel kernel = kernels[index];
     const gui::KernelResult& result = kernelResult(derived, kernel);
-    const int index = static_cast<int>(kernel);
     if (index > 0 && !stacked) ImGui::SameLine();
     const bool rowLabelled = index == 0 || stacked;
     const float width = rowLabelled ? mapWidth + rowLabelRoom : mapWidth;
@@ -159,13 +168,13 @@ void AttentionMapsView::draw(AppContext& ctx) {
     const ImRect& area = frame.area();
     ctx.viewProbe().heatmapAreas[index] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
     ctx.viewProbe().heatmapRows = rows, ctx.viewProbe().heatmapColumns = columns;
-    static const char* kSlots[] = {"maps/dpa", "maps/ea", "maps/mgk"};
     // Colour-mapped at the size it is shown (1024 x 1024 weights in a 300-pixel frame: a tenth of the fragments).
     gui::HeatmapStyle shown = style;
     const ImVec2 framebufferScale = ImGui::GetIO().DisplayFramebufferScale;
     shown.shownWidth = std::max(1, int(std::lround(area.GetWidth() * framebufferScale.x)));
     shown.shownHeight = std::max(1, int(std::lround(area.GetHeight() * framebufferScale.y)));
-    const unsigned texture = ctx.heatmaps().texture(kSlots[index], derived.sceneRevision, result.weights, shown);
+    const unsigned texture =
+        ctx.heatmaps().texture("maps/" + std::string(kernelName(kernel)), derived.sceneRevision, result.weights, shown);
     if (texture != 0) {
       frame.drawList()->AddImage((ImTextureID)(intptr_t)texture, area.Min, area.Max);
     } else {
@@ -215,7 +224,7 @@ void AttentionMapsView::draw(AppContext& ctx) {
         ImGui::BeginTooltip();
         ImGui::Text("%s   row %d (query %s), column %d (key %s)", kernelLabel(kernel, scene).c_str(), i,
                     scene.queryLabels[i].c_str(), j, scene.keyLabels[j].c_str());
-        for (ShownKernel other : kShownKernels) {
+        for (Kernel other : kernels) {
           const gui::KernelResult& r = kernelResult(derived, other);
           ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(other)), "%-18s weight %.5f   score %.5g",
                              kernelLabel(other, scene).c_str(), r.weights(i, j),
@@ -236,13 +245,21 @@ void AttentionMapsView::draw(AppContext& ctx) {
   plot::colorBar(ImGui::GetWindowDrawList(), ImRect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
                  colorMapColors(style.colorMap));
 
-  if (!derived.ea.fallbackRows.empty())
-    ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.35f, 1.0f),
-                       "EA: %d row(s) have every visible key orthogonal to the query (sum f = 0); their weights fall "
-                       "back to uniform over the visible keys.",
-                       int(derived.ea.fallbackRows.size()));
+  for (Kernel kernel : {Kernel::Ea, Kernel::EaPure}) {
+    const std::size_t fallbacks = kernelResult(derived, kernel).fallbackRows.size();
+    if (fallbacks > 0)
+      ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.35f, 1.0f),
+                         "%s: %d row(s) have every visible key orthogonal to the query (sum f = 0); their weights "
+                         "fall back to uniform over the visible keys.",
+                         kernel == Kernel::Ea ? "EA" : "EA pure", int(fallbacks));
+  }
+  static constexpr const char* kCountWords[] = {"", "", "two", "three", "four", "five", "six", "seven"};
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
-  ImGui::TextWrapped("Rows: queries, columns: keys; each row sums to 1. One colour scale for all three maps.");
+  if (kernels.size() >= 2 && kernels.size() < std::size(kCountWords))
+    ImGui::TextWrapped("Rows: queries, columns: keys; each row sums to 1. One colour scale for all %s maps.",
+                       kCountWords[kernels.size()]);
+  else
+    ImGui::TextWrapped("Rows: queries, columns: keys; each row sums to 1.");
   ImGui::PopStyleColor();
 }
 

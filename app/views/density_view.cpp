@@ -120,7 +120,7 @@ class DensityView final : public gui::View {
     sameLineIfFits(ImGui::CalcTextSize(" MGK:").x + ImGui::GetStyle().ItemSpacing.x + toggleWidth("soft"));
     ImGui::TextUnformatted(" MGK:");
     ImGui::SameLine();
-    int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;
+    int variant = scene.display.mgkHard() ? 1 : 0;
     const bool soft = ImGui::RadioButton("soft", &variant, 0);
     itemTooltip("Soft MGK: S_ij = sum_r pi_jr exp(-|q - k_jr|^2 / 2 sigma^2), every component contributes.");
     sameLineIfFits(toggleWidth("hard"));
@@ -128,12 +128,9 @@ class DensityView final : public gui::View {
     itemTooltip(
         "Hard MGK: S_ij = max_r exp(-|q - k_jr|^2 / 2 sigma^2), only the best component counts, priors ignored.");
     if (soft || hard) {
-      const gui::MgkVariant chosen = variant == 0 ? gui::MgkVariant::Soft : gui::MgkVariant::Hard;
-      if (chosen != scene.kernel.mgkVariant) {
-        Scene next = scene;
-        next.kernel.mgkVariant = chosen;
-        ctx.submit(std::move(next), "MGK variant");
-      }
+      Scene next = scene;
+      next.display.showMgkVariant(variant == 1);
+      if (next.display.shownKernels != scene.display.shownKernels) ctx.submit(std::move(next), "MGK variant");
     }
   }
 };
@@ -187,7 +184,7 @@ void DensityView::draw(AppContext& ctx) {
   spec.title = std::string(state.mode == FieldMode::Density  ? "Gaussian-key mixture density"
                            : state.mode == FieldMode::Kernel ? "MGK attention kernel over the plane"
                                                              : "Component that wins each point") +
-               (scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "  (soft)" : "  (hard)");
+               (scene.display.mgkHard() ? "  (hard)" : "  (soft)");
   spec.x.range = plot::Range{field.xMin, field.xMax};
   spec.y.range = plot::Range{field.yMin, field.yMax};
   spec.x.label = derived.plane.isPca ? "PC 1" : "x";
@@ -353,8 +350,7 @@ void DensityView::draw(AppContext& ctx) {
   const ImRect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, priorsHeight));
   {
     plot::FrameSpec bars;
-    bars.title = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "Priors pi_jr (clamped to [0, 1])"
-                                                                  : "Priors pi_jr (ignored by hard MGK)";
+    bars.title = scene.display.mgkHard() ? "Priors pi_jr (ignored by hard MGK)" : "Priors pi_jr (clamped to [0, 1])";
     bars.x.categories = scene.keyLabels;
     bars.y.range = plot::Range{0.0, 1.0};
     bars.y.label = "prior";

@@ -51,23 +51,6 @@ class KernelSweepView final : public gui::View {
   /// Weight (or score) of the swept key under each shown kernel, one series per entry of `kernels`.
   using SeriesSet = std::vector<std::vector<double>>;
 
-  /// The sweep's curve of `kernel` (weights or scores); empty when Derived has not computed it.
-  const Vector& sweepCurve(const gui::AngleSweep& sweep, ShownKernel kernel, bool weights) {
-    switch (kernel) {
-      case ShownKernel::Dpa:
-        return weights ? sweep.dpaWeight : sweep.dpaScore;
-      case ShownKernel::Ea:
-        return weights ? sweep.eaWeight : sweep.eaScore;
-      case ShownKernel::Mgk:
-        return weights ? sweep.mgkWeight : sweep.mgkScore;
-      case ShownKernel::Mlk:
-        return weights ? sweep.mlkWeight : sweep.mlkScore;
-      case ShownKernel::Cosine:
-        return weights ? sweep.cosineWeight : sweep.cosineScore;
-    }
-    return sweep.dpaWeight;
-  }
-
   /// True when a legend of `entries` rows takes at most 40% of the plot area's height: the kernels' colours are named
   /// once above the plots anyway, so a legend that would hide the curves is left out.
   bool legendFits(const ImRect& area, std::size_t entries) {
@@ -77,7 +60,7 @@ class KernelSweepView final : public gui::View {
 
   /// One line plot of the shown kernels over the sweep, with markers, legend and hover readout.
   void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::vector<double>& angles,
-                 std::span<const ShownKernel> kernels, const SeriesSet& series, const Scene& scene, double current,
+                 std::span<const Kernel> kernels, const SeriesSet& series, const Scene& scene, double current,
                  bool fromZero, bool fixedUnit) {
     double lo = 0.0, hi = 0.0;
     bool first = true;
@@ -101,7 +84,7 @@ class KernelSweepView final : public gui::View {
     for (std::size_t s = 0; s < kernels.size(); ++s) {
       colors.push_back(kernelColor(kernels[s]));
       plot::line(frame, angles, series[s], colors[s], 3.0f);
-      if (kernels[s] == ShownKernel::Mlk || kernels[s] == ShownKernel::Cosine) {
+      if (kernels[s] == Kernel::Mlk || kernels[s] == Kernel::Cosine) {
         // A marker every 15 degrees as well as the colour, so orange MLK never reads as vermillion EA (and yellow
         // cosine stays findable on a washed-out projector).
         std::vector<double> xs, ys;
@@ -109,7 +92,7 @@ class KernelSweepView final : public gui::View {
         for (std::size_t i = 0; i < angles.size() && i < series[s].size(); i += step)
           xs.push_back(angles[i]), ys.push_back(series[s][i]);
         plot::scatter(frame, xs, ys, colors[s], 4.5f,
-                      kernels[s] == ShownKernel::Mlk ? plot::Marker::Square : plot::Marker::Diamond);
+                      kernels[s] == Kernel::Mlk ? plot::Marker::Square : plot::Marker::Diamond);
       }
       legend.push_back({kernelLabel(kernels[s], scene), colors[s], plot::LegendEntry::Kind::Line});
       ys.emplace_back(series[s]);
@@ -128,48 +111,51 @@ class KernelSweepView final : public gui::View {
   }
 
   /// Title of the score plot naming what each kernel's score is, shortened until it fits `width` pixels.
-  std::string scoreTitle(std::span<const ShownKernel> kernels, float width) {
-    static constexpr std::array<std::array<const char*, 2>, 5> kWhat{{{"DPA: logit x", "DPA x"},
-                                                                      {"EA: f(x)", "EA f(x)"},
-                                                                      {"MGK: log S", "MGK log S"},
-                                                                      {"MLK: phi(q).kappa", "MLK phi.kappa"},
-                                                                      {"cosine: cos/tau", "cosine cos/tau"}}};
+  std::string scoreTitle(std::span<const Kernel> kernels, float width) {
+    // Indexed by kernelIndex (kAllKernels order).
+    static constexpr std::array<std::array<const char*, 2>, kAllKernels.size()> kWhat{
+        {{"DPA: logit x", "DPA x"},
+         {"EA: f(x)", "EA f(x)"},
+         {"EA pure: x\xC2\xB2", "EA pure x\xC2\xB2"},
+         {"MGK: log S", "MGK log S"},
+         {"MGK hard: log S", "MGK hard log S"},
+         {"MLK: phi(q).kappa", "MLK phi.kappa"},
+         {"cosine: cos/tau", "cosine cos/tau"}}};
     for (int form = 0; form < 2; ++form) {
       std::string title = form == 0 ? "Score before normalisation (" : "Score (";
       for (std::size_t s = 0; s < kernels.size(); ++s)
-        title += std::string(s ? ", " : "") + kWhat[static_cast<int>(kernels[s])][form];
+        title += std::string(s ? ", " : "") + kWhat[kernelIndex(kernels[s])][form];
       title += ")";
       if (ImGui::CalcTextSize(title.c_str()).x < width - ImGui::GetFontSize() * 2.0f) return title;
     }
     return "Score before normalisation";
   }
 
-  /// Switches for the optional kernels (checkboxes in their own colour), cosine's temperature and the weight-axis
-  /// toggle. `place(width)` positions each item (on the legend line, wrapping as needed; or nothing, one per line in a
-  /// popup).
+  /// Shortcut switches for MLK and cosine (checkboxes in their own colour; every kernel is chosen in View > Kernels),
+  /// cosine's temperature and the weight-axis toggle. `place(width)` positions each item (on the legend line, wrapping
+  /// as needed; or nothing, one per line in a popup).
   void sweepControls(AppContext& ctx, const std::function<void(float width, float spacing)>& place) {
     const Scene& scene = ctx.scene();
     const float gap = ImGui::GetFontSize() * 1.2f;
     const float box = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x;
     auto textWidth = [](const char* text) { return ImGui::CalcTextSize(text).x; };
     struct Optional {
-      ShownKernel kernel;
-      bool gui::DisplayParams::*flag;
+      Kernel kernel;
       const char* label;
       const char* probe;
       const char* tooltip;
     };
     static constexpr Optional kOptional[] = {
-        {ShownKernel::Mlk, &gui::DisplayParams::sweepShowMlk, "MLK linear", "sweep/mlk",
+        {Kernel::Mlk, "MLK linear", "sweep/mlk",
          "Linear mixture-of-keys attention (MLK): score phi(q) . kappa_j with phi = elu + 1 and kappa_j = sum_r pi_jr "
          "phi(k_jr), the MGK components and priors; weights are the scores divided by their sum. No exponential: the "
          "curve changes slowly with the angle and never reaches 0."},
-        {ShownKernel::Cosine, &gui::DisplayParams::sweepShowCosine, "cosine", "sweep/cosine",
+        {Kernel::Cosine, "cosine", "sweep/cosine",
          "Cosine attention: softmax of cos(theta) / tau. Key and query lengths do not matter, only the angle; tau sets "
          "how sharply parallel keys win."},
     };
     for (const Optional& optional : kOptional) {
-      const bool on = scene.display.*optional.flag;
+      const bool on = scene.display.isKernelShown(optional.kernel);
       place(box + textWidth(optional.label), gap);
       bool checked = on;
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kernelColor(optional.kernel)));
@@ -179,10 +165,11 @@ class KernelSweepView final : public gui::View {
       itemTooltip(optional.tooltip);
       if (toggled) {
         Scene next = scene;
-        next.display.*optional.flag = checked;
-        ctx.submit(std::move(next), std::string(checked ? "Show " : "Hide ") + optional.label + " in the kernel sweep");
+        // Refused only when it is the last kernel shown; the checkbox then simply stays on.
+        if (next.display.setKernelShown(optional.kernel, checked))
+          ctx.submit(std::move(next), std::string(checked ? "Show " : "Hide ") + optional.label);
       }
-      if (optional.kernel == ShownKernel::Cosine && on) {
+      if (optional.kernel == Kernel::Cosine && on) {
         place(ImGui::GetFontSize() * 6.0f + ImGui::GetStyle().ItemInnerSpacing.x + textWidth("tau"),
               ImGui::GetStyle().ItemSpacing.x);
         float tau = scene.kernel.cosineTemperature;
@@ -219,9 +206,9 @@ class KernelSweepView final : public gui::View {
     };
     const bool controls = showViewControls(ctx);
     const bool compact = ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 34.0f;
-    for (ShownKernel kernel : sweepKernels(scene)) {
+    for (Kernel kernel : shownKernels(scene)) {
       // With the checkboxes inline, they name MLK and cosine themselves.
-      if (controls && !compact && (kernel == ShownKernel::Mlk || kernel == ShownKernel::Cosine)) continue;
+      if (controls && !compact && (kernel == Kernel::Mlk || kernel == Kernel::Cosine)) continue;
       const std::string label = kernelLabel(kernel, scene);
       nextItem(ImGui::CalcTextSize(label.c_str()).x, gap);
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernel)), "%s", label.c_str());
@@ -234,7 +221,9 @@ class KernelSweepView final : public gui::View {
     nextItem(ImGui::CalcTextSize("options").x + 2 * ImGui::GetStyle().FramePadding.x, gap);
     if (ImGui::SmallButton("options")) ImGui::OpenPopup("##sweep-options");
     probeControl(ctx, "sweep/options");
-    itemTooltip("Show MLK and cosine attention too, cosine's temperature, and a fixed 0..1 weight axis.");
+    itemTooltip(
+        "Show MLK and cosine attention too (every kernel: View > Kernels), cosine's temperature, and a fixed "
+        "0..1 weight axis.");
     if (ImGui::BeginPopup("##sweep-options")) {
       sweepControls(ctx, [](float, float) {});
       ImGui::EndPopup();
@@ -272,11 +261,11 @@ void KernelSweepView::draw(AppContext& ctx) {
 
   const std::vector<double> angles = toDoubles(sweep.angleDegrees);
   // A kernel switched on whose curve is missing (its computation failed: the banner says why) is left out.
-  std::vector<ShownKernel> kernels;
+  std::vector<Kernel> kernels;
   SeriesSet weights, scores;
-  for (ShownKernel kernel : sweepKernels(scene)) {
-    const Vector& weight = sweepCurve(sweep, kernel, true);
-    const Vector& score = sweepCurve(sweep, kernel, false);
+  for (Kernel kernel : shownKernels(scene)) {
+    const Vector& weight = sweep.weight(kernel);
+    const Vector& score = sweep.score(kernel);
     if (weight.size() != sweep.angleDegrees.size() || score.size() != sweep.angleDegrees.size()) continue;
     kernels.push_back(kernel);
     weights.push_back(toDoubles(weight));
@@ -329,13 +318,13 @@ void KernelSweepView::draw(AppContext& ctx) {
     float y = polarRect.Min.y + ImGui::GetFontSize() * 2.2f;
     // The legend sits in the top-left corner: only where it clears the half disc and its 90 / 180 degree labels.
     float labelWidth = 0.0f;
-    for (ShownKernel kernel : kernels)
+    for (Kernel kernel : kernels)
       labelWidth = std::max(labelWidth, ImGui::CalcTextSize(kernelLabel(kernel, scene).c_str()).x);
     const float legendRight = polarRect.Min.x + 36 + labelWidth;
     const float legendBottom = y + kernels.size() * (ImGui::GetFontSize() + 4);
     const bool roomForLegend = legendRight < polar.toPixel(180, spec.radiusMax).x - ImGui::GetFontSize() * 2.5f ||
                                legendBottom < polar.toPixel(90, spec.radiusMax).y - ImGui::GetFontSize() * 1.5f;
-    for (ShownKernel kernel : roomForLegend ? std::span<const ShownKernel>(kernels) : std::span<const ShownKernel>()) {
+    for (Kernel kernel : roomForLegend ? std::span<const Kernel>(kernels) : std::span<const Kernel>()) {
       plot::paint::addLine(polar.drawList(), ImVec2(polarRect.Min.x + 8, y + 7), ImVec2(polarRect.Min.x + 30, y + 7),
                            kernelColor(kernel), 3.0f);
       plot::paint::addText(polar.drawList(), ImVec2(polarRect.Min.x + 36, y), polar.style().text,
@@ -367,7 +356,7 @@ void KernelSweepView::draw(AppContext& ctx) {
     std::vector<std::vector<double>> values;
     std::vector<ImU32> colors;
     double maxWeight = 0.0;
-    for (ShownKernel kernel : kernels) {
+    for (Kernel kernel : kernels) {
       const RowMatrix& w = kernelResult(derived, kernel).weights;
       std::vector<double> row;
       if (scene.selectedQuery < w.rows())
@@ -386,16 +375,19 @@ void KernelSweepView::draw(AppContext& ctx) {
     plot::Frame frame(ImGui::GetWindowDrawList(), barsRect, spec);
     plot::groupedBars(frame, values, colors);
     std::vector<plot::LegendEntry> legend;
-    for (ShownKernel kernel : kernels)
+    for (Kernel kernel : kernels)
       legend.push_back({kernelLabel(kernel, scene), kernelColor(kernel), plot::LegendEntry::Kind::Box});
     if (barsRect.GetWidth() > ImGui::GetFontSize() * 26.0f && legendFits(frame.area(), kernels.size()))
       plot::legend(frame, legend, plot::Corner::TopRight);
-    const auto& fallback = derived.ea.fallbackRows;
-    if (std::find(fallback.begin(), fallback.end(), scene.selectedQuery) != fallback.end())
-      labelWithBackdrop(frame.drawList(), ImVec2(frame.area().Min.x + 6, frame.area().Min.y + 6),
-                        kernelColor(ShownKernel::Ea),
-                        "EA: every key orthogonal to " + queryName + " -> uniform fallback",
-                        withAlpha(frame.style().background, 0.85f));
+    for (Kernel kernel : {Kernel::Ea, Kernel::EaPure}) {
+      const auto& fallback = derived.result(kernel).fallbackRows;
+      if (std::find(fallback.begin(), fallback.end(), scene.selectedQuery) != fallback.end()) {
+        labelWithBackdrop(frame.drawList(), ImVec2(frame.area().Min.x + 6, frame.area().Min.y + 6), kernelColor(kernel),
+                          "EA: every key orthogonal to " + queryName + " -> uniform fallback",
+                          withAlpha(frame.style().background, 0.85f));
+        break;  // the same sentence for both forms: f = 0 for orthogonal keys either way
+      }
+    }
     if (const auto at = frame.hovered()) {
       const int j = static_cast<int>(std::lround(at->x));
       if (j >= 0 && j < scene.keyCount()) {

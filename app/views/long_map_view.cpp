@@ -39,25 +39,6 @@ const char* kernelTitle(Kernel kernel) {
   return "?";
 }
 
-/// The same colours as every other view (EA pure and hard MGK share their family's).
-ImU32 kernelColour(Kernel kernel) {
-  switch (kernel) {
-    case Kernel::Dpa:
-      return kernelColor(ShownKernel::Dpa);
-    case Kernel::Ea:
-    case Kernel::EaPure:
-      return kernelColor(ShownKernel::Ea);
-    case Kernel::Mgk:
-    case Kernel::MgkHard:
-      return kernelColor(ShownKernel::Mgk);
-    case Kernel::Mlk:
-      return kernelColor(ShownKernel::Mlk);
-    case Kernel::Cosine:
-      return kernelColor(ShownKernel::Cosine);
-  }
-  return IM_COL32_WHITE;
-}
-
 /// `text` cut (with "..") to at most `width` pixels.
 std::string fitted(const std::string& text, float width) {
   if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
@@ -126,7 +107,7 @@ void drawControls(AppContext& ctx, LongMapState& state) {
   for (Kernel kernel : kAllKernels) {
     bool shown = state.kernelShown(kernel);
     flow.next(ControlFlow::checkbox(kernelTitle(kernel)));
-    ImGui::PushStyleColor(ImGuiCol_CheckMark, kernelColour(kernel));
+    ImGui::PushStyleColor(ImGuiCol_CheckMark, kernelColor(kernel));
     if (ImGui::Checkbox(kernelTitle(kernel), &shown)) state.setKernelShown(kernel, shown);
     ImGui::PopStyleColor();
     itemTooltip("Kernels shown side by side at the same zoom (each adds one normaliser pass over the map).");
@@ -312,7 +293,7 @@ void LongMapView::draw(AppContext& ctx) {
     const float x0 = origin.x + rowLabelRoom + float(k) * (mapWidth + std::ceil(spacing));
     const ImRect area(ImVec2(x0, origin.y + titleHeight), ImVec2(x0 + mapWidth, origin.y + titleHeight + mapHeight));
     probe.longMapAreas[k] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
-    plot::addCentredText(drawList, ImVec2(area.GetCenter().x, origin.y + lineHeight * 0.5f), kernelColour(kernels[k]),
+    plot::addCentredText(drawList, ImVec2(area.GetCenter().x, origin.y + lineHeight * 0.5f), kernelColor(kernels[k]),
                          fitted(std::string(kernelTitle(kernels[k])) + (state.causal() ? "  (causal)" : ""), mapWidth));
     ImGui::SetCursorScreenPos(area.Min);
     reserveRect(("##longmap" + std::to_string(k)).c_str(), area.GetSize());
@@ -441,7 +422,7 @@ void LongMapView::draw(AppContext& ctx) {
     ImGui::Text("row %lld (query %s), column %lld (key %s)", (long long)row, state.rowLabel(row).c_str(),
                 (long long)col, state.columnLabel(col).c_str());
     for (std::size_t k = 0; k < kernels.size() && k < exact.size(); ++k)
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColour(kernels[k])), "%-9s exact weight %.6g",
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernels[k])), "%-9s exact weight %.6g",
                          kernelTitle(kernels[k]), double(exact[k]));
     if (!failure.empty()) ImGui::TextColored(ImVec4(1, 0.35f, 0.35f, 1), "%s", failure.c_str());
     if (state.causal() && col > row) ImGui::TextDisabled("masked by the causal mask (key after query)");

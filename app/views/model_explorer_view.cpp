@@ -37,6 +37,8 @@ struct ExplorerState {
 };
 class ModelExplorerView final : public gui::View {
  public:
+  /// Polls the model session, applies finished runs and starts the run the scene names (syncWithScene).
+  void update(AppContext& ctx) override { syncWithScene(ctx, ctx.modelSession()); }
   void draw(AppContext& ctx) override;
 
  private:
@@ -469,7 +471,8 @@ class ModelExplorerView final : public gui::View {
     }
   }
 
-  /// The selected head's attention as the model computed it, beside DPA / EA / MGK on the same Q/K (scene results).
+  /// The selected head's attention as the model computed it, beside every shown kernel on the same Q/K (scene
+  /// results).
   void drawSelectedHead(AppContext& ctx, const ModelResult& result, float width, float height) {
     const Scene& scene = ctx.scene();
     const model::ModelCapture& capture = result.capture;
@@ -479,13 +482,19 @@ class ModelExplorerView final : public gui::View {
     }
     const int index = capture.headIndex(scene.model.layer, scene.model.head);
     const Derived& derived = ctx.derived();
-    const RowMatrix* maps[4] = {&capture.attention[index], &derived.dpa.weights, &derived.ea.weights,
-                                &derived.mgk.weights};
-    const char* longTitles[4] = {"model (used)", "DPA (what-if)", "EA (what-if)", "MGK (what-if)"};
-    const char* shortTitles[4] = {"model", "DPA", "EA", "MGK"};
-    const char* slots[4] = {"model/head/model", "model/head/dpa", "model/head/ea", "model/head/mgk"};
-    const std::uint64_t revisions[4] = {result.generation * 100000 + std::uint64_t(index), derived.sceneRevision,
-                                        derived.sceneRevision, derived.sceneRevision};
+    // The model's own map, then every shown kernel on the same Q/K.
+    const std::span<const Kernel> kernels = shownKernels(scene);
+    const int mapCount = 1 + static_cast<int>(kernels.size());
+    std::vector<const RowMatrix*> maps{&capture.attention[index]};
+    std::vector<std::string> longTitles{"model (used)"}, shortTitles{"model"}, slots{"model/head/model"};
+    std::vector<std::uint64_t> revisions{result.generation * 100000 + std::uint64_t(index)};
+    for (Kernel kernel : kernels) {
+      maps.push_back(&derived.result(kernel).weights);
+      shortTitles.push_back(kernelShortLabel(kernel));
+      longTitles.push_back(shortTitles.back() + " (what-if)");
+      slots.push_back("model/head/" + std::string(kernelName(kernel)));
+      revisions.push_back(derived.sceneRevision);
+    }
     ImGui::Text(
         "Layer %d, head %d  |  query row %d (%s)  |  d = %d%s", scene.model.layer, scene.model.head,
         scene.selectedQuery,
@@ -504,8 +513,8 @@ class ModelExplorerView final : public gui::View {
       }
     }
     const float gap = 6.0f * ctx.uiScale();
-    const float side =
-        std::max(8.0f, std::min((width - 3 * gap) / 4.0f, height - 2 * ImGui::GetTextLineHeightWithSpacing()));
+    const float side = std::max(8.0f, std::min((width - float(mapCount - 1) * gap) / float(mapCount),
+                                               height - 2 * ImGui::GetTextLineHeightWithSpacing()));
     gui::HeatmapStyle style;
     style.colorMap = scene.display.colorMap;
     style.minValue = 0.0f;
@@ -513,11 +522,11 @@ class ModelExplorerView final : public gui::View {
     const ImVec2 start = ImGui::GetCursorScreenPos();
     ImDrawList* draw = ImGui::GetWindowDrawList();
     bool longFit = true;
-    for (const char* title : longTitles) longFit = longFit && ImGui::CalcTextSize(title).x < side;
-    for (int m = 0; m < 4; ++m) {
+    for (const std::string& title : longTitles) longFit = longFit && ImGui::CalcTextSize(title.c_str()).x < side;
+    for (int m = 0; m < mapCount; ++m) {
       const ImVec2 a(start.x + m * (side + gap), start.y + ImGui::GetTextLineHeightWithSpacing());
       // Long titles only where every one fits above its map (narrow windows would run them into each other).
-      const char* title = longFit ? longTitles[m] : shortTitles[m];
+      const char* title = (longFit ? longTitles[m] : shortTitles[m]).c_str();
       draw->AddText(ImVec2(a.x, start.y), ImGui::GetColorU32(m == 0 ? ImGuiCol_Text : ImGuiCol_TextDisabled), title);
       if (maps[m]->size() == 0) continue;
       const unsigned texture = ctx.heatmaps().texture(slots[m], revisions[m], *maps[m], style);
@@ -527,10 +536,11 @@ class ModelExplorerView final : public gui::View {
       const float y = a.y + scene.selectedQuery * rowHeight;
       draw->AddRect(ImVec2(a.x, y), ImVec2(a.x + side, y + rowHeight), queryColor(), 0, 0, 1.5f * ctx.uiScale());
     }
-    reserveRect("##selected-head", ImVec2(4 * side + 3 * gap, side + ImGui::GetTextLineHeightWithSpacing()));
+    reserveRect("##selected-head", ImVec2(float(mapCount) * side + float(mapCount - 1) * gap,
+                                          side + ImGui::GetTextLineHeightWithSpacing()));
     itemTooltip(
-        "Colour scale 0..1 (weights). The model's map is what it used; DPA should match it, EA and MGK show "
-        "what those kernels would do with the same queries and keys (see the Attention maps view).");
+        "Colour scale 0..1 (weights). The model's map is what it used; DPA should match it, the other kernels show "
+        "what they would do with the same queries and keys (see the Attention maps view).");
   }
 };
 
@@ -538,7 +548,6 @@ class ModelExplorerView final : public gui::View {
 
 void ModelExplorerView::draw(AppContext& ctx) {
   ModelSession& session = ctx.modelSession();
-  syncWithScene(ctx, session);
   // Presenter mode shows the grids and maps without the open / prompt / statistic widgets, as an export does.
   const bool controls = showViewControls(ctx) && !ctx.exporting();
   if (controls) drawOpenControls(ctx, session);

@@ -48,7 +48,7 @@ void kernelSection(AppContext& ctx) {
 
   sectionHeader("Expressive attention");
   {
-    int form = scene.kernel.eaForm == gui::EaForm::Saturating ? 0 : 1;
+    int form = scene.kernel.eaForm == ExpressiveForm::Saturating ? 0 : 1;
     const bool a = ImGui::RadioButton("saturating  f(x) = x^2 / (1 + x^2)", &form, 0);
     itemTooltip(
         "The form used by public reimplementations of Gros (2024): bounded, so very long vectors cannot "
@@ -58,7 +58,7 @@ void kernelSection(AppContext& ctx) {
     itemTooltip("The plain square: weights are x_ij^2 / sum x^2; a common scale cancels.");
     if (a || b) {
       Scene next = scene;
-      next.kernel.eaForm = form == 0 ? gui::EaForm::Saturating : gui::EaForm::Pure;
+      next.kernel.eaForm = form == 0 ? ExpressiveForm::Saturating : ExpressiveForm::Pure;
       if (next.kernel.eaForm != scene.kernel.eaForm) ctx.submit(std::move(next), "EA form");
     }
     bool causal = scene.kernel.causal;
@@ -82,7 +82,7 @@ void kernelSection(AppContext& ctx) {
     }
     itemTooltip("Gaussian components per key position. The paper's language models use 2.");
     sameLineIfFits(toggleWidth("soft"));
-    int variant = scene.kernel.mgkVariant == gui::MgkVariant::Soft ? 0 : 1;
+    int variant = scene.display.mgkHard() ? 1 : 0;
     const bool soft = ImGui::RadioButton("soft", &variant, 0);
     itemTooltip("S_ij = sum_r pi_jr exp(-|q_i - k_jr|^2 / (2 sigma_jr^2)).");
     sameLineIfFits(toggleWidth("hard"));
@@ -90,8 +90,8 @@ void kernelSection(AppContext& ctx) {
     itemTooltip("S_ij = max_r exp(-|q_i - k_jr|^2 / (2 sigma_jr^2)); priors are ignored.");
     if (soft || hard) {
       Scene next = scene;
-      next.kernel.mgkVariant = variant == 0 ? gui::MgkVariant::Soft : gui::MgkVariant::Hard;
-      if (next.kernel.mgkVariant != scene.kernel.mgkVariant) ctx.submit(std::move(next), "MGK variant");
+      next.display.showMgkVariant(variant == 1);
+      if (next.display.shownKernels != scene.display.shownKernels) ctx.submit(std::move(next), "MGK variant");
     }
     sameLineIfFits(toggleWidth("shifted (sMGK)"));
     int centres = scene.kernel.mgkCentres == gui::MgkCentres::Shifted ? 0 : 1;
@@ -183,14 +183,14 @@ void divergenceSection(AppContext& ctx) {
   itemTooltip(
       "Navigator temperature: small tau sends each point to its nearest partner (CT -> Chamfer distance), "
       "large tau spreads the plan uniformly (CT -> mean cost).");
-  int cost = scene.divergence.ctCost == gui::CtCost::Euclidean ? 0 : 1;
+  int cost = scene.divergence.ctCost == TransportCost::Euclid ? 0 : 1;
   const bool euclid = ImGui::RadioButton("cost |t(k) - t(q)| = sqrt(2 (1 - cos))", &cost, 0);
   itemTooltip("Euclidean distance between the L2-normalised vectors (the authors' cost).");
   sameLineIfFits(toggleWidth("cost 1 - cos"));
   const bool cosine = ImGui::RadioButton("cost 1 - cos", &cost, 1);
   itemTooltip("One minus the cosine: the same ordering, squared-distance-like near 0.");
   if (euclid || cosine) {
-    params.ctCost = cost == 0 ? gui::CtCost::Euclidean : gui::CtCost::OneMinusCos;
+    params.ctCost = cost == 0 ? TransportCost::Euclid : TransportCost::OneMinusCos;
     changed |= params.ctCost != scene.divergence.ctCost;
   }
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);

@@ -11,55 +11,73 @@
 
 namespace attnscope::views {
 
-std::vector<ShownKernel> sweepKernels(const Scene& scene) {
-  std::vector<ShownKernel> kernels(kShownKernels.begin(), kShownKernels.end());
-  if (scene.display.sweepShowMlk) kernels.push_back(ShownKernel::Mlk);
-  if (scene.display.sweepShowCosine) kernels.push_back(ShownKernel::Cosine);
-  return kernels;
+std::span<const Kernel> shownKernels(const Scene& scene) {
+  return scene.display.shownKernels;
 }
 
-std::string kernelLabel(ShownKernel kernel, const Scene& scene) {
+std::string kernelLabel(Kernel kernel, const Scene& scene) {
   switch (kernel) {
-    case ShownKernel::Dpa:
+    case Kernel::Dpa:
       return "DPA";
-    case ShownKernel::Ea:
-      return scene.kernel.eaForm == gui::EaForm::Saturating ? "EA  x\xC2\xB2/(1+x\xC2\xB2)" : "EA  x\xC2\xB2 (pure)";
-    case ShownKernel::Mgk:
-      return scene.kernel.mgkVariant == gui::MgkVariant::Soft ? "MGK soft" : "MGK hard";
-    case ShownKernel::Mlk:
+    case Kernel::Ea:
+      return scene.kernel.eaForm == ExpressiveForm::Saturating ? "EA  x\xC2\xB2/(1+x\xC2\xB2)" : "EA  x\xC2\xB2 (pure)";
+    case Kernel::EaPure:
+      return "EA  x\xC2\xB2 (pure)";
+    case Kernel::Mgk:
+      return "MGK soft";
+    case Kernel::MgkHard:
+      return "MGK hard";
+    case Kernel::Mlk:
       return "MLK linear";
-    case ShownKernel::Cosine:
+    case Kernel::Cosine:
       return formatted("cosine tau=%.3g", scene.kernel.cosineTemperature);
   }
   return "?";
 }
 
-ImU32 kernelColor(ShownKernel kernel, float alpha) {
-  // Palette indices (plot::seriesColor): 3 and 5 are taken by queries and keys.
+std::string kernelShortLabel(Kernel kernel) {
   switch (kernel) {
-    case ShownKernel::Mlk:
-      return plot::seriesColor(4, alpha);  // orange
-    case ShownKernel::Cosine:
-      return plot::seriesColor(6, alpha);  // yellow
-    default:
-      return plot::seriesColor(static_cast<int>(kernel), alpha);
+    case Kernel::Dpa:
+      return "DPA";
+    case Kernel::Ea:
+      return "EA";
+    case Kernel::EaPure:
+      return "EA pure";
+    case Kernel::Mgk:
+      return "MGK";
+    case Kernel::MgkHard:
+      return "MGK hard";
+    case Kernel::Mlk:
+      return "MLK";
+    case Kernel::Cosine:
+      return "cosine";
   }
+  return "?";
 }
 
-const gui::KernelResult& kernelResult(const Derived& derived, ShownKernel kernel) {
+ImU32 kernelColor(Kernel kernel, float alpha) {
+  // Palette indices (plot::seriesColor): 3 and 5 are taken by queries and keys.
   switch (kernel) {
-    case ShownKernel::Dpa:
-      return derived.dpa;
-    case ShownKernel::Ea:
-      return derived.ea;
-    case ShownKernel::Mgk:
-      return derived.mgk;
-    case ShownKernel::Mlk:
-      return derived.mlk;
-    case ShownKernel::Cosine:
-      return derived.cosine;
+    case Kernel::Dpa:
+      return plot::seriesColor(0, alpha);  // blue
+    case Kernel::Ea:
+      return plot::seriesColor(1, alpha);  // vermillion
+    case Kernel::EaPure:
+      return withAlpha(IM_COL32(140, 60, 0, 255), alpha);  // dark vermillion
+    case Kernel::Mgk:
+      return plot::seriesColor(2, alpha);  // bluish green
+    case Kernel::MgkHard:
+      return withAlpha(IM_COL32(0, 95, 70, 255), alpha);  // dark bluish green
+    case Kernel::Mlk:
+      return plot::seriesColor(4, alpha);  // orange
+    case Kernel::Cosine:
+      return plot::seriesColor(6, alpha);  // yellow
   }
-  return derived.dpa;
+  return plot::seriesColor(0, alpha);
+}
+
+const gui::KernelResult& kernelResult(const Derived& derived, Kernel kernel) {
+  return derived.result(kernel);
 }
 
 bool showViewControls(const AppContext& ctx) {

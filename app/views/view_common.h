@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,27 +21,28 @@ using gui::AppContext;
 using gui::Derived;
 using gui::Scene;
 
-/// The kernels the views draw. DPA, EA and MGK are compared by every view (kShownKernels, in this order); MLK and
-/// cosine are optional extras of the kernel sweep (DisplayParams::sweepShowMlk / sweepShowCosine).
-enum class ShownKernel { Dpa = 0, Ea = 1, Mgk = 2, Mlk = 3, Cosine = 4 };
+using attnscope::Kernel;
+
 /// The least height of a plot (frame, ticks and labels included): 160 px at the base 15 px font, scaled with the font
 /// (presenter mode, --ui-scale). A view too short for its plots at this height scrolls rather than squeezing them.
 inline float minPlotHeight() {
   return std::floor(ImGui::GetFontSize() * (160.0f / 15.0f));
 }
 
-inline constexpr std::array<ShownKernel, 3> kShownKernels{ShownKernel::Dpa, ShownKernel::Ea, ShownKernel::Mgk};
+/// The kernels every view draws side by side, in kAllKernels order (DisplayParams::shownKernels).
+std::span<const Kernel> shownKernels(const Scene& scene);
 
-/// The kernels the kernel sweep shows for this scene: kShownKernels, then MLK and cosine when switched on.
-std::vector<ShownKernel> sweepKernels(const Scene& scene);
-
-/// Short name for legends ("DPA", "EA (x^2/(1+x^2))", "MGK soft", "MLK linear", "cosine tau=0.1").
-std::string kernelLabel(ShownKernel kernel, const Scene& scene);
-/// The kernel's colour, identical in every view, all from the Okabe-Ito palette (colour-blind safe): DPA blue, EA
-/// vermillion, MGK bluish green, MLK orange, cosine yellow (purple and sky blue are the query and key colours).
-ImU32 kernelColor(ShownKernel kernel, float alpha = 1.0f);
-/// The derived result of that kernel (MLK and cosine: empty matrices while the sweep does not show them).
-const gui::KernelResult& kernelResult(const Derived& derived, ShownKernel kernel);
+/// Short name for legends ("DPA", "EA  x^2/(1+x^2)", "EA  x^2 (pure)", "MGK soft", "MGK hard", "MLK linear",
+/// "cosine tau=0.1").
+std::string kernelLabel(Kernel kernel, const Scene& scene);
+/// The shortest name ("DPA", "EA", "EA pure", "MGK", "MGK hard", "MLK", "cosine"), for titles of small maps.
+std::string kernelShortLabel(Kernel kernel);
+/// The kernel's colour, identical in every view, from the Okabe-Ito palette (colour-blind safe): DPA blue, EA
+/// vermillion, MGK bluish green, MLK orange, cosine yellow (purple and sky blue are the query and key colours). The
+/// pure EA and the hard MGK, variants shown beside their siblings, take darker shades of the sibling's hue.
+ImU32 kernelColor(Kernel kernel, float alpha = 1.0f);
+/// The derived result of that kernel (empty matrices while it is not shown).
+const gui::KernelResult& kernelResult(const Derived& derived, Kernel kernel);
 
 /// False in presenter mode: views then leave out their widgets (checkboxes, combos, buttons, numeric entry) so a
 /// class sees the plots large; mouse interaction on the plots and the presentation keys keep working.

@@ -12,9 +12,10 @@ struct ViewProbe {
   struct Rect {
     float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
   };
-  /// Plot areas of the DPA, EA and MGK heatmaps (the texture fills each area; cell (i, j) is the j-th of
-  /// heatmapColumns equal columns and i-th of heatmapRows equal rows, row 0 at the top).
-  std::array<Rect, 3> heatmapAreas{};
+  /// Plot areas of the attention maps, one per shown kernel in DisplayParams::shownKernels order (the texture fills
+  /// each area; cell (i, j) is the j-th of heatmapColumns equal columns and i-th of heatmapRows equal rows, row 0 at
+  /// the top).
+  std::vector<Rect> heatmapAreas;
   int heatmapRows = 0, heatmapColumns = 0;
   /// Canvas: pixel position of the projected origin and of every query / key arrow tip.
   std::array<float, 2> canvasOrigin{};

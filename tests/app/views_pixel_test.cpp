@@ -3,16 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "app/gui/app_state.h"
+#include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
-#include "tests/app/headless_gl_suite.h"
 #include "app/views/view_common.h"
 #include "app/views/view_probe.h"
 #include "core/colormap.h"
+#include "tests/app/headless_gl_suite.h"
 
 namespace attnscope {
 namespace {
@@ -72,7 +74,7 @@ class ViewPixels : public test_support::HeadlessGlSuite<ViewPixels> {};
 TEST_F(ViewPixels, EaCellOfOrthogonalKeyIsTheColourMapsZeroColour) {
   gui::AppContext context(teachingScene());
   context.refreshDerived();
-  ASSERT_EQ(context.derived().ea.weights(0, kOrthogonalKey), 0.0f);  // the math: q0 . k_orthogonal = 0
+  ASSERT_EQ(context.derived().result(Kernel::Ea).weights(0, kOrthogonalKey), 0.0f);  // the math: q0 . k_orthogonal = 0
   const Rendered r = renderView(context, "maps");
   ASSERT_EQ(r.probe.heatmapRows, 2);
   ASSERT_EQ(r.probe.heatmapColumns, 4);
@@ -87,9 +89,11 @@ TEST_F(ViewPixels, EveryHeatmapCellShowsItsWeightThroughTheSharedLookupTable) {
   const gui::Derived& derived = context.derived();
   // One colour scale for all three maps: [0, largest weight of any map].
   const float maxWeight =
-      std::max({derived.dpa.weights.maxCoeff(), derived.ea.weights.maxCoeff(), derived.mgk.weights.maxCoeff()});
+      std::max({derived.result(Kernel::Dpa).weights.maxCoeff(), derived.result(Kernel::Ea).weights.maxCoeff(),
+                derived.result(Kernel::Mgk).weights.maxCoeff()});
   const Rendered r = renderView(context, "maps");
-  const gui::KernelResult* results[] = {&derived.dpa, &derived.ea, &derived.mgk};
+  const gui::KernelResult* results[] = {&derived.result(Kernel::Dpa), &derived.result(Kernel::Ea),
+                                        &derived.result(Kernel::Mgk)};
   for (int map = 0; map < 3; ++map)
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 4; ++j) {
@@ -97,6 +101,42 @@ TEST_F(ViewPixels, EveryHeatmapCellShowsItsWeightThroughTheSharedLookupTable) {
         EXPECT_TRUE(sameRgb(cellPixel(r, map, i, j), colorMapLookup(ColorMap::Viridis, w / maxWeight)))
             << "map " << map << " cell (" << i << ", " << j << ") weight " << w;
       }
+}
+
+TEST_F(ViewPixels, AllSevenKernelsSavedAndLoadedDrawSevenMapsInListOrder) {
+  // A scene showing every kernel goes through a scene file and back, then the maps view draws one map per kernel,
+  // left to right in kAllKernels order, each cell coloured by that kernel's own weight on the shared scale.
+  gui::Scene scene = teachingScene();
+  scene.display.shownKernels.assign(kAllKernels.begin(), kAllKernels.end());
+  const std::string path = ::testing::TempDir() + "attnscope_seven_kernels.json";
+  gui::saveSceneFile(path, scene);
+  const gui::Scene loaded = gui::loadSceneFile(path);
+  std::remove(path.c_str());
+  ASSERT_EQ(loaded.display.shownKernels.size(), kAllKernels.size());
+
+  gui::AppContext context(loaded);
+  context.refreshDerived();
+  const gui::Derived& derived = context.derived();
+  ASSERT_EQ(derived.error, "");
+  float maxWeight = 0.0f;
+  for (Kernel kernel : kAllKernels) {
+    ASSERT_EQ(derived.result(kernel).weights.rows(), 2) << kernelName(kernel);
+    maxWeight = std::max(maxWeight, derived.result(kernel).weights.maxCoeff());
+  }
+  const Rendered r = renderView(context, "maps");
+  ASSERT_EQ(r.probe.heatmapAreas.size(), kAllKernels.size());
+  for (std::size_t map = 0; map < kAllKernels.size(); ++map) {
+    const auto& area = r.probe.heatmapAreas[map];
+    EXPECT_GT(area.x1 - area.x0, 20.0f) << "map " << map;
+    if (map > 0) EXPECT_GT(area.x0, r.probe.heatmapAreas[map - 1].x1) << "maps overlap";
+    const RowMatrix& weights = derived.result(kAllKernels[map]).weights;
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 4; ++j)
+        EXPECT_TRUE(sameRgb(cellPixel(r, int(map), i, j), colorMapLookup(ColorMap::Viridis, weights(i, j) / maxWeight)))
+            << kernelName(kAllKernels[map]) << " cell (" << i << ", " << j << ") weight " << weights(i, j);
+  }
+  // The pure EA of q0 and the orthogonal key is exactly 0 (f(0) = 0), whatever the saturating form's neighbours do.
+  EXPECT_EQ(derived.result(Kernel::EaPure).weights(0, kOrthogonalKey), 0.0f);
 }
 
 TEST_F(ViewPixels, LogScaleKeepsZeroWeightsAtTheLowestColour) {
@@ -109,7 +149,7 @@ TEST_F(ViewPixels, LogScaleKeepsZeroWeightsAtTheLowestColour) {
   EXPECT_TRUE(sameRgb(cellPixel(r, kEa, 0, kOrthogonalKey), colorMapTable(ColorMap::Magma)[0]));
   // The largest weight of all maps sits at the top of the scale.
   const gui::Derived& d = context.derived();
-  const gui::KernelResult* results[] = {&d.dpa, &d.ea, &d.mgk};
+  const gui::KernelResult* results[] = {&d.result(Kernel::Dpa), &d.result(Kernel::Ea), &d.result(Kernel::Mgk)};
   int bestMap = 0, bestRow = 0, bestColumn = 0;
   float best = -1.0f;
   for (int map = 0; map < 3; ++map)
@@ -155,12 +195,13 @@ int countColour(const render::Image& image, const views::ViewProbe::Rect& rect, 
 }
 
 TEST_F(ViewPixels, SweepDrawsMlkAndCosineOnlyWhenSwitchedOn) {
-  const ImU32 mlk = views::kernelColor(views::ShownKernel::Mlk),
-              cosine = views::kernelColor(views::ShownKernel::Cosine);
-  // The optional colours differ from every colour already in the sweep (kernels, query arrow).
-  for (views::ShownKernel kernel : views::kShownKernels) {
-    EXPECT_NE(views::kernelColor(kernel), mlk);
-    EXPECT_NE(views::kernelColor(kernel), cosine);
+  const ImU32 mlk = views::kernelColor(Kernel::Mlk), cosine = views::kernelColor(Kernel::Cosine);
+  // Every kernel's colour differs from every other kernel's and from the query and key colours.
+  for (Kernel a : kAllKernels) {
+    for (Kernel b : kAllKernels)
+      if (a != b) EXPECT_NE(views::kernelColor(a), views::kernelColor(b));
+    EXPECT_NE(views::kernelColor(a), views::queryColor());
+    EXPECT_NE(views::kernelColor(a), views::keyColor());
   }
   EXPECT_NE(views::queryColor(), mlk);
   EXPECT_NE(views::queryColor(), cosine);
@@ -177,8 +218,8 @@ TEST_F(ViewPixels, SweepDrawsMlkAndCosineOnlyWhenSwitchedOn) {
     EXPECT_EQ(countColour(without.image, rect, cosine), 0);
   }
 
-  scene.display.sweepShowMlk = true;
-  scene.display.sweepShowCosine = true;
+  scene.display.setKernelShown(Kernel::Mlk, true);
+  scene.display.setKernelShown(Kernel::Cosine, true);
   gui::AppContext on(scene);
   on.refreshDerived();
   const Rendered with = renderView(on, "sweep");

@@ -178,6 +178,93 @@ TEST(AttentionKernels, ResponsibilitiesOfTableCase) {
   EXPECT_EQ(hard[1](0, 1), 1.0f);
 }
 
+// Per-position variances, 1-D, q = 0, one component with prior 1 at both positions and the same centre k = 1, but
+// sigma_1^2 = 1 and sigma_2^2 = 4: S1 = e^-1/2, S2 = e^-1/8, so A = (1, e^0.375) / (1 + e^0.375) =
+// (0.407333, 0.592667); with one shared variance the two positions would tie at 0.5.
+TEST(AttentionKernels, GaussianKeysPositionVariancesMatchTheHandValues) {
+  const RowMatrix q = rows({{0}}), keys = rows({{1}, {1}});
+  AttentionOptions options;
+  options.gaussian.priors = Vector::Constant(1, 1.0f);
+  options.gaussian.variances = Vector::Constant(1, 1.0f);  // overridden by the per-position matrix
+  options.gaussian.positionVariances = rows({{1}, {4}});
+  for (Kernel kernel : {Kernel::Mgk, Kernel::MgkHard}) {  // one component: soft and hard agree
+    const AttentionResult result = computeAttention(kernel, q, keys, options);
+    expectRow(result.weights, 0, {0.407333, 0.592667}, 1e-6);
+    expectRow(result.scores, 0, {-0.5, -0.125}, 1e-6);
+  }
+  options.gaussian.positionVariances.resize(0, 0);
+  expectRow(computeAttention(Kernel::Mgk, q, keys, options).weights, 0, {0.5, 0.5}, 1e-7);
+}
+
+TEST(AttentionKernels, GaussianKeyResponsibilitiesUseThePositionsOwnVariances) {
+  // One position, q = 0, centres 1 and 2 with sigma^2 = 1 and 4 and priors 1/2: t_1 = -1/2, t_2 = -4/8 = -1/2, so
+  // gamma = (1/2, 1/2). The second position, centres 1 and 2 with sigma^2 = 1 for both: t = (-1/2, -2), gamma_1 =
+  // 1 / (1 + e^-1.5) = 0.817574.
+  const RowMatrix q = rows({{0}}), keys = rows({{1}, {1}});
+  GaussianKeysOptions options;
+  options.shifts = rows({{0}, {1}});
+  options.priors = Vector::Constant(2, 0.5f);
+  options.positionVariances = rows({{1, 4}, {1, 1}});
+  const std::vector<RowMatrix> gamma = gaussianKeyResponsibilities(q, keys, false, options);
+  ASSERT_EQ(gamma.size(), 2u);
+  EXPECT_NEAR(gamma[0](0, 0), 0.5, 1e-6);
+  EXPECT_NEAR(gamma[1](0, 0), 0.5, 1e-6);
+  EXPECT_NEAR(gamma[0](0, 1), 0.817574, 1e-6);
+  EXPECT_NEAR(gamma[1](0, 1), 0.182426, 1e-6);
+}
+
+TEST(AttentionKernels, EqualPositionVariancesGiveTheSharedVarianceResult) {
+  // Every row of the per-position matrix equal to the shared variances: bit-identical weights and scores (the core
+  // takes the shared path), causal masking included. One position changed: the per-position path, which agrees to
+  // float rounding when that change is undone in the shared options too.
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  RowMatrix Q(5, 3), K(6, 3), shifts(2, 3);
+  for (RowMatrix* m : {&Q, &K, &shifts})
+    for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = normal(rng);
+  AttentionOptions shared;
+  shared.causal = true;
+  shared.causalOffset = 1;
+  shared.gaussian.shifts = shifts;
+  shared.gaussian.priors = rows({{0.3f, 0.9f}}).transpose();
+  shared.gaussian.variances = rows({{0.7f, 2.5f}}).transpose();
+  AttentionOptions perPosition = shared;
+  perPosition.gaussian.positionVariances = shared.gaussian.variances.transpose().replicate(6, 1);
+  for (Kernel kernel : {Kernel::Mgk, Kernel::MgkHard}) {
+    const AttentionResult a = computeAttention(kernel, Q, K, shared), b = computeAttention(kernel, Q, K, perPosition);
+    EXPECT_EQ(a.weights, b.weights) << kernelName(kernel);
+    EXPECT_EQ(a.scores, b.scores) << kernelName(kernel);
+  }
+  // Position 5 (visible to the last query only, causal offset 1) gets other widths: rows 0..3 cannot see it and keep
+  // their weights up to rounding; row 4 must differ from the shared result.
+  perPosition.gaussian.positionVariances.row(5) << 0.2f, 9.0f;
+  for (Kernel kernel : {Kernel::Mgk, Kernel::MgkHard}) {
+    const AttentionResult a = computeAttention(kernel, Q, K, shared), b = computeAttention(kernel, Q, K, perPosition);
+    EXPECT_LE((a.weights.topRows(4) - b.weights.topRows(4)).cwiseAbs().maxCoeff(), 1e-6f) << kernelName(kernel);
+    EXPECT_GT((a.weights.row(4) - b.weights.row(4)).cwiseAbs().maxCoeff(), 1e-4f) << kernelName(kernel);
+    for (Eigen::Index i = 0; i < 5; ++i) EXPECT_NEAR(b.weights.row(i).sum(), 1.0f, 1e-5f);
+  }
+}
+
+TEST(AttentionKernels, PositionVariancesOfTheWrongShapeOrSignAreRefused) {
+  const RowMatrix q = rows({{0}}), keys = rows({{1}, {1}});
+  AttentionOptions options;
+  options.gaussian.positionVariances = rows({{1}, {1}, {1}});
+  try {
+    computeAttention(Kernel::Mgk, q, keys, options);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "per-position MGK variances are 3 x 1 but keys x components is 2 x 1");
+  }
+  options.gaussian.positionVariances = rows({{1}, {0}});
+  try {
+    computeAttention(Kernel::MgkHard, q, keys, options);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "MGK variance of key position 1, component 1 must be finite and > 0, got 0.000000");
+  }
+}
+
 TEST(AttentionKernels, GaussianKeyPriorsAreClampedNotRenormalised) {
   GaussianKeysOptions options;
   options.priors = rows({{1.5f}, {-0.2f}, {0.4f}}).col(0);

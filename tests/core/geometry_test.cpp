@@ -40,6 +40,22 @@ bool allFinite(const RowMatrix& m) {
 // --------------------------------------------------------------------------------------------------------------
 // Cosines and angles
 
+TEST(QueryKeyPlane, HandValuesAndTheParallelFallback) {
+  // q = (2, 0, 0), k = (1, 1, 0): e1 = x, e2 = y, the key at 45 degrees, |k| = sqrt 2; at 90 degrees it is
+  // (0, sqrt 2, 0).
+  const QueryKeyPlane plane = queryKeyPlane(VectorD::Unit(3, 0) * 2.0, (VectorD(3) << 1, 1, 0).finished());
+  EXPECT_NEAR((plane.e1 - VectorD::Unit(3, 0)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR((plane.e2 - VectorD::Unit(3, 1)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR(plane.keyRadians, std::numbers::pi / 4, 1e-15);
+  EXPECT_NEAR((plane.keyAt(90.0) - VectorD::Unit(3, 1) * std::sqrt(2.0)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR((plane.keyAt(0.0, 5.0) - VectorD::Unit(3, 0) * 5.0).norm(), 0.0, 1e-15);
+  // k parallel to q spans no plane: e2 is the axis least aligned with q (y, the first of the tied y and z).
+  const QueryKeyPlane parallel = queryKeyPlane(VectorD::Unit(3, 0), VectorD::Unit(3, 0) * 3.0);
+  EXPECT_NEAR((parallel.e2 - VectorD::Unit(3, 1)).norm(), 0.0, 1e-15);
+  EXPECT_NEAR((parallel.keyAt(180.0) + VectorD::Unit(3, 0) * 3.0).norm(), 0.0, 1e-14);
+  EXPECT_THROW(queryKeyPlane(VectorD::Zero(3), VectorD::Unit(3, 0)), InputError);
+}
+
 TEST(GeometryCosine, HandValuesAndZeroVectors) {
   const RowMatrix Q = rows({{1, 0}, {0, 0}});
   const RowMatrix K = rows({{2, 0}, {0, 3}, {-1, 0}, {1, 1}});

@@ -61,9 +61,9 @@ TEST(DemoClaims, HandCheckedDotProductWeights) {
   const Demo demo = loadDemoFile(kDemoDir + "/1-dot-product.json");
   Derived derived;
   computeDerived(demo.steps[0].scene, 1, derived);
-  EXPECT_NEAR(derived.dpa.weights(0, 0), 0.5760, 1e-4);
-  EXPECT_NEAR(derived.dpa.weights(0, 1), 0.2840, 1e-4);
-  EXPECT_NEAR(derived.dpa.weights(0, 2), 0.1400, 1e-4);
+  EXPECT_NEAR(derived.result(Kernel::Dpa).weights(0, 0), 0.5760, 1e-4);
+  EXPECT_NEAR(derived.result(Kernel::Dpa).weights(0, 1), 0.2840, 1e-4);
+  EXPECT_NEAR(derived.result(Kernel::Dpa).weights(0, 2), 0.1400, 1e-4);
   EXPECT_EQ(renderStepText(demo.steps[0], derived).find("0.576") != std::string::npos, true);
 }
 

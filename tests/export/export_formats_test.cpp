@@ -107,8 +107,9 @@ TEST(DataExport, NumbersEqualTheCoreResults) {
   const auto written = exportData(context, "", folder.string());
   EXPECT_EQ(written.size(), 1u + 6u + 3u + 4u + 1u + 1u);
 
-  const std::pair<const char*, const KernelResult*> kernels[] = {
-      {"dpa", &derived.dpa}, {"ea", &derived.ea}, {"mgk", &derived.mgk}};
+  const std::pair<const char*, const KernelResult*> kernels[] = {{"dpa", &derived.result(Kernel::Dpa)},
+                                                                 {"ea", &derived.result(Kernel::Ea)},
+                                                                 {"mgk", &derived.result(Kernel::Mgk)}};
   for (const auto& [name, result] : kernels) {
     const RowMatrix weights = readNpyMatrix(folder / (std::string("weights_") + name + ".npy"));
     ASSERT_EQ(weights.rows(), result->weights.rows());
@@ -127,9 +128,9 @@ TEST(DataExport, NumbersEqualTheCoreResults) {
     const Eigen::Index i = static_cast<Eigen::Index>(r - 1);
     // %.9g round-trips float32 exactly.
     EXPECT_EQ(std::stof(sweep[r][0]), derived.sweep.angleDegrees[i]);
-    EXPECT_EQ(std::stof(sweep[r][1]), derived.sweep.dpaWeight[i]);
-    EXPECT_EQ(std::stof(sweep[r][3]), derived.sweep.mgkWeight[i]);
-    EXPECT_EQ(std::stof(sweep[r][5]), derived.sweep.eaScore[i]);
+    EXPECT_EQ(std::stof(sweep[r][1]), derived.sweep.weight(Kernel::Dpa)[i]);
+    EXPECT_EQ(std::stof(sweep[r][3]), derived.sweep.weight(Kernel::Mgk)[i]);
+    EXPECT_EQ(std::stof(sweep[r][5]), derived.sweep.score(Kernel::Ea)[i]);
   }
   EXPECT_EQ(std::stof(sweep[1][0]), 0.0f);
   EXPECT_EQ(std::stof(sweep.back()[0]), 180.0f);
@@ -150,7 +151,31 @@ TEST(DataExport, NumbersEqualTheCoreResults) {
 
   const auto selected = readCsv(folder / "selected_query_weights.csv");
   ASSERT_EQ(selected.size(), static_cast<std::size_t>(1 + scene.keyCount()));
-  EXPECT_EQ(std::stof(selected[1][3]), derived.ea.weights(scene.selectedQuery, 0));
+  EXPECT_EQ(std::stof(selected[1][3]), derived.result(Kernel::Ea).weights(scene.selectedQuery, 0));
+  fs::remove_all(folder);
+}
+
+TEST(DataExport, ShownKernelsDecideTheColumnsAndFiles) {
+  // DPA, the pure EA and the hard MGK only: their weights files and columns, named after the kernel, and nothing of
+  // the hidden kernels.
+  Scene scene = defaultScene();
+  scene.display.shownKernels = {Kernel::Dpa, Kernel::EaPure, Kernel::MgkHard};
+  AppContext context(scene);
+  context.refreshDerived();
+  const Derived& derived = context.derived();
+  ASSERT_TRUE(derived.error.empty()) << derived.error;
+  const fs::path folder = freshFolder("subset");
+  exportData(context, "", folder.string());
+  EXPECT_EQ(readNpyMatrix(folder / "weights_ea_pure.npy"), derived.result(Kernel::EaPure).weights);
+  EXPECT_EQ(readNpyMatrix(folder / "weights_mgk_hard.npy"), derived.result(Kernel::MgkHard).weights);
+  EXPECT_FALSE(fs::exists(folder / "weights_ea.npy"));
+  EXPECT_FALSE(fs::exists(folder / "weights_mgk.npy"));
+  const auto sweep = readCsv(folder / "sweep.csv");
+  EXPECT_EQ(sweep[0], (std::vector<std::string>{"angle_deg", "dpa_weight", "ea_pure_weight", "mgk_hard_weight",
+                                                "dpa_score", "ea_pure_score", "mgk_hard_score"}));
+  const auto selected = readCsv(folder / "selected_query_weights.csv");
+  EXPECT_EQ(selected[0], (std::vector<std::string>{"key", "label", "dpa_weight", "ea_pure_weight", "mgk_hard_weight"}));
+  EXPECT_EQ(std::stof(selected[2][4]), derived.result(Kernel::MgkHard).weights(scene.selectedQuery, 1));
   fs::remove_all(folder);
 }
 

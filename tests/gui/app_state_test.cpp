@@ -181,7 +181,8 @@ TEST(AppContext, BackgroundDivergencesArriveAndMatchTheSynchronousValues) {
   background.refreshDerived();
   // Everything but the slow scalars is there at once.
   EXPECT_EQ(background.derived().sceneRevision, background.revision());
-  EXPECT_TRUE(background.derived().dpa.weights.isApprox(synchronous.derived().dpa.weights));
+  EXPECT_TRUE(
+      background.derived().result(Kernel::Dpa).weights.isApprox(synchronous.derived().result(Kernel::Dpa).weights));
   for (int attempt = 0; attempt < 500 && background.derived().slowDivergenceRevision != background.revision();
        ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -209,7 +210,7 @@ TEST(AppContext, BackgroundDragShowsAnEarlierResultAndEndsExactlyOnTheFinalScene
     context.endFrame();
     // While dragging the views read a finished result, possibly of an earlier scene of the drag, never a newer one.
     EXPECT_LE(context.derived().sceneRevision, context.revision());
-    EXPECT_EQ(context.derived().dpa.weights.rows(), context.scene().queryCount());
+    EXPECT_EQ(context.derived().result(Kernel::Dpa).weights.rows(), context.scene().queryCount());
   }
   // Within a few frames of the drag the background results arrive (the first drag frame only queues the job).
   for (int attempt = 0; attempt < 500 && context.derived().sceneRevision == start; ++attempt) {
@@ -224,8 +225,8 @@ TEST(AppContext, BackgroundDragShowsAnEarlierResultAndEndsExactlyOnTheFinalScene
   EXPECT_FALSE(context.derived().dragPreview);
   AppContext reference(context.scene());
   reference.refreshDerived();
-  EXPECT_EQ(context.derived().dpa.weights, reference.derived().dpa.weights);
-  EXPECT_EQ(context.derived().mgk.weights, reference.derived().mgk.weights);
+  EXPECT_EQ(context.derived().result(Kernel::Dpa).weights, reference.derived().result(Kernel::Dpa).weights);
+  EXPECT_EQ(context.derived().result(Kernel::Mgk).weights, reference.derived().result(Kernel::Mgk).weights);
   EXPECT_EQ(context.derived().density.resolution, reference.derived().density.resolution);
   EXPECT_EQ(context.derived().density.density, reference.derived().density.density);
   EXPECT_EQ(context.derived().mgkResponsibilities, reference.derived().mgkResponsibilities);

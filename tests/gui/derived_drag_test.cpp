@@ -30,8 +30,8 @@ TEST(DerivedDrag, DensityHasHalfTheResolutionPerSideWhileDragging) {
   // Same plane, same total mass: the coarse grid's mean density approximates the full grid's (a smooth field).
   EXPECT_NEAR(drag.density.density.mean(), full.density.density.mean(), 0.05 * full.density.density.mean());
   // Everything else is computed exactly as without a drag.
-  EXPECT_EQ(drag.dpa.weights, full.dpa.weights);
-  EXPECT_EQ(drag.mgk.weights, full.mgk.weights);
+  EXPECT_EQ(drag.result(Kernel::Dpa).weights, full.result(Kernel::Dpa).weights);
+  EXPECT_EQ(drag.result(Kernel::Mgk).weights, full.result(Kernel::Mgk).weights);
   EXPECT_EQ(drag.divergences.ctForwardPlan, full.divergences.ctForwardPlan);
 }
 

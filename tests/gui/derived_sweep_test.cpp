@@ -29,8 +29,8 @@ Scene twoKeyScene() {
   scene.setMgkComponents(1);
   scene.kernel.mgkShifts.setZero();
   scene.kernel.mgkPriors.setConstant(1.0f);
-  scene.display.sweepShowMlk = true;
-  scene.display.sweepShowCosine = true;
+  scene.display.setKernelShown(Kernel::Mlk, true);
+  scene.display.setKernelShown(Kernel::Cosine, true);
   scene.kernel.cosineTemperature = 0.5f;
   scene.validate();
   return scene;
@@ -47,37 +47,37 @@ TEST(DerivedSweep, MlkCurveAtZeroNinetyAndOneEightyEqualsTheHandValues) {
   const Derived derived = compute(twoKeyScene());
   const AngleSweep& sweep = derived.sweep;
   ASSERT_EQ(sweep.angleDegrees.size(), 181);
-  ASSERT_EQ(sweep.mlkWeight.size(), 181);
-  ASSERT_EQ(sweep.mlkScore.size(), 181);
+  ASSERT_EQ(sweep.weight(Kernel::Mlk).size(), 181);
+  ASSERT_EQ(sweep.score(Kernel::Mlk).size(), 181);
   EXPECT_NEAR(sweep.angleDegrees[kOrthogonal], 90.0f, 1e-4f);
   // phi(q) = phi(1, 0) = (2, 1). Fixed key (0, 1): phi = (1, 2), score 2*1 + 1*2 = 4.
   //   0 deg:  swept (1, 0),  phi (2, 1),      score 4 + 1 = 5,          weight 5 / 9
   //  90 deg:  swept (0, 1),  phi (1, 2),      score 4,                  weight 4 / 8 = 1/2
   // 180 deg:  swept (-1, 0), phi (1/e, 1),    score 2/e + 1 = 1.735759, weight 1.735759 / 5.735759 = 0.302621
   const double antiparallelScore = 2.0 / std::exp(1.0) + 1.0;
-  EXPECT_NEAR(sweep.mlkScore[kParallel], 5.0, 1e-5);
-  EXPECT_NEAR(sweep.mlkScore[kOrthogonal], 4.0, 1e-5);
-  EXPECT_NEAR(sweep.mlkScore[kAntiparallel], antiparallelScore, 1e-5);
-  EXPECT_NEAR(sweep.mlkWeight[kParallel], 5.0 / 9.0, 1e-6);
-  EXPECT_NEAR(sweep.mlkWeight[kOrthogonal], 0.5, 1e-6);
-  EXPECT_NEAR(sweep.mlkWeight[kAntiparallel], antiparallelScore / (antiparallelScore + 4.0), 1e-6);
-  EXPECT_NEAR(sweep.mlkWeight[kAntiparallel], 0.302621, 1e-6);
+  EXPECT_NEAR(sweep.score(Kernel::Mlk)[kParallel], 5.0, 1e-5);
+  EXPECT_NEAR(sweep.score(Kernel::Mlk)[kOrthogonal], 4.0, 1e-5);
+  EXPECT_NEAR(sweep.score(Kernel::Mlk)[kAntiparallel], antiparallelScore, 1e-5);
+  EXPECT_NEAR(sweep.weight(Kernel::Mlk)[kParallel], 5.0 / 9.0, 1e-6);
+  EXPECT_NEAR(sweep.weight(Kernel::Mlk)[kOrthogonal], 0.5, 1e-6);
+  EXPECT_NEAR(sweep.weight(Kernel::Mlk)[kAntiparallel], antiparallelScore / (antiparallelScore + 4.0), 1e-6);
+  EXPECT_NEAR(sweep.weight(Kernel::Mlk)[kAntiparallel], 0.302621, 1e-6);
 }
 
 TEST(DerivedSweep, CosineCurveAtZeroNinetyAndOneEightyEqualsTheHandValues) {
   const Derived derived = compute(twoKeyScene());
   const AngleSweep& sweep = derived.sweep;
-  ASSERT_EQ(sweep.cosineWeight.size(), 181);
+  ASSERT_EQ(sweep.weight(Kernel::Cosine).size(), 181);
   // tau = 0.5: logits cos(theta) / tau. The fixed key (0, 1) is orthogonal to q: logit 0.
   //   0 deg: logit  2, weight e^2 / (e^2 + 1) = 0.880797
   //  90 deg: logit  0, weight 1/2
   // 180 deg: logit -2, weight 1 / (e^2 + 1)   = 0.119203
-  EXPECT_NEAR(sweep.cosineScore[kParallel], 2.0, 1e-5);
-  EXPECT_NEAR(sweep.cosineScore[kOrthogonal], 0.0, 1e-5);
-  EXPECT_NEAR(sweep.cosineScore[kAntiparallel], -2.0, 1e-5);
-  EXPECT_NEAR(sweep.cosineWeight[kParallel], 0.880797, 1e-6);
-  EXPECT_NEAR(sweep.cosineWeight[kOrthogonal], 0.5, 1e-6);
-  EXPECT_NEAR(sweep.cosineWeight[kAntiparallel], 0.119203, 1e-6);
+  EXPECT_NEAR(sweep.score(Kernel::Cosine)[kParallel], 2.0, 1e-5);
+  EXPECT_NEAR(sweep.score(Kernel::Cosine)[kOrthogonal], 0.0, 1e-5);
+  EXPECT_NEAR(sweep.score(Kernel::Cosine)[kAntiparallel], -2.0, 1e-5);
+  EXPECT_NEAR(sweep.weight(Kernel::Cosine)[kParallel], 0.880797, 1e-6);
+  EXPECT_NEAR(sweep.weight(Kernel::Cosine)[kOrthogonal], 0.5, 1e-6);
+  EXPECT_NEAR(sweep.weight(Kernel::Cosine)[kAntiparallel], 0.119203, 1e-6);
 }
 
 TEST(DerivedSweep, CosineIgnoresLengthsAndUsesTheScenesTemperature) {
@@ -87,23 +87,23 @@ TEST(DerivedSweep, CosineIgnoresLengthsAndUsesTheScenesTemperature) {
   scene.kernel.cosineTemperature = 1.0f;
   const Derived derived = compute(scene);
   // tau = 1: e / (e + 1) = 0.731059 at 0 deg, 1 / (e + 1) = 0.268941 at 180 deg.
-  EXPECT_NEAR(derived.sweep.cosineWeight[kParallel], 0.731059, 1e-6);
-  EXPECT_NEAR(derived.sweep.cosineWeight[kOrthogonal], 0.5, 1e-6);
-  EXPECT_NEAR(derived.sweep.cosineWeight[kAntiparallel], 0.268941, 1e-6);
+  EXPECT_NEAR(derived.sweep.weight(Kernel::Cosine)[kParallel], 0.731059, 1e-6);
+  EXPECT_NEAR(derived.sweep.weight(Kernel::Cosine)[kOrthogonal], 0.5, 1e-6);
+  EXPECT_NEAR(derived.sweep.weight(Kernel::Cosine)[kAntiparallel], 0.268941, 1e-6);
 }
 
 TEST(DerivedSweep, PerKeyWeightsOfTheOptionalKernelsMatchTheFormulas) {
   const Derived derived = compute(twoKeyScene());
   // The unswept scene: key 0 = (0.6, 0.8). Cosine tau 0.5: logits 1.2 and 0, weights e^1.2 / (e^1.2 + 1) = 0.768525.
-  ASSERT_EQ(derived.cosine.weights.rows(), 1);
-  ASSERT_EQ(derived.cosine.weights.cols(), 2);
-  EXPECT_NEAR(derived.cosine.weights(0, 0), 0.768525, 1e-6);
-  EXPECT_NEAR(derived.cosine.weights(0, 1), 0.231475, 1e-6);
+  ASSERT_EQ(derived.result(Kernel::Cosine).weights.rows(), 1);
+  ASSERT_EQ(derived.result(Kernel::Cosine).weights.cols(), 2);
+  EXPECT_NEAR(derived.result(Kernel::Cosine).weights(0, 0), 0.768525, 1e-6);
+  EXPECT_NEAR(derived.result(Kernel::Cosine).weights(0, 1), 0.231475, 1e-6);
   // MLK: phi(0.6, 0.8) = (1.6, 1.8), score 2*1.6 + 1.8 = 5.0; the fixed key scores 4: weights 5/9 and 4/9.
-  ASSERT_EQ(derived.mlk.weights.cols(), 2);
-  EXPECT_NEAR(derived.mlk.scores(0, 0), 5.0, 1e-5);
-  EXPECT_NEAR(derived.mlk.weights(0, 0), 5.0 / 9.0, 1e-6);
-  EXPECT_NEAR(derived.mlk.weights(0, 1), 4.0 / 9.0, 1e-6);
+  ASSERT_EQ(derived.result(Kernel::Mlk).weights.cols(), 2);
+  EXPECT_NEAR(derived.result(Kernel::Mlk).scores(0, 0), 5.0, 1e-5);
+  EXPECT_NEAR(derived.result(Kernel::Mlk).weights(0, 0), 5.0 / 9.0, 1e-6);
+  EXPECT_NEAR(derived.result(Kernel::Mlk).weights(0, 1), 4.0 / 9.0, 1e-6);
 }
 
 TEST(DerivedSweep, CosineAtNinetyDegreesAmongFourKeysWithTheDefaultTemperature) {
@@ -111,36 +111,38 @@ TEST(DerivedSweep, CosineAtNinetyDegreesAmongFourKeysWithTheDefaultTemperature) 
   // key is (0, 1) like the orthogonal key: both logit 0; the antiparallel key -10, the long one 10 * 1.6 / |(1.6,
   // 0.2)| = 9.9228. Weight of the swept key = 1 / (2 + e^-10 + e^9.9228) = 4.9040e-5.
   Scene scene = defaultScene();
-  scene.display.sweepShowCosine = true;
+  scene.display.setKernelShown(Kernel::Cosine, true);
   const Derived derived = compute(scene);
   const double expected = 1.0 / (2.0 + std::exp(-10.0) + std::exp(10.0 * 1.6 / std::hypot(1.6, 0.2)));
-  EXPECT_NEAR(derived.sweep.cosineWeight[kOrthogonal], expected, 1e-8);
-  EXPECT_NEAR(derived.sweep.cosineScore[kOrthogonal], 0.0, 1e-5);
+  EXPECT_NEAR(derived.sweep.weight(Kernel::Cosine)[kOrthogonal], expected, 1e-8);
+  EXPECT_NEAR(derived.sweep.score(Kernel::Cosine)[kOrthogonal], 0.0, 1e-5);
 }
 
-TEST(DerivedSweep, OptionalKernelsAreComputedOnlyWhileShown) {
+TEST(DerivedSweep, KernelsAreComputedOnlyWhileShown) {
   Scene scene = twoKeyScene();
-  scene.display.sweepShowMlk = false;
-  scene.display.sweepShowCosine = false;
+  scene.display.setKernelShown(Kernel::Mlk, false);
+  scene.display.setKernelShown(Kernel::Cosine, false);
   Derived derived;
   computeDerived(scene, 1, derived);
-  EXPECT_EQ(derived.sweep.mlkWeight.size(), 0);
-  EXPECT_EQ(derived.sweep.cosineWeight.size(), 0);
-  EXPECT_EQ(derived.mlk.weights.size(), 0);
-  EXPECT_EQ(derived.cosine.weights.size(), 0);
-  EXPECT_EQ(derived.sweep.dpaWeight.size(), 181);  // the three kernels every view compares are always there
+  EXPECT_EQ(derived.sweep.weight(Kernel::Mlk).size(), 0);
+  EXPECT_EQ(derived.sweep.weight(Kernel::Cosine).size(), 0);
+  EXPECT_EQ(derived.result(Kernel::Mlk).weights.size(), 0);
+  EXPECT_EQ(derived.result(Kernel::Cosine).weights.size(), 0);
+  EXPECT_EQ(derived.sweep.weight(Kernel::Dpa).size(), 181);   // the default three stay shown
+  EXPECT_EQ(derived.sweep.weight(Kernel::EaPure).size(), 0);  // never shown here: never computed
+  EXPECT_EQ(derived.result(Kernel::MgkHard).weights.size(), 0);
 
-  scene.display.sweepShowCosine = true;  // one on: only that one appears
+  scene.display.setKernelShown(Kernel::Cosine, true);  // one on: only that one appears
   computeDerived(scene, 2, derived);
-  EXPECT_EQ(derived.sweep.mlkWeight.size(), 0);
-  EXPECT_EQ(derived.sweep.cosineWeight.size(), 181);
-  EXPECT_EQ(derived.mlk.weights.size(), 0);
-  EXPECT_EQ(derived.cosine.weights.size(), 2);
+  EXPECT_EQ(derived.sweep.weight(Kernel::Mlk).size(), 0);
+  EXPECT_EQ(derived.sweep.weight(Kernel::Cosine).size(), 181);
+  EXPECT_EQ(derived.result(Kernel::Mlk).weights.size(), 0);
+  EXPECT_EQ(derived.result(Kernel::Cosine).weights.size(), 2);
 
-  scene.display.sweepShowCosine = false;  // switched off again: the results go away, not stale values
+  scene.display.setKernelShown(Kernel::Cosine, false);  // switched off again: the results go away, not stale values
   computeDerived(scene, 3, derived);
-  EXPECT_EQ(derived.sweep.cosineWeight.size(), 0);
-  EXPECT_EQ(derived.cosine.weights.size(), 0);
+  EXPECT_EQ(derived.sweep.weight(Kernel::Cosine).size(), 0);
+  EXPECT_EQ(derived.result(Kernel::Cosine).weights.size(), 0);
 }
 
 TEST(DerivedSweep, TheDefaultCosineTemperatureIsTheCoresTenth) {

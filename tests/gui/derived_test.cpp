@@ -22,17 +22,17 @@ TEST(Derived, DefaultSceneDpaMatchesSoftmaxOfScaledDots) {
   const double s = 1.0 / std::sqrt(2.0);
   const double e[4] = {std::exp(s * 1.0), 1.0, std::exp(-s), std::exp(s * 1.6)};
   const double total = e[0] + e[1] + e[2] + e[3];
-  for (int j = 0; j < 4; ++j) EXPECT_NEAR(derived.dpa.weights(0, j), e[j] / total, 1e-6);
+  for (int j = 0; j < 4; ++j) EXPECT_NEAR(derived.result(Kernel::Dpa).weights(0, j), e[j] / total, 1e-6);
 }
 
 TEST(Derived, ExpressiveAttentionSilencesTheOrthogonalKey) {
   const Derived derived = compute(defaultScene());
-  EXPECT_EQ(derived.ea.weights(0, 1), 0.0f);
+  EXPECT_EQ(derived.result(Kernel::Ea).weights(0, 1), 0.0f);
   // Saturating form: f(x) = x^2/(1+x^2) with x = s (1, 0, -1, 1.6); parallel and antiparallel get equal weight.
-  EXPECT_FLOAT_EQ(derived.ea.weights(0, 0), derived.ea.weights(0, 2));
+  EXPECT_FLOAT_EQ(derived.result(Kernel::Ea).weights(0, 0), derived.result(Kernel::Ea).weights(0, 2));
   const double s2 = 0.5;
   const double f1 = s2 / (1 + s2), f4 = s2 * 2.56 / (1 + s2 * 2.56);
-  EXPECT_NEAR(derived.ea.weights(0, 3), f4 / (2 * f1 + f4), 1e-6);
+  EXPECT_NEAR(derived.result(Kernel::Ea).weights(0, 3), f4 / (2 * f1 + f4), 1e-6);
 }
 
 TEST(Derived, MgkWithPerPositionVariancesMatchesTheMixtureFormula) {
@@ -49,8 +49,9 @@ TEST(Derived, MgkWithPerPositionVariancesMatchesTheMixtureFormula) {
       S[j] = scene.kernel.mgkPriors(j, 0) * std::exp(-d2 / (2.0 * scene.kernel.mgkVariances(j, 0)));
       total += S[j];
     }
-    for (int j = 0; j < 4; ++j) EXPECT_NEAR(derived.mgk.weights(i, j), S[j] / total, 1e-5) << i << "," << j;
-    for (int j = 0; j < 4; ++j) EXPECT_NEAR(derived.mgk.scores(i, j), std::log(S[j]), 1e-4);
+    for (int j = 0; j < 4; ++j)
+      EXPECT_NEAR(derived.result(Kernel::Mgk).weights(i, j), S[j] / total, 1e-5) << i << "," << j;
+    for (int j = 0; j < 4; ++j) EXPECT_NEAR(derived.result(Kernel::Mgk).scores(i, j), std::log(S[j]), 1e-4);
   }
   // One component per position: every responsibility is 1.
   EXPECT_NEAR(derived.mgkResponsibilities.minCoeff(), 1.0f, 1e-6f);
@@ -64,8 +65,8 @@ TEST(Derived, SweepStartsParallelAndMarksTheCurrentAngle) {
   EXPECT_FLOAT_EQ(derived.sweep.angleDegrees(90), 90.0f);
   EXPECT_NEAR(derived.sweep.currentAngleDegrees, 90.0f, 1e-4f);
   // At 90 degrees the swept key's EA weight is 0 whatever the other keys are.
-  EXPECT_NEAR(derived.sweep.eaWeight(90), 0.0f, 1e-6f);
-  EXPECT_GT(derived.sweep.dpaWeight(0), derived.sweep.dpaWeight(180));
+  EXPECT_NEAR(derived.sweep.weight(Kernel::Ea)(90), 0.0f, 1e-6f);
+  EXPECT_GT(derived.sweep.weight(Kernel::Dpa)(0), derived.sweep.weight(Kernel::Dpa)(180));
 }
 
 TEST(Derived, PlaneIsIdentityIn2dAndPcaAbove) {
@@ -128,9 +129,9 @@ TEST(Derived, InvalidSceneReportsAndKeepsNoNaN) {
   scene.queries.row(0).setZero();  // legal: a zero query
   Derived derived;
   computeDerived(scene, 3, derived);
-  EXPECT_TRUE(derived.dpa.weights.allFinite());
-  EXPECT_TRUE(derived.ea.weights.allFinite());
-  EXPECT_TRUE(derived.mgk.weights.allFinite());
+  EXPECT_TRUE(derived.result(Kernel::Dpa).weights.allFinite());
+  EXPECT_TRUE(derived.result(Kernel::Ea).weights.allFinite());
+  EXPECT_TRUE(derived.result(Kernel::Mgk).weights.allFinite());
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ TEST_F(Headless, LogScaleMapsDecadesEvenly) {
 TEST_F(Headless, EaHeatmapCellOfTheOrthogonalKeyIsTheZeroColour) {
   AppContext context(defaultScene());
   context.refreshDerived();
-  const RowMatrix& ea = context.derived().ea.weights;
+  const RowMatrix& ea = context.derived().result(Kernel::Ea).weights;
   GpuHeatmapCache cache;
   HeatmapStyle style;
   style.minValue = 0.0f;

@@ -16,18 +16,19 @@ TEST(SceneIo, RoundTripKeepsEveryField) {
   Scene scene = defaultScene();
   scene.kernel.useScaleOverride = true;
   scene.kernel.scaleOverride = 0.3f;
-  scene.kernel.eaForm = EaForm::Pure;
-  scene.kernel.mgkVariant = MgkVariant::Hard;
+  scene.kernel.eaForm = ExpressiveForm::Pure;
+  scene.display.showMgkVariant(true);
   scene.kernel.mgkCentres = MgkCentres::PerKeyOffsets;
   scene.kernel.mgkPriors(2, 1) = 0.125f;
-  scene.divergence.ctCost = CtCost::OneMinusCos;
+  scene.divergence.ctCost = TransportCost::OneMinusCos;
   scene.display.colorMap = ColorMap::Magma;
   scene.selectedKey = 3;
   scene.openViews = {"maps"};
   const Scene back = sceneFromString(sceneToString(scene), "test", nullptr);
   EXPECT_EQ(sceneToString(back), sceneToString(scene));
   EXPECT_TRUE(back.keys.isApprox(scene.keys));
-  EXPECT_EQ(back.kernel.eaForm, EaForm::Pure);
+  EXPECT_EQ(back.kernel.eaForm, ExpressiveForm::Pure);
+  EXPECT_TRUE(back.display.mgkHard());
   EXPECT_FLOAT_EQ(back.kernel.mgkPriors(2, 1), 0.125f);
   EXPECT_EQ(back.display.colorMap, ColorMap::Magma);
 }
@@ -75,19 +76,71 @@ TEST(SceneIo, SaveIsAtomicAndLoadable) {
   EXPECT_FALSE(std::filesystem::exists("/nonexistent-folder/x.json"));
 }
 
-TEST(SceneIo, SweepOptionalKernelsAndCosineTemperatureRoundTrip) {
+TEST(SceneIo, ShownKernelsAndCosineTemperatureRoundTrip) {
   Scene scene = defaultScene();
-  scene.display.sweepShowMlk = true;
-  scene.display.sweepShowCosine = true;
+  scene.display.setKernelShown(Kernel::Mlk, true);
+  scene.display.setKernelShown(Kernel::Cosine, true);
   scene.kernel.cosineTemperature = 0.25f;
   const nlohmann::json json = sceneToJson(scene);
+  EXPECT_EQ(json["display"]["kernels"], nlohmann::json({"dpa", "ea", "mgk", "mlk", "cosine"}));
+  // The fields older readers know, written beside the list.
   EXPECT_EQ(json["display"]["sweepShowMlk"], true);
   EXPECT_EQ(json["display"]["sweepShowCosine"], true);
   EXPECT_EQ(json["kernel"]["cosineTemperature"], 0.25);
   const Scene back = sceneFromString(json.dump(), "test", nullptr);
-  EXPECT_TRUE(back.display.sweepShowMlk);
-  EXPECT_TRUE(back.display.sweepShowCosine);
+  EXPECT_EQ(back.display.shownKernels,
+            (std::vector<Kernel>{Kernel::Dpa, Kernel::Ea, Kernel::Mgk, Kernel::Mlk, Kernel::Cosine}));
   EXPECT_FLOAT_EQ(back.kernel.cosineTemperature, 0.25f);
+}
+
+TEST(SceneIo, EverySubsetOfTheSevenKernelsRoundTrips) {
+  // All 127 non-empty subsets: the list survives save and load exactly, in kAllKernels order.
+  for (unsigned mask = 1; mask < (1u << kAllKernels.size()); ++mask) {
+    Scene scene = defaultScene();
+    scene.display.shownKernels.clear();
+    for (std::size_t k = 0; k < kAllKernels.size(); ++k)
+      if (mask & (1u << k)) scene.display.shownKernels.push_back(kAllKernels[k]);
+    const Scene back = sceneFromString(sceneToString(scene), "subset.json", nullptr);
+    EXPECT_EQ(back.display.shownKernels, scene.display.shownKernels) << "mask " << mask;
+  }
+}
+
+TEST(SceneIo, KernelListIsNormalisedOrRefusedWithTheValidNames) {
+  nlohmann::json json = sceneToJson(defaultScene());
+  json["display"]["kernels"] = {"cosine", "dpa", "cosine"};  // out of order, repeated: kAllKernels order, once each
+  EXPECT_EQ(sceneFromString(json.dump(), "a.json", nullptr).display.shownKernels,
+            (std::vector<Kernel>{Kernel::Dpa, Kernel::Cosine}));
+  json["display"]["kernels"] = {"dpa", "softmax"};
+  try {
+    sceneFromString(json.dump(), "bad-kernel.json", nullptr);
+    FAIL() << "expected FileError";
+  } catch (const FileError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("bad-kernel.json"), std::string::npos) << message;
+    EXPECT_NE(message.find("display.kernels: \"softmax\" is not one of dpa, ea, ea-pure, mgk, mgk-hard, mlk, cosine"),
+              std::string::npos)
+        << message;
+  }
+  json["display"]["kernels"] = nlohmann::json::array();
+  EXPECT_THROW(sceneFromString(json.dump(), "none.json", nullptr), FileError);
+}
+
+TEST(SceneIo, FilesBeforeTheKernelListShowWhatTheyShowed) {
+  // A version-1 file from before display.kernels: the MGK variant and the sweep's MLK / cosine switches decide.
+  nlohmann::json json = sceneToJson(defaultScene());
+  json["display"].erase("kernels");
+  json["kernel"]["mgk"]["variant"] = "hard";
+  json["display"]["sweepShowMlk"] = true;
+  json["display"]["sweepShowCosine"] = false;
+  std::vector<std::string> warnings;
+  const Scene scene = sceneFromString(json.dump(), "old.json", &warnings);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(scene.display.shownKernels, (std::vector<Kernel>{Kernel::Dpa, Kernel::Ea, Kernel::MgkHard, Kernel::Mlk}));
+  EXPECT_TRUE(scene.display.mgkHard());
+  // With the list present the old fields are only read for older readers' sake and change nothing.
+  json["display"]["kernels"] = {"dpa", "mgk"};
+  EXPECT_EQ(sceneFromString(json.dump(), "new.json", nullptr).display.shownKernels,
+            (std::vector<Kernel>{Kernel::Dpa, Kernel::Mgk}));
 }
 
 TEST(SceneIo, VersionOneFilesWithoutTheSweepSettingsLoadWithTheDefaults) {
@@ -96,11 +149,12 @@ TEST(SceneIo, VersionOneFilesWithoutTheSweepSettingsLoadWithTheDefaults) {
   json["kernel"].erase("cosineTemperature");
   json["display"].erase("sweepShowMlk");
   json["display"].erase("sweepShowCosine");
+  json["display"].erase("kernels");
+  json["kernel"]["mgk"].erase("variant");
   std::vector<std::string> warnings;
   const Scene scene = sceneFromString(json.dump(), "old.json", &warnings);
   EXPECT_TRUE(warnings.empty());
-  EXPECT_FALSE(scene.display.sweepShowMlk);
-  EXPECT_FALSE(scene.display.sweepShowCosine);
+  EXPECT_EQ(scene.display.shownKernels, DisplayParams{}.shownKernels);
   EXPECT_FLOAT_EQ(scene.kernel.cosineTemperature, 0.1f);
 
   json["kernel"]["cosineTemperature"] = -1.0;

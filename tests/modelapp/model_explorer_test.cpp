@@ -106,7 +106,7 @@ TEST(ModelSession, RunsStoriesAndFeedsTheSceneWithTheHeadsQueriesAndKeys) {
   gui::AppContext context(scene);
   context.refreshDerived();
   ASSERT_TRUE(context.derived().error.empty()) << context.derived().error;
-  const RowMatrix& dpa = context.derived().dpa.weights;
+  const RowMatrix& dpa = context.derived().result(Kernel::Dpa).weights;
   ASSERT_EQ(dpa.rows(), capture.tokens);
   EXPECT_LT((dpa - capture.attention[index]).cwiseAbs().maxCoeff(), 1e-5f);
 

@@ -205,6 +205,8 @@ CASES = {
     "export-budget": {},
     "scene-dimension-lies": {"x.json": b'{"format":"attnscope-scene","version":1,"dimension":2000000000,'
                                        b'"queries":[],"keys":[5]}'},
+    "scene-unknown-kernel": {"x.json": b'{"format":"attnscope-scene","version":1,"dimension":2,"queries":[[1,0]],'
+                                       b'"keys":[[0,1]],"display":{"kernels":["dpa","softmax"]}}'},
     "train-data-float": {"x.npy": npy(np.arange(6, dtype="<f4").reshape(2, 3))},
     "train-data-vocab": {"x.npy": npy(np.arange(6, dtype="<i8").reshape(2, 3))},
     "train-data-truncated": {"x.npy": npy_with_header("{'descr': '<i4', 'fortran_order': False, 'shape': (1000000, 65), }",
