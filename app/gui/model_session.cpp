@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/geometry.h"
 #include "core/model/gguf_model.h"
+#include "core/model/head_metrics.h"
 #include "core/model/hf_tokenizer.h"
 #include "core/model/llama2c.h"
 #include "core/model/llama2c_tokenizer.h"
@@ -56,6 +57,17 @@ constexpr StatisticInfo kStatistics[kHeadStatisticCount] = {
     {HeadStatistic::AntiparallelFraction, "Antiparallel fraction",
      "Fraction of causal (query, key) pairs within 15 degrees of antiparallel."},
     {HeadStatistic::Rank, "Attention rank", "Numerical rank of the model's tokens x tokens attention matrix."},
+    {HeadStatistic::SinkShare, "Attention sink",
+     "Mean attention every query pays to the first token (Gu et al., ICLR 2025); above 0.3 the head counts as a sink "
+     "head. Short prompts inflate it. Same as `attnscope model heads` (sink)."},
+    {HeadStatistic::PreviousToken, "Previous-token score",
+     "Mean attention from each token to the token just before it (1 = a pure previous-token head)."},
+    {HeadStatistic::MeanDistance, "Attention distance",
+     "How far back a head looks: sum_j a_ij |i - j| averaged over the queries, in tokens. (The induction score needs "
+     "a second run on a repeated sequence: `attnscope model heads`.)"},
+    {HeadStatistic::QueryNorm, "Query norm",
+     "Mean L2 norm of the head's query vectors (after RoPE, which keeps norms)."},
+    {HeadStatistic::KeyNorm, "Key norm", "Mean L2 norm of the head's key vectors (after RoPE, which keeps norms)."},
 };
 
 std::string recentModelsFile() {
@@ -161,6 +173,12 @@ HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const m
       set(HeadStatistic::OrthogonalFraction, classes.orthogonalFraction);
       set(HeadStatistic::AntiparallelFraction, classes.antiparallelFraction);
       set(HeadStatistic::Rank, numericalRank(A).rank);
+      const model::AttentionPatternScores pattern = model::attentionPatternScores(A);
+      set(HeadStatistic::SinkShare, pattern.sinkShare);
+      set(HeadStatistic::PreviousToken, pattern.previousToken);
+      set(HeadStatistic::MeanDistance, pattern.meanDistance);
+      set(HeadStatistic::QueryNorm, Q.rowwise().norm().cast<double>().mean());
+      set(HeadStatistic::KeyNorm, K.rowwise().norm().cast<double>().mean());
 
       stats.thumbnailAtlas.block(layer * (t + 1), head * (t + 1), t, t) = thumbnail(A, kThumbnailCells);
       if (progress && !progress(float(index + 1) / float(total))) throw Error("cancelled");

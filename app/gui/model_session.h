@@ -33,8 +33,14 @@ enum class HeadStatistic {
   OrthogonalFraction,    ///< ... of 90 degrees
   AntiparallelFraction,  ///< ... of 180 degrees
   Rank,                  ///< numerical rank of the model's tokens x tokens attention matrix
+  // What researchers look for in heads (core/model/head_metrics.h, the same numbers as `attnscope model heads`).
+  SinkShare,      ///< mean attention to the first token (Gu et al.)
+  PreviousToken,  ///< mean attention to the previous token
+  MeanDistance,   ///< mean attention distance, in tokens
+  QueryNorm,      ///< mean L2 norm of the head's queries
+  KeyNorm,        ///< mean L2 norm of the head's keys
 };
-constexpr int kHeadStatisticCount = 12;
+constexpr int kHeadStatisticCount = 17;
 
 const char* headStatisticName(HeadStatistic statistic);
 /// One sentence for the tooltip: what the number means.

@@ -16,6 +16,7 @@
 #include "core/divergence.h"
 #include "core/error.h"
 #include "core/geometry.h"
+#include "core/model/head_metrics.h"
 
 namespace attnscope {
 namespace {
@@ -155,6 +156,25 @@ TEST(ModelSession, StatisticGridEqualsTheCoreFunctions) {
   EXPECT_FLOAT_EQ(float(stats.value(gui::HeadStatistic::OrthogonalFraction, kLayer, kHead)),
                   float(classes.orthogonalFraction));
   EXPECT_EQ(int(stats.value(gui::HeadStatistic::Rank, kLayer, kHead)), numericalRank(capture.attention[index]).rank);
+  // The researchers' statistics are the numbers `attnscope model heads` prints (checked against NumPy there), for
+  // every head.
+  model::HeadMetricsOptions metricsOptions;
+  metricsOptions.divergence.reset();
+  const model::HeadMetricsTable table = model::headMetrics(capture, nullptr, 0, 0, metricsOptions);
+  for (const model::HeadMetricsRow& row : table.rows) {
+    const std::pair<gui::HeadStatistic, double> expected[] = {
+        {gui::HeadStatistic::SinkShare, row.pattern.sinkShare},
+        {gui::HeadStatistic::PreviousToken, row.pattern.previousToken},
+        {gui::HeadStatistic::MeanDistance, row.pattern.meanDistance},
+        {gui::HeadStatistic::QueryNorm, row.queryNorm},
+        {gui::HeadStatistic::KeyNorm, row.keyNorm},
+    };
+    for (const auto& [statistic, value] : expected) {
+      ASSERT_TRUE(stats.isValid(statistic, row.layer, row.head)) << gui::headStatisticName(statistic);
+      EXPECT_FLOAT_EQ(float(stats.value(statistic, row.layer, row.head)), float(value))
+          << gui::headStatisticName(statistic) << " layer " << row.layer << " head " << row.head;
+    }
+  }
   // Causal attention is lower triangular with a positive diagonal: full rank, and the first row attends one key
   // (entropy 0), so the mean entropy is below log(tokens).
   EXPECT_EQ(int(stats.value(gui::HeadStatistic::Rank, 0, 0)), capture.tokens);
