@@ -228,8 +228,8 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
     throw FileError(
         "config '" + sourceName + "': architecture '" + (arch.empty() ? result.modelType : arch) +
         "' is not supported (supported: GPT2LMHeadModel, GPT2Model, LlamaForCausalLM, MistralForCausalLM, "
-        "Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, BertModel; or model_type gpt2, llama, mistral, "
-        "qwen2, qwen3, phi3, bert)");
+        "Qwen2ForCausalLM, Qwen3ForCausalLM, Olmo2ForCausalLM, Phi3ForCausalLM, GPTNeoXForCausalLM, BertModel; or "
+        "model_type gpt2, llama, mistral, qwen2, qwen3, olmo2, phi3, gpt_neox, bert)");
   }
   if (result.architectureName.empty()) result.architectureName = result.modelType;
 
