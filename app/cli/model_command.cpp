@@ -315,18 +315,20 @@ std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& 
   return tokenizer;
 }
 
+// The token ids to run: --token-ids as given, else the prompt through the model's tokenizer (with BOS).
+std::vector<int> promptIds(const Model& model, const Tokenizer* tokenizer, const std::string& prompt,
+                           const std::string& tokenIds) {
+  if (!tokenIds.empty()) return parseTokenIds(tokenIds);
+  if (!tokenizer)
+    throw InputError("--prompt needs a tokenizer and none was found for " + model.info().path +
+                     "; pass --tokenizer FILE or give --token-ids");
+  return tokenizer->encode(prompt, true);
+}
+
 void runCapture(const CaptureArguments& args) {
   const std::unique_ptr<Model> model = openModel(args.model);
   const std::shared_ptr<const Tokenizer> tokenizer = findTokenizer(*model, args.tokenizer);
-  std::vector<int> ids;
-  if (!args.tokenIds.empty()) {
-    ids = parseTokenIds(args.tokenIds);
-  } else {
-    if (!tokenizer)
-      throw InputError("--prompt needs a tokenizer and none was found for " + model->info().path +
-                       "; pass --tokenizer FILE or give --token-ids");
-    ids = tokenizer->encode(args.prompt, true);
-  }
+  const std::vector<int> ids = promptIds(*model, tokenizer.get(), args.prompt, args.tokenIds);
   ModelCapture capture = model->run(ids);
   if (tokenizer) {
     capture.tokenTexts.clear();
@@ -363,14 +365,7 @@ void runHeads(const HeadsArguments& args) {
   } else {
     tokenizer = findTokenizer(*model, args.tokenizer);
     if (args.prompt.empty() && args.tokenIds.empty()) throw InputError("give --prompt TEXT or --token-ids 3,17,42");
-    if (!args.tokenIds.empty()) {
-      ids = parseTokenIds(args.tokenIds);
-    } else {
-      if (!tokenizer)
-        throw InputError("--prompt needs a tokenizer and none was found for " + model->info().path +
-                         "; pass --tokenizer FILE or give --token-ids");
-      ids = tokenizer->encode(args.prompt, true);
-    }
+    ids = promptIds(*model, tokenizer.get(), args.prompt, args.tokenIds);
   }
   HeadMetricsOptions options;
   options.sinkThreshold = args.sinkThreshold;

@@ -19,26 +19,6 @@ using gui::LongMapState;
 
 constexpr double kWheelZoom = 1.25, kKeyZoom = 2.0, kKeyPanFraction = 0.125;
 
-const char* kernelTitle(Kernel kernel) {
-  switch (kernel) {
-    case Kernel::Dpa:
-      return "DPA";
-    case Kernel::Ea:
-      return "EA";
-    case Kernel::EaPure:
-      return "EA pure";
-    case Kernel::Mgk:
-      return "MGK";
-    case Kernel::MgkHard:
-      return "MGK hard";
-    case Kernel::Mlk:
-      return "MLK";
-    case Kernel::Cosine:
-      return "cosine";
-  }
-  return "?";
-}
-
 /// `text` cut (with "..") to at most `width` pixels.
 std::string fitted(const std::string& text, float width) {
   if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
@@ -106,9 +86,9 @@ void drawControls(AppContext& ctx, LongMapState& state) {
   }
   for (Kernel kernel : kAllKernels) {
     bool shown = state.kernelShown(kernel);
-    flow.next(ControlFlow::checkbox(kernelTitle(kernel)));
+    flow.next(ControlFlow::checkbox(kernelShortLabel(kernel).c_str()));
     ImGui::PushStyleColor(ImGuiCol_CheckMark, kernelColor(kernel));
-    if (ImGui::Checkbox(kernelTitle(kernel), &shown)) state.setKernelShown(kernel, shown);
+    if (ImGui::Checkbox(kernelShortLabel(kernel).c_str(), &shown)) state.setKernelShown(kernel, shown);
     ImGui::PopStyleColor();
     itemTooltip("Kernels shown side by side at the same zoom (each adds one normaliser pass over the map).");
   }
@@ -294,7 +274,7 @@ void LongMapView::draw(AppContext& ctx) {
     const ImRect area(ImVec2(x0, origin.y + titleHeight), ImVec2(x0 + mapWidth, origin.y + titleHeight + mapHeight));
     probe.longMapAreas[k] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
     plot::addCentredText(drawList, ImVec2(area.GetCenter().x, origin.y + lineHeight * 0.5f), kernelColor(kernels[k]),
-                         fitted(std::string(kernelTitle(kernels[k])) + (state.causal() ? "  (causal)" : ""), mapWidth));
+                         fitted(kernelShortLabel(kernels[k]) + (state.causal() ? "  (causal)" : ""), mapWidth));
     ImGui::SetCursorScreenPos(area.Min);
     reserveRect(("##longmap" + std::to_string(k)).c_str(), area.GetSize());
     ImGui::SetItemUsingMouseWheel();  // the wheel zooms the map instead of scrolling the window
@@ -423,7 +403,7 @@ void LongMapView::draw(AppContext& ctx) {
                 (long long)col, state.columnLabel(col).c_str());
     for (std::size_t k = 0; k < kernels.size() && k < exact.size(); ++k)
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kernelColor(kernels[k])), "%-9s exact weight %.6g",
-                         kernelTitle(kernels[k]), double(exact[k]));
+                         kernelShortLabel(kernels[k]).c_str(), double(exact[k]));
     if (!failure.empty()) ImGui::TextColored(ImVec4(1, 0.35f, 0.35f, 1), "%s", failure.c_str());
     if (state.causal() && col > row) ImGui::TextDisabled("masked by the causal mask (key after query)");
     ImGui::EndTooltip();
