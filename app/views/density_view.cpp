@@ -35,10 +35,20 @@ struct DensityState {
 };
 class DensityView final : public gui::View {
  public:
+  /// Contours are derived data: computed here, before any view draws, only when the scene revision, the field mode
+  /// or the resolution changed (a mode switched in this frame's controls shows from the next frame on).
+  void update(AppContext& ctx) override {
+    if (fieldReady(ctx.scene(), ctx.derived().density)) refreshContours(ctx.derived());
+  }
   void draw(AppContext& ctx) override;
 
  private:
   DensityState state;  // this view's own UI state and caches: one per AppContext
+
+  static bool fieldReady(const Scene& scene, const gui::DensityField& field) {
+    const int R = std::max(scene.kernel.mgkComponents, 1);
+    return field.resolution >= 2 && field.density.rows() >= 2 && field.centres2d.rows() == scene.keyCount() * R;
+  }
 
   const RowMatrix& shownField(const gui::DensityField& field) {
     return state.mode == FieldMode::Kernel ? field.kernel : field.density;
@@ -143,14 +153,13 @@ void DensityView::draw(AppContext& ctx) {
   if (showViewControls(ctx)) drawControls(ctx);  // presenter mode: the field only
   const gui::DensityField& field = derived.density;
   const int R = std::max(scene.kernel.mgkComponents, 1);
-  if (field.resolution < 2 || field.density.rows() < 2 || field.centres2d.rows() != scene.keyCount() * R) {
+  if (!fieldReady(scene, field)) {
     ImGui::TextDisabled("(no density field computed for this scene yet)");
     return;
   }
   if (derived.plane.isPca)
     ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "d = %d: the field is shown on the joint-PCA plane.",
                        scene.dimension());
-  refreshContours(derived);
 
   const float fontSize = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
