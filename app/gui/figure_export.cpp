@@ -67,7 +67,7 @@ void exportFigure(const FigureExportOptions& options, const FigureDrawer& draw) 
       plot::ScopedVectorSink recording(&sink);
       ImGui_ImplOpenGL3_NewFrame();
       ImGui::NewFrame();
-      draw(ImGui::GetBackgroundDrawList(), ImRect(0, 0, io.DisplaySize.x, io.DisplaySize.y));
+      draw(ImGui::GetBackgroundDrawList(), plot::Rect(0, 0, io.DisplaySize.x, io.DisplaySize.y));
       ImGui::Render();
       target.bind();
       glClearColor(clear.x, clear.y, clear.z, 1.0f);

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <imgui.h>
-#include <imgui_internal.h>  // ImRect
+#include "app/plot/rect.h"
 
 #include <functional>
 #include <string>
@@ -22,7 +22,7 @@ struct FigureExportOptions {
 };
 
 /// Draws the figure into `rect` (the whole image, in pixels) of `drawList`, at the current ImGui font.
-using FigureDrawer = std::function<void(ImDrawList* drawList, const ImRect& rect)>;
+using FigureDrawer = std::function<void(ImDrawList* drawList, const plot::Rect& rect)>;
 
 /// Renders `draw` with a private ImGui context (DejaVu Sans at options.scale, no ini file) into an offscreen target of
 /// width*scale x height*scale pixels and writes the PNG and/or SVG atomically. Restores the caller's ImGui context.

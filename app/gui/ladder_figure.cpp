@@ -35,7 +35,7 @@ plot::Corner emptiestCorner(const LadderFigure& figure) {
 
 }  // namespace
 
-void drawLadderFigure(ImDrawList* drawList, const ImRect& rect, const LadderFigure& figure) {
+void drawLadderFigure(ImDrawList* drawList, const plot::Rect& rect, const LadderFigure& figure) {
   const std::size_t levels = figure.levels.size();
   plot::Style style;  // light: a figure for papers and READMEs, whatever the app's theme
   plot::FrameSpec spec;
@@ -49,7 +49,7 @@ void drawLadderFigure(ImDrawList* drawList, const ImRect& rect, const LadderFigu
   spec.y.label = "held-out accuracy on determined positions";
   spec.y.range = plot::Range{-0.02, 1.04};  // markers at 0 and 1 stay whole inside the plot area
   spec.y.fixedTicks = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
-  const ImRect outer(rect.Min.x + 8.0f, rect.Min.y + 4.0f, rect.Max.x - 12.0f, rect.Max.y - 6.0f);
+  const plot::Rect outer(rect.Min.x + 8.0f, rect.Min.y + 4.0f, rect.Max.x - 12.0f, rect.Max.y - 6.0f);
   plot::Frame frame(drawList, outer, spec, style);
 
   std::vector<plot::LegendEntry> legend;
@@ -109,7 +109,7 @@ void writeLadderFigure(const LadderFigure& figure, const std::string& pngPath, c
   options.title = figure.title;
   options.pngPath = pngPath;
   options.svgPath = svgPath;
-  exportFigure(options, [&](ImDrawList* drawList, const ImRect& rect) { drawLadderFigure(drawList, rect, figure); });
+  exportFigure(options, [&](ImDrawList* drawList, const plot::Rect& rect) { drawLadderFigure(drawList, rect, figure); });
 }
 
 }  // namespace attnscope::gui

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <imgui.h>
-#include <imgui_internal.h>  // ImRect
+#include "app/plot/rect.h"
 
 #include <string>
 #include <vector>
@@ -30,7 +30,7 @@ struct LadderFigure {
 /// Draws `figure` into `rect` (pixels) of `drawList` with a light plot style: one coloured line with markers and error
 /// bars per series, chance and the solved threshold as dashed grey lines, a legend in the emptiest corner.
 /// Series shorter than `levels` are drawn as far as they go.
-void drawLadderFigure(ImDrawList* drawList, const ImRect& rect, const LadderFigure& figure);
+void drawLadderFigure(ImDrawList* drawList, const plot::Rect& rect, const LadderFigure& figure);
 
 /// Renders the figure headlessly and writes `pngPath` and `svgPath` (either may be empty) atomically. Needs a current
 /// GL 3.3 context. Throws like exportFigure.

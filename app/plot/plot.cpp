@@ -256,7 +256,7 @@ void arrow(ImDrawList* drawList, ImVec2 from, ImVec2 to, ImU32 color, float thic
                            ImVec2(base.x + uy * half, base.y - ux * half), color);
 }
 
-Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const Style& style)
+Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, const Style& style)
     : drawList_(drawList), style_(style), spec_(spec) {
   fontSize_ = currentFontSize(style.fontSize);
   const float pad = style.padding;
@@ -282,7 +282,7 @@ Frame::Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const St
   for (const auto& label : yTicks.labels) yTickWidth = std::max(yTickWidth, textSize(label, fontSize_).x);
   const float left = pad + yLabelWidth + yTickWidth + style.tickLength + pad;
   const float right = pad + fontSize_ * 0.8f;  // room for the last x tick label's right half
-  area_ = ImRect(ImVec2(std::floor(outer.Min.x + left), std::floor(outer.Min.y + titleHeight)),
+  area_ = plot::Rect(ImVec2(std::floor(outer.Min.x + left), std::floor(outer.Min.y + titleHeight)),
                  ImVec2(std::floor(outer.Max.x - right), std::floor(outer.Max.y - bottom)));
   if (area_.GetWidth() < 10.0f) area_.Max.x = area_.Min.x + 10.0f;
   if (area_.GetHeight() < 10.0f) area_.Max.y = area_.Min.y + 10.0f;
@@ -449,7 +449,7 @@ void scatter(Frame& frame, std::span<const double> xs, std::span<const double> y
              Marker marker) {
   ImDrawList* drawList = frame.drawList();
   const std::size_t n = std::min(xs.size(), ys.size());
-  const ImRect visible(frame.area().Min.x - radius, frame.area().Min.y - radius, frame.area().Max.x + radius,
+  const plot::Rect visible(frame.area().Min.x - radius, frame.area().Min.y - radius, frame.area().Max.x + radius,
                        frame.area().Max.y + radius);
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(xs[i]) || !std::isfinite(ys[i])) continue;
@@ -493,7 +493,7 @@ void dashedLine(ImDrawList* drawList, ImVec2 a, ImVec2 b, ImU32 color, float thi
 void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& label, float thickness, bool dashed,
                     bool labelAtBottom) {
   const float px = std::round(frame.toPixel(x, 0.0).x);
-  const ImRect& area = frame.area();
+  const plot::Rect& area = frame.area();
   if (px < area.Min.x - 1 || px > area.Max.x + 1) return;
   thickness = wholePixels(thickness);
   if (dashed)
@@ -515,7 +515,7 @@ void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& labe
 
 void horizontalMarker(Frame& frame, double y, ImU32 color, float thickness, bool dashed) {
   const float py = std::round(frame.toPixel(0.0, y).y);
-  const ImRect& area = frame.area();
+  const plot::Rect& area = frame.area();
   thickness = wholePixels(thickness);
   if (dashed)
     dashedLine(frame.drawList(), ImVec2(area.Min.x, py), ImVec2(area.Max.x, py), color, thickness);
@@ -568,7 +568,7 @@ void legend(Frame& frame, std::span<const LegendEntry> entries, Corner corner) {
   width += swatch + 3 * pad;
   const float rowHeight = fontSize + 4.0f;
   const float height = rowHeight * entries.size() + 2 * pad - 4.0f;
-  const ImRect& area = frame.area();
+  const plot::Rect& area = frame.area();
   const bool right = corner == Corner::TopRight || corner == Corner::BottomRight;
   const bool top = corner == Corner::TopLeft || corner == Corner::TopRight;
   const ImVec2 min(right ? area.Max.x - width - pad : area.Min.x + pad,
@@ -614,7 +614,7 @@ std::optional<std::size_t> hoverSeries(Frame& frame, std::span<const double> xs,
   return index;
 }
 
-PolarFrame::PolarFrame(ImDrawList* drawList, ImRect outer, const PolarSpec& spec, const Style& style)
+PolarFrame::PolarFrame(ImDrawList* drawList, plot::Rect outer, const PolarSpec& spec, const Style& style)
     : drawList_(drawList), style_(style), spec_(spec), outer_(outer) {
   const float fontSize = currentFontSize(style.fontSize);
   const float pad = style.padding;
@@ -728,7 +728,7 @@ float colorBarLabelWidth(const ColorBarSpec& spec, float fontSize) {
   return width + 10.0f + (spec.label.empty() ? 0.0f : fontSize + 6.0f);
 }
 
-void colorBar(ImDrawList* drawList, ImRect rect, const ColorBarSpec& spec, std::span<const ImU32> lut,
+void colorBar(ImDrawList* drawList, plot::Rect rect, const ColorBarSpec& spec, std::span<const ImU32> lut,
               const Style& style) {
   const float fontSize = currentFontSize(style.fontSize);
   if (lut.empty()) return;

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <imgui.h>
-#include <imgui_internal.h>  // ImRect
+#include "app/plot/rect.h"
 
 #include <optional>
 #include <span>
@@ -60,7 +60,7 @@ class Frame {
  public:
   /// Draws background, grid, ticks, tick labels, axis labels and title into outer (screen pixels), and pushes a
   /// clip rectangle for the plot area. Call end() after the series.
-  Frame(ImDrawList* drawList, ImRect outer, const FrameSpec& spec, const Style& style = Style::fromImGui());
+  Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, const Style& style = Style::fromImGui());
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
   ~Frame();
@@ -70,7 +70,7 @@ class Frame {
 
   ImVec2 toPixel(double x, double y) const;
   Point toData(ImVec2 pixel) const;
-  const ImRect& area() const { return area_; }
+  const plot::Rect& area() const { return area_; }
   const Range& xRange() const { return xRange_; }
   const Range& yRange() const { return yRange_; }
   ImDrawList* drawList() const { return drawList_; }
@@ -86,7 +86,7 @@ class Frame {
   ImDrawList* drawList_;
   Style style_;
   FrameSpec spec_;
-  ImRect area_;
+  plot::Rect area_;
   Range xRange_, yRange_;
   float fontSize_ = 13.0f;
   bool open_ = true;
@@ -141,19 +141,19 @@ struct PolarSpec {
 
 class PolarFrame {
  public:
-  PolarFrame(ImDrawList* drawList, ImRect outer, const PolarSpec& spec, const Style& style = Style::fromImGui());
+  PolarFrame(ImDrawList* drawList, plot::Rect outer, const PolarSpec& spec, const Style& style = Style::fromImGui());
   PolarFrame(const PolarFrame&) = delete;
   PolarFrame& operator=(const PolarFrame&) = delete;
   ImVec2 toPixel(double angleDeg, double radius) const;
   ImDrawList* drawList() const { return drawList_; }
   const Style& style() const { return style_; }
-  const ImRect& outer() const { return outer_; }
+  const plot::Rect& outer() const { return outer_; }
 
  private:
   ImDrawList* drawList_;
   Style style_;
   PolarSpec spec_;
-  ImRect outer_;
+  plot::Rect outer_;
   ImVec2 centre_;
   float pixelsPerUnit_ = 1.0f;
 };
@@ -173,7 +173,7 @@ struct ColorBarSpec {
 /// Draws the colour bar into rect (the gradient plus ticks and labels on its right/bottom side).
 /// lut: the colour map sampled evenly from 0 (range.min) to 1 (range.max); the same table the heatmap shader
 /// samples, so the bar shows exactly the on-screen colours. On a log scale the table maps log10(value) linearly.
-void colorBar(ImDrawList* drawList, ImRect rect, const ColorBarSpec& spec, std::span<const ImU32> lut,
+void colorBar(ImDrawList* drawList, plot::Rect rect, const ColorBarSpec& spec, std::span<const ImU32> lut,
               const Style& style = Style::fromImGui());
 /// Width a vertical colour bar needs for its labels at the current font size (to lay out a view).
 float colorBarLabelWidth(const ColorBarSpec& spec, float fontSize);

@@ -153,7 +153,7 @@ void AttentionMapsView::draw(AppContext& ctx) {
     if (index > 0 && !stacked) ImGui::SameLine();
     const bool rowLabelled = index == 0 || stacked;
     const float width = rowLabelled ? mapWidth + rowLabelRoom : mapWidth;
-    const ImRect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(width, mapHeight));
+    const plot::Rect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(width, mapHeight));
     plot::FrameSpec spec;
     spec.title = kernelLabel(kernel, scene) + (scene.kernel.causal ? "  (causal)" : "");
     spec.x.categories = scene.keyLabels;
@@ -165,7 +165,7 @@ void AttentionMapsView::draw(AppContext& ctx) {
     spec.y.tickLabels = rowLabelled;
     spec.y.grid = false;
     plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
-    const ImRect& area = frame.area();
+    const plot::Rect& area = frame.area();
     ctx.viewProbe().heatmapAreas[index] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
     ctx.viewProbe().heatmapRows = rows, ctx.viewProbe().heatmapColumns = columns;
     // Colour-mapped at the size it is shown (1024 x 1024 weights in a 300-pixel frame: a tenth of the fragments).
@@ -240,9 +240,9 @@ void AttentionMapsView::draw(AppContext& ctx) {
 
   ImGui::SameLine();
   // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
-  const ImRect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
+  const plot::Rect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
   const float top = barRect.Min.y + fontSize * 1.8f, bottom = barRect.Max.y - fontSize * 2.5f;
-  plot::colorBar(ImGui::GetWindowDrawList(), ImRect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
+  plot::colorBar(ImGui::GetWindowDrawList(), plot::Rect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
                  colorMapColors(style.colorMap));
 
   for (Kernel kernel : {Kernel::Ea, Kernel::EaPure}) {

@@ -187,7 +187,7 @@ void DensityView::draw(AppContext& ctx) {
   const float fieldWidth = stacked ? avail.x - barRoom - spacing
                                    : std::min(fieldHeight + fontSize * 3.0f, (avail.x - barRoom - 2 * spacing) * 0.72f);
   const float priorsWidth = stacked ? avail.x : avail.x - fieldWidth - barRoom - 2 * spacing;
-  const ImRect rect = reserveRect("##density", ImVec2(fieldWidth, fieldHeight));
+  const plot::Rect rect = reserveRect("##density", ImVec2(fieldWidth, fieldHeight));
   const bool active = ImGui::IsItemActive(), activated = ImGui::IsItemActivated(), hovered = ImGui::IsItemHovered();
   plot::FrameSpec spec;
   spec.title = std::string(state.mode == FieldMode::Density  ? "Gaussian-key mixture density"
@@ -334,7 +334,7 @@ void DensityView::draw(AppContext& ctx) {
   frame.end();
 
   ImGui::SameLine();
-  const ImRect side = reserveRect("##densityside", ImVec2(barRoom, fieldHeight));
+  const plot::Rect side = reserveRect("##densityside", ImVec2(barRoom, fieldHeight));
   if (state.mode == FieldMode::Argmax) {
     // Legend of the arg-max colours: component c gets the colour map at c / (C - 1), as the texture does.
     const int count = field.centres2d.rows();
@@ -350,13 +350,13 @@ void DensityView::draw(AppContext& ctx) {
   } else {
     plot::colorBar(
         drawList,
-        ImRect(side.Min.x, side.Min.y + fontSize * 2.0f, side.Min.x + fontSize * 1.2f, side.Max.y - fontSize * 3.5f),
+        plot::Rect(side.Min.x, side.Min.y + fontSize * 2.0f, side.Min.x + fontSize * 1.2f, side.Max.y - fontSize * 3.5f),
         barSpec, colorMapColors(style.colorMap));
   }
 
   // Priors of every component as grouped bars: one group per key, one bar per component.
   if (!stacked) ImGui::SameLine();
-  const ImRect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, priorsHeight));
+  const plot::Rect priorsRect = reserveRect("##priors", ImVec2(priorsWidth, priorsHeight));
   {
     plot::FrameSpec bars;
     bars.title = scene.display.mgkHard() ? "Priors pi_jr (ignored by hard MGK)" : "Priors pi_jr (clamped to [0, 1])";

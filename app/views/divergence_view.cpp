@@ -197,7 +197,7 @@ void drawHistory(AppContext& ctx, float height, int& chosen) {
   height = std::max(height - (controls ? ImGui::GetFrameHeightWithSpacing() : 0.0f), ImGui::GetFontSize() * 7.0f);
   for (int s = first; s < first + count; ++s) {
     if (s > first) ImGui::SameLine();
-    const ImRect rect = reserveRect(("##history" + std::to_string(s)).c_str(), ImVec2(width, height));
+    const plot::Rect rect = reserveRect(("##history" + std::to_string(s)).c_str(), ImVec2(width, height));
     const std::vector<float>& values = *series[s].values;
     std::vector<double> xs(values.size()), ys(values.begin(), values.end());
     for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = double(i);
@@ -291,7 +291,7 @@ void DivergenceView::draw(AppContext& ctx) {
                                              : "plan edge (width ~ probability)";
   for (int p = 0; p < 2; ++p) {
     if (p > 0) ImGui::SameLine();
-    const ImRect rect =
+    const plot::Rect rect =
         reserveRect(panels[p].id, ImVec2(p == 0 ? cloudWidth : avail.x - spacing - cloudWidth, cloudHeight));
     plot::Frame frame(ImGui::GetWindowDrawList(), rect, cloudSpec(scene, derived, panels[p].title));
     drawPlan(frame, cloud, panels[p].plan, panels[p].forward, panels[p].color);

@@ -53,13 +53,13 @@ class KernelSweepView final : public gui::View {
 
   /// True when a legend of `entries` rows takes at most 40% of the plot area's height: the kernels' colours are named
   /// once above the plots anyway, so a legend that would hide the curves is left out.
-  bool legendFits(const ImRect& area, std::size_t entries) {
+  bool legendFits(const plot::Rect& area, std::size_t entries) {
     const float height = (ImGui::GetFontSize() + 4.0f) * static_cast<float>(entries) + 12.0f;
     return height <= 0.4f * area.GetHeight();
   }
 
   /// One line plot of the shown kernels over the sweep, with markers, legend and hover readout.
-  void sweepPlot(ImRect rect, const char* title, const char* yLabel, const std::vector<double>& angles,
+  void sweepPlot(plot::Rect rect, const char* title, const char* yLabel, const std::vector<double>& angles,
                  std::span<const Kernel> kernels, const SeriesSet& series, const Scene& scene, double current,
                  bool fromZero, bool fixedUnit) {
     double lo = 0.0, hi = 0.0;
@@ -293,10 +293,10 @@ void KernelSweepView::draw(AppContext& ctx) {
       minHeight);
 
   // Top row: weight against angle, and its polar picture.
-  const ImRect weightRect = reserveRect("##weights", ImVec2(narrow ? avail.x : leftWidth, topHeight));
+  const plot::Rect weightRect = reserveRect("##weights", ImVec2(narrow ? avail.x : leftWidth, topHeight));
   sweepPlot(weightRect, ("Weight of " + keyName).c_str(), "attention weight", angles, kernels, weights, scene, current,
             true, state.fixedWeightAxis);
-  ImRect polarRect(0, 0, 0, 0);
+  plot::Rect polarRect(0, 0, 0, 0);
   if (!narrow) {
     ImGui::SameLine();
     polarRect = reserveRect("##polar", ImVec2(rightWidth, topHeight));
@@ -334,15 +334,15 @@ void KernelSweepView::draw(AppContext& ctx) {
   }
 
   // Bottom row: scores against angle, and every key's weight for the selected query per kernel.
-  const ImRect scoreRect = reserveRect("##scores", ImVec2(narrow ? halfWidth : leftWidth, bottomHeight));
+  const plot::Rect scoreRect = reserveRect("##scores", ImVec2(narrow ? halfWidth : leftWidth, bottomHeight));
   sweepPlot(scoreRect, scoreTitle(kernels, scoreRect.GetWidth()).c_str(), "score", angles, kernels, scores, scene,
             current, false, false);
   if (!stacked) ImGui::SameLine();
-  const ImRect barsRect = reserveRect("##bars", ImVec2(stacked  ? avail.x
+  const plot::Rect barsRect = reserveRect("##bars", ImVec2(stacked  ? avail.x
                                                        : narrow ? avail.x - spacing - halfWidth
                                                                 : rightWidth,
                                                        bottomHeight));
-  auto probeRect = [](const ImRect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
+  auto probeRect = [](const plot::Rect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
   ctx.viewProbe().sweepWeights = probeRect(weightRect);
   ctx.viewProbe().sweepPolar = probeRect(polarRect);
   ctx.viewProbe().sweepBars = probeRect(barsRect);

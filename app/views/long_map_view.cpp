@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "app/gui/imgui_bridge.h"
 #include "app/gui/long_map.h"
 #include "app/views/view_common.h"
 #include "app/views/view_probe.h"
@@ -128,20 +129,21 @@ void handleKeys(LongMapState& state) {
 }
 
 /// Screen rectangle of a map region under the viewport `v` drawn into `area`.
-ImRect regionRect(const ImRect& area, const MapViewport& v, double row0, double row1, double col0, double col1) {
+plot::Rect regionRect(const plot::Rect& area, const MapViewport& v, double row0, double row1, double col0,
+                      double col1) {
   const double sx = area.GetWidth() / v.colSpan, sy = area.GetHeight() / v.rowSpan;
-  return ImRect(float(area.Min.x + (col0 - v.colBegin) * sx), float(area.Min.y + (row0 - v.rowBegin) * sy),
-                float(area.Min.x + (col1 - v.colBegin) * sx), float(area.Min.y + (row1 - v.rowBegin) * sy));
+  return plot::Rect(float(area.Min.x + (col0 - v.colBegin) * sx), float(area.Min.y + (row0 - v.rowBegin) * sy),
+                    float(area.Min.x + (col1 - v.colBegin) * sx), float(area.Min.y + (row1 - v.rowBegin) * sy));
 }
 
-void drawMinimap(AppContext& ctx, LongMapState& state, const ImRect& box, const gui::HeatmapStyle& style) {
+void drawMinimap(AppContext& ctx, LongMapState& state, const plot::Rect& box, const gui::HeatmapStyle& style) {
   ImDrawList* drawList = ImGui::GetWindowDrawList();
   const plot::Style plotStyle = plot::Style::fromImGui();
   // The whole map keeps its aspect ratio inside the box.
   const double aspect = double(state.cols()) / double(state.rows());
   const float w = aspect >= 1 ? box.GetWidth() : float(box.GetHeight() * aspect);
   const float h = aspect >= 1 ? float(box.GetWidth() / aspect) : box.GetHeight();
-  const ImRect whole(box.Min, ImVec2(box.Min.x + w, box.Min.y + h));
+  const plot::Rect whole(box.Min, ImVec2(box.Min.x + w, box.Min.y + h));
   drawList->AddRectFilled(whole.Min, whole.Max, withAlpha(plotStyle.textDim, 0.25f));
   if (state.minimap().size() > 0) {
     gui::HeatmapStyle minimapStyle = style;
@@ -271,13 +273,14 @@ void LongMapView::draw(AppContext& ctx) {
 
   for (std::size_t k = 0; k < kernels.size(); ++k) {
     const float x0 = origin.x + rowLabelRoom + float(k) * (mapWidth + std::ceil(spacing));
-    const ImRect area(ImVec2(x0, origin.y + titleHeight), ImVec2(x0 + mapWidth, origin.y + titleHeight + mapHeight));
+    const plot::Rect area(ImVec2(x0, origin.y + titleHeight),
+                          ImVec2(x0 + mapWidth, origin.y + titleHeight + mapHeight));
     probe.longMapAreas[k] = {area.Min.x, area.Min.y, area.Max.x, area.Max.y};
     plot::addCentredText(drawList, ImVec2(area.GetCenter().x, origin.y + lineHeight * 0.5f), kernelColor(kernels[k]),
                          fitted(kernelShortLabel(kernels[k]) + (state.causal() ? "  (causal)" : ""), mapWidth));
     ImGui::SetCursorScreenPos(area.Min);
     reserveRect(("##longmap" + std::to_string(k)).c_str(), area.GetSize());
-    ImGui::SetItemUsingMouseWheel();  // the wheel zooms the map instead of scrolling the window
+    gui::claimMouseWheelForItem();  // the wheel zooms the map instead of scrolling the window
     const bool active = ImGui::IsItemActive(), hoveredItem = ImGui::IsItemHovered();
     drawList->AddRectFilled(area.Min, area.Max, withAlpha(plotStyle.textDim, 0.25f));
     drawList->PushClipRect(area.Min, area.Max, true);
@@ -292,8 +295,8 @@ void LongMapView::draw(AppContext& ctx) {
                                                         shown.revision, image.values, imageStyle);
         // An older answer is drawn where its region lies in the current viewport: zooming stays smooth while the
         // worker computes the new one.
-        const ImRect at = regionRect(area, v, double(image.region.rowBegin), double(image.region.rowEnd),
-                                     double(image.region.colBegin), double(image.region.colEnd));
+        const plot::Rect at = regionRect(area, v, double(image.region.rowBegin), double(image.region.rowEnd),
+                                         double(image.region.colBegin), double(image.region.colEnd));
         if (texture != 0) {
           drawList->AddImage((ImTextureID)(intptr_t)texture, at.Min, at.Max);
         } else {
@@ -383,8 +386,8 @@ void LongMapView::draw(AppContext& ctx) {
     const auto [row, col] = *hovered;
     for (std::size_t k = 0; k < kernels.size(); ++k) {
       const auto& a = probe.longMapAreas[k];
-      const ImRect area(ImVec2(a.x0, a.y0), ImVec2(a.x1, a.y1));
-      const ImRect cell = regionRect(area, v, double(row), double(row + 1), double(col), double(col + 1));
+      const plot::Rect area(ImVec2(a.x0, a.y0), ImVec2(a.x1, a.y1));
+      const plot::Rect cell = regionRect(area, v, double(row), double(row + 1), double(col), double(col + 1));
       if (cell.GetWidth() >= 3.0f && cell.GetHeight() >= 3.0f) {
         drawList->PushClipRect(area.Min, area.Max, true);
         drawList->AddRect(cell.Min, cell.Max, IM_COL32(255, 255, 255, 255), 0, 0, 2.0f);
@@ -414,10 +417,10 @@ void LongMapView::draw(AppContext& ctx) {
   const float barX = origin.x + rowLabelRoom + count * (mapWidth + std::ceil(spacing));
   const float barTop = origin.y + titleHeight, barHeight = std::max(mapHeight, fontSize * 8.0f);
   const plot::ColorBarSpec shownBar{barSpec.label, plot::Range{style.minValue, style.maxValue}, barSpec.scale, true};
-  plot::colorBar(drawList, ImRect(barX, barTop, barX + barWidth, barTop + barHeight), shownBar,
+  plot::colorBar(drawList, plot::Rect(barX, barTop, barX + barWidth, barTop + barHeight), shownBar,
                  colorMapColors(style.colorMap));
   const float minimapX = barX + barWidth + barLabels + std::ceil(spacing);
-  drawMinimap(ctx, state, ImRect(ImVec2(minimapX, barTop), ImVec2(minimapX + minimapSide, barTop + minimapSide)),
+  drawMinimap(ctx, state, plot::Rect(ImVec2(minimapX, barTop), ImVec2(minimapX + minimapSide, barTop + minimapSide)),
               style);
 
   ImGui::SetCursorScreenPos(

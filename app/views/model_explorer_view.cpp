@@ -326,7 +326,7 @@ class ModelExplorerView final : public gui::View {
     const float labelWidth = ImGui::CalcTextSize("L00 ").x;
     const float labelHeight = ImGui::GetTextLineHeight();
     const ImVec2 size(labelWidth + stats.heads * (cellSize.x + gap), labelHeight + stats.layers * (cellSize.y + gap));
-    const ImRect rect = reserveRect(id, size);
+    const plot::Rect rect = reserveRect(id, size);
     ImDrawList* draw = ImGui::GetWindowDrawList();
     const ImVec2 origin(rect.Min.x + labelWidth, rect.Min.y + labelHeight);
     const Scene& scene = ctx.scene();

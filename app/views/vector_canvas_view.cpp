@@ -279,7 +279,7 @@ void VectorCanvasView::draw(AppContext& ctx) {
   const float hintHeight = ctx.exporting() || !controls ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
   ImVec2 avail = ImGui::GetContentRegionAvail();
   avail.y -= tableHeight + hintHeight + (table ? ImGui::GetFrameHeightWithSpacing() * 2 : 0);
-  const ImRect rect = reserveRect("##canvas", avail);
+  const plot::Rect rect = reserveRect("##canvas", avail);
   const bool canvasActive = ImGui::IsItemActive(), canvasActivated = ImGui::IsItemActivated();
   const bool canvasHovered = ImGui::IsItemHovered();
 
@@ -298,7 +298,7 @@ void VectorCanvasView::draw(AppContext& ctx) {
   Eigen::Vector2f origin2d = Eigen::Vector2f::Zero();
   if (pca) origin2d = -(plane.mean.transpose() * plane.basis).transpose();
   const ImVec2 origin = frame.toPixel(origin2d.x(), origin2d.y());
-  const ImRect& area = frame.area();
+  const plot::Rect& area = frame.area();
   plot::paint::addLine(drawList, ImVec2(area.Min.x, origin.y), ImVec2(area.Max.x, origin.y), style.border, 1.0f);
   plot::paint::addLine(drawList, ImVec2(origin.x, area.Min.y), ImVec2(origin.x, area.Max.y), style.border, 1.0f);
   if (!pca) {
@@ -377,7 +377,7 @@ void VectorCanvasView::draw(AppContext& ctx) {
                                         tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
       // Kept inside the plot area (a tip near the edge would have its label cut: "paralle"), when the area is wider
       // than the label.
-      const ImRect& area = frame.area();
+      const plot::Rect& area = frame.area();
       if (area.GetWidth() > width + 4.0f)
         labelAt.x = std::clamp(labelAt.x, area.Min.x + 2.0f, area.Max.x - width - 2.0f);
       if (area.GetHeight() > frame.fontSize() + 4.0f)

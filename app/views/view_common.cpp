@@ -110,12 +110,12 @@ std::span<const ImU32> colorMapColors(ColorMap map) {
   return packed[static_cast<std::size_t>(map)];
 }
 
-ImRect reserveRect(const char* id, ImVec2 size) {
+plot::Rect reserveRect(const char* id, ImVec2 size) {
   size.x = std::max(size.x, 20.0f);
   size.y = std::max(size.y, 20.0f);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton(id, size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
-  return ImRect(origin, ImVec2(origin.x + size.x, origin.y + size.y));
+  return plot::Rect(origin, ImVec2(origin.x + size.x, origin.y + size.y));
 }
 
 void sameLineIfFits(float width) {

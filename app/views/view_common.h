@@ -3,7 +3,7 @@
 #pragma once
 
 #include <imgui.h>
-#include <imgui_internal.h>
+#include "app/plot/rect.h"
 
 #include <array>
 #include <cmath>
@@ -61,7 +61,7 @@ std::span<const ImU32> colorMapColors(ColorMap map);
 
 /// Reserves a rectangle of the given size at the cursor (an invisible button so the window does not drag when the
 /// user presses inside it) and returns it. id must be unique within the window.
-ImRect reserveRect(const char* id, ImVec2 size);
+plot::Rect reserveRect(const char* id, ImVec2 size);
 
 /// "(?)" with a tooltip, after the previous item on the same line.
 void helpMarker(const char* text);
