@@ -245,7 +245,7 @@ TEST_F(PlotDrawing, FrameMapsRangeCornersToPlotAreaCorners) {
   FrameSpec spec;
   spec.x.range = Range{0, 180};
   spec.y.range = Range{0, 1};
-  Frame frame(drawList, ImRect(0, 0, 600, 400), spec);
+  Frame frame(drawList, plot::Rect(0, 0, 600, 400), spec);
   const ImVec2 lowerLeft = frame.toPixel(0, 0), upperRight = frame.toPixel(180, 1);
   EXPECT_FLOAT_EQ(lowerLeft.x, frame.area().Min.x);
   EXPECT_FLOAT_EQ(lowerLeft.y, frame.area().Max.y);
@@ -264,7 +264,7 @@ TEST_F(PlotDrawing, EqualAspectKeepsCirclesRound) {
   spec.x.range = Range{-1.5, 1.5};
   spec.y.range = Range{-1.5, 1.5};
   spec.equalAspect = true;
-  Frame frame(drawList, ImRect(0, 0, 700, 300), spec);
+  Frame frame(drawList, plot::Rect(0, 0, 700, 300), spec);
   const ImVec2 o = frame.toPixel(0, 0), ex = frame.toPixel(1, 0), ey = frame.toPixel(0, 1);
   EXPECT_NEAR(ex.x - o.x, o.y - ey.y, 0.01f);
   EXPECT_LE(frame.yRange().max, 1.5 + 1e-9);  // the short (vertical) side keeps its range; x grows
@@ -276,7 +276,7 @@ TEST_F(PlotDrawing, InvertedAxisPutsRowZeroAtTheTop) {
   spec.y.categories = {"q0", "q1", "q2"};
   spec.y.inverted = true;
   spec.x.range = Range{0, 1};
-  Frame frame(drawList, ImRect(0, 0, 400, 300), spec);
+  Frame frame(drawList, plot::Rect(0, 0, 400, 300), spec);
   EXPECT_LT(frame.toPixel(0, 0).y, frame.toPixel(0, 2).y);  // row 0 above row 2
   // Category i spans [i - 0.5, i + 0.5]: the top edge of the area is row -0.5.
   EXPECT_NEAR(frame.toData(ImVec2(10, frame.area().Min.y)).y, -0.5, 1e-6);
@@ -329,7 +329,7 @@ TEST_F(PlotDrawing, MillionSampleLineIsDecimatedToPixelWidth) {
   FrameSpec spec;
   spec.x.range = Range{0, 1};
   spec.y.range = Range{-1, 1};
-  Frame frame(drawList, ImRect(0, 0, 500, 300), spec);
+  Frame frame(drawList, plot::Rect(0, 0, 500, 300), spec);
   const std::size_t n = 1'000'000;
   std::vector<double> xs(n), ys(n);
   for (std::size_t i = 0; i < n; ++i) {
