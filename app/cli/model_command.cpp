@@ -379,14 +379,12 @@ void runHeads(const HeadsArguments& args) {
   const ModelCapture prompt = model->run(ids);
   // The induction sequence starts like the prompt (its BOS, if the tokenizer adds one), so position 0 plays the same
   // role in both runs.
-  std::vector<int> prefix;
-  if (!ids.empty() && tokenizer && !tokenizer->encode("", true).empty() && ids[0] == tokenizer->encode("", true)[0])
-    prefix.push_back(ids[0]);
+  const std::vector<int> prefix = inductionPrefix(ids, tokenizer.get());
   std::optional<ModelCapture> repeated;
   std::vector<int> repeatedIds;
   int period = args.inductionPeriod;
-  const int available = model->info().vocabSize - int(prefix.size());
-  if (!args.inductionPeriodGiven && period > available) period = available;  // tiny vocabularies: as many as exist
+  // Tiny vocabularies or short contexts: as many tokens as fit (an explicit --induction-period is used as given).
+  if (!args.inductionPeriodGiven) period = fittingInductionPeriod(model->info(), int(prefix.size()), period);
   if (captureFile && period > 0) {
     // A capture file replays one recorded sequence; it cannot run the repeated one.
     if (args.inductionPeriodGiven)
@@ -402,7 +400,7 @@ void runHeads(const HeadsArguments& args) {
     repeated = model->run(repeatedIds);
   }
   const HeadMetricsTable table =
-      headMetrics(prompt, repeated ? &*repeated : nullptr, int(prefix.size()), args.inductionPeriod, options);
+      headMetrics(prompt, repeated ? &*repeated : nullptr, int(prefix.size()), period, options);
 
   std::vector<const HeadMetricsRow*> order;
   for (const HeadMetricsRow& row : table.rows) order.push_back(&row);

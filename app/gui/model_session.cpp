@@ -62,9 +62,12 @@ constexpr StatisticInfo kStatistics[kHeadStatisticCount] = {
      "head. Short prompts inflate it. Same as `attnscope model heads` (sink)."},
     {HeadStatistic::PreviousToken, "Previous-token score",
      "Mean attention from each token to the token just before it (1 = a pure previous-token head)."},
+    {HeadStatistic::Induction, "Induction score",
+     "On a random sequence of 32 tokens repeated twice (after the BOS), the mean attention from each token of the "
+     "second copy to the token that followed its earlier occurrence (1 = a pure induction head). Same as `attnscope "
+     "model heads` (induction)."},
     {HeadStatistic::MeanDistance, "Attention distance",
-     "How far back a head looks: sum_j a_ij |i - j| averaged over the queries, in tokens. (The induction score needs "
-     "a second run on a repeated sequence: `attnscope model heads`.)"},
+     "How far back a head looks: sum_j a_ij |i - j| averaged over the queries, in tokens."},
     {HeadStatistic::QueryNorm, "Query norm",
      "Mean L2 norm of the head's query vectors (after RoPE, which keeps norms)."},
     {HeadStatistic::KeyNorm, "Key norm", "Mean L2 norm of the head's key vectors (after RoPE, which keeps norms)."},
@@ -187,6 +190,18 @@ HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const m
   return stats;
 }
 
+void addInductionScores(HeadStatistics& stats, const model::ModelCapture& repeated, int prefixLength, int period) {
+  if (repeated.attention.size() != static_cast<std::size_t>(stats.layers) * stats.heads) return;
+  for (int layer = 0; layer < stats.layers; ++layer) {
+    for (int head = 0; head < stats.heads; ++head) {
+      const double score =
+          model::inductionScore(repeated.attention[repeated.headIndex(layer, head)], prefixLength, period);
+      stats.values[int(HeadStatistic::Induction)](layer, head) = static_cast<float>(score);
+      stats.valid[int(HeadStatistic::Induction)](layer, head) = true;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 ModelSession::~ModelSession() {
@@ -270,9 +285,21 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
   result->runSeconds = std::chrono::duration<double>(statsStart - runStart).count();
   setStage("statistics");
   result->statistics = computeHeadStatistics(result->capture, [this](float fraction) {
-    progress_ = 0.7f + 0.3f * fraction;
+    progress_ = 0.7f + 0.25f * fraction;
     return !cancelRequested_.load();
   });
+  // The induction score needs a second, short run: a random sequence repeated twice (a capture file cannot run it).
+  if (!isCapture) {
+    const std::vector<int> prefix = model::inductionPrefix(result->capture.tokenIds, result->tokenizer.get());
+    const int period = model::fittingInductionPeriod(result->info, int(prefix.size()), kInductionPeriod);
+    if (period > 0) {
+      const std::vector<int> repeatedIds =
+          model::repeatedRandomTokens(prefix, result->info.vocabSize, period, /*seed=*/1);
+      model::RunOptions repeatOptions;
+      repeatOptions.progress = [this](float) { return !cancelRequested_.load(); };
+      addInductionScores(result->statistics, cachedModel_->run(repeatedIds, repeatOptions), int(prefix.size()), period);
+    }
+  }
   result->statisticsSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - statsStart).count();
   progress_ = 1.0f;
   result->generation = nextGeneration_++;

@@ -36,11 +36,12 @@ enum class HeadStatistic {
   // What researchers look for in heads (core/model/head_metrics.h, the same numbers as `attnscope model heads`).
   SinkShare,      ///< mean attention to the first token (Gu et al.)
   PreviousToken,  ///< mean attention to the previous token
+  Induction,      ///< on BOS + r + r (r: 32 distinct seeded ids), mean attention to the token after r's earlier copy
   MeanDistance,   ///< mean attention distance, in tokens
   QueryNorm,      ///< mean L2 norm of the head's queries
   KeyNorm,        ///< mean L2 norm of the head's keys
 };
-constexpr int kHeadStatisticCount = 17;
+constexpr int kHeadStatisticCount = 18;
 
 const char* headStatisticName(HeadStatistic statistic);
 /// One sentence for the tooltip: what the number means.
@@ -73,6 +74,13 @@ struct HeadStatistics {
 /// Computes every statistic for every head of `capture` (the work the worker thread does after a run).
 /// `progress` gets fractions in [0, 1]; returning false cancels (throws Error("cancelled")).
 HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const model::ProgressCallback& progress = {});
+
+/// The induction sequence the explorer runs after each prompt: inductionPrefix of the prompt, then
+/// kInductionPeriod distinct ids (seed 1) twice, shortened to what the model's vocabulary and context allow (as
+/// `attnscope model heads` does with its defaults, so both show the same scores). Empty when nothing fits.
+constexpr int kInductionPeriod = 32;
+/// Fills HeadStatistic::Induction from `repeated`, the capture of that sequence (prefixLength + 2 period tokens).
+void addInductionScores(HeadStatistics& stats, const model::ModelCapture& repeated, int prefixLength, int period);
 
 /// Block-average of an R x C matrix down to at most `cells` x `cells` (returns it unchanged when it already fits),
 /// then divided by its maximum (a zero matrix stays zero).

@@ -160,6 +160,19 @@ std::vector<int> repeatedRandomTokens(std::span<const int> prefix, int vocab, in
   return tokens;
 }
 
+std::vector<int> inductionPrefix(std::span<const int> promptIds, const Tokenizer* tokenizer) {
+  if (promptIds.empty() || tokenizer == nullptr) return {};
+  const std::vector<int> empty = tokenizer->encode("", true);  // [BOS] when the tokenizer adds one
+  if (!empty.empty() && promptIds[0] == empty[0]) return {promptIds[0]};
+  return {};
+}
+
+int fittingInductionPeriod(const ModelInfo& info, int prefixLength, int wanted) {
+  const int byVocabulary = info.vocabSize - prefixLength;
+  const int byContext = info.maxSequence > 0 ? (info.maxSequence - prefixLength) / 2 : wanted;
+  return std::max(0, std::min({wanted, byVocabulary, byContext}));
+}
+
 std::optional<double> HeadMetricsRow::value(HeadMetric metric) const {
   switch (metric) {
     case HeadMetric::SinkShare:

@@ -62,6 +62,14 @@ double inductionScore(const MatrixView& weights, int prefixLength, int period);
 /// `period` ids again. Throws InputError when fewer than `period` ids are available.
 std::vector<int> repeatedRandomTokens(std::span<const int> prefix, int vocab, int period, uint64_t seed);
 
+/// The prefix the induction sequence starts with: the prompt's first id when it is the tokenizer's BOS (so position 0
+/// plays the same role in both runs), else nothing. tokenizer may be null (no prefix).
+std::vector<int> inductionPrefix(std::span<const int> promptIds, const Tokenizer* tokenizer);
+
+/// The induction period to use for `wanted` tokens: at most the distinct ids outside the prefix (vocab - prefixLength)
+/// and at most what fits twice after the prefix in maxSequence; 0 when nothing fits.
+int fittingInductionPeriod(const ModelInfo& info, int prefixLength, int wanted);
+
 struct HeadMetricsOptions {
   double sinkThreshold = 0.3;  ///< Gu et al.'s epsilon: a head with sinkShare > this counts as a sink head
   /// The alignment divergence between each head's query and key rows; absent = not computed.

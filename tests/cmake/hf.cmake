@@ -70,3 +70,9 @@ add_test(NAME hf_cli_generate_refuses_encoder
          COMMAND $<TARGET_FILE:attnscope> model generate ${ATTNSCOPE_HF_REFERENCE_DIR}/bert --token-ids 5,17)
 set_tests_properties(hf_cli_generate_refuses_encoder PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
                      PASS_REGULAR_EXPRESSION "attnscope: error: .*bert is a bert safetensors model, which does not generate")
+
+# `model heads` fits its induction sequence into a short context: 16 positions give a period of 8 (not the default 32).
+add_test(NAME hf_cli_heads_short_context
+         COMMAND $<TARGET_FILE:attnscope> model heads ${ATTNSCOPE_HF_REFERENCE_DIR}/gpt2 --token-ids 5,17,3)
+set_tests_properties(hf_cli_heads_short_context PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
+                     PASS_REGULAR_EXPRESSION "induction sequence \\(seed 1, period 8\\):( [0-9]+){16}\n")

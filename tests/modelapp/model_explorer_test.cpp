@@ -156,6 +156,20 @@ TEST(ModelSession, StatisticGridEqualsTheCoreFunctions) {
   EXPECT_FLOAT_EQ(float(stats.value(gui::HeadStatistic::OrthogonalFraction, kLayer, kHead)),
                   float(classes.orthogonalFraction));
   EXPECT_EQ(int(stats.value(gui::HeadStatistic::Rank, kLayer, kHead)), numericalRank(capture.attention[index]).rank);
+  // The induction score comes from a second run on BOS + r + r with r = 32 distinct ids of seed 1, as `attnscope model
+  // heads` runs it by default.
+  ASSERT_EQ(capture.tokenIds.front(), 1);  // stories260K's BOS
+  const std::vector<int> bos{1};
+  const model::ModelCapture repeated =
+      result.model->run(model::repeatedRandomTokens(bos, 512, gui::kInductionPeriod, 1));
+  for (int layer = 0; layer < stats.layers; ++layer) {
+    for (int head = 0; head < stats.heads; ++head) {
+      ASSERT_TRUE(stats.isValid(gui::HeadStatistic::Induction, layer, head));
+      EXPECT_FLOAT_EQ(
+          float(stats.value(gui::HeadStatistic::Induction, layer, head)),
+          float(model::inductionScore(repeated.attention[repeated.headIndex(layer, head)], 1, gui::kInductionPeriod)));
+    }
+  }
   // The researchers' statistics are the numbers `attnscope model heads` prints (checked against NumPy there), for
   // every head.
   model::HeadMetricsOptions metricsOptions;
