@@ -226,11 +226,7 @@ class HfModel : public Model {
     capture.rope = info_.rope;
     capture.tokenIds.assign(tokenIds.begin(), tokenIds.end());
     for (int id : capture.tokenIds) capture.tokenTexts.push_back(std::to_string(id));
-    if (!loaded_) {  // weights are read and converted to float on first use
-      requireMemoryForWeights();
-      loadWeights(true);
-      loaded_ = true;
-    }
+    ensureLoaded();
     forward(tokenIds, 0, nullptr, options, capture);
     reportProgress(options, 1, 1);
     return capture;
@@ -255,11 +251,7 @@ class HfModel : public Model {
         throw InputError("decode: token id " + std::to_string(id) + " is outside the vocabulary [0, " +
                          std::to_string(config_.vocabSize) + ")");
     }
-    if (!loaded_) {
-      requireMemoryForWeights();
-      loadWeights(true);
-      loaded_ = true;
-    }
+    ensureLoaded();
     reserveCache(cache, cache.length + static_cast<int>(tokens.size()));
     RunOptions options;
     options.captureAttention = false;
@@ -273,6 +265,14 @@ class HfModel : public Model {
   std::unique_ptr<Decoder> startDecoding() override;
 
  protected:
+  /// Weights are read and converted to float on the first run or decode, once.
+  void ensureLoaded() {
+    if (loaded_) return;
+    requireMemoryForWeights();
+    loadWeights(true);
+    loaded_ = true;
+  }
+
   /// Float copies of all weights must fit in physical memory; refuse before allocating rather than swap to death.
   void requireMemoryForWeights() const {
     uint64_t bytes = 0;
