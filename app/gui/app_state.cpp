@@ -2,14 +2,15 @@
 // scene.cpp; derived results are computed in derived.cpp.
 #include "app/gui/app_state.h"
 
+#include "app/gui/job_runner.h"
+
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
+#include "app/gui/job_runner.h"
 #include "app/gui/long_map.h"
 #include "app/gui/model_session.h"
 #include "app/gui/presenter.h"
@@ -107,8 +108,8 @@ const ViewInfo& viewInfo(ViewKind kind) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/// One background thread computing the expensive divergences of the most recently requested scene. A new request
-/// replaces a pending one (a drag asks every frame; only the latest scene matters), and the result is picked up by
+/// The expensive divergences of the most recently requested scene, on a JobRunner lane. A new request replaces a
+/// pending one (a drag asks every frame; only the latest scene matters), and the result is picked up by
 /// AppContext::endFrame on the UI thread.
 class SlowDivergenceWorker {
  public:
@@ -118,27 +119,25 @@ class SlowDivergenceWorker {
     std::string error;
   };
 
-  SlowDivergenceWorker() : thread_([this] { run(); }) {}
-  ~SlowDivergenceWorker() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-  SlowDivergenceWorker(const SlowDivergenceWorker&) = delete;
-  SlowDivergenceWorker& operator=(const SlowDivergenceWorker&) = delete;
-
   /// `dragging`: the scene is one step of a drag, more will follow. Otherwise the request ends any rest at once, so
   /// the final scene of a drag is computed as soon as the running computation (if any) is done.
   void request(const Scene& scene, std::uint64_t revision, bool dragging) {
-    {
-      std::lock_guard lock(mutex_);
-      pending_ = std::make_unique<std::pair<Scene, std::uint64_t>>(scene, revision);
-      dragging_ = dragging;
-    }
-    wake_.notify_one();
+    JobRunner::JobOptions options;
+    // During a drag, rest three times as long as the computation took: a drag requests every frame, and
+    // back-to-back Sinkhorn runs would take a whole core from the UI thread and llvmpipe's rasteriser threads (on 2
+    // cores a quarter of one keeps frames within budget while MMD and Sinkhorn still update several times a second
+    // at 256 vectors). A request that is not part of a drag (its end, any other edit) cuts the rest short.
+    options.restFactor = dragging ? 3.0f : 0.0f;
+    options.cutsRest = !dragging;
+    runner_.submit(
+        [this, scene, revision](const std::atomic<bool>&) {
+          auto result = std::make_unique<Result>();
+          result->revision = revision;
+          computeSlowDivergences(scene, result->divergences, result->error);
+          std::lock_guard lock(mutex_);
+          done_ = std::move(result);
+        },
+        options);
   }
 
   std::unique_ptr<Result> take() {
@@ -147,116 +146,61 @@ class SlowDivergenceWorker {
   }
 
  private:
-  void run() {
-    for (;;) {
-      std::unique_ptr<std::pair<Scene, std::uint64_t>> job;
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stop_ || pending_ != nullptr; });
-        if (stop_) return;
-        job = std::move(pending_);
-      }
-      auto result = std::make_unique<Result>();
-      result->revision = job->second;
-      const auto start = std::chrono::steady_clock::now();
-      computeSlowDivergences(job->first, result->divergences, result->error);
-      const auto busy = std::chrono::steady_clock::now() - start;
-      std::unique_lock lock(mutex_);
-      done_ = std::move(result);
-      // During a drag, rest three times as long as the computation took: a drag requests every frame, and
-      // back-to-back Sinkhorn runs would take a whole core from the UI thread and llvmpipe's rasteriser threads (on 2
-      // cores a quarter of one keeps frames within budget while MMD and Sinkhorn still update several times a
-      // second at 256 vectors). A request that is not part of a drag (its end, any other edit) cuts the rest short.
-      if (dragging_) wake_.wait_for(lock, 3 * busy, [this] { return stop_ || (pending_ != nullptr && !dragging_); });
-    }
-  }
-
   std::mutex mutex_;
-  std::condition_variable wake_;
-  std::unique_ptr<std::pair<Scene, std::uint64_t>> pending_;
-  std::unique_ptr<Result> done_;
-  bool dragging_ = false;  ///< the latest request is one step of a drag
-  bool stop_ = false;
-  std::thread thread_;  // last: starts after every member above exists
+  std::unique_ptr<Result> done_;  // guarded by mutex_
+  JobRunner runner_;              // last: destroyed (its job finished) before the members the job writes
 };
 
-/// Computes Derived for the scenes of a drag on a background thread, so a frame never waits for it: the views keep
+/// Computes Derived for the scenes of a drag on a JobRunner lane, so a frame never waits for it: the views keep
 /// drawing the last finished result (at most one computation behind the scene) while the next one runs. One job at
 /// a time; the UI thread asks again with the newest scene after taking a result. The worker owns the back buffer:
 /// taking a result swaps it with the UI's Derived (no copy of the N x M matrices).
 class DragDerivedWorker {
  public:
-  DragDerivedWorker() : thread_([this] { run(); }) {}
-  ~DragDerivedWorker() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-  DragDerivedWorker(const DragDerivedWorker&) = delete;
-  DragDerivedWorker& operator=(const DragDerivedWorker&) = delete;
-
   /// True while a job is queued, running or finished but not taken.
   bool busy() {
     std::lock_guard lock(mutex_);
-    return state_ != State::Idle;
+    return requested_;
   }
   /// Starts computing `scene` (the worker must not be busy).
   void request(const Scene& scene, std::uint64_t revision) {
     {
       std::lock_guard lock(mutex_);
-      job_ = std::make_unique<std::pair<Scene, std::uint64_t>>(scene, revision);
-      state_ = State::Queued;
+      requested_ = true;
+      finished_ = false;
     }
-    wake_.notify_all();
+    JobRunner::JobOptions options;
+    // Rest as long as the computation took (as SlowDivergenceWorker does): back-to-back jobs of a large scene would
+    // take a whole core from llvmpipe's rasteriser threads; the views then update at most every other computation
+    // time. The end of a drag does not wait for the rest (take() only needs the job finished).
+    options.restFactor = 1.0f;
+    runner_.submit(
+        [this, scene, revision](const std::atomic<bool>&) {
+          // back_ is only touched by this job until it is finished (take() swaps it only then).
+          computeDerived(scene, revision, back_, DerivedParts::WithoutSlowDivergences, true);
+          std::lock_guard lock(mutex_);
+          finished_ = true;
+        },
+        options);
   }
   /// If a result is ready, swaps it into `front` and returns true. wait: block until the running job finishes.
   bool take(Derived& front, bool wait) {
-    std::unique_lock lock(mutex_);
-    if (wait) done_.wait(lock, [this] { return state_ == State::Idle || state_ == State::Finished; });
-    if (state_ != State::Finished) return false;
+    if (wait) runner_.waitIdle();
+    std::lock_guard lock(mutex_);
+    if (!finished_) return false;
     std::swap(front, back_);
     // Responsibilities are not computed during a drag (computeDerived): the UI keeps its own until finishDrag.
     std::swap(front.mgkResponsibilities, back_.mgkResponsibilities);
-    state_ = State::Idle;
+    requested_ = finished_ = false;
     return true;
   }
 
  private:
-  enum class State { Idle, Queued, Running, Finished };
-  void run() {
-    for (;;) {
-      std::unique_ptr<std::pair<Scene, std::uint64_t>> job;
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stop_ || state_ == State::Queued; });
-        if (stop_) return;
-        job = std::move(job_);
-        state_ = State::Running;
-      }
-      // back_ is only touched by this thread while Running (take() swaps it only when Finished).
-      const auto start = std::chrono::steady_clock::now();
-      computeDerived(job->first, job->second, back_, DerivedParts::WithoutSlowDivergences, true);
-      const auto busy = std::chrono::steady_clock::now() - start;
-      std::unique_lock lock(mutex_);
-      state_ = State::Finished;
-      done_.notify_all();
-      // Rest as long as the computation took (as SlowDivergenceWorker does): back-to-back jobs of a large scene would
-      // take a whole core from llvmpipe's rasteriser threads; the views then update at most every other computation
-      // time. The end of a drag does not wait for the rest (take() only needs Finished).
-      wake_.wait_for(lock, busy, [this] { return stop_; });
-    }
-  }
-
   std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  State state_ = State::Idle;
-  std::unique_ptr<std::pair<Scene, std::uint64_t>> job_;
+  bool requested_ = false;  ///< a job was requested and its result not yet taken
+  bool finished_ = false;   ///< the job is done and back_ holds its result
   Derived back_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts after every member above exists
+  JobRunner runner_;  // last: destroyed (its job finished) before the members the job writes
 };
 
 namespace {

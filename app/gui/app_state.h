@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/gui/view_kind.h"
 #include "core/attention_kernels.h"
 #include "core/colormap.h"
 #include "core/divergence.h"
@@ -127,8 +128,9 @@ struct Scene {
   DivergenceParams divergence;
   DisplayParams display;
 
-  /// Ids of the views that are open (ViewInfo::id). Part of the document so a saved scene reopens its views.
-  std::vector<std::string> openViews;
+  /// The views that are open, in the order they were opened (scene files store their ViewInfo::id names). Part of
+  /// the document so a saved scene reopens its views.
+  std::vector<ViewKind> openViews;
   /// The workspace (tab) the views are arranged by, a WorkspaceInfo::id (workspaces.h). Empty or unknown: the one
   /// that fits openViews (workspaceOf), so scenes saved before workspaces existed open as they were.
   std::string workspace;
@@ -146,8 +148,8 @@ struct Scene {
   /// Score scale actually used: the override, or 1/sqrt(d).
   float effectiveScale() const;
 
-  bool isViewOpen(const std::string& id) const;
-  void setViewOpen(const std::string& id, bool open);
+  bool isViewOpen(ViewKind view) const;
+  void setViewOpen(ViewKind view, bool open);
 
   /// Appends a key (1 x d via `key`, length d) with default MGK priors/variances/offsets; returns its index.
   int addKey(const Vector& key, std::string label = {});
@@ -332,10 +334,6 @@ struct DivergenceHistory {
 };
 
 class AppContext;
-
-/// Which view. The enum is the identity the code uses; ViewInfo::id is its stable name in files and on the command
-/// line (scene files, --view NAME, layout).
-enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap };
 
 /// One view of the app: an object with its own UI state (selections, toggles, caches) as members, owned by an
 /// AppContext. The window, every headless export, every sweep frame and every test has its own context and so its

@@ -71,7 +71,7 @@ void runExport(const ExportCommandOptions& o) {
   if (!o.capture.empty()) {
     // Header and one head only, before any GL work: a bad file fails with its one line.
     context.longMap().openCapture(o.capture, o.layer, o.head);
-    if (image.view.empty()) image.view = kLongMapViewId;
+    if (image.view.empty()) image.view = viewInfo(ViewKind::LongMap).id;
   }
   context.refreshDerived();
   if (!o.dataFolder.empty()) {

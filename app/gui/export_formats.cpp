@@ -205,8 +205,8 @@ std::string frameName(const std::string& pattern, int index) {
 
 }  // namespace
 
-bool viewSupportsSvg(const std::string& viewId) {
-  return viewId == "sweep" || viewId == "canvas" || viewId == "divergence";
+bool viewSupportsSvg(ViewKind view) {
+  return view == ViewKind::Sweep || view == ViewKind::Canvas || view == ViewKind::Divergence;
 }
 
 bool isSvgPath(const std::string& path) {
@@ -219,9 +219,9 @@ bool isSvgPath(const std::string& path) {
 void exportSvg(AppContext& context, const ExportOptions& options, const std::string& path) {
   if (options.view.empty())
     throw InputError("SVG export needs one view (--view sweep, canvas or divergence); the whole window is PNG only");
-  if (findView(options.view) == nullptr)
-    throw InputError("no view named \"" + options.view + "\" (views: " + viewNames() + ")");
-  if (!viewSupportsSvg(options.view))
+  const ViewInfo* view = findView(options.view);
+  if (view == nullptr) throw InputError("no view named \"" + options.view + "\" (views: " + viewNames() + ")");
+  if (!viewSupportsSvg(view->kind))
     throw InputError("view \"" + options.view +
                      "\" shows GPU heatmaps and has no SVG export; use PNG, or --data for its numbers (SVG views: "
                      "sweep, canvas, divergence)");
@@ -240,7 +240,8 @@ void exportSvg(AppContext& context, const ExportOptions& options, const std::str
 }
 
 std::vector<std::string> exportData(const AppContext& context, const std::string& viewId, const std::string& folder) {
-  if (!viewId.empty() && findView(viewId) == nullptr)
+  const ViewInfo* only = viewId.empty() ? nullptr : findView(viewId);
+  if (!viewId.empty() && only == nullptr)
     throw InputError("no view named \"" + viewId + "\" (views: " + viewNames() + ")");
   std::error_code error;
   if (!fs::is_directory(folder, error))
@@ -249,13 +250,13 @@ std::vector<std::string> exportData(const AppContext& context, const std::string
   const Derived& derived = context.derived();
   if (!derived.error.empty()) throw InputError("the scene's results are incomplete: " + derived.error);
   DataWriter out(folder);
-  const auto wants = [&](const char* id) { return viewId.empty() || viewId == id; };
-  if (wants("sweep")) writeSweep(scene, derived, out);
-  if (wants("maps")) writeMaps(scene, derived, out);
-  if (wants("density")) writeDensity(derived, out);
-  if (wants("divergence")) writeDivergence(scene, derived, out);
-  if (wants("canvas")) writeCanvas(scene, derived, out);
-  if (wants("parameters")) writeParameters(scene, derived, out);
+  const auto wants = [&](ViewKind view) { return only == nullptr || only->kind == view; };
+  if (wants(ViewKind::Sweep)) writeSweep(scene, derived, out);
+  if (wants(ViewKind::Maps)) writeMaps(scene, derived, out);
+  if (wants(ViewKind::Density)) writeDensity(derived, out);
+  if (wants(ViewKind::Divergence)) writeDivergence(scene, derived, out);
+  if (wants(ViewKind::Canvas)) writeCanvas(scene, derived, out);
+  if (wants(ViewKind::Parameters)) writeParameters(scene, derived, out);
   return out.take();
 }
 

@@ -12,7 +12,7 @@ namespace attnscope::gui {
 
 /// Views whose every mark is drawn through the plot painter (lines, polar, bars, vector canvas, divergence clouds),
 /// so their SVG is complete. Heatmap views (maps, density) draw GPU textures and are exported as PNG or .npy.
-bool viewSupportsSvg(const std::string& viewId);
+bool viewSupportsSvg(ViewKind view);
 /// True when `path` ends in .svg (case-insensitive).
 bool isSvgPath(const std::string& path);
 
@@ -21,7 +21,8 @@ bool isSvgPath(const std::string& path);
 /// Needs a current GL 3.3 context. Throws InputError (no/unsupported view) or FileError (cannot write).
 void exportSvg(AppContext& context, const ExportOptions& options, const std::string& path);
 
-/// Writes the numbers behind `viewId` (empty = every view) into `folder` (which must exist), each file atomically:
+/// Writes the numbers behind the view named `viewId` (ViewInfo::id, as on the command line; empty = every view) into
+/// `folder` (which must exist), each file atomically:
 ///   sweep:      sweep.csv (angle_deg, {dpa,ea,mgk}_weight, {dpa,ea,mgk}_score; one row per sweep sample)
 ///   maps:       weights_{dpa,ea,mgk}.npy and scores_{dpa,ea,mgk}.npy (N x M float32, row i = query i)
 ///   density:    density.npy, density_kernel.npy (R x R float32, row 0 at yMin), density_grid.csv (extent)

@@ -109,7 +109,8 @@ void writeLadderFigure(const LadderFigure& figure, const std::string& pngPath, c
   options.title = figure.title;
   options.pngPath = pngPath;
   options.svgPath = svgPath;
-  exportFigure(options, [&](ImDrawList* drawList, const plot::Rect& rect) { drawLadderFigure(drawList, rect, figure); });
+  exportFigure(options,
+               [&](ImDrawList* drawList, const plot::Rect& rect) { drawLadderFigure(drawList, rect, figure); });
 }
 
 }  // namespace attnscope::gui

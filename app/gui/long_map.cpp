@@ -289,7 +289,7 @@ bool openLongCapture(AppContext& context, const std::string& path) {
   context.longMap().openCapture(path);
   // The dense views show the scene, not this capture: the long map takes the window.
   Scene next = context.scene();
-  next.openViews = {kLongMapViewId};
+  next.openViews = {ViewKind::LongMap};
   next.workspace = "model";  // its tiling gives the long map the region above the (closed) explorer
   context.submit(std::move(next), "Open long capture");
   return true;

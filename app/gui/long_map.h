@@ -16,9 +16,6 @@
 
 namespace attnscope::gui {
 
-/// The view's id (ViewInfo::id, AppContext::viewState key).
-inline constexpr const char* kLongMapViewId = "longmap";
-
 /// Captures longer than this are not turned into a dense scene (the model explorer's statistics and every dense view
 /// hold N x N matrices per head): they open in the long map view only.
 inline constexpr int kDenseViewMaxTokens = 4096;

@@ -206,11 +206,7 @@ void addInductionScores(HeadStatistics& stats, const model::ModelCapture& repeat
 
 ModelSession::~ModelSession() {
   cancel();
-  joinWorker();
-}
-
-void ModelSession::joinWorker() {
-  if (worker_.joinable()) worker_.join();
+  runner_.waitIdle();  // the job writes members destroyed before runner_
 }
 
 std::string ModelSession::stage() const {
@@ -308,11 +304,10 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
 
 bool ModelSession::start(ModelRequest request) {
   if (busy_) return false;
-  joinWorker();
   busy_ = true;
   cancelRequested_ = false;
   progress_ = 0.0f;
-  worker_ = std::thread([this, request = std::move(request)] {
+  runner_.submit([this, request = std::move(request)](const std::atomic<bool>&) {
     std::unique_ptr<ModelResult> result;
     std::string error;
     try {
@@ -337,7 +332,6 @@ bool ModelSession::start(ModelRequest request) {
 
 void ModelSession::runNow(ModelRequest request) {
   if (busy_) throw InputError("a model job is already running");
-  joinWorker();
   cancelRequested_ = false;
   std::unique_ptr<ModelResult> result = execute(request);
   std::lock_guard lock(mutex_);
@@ -354,7 +348,6 @@ bool ModelSession::poll() {
     finished = std::move(finished_);
     if (!error_.empty()) pendingError_ = std::exchange(error_, {});
   }
-  if (!pendingError_.empty() || finished) joinWorker();
   if (!finished) return false;
   rememberPath(finished->request.path);
   result_ = std::move(finished);
@@ -534,12 +527,12 @@ bool openDroppedModel(AppContext& context, const std::string& path) {
       context.reportError("a model is still loading; open " + path + " again when it has finished");
   }
   Scene next = context.scene();
-  if (!next.isViewOpen("model")) {
+  if (!next.isViewOpen(ViewKind::Model)) {
     // The Model workspace: the explorer along the bottom, the head's vectors and maps above it.
     if (const WorkspaceInfo* workspace = findWorkspace("model"))
       switchWorkspace(next, *workspace);
     else
-      next.setViewOpen("model", true);
+      next.setViewOpen(ViewKind::Model, true);
     context.submit(std::move(next), "Open view model");
   }
   return true;

@@ -10,10 +10,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "app/gui/app_state.h"
+#include "app/gui/job_runner.h"
 #include "core/divergence.h"
 #include "core/model/model.h"
 
@@ -110,8 +110,8 @@ struct ModelResult {
   double runSeconds = 0, statisticsSeconds = 0;
 };
 
-/// Loads and runs models off the UI thread. One job at a time; a new request while busy is refused (the UI disables
-/// its buttons). Results and errors are collected by poll() on the UI thread.
+/// Loads and runs models off the UI thread, on a JobRunner lane of its own. One job at a time; a new request while
+/// busy is refused (the UI disables its buttons). Results and errors are collected by poll() on the UI thread.
 class ModelSession {
  public:
   ModelSession() = default;
@@ -149,9 +149,7 @@ class ModelSession {
 
  private:
   std::unique_ptr<ModelResult> execute(const ModelRequest& request);
-  void joinWorker();
 
-  std::thread worker_;
   std::atomic<bool> busy_{false};
   std::atomic<bool> cancelRequested_{false};
   std::atomic<float> progress_{0.0f};
@@ -166,6 +164,7 @@ class ModelSession {
   std::shared_ptr<model::Model> cachedModel_;
   std::shared_ptr<const model::Tokenizer> cachedTokenizer_;
   std::string cachedPath_, cachedTokenizerRequest_, cachedTokenizerPath_;
+  JobRunner runner_;  // last: its job uses every member above
 };
 
 /// "path|tokenizer|ids": equal keys mean the same capture.

@@ -206,13 +206,13 @@ bool takeDemoLayoutRequest(AppContext& context) {
   return std::exchange(context.demoPlayer().layoutRequested, false);
 }
 
-void rememberViewRect(AppContext& context, const std::string& id, float x, float y, float width, float height) {
-  context.demoPlayer().lastRects[id] = {x, y, width, height};
+void rememberViewRect(AppContext& context, ViewKind view, float x, float y, float width, float height) {
+  context.demoPlayer().lastRects[view] = {x, y, width, height};
 }
 
-bool takeRestoreRect(AppContext& context, const std::string& id, float out[4]) {
+bool takeRestoreRect(AppContext& context, ViewKind view, float out[4]) {
   auto& rects = context.demoPlayer().restoreRects;
-  const auto it = rects.find(id);
+  const auto it = rects.find(view);
   if (it == rects.end()) return false;
   std::copy(it->second.begin(), it->second.end(), out);
   rects.erase(it);

@@ -28,7 +28,7 @@ struct DemoPlayer {
   /// Font scale multiplier of presenter mode (fonts are rebuilt at uiScale * this, so text stays crisp).
   float presenterFontFactor = 1.6f;
   /// Where each view window was before presenter mode forced its layout, restored when it ends.
-  std::map<std::string, std::array<float, 4>> lastRects, restoreRects;
+  std::map<ViewKind, std::array<float, 4>> lastRects, restoreRects;
 
   /// Set when a step opens: the next frame arranges the open views for the demo.
   bool layoutRequested = false;
@@ -63,8 +63,8 @@ void drawDemoPanel(AppContext& context, ShellState& shell, float x, float y, flo
 /// True once after a step opened (the shell then tiles the step's views by its workspace, workspaces.h).
 bool takeDemoLayoutRequest(AppContext& context);
 /// Remembers where a view window is (outside presenter mode) / gives back its place after presenter mode ends.
-void rememberViewRect(AppContext& context, const std::string& id, float x, float y, float width, float height);
-bool takeRestoreRect(AppContext& context, const std::string& id, float out[4]);
+void rememberViewRect(AppContext& context, ViewKind view, float x, float y, float width, float height);
+bool takeRestoreRect(AppContext& context, ViewKind view, float out[4]);
 /// True while presenter mode hides the menu bar, status bar and controls.
 bool presenterActive(AppContext& context);
 

@@ -86,13 +86,13 @@ void DisplayParams::showMgkVariant(bool hard) {
   setKernelShown(hard ? Kernel::Mgk : Kernel::MgkHard, false);
 }
 
-bool Scene::isViewOpen(const std::string& id) const {
-  return std::find(openViews.begin(), openViews.end(), id) != openViews.end();
+bool Scene::isViewOpen(ViewKind view) const {
+  return std::find(openViews.begin(), openViews.end(), view) != openViews.end();
 }
 
-void Scene::setViewOpen(const std::string& id, bool open) {
-  auto it = std::find(openViews.begin(), openViews.end(), id);
-  if (open && it == openViews.end()) openViews.push_back(id);
+void Scene::setViewOpen(ViewKind view, bool open) {
+  auto it = std::find(openViews.begin(), openViews.end(), view);
+  if (open && it == openViews.end()) openViews.push_back(view);
   if (!open && it != openViews.end()) openViews.erase(it);
 }
 
@@ -314,7 +314,7 @@ Scene defaultScene() {
   scene.selectedKey = 0;
   // The Playground workspace's views (app/gui/workspaces.cpp); Densities & alignment and Model are one tab away.
   scene.workspace = "playground";
-  scene.openViews = {"canvas", "sweep", "maps", "parameters"};
+  scene.openViews = {ViewKind::Canvas, ViewKind::Sweep, ViewKind::Maps, ViewKind::Parameters};
   return scene;
 }
 

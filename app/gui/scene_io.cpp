@@ -1,6 +1,7 @@
 // JSON <-> Scene. Field names are the ones documented in the README's scene-format section.
 #include "app/gui/scene_io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -186,6 +187,27 @@ const char* enumName(Enum value, const std::pair<Enum, const char*> (&names)[N])
   return names[0].second;
 }
 
+std::vector<std::string> openViewNames(const Scene& scene) {
+  std::vector<std::string> names;
+  for (ViewKind view : scene.openViews) names.emplace_back(viewName(view));
+  return names;
+}
+
+/// The views named in a file; a name this build does not know (a view of a newer attnscope) is left out with a
+/// warning, so the scene still opens.
+std::vector<ViewKind> openViewsFromNames(const std::vector<std::string>& names, std::vector<std::string>* warnings) {
+  std::vector<ViewKind> views;
+  for (const std::string& name : names) {
+    const std::optional<ViewKind> view = viewKindNamed(name);
+    if (!view) {
+      if (warnings != nullptr) warnings->push_back("views: unknown view \"" + name + "\" ignored");
+    } else if (std::find(views.begin(), views.end(), *view) == views.end()) {
+      views.push_back(*view);
+    }
+  }
+  return views;
+}
+
 std::vector<std::string> shownKernelNames(const DisplayParams& display) {
   std::vector<std::string> names;
   for (Kernel kernel : display.shownKernels) names.emplace_back(kernelName(kernel));
@@ -222,20 +244,13 @@ json sceneToJson(const Scene& scene) {
                   // Written for older readers only, whose sweep knew MLK and cosine as optional extras.
                   {"sweepShowMlk", scene.display.isKernelShown(Kernel::Mlk)},
                   {"sweepShowCosine", scene.display.isKernelShown(Kernel::Cosine)}};
-  json root{{"format", kSceneFormatName},
-            {"version", kSceneFormatVersion},
-            {"dimension", scene.dimension()},
-            {"queries", matrixToJson(scene.queries)},
-            {"keys", matrixToJson(scene.keys)},
-            {"queryLabels", scene.queryLabels},
-            {"keyLabels", scene.keyLabels},
-            {"selectedQuery", scene.selectedQuery},
-            {"selectedKey", scene.selectedKey},
-            {"kernel", std::move(kernel)},
-            {"divergence", std::move(divergence)},
-            {"display", std::move(display)},
-            {"views", scene.openViews},
-            {"randomSeed", scene.randomSeed}};
+  json root{{"format", kSceneFormatName},          {"version", kSceneFormatVersion},
+            {"dimension", scene.dimension()},      {"queries", matrixToJson(scene.queries)},
+            {"keys", matrixToJson(scene.keys)},    {"queryLabels", scene.queryLabels},
+            {"keyLabels", scene.keyLabels},        {"selectedQuery", scene.selectedQuery},
+            {"selectedKey", scene.selectedKey},    {"kernel", std::move(kernel)},
+            {"divergence", std::move(divergence)}, {"display", std::move(display)},
+            {"views", openViewNames(scene)},       {"randomSeed", scene.randomSeed}};
   if (!scene.workspace.empty()) root["workspace"] = scene.workspace;
   if (scene.model.active())
     root["model"] = json{{"path", scene.model.path},      {"tokenizer", scene.model.tokenizerPath},
@@ -273,7 +288,11 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
   top.read("keyLabels", scene.keyLabels);
   top.read("selectedQuery", scene.selectedQuery);
   top.read("selectedKey", scene.selectedKey);
-  top.read("views", scene.openViews);
+  if (top.has("views")) {
+    std::vector<std::string> viewNames;
+    top.read("views", viewNames);
+    scene.openViews = openViewsFromNames(viewNames, warnings);
+  }
   top.read("workspace", scene.workspace);  // optional: older scenes infer it from their views (workspaceOf)
   top.read("randomSeed", scene.randomSeed);
 

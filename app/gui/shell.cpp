@@ -74,18 +74,19 @@ void savePath(AppContext& context, ShellState& shell, const std::string& path) {
   }
 }
 
-void toggleView(AppContext& context, const std::string& id, bool open) {
+void toggleView(AppContext& context, ViewKind view, bool open) {
   Scene next = context.scene();
   // A view the current workspace has no place for opens in the workspace that has one (the model explorer in the
   // Model workspace), with the views open there.
-  const WorkspaceInfo* home = workspaceShowing(id);
+  const WorkspaceInfo* home = workspaceShowing(view);
   const WorkspaceInfo& current = workspaceOf(next);
   if (open && home != nullptr && home != &current) {
     switchWorkspace(next, *home);
   } else {
     next.workspace = current.id;  // an inferred workspace becomes explicit, so closing views does not change it
   }
-  next.setViewOpen(id, open);
+  next.setViewOpen(view, open);
+  const std::string id = viewInfo(view).id;
   context.submit(std::move(next), open ? "Open view " + id : "Close view " + id);
 }
 
@@ -185,12 +186,13 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     if (ImGui::MenuItem("Export plot as SVG...")) {
       // SVG is per plot view: preselect the view under the mouse when it has vectors, else the sweep.
       shell.exportWholeWindow = false;
-      shell.exportViewId = viewSupportsSvg(shell.focusedView) ? shell.focusedView : std::string("sweep");
+      shell.exportView =
+          shell.focusedView && viewSupportsSvg(*shell.focusedView) ? *shell.focusedView : ViewKind::Sweep;
       openPrompt(shell, &ShellState::showExportPrompt, defaultExportPath(shell, "attnscope.svg"));
     }
     probeLastItem(context, "menu/File/export-svg");
     if (ImGui::MenuItem("Export data (CSV, .npy)...")) {
-      shell.dataViewId = shell.focusedView;
+      shell.dataView = shell.focusedView;
       openPrompt(shell, &ShellState::showDataPrompt, shell.lastFolder.empty() ? std::string(".") : shell.lastFolder);
     }
     probeLastItem(context, "menu/File/export-data");
@@ -224,8 +226,8 @@ void drawMenuBar(AppContext& context, ShellState& shell) {
     }
     ImGui::Separator();
     for (const ViewInfo& view : allViews()) {
-      bool open = context.scene().isViewOpen(view.id);
-      if (ImGui::MenuItem(view.title, nullptr, &open)) toggleView(context, view.id, open);
+      bool open = context.scene().isViewOpen(view.kind);
+      if (ImGui::MenuItem(view.title, nullptr, &open)) toggleView(context, view.kind, open);
       probeLastItem(context, std::string("menu/View/") + view.id);
     }
     if (allViews().empty()) ImGui::TextDisabled("(no views registered)");
@@ -395,7 +397,7 @@ ExportOptions exportOptionsFromPrompt(const ShellState& shell) {
   options.height = static_cast<int>(size.y / shell.uiScale);
   options.scale = std::array<float, 3>{1.0f, 2.0f, 4.0f}[std::clamp(shell.exportScaleChoice, 0, 2)];
   options.transparent = shell.exportTransparent;
-  if (!shell.exportWholeWindow) options.view = shell.exportViewId;
+  if (!shell.exportWholeWindow) options.view = viewInfo(shell.exportView).id;
   return options;
 }
 
@@ -450,13 +452,9 @@ void drawPrompts(AppContext& context, ShellState& shell) {
         ImGui::Checkbox("Transparent background", &shell.exportTransparent);
         ImGui::Checkbox("Whole window", &shell.exportWholeWindow);
         if (!shell.exportWholeWindow) {
-          if (shell.exportViewId.empty() || !findView(shell.exportViewId))
-            shell.exportViewId =
-                shell.focusedView.empty() && !allViews().empty() ? allViews()[0].id : shell.focusedView;
-          const ViewInfo* current = findView(shell.exportViewId);
-          if (ImGui::BeginCombo("View", current ? current->title : "(none)")) {
+          if (ImGui::BeginCombo("View", viewInfo(shell.exportView).title)) {
             for (const ViewInfo& view : allViews())
-              if (ImGui::Selectable(view.title, shell.exportViewId == view.id)) shell.exportViewId = view.id;
+              if (ImGui::Selectable(view.title, shell.exportView == view.kind)) shell.exportView = view.kind;
             ImGui::EndCombo();
           }
         }
@@ -466,7 +464,7 @@ void drawPrompts(AppContext& context, ShellState& shell) {
       "Export data (CSV, .npy)", shell.showDataPrompt, shell,
       [&](const std::string& folder) {
         try {
-          const auto written = exportData(context, shell.dataViewId, folder);
+          const auto written = exportData(context, shell.dataView ? viewInfo(*shell.dataView).id : "", folder);
           shell.lastFolder = folder;
           shell.showStatus("Wrote " + std::to_string(written.size()) + " files into " + folder);
         } catch (const std::exception& e) {
@@ -474,11 +472,10 @@ void drawPrompts(AppContext& context, ShellState& shell) {
         }
       },
       [&] {
-        const ViewInfo* current = findView(shell.dataViewId);
-        if (ImGui::BeginCombo("View", current ? current->title : "Every view")) {
-          if (ImGui::Selectable("Every view", current == nullptr)) shell.dataViewId.clear();
+        if (ImGui::BeginCombo("View", shell.dataView ? viewInfo(*shell.dataView).title : "Every view")) {
+          if (ImGui::Selectable("Every view", !shell.dataView)) shell.dataView.reset();
           for (const ViewInfo& view : allViews())
-            if (ImGui::Selectable(view.title, shell.dataViewId == view.id)) shell.dataViewId = view.id;
+            if (ImGui::Selectable(view.title, shell.dataView == view.kind)) shell.dataView = view.kind;
           ImGui::EndCombo();
         }
         ImGui::TextDisabled("An existing folder; curves and tables as .csv, matrices as .npy.");
@@ -573,7 +570,7 @@ void setupFontsAndStyle(float scale) {
 void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   float top = 0.0f;
   float bottom = layout.height;
-  const bool solo = !layout.soloView.empty();
+  const bool solo = layout.soloView.has_value();
   // Presenter mode (presenter.h) hides the menu bar, the status bar and the parameter controls.
   const bool presenting = layout.interactive && presenterActive(context);
   if (layout.interactive) {
@@ -598,27 +595,27 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
       (demoPanel > 0 && (takeDemoLayoutRequest(context) || layout.forceLayout)) || (presenting && !solo);
   context.setPresenting(presenting);
   auto shown = [&](const ViewInfo& view) {
-    if (solo) return layout.soloView == view.id;
-    return context.scene().isViewOpen(view.id) && !(presenting && std::string_view(view.id) == "parameters");
+    if (solo) return layout.soloView == view.kind;
+    return context.scene().isViewOpen(view.kind) && !(presenting && view.kind == ViewKind::Parameters);
   };
   const std::span<const ViewInfo> views = allViews();
   // The workspace tiles the shown views; a different workspace or set of shown views (a view opened or closed, a
   // workspace switched, presenter mode) places them anew. The first frame keeps a remembered layout.
   const WorkspaceInfo& workspace = workspaceOf(context.scene());
-  std::vector<std::string> shownIds;
+  std::vector<ViewKind> shownViews;
   for (const ViewInfo& view : views)
-    if (shown(view)) shownIds.emplace_back(view.id);
+    if (shown(view)) shownViews.push_back(view.kind);
   const std::vector<LayoutRect> tiles =
-      tileWorkspace(workspace, shownIds, 0.0f, top, layout.width, bottom - top, std::floor(4.0f * shell.uiScale));
+      tileWorkspace(workspace, shownViews, 0.0f, top, layout.width, bottom - top, std::floor(4.0f * shell.uiScale));
   std::string tiling = workspace.id;
-  for (const std::string& id : shownIds) tiling += " " + id;
+  for (ViewKind view : shownViews) tiling += std::string(" ") + viewInfo(view).id;
   const bool tilingChanged = !shell.tiling.empty() && shell.tiling != tiling;
   shell.tiling = tiling;
   int placed = 0;
 
   const bool forceLayout = layout.forceLayout || shell.resetLayoutRequested || demoLayout || tilingChanged;
   shell.resetLayoutRequested = false;
-  shell.focusedView.clear();
+  shell.focusedView.reset();
   const ImGuiCond placement = forceLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
   // Placement first, for every shown view, so each can know before its Begin whether another window overlaps it.
   struct Placement {
@@ -644,7 +641,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     } else {
       const LayoutRect& tile = tiles[static_cast<std::size_t>(placed++)];
       p.rect[0] = tile.x, p.rect[1] = tile.y, p.rect[2] = tile.width, p.rect[3] = tile.height;
-      const bool restore = !presenting && takeRestoreRect(context, view.id, p.rect);  // back from presenter mode
+      const bool restore = !presenting && takeRestoreRect(context, view.kind, p.rect);  // back from presenter mode
       p.cond = restore ? ImGuiCond_Always : placement;
     }
     p.predicted = predictedWindowRect(view.title, p.cond == ImGuiCond_Always, p.rect);
@@ -664,7 +661,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   BareWindows bare;
   for (const Placement& p : placements) {
     const ViewInfo& view = *p.view;
-    const bool isSolo = solo && layout.soloView == view.id;
+    const bool isSolo = solo && layout.soloView == view.kind;
     ImGuiWindowFlags flags = p.flags;
     bool dropBackground = mayDropBackgrounds && p.predicted && integral(*p.predicted);
     for (const PixelRect& other : others) dropBackground = dropBackground && !overlaps(*p.predicted, other);
@@ -682,10 +679,10 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
     const bool visible = ImGui::Begin(view.title, closable ? &open : nullptr, flags);
     if (dropBackground) bare.addCurrentWindow();
     if (visible) {
-      if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) shell.focusedView = view.id;
+      if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) shell.focusedView = view.kind;
       if (layout.interactive && !presenting && !isSolo) {
         const ImVec2 position = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
-        rememberViewRect(context, view.id, position.x, position.y, size.x, size.y);
+        rememberViewRect(context, view.kind, position.x, position.y, size.x, size.y);
       }
       // Text wraps at the window's right edge (not cut off there): hints and sentences in narrow views take more lines.
       ImGui::PushTextWrapPos(0.0f);
@@ -698,7 +695,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
       ImGui::PopTextWrapPos();
     }
     ImGui::End();
-    if (!open) toggleView(context, view.id, false);
+    if (!open) toggleView(context, view.kind, false);
   }
   if (allViews().empty()) {
     ImGui::SetNextWindowPos(ImVec2(layout.width * 0.5f, (top + bottom) * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
@@ -766,7 +763,7 @@ render::Image renderUiImage(AppContext& context, const ExportOptions& options) {
     FrameLayout layout;
     layout.width = static_cast<float>(pixelWidth);
     layout.height = static_cast<float>(pixelHeight);
-    layout.soloView = options.view;
+    if (!options.view.empty()) layout.soloView = findView(options.view)->kind;  // checked above
     layout.interactive = false;
     layout.forceLayout = true;
     layout.transparent = options.transparent;

@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,10 @@ struct ExportOptions {
 
 /// Sizes of the frame drawUi lays out.
 struct FrameLayout {
-  float width = 0, height = 0;  ///< display size in pixels
-  std::string soloView;         ///< render only this view, filling the frame
-  bool interactive = true;      ///< window: menu bar, status bar, dialogs; export: views only
-  bool forceLayout = false;     ///< place every view at its default rectangle this frame (export, reset layout)
+  float width = 0, height = 0;       ///< display size in pixels
+  std::optional<ViewKind> soloView;  ///< render only this view, filling the frame
+  bool interactive = true;           ///< window: menu bar, status bar, dialogs; export: views only
+  bool forceLayout = false;          ///< place every view at its default rectangle this frame (export, reset layout)
   bool transparent = false;
 };
 
@@ -50,14 +51,14 @@ struct ShellState {
   std::string lastFolder;  ///< remembered for the export / save prompts
   // Prompts (ImGui 1.86 has no file dialog; a path field with the remembered folder).
   bool showExportPrompt = false, showOpenPrompt = false, showSavePrompt = false;
-  bool showDataPrompt = false;    ///< File > Export data: CSV/.npy of one view or all into a folder
-  bool showFramesPrompt = false;  ///< File > Export sweep frames: a PNG sequence of the angle sweep
-  int sweepFrameCount = 37;       ///< 37 frames = one every 5 degrees
-  std::string dataViewId;         ///< "" = every view
+  bool showDataPrompt = false;       ///< File > Export data: CSV/.npy of one view or all into a folder
+  bool showFramesPrompt = false;     ///< File > Export sweep frames: a PNG sequence of the angle sweep
+  int sweepFrameCount = 37;          ///< 37 frames = one every 5 degrees
+  std::optional<ViewKind> dataView;  ///< none = every view
   char pathBuffer[1024] = {};
   int exportScaleChoice = 0;  ///< 0: 1x, 1: 2x, 2: 4x
   bool exportWholeWindow = true;
-  std::string exportViewId;
+  ViewKind exportView = ViewKind::Sweep;
   bool exportTransparent = false;
   /// Exports asked for this frame; the window performs them after the frame (outside ImGui's NewFrame/Render).
   struct PendingExport {
@@ -66,8 +67,8 @@ struct ShellState {
     int sweepFrames = 0;  ///< > 0: a PNG sequence of the angle sweep (export_formats.h)
   };
   std::vector<PendingExport> pendingExports;
-  /// Set by the window: the view id under the mouse last frame (for "export current view").
-  std::string focusedView;
+  /// Set by the window: the view under the mouse last frame (for "export current view").
+  std::optional<ViewKind> focusedView;
   /// The workspace and shown views the windows were tiled for last frame ("" before the first frame): when they
   /// change (a workspace switched, a view opened or closed) the views are placed anew (workspaces.h).
   std::string tiling;

@@ -172,9 +172,8 @@ Scene benchScene(int vectors, const std::vector<std::string>& views) {
   appendRandomVectors(scene, extra, 20240601);
   scene.openViews.clear();
   for (const ViewInfo& view : allViews())
-    if (views.empty() ? std::string_view(view.id) != kLongMapViewId
-                      : std::find(views.begin(), views.end(), view.id) != views.end())
-      scene.openViews.push_back(view.id);
+    if (views.empty() ? view.kind != ViewKind::LongMap : std::find(views.begin(), views.end(), view.id) != views.end())
+      scene.openViews.push_back(view.kind);
   return scene;
 }
 

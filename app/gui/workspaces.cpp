@@ -19,39 +19,36 @@ std::vector<WorkspaceInfo> makeRegistry() {
        // Left: what the user edits (canvas over its parameters); middle: the sweep's three plots need height more
        // than width, so it gets a whole column; right: the maps.
        {{1.0f,
-         {{1.0f, {{"canvas", 0.55f}, {"parameters", 0.45f}}}, {1.05f, {{"sweep", 1.0f}}}, {0.95f, {{"maps", 1.0f}}}}}},
-       {"canvas", "sweep", "maps", "parameters"}},
+         {{1.0f, {{ViewKind::Canvas, 0.55f}, {ViewKind::Parameters, 0.45f}}},
+          {1.05f, {{ViewKind::Sweep, 1.0f}}},
+          {0.95f, {{ViewKind::Maps, 1.0f}}}}}},
+       {ViewKind::Canvas, ViewKind::Sweep, ViewKind::Maps, ViewKind::Parameters}},
       {"densities",
        "Densities & alignment",
        "Ctrl+2: Gaussian-key density, alignment divergence and the vectors they come from",
        // The canvas (and the maps a demo step may add) on the left, the two wide plot views side by side.
        {{1.0f,
-         {{0.8f, {{"canvas", 0.55f}, {"maps", 0.45f}}}, {1.1f, {{"density", 1.0f}}}, {1.1f, {{"divergence", 1.0f}}}}}},
-       {"canvas", "density", "divergence"}},
+         {{0.8f, {{ViewKind::Canvas, 0.55f}, {ViewKind::Maps, 0.45f}}},
+          {1.1f, {{ViewKind::Density, 1.0f}}},
+          {1.1f, {{ViewKind::Divergence, 1.0f}}}}}},
+       {ViewKind::Canvas, ViewKind::Density, ViewKind::Divergence}},
       {"model",
        "Model",
        "Ctrl+3: the model explorer along the bottom, the head's vectors and maps above it (or the long map)",
        // The explorer's layer x head grids want width: it spans the window below the views of the chosen head.
-       {{0.45f, {{1.0f, {{"canvas", 1.0f}}}, {1.0f, {{"maps", 1.0f}}}, {2.0f, {{"longmap", 1.0f}}}}},
-        {0.55f, {{1.0f, {{"model", 1.0f}}}}}},
-       {"canvas", "maps", "model"}},
-      // Train (a coming issue) is one more entry here; it is offered once its view is registered (allViews()).
+       {{0.45f,
+         {{1.0f, {{ViewKind::Canvas, 1.0f}}}, {1.0f, {{ViewKind::Maps, 1.0f}}}, {2.0f, {{ViewKind::LongMap, 1.0f}}}}},
+        {0.55f, {{1.0f, {{ViewKind::Model, 1.0f}}}}}},
+       {ViewKind::Canvas, ViewKind::Maps, ViewKind::Model}},
+      // Train (a coming issue) is one more entry here.
   };
 }
 
-bool registered(const WorkspaceInfo& workspace) {
+bool names(const WorkspaceInfo& workspace, ViewKind view) {
   for (const WorkspaceRow& row : workspace.rows)
     for (const WorkspaceColumn& column : row.columns)
       for (const WorkspaceSlot& slot : column.slots)
-        if (findView(slot.view) == nullptr) return false;
-  return !workspace.opens.empty();
-}
-
-bool names(const WorkspaceInfo& workspace, std::string_view id) {
-  for (const WorkspaceRow& row : workspace.rows)
-    for (const WorkspaceColumn& column : row.columns)
-      for (const WorkspaceSlot& slot : column.slots)
-        if (id == slot.view) return true;
+        if (slot.view == view) return true;
   return false;
 }
 
@@ -74,12 +71,8 @@ std::vector<std::pair<float, float>> split(const std::vector<float>& weights, fl
 }  // namespace
 
 std::span<const WorkspaceInfo> allWorkspaces() {
-  static const std::vector<WorkspaceInfo> offered = [] {
-    std::vector<WorkspaceInfo> all = makeRegistry();
-    std::erase_if(all, [](const WorkspaceInfo& w) { return !registered(w); });
-    return all;
-  }();
-  return offered;
+  static const std::vector<WorkspaceInfo> registry = makeRegistry();
+  return registry;
 }
 
 const WorkspaceInfo* findWorkspace(std::string_view id) {
@@ -88,9 +81,9 @@ const WorkspaceInfo* findWorkspace(std::string_view id) {
   return nullptr;
 }
 
-const WorkspaceInfo* workspaceShowing(std::string_view id) {
+const WorkspaceInfo* workspaceShowing(ViewKind view) {
   for (const WorkspaceInfo& workspace : allWorkspaces())
-    if (names(workspace, id)) return &workspace;
+    if (names(workspace, view)) return &workspace;
   return nullptr;
 }
 
@@ -100,8 +93,9 @@ const WorkspaceInfo& workspaceOf(const Scene& scene) {
     const WorkspaceInfo* w = findWorkspace(id);
     return w != nullptr ? *w : allWorkspaces().front();
   };
-  if (scene.isViewOpen("model") || scene.isViewOpen("longmap")) return fallback("model");
-  if ((scene.isViewOpen("density") || scene.isViewOpen("divergence")) && !scene.isViewOpen("sweep"))
+  if (scene.isViewOpen(ViewKind::Model) || scene.isViewOpen(ViewKind::LongMap)) return fallback("model");
+  if ((scene.isViewOpen(ViewKind::Density) || scene.isViewOpen(ViewKind::Divergence)) &&
+      !scene.isViewOpen(ViewKind::Sweep))
     return fallback("densities");
   return fallback("playground");
 }
@@ -111,12 +105,12 @@ void switchWorkspace(Scene& scene, const WorkspaceInfo& workspace) {
   scene.openViews.assign(workspace.opens.begin(), workspace.opens.end());
 }
 
-std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<const std::string> shown, float x0,
+std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<const ViewKind> shown, float x0,
                                       float y0, float width, float height, float gap) {
   std::vector<LayoutRect> result(shown.size());
-  const auto indexOf = [&](std::string_view id) -> int {
+  const auto indexOf = [&](ViewKind view) -> int {
     for (std::size_t i = 0; i < shown.size(); ++i)
-      if (shown[i] == id) return static_cast<int>(i);
+      if (shown[i] == view) return static_cast<int>(i);
     return -1;
   };
   // The tiling with only the shown views: (row weight, [(column weight, [(view index, weight)])]).

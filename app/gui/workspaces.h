@@ -3,8 +3,7 @@
 // when it is chosen and where each view goes, in a tiling that fills the region with no overlap. The scene records the
 // chosen workspace (Scene::workspace), so a saved scene, an autosave or a demo step brings its workspace back.
 //
-// The registry is a list (workspaces.cpp): adding one (the coming Train workspace) is an entry there; a workspace
-// whose views are not all registered in this build is not offered (no empty placeholder tab).
+// The registry is a list (workspaces.cpp): adding one (the coming Train workspace) is an entry there.
 // No ImGui here: the tiling is pure arithmetic, tested on its own (tests/gui/workspaces_test.cpp).
 #pragma once
 
@@ -13,13 +12,15 @@
 #include <string_view>
 #include <vector>
 
+#include "app/gui/view_kind.h"
+
 namespace attnscope::gui {
 
 struct Scene;
 
 /// One view's share of a column: `weight` relative to the other views in the same column.
 struct WorkspaceSlot {
-  const char* view;  ///< ViewInfo::id
+  ViewKind view;
   float weight;
 };
 
@@ -43,7 +44,7 @@ struct WorkspaceInfo {
   /// neighbours (column, then row); open views the tiling does not name share a row of their own along the bottom.
   std::vector<WorkspaceRow> rows;
   /// Views opened when the workspace is chosen (a subset of the tiling's views).
-  std::vector<const char*> opens;
+  std::vector<ViewKind> opens;
 };
 
 /// Every workspace offered by this build, in tab order (Ctrl+1 is the first).
@@ -56,19 +57,19 @@ const WorkspaceInfo* findWorkspace(std::string_view id);
 const WorkspaceInfo& workspaceOf(const Scene& scene);
 /// `scene` switched to `workspace`: Scene::workspace set and exactly the workspace's `opens` views open.
 void switchWorkspace(Scene& scene, const WorkspaceInfo& workspace);
-/// The first workspace (tab order) whose tiling names view `id`, or nullptr.
-const WorkspaceInfo* workspaceShowing(std::string_view id);
+/// The first workspace (tab order) whose tiling names `view`, or nullptr.
+const WorkspaceInfo* workspaceShowing(ViewKind view);
 
 /// A window rectangle in pixels: x, y (top left), width, height.
 struct LayoutRect {
   float x = 0, y = 0, width = 0, height = 0;
 };
 
-/// Rectangles of the `shown` views (ViewInfo ids, any order; one result per id, in the same order) tiled by
+/// Rectangles of the `shown` views (any order; one result per view, in the same order) tiled by
 /// `workspace` into the region (x0, y0, width, height), `gap` pixels between windows and around them.
 /// Shapes: shown.size() == result.size(). Rectangles do not overlap and stay inside the region; an empty `shown`
 /// gives an empty result.
-std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<const std::string> shown, float x0,
+std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<const ViewKind> shown, float x0,
                                       float y0, float width, float height, float gap = 4.0f);
 
 }  // namespace attnscope::gui

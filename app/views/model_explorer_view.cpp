@@ -117,7 +117,7 @@ class ModelExplorerView final : public gui::View {
         const int layer = sameModel ? std::clamp(scene.model.layer, 0, capture.layers - 1) : 0;
         const int head = sameModel ? std::clamp(scene.model.head, 0, capture.heads - 1) : 0;
         Scene next = gui::sceneForHead(scene, *result, layer, head, capture.tokens - 1, scene.model.preRope);
-        next.setViewOpen("model", true);
+        next.setViewOpen(gui::ViewKind::Model, true);
         submitScene(ctx, std::move(next), "Run model");
       } else if (resultServesScene(*result, scene) &&
                  (scene.model.tokenIds.empty() || !gui::sceneMatchesHead(scene, capture))) {
@@ -558,9 +558,9 @@ void ModelExplorerView::draw(AppContext& ctx) {
         "map view, which computes the maps from q and k.",
         longMap.capturePath().c_str(), summary->tokens, summary->layers, summary->heads, summary->tokens,
         summary->tokens);
-    if (controls && !ctx.scene().isViewOpen(gui::kLongMapViewId) && ImGui::Button("Open the Long map view")) {
+    if (controls && !ctx.scene().isViewOpen(gui::ViewKind::LongMap) && ImGui::Button("Open the Long map view")) {
       Scene next = ctx.scene();
-      next.setViewOpen(gui::kLongMapViewId, true);
+      next.setViewOpen(gui::ViewKind::LongMap, true);
       ctx.submit(std::move(next), "Open view longmap");
     }
   }

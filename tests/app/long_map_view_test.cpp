@@ -14,10 +14,10 @@
 #include "app/gui/model_session.h"
 #include "app/gui/shell.h"
 #include "app/render/egl_context.h"
-#include "tests/app/headless_gl_suite.h"
 #include "app/views/view_probe.h"
 #include "core/colormap.h"
 #include "core/model/capture_file.h"
+#include "tests/app/headless_gl_suite.h"
 #include "tests/core/test_scratch_dir.h"
 
 namespace attnscope {
@@ -174,7 +174,7 @@ TEST(LongMapState, OpensALongCaptureWithoutItsMapAndHoverWeightsAreExact) {
   gui::AppContext context(gui::defaultScene());
   ASSERT_TRUE(gui::openLongCapture(context, path));
   context.endFrame();
-  EXPECT_EQ(context.scene().openViews, std::vector<std::string>{gui::kLongMapViewId});
+  EXPECT_EQ(context.scene().openViews, std::vector<gui::ViewKind>{gui::ViewKind::LongMap});
   EXPECT_EQ(context.scene().queryCount(), gui::defaultScene().queryCount());  // no dense scene of 8,192 tokens
   gui::LongMapState& state = context.longMap();
   state.sync(context.scene());
@@ -198,7 +198,7 @@ TEST(LongMapState, OpensALongCaptureWithoutItsMapAndHoverWeightsAreExact) {
   gui::AppContext dropped(gui::defaultScene());
   ASSERT_TRUE(gui::openDroppedModel(dropped, path));
   dropped.endFrame();
-  EXPECT_EQ(dropped.scene().openViews, std::vector<std::string>{gui::kLongMapViewId});
+  EXPECT_EQ(dropped.scene().openViews, std::vector<gui::ViewKind>{gui::ViewKind::LongMap});
   EXPECT_EQ(dropped.longMap().capturePath(), path);
   EXPECT_FALSE(dropped.modelSession().busy());
   EXPECT_EQ(dropped.modelSession().result(), nullptr);
@@ -216,7 +216,7 @@ TEST_F(LongMapPixels, OverviewShowsTheSinkColumnAndTheBandWherePlanted) {
   gui::AppContext context(gui::defaultScene());
   context.longMap().openCapture(path);
   gui::ExportOptions options;
-  options.width = 1400, options.height = 800, options.view = gui::kLongMapViewId;
+  options.width = 1400, options.height = 800, options.view = "longmap";
   const render::Image image = gui::renderUiImage(context, options);
   const views::ViewProbe& probe = context.viewProbe();
   ASSERT_EQ(probe.longMapAreas.size(), 2u);  // DPA and EA
@@ -263,7 +263,7 @@ TEST_F(LongMapPixels, DeepZoomShowsExactWeightsCellByCell) {
   EXPECT_EQ(state.viewport().colBegin, double(kTokens - 16));
   state.setViewport({5000.0 - 8.0, 5000.0 - 8.0, 16.0, 16.0});
   gui::ExportOptions options;
-  options.width = 1200, options.height = 900, options.view = gui::kLongMapViewId;
+  options.width = 1200, options.height = 900, options.view = "longmap";
   const render::Image image = gui::renderUiImage(context, options);
   const auto& area = context.viewProbe().longMapAreas.at(0);
   const double cell = (area.x1 - area.x0) / 16.0;

@@ -55,7 +55,7 @@ class TempFolder : public ::testing::Test {
 /// A scene that differs from the default in a way a reader can see (one view open, key 0 moved).
 Scene editedScene() {
   Scene scene = defaultScene();
-  scene.openViews = {"maps"};
+  scene.openViews = {ViewKind::Maps};
   scene.keys(0, 0) = 0.25f;
   return scene;
 }

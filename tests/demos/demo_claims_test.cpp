@@ -125,12 +125,13 @@ TEST(DemoLoader, EveryStepNamesAWorkspaceThatPlacesItsViews) {
       ASSERT_NE(findWorkspace(step.workspace), nullptr) << name << " step " << i + 1;
       EXPECT_EQ(step.scene.workspace, step.workspace);
       EXPECT_STREQ(workspaceOf(step.scene).id, step.workspace.c_str());
-      for (const std::string& view : step.scene.openViews) {
+      for (ViewKind view : step.scene.openViews) {
         bool named = false;
         for (const WorkspaceRow& row : workspaceOf(step.scene).rows)
           for (const WorkspaceColumn& column : row.columns)
             for (const WorkspaceSlot& slot : column.slots) named = named || view == slot.view;
-        EXPECT_TRUE(named) << name << " step " << i + 1 << ": " << view << " has no place in " << step.workspace;
+        EXPECT_TRUE(named) << name << " step " << i + 1 << ": " << viewInfo(view).id << " has no place in "
+                           << step.workspace;
       }
     }
   }

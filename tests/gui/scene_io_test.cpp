@@ -23,7 +23,7 @@ TEST(SceneIo, RoundTripKeepsEveryField) {
   scene.divergence.ctCost = TransportCost::OneMinusCos;
   scene.display.colorMap = ColorMap::Magma;
   scene.selectedKey = 3;
-  scene.openViews = {"maps"};
+  scene.openViews = {ViewKind::Maps};
   const Scene back = sceneFromString(sceneToString(scene), "test", nullptr);
   EXPECT_EQ(sceneToString(back), sceneToString(scene));
   EXPECT_TRUE(back.keys.isApprox(scene.keys));

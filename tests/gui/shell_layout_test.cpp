@@ -29,8 +29,7 @@ bool overlap(const Rect& a, const Rect& b) {
 }
 
 /// The views region of a window: below a 20 px menu bar and 26 px of workspace tabs, above a 20 px status bar.
-std::vector<Rect> tile(const WorkspaceInfo& workspace, const std::vector<std::string>& shown, float width,
-                       float height) {
+std::vector<Rect> tile(const WorkspaceInfo& workspace, const std::vector<ViewKind>& shown, float width, float height) {
   std::vector<Rect> rects;
   for (const LayoutRect& r : tileWorkspace(workspace, shown, 0.0f, 46.0f, width, height - 66.0f))
     rects.push_back({r.x, r.y, r.width, r.height});
@@ -43,25 +42,26 @@ TEST_P(WorkspaceLayout, EveryWorkspaceTilesItsViewsInsideWithoutOverlapFillingTh
   const auto [width, height] = GetParam();
   ASSERT_GE(allWorkspaces().size(), 3u);
   for (const WorkspaceInfo& workspace : allWorkspaces()) {
-    const std::vector<std::string> shown(workspace.opens.begin(), workspace.opens.end());
+    const std::vector<ViewKind> shown(workspace.opens.begin(), workspace.opens.end());
     const std::vector<Rect> rects = tile(workspace, shown, width, height);
     ASSERT_EQ(rects.size(), shown.size());
     double area = 0;
     for (std::size_t i = 0; i < rects.size(); ++i) {
       const Rect& r = rects[i];
-      EXPECT_GE(r.x, 0.0f) << workspace.id << " " << shown[i];
-      EXPECT_GE(r.y, 46.0f) << workspace.id << " " << shown[i];
-      EXPECT_LE(r.x + r.w, width) << workspace.id << " " << shown[i];
-      EXPECT_LE(r.y + r.h, height - 20.0f) << workspace.id << " " << shown[i];
+      EXPECT_GE(r.x, 0.0f) << workspace.id << " " << viewInfo(shown[i]).id;
+      EXPECT_GE(r.y, 46.0f) << workspace.id << " " << viewInfo(shown[i]).id;
+      EXPECT_LE(r.x + r.w, width) << workspace.id << " " << viewInfo(shown[i]).id;
+      EXPECT_LE(r.y + r.h, height - 20.0f) << workspace.id << " " << viewInfo(shown[i]).id;
       // Big enough to read: a quarter of the width and of the region's height at least (a column of two views).
-      EXPECT_GE(r.w, 0.25f * width) << workspace.id << " " << shown[i];
-      EXPECT_GE(r.h, 0.25f * (height - 66.0f)) << workspace.id << " " << shown[i];
+      EXPECT_GE(r.w, 0.25f * width) << workspace.id << " " << viewInfo(shown[i]).id;
+      EXPECT_GE(r.h, 0.25f * (height - 66.0f)) << workspace.id << " " << viewInfo(shown[i]).id;
       // Whole pixels: the background-less drawing of tiled windows needs pixel-aligned edges (shell.cpp).
       EXPECT_EQ(r.x, std::floor(r.x));
       EXPECT_EQ(r.w, std::floor(r.w));
       area += double(r.w) * r.h;
       for (std::size_t j = i + 1; j < rects.size(); ++j)
-        EXPECT_FALSE(overlap(r, rects[j])) << workspace.id << ": " << shown[i] << " / " << shown[j];
+        EXPECT_FALSE(overlap(r, rects[j]))
+            << workspace.id << ": " << viewInfo(shown[i]).id << " / " << viewInfo(shown[j]).id;
     }
     // Only the 4 px gaps (and up to a pixel per window lost to whole-pixel rounding) are left over.
     EXPECT_GT(area, 0.95 * width * (height - 66.0f)) << workspace.id;
@@ -70,19 +70,19 @@ TEST_P(WorkspaceLayout, EveryWorkspaceTilesItsViewsInsideWithoutOverlapFillingTh
 
 TEST_P(WorkspaceLayout, AnySubsetOfViewsStillFillsTheRegionAndUnnamedViewsGetARow) {
   const auto [width, height] = GetParam();
-  std::vector<std::string> all;
-  for (const ViewInfo& view : allViews()) all.emplace_back(view.id);
+  std::vector<ViewKind> all;
+  for (const ViewInfo& view : allViews()) all.push_back(view.kind);
   for (const WorkspaceInfo& workspace : allWorkspaces()) {
     // Every non-empty subset of the first six views (demo steps show two or three of them; presenter mode drops the
     // parameters; the bench opens all): no overlap, every view inside and at least 100 px each way.
     for (unsigned mask = 1; mask < 64u; ++mask) {
-      std::vector<std::string> shown;
+      std::vector<ViewKind> shown;
       for (unsigned v = 0; v < 6; ++v)
         if (mask & (1u << v)) shown.push_back(all[v]);
       const std::vector<Rect> rects = tile(workspace, shown, width, height);
       for (std::size_t i = 0; i < rects.size(); ++i) {
-        EXPECT_GE(rects[i].w, 100.0f) << workspace.id << " mask " << mask << " " << shown[i];
-        EXPECT_GE(rects[i].h, 100.0f) << workspace.id << " mask " << mask << " " << shown[i];
+        EXPECT_GE(rects[i].w, 100.0f) << workspace.id << " mask " << mask << " " << viewInfo(shown[i]).id;
+        EXPECT_GE(rects[i].h, 100.0f) << workspace.id << " mask " << mask << " " << viewInfo(shown[i]).id;
         EXPECT_LE(rects[i].x + rects[i].w, width);
         EXPECT_LE(rects[i].y + rects[i].h, height - 20.0f);
         for (std::size_t j = i + 1; j < rects.size(); ++j)
@@ -100,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P(WindowSizes, WorkspaceLayout,
 TEST(Workspaces, TheModelWorkspaceDocksTheExplorerAlongTheBottomBelowTheHeadViews) {
   const WorkspaceInfo* model = findWorkspace("model");
   ASSERT_NE(model, nullptr);
-  const std::vector<Rect> r = tile(*model, {"canvas", "maps", "model"}, 1280.0f, 800.0f);
+  const std::vector<Rect> r = tile(*model, {ViewKind::Canvas, ViewKind::Maps, ViewKind::Model}, 1280.0f, 800.0f);
   EXPECT_EQ(r[2].x, 4.0f);
   EXPECT_EQ(r[2].w, 1280.0f - 8.0f);  // the whole width but the outer gaps
   EXPECT_NEAR(r[2].y + r[2].h, 800.0f - 20.0f - 4.0f, 1.0f);
@@ -115,22 +115,24 @@ TEST(Workspaces, ScenesWithoutAWorkspaceGetTheOneTheirViewsFit) {
   Scene scene = defaultScene();
   EXPECT_STREQ(workspaceOf(scene).id, "playground");
   scene.workspace.clear();  // a scene saved before workspaces existed
-  scene.openViews = {"canvas", "density", "divergence", "maps"};
+  scene.openViews = {ViewKind::Canvas, ViewKind::Density, ViewKind::Divergence, ViewKind::Maps};
   EXPECT_STREQ(workspaceOf(scene).id, "densities");
-  scene.openViews = {"canvas", "sweep", "maps", "density", "divergence", "parameters"};  // the old default
+  scene.openViews = {ViewKind::Canvas,  ViewKind::Sweep,      ViewKind::Maps,
+                     ViewKind::Density, ViewKind::Divergence, ViewKind::Parameters};  // the old default
   EXPECT_STREQ(workspaceOf(scene).id, "playground");
-  scene.openViews = {"longmap"};
+  scene.openViews = {ViewKind::LongMap};
   EXPECT_STREQ(workspaceOf(scene).id, "model");
-  scene.workspace = "train";  // a newer file naming a workspace this build does not offer: inferred
+  scene.workspace = "tomorrow";  // a newer file naming a workspace this build does not offer: inferred
   EXPECT_STREQ(workspaceOf(scene).id, "model");
   scene.workspace = "densities";
   EXPECT_STREQ(workspaceOf(scene).id, "densities");
   switchWorkspace(scene, *findWorkspace("playground"));
   EXPECT_EQ(scene.workspace, "playground");
-  EXPECT_EQ(scene.openViews, (std::vector<std::string>{"canvas", "sweep", "maps", "parameters"}));
-  EXPECT_STREQ(workspaceShowing("model")->id, "model");
-  EXPECT_STREQ(workspaceShowing("density")->id, "densities");
-  EXPECT_EQ(workspaceShowing("nonsense"), nullptr);
+  EXPECT_EQ(scene.openViews,
+            (std::vector<ViewKind>{ViewKind::Canvas, ViewKind::Sweep, ViewKind::Maps, ViewKind::Parameters}));
+  EXPECT_STREQ(workspaceShowing(ViewKind::Model)->id, "model");
+  EXPECT_STREQ(workspaceShowing(ViewKind::Density)->id, "densities");
+  EXPECT_STREQ(workspaceShowing(ViewKind::LongMap)->id, "model");
 }
 
 /// Heatmaps without GL: no texture (views draw their frames and skip the image).
@@ -176,7 +178,7 @@ class InteractiveUi : public ::testing::Test {
   }
   void setModelOpen(bool open) {
     Scene next = context_.scene();
-    next.setViewOpen("model", open);
+    next.setViewOpen(ViewKind::Model, open);
     context_.submit(std::move(next), "model view");
     context_.endFrame();
   }
@@ -238,7 +240,7 @@ TEST_F(InteractiveUi, CtrlDigitsSwitchWorkspacesAndTheModelExplorerDocksAlongThe
 TEST_F(InteractiveUi, AViewOpenedOutsideTheWorkspacesTilingGetsARowAlongTheBottom) {
   frames(3);
   Scene next = context_.scene();
-  next.setViewOpen("model", true);  // as File > Open of a model does, without choosing a workspace
+  next.setViewOpen(ViewKind::Model, true);  // as File > Open of a model does, without choosing a workspace
   context_.submit(std::move(next), "model view");
   context_.endFrame();
   frames(3);
@@ -383,7 +385,7 @@ TEST_F(InteractiveUi, ExportLayoutsDrawNoBackgroundFromTheFirstFrameExceptTransp
   layout_.forceLayout = true;
   frames(1);
   for (const char* title : kViewTitles) EXPECT_TRUE(bare(title)) << title;
-  layout_.soloView = "maps";
+  layout_.soloView = ViewKind::Maps;
   frames(1);
   EXPECT_TRUE(bare("Attention maps"));
   layout_.transparent = true;

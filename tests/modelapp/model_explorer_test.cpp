@@ -237,7 +237,7 @@ TEST(ModelSession, DroppedModelStartsARunAndOpensTheExplorer) {
   EXPECT_FALSE(gui::openDroppedModel(context, "/tmp/picture.png"));
   ASSERT_TRUE(gui::openDroppedModel(context, kModel));
   context.endFrame();
-  EXPECT_TRUE(context.scene().isViewOpen("model"));
+  EXPECT_TRUE(context.scene().isViewOpen(gui::ViewKind::Model));
   gui::ModelSession& session = context.modelSession();  // the context's own session ran it
   while (session.busy()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   ASSERT_TRUE(session.poll()) << session.takeError();
@@ -260,7 +260,7 @@ TEST(ModelExplorerView, RendersThumbnailAndStatisticGridsHeadless) {
   render::HeadlessContext gl;
   const gui::ModelResult& result = storiesResult();
   gui::Scene scene = gui::sceneForHead(gui::defaultScene(), result, kLayer, kHead, 3, false);
-  scene.openViews = {"model"};
+  scene.openViews = {gui::ViewKind::Model};
   gui::AppContext context(scene);
   context.refreshDerived();
   gui::ExportOptions options;

@@ -112,7 +112,8 @@ TEST(AppBadInputs, EveryRowTheAppOpensShowsItsMessageAndKeepsTheScene) {
     }
     std::filesystem::current_path(start);
     const bool isModel = gui::isModelPath(c.input);
-    EXPECT_EQ(context.scene().isViewOpen("model"), isModel || gui::defaultScene().isViewOpen("model"))
+    EXPECT_EQ(context.scene().isViewOpen(gui::ViewKind::Model),
+              isModel || gui::defaultScene().isViewOpen(gui::ViewKind::Model))
         << "a model path opens the explorer; a scene file does not";
 
     EXPECT_EQ(banners.size(), 1u) << "expected one error banner";

@@ -1,0 +1,39 @@
+// Which view: the identity the app's code uses for its views, and each one's stable name, the one scene files, the
+// command line (--view NAME) and demo steps use. In a header of its own, with no view code behind it, so the scene
+// file reader (built without the views, e.g. into the fuzz targets) and the workspace registry name views too.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace attnscope::gui {
+
+enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap };
+
+/// Every kind with its stable name, in ViewKind order.
+inline constexpr std::array<std::pair<ViewKind, std::string_view>, 8> kViewNames{{
+    {ViewKind::Canvas, "canvas"},
+    {ViewKind::Sweep, "sweep"},
+    {ViewKind::Maps, "maps"},
+    {ViewKind::Density, "density"},
+    {ViewKind::Divergence, "divergence"},
+    {ViewKind::Parameters, "parameters"},
+    {ViewKind::Model, "model"},
+    {ViewKind::LongMap, "longmap"},
+}};
+
+/// The stable name of a view kind ("canvas", ...).
+constexpr std::string_view viewName(ViewKind kind) {
+  return kViewNames[static_cast<std::size_t>(kind)].second;
+}
+
+/// The view kind named `name`, or nothing.
+constexpr std::optional<ViewKind> viewKindNamed(std::string_view name) {
+  for (const auto& [kind, candidate] : kViewNames)
+    if (candidate == name) return kind;
+  return std::nullopt;
+}
+
+}  // namespace attnscope::gui
