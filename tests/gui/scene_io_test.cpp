@@ -44,6 +44,19 @@ TEST(SceneIo, UnknownFieldsAreWarnedNotFatal) {
   EXPECT_NE(warnings[1].find("camera"), std::string::npos);
 }
 
+TEST(SceneIo, ViewsAreStoredByNameAndAViewOfANewerBuildIsWarnedAndLeftOut) {
+  Scene scene = defaultScene();
+  scene.openViews = {ViewKind::LongMap, ViewKind::Density};
+  nlohmann::json json = sceneToJson(scene);
+  EXPECT_EQ(json["views"], (nlohmann::json{"longmap", "density"}));  // opening order kept
+  json["views"] = {"density", "hologram", "density", "canvas"};
+  std::vector<std::string> warnings;
+  const Scene back = sceneFromString(json.dump(), "views.json", &warnings);
+  EXPECT_EQ(back.openViews, (std::vector<ViewKind>{ViewKind::Density, ViewKind::Canvas}));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("unknown view \"hologram\" ignored"), std::string::npos) << warnings[0];
+}
+
 TEST(SceneIo, NewerVersionIsRefusedWithAClearMessage) {
   nlohmann::json json = sceneToJson(defaultScene());
   json["version"] = kSceneFormatVersion + 1;
