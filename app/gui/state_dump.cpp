@@ -2,11 +2,15 @@
 // (scene vectors, selected query/key angle, weights).
 #include "app/gui/state_dump.h"
 
+#include <pthread.h>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "app/gui/scene_io.h"
+#include "core/error.h"
 
 namespace attnscope::gui {
 namespace {
@@ -52,6 +56,29 @@ std::string stateDumpJson(const AppContext& context, const WindowGeometry& windo
       {"error", derived.error},
       {"scene", sceneToJson(scene)}};
   return dump.dump(2) + "\n";
+}
+
+WindowSignals::WindowSignals(bool answerSigusr1) {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGTERM);
+  sigaddset(&set_, SIGINT);
+  if (answerSigusr1) sigaddset(&set_, SIGUSR1);  // otherwise SIGUSR1 keeps its default action
+  if (const int error = pthread_sigmask(SIG_BLOCK, &set_, nullptr); error != 0)
+    throw ResourceError(std::string("cannot block SIGTERM/SIGINT for the window: ") + std::strerror(error));
+}
+
+WindowSignals::Pending WindowSignals::take() {
+  Pending pending;
+  const timespec now{0, 0};
+  for (;;) {
+    const int signal = sigtimedwait(&set_, nullptr, &now);
+    if (signal == SIGUSR1)
+      pending.dump = true;
+    else if (signal == SIGTERM || signal == SIGINT)
+      pending.close = true;
+    else if (signal < 0 && errno != EINTR)
+      return pending;  // EAGAIN: nothing (more) pending
+  }
 }
 
 bool offerStateDump(SignalRequest& request, std::string& lastWritten, const std::string& text,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <csignal>
 #include <functional>
 #include <string>
 
@@ -18,7 +19,7 @@ struct WindowGeometry {
 /// The dump as JSON text.
 std::string stateDumpJson(const AppContext& context, const WindowGeometry& window);
 
-/// A request raised from a signal handler (SIGUSR1: "write the dump now") and taken by the frame loop.
+/// A request to write the dump now (SIGUSR1, via WindowSignals) taken by the frame loop.
 /// raise() only stores to a lock-free atomic, which is async-signal-safe; take() reads and clears in one atomic
 /// exchange, so a request raised at any moment is either taken now or still pending at the next take(), never lost.
 class SignalRequest {
@@ -29,6 +30,26 @@ class SignalRequest {
  private:
   static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler may only touch lock-free atomics");
   std::atomic<bool> raised_{false};
+};
+
+/// The signals the window answers, collected by the frame loop rather than by handlers, so there is no process-wide
+/// flag for a handler to set: SIGTERM and SIGINT close the window like its close button (preferences and layout are
+/// saved), SIGUSR1 asks for a state dump (when the window writes one). The constructor blocks them in the calling
+/// thread, and every thread started afterwards (GL drivers', the job lanes') inherits the mask, so the kernel holds
+/// each signal pending until take() collects it with sigtimedwait. Construct it before any other thread exists.
+/// The signals stay blocked after destruction: the process is ending, and unblocking a pending SIGTERM would kill it.
+class WindowSignals {
+ public:
+  explicit WindowSignals(bool answerSigusr1);
+  struct Pending {
+    bool close = false;  ///< SIGTERM or SIGINT arrived
+    bool dump = false;   ///< SIGUSR1 arrived
+  };
+  /// Every signal that arrived since the last call (never blocks).
+  Pending take();
+
+ private:
+  sigset_t set_{};
 };
 
 /// The frame loop's dump step: calls write(text) when a dump was requested or the text differs from the last one

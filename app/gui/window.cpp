@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -64,17 +63,6 @@ struct WindowOptions {
   std::vector<int> windowSize;
   bool noPersist = false;
 };
-
-// Signal handlers can reach nothing but process globals: these two flags are the only ones of the window.
-SignalRequest dumpRequest;  // SIGUSR1 (state_dump.h: taken before the write, so none is lost)
-volatile std::sig_atomic_t closeRequested = 0;
-/// SIGTERM / SIGINT close the window like the close button, so preferences and layout are still saved.
-void onTerminate(int) {
-  closeRequested = 1;
-}
-void onSigusr1(int) {
-  dumpRequest.raise();
-}
 
 /// The error of the GLFW call that just failed, asked right after it (glfwGetError keeps the last error of this
 /// thread, even from a failed glfwInit): no process-wide callback or global message buffer needed.
@@ -241,6 +229,11 @@ GuiCommandLinePtr installGuiOptions(CLI::App& root) {
 
 int runGui(const GuiCommandLine& options) {
   const WindowOptions& o = options.window;
+  // First, before GLFW, the GL driver or the app start any thread (they inherit the mask): SIGTERM / SIGINT close the
+  // window like its close button and SIGUSR1 asks for a state dump, collected once per frame (state_dump.h).
+  WindowSignals signals(!o.dumpStatePath.empty());
+  SignalRequest dumpRequest;  // taken before the write, so none is lost (state_dump.h)
+  bool closeRequested = false;
   Preferences preferences = o.noPersist ? Preferences{} : loadPreferences();
   Scene initial = o.benchFrames > 0 ? benchScene(o.benchVectors, o.benchViews) : defaultScene();
   std::string scenePath;
@@ -326,9 +319,6 @@ int runGui(const GuiCommandLine& options) {
 
     WindowGeometry geometry;
     std::string lastDump;
-    if (!o.dumpStatePath.empty()) std::signal(SIGUSR1, onSigusr1);
-    std::signal(SIGTERM, onTerminate);
-    std::signal(SIGINT, onTerminate);
     auto writeDump = [&] {
       if (o.dumpStatePath.empty()) return;
       try {
@@ -350,7 +340,7 @@ int runGui(const GuiCommandLine& options) {
     std::uint64_t benchRendersBefore = 0;
     auto previous = std::chrono::steady_clock::now();
     int frame = 0;
-    while (!glfwWindowShouldClose(window) && !shell.quitRequested && closeRequested == 0) {
+    while (!glfwWindowShouldClose(window) && !shell.quitRequested && !closeRequested) {
       if (bench) benchPhases.begin(steadySeconds());
       releaseLatchedKeys(window);  // the previous frame saw these keys down
       // A playing demo animation needs every frame.
@@ -361,6 +351,10 @@ int runGui(const GuiCommandLine& options) {
       else
         glfwPollEvents();
       const auto workStart = std::chrono::steady_clock::now();
+      if (const WindowSignals::Pending pending = signals.take(); pending.close || pending.dump) {
+        closeRequested = closeRequested || pending.close;
+        if (pending.dump) dumpRequest.raise();
+      }
       for (const std::string& path : std::exchange(windowEvents.droppedPaths, {})) openPath(context, shell, path);
 
       syncPresenterWindow(window, context, shell, uiScale);  // presenter.h: full screen and fonts

@@ -6,18 +6,13 @@
 #include <csignal>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/gui/state_dump.h"
 
 namespace attnscope::gui {
 namespace {
-
-// The frame loop's request, as in app/gui/window.cpp: a namespace-scope object the handler touches.
-SignalRequest testRequest;
-void onTestSignal(int) {
-  testRequest.raise();
-}
 
 struct Writes {
   std::vector<std::string> texts;
@@ -57,26 +52,53 @@ TEST(MonkeyHeartbeat, RequestRaisedDuringTheWriteIsAnsweredByTheNextFrame) {
 }
 
 TEST(MonkeyHeartbeat, RealSignalDuringTheWriteIsNotLost) {
-  struct sigaction action {
-  }, previous{};
-  action.sa_handler = onTestSignal;
-  sigemptyset(&action.sa_mask);
-  ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
-  std::string last = "same";
+  // On a thread of its own: WindowSignals blocks the signals in the thread that makes it, for good (state_dump.h).
+  bool first = false, second = false, third = false, closed = false;
   int calls = 0;
-  // std::raise delivers to this thread before it returns: the handler runs in the middle of the write.
-  auto write = [&](const std::string&) {
-    if (++calls == 1) std::raise(SIGUSR1);
-  };
-  std::raise(SIGUSR1);
-  const bool first = offerStateDump(testRequest, last, "same", write);
-  const bool second = offerStateDump(testRequest, last, "same", write);
-  const bool third = offerStateDump(testRequest, last, "same", write);
-  sigaction(SIGUSR1, &previous, nullptr);
+  std::thread frameLoop([&] {
+    WindowSignals signals(/*answerSigusr1=*/true);
+    SignalRequest request;
+    std::string last = "same";
+    // std::raise sends to this thread: blocked, the signal waits for the frame loop's next take().
+    auto write = [&](const std::string&) {
+      if (++calls == 1) std::raise(SIGUSR1);
+    };
+    const auto frame = [&] {
+      const WindowSignals::Pending pending = signals.take();
+      if (pending.dump) request.raise();
+      closed = closed || pending.close;
+      return offerStateDump(request, last, "same", write);
+    };
+    std::raise(SIGUSR1);
+    std::raise(SIGUSR1);  // two before a frame: one dump
+    first = frame();
+    second = frame();
+    third = frame();
+  });
+  frameLoop.join();
   EXPECT_TRUE(first);
   EXPECT_TRUE(second) << "SIGUSR1 during the write was erased";
   EXPECT_FALSE(third);
+  EXPECT_FALSE(closed);
   EXPECT_EQ(calls, 2);
+}
+
+TEST(MonkeyHeartbeat, TerminateAndInterruptCloseTheWindowInsteadOfKillingIt) {
+  int closes = 0;
+  bool dump = true;
+  std::thread frameLoop([&] {
+    WindowSignals signals(/*answerSigusr1=*/false);
+    closes += signals.take().close ? 1 : 0;  // nothing pending yet
+    std::raise(SIGTERM);                     // blocked: the process lives on, the frame loop sees it
+    const WindowSignals::Pending pending = signals.take();
+    closes += pending.close ? 1 : 0;
+    dump = pending.dump;
+    std::raise(SIGINT);
+    closes += signals.take().close ? 1 : 0;
+  });
+  frameLoop.join();
+  EXPECT_EQ(closes, 2);
+  EXPECT_FALSE(dump);
 }
 
 TEST(MonkeyHeartbeat, FailedWriteRecordsNothingAndTheChangedTextIsRetried) {
