@@ -226,11 +226,7 @@ void exportSvg(AppContext& context, const ExportOptions& options, const std::str
                      "\" shows GPU heatmaps and has no SVG export; use PNG, or --data for its numbers (SVG views: "
                      "sweep, canvas, divergence)");
   plot::SvgSink sink;
-  render::Image image;
-  {
-    plot::ScopedVectorSink recording(&sink);
-    image = renderUiImage(context, options);
-  }
+  const render::Image image = renderUiImage(context, options, &sink);
   plot::SvgOptions svg;
   svg.width = static_cast<float>(image.width);
   svg.height = static_cast<float>(image.height);

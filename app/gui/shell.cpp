@@ -26,6 +26,7 @@
 #include "app/gui/presenter.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/workspaces.h"
+#include "app/plot/paint.h"
 #include "app/render/offscreen.h"
 #include "app/render/png_io.h"
 #include "core/error.h"
@@ -713,7 +714,7 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   setClearColour(shell, bare.paintAround(surroundColour()));
 }
 
-render::Image renderUiImage(AppContext& context, const ExportOptions& options) {
+render::Image renderUiImage(AppContext& context, const ExportOptions& options, plot::VectorSink* vectorSink) {
   if (options.width < 16 || options.height < 16 || options.width > 8192 || options.height > 8192)
     throw InputError("export size " + std::to_string(options.width) + " x " + std::to_string(options.height) +
                      " is outside 16..8192 per side");
@@ -774,6 +775,7 @@ render::Image renderUiImage(AppContext& context, const ExportOptions& options) {
     io.MousePos = ImVec2(-1e6f, -1e6f);
     // Frame 1 measures auto-sized content, frame 2 draws it settled; a third costs little and absorbs any
     // one-frame-late layout in views.
+    const plot::ScopedVectorSink recording(vectorSink);  // in the export's own context, gone with it
     for (int frame = 0; frame < 3; ++frame) {
       ImGui_ImplOpenGL3_NewFrame();
       ImGui::NewFrame();

@@ -12,6 +12,10 @@
 #include "app/gui/app_state.h"
 #include "app/render/image.h"
 
+namespace attnscope::plot {
+class VectorSink;  // app/plot/paint.h
+}
+
 struct ImGuiContext;
 
 namespace attnscope::gui {
@@ -106,7 +110,8 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout);
 /// Renders with a fresh ImGui context into an offscreen framebuffer of width*scale x height*scale pixels and reads
 /// it back. Needs a current GL 3.3 context (the window's, or a HeadlessContext). Renders >= 2 frames so ImGui's
 /// auto-sized windows settle. Restores the caller's ImGui context. Throws ResourceError/InputError.
-render::Image renderUiImage(AppContext& context, const ExportOptions& options);
+/// `vectorSink`: receives the plot primitives of the last frame as vectors as well (SVG export; paint.h).
+render::Image renderUiImage(AppContext& context, const ExportOptions& options, plot::VectorSink* vectorSink = nullptr);
 
 /// PNG text metadata of an export: the scene JSON under kPngSceneKey plus Software and Title.
 void exportPng(AppContext& context, const ExportOptions& options, const std::string& path);

@@ -8,19 +8,16 @@
 namespace attnscope::plot {
 namespace {
 
-thread_local VectorSink* tSink = nullptr;
-thread_local int tSinkFrame = -1;
+/// The current context's installed ScopedVectorSink, or nullptr.
+ScopedVectorSink* installedSink() {
+  if (ImGui::GetCurrentContext() == nullptr) return nullptr;
+  return static_cast<ScopedVectorSink*>(ImGui::GetIO().UserData);
+}
 
-/// The sink for this primitive, cleared when a new ImGui frame started since the last primitive (export renders a
-/// few frames until auto-sized windows settle; only the last frame is the picture).
+/// The sink for this primitive (see ScopedVectorSink::sinkForFrame), or nullptr.
 VectorSink* sinkForThisFrame() {
-  if (tSink == nullptr) return nullptr;
-  const int frame = ImGui::GetCurrentContext() != nullptr ? ImGui::GetFrameCount() : 0;
-  if (frame != tSinkFrame) {
-    tSink->clear();
-    tSinkFrame = frame;
-  }
-  return tSink;
+  ScopedVectorSink* installed = installedSink();
+  return installed != nullptr ? installed->sinkForFrame(ImGui::GetFrameCount()) : nullptr;
 }
 
 void rectPoints(ImVec2 min, ImVec2 max, ImVec2 out[4]) {
@@ -62,16 +59,29 @@ std::string pointList(std::span<const ImVec2> points) {
 
 }  // namespace
 
-ScopedVectorSink::ScopedVectorSink(VectorSink* sink) : previous_(tSink) {
-  tSink = sink;
-  tSinkFrame = -1;
+ScopedVectorSink::ScopedVectorSink(VectorSink* sink)
+    : sink_(sink), context_(ImGui::GetCurrentContext()), previous_(ImGui::GetIO().UserData) {
+  ImGui::GetIO().UserData = this;
 }
+
 ScopedVectorSink::~ScopedVectorSink() {
-  tSink = previous_;
+  ImGuiContext* current = ImGui::GetCurrentContext();
+  ImGui::SetCurrentContext(context_);
+  ImGui::GetIO().UserData = previous_;
+  ImGui::SetCurrentContext(current);
+}
+
+VectorSink* ScopedVectorSink::sinkForFrame(int frame) {
+  if (sink_ != nullptr && frame != frame_) {
+    sink_->clear();
+    frame_ = frame;
+  }
+  return sink_;
 }
 
 VectorSink* activeVectorSink() {
-  return tSink;
+  ScopedVectorSink* installed = installedSink();
+  return installed != nullptr ? installed->sink() : nullptr;
 }
 
 namespace paint {

@@ -28,7 +28,10 @@ class VectorSink {
   virtual void clear() = 0;
 };
 
-/// Installs `sink` for this thread while alive (nullptr-safe); restores the previous sink on destruction.
+/// Installs `sink` in the current ImGui context while alive (nullptr-safe) and restores the previous one on
+/// destruction. The sink belongs to the context, not to the process or the thread: a window and an export rendering
+/// side by side (each with its own context) never see each other's sink. The plot module owns ImGuiIO::UserData for
+/// this. Needs a current ImGui context, which must outlive the ScopedVectorSink.
 class ScopedVectorSink {
  public:
   explicit ScopedVectorSink(VectorSink* sink);
@@ -36,11 +39,19 @@ class ScopedVectorSink {
   ScopedVectorSink(const ScopedVectorSink&) = delete;
   ScopedVectorSink& operator=(const ScopedVectorSink&) = delete;
 
+  VectorSink* sink() const { return sink_; }
+  /// The sink for a primitive drawn now: cleared first when a new ImGui frame started since the last primitive
+  /// (exports render a few frames until auto-sized windows settle; only the last frame is the picture).
+  VectorSink* sinkForFrame(int frame);
+
  private:
-  VectorSink* previous_;
+  VectorSink* sink_;
+  int frame_ = -1;  ///< the ImGui frame the sink holds
+  ImGuiContext* context_;
+  void* previous_;  ///< the context's ImGuiIO::UserData before
 };
 
-/// The sink of this thread, or nullptr (the common case: drawing only).
+/// The sink of the current ImGui context, or nullptr (the common case, and with no context: drawing only).
 VectorSink* activeVectorSink();
 
 namespace paint {

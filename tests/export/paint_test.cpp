@@ -70,6 +70,19 @@ TEST_F(ImGuiFrame, PrimitivesBecomeSvgElementsWithExactCoordinatesAndColours) {
   EXPECT_NE(svg.find("viewBox=\"0 0 400 300\""), std::string::npos);
 }
 
+TEST_F(ImGuiFrame, TheSinkBelongsToItsImGuiContext) {
+  SvgSink sink;
+  ScopedVectorSink recording(&sink);
+  EXPECT_EQ(activeVectorSink(), &sink);
+  // Another context (the window's, while an export records into its own): nothing installed there.
+  ImGuiContext* other = ImGui::CreateContext();
+  ImGui::SetCurrentContext(other);
+  EXPECT_EQ(activeVectorSink(), nullptr);
+  ImGui::DestroyContext(other);
+  ImGui::SetCurrentContext(context_);
+  EXPECT_EQ(activeVectorSink(), &sink);
+}
+
 TEST_F(ImGuiFrame, ClipsNestAndAlwaysClose) {
   SvgSink sink;
   ImDrawList* dl = beginFrame();
