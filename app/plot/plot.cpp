@@ -283,7 +283,7 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
   const float left = pad + yLabelWidth + yTickWidth + style.tickLength + pad;
   const float right = pad + fontSize_ * 0.8f;  // room for the last x tick label's right half
   area_ = plot::Rect(ImVec2(std::floor(outer.Min.x + left), std::floor(outer.Min.y + titleHeight)),
-                 ImVec2(std::floor(outer.Max.x - right), std::floor(outer.Max.y - bottom)));
+                     ImVec2(std::floor(outer.Max.x - right), std::floor(outer.Max.y - bottom)));
   if (area_.GetWidth() < 10.0f) area_.Max.x = area_.Min.x + 10.0f;
   if (area_.GetHeight() < 10.0f) area_.Max.y = area_.Min.y + 10.0f;
 
@@ -450,7 +450,7 @@ void scatter(Frame& frame, std::span<const double> xs, std::span<const double> y
   ImDrawList* drawList = frame.drawList();
   const std::size_t n = std::min(xs.size(), ys.size());
   const plot::Rect visible(frame.area().Min.x - radius, frame.area().Min.y - radius, frame.area().Max.x + radius,
-                       frame.area().Max.y + radius);
+                           frame.area().Max.y + radius);
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(xs[i]) || !std::isfinite(ys[i])) continue;
     const ImVec2 p = frame.toPixel(xs[i], ys[i]);

@@ -288,4 +288,26 @@ std::vector<std::string> wrapWords(const std::string& text, double maxWidth,
   return lines;
 }
 
+std::optional<Point> LabelPlacer::place(Point anchor, double width, double height, double gap,
+                                        std::span<const Point> preferred) {
+  const auto fits = [&](Point topLeft) {
+    const Box box{topLeft.x, topLeft.y, topLeft.x + width, topLeft.y + height};
+    if (!box.inside(bounds_)) return false;
+    for (const Box& other : taken_)
+      if (box.overlaps(other)) return false;
+    taken_.push_back(box);
+    return true;
+  };
+  for (const Point& candidate : preferred)
+    if (fits(candidate)) return candidate;
+  const double right = anchor.x + gap, left = anchor.x - gap - width;
+  const double above = anchor.y - gap - height, below = anchor.y + gap, middle = anchor.y - height / 2;
+  const double centre = anchor.x - width / 2;
+  const Point around[8] = {{right, middle}, {left, middle}, {centre, above}, {centre, below},
+                           {right, above},  {right, below}, {left, above},   {left, below}};
+  for (const Point& candidate : around)
+    if (fits(candidate)) return candidate;
+  return std::nullopt;
+}
+
 }  // namespace attnscope::plot

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -67,6 +68,33 @@ std::vector<std::string> wrapWords(const std::string& text, double maxWidth,
 struct Point {
   double x = 0.0;
   double y = 0.0;
+};
+
+/// An axis-aligned box in pixels: x0 <= x1, y0 <= y1.
+struct Box {
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool overlaps(const Box& other) const { return x0 < other.x1 && other.x0 < x1 && y0 < other.y1 && other.y0 < y1; }
+  bool inside(const Box& outer) const { return x0 >= outer.x0 && y0 >= outer.y0 && x1 <= outer.x1 && y1 <= outer.y1; }
+};
+
+/// Point labels without overlaps or clipping, placed greedily: each label (in the order asked, so the most important
+/// first) takes the first of its candidate positions that lies inside the bounds and overlaps no label placed before
+/// and no obstacle (the markers themselves). A label with no free position is left out rather than drawn over
+/// another or cut at the frame: the views' hover readouts still name every point.
+class LabelPlacer {
+ public:
+  explicit LabelPlacer(Box bounds) : bounds_(bounds) {}
+  /// Something labels must not cover (a marker).
+  void addObstacle(Box box) { taken_.push_back(box); }
+  /// The top-left corner for a width x height label: the `preferred` top-left corners first (in order), then the
+  /// eight positions around `anchor` at `gap` pixels (right, left, above, below, then the diagonals). Records the
+  /// label's box when placed.
+  std::optional<Point> place(Point anchor, double width, double height, double gap,
+                             std::span<const Point> preferred = {});
+
+ private:
+  Box bounds_;
+  std::vector<Box> taken_;
 };
 
 /// Min/max decimation of a series to pixel columns.

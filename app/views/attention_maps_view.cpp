@@ -240,7 +240,8 @@ void AttentionMapsView::draw(AppContext& ctx) {
 
   ImGui::SameLine();
   // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
-  const plot::Rect barRect = reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
+  const plot::Rect barRect =
+      reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
   const float top = barRect.Min.y + fontSize * 1.8f, bottom = barRect.Max.y - fontSize * 2.5f;
   plot::colorBar(ImGui::GetWindowDrawList(), plot::Rect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
                  colorMapColors(style.colorMap));

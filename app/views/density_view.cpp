@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "app/plot/paint.h"
+#include "app/plot/plot_math.h"
 #include "app/views/view_common.h"
 #include "app/views/views.h"
 #include "core/contours.h"
@@ -232,6 +233,17 @@ void DensityView::draw(AppContext& ctx) {
   // Beyond 256 components every ring overlaps dozens of others (and 1024 rings were half the frame's triangles):
   // only the selected key's rings are drawn, and the plot says so.
   const bool ringsSelectedOnly = field.centres2d.rows() > 256;
+  // Labels are placed after every marker is drawn, where they fit inside the plot without covering a marker or each
+  // other (plot::LabelPlacer); a label with no room is left out (the hover readout names every component).
+  struct PendingLabel {
+    ImVec2 anchor;
+    std::string text;
+    ImU32 backdrop;
+    bool preferLeft;
+  };
+  std::vector<PendingLabel> pending;
+  const plot::Rect& area = frame.area();
+  plot::LabelPlacer placer({area.Min.x, area.Min.y, area.Max.x, area.Max.y});
   for (int c = 0; c < field.centres2d.rows(); ++c) {
     const int j = c / R, r = c % R;
     const ImVec2 p = frame.toPixel(field.centres2d(c, 0), field.centres2d(c, 1));
@@ -258,11 +270,9 @@ void DensityView::draw(AppContext& ctx) {
     }
     drawList->AddCircleFilled(p, 5.0f, color, 16);
     drawList->AddCircle(p, 5.0f, IM_COL32(0, 0, 0, 255), 16, 1.0f);
-    // Component 1 labels to the left of its centre, the others to the right: neighbours do not overprint.
-    const std::string name = R > 1 ? componentName(scene, c) : scene.keyLabels[j];
-    const float width = ImGui::CalcTextSize(name.c_str()).x;
-    labelWithBackdrop(drawList, ImVec2(r == 0 ? p.x - 9.0f - width : p.x + 9.0f, p.y - fontSize * 0.5f),
-                      IM_COL32(255, 255, 255, 255), name, IM_COL32(0, 0, 0, 150));
+    placer.addObstacle({p.x - 6.0, p.y - 6.0, p.x + 6.0, p.y + 6.0});
+    // Component 1 prefers the left of its centre, the others the right: a key's components then label outwards.
+    pending.push_back({p, R > 1 ? componentName(scene, c) : scene.keyLabels[j], IM_COL32(0, 0, 0, 150), r == 0});
   }
   if (state.rings && ringsSelectedOnly)
     plot::paint::addText(drawList, ImVec2(frame.area().Min.x + 4, frame.area().Max.y - fontSize - 2),
@@ -280,8 +290,18 @@ void DensityView::draw(AppContext& ctx) {
                             queryColor());
     drawList->AddQuad(ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7), ImVec2(p.x - 7, p.y),
                       IM_COL32(255, 255, 255, 255), 1.5f);
-    labelWithBackdrop(drawList, ImVec2(p.x + 9.0f, p.y + 2.0f), IM_COL32(255, 255, 255, 255), scene.queryLabels[i],
-                      withAlpha(queryColor(), 0.75f));
+    placer.addObstacle({p.x - 8.0, p.y - 8.0, p.x + 8.0, p.y + 8.0});
+    pending.push_back({p, scene.queryLabels[i], withAlpha(queryColor(), 0.75f), false});
+  }
+  for (const PendingLabel& label : pending) {
+    // The backdrop reaches 2 px beyond the text sideways and 1 px up and down (labelWithBackdrop).
+    const ImVec2 text = ImGui::CalcTextSize(label.text.c_str());
+    const double width = text.x + 4.0, height = text.y + 2.0;
+    const plot::Point side{label.preferLeft ? label.anchor.x - 9.0 - width : label.anchor.x + 9.0,
+                           label.anchor.y - height * 0.5};
+    if (const auto at = placer.place({label.anchor.x, label.anchor.y}, width, height, 9.0, {&side, 1}))
+      labelWithBackdrop(drawList, ImVec2(float(at->x + 2.0), float(at->y + 1.0)), IM_COL32(255, 255, 255, 255),
+                        label.text, label.backdrop);
   }
 
   // Dragging a centre: its shift (sMGK, shared by every key) or its own offset moves within the projection plane.
@@ -348,10 +368,10 @@ void DensityView::draw(AppContext& ctx) {
                         componentName(scene, c).c_str());
     }
   } else {
-    plot::colorBar(
-        drawList,
-        plot::Rect(side.Min.x, side.Min.y + fontSize * 2.0f, side.Min.x + fontSize * 1.2f, side.Max.y - fontSize * 3.5f),
-        barSpec, colorMapColors(style.colorMap));
+    plot::colorBar(drawList,
+                   plot::Rect(side.Min.x, side.Min.y + fontSize * 2.0f, side.Min.x + fontSize * 1.2f,
+                              side.Max.y - fontSize * 3.5f),
+                   barSpec, colorMapColors(style.colorMap));
   }
 
   // Priors of every component as grouped bars: one group per key, one bar per component.

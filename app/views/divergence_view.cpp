@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "app/plot/paint.h"
+#include "app/plot/plot_math.h"
 #include "app/views/view_common.h"
 #include "app/views/views.h"
 #include "core/divergence.h"
@@ -34,6 +35,25 @@ void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
   const bool labels = cloud.keys2d.rows() + cloud.queries2d.rows() <= 24;
   // A crowd gets small outline-free markers: llvmpipe pays per triangle, and an outlined 16-gon is ~50 of them.
   const bool crowded = cloud.keys2d.rows() + cloud.queries2d.rows() > 40;
+  // Labels go where they fit inside the frame without covering another label or a marker (markers first).
+  const plot::Rect& area = frame.area();
+  plot::LabelPlacer placer({area.Min.x, area.Min.y, area.Max.x, area.Max.y});
+  const auto pixelOf = [&](const RowMatrix& points, int i) { return frame.toPixel(points(i, 0), points(i, 1)); };
+  if (labels) {
+    for (int j = 0; j < cloud.keys2d.rows(); ++j) {
+      const ImVec2 p = pixelOf(cloud.keys2d, j);
+      placer.addObstacle({p.x - 7.0, p.y - 7.0, p.x + 7.0, p.y + 7.0});
+    }
+    for (int i = 0; i < cloud.queries2d.rows(); ++i) {
+      const ImVec2 p = pixelOf(cloud.queries2d, i);
+      placer.addObstacle({p.x - 8.0, p.y - 8.0, p.x + 8.0, p.y + 8.0});
+    }
+  }
+  const auto label = [&](ImVec2 p, const std::string& text, ImU32 color) {
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+    if (const auto at = placer.place({p.x, p.y}, size.x, size.y, 9.0))
+      plot::paint::addText(drawList, ImVec2(float(at->x), float(at->y)), color, text.c_str());
+  };
   for (int j = 0; j < cloud.keys2d.rows(); ++j) {
     const ImVec2 p = frame.toPixel(cloud.keys2d(j, 0), cloud.keys2d(j, 1));
     if (crowded) {
@@ -42,7 +62,7 @@ void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
     }
     plot::paint::addCircleFilled(drawList, p, 6.0f, keyColor(), 16);
     plot::paint::addCircle(drawList, p, 6.0f, frame.style().text, 16, 1.0f);
-    if (labels) plot::paint::addText(drawList, ImVec2(p.x + 8, p.y - 14), keyColor(), scene.keyLabels[j].c_str());
+    if (labels) label(p, scene.keyLabels[j], keyColor());
   }
   plot::ScopedAliasedFill aliased(drawList, crowded);  // a crowd's diamonds: no fringe triangles
   for (int i = 0; i < cloud.queries2d.rows(); ++i) {
@@ -53,7 +73,7 @@ void drawPoints(plot::Frame& frame, const Cloud& cloud, const Scene& scene) {
     if (crowded) continue;
     plot::paint::addQuad(drawList, ImVec2(p.x, p.y - 7), ImVec2(p.x + 7, p.y), ImVec2(p.x, p.y + 7),
                          ImVec2(p.x - 7, p.y), frame.style().text, 1.0f);
-    if (labels) plot::paint::addText(drawList, ImVec2(p.x + 8, p.y + 2), queryColor(), scene.queryLabels[i].c_str());
+    if (labels) label(p, scene.queryLabels[i], queryColor());
   }
 }
 
@@ -124,10 +144,14 @@ void drawTable(const Scene& scene, const Derived& derived) {
   const ImGuiTableFlags flags =
       ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
   if (!ImGui::BeginTable("divergences", 4, flags)) return;
-  ImGui::TableSetupColumn("divergence", ImGuiTableColumnFlags_WidthStretch, 2.2f);
-  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.0f);
-  ImGui::TableSetupColumn("zero floor?", ImGuiTableColumnFlags_WidthStretch, 0.9f);
-  ImGui::TableSetupColumn("notes", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+  // Numbers and the yes/no column never wrap (a value split as "7." over "0015e+05" misreads): fixed to the widest
+  // %.5g value and to their header; the name and the notes share the rest and wrap.
+  const float valueWidth = ImGui::CalcTextSize("-8.8888e+88").x;
+  const float floorWidth = ImGui::CalcTextSize("zero floor?").x;
+  ImGui::TableSetupColumn("divergence", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthFixed, valueWidth);
+  ImGui::TableSetupColumn("zero floor?", ImGuiTableColumnFlags_WidthFixed, floorWidth);
+  ImGui::TableSetupColumn("notes", ImGuiTableColumnFlags_WidthStretch, 1.3f);
   ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
   const char* headers[] = {"divergence", "value", "zero floor?", "notes"};
   for (int c = 0; c < 4; ++c) {
@@ -152,7 +176,7 @@ void drawTable(const Scene& scene, const Derived& derived) {
     ImGui::TableNextColumn();
     const bool floor = metricHasZeroFloor(row.metric);
     ImGui::TextColored(floor ? ImVec4(0.3f, 0.85f, 0.5f, 1.0f) : ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "%s",
-                       floor ? "yes (0 if equal)" : "no");
+                       floor ? "yes" : "no");
     itemTooltip(std::string(metricDescription(row.metric)).c_str());
     ImGui::TableNextColumn();
     ImGui::TextDisabled("%s", row.detail.c_str());

@@ -339,9 +339,9 @@ void KernelSweepView::draw(AppContext& ctx) {
             current, false, false);
   if (!stacked) ImGui::SameLine();
   const plot::Rect barsRect = reserveRect("##bars", ImVec2(stacked  ? avail.x
-                                                       : narrow ? avail.x - spacing - halfWidth
-                                                                : rightWidth,
-                                                       bottomHeight));
+                                                           : narrow ? avail.x - spacing - halfWidth
+                                                                    : rightWidth,
+                                                           bottomHeight));
   auto probeRect = [](const plot::Rect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
   ctx.viewProbe().sweepWeights = probeRect(weightRect);
   ctx.viewProbe().sweepPolar = probeRect(polarRect);

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "app/plot/paint.h"
+#include "app/plot/plot_math.h"
 #include "app/views/view_common.h"
 #include "app/views/view_probe.h"
 #include "app/views/views.h"
@@ -299,6 +300,9 @@ void VectorCanvasView::draw(AppContext& ctx) {
   if (pca) origin2d = -(plane.mean.transpose() * plane.basis).transpose();
   const ImVec2 origin = frame.toPixel(origin2d.x(), origin2d.y());
   const plot::Rect& area = frame.area();
+  // Every label goes where it fits inside the plot without covering another label or an arrow tip (LabelPlacer): the
+  // angle first, then the selected pair, then the other vectors; one with no room left is not drawn.
+  plot::LabelPlacer placer({area.Min.x, area.Min.y, area.Max.x, area.Max.y});
   plot::paint::addLine(drawList, ImVec2(area.Min.x, origin.y), ImVec2(area.Max.x, origin.y), style.border, 1.0f);
   plot::paint::addLine(drawList, ImVec2(origin.x, area.Min.y), ImVec2(origin.x, area.Max.y), style.border, 1.0f);
   if (!pca) {
@@ -327,10 +331,12 @@ void VectorCanvasView::draw(AppContext& ctx) {
       plot::polylinePixels(drawList, arc, style.text, 2.0f);
       // Small angles put the label on the arrows: lift it off them.
       const double mid = a0 + delta * 0.5 + (std::abs(delta) < 0.5 ? 0.5 : 0.0);
-      labelWithBackdrop(drawList,
-                        ImVec2(origin.x + (radius + 8) * float(std::cos(mid)) - 10,
-                               origin.y - (radius + 8) * float(std::sin(mid)) - frame.fontSize() * 0.5f),
-                        style.text, formatted("%.1f\xC2\xB0", pairAngle), withAlpha(style.background, 0.75f));
+      const std::string text = formatted("%.1f\xC2\xB0", pairAngle);
+      const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+      const ImVec2 at(origin.x + (radius + 8) * float(std::cos(mid)) - 10,
+                      origin.y - (radius + 8) * float(std::sin(mid)) - frame.fontSize() * 0.5f);
+      placer.addObstacle({at.x - 2.0, at.y - 1.0, at.x + size.x + 2.0, at.y + size.y + 1.0});
+      labelWithBackdrop(drawList, at, style.text, text, withAlpha(style.background, 0.75f));
     }
   }
 
@@ -343,6 +349,13 @@ void VectorCanvasView::draw(AppContext& ctx) {
   // for llvmpipe): every vector but the selected pair is drawn as its tip, and the legend says so.
   const bool tipsOnly = scene.queryCount() + scene.keyCount() > 1024;
   const Vector selectedQuery = scene.queries.row(q).transpose();
+  struct PendingLabel {
+    plot::Point anchor, preferred;  // the tip, and the label's top-left corner beyond it
+    std::string text;
+    ImU32 color;
+    bool selected;
+  };
+  std::vector<PendingLabel> pending;
   const auto drawArrows = [&](const RowMatrix& points, const std::vector<std::string>& labels, ImU32 color,
                               int selected, bool isQuery) {
     for (int i = 0; i < points.rows(); ++i) {
@@ -358,6 +371,7 @@ void VectorCanvasView::draw(AppContext& ctx) {
                   isSelected ? 4.0f : (crowded ? 1.0f : 2.0f), isSelected ? 14.0f : (crowded ? 7.0f : 11.0f));
       if (isSelected) plot::paint::addCircle(drawList, tip, 8.0f, style.text, 20, 2.0f);
       if (crowded && !isSelected) continue;
+      placer.addObstacle({tip.x - 7.0, tip.y - 7.0, tip.x + 7.0, tip.y + 7.0});
       std::string label = i < int(labels.size()) ? labels[i] : std::string();
       if (!isQuery) {
         // Classify each key against the selected query with the parameter band (true d-dimensional angle), unless
@@ -377,12 +391,11 @@ void VectorCanvasView::draw(AppContext& ctx) {
                                         tip.y + dy / length * 12.0f - frame.fontSize() * 0.5f);
       // Kept inside the plot area (a tip near the edge would have its label cut: "paralle"), when the area is wider
       // than the label.
-      const plot::Rect& area = frame.area();
       if (area.GetWidth() > width + 4.0f)
         labelAt.x = std::clamp(labelAt.x, area.Min.x + 2.0f, area.Max.x - width - 2.0f);
       if (area.GetHeight() > frame.fontSize() + 4.0f)
         labelAt.y = std::clamp(labelAt.y, area.Min.y + 2.0f, area.Max.y - frame.fontSize() - 2.0f);
-      labelWithBackdrop(drawList, labelAt, color, label, withAlpha(style.background, 0.67f));
+      pending.push_back({{tip.x, tip.y}, {labelAt.x - 2.0, labelAt.y - 1.0}, label, color, isSelected});
     }
   };
   ViewProbe& probe = ctx.viewProbe();
@@ -398,6 +411,14 @@ void VectorCanvasView::draw(AppContext& ctx) {
   }
   drawArrows(plane.keys2d, scene.keyLabels, keyColor(), k, false);
   drawArrows(plane.queries2d, scene.queryLabels, queryColor(), q, true);
+  std::stable_partition(pending.begin(), pending.end(), [](const PendingLabel& l) { return l.selected; });
+  for (const PendingLabel& label : pending) {
+    // The backdrop reaches 2 px beyond the text sideways and 1 px up and down (labelWithBackdrop).
+    const ImVec2 text = ImGui::CalcTextSize(label.text.c_str());
+    if (const auto at = placer.place(label.anchor, text.x + 4.0, text.y + 2.0, 10.0, {&label.preferred, 1}))
+      labelWithBackdrop(drawList, ImVec2(float(at->x + 2.0), float(at->y + 1.0)), label.color, label.text,
+                        withAlpha(style.background, 0.67f));
+  }
 
   const plot::LegendEntry entries[] = {
       {tipsOnly ? "query (tips only, selected as arrow)" : "query", queryColor(), plot::LegendEntry::Kind::Line},

@@ -354,5 +354,46 @@ TEST_F(PlotDrawing, FractionalThicknessIsRoundedToWholePixels) {
   EXPECT_EQ(drawList->VtxBuffer.Size - before, whole);
 }
 
+TEST(LabelPlacer, TakesThePreferredSpotThenTheFirstFreeOneAroundTheAnchorAndNeverOverlapsOrLeaves) {
+  LabelPlacer placer({0, 0, 200, 100});
+  placer.addObstacle({95, 45, 105, 55});  // a marker at (100, 50)
+  // 40 x 10 labels, 5 px from the anchor. The first takes its preferred corner.
+  const Point preferred{110, 45};
+  ASSERT_TRUE(placer.place({100, 50}, 40, 10, 5, {&preferred, 1}).has_value());
+  // The same preferred spot is taken now: right of the anchor is (105, 45) and overlaps it, left is free.
+  const auto second = placer.place({100, 50}, 40, 10, 5, {&preferred, 1});
+  ASSERT_TRUE(second.has_value());
+  EXPECT_DOUBLE_EQ(second->x, 55.0);  // 100 - 5 - 40
+  EXPECT_DOUBLE_EQ(second->y, 45.0);
+  // Then above (centred), then below.
+  const auto third = placer.place({100, 50}, 40, 10, 5);
+  ASSERT_TRUE(third.has_value());
+  EXPECT_DOUBLE_EQ(third->x, 80.0);
+  EXPECT_DOUBLE_EQ(third->y, 35.0);
+  const auto fourth = placer.place({100, 50}, 40, 10, 5);
+  ASSERT_TRUE(fourth.has_value());
+  EXPECT_DOUBLE_EQ(fourth->y, 55.0);
+  // Near the right edge the right-hand spot would leave the bounds: the label goes left instead of being clipped.
+  const auto edge = placer.place({195, 90}, 40, 10, 2);
+  ASSERT_TRUE(edge.has_value());
+  EXPECT_DOUBLE_EQ(edge->x, 153.0);
+  // A label wider than the bounds has no place at all.
+  EXPECT_FALSE(placer.place({100, 50}, 300, 10, 5).has_value());
+}
+
+TEST(LabelPlacer, ACrowdOfLabelsNeverOverlaps) {
+  LabelPlacer placer({0, 0, 300, 200});
+  std::vector<Box> placed;
+  for (int i = 0; i < 40; ++i) {
+    const Point anchor{150.0 + 3.0 * (i % 7), 100.0 + 2.0 * (i % 5)};
+    if (const auto at = placer.place(anchor, 50, 12, 4)) placed.push_back({at->x, at->y, at->x + 50, at->y + 12});
+  }
+  EXPECT_GE(placed.size(), 4u);  // right, left, above and below the first anchor at least
+  for (std::size_t a = 0; a < placed.size(); ++a) {
+    EXPECT_TRUE(placed[a].inside({0, 0, 300, 200}));
+    for (std::size_t b = a + 1; b < placed.size(); ++b) EXPECT_FALSE(placed[a].overlaps(placed[b])) << a << " " << b;
+  }
+}
+
 }  // namespace
 }  // namespace attnscope::plot
