@@ -24,6 +24,8 @@ shoot() {
     xdotool key "$key"
     sleep 2
   done
+  xdotool mousemove $((w - 2)) $((h - 2))  # again: before the window mapped, the pointer move may not have landed
+  sleep 1
   import -window root "$file"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true

@@ -49,25 +49,36 @@ double labelGap(float fontSize, bool isX) {
 double toAxisUnits(double value, Scale scale);
 
 AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
-                                 bool isX);
+                                 bool isX, int labelRows);
 
-AxisTicks computeTicks(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
-                       bool isX) {
-  AxisTicks result = computeTicksWithLabels(axis, range, lengthPixels, pixelsPerTick, fontSize, isX);
+/// `labelRows`: 2 when category labels along x alternate between two rows (each row then needs half the room).
+AxisTicks computeTicks(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize, bool isX,
+                       int labelRows = 1) {
+  AxisTicks result = computeTicksWithLabels(axis, range, lengthPixels, pixelsPerTick, fontSize, isX, labelRows);
   if (!axis.tickLabels)
     for (std::string& label : result.labels) label.clear();
   return result;
 }
 
+/// Whether category labels along an x axis of `lengthPixels` need two rows: one row would have to skip categories,
+/// two rows (alternating) hold them all. A map of a handful of keys then names every key instead of every other one.
+bool staggerCategoryLabels(const Axis& axis, float lengthPixels, float fontSize) {
+  if (axis.categories.size() < 2 || !axis.tickLabels) return false;
+  float widest = 0.0f;
+  for (const auto& label : axis.categories) widest = std::max(widest, textSize(label, fontSize).x);
+  const double needed = widest + fontSize * 0.8, n = double(axis.categories.size());
+  return n * needed > lengthPixels && n * needed / 2 <= lengthPixels;
+}
+
 AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixels, float pixelsPerTick, float fontSize,
-                                 bool isX) {
+                                 bool isX, int labelRows) {
   AxisTicks result;
   if (!axis.categories.empty()) {
     // Label every stride-th category when they do not fit (a 256-key heatmap keeps a readable axis).
     float widest = 0.0f;
     if (isX)
       for (const auto& label : axis.categories) widest = std::max(widest, textSize(label, fontSize).x);
-    const double needed = isX ? widest + fontSize * 0.8 : fontSize * 1.25;
+    const double needed = isX ? (widest + fontSize * 0.8) / labelRows : fontSize * 1.25;
     const std::size_t n = axis.categories.size();
     const std::size_t stride =
         std::max<std::size_t>(1, std::size_t(std::ceil(n * needed / std::max(lengthPixels, 1.0f))));
@@ -274,14 +285,20 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
       spec.x.label.empty() ? std::vector<std::string>{} : wrapWords(spec.x.label, textWidth, measure);
   const float titleHeight = spec.title.empty() ? pad : fontSize_ * float(titleLines.size()) + 2 * pad;
   const float xLabelHeight = spec.x.label.empty() ? 0.0f : fontSize_ * float(xLabelLines.size()) + pad;
-  const float bottom = style.tickLength + fontSize_ + pad + xLabelHeight + pad;
   const float yLabelWidth = spec.y.label.empty() ? 0.0f : fontSize_ + pad;
+  const float right = pad + fontSize_ * 0.8f;  // room for the last x tick label's right half
+  // Category labels that do not fit side by side alternate between two rows (decided on the width less a rough
+  // allowance for the y tick labels, which are measured below; the second row's line is reserved either way).
+  const int xLabelRows =
+      staggerCategoryLabels(spec.x, float(outer.GetWidth()) - pad - yLabelWidth - right - fontSize_ * 4.0f, fontSize_)
+          ? 2
+          : 1;
+  const float bottom = style.tickLength + fontSize_ * float(xLabelRows) + pad + xLabelHeight + pad;
   const float roughHeight = std::max(outer.GetHeight() - titleHeight - bottom, 10.0f);
   AxisTicks yTicks = computeTicks(spec.y, yRange_, roughHeight, fontSize_ * 3.0f, fontSize_, false);
   float yTickWidth = 0.0f;
   for (const auto& label : yTicks.labels) yTickWidth = std::max(yTickWidth, textSize(label, fontSize_).x);
   const float left = pad + yLabelWidth + yTickWidth + style.tickLength + pad;
-  const float right = pad + fontSize_ * 0.8f;  // room for the last x tick label's right half
   area_ = plot::Rect(ImVec2(std::floor(outer.Min.x + left), std::floor(outer.Min.y + titleHeight)),
                      ImVec2(std::floor(outer.Max.x - right), std::floor(outer.Max.y - bottom)));
   if (area_.GetWidth() < 10.0f) area_.Max.x = area_.Min.x + 10.0f;
@@ -300,14 +317,19 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
     }
     yTicks = computeTicks(spec.y, yRange_, area_.GetHeight(), fontSize_ * 3.0f, fontSize_, false);
   }
-  const AxisTicks xTicks = computeTicks(spec.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f, fontSize_, true);
+  const AxisTicks xTicks =
+      computeTicks(spec.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f, fontSize_, true, xLabelRows);
+  // The row of each x label: alternating among the labelled ticks when staggered.
+  std::vector<int> xRow(xTicks.labels.size(), 0);
+  for (std::size_t i = 0, labelled = 0; i < xTicks.labels.size(); ++i)
+    if (!xTicks.labels[i].empty()) xRow[i] = xLabelRows == 2 ? int(labelled++ % 2) : 0;
 
   paint::addRectFilled(drawList_, area_.Min, area_.Max, style.background);
   // Whatever the tick choice, no two labels overlap and none leaves the plot's rectangle (fitTickLabels).
-  const auto thinLabels = [&](AxisTicks& ticks, bool isX) {
+  const auto thinLabels = [&](AxisTicks& ticks, bool isX, int row) {
     std::vector<std::pair<double, std::size_t>> order;  // (centre in pixels, tick index), ascending
     for (std::size_t i = 0; i < ticks.labels.size(); ++i) {
-      if (ticks.labels[i].empty()) continue;
+      if (ticks.labels[i].empty() || (isX && xRow[i] != row)) continue;
       order.emplace_back(isX ? mapX(ticks.ticks.values[i]) : mapY(ticks.ticks.values[i]), i);
     }
     std::sort(order.begin(), order.end());
@@ -322,8 +344,8 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
       if (!kept[k]) ticks.labels[order[k].second].clear();
   };
   AxisTicks xTicksShown = xTicks;
-  thinLabels(xTicksShown, true);
-  thinLabels(yTicks, false);
+  for (int row = 0; row < xLabelRows; ++row) thinLabels(xTicksShown, true, row);
+  thinLabels(yTicks, false, 0);
   const auto drawTicks = [&](const AxisTicks& ticks, bool isX, const Axis& axis) {
     for (std::size_t i = 0; i < ticks.ticks.values.size(); ++i) {
       const double v = ticks.ticks.values[i];
@@ -337,8 +359,9 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
                        ImVec2(px, area_.Max.y + style.tickLength * (labelled ? 1 : 0.6f)), style.axis, 1.0f);
         if (labelled) {
           const ImVec2 size = textSize(ticks.labels[i], fontSize_);
-          addText(drawList_, ImVec2(px - size.x * 0.5f, area_.Max.y + style.tickLength + 2.0f), style.text,
-                  ticks.labels[i], fontSize_);
+          addText(drawList_,
+                  ImVec2(px - size.x * 0.5f, area_.Max.y + style.tickLength + 2.0f + fontSize_ * float(xRow[i])),
+                  style.text, ticks.labels[i], fontSize_);
         }
       } else {
         const float py = static_cast<float>(mapY(v));
@@ -367,8 +390,8 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
                    style.text, titleLines[i], fontSize_);
   for (std::size_t i = 0; i < xLabelLines.size(); ++i)
     addCentredText(drawList_,
-                   ImVec2(centreX(xLabelLines[i]),
-                          area_.Max.y + style.tickLength + fontSize_ + pad + fontSize_ * (float(i) + 0.5f)),
+                   ImVec2(centreX(xLabelLines[i]), area_.Max.y + style.tickLength + fontSize_ * float(xLabelRows) +
+                                                       pad + fontSize_ * (float(i) + 0.5f)),
                    style.textDim, xLabelLines[i], fontSize_);
   if (!spec.y.label.empty())
     addVerticalText(drawList_, ImVec2(outer.Min.x + pad + fontSize_ * 0.5f, 0.5f * (area_.Min.y + area_.Max.y)),
@@ -558,8 +581,7 @@ void groupedBars(Frame& frame, const std::vector<std::vector<double>>& values, s
   }
 }
 
-void legend(Frame& frame, std::span<const LegendEntry> entries, Corner corner) {
-  if (entries.empty()) return;
+plot::Rect legendRect(Frame& frame, std::span<const LegendEntry> entries, Corner corner) {
   const float fontSize = frame.fontSize();
   const float pad = frame.style().padding;
   const float swatch = fontSize * 1.6f;
@@ -573,6 +595,18 @@ void legend(Frame& frame, std::span<const LegendEntry> entries, Corner corner) {
   const bool top = corner == Corner::TopLeft || corner == Corner::TopRight;
   const ImVec2 min(right ? area.Max.x - width - pad : area.Min.x + pad,
                    top ? area.Min.y + pad : area.Max.y - height - pad);
+  return plot::Rect(min, ImVec2(min.x + width, min.y + height));
+}
+
+void legend(Frame& frame, std::span<const LegendEntry> entries, Corner corner) {
+  if (entries.empty()) return;
+  const float fontSize = frame.fontSize();
+  const float pad = frame.style().padding;
+  const float swatch = fontSize * 1.6f;
+  const float rowHeight = fontSize + 4.0f;
+  const plot::Rect box = legendRect(frame, entries, corner);
+  const ImVec2 min = box.Min;
+  const float width = box.GetWidth(), height = box.GetHeight();
   ImDrawList* drawList = frame.drawList();
   paint::addRectFilled(drawList, min, ImVec2(min.x + width, min.y + height),
                        (frame.style().background & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 225), 3.0f);

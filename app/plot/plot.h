@@ -123,6 +123,8 @@ struct LegendEntry {
 enum class Corner { TopLeft, TopRight, BottomLeft, BottomRight };
 /// Legend box inside the plot area's corner, drawn over the series.
 void legend(Frame& frame, std::span<const LegendEntry> entries, Corner corner = Corner::TopRight);
+/// Where legend() draws its box (labels placed before it can keep clear of it).
+plot::Rect legendRect(Frame& frame, std::span<const LegendEntry> entries, Corner corner = Corner::TopRight);
 
 /// Crosshair at the hovered x and a dot on every series value (ys[s][i] at the nearest sample); returns the
 /// sample index under the mouse, or nothing when the plot is not hovered. xs non-decreasing.

@@ -300,13 +300,16 @@ std::optional<Point> LabelPlacer::place(Point anchor, double width, double heigh
   };
   for (const Point& candidate : preferred)
     if (fits(candidate)) return candidate;
-  const double right = anchor.x + gap, left = anchor.x - gap - width;
-  const double above = anchor.y - gap - height, below = anchor.y + gap, middle = anchor.y - height / 2;
-  const double centre = anchor.x - width / 2;
-  const Point around[8] = {{right, middle}, {left, middle}, {centre, above}, {centre, below},
-                           {right, above},  {right, below}, {left, above},   {left, below}};
-  for (const Point& candidate : around)
-    if (fits(candidate)) return candidate;
+  // Two rings: right next to the anchor, then a label's height and a half farther out (a crowded spot).
+  for (const double distance : {gap, gap + 1.5 * height}) {
+    const double right = anchor.x + distance, left = anchor.x - distance - width;
+    const double above = anchor.y - distance - height, below = anchor.y + distance, middle = anchor.y - height / 2;
+    const double centre = anchor.x - width / 2;
+    const Point around[8] = {{right, middle}, {left, middle}, {centre, above}, {centre, below},
+                             {right, above},  {right, below}, {left, above},   {left, below}};
+    for (const Point& candidate : around)
+      if (fits(candidate)) return candidate;
+  }
   return std::nullopt;
 }
 

@@ -87,8 +87,8 @@ class LabelPlacer {
   /// Something labels must not cover (a marker).
   void addObstacle(Box box) { taken_.push_back(box); }
   /// The top-left corner for a width x height label: the `preferred` top-left corners first (in order), then the
-  /// eight positions around `anchor` at `gap` pixels (right, left, above, below, then the diagonals). Records the
-  /// label's box when placed.
+  /// eight positions around `anchor` at `gap` pixels (right, left, above, below, then the diagonals), then the same
+  /// eight 1.5 label heights farther out. Records the label's box when placed.
   std::optional<Point> place(Point anchor, double width, double height, double gap,
                              std::span<const Point> preferred = {});
 

@@ -412,6 +412,11 @@ void VectorCanvasView::draw(AppContext& ctx) {
   drawArrows(plane.keys2d, scene.keyLabels, keyColor(), k, false);
   drawArrows(plane.queries2d, scene.queryLabels, queryColor(), q, true);
   std::stable_partition(pending.begin(), pending.end(), [](const PendingLabel& l) { return l.selected; });
+  const plot::LegendEntry entries[] = {
+      {tipsOnly ? "query (tips only, selected as arrow)" : "query", queryColor(), plot::LegendEntry::Kind::Line},
+      {tipsOnly ? "key (tips only, selected as arrow)" : "key", keyColor(), plot::LegendEntry::Kind::Line}};
+  const plot::Rect legendBox = plot::legendRect(frame, entries, plot::Corner::TopLeft);
+  placer.addObstacle({legendBox.Min.x, legendBox.Min.y, legendBox.Max.x, legendBox.Max.y});
   for (const PendingLabel& label : pending) {
     // The backdrop reaches 2 px beyond the text sideways and 1 px up and down (labelWithBackdrop).
     const ImVec2 text = ImGui::CalcTextSize(label.text.c_str());
@@ -419,10 +424,6 @@ void VectorCanvasView::draw(AppContext& ctx) {
       labelWithBackdrop(drawList, ImVec2(float(at->x + 2.0), float(at->y + 1.0)), label.color, label.text,
                         withAlpha(style.background, 0.67f));
   }
-
-  const plot::LegendEntry entries[] = {
-      {tipsOnly ? "query (tips only, selected as arrow)" : "query", queryColor(), plot::LegendEntry::Kind::Line},
-      {tipsOnly ? "key (tips only, selected as arrow)" : "key", keyColor(), plot::LegendEntry::Kind::Line}};
   plot::legend(frame, entries, plot::Corner::TopLeft);
 
   // Interaction: press on a tip selects it and starts a drag; Shift snaps the query-key angle to 45 degree steps.
