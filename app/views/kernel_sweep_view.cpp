@@ -25,7 +25,8 @@ class KernelSweepView final : public gui::View {
 
   std::vector<double> toDoubles(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
-  void angleMarkers(plot::Frame& frame, double current) {
+  /// The three reference angles, under the curves.
+  void referenceMarkers(plot::Frame& frame) {
     const ImU32 reference = frame.style().textDim;
     // Name the three reference angles only when the plot is wide enough for the names not to collide.
     const bool named = frame.area().GetWidth() > frame.fontSize() * 26.0f;
@@ -33,6 +34,10 @@ class KernelSweepView final : public gui::View {
     plot::verticalMarker(frame, 0.0, reference, named ? "parallel" : "", 1.0f, true, true);
     plot::verticalMarker(frame, 90.0, reference, named ? "orthogonal" : "", 1.0f, true, true);
     plot::verticalMarker(frame, 180.0, reference, named ? "antiparallel" : "", 1.0f, true, true);
+  }
+
+  /// The current angle, over the curves (its label would otherwise sit under the curve starting at 0 degrees).
+  void currentMarker(plot::Frame& frame, double current) {
     plot::verticalMarker(frame, current, frame.style().text, formatted("now %.1f\xC2\xB0", current), 2.0f, false);
   }
 
@@ -77,7 +82,7 @@ class KernelSweepView final : public gui::View {
     spec.y.label = yLabel;
     spec.y.range = fixedUnit ? plot::Range{0.0, 1.0} : plot::Range{fromZero ? lo : lo - pad, hi + pad};
     plot::Frame frame(ImGui::GetWindowDrawList(), rect, spec);
-    angleMarkers(frame, current);
+    referenceMarkers(frame);
     std::vector<ImU32> colors;
     std::vector<plot::LegendEntry> legend;
     std::vector<std::span<const double>> ys;
@@ -97,6 +102,7 @@ class KernelSweepView final : public gui::View {
       legend.push_back({kernelLabel(kernels[s], scene), colors[s], plot::LegendEntry::Kind::Line});
       ys.emplace_back(series[s]);
     }
+    currentMarker(frame, current);
     if (rect.GetWidth() > ImGui::GetFontSize() * 22.0f && legendFits(frame.area(), kernels.size()))
       plot::legend(frame, legend, plot::Corner::TopRight);
     if (const auto index = plot::hoverSeries(frame, angles, ys, colors)) {
