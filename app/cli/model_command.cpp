@@ -154,6 +154,8 @@ Llama2cModel& requireLlama2c(Model& model, const char* command) {
 
 std::shared_ptr<const Tokenizer> findTokenizer(Model& model, const std::string& explicitPath);
 std::vector<int> parseTokenIds(const std::string& text);
+std::vector<int> promptIds(const Model& model, const Tokenizer* tokenizer, const std::string& prompt,
+                           const std::string& tokenIds);
 
 // Generation for every other causal model (Hugging Face folders, GPT-2 GGUF files) through its key-value cache:
 // the prompt is fed in one pass, then each sampled token alone; llama2.c's sampler picks the tokens.
@@ -166,14 +168,7 @@ void runCachedGenerate(Model& model, const GenerateArguments& args) {
     throw InputError(model.info().path + " is a " + model.info().architecture + " " + model.info().format +
                      " model, which does not generate text (an encoder or a capture file)");
   const std::shared_ptr<const Tokenizer> tokenizer = findTokenizer(model, args.tokenizer);
-  std::vector<int> tokens;
-  if (!args.tokenIds.empty()) {
-    tokens = parseTokenIds(args.tokenIds);
-  } else {
-    if (!tokenizer)
-      throw InputError("no tokenizer found for " + model.info().path + "; pass --tokenizer FILE or --token-ids");
-    tokens = tokenizer->encode(args.prompt, true);
-  }
+  std::vector<int> tokens = promptIds(model, tokenizer.get(), args.prompt, args.tokenIds);
   if (tokens.empty() && model.info().bosTokenId >= 0) tokens.push_back(model.info().bosTokenId);
   if (tokens.empty())
     throw InputError("the prompt is empty and " + model.info().path + " has no BOS token; give --prompt");
