@@ -167,7 +167,8 @@ HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const m
         if (*metric == Metric::MmdUnbiased && (Q.rows() < 2 || K.rows() < 2)) continue;  // undefined, shown n/a
         set(HeadStatistic(s), alignmentDivergence(*metric, Q, K, divergenceOptions).value);
       }
-      set(HeadStatistic::Entropy, rowEntropy(A).entropyNats.cast<double>().mean());
+      const model::AttentionPatternScores pattern = model::attentionPatternScores(A);
+      set(HeadStatistic::Entropy, pattern.entropyNats);  // the same numbers as `attnscope model heads`
       PairClassOptions classOptions;
       classOptions.bandDegrees = kHeadGridBandDegrees;
       classOptions.causal = capture.causal;
@@ -176,7 +177,6 @@ HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const m
       set(HeadStatistic::OrthogonalFraction, classes.orthogonalFraction);
       set(HeadStatistic::AntiparallelFraction, classes.antiparallelFraction);
       set(HeadStatistic::Rank, numericalRank(A).rank);
-      const model::AttentionPatternScores pattern = model::attentionPatternScores(A);
       set(HeadStatistic::SinkShare, pattern.sinkShare);
       set(HeadStatistic::PreviousToken, pattern.previousToken);
       set(HeadStatistic::MeanDistance, pattern.meanDistance);
