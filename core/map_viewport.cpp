@@ -69,18 +69,10 @@ MapImageWorker::MapImageWorker(const MatrixView& Q, const MatrixView& K, std::ve
   if (kernels_.empty()) throw InputError("the map worker needs at least one kernel");
   if (options_.coarseDivisor < 1) throw InputError("the coarse divisor must be at least 1");
   maps_.resize(kernels_.size());
-  thread_ = std::thread([this] { run(); });
 }
 
 MapImageWorker::~MapImageWorker() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    cancel_ = true;
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
+  stop_ = true;  // ends a normaliser pass too; then runner_'s destructor cancels the job and joins
 }
 
 std::uint64_t MapImageWorker::request(const MapRegion& region, Index outputRows, Index outputCols, Pooling pooling) {
@@ -88,10 +80,11 @@ std::uint64_t MapImageWorker::request(const MapRegion& region, Index outputRows,
   {
     std::lock_guard lock(mutex_);
     id = nextId_++;
-    pending_ = Job{id, region, outputRows, outputCols, pooling};
-    cancel_ = true;  // the running job, if any, is for a viewport the user has left
   }
-  wake_.notify_all();
+  const Job job{id, region, outputRows, outputCols, pooling};
+  // The running job, if any, is for a viewport the user has left: cancelled, and this one replaces any queued one.
+  runner_.submit([this, job](const std::atomic<bool>& cancelled) { compute(job, cancelled); },
+                 {.cancelsRunning = true});
   return id;
 }
 
@@ -101,8 +94,7 @@ std::vector<MapImage> MapImageWorker::takeImages() {
 }
 
 bool MapImageWorker::idle() const {
-  std::lock_guard lock(mutex_);
-  return !pending_ && !busy_;
+  return !runner_.busy();
 }
 
 std::string MapImageWorker::lastError() const {
@@ -110,62 +102,50 @@ std::string MapImageWorker::lastError() const {
   return error_;
 }
 
-const StreamingAttention& MapImageWorker::mapFor(std::size_t index) {
+const StreamingAttention& MapImageWorker::mapFor(std::size_t index, const std::atomic<bool>& cancelled) {
   if (!maps_[index]) {
     // A new viewport never cancels the normaliser pass (every later viewport needs it); only the destructor does.
     StreamingOptions streaming = options_.streaming;
     streaming.cancel = &stop_;
     maps_[index] =
         std::make_unique<StreamingAttention>(kernels_[index], queries_, keys_, options_.attention, streaming);
-    streaming.cancel = &cancel_;
+    // Tiles and pools stop at the lane's flag: the same atomic for every job of the lane (destroyed after the lane has
+    // stopped).
+    streaming.cancel = &cancelled;
     maps_[index]->setStreamingOptions(streaming);
   }
   return *maps_[index];
 }
 
-void MapImageWorker::run() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || pending_.has_value(); });
-      if (stopping_) return;
-      job = *pending_;
-      pending_.reset();
-      cancel_ = false;
-      busy_ = true;
-    }
-    try {
-      // Coarse for every kernel first (the window shows something at once), then full size.
-      for (bool coarse : {true, false}) {
-        const Index divisor = coarse ? options_.coarseDivisor : 1;
-        if (coarse && divisor == 1) continue;
-        for (std::size_t k = 0; k < kernels_.size(); ++k) {
-          const StreamingAttention& map = mapFor(k);
-          const MapRegion region = map.clampRegion(job.region);
-          if (region.rows() <= 0 || region.cols() <= 0) throw InputError("the requested map region is empty");
-          const Index rows = std::max<Index>(1, job.outputRows / divisor),
-                      cols = std::max<Index>(1, job.outputCols / divisor);
-          MapImage image;
-          image.requestId = job.id;
-          image.kernel = kernels_[k];
-          image.region = region;
-          image.coarse = coarse;
-          // Where a pixel would cover at most one cell, the exact weights are the image.
-          image.values = region.rows() <= rows && region.cols() <= cols ? map.tile(region)
-                                                                        : map.pooled(region, rows, cols, job.pooling);
-          std::lock_guard lock(mutex_);
-          finished_.push_back(std::move(image));
-        }
+void MapImageWorker::compute(const Job& job, const std::atomic<bool>& cancelled) {
+  try {
+    // Coarse for every kernel first (the window shows something at once), then full size.
+    for (bool coarse : {true, false}) {
+      const Index divisor = coarse ? options_.coarseDivisor : 1;
+      if (coarse && divisor == 1) continue;
+      for (std::size_t k = 0; k < kernels_.size(); ++k) {
+        const StreamingAttention& map = mapFor(k, cancelled);
+        const MapRegion region = map.clampRegion(job.region);
+        if (region.rows() <= 0 || region.cols() <= 0) throw InputError("the requested map region is empty");
+        const Index rows = std::max<Index>(1, job.outputRows / divisor),
+                    cols = std::max<Index>(1, job.outputCols / divisor);
+        MapImage image;
+        image.requestId = job.id;
+        image.kernel = kernels_[k];
+        image.region = region;
+        image.coarse = coarse;
+        // Where a pixel would cover at most one cell, the exact weights are the image.
+        image.values = region.rows() <= rows && region.cols() <= cols ? map.tile(region)
+                                                                      : map.pooled(region, rows, cols, job.pooling);
+        std::lock_guard lock(mutex_);
+        finished_.push_back(std::move(image));
       }
-    } catch (const CancelledError&) {
-      // A newer request is pending: drop this one's remaining work.
-    } catch (const std::exception& error) {
-      std::lock_guard lock(mutex_);
-      error_ = error.what();
     }
+  } catch (const CancelledError&) {
+    // A newer request is pending: drop this one's remaining work.
+  } catch (const std::exception& error) {
     std::lock_guard lock(mutex_);
-    busy_ = false;
+    error_ = error.what();
   }
 }
 

@@ -4,15 +4,14 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/job_runner.h"
 #include "core/streaming_attention.h"
 
 namespace attnscope {
@@ -58,9 +57,9 @@ struct MapWorkerOptions {
   int coarseDivisor = 8;
 };
 
-/// Computes map images in a background thread. The maps (one StreamingAttention per kernel: the normaliser pass)
-/// are built there too, on first use. request() and takeImages() never wait for computation: request() replaces any
-/// pending request and cancels the one running, so only the newest viewport is worked on.
+/// Computes map images on a JobRunner lane (core/job_runner.h). The maps (one StreamingAttention per kernel: the
+/// normaliser pass) are built there too, on first use. request() and takeImages() never wait for computation:
+/// request() replaces any pending request and cancels the one running, so only the newest viewport is worked on.
 class MapImageWorker {
  public:
   /// Q: N x d, K: M x d (copied); kernels in display order.
@@ -87,25 +86,21 @@ class MapImageWorker {
     Eigen::Index outputRows = 0, outputCols = 0;
     Pooling pooling = Pooling::Max;
   };
-  void run();
-  const StreamingAttention& mapFor(std::size_t index);
+  /// One request's work, on the lane; `cancelled` is the lane's flag (a newer request, or destruction).
+  void compute(const Job& job, const std::atomic<bool>& cancelled);
+  const StreamingAttention& mapFor(std::size_t index, const std::atomic<bool>& cancelled);
 
   RowMatrix queries_, keys_;
   std::vector<Kernel> kernels_;
   MapWorkerOptions options_;
-  std::vector<std::unique_ptr<StreamingAttention>> maps_;  // built lazily, worker thread only
+  std::vector<std::unique_ptr<StreamingAttention>> maps_;  // built lazily, lane only
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::optional<Job> pending_;
   std::vector<MapImage> finished_;
   std::uint64_t nextId_ = 1;
-  bool busy_ = false;
-  bool stopping_ = false;
   std::string error_;
-  std::atomic<bool> cancel_{false};
   std::atomic<bool> stop_{false};  // set by the destructor only: also ends a normaliser pass, so destruction is quick
-  std::thread thread_;             // last: started once everything above exists
+  JobRunner runner_;               // last: destroyed (its job returned) before everything above
 };
 
 }  // namespace attnscope

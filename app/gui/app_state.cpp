@@ -2,7 +2,7 @@
 // scene.cpp; derived results are computed in derived.cpp.
 #include "app/gui/app_state.h"
 
-#include "app/gui/job_runner.h"
+#include "core/job_runner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "app/gui/job_runner.h"
+#include "core/job_runner.h"
 #include "app/gui/long_map.h"
 #include "app/gui/model_session.h"
 #include "app/gui/presenter.h"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "app/gui/app_state.h"
-#include "app/gui/job_runner.h"
+#include "core/job_runner.h"
 #include "core/divergence.h"
 #include "core/model/model.h"
 

@@ -1,5 +1,5 @@
 // The background job lane every worker of the app runs on (app/gui/job_runner.h): latest wins, cancel, rest.
-#include "app/gui/job_runner.h"
+#include "core/job_runner.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace attnscope::gui {
+namespace attnscope {
 namespace {
 
 using namespace std::chrono_literals;
@@ -131,4 +131,4 @@ TEST(JobRunner, DestructionWaitsForTheRunningJobAndCancelsIt) {
 }
 
 }  // namespace
-}  // namespace attnscope::gui
+}  // namespace attnscope

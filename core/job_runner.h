@@ -1,13 +1,14 @@
-// The app's one way of running work off the UI thread: a JobRunner is a lane with one worker thread that runs the
-// latest job it was given. Every background worker of the app is a JobRunner plus the slot its results land in: the
-// slow divergences and the drag's Derived (app_state.cpp), and the model session (model_session.cpp). Each worker has
-// its own lane, so a model that takes seconds to load never holds back the divergences of a drag.
+// The one way attnscope runs work off the UI thread: a JobRunner is a lane with one worker thread that runs the
+// latest job it was given. Every background worker is a JobRunner plus the slot its results land in: the slow
+// divergences and the drag's Derived (app/gui/app_state.cpp), the model session (app/gui/model_session.cpp) and the
+// long map's images (core/map_viewport.h MapImageWorker). Each worker has its own lane, so a model that takes seconds
+// to load never holds back the divergences of a drag.
 //
 // "Latest wins": submitting while a job is queued replaces the queued one (a drag asks every frame; only the newest
 // scene matters); a running job is never interrupted by the runner, but its cancel flag is raised so it can stop at
 // its next progress report. After a job the lane can rest for a multiple of the job's run time, so back-to-back jobs
 // of a large scene leave the UI thread and llvmpipe's rasteriser threads a share of the 2 cores.
-// No ImGui and no GL here: tests drive runners directly.
+// In the core (no GL, no ImGui): tests drive runners directly.
 #pragma once
 
 #include <atomic>
@@ -17,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-namespace attnscope::gui {
+namespace attnscope {
 
 class JobRunner {
  public:
@@ -63,4 +64,4 @@ class JobRunner {
   std::thread thread_;  // last: starts after every member above exists
 };
 
-}  // namespace attnscope::gui
+}  // namespace attnscope

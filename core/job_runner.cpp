@@ -1,7 +1,7 @@
 // The background job lane (job_runner.h).
-#include "app/gui/job_runner.h"
+#include "core/job_runner.h"
 
-namespace attnscope::gui {
+namespace attnscope {
 
 JobRunner::JobRunner() : thread_([this] { run(); }) {}
 
@@ -70,4 +70,4 @@ void JobRunner::run() {
   }
 }
 
-}  // namespace attnscope::gui
+}  // namespace attnscope
