@@ -249,6 +249,115 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
   return openGpt2Model(std::move(config), std::make_unique<GgufGpt2Source>(std::move(file)), path);
 }
 
+// The tensors of a GGUF qwen2, qwen3 or gemma file under LlamaModel's Hugging Face names. These families rotate in
+// the NEOX (rotate_half) layout, so llama.cpp's converter stores q_proj/k_proj unpermuted, and every ggml [in, out]
+// matrix is PyTorch's [out, in]: only the names change. (It permutes q/k for architecture "llama" alone.)
+class GgufLlamaFamilySource final : public HfTensorSource {
+ public:
+  explicit GgufLlamaFamilySource(GgufFile file) : file_(std::move(file)) {}
+  std::string format() const override { return "gguf"; }
+  std::string sizesOrigin() const override { return "the GGUF metadata"; }
+  bool contains(const std::string& name) const override { return find(name) != nullptr; }
+  std::vector<int64_t> shape(const std::string& name) const override { return require(name).rowMajorShape(); }
+  std::vector<float> readFloats(const std::string& name) const override { return file_.readFloats(require(name)); }
+  std::vector<TensorInfo> storedTensors() const override {
+    std::vector<TensorInfo> tensors;
+    for (const GgufTensorInfo& tensor : file_.tensors())
+      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
+    return tensors;
+  }
+
+ private:
+  // "layers.3.self_attn.q_proj.bias" -> "blk.3.attn_q.bias", "embed_tokens.weight" -> "token_embd.weight", ...
+  const GgufTensorInfo* find(const std::string& name) const {
+    static const std::vector<std::pair<std::string, std::string>> global = {
+        {"embed_tokens.", "token_embd."}, {"norm.", "output_norm."}, {"lm_head.", "output."}};
+    static const std::vector<std::pair<std::string, std::string>> perLayer = {
+        {"input_layernorm.", "attn_norm."},    {"self_attn.q_proj.", "attn_q."},
+        {"self_attn.k_proj.", "attn_k."},      {"self_attn.v_proj.", "attn_v."},
+        {"self_attn.o_proj.", "attn_output."}, {"self_attn.q_norm.", "attn_q_norm."},
+        {"self_attn.k_norm.", "attn_k_norm."}, {"post_attention_layernorm.", "ffn_norm."},
+        {"mlp.gate_proj.", "ffn_gate."},       {"mlp.up_proj.", "ffn_up."},
+        {"mlp.down_proj.", "ffn_down."}};
+    for (const auto& [hf, gguf] : global)
+      if (name.starts_with(hf)) return file_.findTensor(gguf + name.substr(hf.size()));
+    if (!name.starts_with("layers.")) return nullptr;
+    const size_t dot = name.find('.', 7);
+    if (dot == std::string::npos) return nullptr;
+    const std::string layer = name.substr(7, dot - 7), rest = name.substr(dot + 1);
+    for (const auto& [hf, gguf] : perLayer)
+      if (rest.starts_with(hf)) return file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
+    return nullptr;
+  }
+  const GgufTensorInfo& require(const std::string& name) const {
+    const GgufTensorInfo* tensor = find(name);
+    if (tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for '" + name + "'"));
+    return *tensor;
+  }
+
+  GgufFile file_;
+};
+
+/// qwen2 (q/k/v biases), qwen3 (QK-norm per head) and gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
+/// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) from llama.cpp's metadata keys.
+std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
+  const std::filesystem::path path = file.path();
+  HfConfig config;
+  config.architecture = HfArchitecture::Llama;
+  config.modelType = arch;
+  config.architectureName = arch;
+  config.modelDim = sizeField(file, arch + ".embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, arch + ".feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, arch + ".block_count", 1, 1024);
+  config.heads = sizeField(file, arch + ".attention.head_count", 1, 1 << 12);
+  config.keyValueHeads = sizeField(file, arch + ".attention.head_count_kv", 1, config.heads, config.heads);
+  config.maxPositions = sizeField(file, arch + ".context_length", 1, 1 << 20);
+  if (config.heads % config.keyValueHeads != 0)
+    throw FileError(fileMessage(path, "attention.head_count_kv must divide attention.head_count"));
+  const std::optional<int64_t> keyLength = file.optionalInteger(arch + ".attention.key_length");
+  if (!keyLength && config.modelDim % config.heads != 0)
+    throw FileError(fileMessage(path, "attention.head_count must divide embedding_length"));
+  config.headDimension = sizeField(file, arch + ".attention.key_length", 2, 1 << 14, config.modelDim / config.heads);
+  if (sizeField(file, arch + ".attention.value_length", 1, 1 << 14, config.headDimension) != config.headDimension)
+    throw FileError(fileMessage(path, "attention.value_length differs from attention.key_length (not supported)"));
+  if (config.headDim() % 2 != 0) throw FileError(fileMessage(path, "the head dimension must be even for RoPE"));
+  if (sizeField(file, arch + ".rope.dimension_count", 1, 1 << 16, config.headDim()) != config.headDim())
+    throw FileError(fileMessage(path,
+                                "rope.dimension_count must equal the head dimension (partial RoPE is not "
+                                "supported for " +
+                                    arch + ")"));
+  if (const std::optional<std::string> scaling = file.optionalString(arch + ".rope.scaling.type");
+      scaling && *scaling != "none")
+    throw FileError(fileMessage(path, "rope.scaling.type '" + *scaling + "' is not supported (supported: none)"));
+  const double epsilon = file.optionalReal(arch + ".attention.layer_norm_rms_epsilon").value_or(1e-6);
+  const double theta = file.optionalReal(arch + ".rope.freq_base").value_or(10000.0);
+  if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(path, "layer_norm_rms_epsilon must be in (0, 1)"));
+  if (!(theta > 1 && theta < 1e12)) throw FileError(fileMessage(path, "rope.freq_base must be in (1, 1e12)"));
+  config.normEpsilon = float(epsilon);
+  config.ropeTheta = float(theta);
+  config.activation = "silu";
+  config.attentionBias = arch == "qwen2";
+  config.qkNorm = arch == "qwen3";
+  if (arch == "gemma") {
+    config.scaleEmbeddings = true;
+    config.activation = "gelu_pytorch_tanh";
+    config.normPlusOne = false;  // already 1 + w in the file
+  }
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
+                                          TensorReader::text(embedding.dims) + ", expected [" +
+                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  for (const char* key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"}) {
+    const std::optional<int64_t> id = file.optionalInteger(key);
+    const int value = id && *id >= 0 && *id < config.vocabSize ? int(*id) : -1;
+    (std::string_view(key).ends_with("bos_token_id") ? config.bosTokenId : config.eosTokenId) = value;
+  }
+  return openLlamaFamilyModel(std::move(config), std::make_unique<GgufLlamaFamilySource>(std::move(file)), path);
+}
+
 }  // namespace
 
 std::shared_ptr<const Tokenizer> findGgufTokenizer(const std::filesystem::path& path) {
@@ -264,9 +373,10 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
   if (arch == "gpt2") return openGpt2(std::move(file));
-  throw FileError(
-      fileMessage(path, "general.architecture '" + arch +
-                            "' is not supported (attnscope runs GGUF files of architecture llama or gpt2)"));
+  if (arch == "qwen2" || arch == "qwen3" || arch == "gemma") return openLlamaFamily(std::move(file), arch);
+  throw FileError(fileMessage(path, "general.architecture '" + arch +
+                                        "' is not supported (attnscope runs GGUF files of architecture llama, "
+                                        "mistral, gpt2, qwen2, qwen3 or gemma)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

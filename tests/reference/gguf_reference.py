@@ -16,6 +16,8 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       OUTDIR/ragged_q8_0.gguf                a Q8_0 tensor whose rows (40 values) are not whole 32-value blocks
   gguf_reference.py gpt2 HF_FOLDER OUT.gguf
       the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
+  gguf_reference.py (qwen2|qwen3|gemma) HF_FOLDER OUT.gguf
+      that family's hf_reference.py folder, converted as llama.cpp's converter does (see llama_family_from_hf)
 """
 import os
 import struct
@@ -494,12 +496,79 @@ def gpt2_from_hf(folder, out_path):
                 ("tokenizer.ggml.token_type", ARRAY, (INT32, [3 if i == end else 1 for i in range(len(tokens))])),
                 ("tokenizer.ggml.merges", ARRAY, (STRING, vocab["merges"])),
                 ("tokenizer.ggml.bos_token_id", UINT32, end), ("tokenizer.ggml.eos_token_id", UINT32, end)]
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)  # may run before the fixtures setup
+    open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
+
+
+def llama_family_from_hf(arch, folder, out_path):
+    """Converts hf_reference.py's qwen2, qwen3 or gemma folder to GGUF as llama.cpp's convert_hf_to_gguf.py does for
+    these NEOX-rotary families: tensors renamed (blk.N.attn_q.weight, attn_q.bias, attn_q_norm, ffn_norm, ...), q/k
+    NOT permuted (only architecture "llama" is), Gemma's RMSNorm weights stored as 1 + w, sizes under "<arch>.*"."""
+    import json
+
+    def read_safetensors(path):  # F32, F16 and BF16 (hf_reference.py's Llama-family folders are BF16)
+        data = open(path, "rb").read()
+        size = struct.unpack("<Q", data[:8])[0]
+        header, body, out = json.loads(data[8:8 + size]), data[8 + size:], {}
+        for name, entry in header.items():
+            if name == "__metadata__":
+                continue
+            raw = body[entry["data_offsets"][0]:entry["data_offsets"][1]]
+            if entry["dtype"] == "BF16":
+                values = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
+            else:
+                values = np.frombuffer(raw, {"F32": "<f4", "F16": "<f2"}[entry["dtype"]]).astype(np.float32)
+            out[name] = values.reshape(entry["shape"])
+        return out, None
+
+    config = json.load(open(os.path.join(folder, "config.json")))
+    index = os.path.join(folder, "model.safetensors.index.json")
+    files = sorted(set(json.load(open(index))["weight_map"].values())) if os.path.exists(index) else ["model.safetensors"]
+    weights = {}
+    for name in files:
+        weights.update(read_safetensors(os.path.join(folder, name))[0])
+    names = {"model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight",
+             "lm_head.weight": "output.weight"}
+    per_layer = {"input_layernorm": "attn_norm", "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k",
+                 "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output", "self_attn.q_norm": "attn_q_norm",
+                 "self_attn.k_norm": "attn_k_norm", "post_attention_layernorm": "ffn_norm",
+                 "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
+    tensors = []
+    for name, array in weights.items():
+        if name in names:
+            gguf_name = names[name]
+        else:
+            _, _, layer, rest = name.split(".", 3)
+            module, kind = rest.rsplit(".", 1)
+            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
+        array = np.asarray(array, np.float64)
+        if arch == "gemma" and name.endswith("norm.weight"):
+            array = array + 1.0
+        array = np.ascontiguousarray(array, np.float32)
+        tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
+    head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
+    theta = config.get("rope_theta") or config.get("rope_parameters", {}).get("rope_theta", 10000.0)
+    metadata = [("general.architecture", STRING, arch), (arch + ".block_count", UINT32, config["num_hidden_layers"]),
+                (arch + ".context_length", UINT32, config["max_position_embeddings"]),
+                (arch + ".embedding_length", UINT32, config["hidden_size"]),
+                (arch + ".feed_forward_length", UINT32, config["intermediate_size"]),
+                (arch + ".attention.head_count", UINT32, config["num_attention_heads"]),
+                (arch + ".attention.head_count_kv", UINT32, config["num_key_value_heads"]),
+                (arch + ".attention.key_length", UINT32, head_dim),
+                (arch + ".attention.value_length", UINT32, head_dim),
+                (arch + ".rope.dimension_count", UINT32, head_dim), (arch + ".rope.freq_base", FLOAT32, theta),
+                (arch + ".attention.layer_norm_rms_epsilon", FLOAT32, config["rms_norm_eps"])]
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
 
 
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "gpt2":
         gpt2_from_hf(sys.argv[2], sys.argv[3])
+        print("wrote", sys.argv[3])
+        return
+    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "gemma"):
+        llama_family_from_hf(sys.argv[1], sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return
     if len(sys.argv) < 3 or sys.argv[1] != "fixtures":
