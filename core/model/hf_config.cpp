@@ -226,11 +226,11 @@ void readGemmaVariant(const json& config, const std::string& source, HfConfig& r
     }
   }
   result.slidingWindow = window;
-  result.slidingLayers.assign(static_cast<size_t>(result.layers), false);
   if (config.contains("layer_types") && !config["layer_types"].is_null()) {
     const json& types = config["layer_types"];
     if (!types.is_array() || static_cast<int>(types.size()) != result.layers)
       fail("\"layer_types\" must list one entry per layer (" + std::to_string(result.layers) + ")");
+    result.slidingLayers.assign(types.size(), false);  // as many as the JSON really lists
     for (int l = 0; l < result.layers; ++l) {
       const json& type = types[static_cast<size_t>(l)];
       const std::string name = type.is_string() ? type.get<std::string>() : type.dump();
@@ -242,7 +242,7 @@ void readGemmaVariant(const json& config, const std::string& source, HfConfig& r
     // Gemma 2: every other layer, starting with layer 0; Gemma 3: all but every sliding_window_pattern-th layer.
     const int pattern = generation == GemmaGeneration::Gemma2 ? 2 : optionalInt(config, "sliding_window_pattern", 6);
     if (pattern < 1) fail("\"sliding_window_pattern\" must be a positive integer");
-    for (int l = 0; l < result.layers; ++l) result.slidingLayers[static_cast<size_t>(l)] = (l + 1) % pattern != 0;
+    result.slidingPattern = pattern;
   }
   if (generation == GemmaGeneration::Gemma3) {
     result.localRopeTheta = optionalFloat(config, "rope_local_base_freq", 10000.0f, source);

@@ -65,9 +65,12 @@ struct HfConfig {
   /// the captured weights are the softmax of the capped scores; 0 = none.
   float attentionSoftcap = 0.0f;
   float finalLogitSoftcap = 0.0f;  ///< final_logit_softcapping: logits become c tanh(logits / c); 0 = none
-  /// Per layer, whether it attends through slidingWindow (Gemma 2: even layers; Gemma 3: layer_types or
-  /// sliding_window_pattern). Empty: every layer uses slidingWindow (Mistral, Phi-3).
+  /// Per layer, whether it attends through slidingWindow, when the config lists them (Gemma 2/3 "layer_types").
   std::vector<bool> slidingLayers;
+  /// Without layer_types (Gemma 2: 2, Gemma 3: sliding_window_pattern): layer l is local when (l + 1) % pattern != 0.
+  /// A rule, not a per-layer list, so an absurd layer count allocates nothing before the tensors are checked.
+  /// slidingLayers and slidingPattern both empty/0: every layer uses slidingWindow (Mistral, Phi-3).
+  int slidingPattern = 0;
   /// Gemma 3: RoPE base of the sliding (local) layers, unscaled (rope_local_base_freq); the global layers use
   /// ropeTheta and ropeScaling. 0 = every layer uses ropeTheta.
   float localRopeTheta = 0.0f;
@@ -95,8 +98,9 @@ struct HfConfig {
   int headDim() const { return headDimension; }
   /// The sliding window of `layer` (0 = global attention).
   int windowOfLayer(int layer) const {
-    if (slidingLayers.empty()) return slidingWindow;
-    return slidingLayers[static_cast<size_t>(layer)] ? slidingWindow : 0;
+    if (!slidingLayers.empty()) return slidingLayers[static_cast<size_t>(layer)] ? slidingWindow : 0;
+    if (slidingPattern > 0) return (layer + 1) % slidingPattern != 0 ? slidingWindow : 0;
+    return slidingWindow;
   }
 };
 

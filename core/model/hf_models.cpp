@@ -569,7 +569,6 @@ class LlamaModel final : public HfModel {
     info_.rope = true;
     info_.qkNorm = config_.qkNorm;
     info_.slidingWindow = config_.slidingWindow;
-    info_.slidingLayers = config_.slidingLayers;
     info_.attentionSoftcap = config_.attentionSoftcap;
     inverseFrequencies_ = ropeInverseFrequencies(config_);
     if (config_.localRopeTheta > 0.0f) {  // Gemma 3's local layers: their own base, never rescaled
@@ -578,7 +577,10 @@ class LlamaModel final : public HfModel {
       local.ropeScaling = {};
       localInverseFrequencies_ = ropeInverseFrequencies(local);
     }
-    loadWeights(false);
+    loadWeights(false);  // every layer's tensors exist: now a per-layer list is as small as the checkpoint
+    if (!config_.slidingLayers.empty() || config_.slidingPattern > 0) {
+      for (int l = 0; l < config_.layers; ++l) info_.slidingLayers.push_back(config_.windowOfLayer(l) > 0);
+    }
     if (!files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
       config_.warnings.push_back("no lm_head.weight: logits use the tied token embedding");
     }
