@@ -254,7 +254,9 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
 // matrix is PyTorch's [out, in]: only the names change. (It permutes q/k for architecture "llama" alone.)
 class GgufLlamaFamilySource final : public HfTensorSource {
  public:
-  explicit GgufLlamaFamilySource(GgufFile file) : file_(std::move(file)) {}
+  /// sandwichNorms (gemma2): HF's post_attention_layernorm is llama.cpp's post_attention_norm and the pre-MLP norm is
+  /// pre_feedforward_layernorm (ffn_norm); otherwise post_attention_layernorm is the pre-MLP ffn_norm.
+  GgufLlamaFamilySource(GgufFile file, bool sandwichNorms) : file_(std::move(file)), sandwich_(sandwichNorms) {}
   std::string format() const override { return "gguf"; }
   std::string sizesOrigin() const override { return "the GGUF metadata"; }
   bool contains(const std::string& name) const override { return find(name) != nullptr; }
@@ -279,12 +281,19 @@ class GgufLlamaFamilySource final : public HfTensorSource {
         {"self_attn.k_norm.", "attn_k_norm."}, {"post_attention_layernorm.", "ffn_norm."},
         {"mlp.gate_proj.", "ffn_gate."},       {"mlp.up_proj.", "ffn_up."},
         {"mlp.down_proj.", "ffn_down."}};
+    static const std::vector<std::pair<std::string, std::string>> sandwich = {
+        {"post_attention_layernorm.", "post_attention_norm."},
+        {"pre_feedforward_layernorm.", "ffn_norm."},
+        {"post_feedforward_layernorm.", "post_ffw_norm."}};
     for (const auto& [hf, gguf] : global)
       if (name.starts_with(hf)) return file_.findTensor(gguf + name.substr(hf.size()));
     if (!name.starts_with("layers.")) return nullptr;
     const size_t dot = name.find('.', 7);
     if (dot == std::string::npos) return nullptr;
     const std::string layer = name.substr(7, dot - 7), rest = name.substr(dot + 1);
+    if (sandwich_)
+      for (const auto& [hf, gguf] : sandwich)
+        if (rest.starts_with(hf)) return file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
     for (const auto& [hf, gguf] : perLayer)
       if (rest.starts_with(hf)) return file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
     return nullptr;
@@ -296,10 +305,12 @@ class GgufLlamaFamilySource final : public HfTensorSource {
   }
 
   GgufFile file_;
+  bool sandwich_;
 };
 
-/// qwen2 (q/k/v biases), qwen3 (QK-norm per head) and gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
-/// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) from llama.cpp's metadata keys.
+/// qwen2 (q/k/v biases), qwen3 (QK-norm per head), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
+/// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) and gemma2 (plus sandwich norms,
+/// soft-capping, a sliding window on even layers) from llama.cpp's metadata keys.
 std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   const std::filesystem::path path = file.path();
   HfConfig config;
@@ -338,10 +349,27 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   config.activation = "silu";
   config.attentionBias = arch == "qwen2";
   config.qkNorm = arch == "qwen3";
-  if (arch == "gemma") {
+  if (arch == "gemma" || arch == "gemma2") {
     config.scaleEmbeddings = true;
     config.activation = "gelu_pytorch_tanh";
     config.normPlusOne = false;  // already 1 + w in the file
+  }
+  if (arch == "gemma2") {
+    config.sandwichNorms = true;
+    // The file has no query_pre_attn_scalar: llama.cpp takes 1/sqrt(n_embd / n_head) for the 46-layer 27B and
+    // 1/sqrt(key_length) otherwise, which is query_pre_attn_scalar^(-1/2) for every released Gemma 2.
+    config.attentionScale = config.layers == 46 ? 1.0f / std::sqrt(float(config.modelDim / config.heads))
+                                                : 1.0f / std::sqrt(float(config.headDim()));
+    auto cap = [&](const std::string& key, double fallback) {  // llama.cpp's defaults when the key is absent
+      const double value = file.optionalReal(key).value_or(fallback);
+      if (!(value >= 0 && value < 1e6))
+        throw FileError(fileMessage(path, "metadata '" + key + "' must be in [0, 1e6)"));
+      return float(value);
+    };
+    config.attentionSoftcap = cap("gemma2.attn_logit_softcapping", 50.0);
+    config.finalLogitSoftcap = cap("gemma2.final_logit_softcapping", 30.0);
+    config.slidingWindow = sizeField(file, "gemma2.attention.sliding_window", 1, 1 << 30);
+    config.slidingPattern = 2;  // even layers local, as llama.cpp's set_swa_pattern(2) and HF's Gemma 2
   }
   const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
   if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
@@ -355,7 +383,9 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
     const int value = id && *id >= 0 && *id < config.vocabSize ? int(*id) : -1;
     (std::string_view(key).ends_with("bos_token_id") ? config.bosTokenId : config.eosTokenId) = value;
   }
-  return openLlamaFamilyModel(std::move(config), std::make_unique<GgufLlamaFamilySource>(std::move(file)), path);
+  const bool sandwich = config.sandwichNorms;
+  return openLlamaFamilyModel(std::move(config), std::make_unique<GgufLlamaFamilySource>(std::move(file), sandwich),
+                              path);
 }
 
 }  // namespace
@@ -373,10 +403,11 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
   if (arch == "gpt2") return openGpt2(std::move(file));
-  if (arch == "qwen2" || arch == "qwen3" || arch == "gemma") return openLlamaFamily(std::move(file), arch);
+  if (arch == "qwen2" || arch == "qwen3" || arch == "gemma" || arch == "gemma2")
+    return openLlamaFamily(std::move(file), arch);
   throw FileError(fileMessage(path, "general.architecture '" + arch +
                                         "' is not supported (attnscope runs GGUF files of architecture llama, "
-                                        "mistral, gpt2, qwen2, qwen3 or gemma)"));
+                                        "mistral, gpt2, qwen2, qwen3, gemma or gemma2)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

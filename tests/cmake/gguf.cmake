@@ -57,13 +57,19 @@ add_test(NAME gguf_cli_generate_gpt2
                  ${ATTNSCOPE_GGUF_FIXTURES}/gpt2.gguf ${ATTNSCOPE_GGUF_FIXTURES}/generate)
 set_tests_properties(gguf_cli_generate_gpt2 PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_gpt2" LABELS "gguf;cli")
 
-# qwen2, qwen3 and gemma GGUF files run LlamaModel through llama.cpp's tensor names: hf_reference.py's folders
+# qwen2, qwen3, gemma and gemma2 GGUF files run LlamaModel through llama.cpp's tensor names: hf_reference.py's folders
 # converted as llama.cpp's converter does (renamed, q/k unpermuted for these NEOX-rotary families, Gemma's norms stored
-# as 1 + w) must give the folders' NumPy reference captures (1e-4), and generate through the key-value cache.
-foreach(family qwen2 qwen3 gemma)
+# as 1 + w) must give the folders' NumPy reference captures (1e-4), and generate through the key-value cache. gemma2
+# uses the gemma2_hd folder: llama.cpp scales Gemma 2's scores by 1/sqrt(key_length) (query_pre_attn_scalar is not
+# in GGUF files).
+foreach(family qwen2 qwen3 gemma gemma2)
+  set(folder ${family})
+  if(family STREQUAL "gemma2")
+    set(folder gemma2_hd)
+  endif()
   add_test(NAME gguf_${family}_fixture
            COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/gguf_reference.py ${family}
-                   ${CMAKE_CURRENT_BINARY_DIR}/hf_reference/${family} ${ATTNSCOPE_GGUF_FIXTURES}/${family}.gguf)
+                   ${CMAKE_CURRENT_BINARY_DIR}/hf_reference/${folder} ${ATTNSCOPE_GGUF_FIXTURES}/${family}.gguf)
   set_tests_properties(gguf_${family}_fixture PROPERTIES FIXTURES_REQUIRED hf_reference FIXTURES_SETUP gguf_${family}
                        LABELS "gguf;hf")
   add_test(NAME gguf_cli_capture_${family}
@@ -71,7 +77,7 @@ foreach(family qwen2 qwen3 gemma)
                    $<TARGET_FILE:attnscope> ${ATTNSCOPE_GGUF_FIXTURES}/${family}.gguf
                    ${ATTNSCOPE_GGUF_FIXTURES}/${family}_cli.safetensors
                    ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_reference.py compare
-                   ${CMAKE_CURRENT_BINARY_DIR}/hf_reference/${family}_reference.safetensors
+                   ${CMAKE_CURRENT_BINARY_DIR}/hf_reference/${folder}_reference.safetensors
                    ${ATTNSCOPE_GGUF_FIXTURES}/${family}_cli.safetensors)
   set_tests_properties(gguf_cli_capture_${family} PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_${family}"
                        LABELS "gguf;cli")

@@ -443,6 +443,7 @@ def gemma(out, rng, variant="gemma"):
     gemma2  plus pre/post attention and feed-forward norms, query_pre_attn_scalar 24 as the score scale (not head_dim),
             attention logits soft-capped at 5 (c tanh(x / c) before the mask and softmax), final logits capped at 3,
             sliding window 4 on the even layers 0 and 2 (layer 1 global), as Gemma2 derives it without layer_types.
+    gemma2_hd  gemma2 with query_pre_attn_scalar = head_dim (Gemma 2 2B/9B; the scale llama.cpp uses for GGUF)
     gemma3  Gemma 3 text: QK-norm per head with (1 + w) before RoPE, no attention soft-capping, local layers 0 and 1
             (sliding_window_pattern 3) with rope_local_base_freq 100, global layer 2 with rope_theta 10000 and linear
             RoPE scaling 2, transformers-5 config (dtype, rope_parameters per layer type, layer_types).
@@ -452,7 +453,7 @@ def gemma(out, rng, variant="gemma"):
         L = 2
     sandwich, qk_norm = variant != "gemma", variant == "gemma3"
     eps = 1e-6
-    config = {"architectures": [{"gemma": "GemmaForCausalLM", "gemma2": "Gemma2ForCausalLM",
+    config = {"architectures": [{"gemma": "GemmaForCausalLM", "gemma2": "Gemma2ForCausalLM", "gemma2_hd": "",
                                  "gemma3": "Gemma3ForCausalLM"}[variant]],
               "model_type": "gemma3_text" if variant == "gemma3" else variant, "num_hidden_layers": L,
               "num_attention_heads": H, "num_key_value_heads": KV, "head_dim": hd, "hidden_size": d,
@@ -463,10 +464,16 @@ def gemma(out, rng, variant="gemma"):
     thetas, scalings, windows = [10000.0] * L, [None] * L, [None] * L
     if variant == "gemma":
         config.update({"hidden_act": "gelu", "rope_theta": 10000.0})
+    if variant == "gemma2_hd":  # query_pre_attn_scalar = head_dim, as in Gemma 2 2B/9B (llama.cpp's GGUF rule)
+        variant = "gemma2"
+        config["architectures"], config["model_type"], qpas = ["Gemma2ForCausalLM"], "gemma2", hd
+    else:
+        qpas = 24
     if variant == "gemma2":
         config.update({"query_pre_attn_scalar": 24, "attn_logit_softcapping": 5.0, "final_logit_softcapping": 3.0,
                        "sliding_window": 4, "rope_theta": 10000.0, "cache_implementation": "hybrid"})
-        scale, attn_cap, final_cap = 24 ** -0.5, 5.0, 3.0
+        config["query_pre_attn_scalar"] = qpas
+        scale, attn_cap, final_cap = qpas ** -0.5, 5.0, 3.0
         windows = [4 if l % 2 == 0 else None for l in range(L)]
     if variant == "gemma3":
         del config["torch_dtype"]
@@ -568,7 +575,7 @@ def generate(out_dir):
     families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
                                                    for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3", "olmo2")] + [
         ("gpt_neox", gpt_neox)] + [(name, lambda out, rng, v=name: gemma(out, rng, v))
-                                   for name in ("gemma", "gemma2", "gemma3")]
+                                   for name in ("gemma", "gemma2", "gemma3", "gemma2_hd")]
     for seed, (name, build) in enumerate(families):
         folder = os.path.join(out_dir, name)
         os.makedirs(folder, exist_ok=True)
