@@ -249,9 +249,9 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
   return openGpt2Model(std::move(config), std::make_unique<GgufGpt2Source>(std::move(file)), path);
 }
 
-// The tensors of a GGUF qwen2, qwen3 or gemma file under LlamaModel's Hugging Face names. These families rotate in
-// the NEOX (rotate_half) layout, so llama.cpp's converter stores q_proj/k_proj unpermuted, and every ggml [in, out]
-// matrix is PyTorch's [out, in]: only the names change. (It permutes q/k for architecture "llama" alone.)
+// The tensors of a GGUF qwen2, qwen3 or gemma/gemma2/gemma3 file under LlamaModel's Hugging Face names. These families
+// rotate in the NEOX (rotate_half) layout, so llama.cpp's converter stores q_proj/k_proj unpermuted, and every ggml
+// [in, out] matrix is PyTorch's [out, in]: only the names change. (It permutes q/k for architecture "llama" alone.)
 class GgufLlamaFamilySource final : public HfTensorSource {
  public:
   /// sandwichNorms (gemma2): HF's post_attention_layernorm is llama.cpp's post_attention_norm and the pre-MLP norm is
@@ -310,7 +310,8 @@ class GgufLlamaFamilySource final : public HfTensorSource {
 
 /// qwen2 (q/k/v biases), qwen3 (QK-norm per head), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
 /// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) and gemma2 (plus sandwich norms,
-/// soft-capping, a sliding window on even layers) from llama.cpp's metadata keys.
+/// soft-capping, a sliding window on even layers) and gemma3 (QK-norm, five local layers of six with RoPE base 10000)
+/// from llama.cpp's metadata keys.
 std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   const std::filesystem::path path = file.path();
   HfConfig config;
@@ -338,8 +339,16 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
                                 "supported for " +
                                     arch + ")"));
   if (const std::optional<std::string> scaling = file.optionalString(arch + ".rope.scaling.type");
-      scaling && *scaling != "none")
-    throw FileError(fileMessage(path, "rope.scaling.type '" + *scaling + "' is not supported (supported: none)"));
+      scaling && *scaling != "none") {
+    if (*scaling != "linear")
+      throw FileError(
+          fileMessage(path, "rope.scaling.type '" + *scaling + "' is not supported (supported: none, linear)"));
+    const double factor = file.optionalReal(arch + ".rope.scaling.factor").value_or(0.0);
+    if (!(factor >= 1 && factor < 1e6))
+      throw FileError(fileMessage(path, "rope.scaling.factor must be in [1, 1e6) for linear scaling"));
+    config.ropeScaling.type = "linear";  // every inverse frequency divided by the factor (ggml's freq_scale)
+    config.ropeScaling.factor = factor;
+  }
   const double epsilon = file.optionalReal(arch + ".attention.layer_norm_rms_epsilon").value_or(1e-6);
   const double theta = file.optionalReal(arch + ".rope.freq_base").value_or(10000.0);
   if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(path, "layer_norm_rms_epsilon must be in (0, 1)"));
@@ -349,7 +358,7 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   config.activation = "silu";
   config.attentionBias = arch == "qwen2";
   config.qkNorm = arch == "qwen3";
-  if (arch == "gemma" || arch == "gemma2") {
+  if (arch == "gemma" || arch == "gemma2" || arch == "gemma3") {
     config.scaleEmbeddings = true;
     config.activation = "gelu_pytorch_tanh";
     config.normPlusOne = false;  // already 1 + w in the file
@@ -370,6 +379,15 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
     config.finalLogitSoftcap = cap("gemma2.final_logit_softcapping", 30.0);
     config.slidingWindow = sizeField(file, "gemma2.attention.sliding_window", 1, 1 << 30);
     config.slidingPattern = 2;  // even layers local, as llama.cpp's set_swa_pattern(2) and HF's Gemma 2
+  }
+  if (arch == "gemma3") {  // llama.cpp's LLM_ARCH_GEMMA3 hyperparameters
+    config.sandwichNorms = true;
+    config.qkNorm = true;  // attn_q_norm / attn_k_norm per head, stored as 1 + w like every Gemma norm
+    config.attentionScale = config.layers == 62 ? 1.0f / std::sqrt(float(config.modelDim / config.heads))
+                                                : 1.0f / std::sqrt(float(config.headDim()));
+    config.slidingWindow = sizeField(file, "gemma3.attention.sliding_window", 0, 1 << 30, 0);
+    config.slidingPattern = 6;         // set_swa_pattern(6): every sixth layer global
+    config.localRopeTheta = 10000.0f;  // rope_freq_base_train_swa, unscaled
   }
   const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
   if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
@@ -403,11 +421,11 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
   if (arch == "gpt2") return openGpt2(std::move(file));
-  if (arch == "qwen2" || arch == "qwen3" || arch == "gemma" || arch == "gemma2")
+  if (arch == "qwen2" || arch == "qwen3" || arch == "gemma" || arch == "gemma2" || arch == "gemma3")
     return openLlamaFamily(std::move(file), arch);
   throw FileError(fileMessage(path, "general.architecture '" + arch +
                                         "' is not supported (attnscope runs GGUF files of architecture llama, "
-                                        "mistral, gpt2, qwen2, qwen3, gemma or gemma2)"));
+                                        "mistral, gpt2, qwen2, qwen3, gemma, gemma2 or gemma3)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

@@ -62,10 +62,12 @@ set_tests_properties(gguf_cli_generate_gpt2 PROPERTIES FIXTURES_REQUIRED "hf_ref
 # as 1 + w) must give the folders' NumPy reference captures (1e-4), and generate through the key-value cache. gemma2
 # uses the gemma2_hd folder: llama.cpp scales Gemma 2's scores by 1/sqrt(key_length) (query_pre_attn_scalar is not
 # in GGUF files).
-foreach(family qwen2 qwen3 gemma gemma2)
+foreach(family qwen2 qwen3 gemma gemma2 gemma3)
   set(folder ${family})
   if(family STREQUAL "gemma2")
     set(folder gemma2_hd)
+  elseif(family STREQUAL "gemma3")
+    set(folder gemma3_t4)  # llama.cpp hard-codes Gemma 3's pattern 6 and local RoPE base 10000
   endif()
   add_test(NAME gguf_${family}_fixture
            COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/gguf_reference.py ${family}

@@ -16,7 +16,7 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       OUTDIR/ragged_q8_0.gguf                a Q8_0 tensor whose rows (40 values) are not whole 32-value blocks
   gguf_reference.py gpt2 HF_FOLDER OUT.gguf
       the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
-  gguf_reference.py (qwen2|qwen3|gemma|gemma2) HF_FOLDER OUT.gguf
+  gguf_reference.py (qwen2|qwen3|gemma|gemma2|gemma3) HF_FOLDER OUT.gguf
       that family's hf_reference.py folder, converted as llama.cpp's converter does (see llama_family_from_hf)
 """
 import os
@@ -501,7 +501,7 @@ def gpt2_from_hf(folder, out_path):
 
 
 def llama_family_from_hf(arch, folder, out_path):
-    """Converts hf_reference.py's qwen2, qwen3, gemma or gemma2 (gemma2_hd) folder to GGUF as llama.cpp's convert_hf_to_gguf.py does for
+    """Converts hf_reference.py's qwen2, qwen3, gemma, gemma2 (gemma2_hd) or gemma3 (gemma3_t4) folder to GGUF as llama.cpp's convert_hf_to_gguf.py does for
     these NEOX-rotary families: tensors renamed (blk.N.attn_q.weight, attn_q.bias, attn_q_norm, ffn_norm, ...), q/k
     NOT permuted (only architecture "llama" is), Gemma's RMSNorm weights stored as 1 + w, sizes under "<arch>.*"."""
     import json
@@ -533,7 +533,7 @@ def llama_family_from_hf(arch, folder, out_path):
                  "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output", "self_attn.q_norm": "attn_q_norm",
                  "self_attn.k_norm": "attn_k_norm", "post_attention_layernorm": "ffn_norm",
                  "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
-    if arch == "gemma2":  # llama.cpp's ATTN_POST_NORM, FFN_PRE_NORM and FFN_POST_NORM
+    if arch in ("gemma2", "gemma3"):  # llama.cpp's ATTN_POST_NORM, FFN_PRE_NORM and FFN_POST_NORM
         per_layer.update({"post_attention_layernorm": "post_attention_norm", "pre_feedforward_layernorm": "ffn_norm",
                           "post_feedforward_layernorm": "post_ffw_norm"})
     tensors = []
@@ -545,7 +545,7 @@ def llama_family_from_hf(arch, folder, out_path):
             module, kind = rest.rsplit(".", 1)
             gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
         array = np.asarray(array, np.float64)
-        if arch in ("gemma", "gemma2") and name.endswith("norm.weight"):
+        if arch.startswith("gemma") and name.endswith("norm.weight"):  # q_norm/k_norm too
             array = array + 1.0
         array = np.ascontiguousarray(array, np.float32)
         tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
@@ -566,6 +566,13 @@ def llama_family_from_hf(arch, folder, out_path):
         metadata += [("gemma2.attention.sliding_window", UINT32, config["sliding_window"]),
                      ("gemma2.attn_logit_softcapping", FLOAT32, config["attn_logit_softcapping"]),
                      ("gemma2.final_logit_softcapping", FLOAT32, config["final_logit_softcapping"])]
+    if arch == "gemma3":  # what llama.cpp hard-codes must hold for the folder
+        assert config["query_pre_attn_scalar"] == head_dim and config["sliding_window_pattern"] == 6
+        assert config["rope_local_base_freq"] == 10000.0
+        metadata += [("gemma3.attention.sliding_window", UINT32, config["sliding_window"])]
+        if config.get("rope_scaling"):
+            metadata += [("gemma3.rope.scaling.type", STRING, config["rope_scaling"]["rope_type"]),
+                         ("gemma3.rope.scaling.factor", FLOAT32, config["rope_scaling"]["factor"])]
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
 
@@ -575,7 +582,7 @@ def main():
         gpt2_from_hf(sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return
-    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "gemma", "gemma2"):
+    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "gemma", "gemma2", "gemma3"):
         llama_family_from_hf(sys.argv[1], sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return

@@ -444,6 +444,8 @@ def gemma(out, rng, variant="gemma"):
             attention logits soft-capped at 5 (c tanh(x / c) before the mask and softmax), final logits capped at 3,
             sliding window 4 on the even layers 0 and 2 (layer 1 global), as Gemma2 derives it without layer_types.
     gemma2_hd  gemma2 with query_pre_attn_scalar = head_dim (Gemma 2 2B/9B; the scale llama.cpp uses for GGUF)
+    gemma3_t4  gemma3 as transformers 4 writes gemma-3-1b: 6 layers, sliding_window_pattern 6 (layer 5 global),
+               rope_local_base_freq 10000, global rope_theta 1e6 with linear scaling 2, query_pre_attn_scalar = hd
     gemma3  Gemma 3 text: QK-norm per head with (1 + w) before RoPE, no attention soft-capping, local layers 0 and 1
             (sliding_window_pattern 3) with rope_local_base_freq 100, global layer 2 with rope_theta 10000 and linear
             RoPE scaling 2, transformers-5 config (dtype, rope_parameters per layer type, layer_types).
@@ -451,11 +453,13 @@ def gemma(out, rng, variant="gemma"):
     L, H, KV, d, V, P, I, hd = 3, 4, 1, 32, 100, 64, 40, 16
     if variant == "gemma":
         L = 2
-    sandwich, qk_norm = variant != "gemma", variant == "gemma3"
+    if variant == "gemma3_t4":
+        L = 6
+    sandwich, qk_norm = variant != "gemma", variant in ("gemma3", "gemma3_t4")
     eps = 1e-6
     config = {"architectures": [{"gemma": "GemmaForCausalLM", "gemma2": "Gemma2ForCausalLM", "gemma2_hd": "",
-                                 "gemma3": "Gemma3ForCausalLM"}[variant]],
-              "model_type": "gemma3_text" if variant == "gemma3" else variant, "num_hidden_layers": L,
+                                 "gemma3": "Gemma3ForCausalLM", "gemma3_t4": "Gemma3ForCausalLM"}[variant]],
+              "model_type": "gemma3_text" if variant.startswith("gemma3") else variant, "num_hidden_layers": L,
               "num_attention_heads": H, "num_key_value_heads": KV, "head_dim": hd, "hidden_size": d,
               "intermediate_size": I, "vocab_size": V, "max_position_embeddings": P, "rms_norm_eps": eps,
               "hidden_activation": "gelu_pytorch_tanh", "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0,
@@ -486,6 +490,13 @@ def gemma(out, rng, variant="gemma"):
         scale = 24 ** -0.5
         windows = [4, 4, None]
         thetas, scalings = [100.0, 100.0, 10000.0], [None, None, 2.0]
+    if variant == "gemma3_t4":  # transformers 4, as gemma-3-1b: pattern 6, local base 10000, query_pre_attn_scalar hd
+        config.update({"query_pre_attn_scalar": hd, "sliding_window": 4, "sliding_window_pattern": 6,
+                       "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0,
+                       "rope_scaling": {"rope_type": "linear", "factor": 2.0}, "attn_logit_softcapping": None,
+                       "final_logit_softcapping": None})
+        windows = [4, 4, 4, 4, 4, None]
+        thetas, scalings = [10000.0] * 5 + [1000000.0], [None] * 5 + [2.0]
     t = {"model.embed_tokens.weight": rng.normal(0, 0.5, (V, d))}
     norms = ["input_layernorm", "post_attention_layernorm"]
     if sandwich:
@@ -575,7 +586,7 @@ def generate(out_dir):
     families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
                                                    for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3", "olmo2")] + [
         ("gpt_neox", gpt_neox)] + [(name, lambda out, rng, v=name: gemma(out, rng, v))
-                                   for name in ("gemma", "gemma2", "gemma3", "gemma2_hd")]
+                                   for name in ("gemma", "gemma2", "gemma3", "gemma2_hd", "gemma3_t4")]
     for seed, (name, build) in enumerate(families):
         folder = os.path.join(out_dir, name)
         os.makedirs(folder, exist_ok=True)
