@@ -308,6 +308,15 @@ class GgufLlamaFamilySource final : public HfTensorSource {
   bool sandwich_;
 };
 
+/// The score scale llama.cpp gives Gemma 2/3 (their GGUF files carry no query_pre_attn_scalar): 1/sqrt(n_embd / n_head)
+/// for the 27B, recognised by its layer count, else 1/sqrt(key_length); both equal query_pre_attn_scalar^(-1/2) for
+/// every released model.
+float llamaCppGemmaScale(const HfConfig& config, int layersOf27b) {
+  const int perHead = config.modelDim / config.heads;
+  const int dim = config.layers == layersOf27b && perHead > 0 ? perHead : config.headDim();
+  return 1.0f / std::sqrt(float(dim));
+}
+
 /// qwen2 (q/k/v biases), qwen3 (QK-norm per head), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
 /// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) and gemma2 (plus sandwich norms,
 /// soft-capping, a sliding window on even layers) and gemma3 (QK-norm, five local layers of six with RoPE base 10000)
@@ -365,10 +374,7 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   }
   if (arch == "gemma2") {
     config.sandwichNorms = true;
-    // The file has no query_pre_attn_scalar: llama.cpp takes 1/sqrt(n_embd / n_head) for the 46-layer 27B and
-    // 1/sqrt(key_length) otherwise, which is query_pre_attn_scalar^(-1/2) for every released Gemma 2.
-    config.attentionScale = config.layers == 46 ? 1.0f / std::sqrt(float(config.modelDim / config.heads))
-                                                : 1.0f / std::sqrt(float(config.headDim()));
+    config.attentionScale = llamaCppGemmaScale(config, 46);
     auto cap = [&](const std::string& key, double fallback) {  // llama.cpp's defaults when the key is absent
       const double value = file.optionalReal(key).value_or(fallback);
       if (!(value >= 0 && value < 1e6))
@@ -383,8 +389,7 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   if (arch == "gemma3") {  // llama.cpp's LLM_ARCH_GEMMA3 hyperparameters
     config.sandwichNorms = true;
     config.qkNorm = true;  // attn_q_norm / attn_k_norm per head, stored as 1 + w like every Gemma norm
-    config.attentionScale = config.layers == 62 ? 1.0f / std::sqrt(float(config.modelDim / config.heads))
-                                                : 1.0f / std::sqrt(float(config.headDim()));
+    config.attentionScale = llamaCppGemmaScale(config, 62);
     config.slidingWindow = sizeField(file, "gemma3.attention.sliding_window", 0, 1 << 30, 0);
     config.slidingPattern = 6;         // set_swa_pattern(6): every sixth layer global
     config.localRopeTheta = 10000.0f;  // rope_freq_base_train_swa, unscaled

@@ -418,6 +418,39 @@ def tiny_gpt2(kind="F32"):
     return gguf_bytes(3, metadata, tensors)
 
 
+def tiny_llama_family(arch):
+    """A one-layer qwen2 / qwen3 / gemma2 / gemma3 GGUF (dim 16, 2 query heads, 1 key/value head of 8, vocabulary 8,
+    context 8) with seeded F32 weights under llama.cpp's names and that family's extra tensors and keys. For fuzz
+    seeds."""
+    rng = np.random.default_rng({"qwen2": 171, "qwen3": 172, "gemma2": 173, "gemma3": 174}[arch])
+    d, q, kv, ff, n = 16, 16, 8, 24, 8
+    shapes = [("token_embd.weight", [d, n]), ("output_norm.weight", [d])]
+    parts = [("attn_norm", [d]), ("attn_q", [d, q]), ("attn_k", [d, kv]), ("attn_v", [d, kv]), ("attn_output", [q, d]),
+             ("ffn_norm", [d]), ("ffn_gate", [d, ff]), ("ffn_up", [d, ff]), ("ffn_down", [ff, d])]
+    if arch == "qwen2":
+        parts += [("attn_q", [q]), ("attn_k", [kv]), ("attn_v", [kv])]  # biases
+    if arch in ("qwen3", "gemma3"):
+        parts += [("attn_q_norm", [8]), ("attn_k_norm", [8])]
+    if arch.startswith("gemma"):
+        parts += [("post_attention_norm", [d]), ("post_ffw_norm", [d])]
+    for part, dims in parts:
+        shapes.append(("blk.0.%s.%s" % (part, "bias" if part in ("attn_q", "attn_k", "attn_v") and len(dims) == 1
+                                          else "weight"), dims))
+    tensors = [(name, "F32", dims, (rng.standard_normal(int(np.prod(dims))) * 0.3).astype(np.float32).tobytes())
+               for name, dims in shapes]
+    metadata = [("general.architecture", STRING, arch), (arch + ".block_count", UINT32, 1),
+                (arch + ".context_length", UINT32, 8), (arch + ".embedding_length", UINT32, d),
+                (arch + ".feed_forward_length", UINT32, ff), (arch + ".attention.head_count", UINT32, 2),
+                (arch + ".attention.head_count_kv", UINT32, 1), (arch + ".attention.key_length", UINT32, 8),
+                (arch + ".rope.freq_base", FLOAT32, 10000.0),
+                (arch + ".attention.layer_norm_rms_epsilon", FLOAT32, 1e-6)]
+    if arch.startswith("gemma"):
+        metadata += [(arch + ".attention.sliding_window", UINT32, 4)]
+    if arch == "gemma2":
+        metadata += [("gemma2.attn_logit_softcapping", FLOAT32, 50.0), ("gemma2.final_logit_softcapping", FLOAT32, 30.0)]
+    return gguf_bytes(3, metadata, tensors)
+
+
 def write_types(outdir):
     rng = np.random.default_rng(16)
     tensors = []
