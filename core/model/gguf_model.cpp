@@ -2,6 +2,7 @@
 // weights dequantised once and checked finite, then the shared Llama decoder.
 #include "core/model/gguf_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -411,6 +412,113 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
                               path);
 }
 
+// The tensors of a GGUF gptneox file under GPTNeoXModel's names. llama.cpp's converter de-interleaves the fused
+// query_key_value rows from HF's per-head [q_h; k_h; v_h] into [all q; all k; all v] (weight rows and bias); they are
+// interleaved back here, so GptNeoxModel reads exactly what a Hugging Face folder holds.
+class GgufGptNeoxSource final : public HfTensorSource {
+ public:
+  GgufGptNeoxSource(GgufFile file, int heads) : file_(std::move(file)), heads_(heads) {}
+  std::string format() const override { return "gguf"; }
+  std::string sizesOrigin() const override { return "the GGUF metadata"; }
+  bool contains(const std::string& name) const override { return find(name).tensor != nullptr; }
+  std::vector<int64_t> shape(const std::string& name) const override { return require(name).tensor->rowMajorShape(); }
+  std::vector<float> readFloats(const std::string& name) const override {
+    const Found found = require(name);
+    std::vector<float> values = file_.readFloats(*found.tensor);
+    if (!found.fusedQkv) return values;
+    // rows: part * d + h * hd + i (GGUF) -> (3 h + part) hd + i (HF); a bias is a matrix of one-value rows.
+    const std::vector<int64_t> shape = found.tensor->rowMajorShape();
+    const int64_t rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1;
+    if (rows % (3 * heads_) != 0)
+      throw FileError(fileMessage(file_.path(), "tensor '" + found.tensor->name + "' has " + std::to_string(rows) +
+                                                    " rows, not 3 x head_count x head size"));
+    const int64_t hd = rows / (3 * heads_), d = rows / 3;
+    std::vector<float> interleaved(values.size());
+    for (int64_t part = 0; part < 3; ++part)
+      for (int64_t h = 0; h < heads_; ++h)
+        for (int64_t i = 0; i < hd; ++i)
+          std::copy_n(values.begin() + (part * d + h * hd + i) * cols, cols,
+                      interleaved.begin() + ((3 * h + part) * hd + i) * cols);
+    return interleaved;
+  }
+  std::vector<TensorInfo> storedTensors() const override {
+    std::vector<TensorInfo> tensors;
+    for (const GgufTensorInfo& tensor : file_.tensors())
+      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
+    return tensors;
+  }
+
+ private:
+  struct Found {
+    const GgufTensorInfo* tensor = nullptr;
+    bool fusedQkv = false;
+  };
+  Found find(const std::string& name) const {
+    static const std::vector<std::pair<std::string, std::string>> global = {
+        {"embed_in.", "token_embd."}, {"final_layer_norm.", "output_norm."}, {"embed_out.", "output."}};
+    static const std::vector<std::pair<std::string, std::string>> perLayer = {
+        {"input_layernorm.", "attn_norm."},          {"post_attention_layernorm.", "ffn_norm."},
+        {"attention.query_key_value.", "attn_qkv."}, {"attention.dense.", "attn_output."},
+        {"mlp.dense_h_to_4h.", "ffn_up."},           {"mlp.dense_4h_to_h.", "ffn_down."}};
+    for (const auto& [hf, gguf] : global)
+      if (name.starts_with(hf)) return {file_.findTensor(gguf + name.substr(hf.size())), false};
+    if (!name.starts_with("layers.")) return {};
+    const size_t dot = name.find('.', 7);
+    if (dot == std::string::npos) return {};
+    const std::string layer = name.substr(7, dot - 7), rest = name.substr(dot + 1);
+    for (const auto& [hf, gguf] : perLayer)
+      if (rest.starts_with(hf))
+        return {file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size())), gguf == "attn_qkv."};
+    return {};
+  }
+  Found require(const std::string& name) const {
+    const Found found = find(name);
+    if (found.tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for GPT-NeoX's '" + name + "'"));
+    return found;
+  }
+
+  GgufFile file_;
+  int heads_;
+};
+
+/// gptneox (GPT-NeoX, Pythia): LayerNorm with biases, RoPE on the first rope.dimension_count dimensions of each head,
+/// use_parallel_residual; sizes from llama.cpp's gptneox.* keys.
+std::unique_ptr<Model> openGptNeox(GgufFile file) {
+  const std::filesystem::path path = file.path();
+  HfConfig config;
+  config.architecture = HfArchitecture::GptNeox;
+  config.architectureName = config.modelType = "gpt_neox";
+  config.modelDim = sizeField(file, "gptneox.embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, "gptneox.feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, "gptneox.block_count", 1, 1024);
+  config.heads = sizeField(file, "gptneox.attention.head_count", 1, config.modelDim);
+  config.keyValueHeads = config.heads;
+  config.maxPositions = sizeField(file, "gptneox.context_length", 1, 1 << 20);
+  if (config.modelDim % config.heads != 0)
+    throw FileError(fileMessage(path, "attention.head_count must divide embedding_length"));
+  config.headDimension = config.modelDim / config.heads;
+  config.rotaryDims = sizeField(file, "gptneox.rope.dimension_count", 2, config.headDim(), config.headDim());
+  if (config.rotaryDims % 2 != 0) throw FileError(fileMessage(path, "rope.dimension_count must be even"));
+  const double epsilon = file.optionalReal("gptneox.attention.layer_norm_epsilon").value_or(1e-5);
+  const double theta = file.optionalReal("gptneox.rope.freq_base").value_or(10000.0);
+  if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(path, "layer_norm_epsilon must be in (0, 1)"));
+  if (!(theta > 1 && theta < 1e12)) throw FileError(fileMessage(path, "rope.freq_base must be in (1, 1e12)"));
+  config.normEpsilon = float(epsilon);
+  config.ropeTheta = float(theta);
+  config.activation = "gelu";  // the file does not say: Pythia's hidden_act, exact GELU, as transformers runs it
+  if (file.has("gptneox.use_parallel_residual"))
+    config.parallelResidual = file.boolean("gptneox.use_parallel_residual");
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
+                                          TensorReader::text(embedding.dims) + ", expected [" +
+                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  const int heads = config.heads;
+  return openGptNeoxModel(std::move(config), std::make_unique<GgufGptNeoxSource>(std::move(file), heads), path);
+}
+
 }  // namespace
 
 std::shared_ptr<const Tokenizer> findGgufTokenizer(const std::filesystem::path& path) {
@@ -428,9 +536,10 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   if (arch == "gpt2") return openGpt2(std::move(file));
   if (arch == "qwen2" || arch == "qwen3" || arch == "gemma" || arch == "gemma2" || arch == "gemma3")
     return openLlamaFamily(std::move(file), arch);
+  if (arch == "gptneox") return openGptNeox(std::move(file));
   throw FileError(fileMessage(path, "general.architecture '" + arch +
                                         "' is not supported (attnscope runs GGUF files of architecture llama, "
-                                        "mistral, gpt2, qwen2, qwen3, gemma, gemma2 or gemma3)"));
+                                        "mistral, gpt2, gptneox, qwen2, qwen3, gemma, gemma2 or gemma3)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

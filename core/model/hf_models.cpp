@@ -999,6 +999,11 @@ std::unique_ptr<Model> openLlamaFamilyModel(HfConfig config, std::unique_ptr<HfT
   return std::make_unique<LlamaModel>(std::move(config), std::move(source), path);
 }
 
+std::unique_ptr<Model> openGptNeoxModel(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                        const std::filesystem::path& path) {
+  return std::make_unique<GptNeoxModel>(std::move(config), std::move(source), path);
+}
+
 std::unique_ptr<Model> openHfModel(const std::filesystem::path& directory) {
   if (!std::filesystem::is_directory(directory)) {
     throw FileError("'" + directory.string() + "' is not a Hugging Face model folder (expected a directory)");

@@ -40,6 +40,12 @@ std::unique_ptr<Model> openGpt2Model(HfConfig config, std::unique_ptr<HfTensorSo
 std::unique_ptr<Model> openLlamaFamilyModel(HfConfig config, std::unique_ptr<HfTensorSource> source,
                                             const std::filesystem::path& path);
 
+/// A GPT-NeoX / Pythia over `source` (GPTNeoXModel's names without "gpt_neox.": embed_in.weight,
+/// layers.N.attention.query_key_value.weight with rows interleaved per head [q_h; k_h; v_h], final_layer_norm.*;
+/// embed_out.weight at the root unless tied). GGUF gptneox files use it through a renaming source.
+std::unique_ptr<Model> openGptNeoxModel(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                        const std::filesystem::path& path);
+
 /// Opens a Hugging Face model directory: config.json plus model.safetensors or model.safetensors.index.json.
 /// Opening reads only config.json and the safetensors headers (every tensor name and shape is checked), so it is
 /// fast even for multi-gigabyte checkpoints; the weights are converted to float on the first run(). Throws

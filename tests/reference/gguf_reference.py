@@ -16,6 +16,8 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       OUTDIR/ragged_q8_0.gguf                a Q8_0 tensor whose rows (40 values) are not whole 32-value blocks
   gguf_reference.py gpt2 HF_FOLDER OUT.gguf
       the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
+  gguf_reference.py gptneox HF_FOLDER OUT.gguf
+      hf_reference.py's gpt_neox folder, converted as llama.cpp's converter does (see gptneox_from_hf)
   gguf_reference.py (qwen2|qwen3|gemma|gemma2|gemma3) HF_FOLDER OUT.gguf
       that family's hf_reference.py folder, converted as llama.cpp's converter does (see llama_family_from_hf)
 """
@@ -451,6 +453,26 @@ def tiny_llama_family(arch):
     return gguf_bytes(3, metadata, tensors)
 
 
+def tiny_gptneox():
+    """A one-layer gptneox GGUF (dim 16, 2 heads of 8, RoPE on 4 of them, vocabulary 8, context 8), seeded F32
+    weights under llama.cpp's names, qkv rows as [all q; all k; all v]. For fuzz seeds."""
+    rng = np.random.default_rng(175)
+    d, ff, n = 16, 32, 8
+    shapes = [("token_embd.weight", [d, n]), ("output_norm.weight", [d]), ("output_norm.bias", [d]),
+              ("output.weight", [d, n])]
+    for part, dims in (("attn_norm", [d]), ("attn_qkv", [d, 3 * d]), ("attn_output", [d, d]), ("ffn_norm", [d]),
+                       ("ffn_up", [d, ff]), ("ffn_down", [ff, d])):
+        shapes += [("blk.0.%s.weight" % part, dims), ("blk.0.%s.bias" % part, [dims[-1]])]
+    tensors = [(name, "F32", dims, (rng.standard_normal(int(np.prod(dims))) * 0.3).astype(np.float32).tobytes())
+               for name, dims in shapes]
+    metadata = [("general.architecture", STRING, "gptneox"), ("gptneox.block_count", UINT32, 1),
+                ("gptneox.context_length", UINT32, 8), ("gptneox.embedding_length", UINT32, d),
+                ("gptneox.feed_forward_length", UINT32, ff), ("gptneox.attention.head_count", UINT32, 2),
+                ("gptneox.rope.dimension_count", UINT32, 4), ("gptneox.use_parallel_residual", BOOL, True),
+                ("gptneox.attention.layer_norm_epsilon", FLOAT32, 1e-5)]
+    return gguf_bytes(3, metadata, tensors)
+
+
 def write_types(outdir):
     rng = np.random.default_rng(16)
     tensors = []
@@ -610,7 +632,57 @@ def llama_family_from_hf(arch, folder, out_path):
     open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
 
 
+def gptneox_from_hf(folder, out_path):
+    """Converts hf_reference.py's gpt_neox folder to GGUF as llama.cpp's converter does: query_key_value rows (and bias)
+    de-interleaved from per-head [q_h; k_h; v_h] to [all q; all k; all v], tensors renamed, gptneox.* sizes,
+    rope.dimension_count = int(rotary_pct * head size), use_parallel_residual as a bool, and rope.freq_base (the
+    folder's rotary_emb_base) so the file says which base it rotates with."""
+    import json
+    data = open(os.path.join(folder, "model.safetensors"), "rb").read()
+    size = struct.unpack("<Q", data[:8])[0]
+    header, body = json.loads(data[8:8 + size]), data[8 + size:]
+    config = json.load(open(os.path.join(folder, "config.json")))
+    H, d = config["num_attention_heads"], config["hidden_size"]
+    per_layer = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+                 "attention.query_key_value": "attn_qkv", "attention.dense": "attn_output",
+                 "mlp.dense_h_to_4h": "ffn_up", "mlp.dense_4h_to_h": "ffn_down"}
+    names = {"gpt_neox.embed_in.weight": "token_embd.weight", "gpt_neox.final_layer_norm.weight": "output_norm.weight",
+             "gpt_neox.final_layer_norm.bias": "output_norm.bias", "embed_out.weight": "output.weight"}
+    tensors = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        raw = body[entry["data_offsets"][0]:entry["data_offsets"][1]]
+        array = np.frombuffer(raw, {"F32": "<f4", "F16": "<f2"}[entry["dtype"]]).astype(np.float32).reshape(entry["shape"])
+        if name in names:
+            gguf_name = names[name]
+        else:
+            _, _, layer, rest = name.split(".", 3)
+            module, kind = rest.rsplit(".", 1)
+            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
+            if module == "attention.query_key_value":
+                array = array.reshape((H, 3, d // H) + array.shape[1:])
+                array = np.concatenate([array[:, part].reshape((d,) + array.shape[3:]) for part in range(3)], axis=0)
+        array = np.ascontiguousarray(array, np.float32)
+        tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
+    metadata = [("general.architecture", STRING, "gptneox"), ("gptneox.block_count", UINT32, config["num_hidden_layers"]),
+                ("gptneox.context_length", UINT32, config["max_position_embeddings"]),
+                ("gptneox.embedding_length", UINT32, d),
+                ("gptneox.feed_forward_length", UINT32, config["intermediate_size"]),
+                ("gptneox.rope.dimension_count", UINT32, int(config["rotary_pct"] * (d // H))),
+                ("gptneox.rope.freq_base", FLOAT32, config["rotary_emb_base"]),
+                ("gptneox.attention.head_count", UINT32, H),
+                ("gptneox.use_parallel_residual", BOOL, config.get("use_parallel_residual", True)),
+                ("gptneox.attention.layer_norm_epsilon", FLOAT32, config["layer_norm_eps"])]
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "gptneox":
+        gptneox_from_hf(sys.argv[2], sys.argv[3])
+        print("wrote", sys.argv[3])
+        return
     if len(sys.argv) == 4 and sys.argv[1] == "gpt2":
         gpt2_from_hf(sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
