@@ -197,7 +197,9 @@ void readGemmaVariant(const json& config, const std::string& source, HfConfig& r
   } else {
     result.activation = "gelu_pytorch_tanh";
   }
-  if (config.value("use_bidirectional_attention", false) == true)
+  // transformers 5 writes null for "not set" (GemmaConfig's default None): only an explicit true is refused.
+  if (config.contains("use_bidirectional_attention") && config["use_bidirectional_attention"].is_boolean() &&
+      config["use_bidirectional_attention"].get<bool>())
     fail("use_bidirectional_attention true is not supported (supported: false, causal attention)");
   if (generation == GemmaGeneration::Gemma1) return;
 

@@ -206,6 +206,11 @@ TEST(HfConfig, GemmaFamily) {
   EXPECT_EQ(gemma.headDim(), 16);
   EXPECT_EQ(gemma.windowOfLayer(3), 0);
   EXPECT_FLOAT_EQ(gemma.attentionScale, 0.0f);
+  // transformers 5 writes "not set" as null (GemmaConfig's use_bidirectional_attention defaults to None).
+  EXPECT_NO_THROW(parseHfConfigText(R"({"model_type":"gemma","use_bidirectional_attention":null,)" + sizes +
+                                        R"("hidden_act":"gelu_pytorch_tanh","rope_parameters":{"rope_type":"default",
+                                        "rope_theta":10000.0}})",
+                                    "g5.json"));
 
   const HfConfig gemma2 =
       parseHfConfigText(R"({"model_type":"gemma2","architectures":null,)" + sizes + R"("x":1})", "g2.json");
