@@ -276,12 +276,19 @@ class GgufLlamaFamilySource final : public HfTensorSource {
     static const std::vector<std::pair<std::string, std::string>> global = {
         {"embed_tokens.", "token_embd."}, {"norm.", "output_norm."}, {"lm_head.", "output."}};
     static const std::vector<std::pair<std::string, std::string>> perLayer = {
-        {"input_layernorm.", "attn_norm."},    {"self_attn.q_proj.", "attn_q."},
-        {"self_attn.k_proj.", "attn_k."},      {"self_attn.v_proj.", "attn_v."},
-        {"self_attn.o_proj.", "attn_output."}, {"self_attn.q_norm.", "attn_q_norm."},
-        {"self_attn.k_norm.", "attn_k_norm."}, {"post_attention_layernorm.", "ffn_norm."},
-        {"mlp.gate_proj.", "ffn_gate."},       {"mlp.up_proj.", "ffn_up."},
-        {"mlp.down_proj.", "ffn_down."}};
+        {"input_layernorm.", "attn_norm."},
+        {"self_attn.q_proj.", "attn_q."},
+        {"self_attn.k_proj.", "attn_k."},
+        {"self_attn.v_proj.", "attn_v."},
+        {"self_attn.o_proj.", "attn_output."},
+        {"self_attn.q_norm.", "attn_q_norm."},
+        {"self_attn.k_norm.", "attn_k_norm."},
+        {"post_attention_layernorm.", "ffn_norm."},
+        {"mlp.gate_proj.", "ffn_gate."},
+        {"mlp.up_proj.", "ffn_up."},
+        {"mlp.down_proj.", "ffn_down."},
+        {"self_attn.qkv_proj.", "attn_qkv."},  // Phi-3's fused [q; k; v] rows, as stored
+        {"mlp.gate_up_proj.", "ffn_up."}};     // Phi-3's [gate; up] rows: llama.cpp's fused SwiGLU splits them so
     static const std::vector<std::pair<std::string, std::string>> sandwich = {
         {"post_attention_layernorm.", "post_attention_norm."},
         {"pre_feedforward_layernorm.", "ffn_norm."},
@@ -368,6 +375,15 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   config.activation = "silu";
   config.attentionBias = arch == "qwen2";
   config.qkNorm = arch == "qwen3";
+  if (arch == "phi3") {
+    // Fused qkv and gate_up as stored; the window as transformers applies it (recent llama.cpp builds ignore it).
+    config.fusedProjections = true;
+    config.slidingWindow = sizeField(file, "phi3.attention.sliding_window", 0, 1 << 30, 0);
+    if (file.findTensor("rope_factors_long.weight") || file.findTensor("rope_factors_short.weight"))
+      throw FileError(fileMessage(path,
+                                  "rope_factors_long/short (Phi-3's longrope) are not supported (supported: "
+                                  "default RoPE, as in the 4k-context Phi-3 models)"));
+  }
   if (arch == "gemma" || arch == "gemma2" || arch == "gemma3") {
     config.scaleEmbeddings = true;
     config.activation = "gelu_pytorch_tanh";
@@ -534,12 +550,12 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
   if (arch == "gpt2") return openGpt2(std::move(file));
-  if (arch == "qwen2" || arch == "qwen3" || arch == "gemma" || arch == "gemma2" || arch == "gemma3")
+  if (arch == "qwen2" || arch == "qwen3" || arch == "phi3" || arch == "gemma" || arch == "gemma2" || arch == "gemma3")
     return openLlamaFamily(std::move(file), arch);
   if (arch == "gptneox") return openGptNeox(std::move(file));
   throw FileError(fileMessage(path, "general.architecture '" + arch +
                                         "' is not supported (attnscope runs GGUF files of architecture llama, "
-                                        "mistral, gpt2, gptneox, qwen2, qwen3, gemma, gemma2 or gemma3)"));
+                                        "mistral, gpt2, gptneox, qwen2, qwen3, phi3, gemma, gemma2 or gemma3)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

@@ -18,7 +18,7 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
   gguf_reference.py gptneox HF_FOLDER OUT.gguf
       hf_reference.py's gpt_neox folder, converted as llama.cpp's converter does (see gptneox_from_hf)
-  gguf_reference.py (qwen2|qwen3|gemma|gemma2|gemma3) HF_FOLDER OUT.gguf
+  gguf_reference.py (qwen2|qwen3|phi3|gemma|gemma2|gemma3) HF_FOLDER OUT.gguf
       that family's hf_reference.py folder, converted as llama.cpp's converter does (see llama_family_from_hf)
 """
 import os
@@ -421,14 +421,17 @@ def tiny_gpt2(kind="F32"):
 
 
 def tiny_llama_family(arch):
-    """A one-layer qwen2 / qwen3 / gemma2 / gemma3 GGUF (dim 16, 2 query heads, 1 key/value head of 8, vocabulary 8,
+    """A one-layer qwen2 / qwen3 / phi3 / gemma2 / gemma3 GGUF (dim 16, 2 query heads, 1 key/value head of 8, vocabulary 8,
     context 8) with seeded F32 weights under llama.cpp's names and that family's extra tensors and keys. For fuzz
     seeds."""
-    rng = np.random.default_rng({"qwen2": 171, "qwen3": 172, "gemma2": 173, "gemma3": 174}[arch])
+    rng = np.random.default_rng({"qwen2": 171, "qwen3": 172, "gemma2": 173, "gemma3": 174, "phi3": 176}[arch])
     d, q, kv, ff, n = 16, 16, 8, 24, 8
     shapes = [("token_embd.weight", [d, n]), ("output_norm.weight", [d])]
     parts = [("attn_norm", [d]), ("attn_q", [d, q]), ("attn_k", [d, kv]), ("attn_v", [d, kv]), ("attn_output", [q, d]),
              ("ffn_norm", [d]), ("ffn_gate", [d, ff]), ("ffn_up", [d, ff]), ("ffn_down", [ff, d])]
+    if arch == "phi3":  # fused [q; k; v] and [gate; up]
+        parts = [p for p in parts if p[0] not in ("attn_q", "attn_k", "attn_v", "ffn_gate", "ffn_up")]
+        parts += [("attn_qkv", [d, q + 2 * kv]), ("ffn_up", [d, 2 * ff])]
     if arch == "qwen2":
         parts += [("attn_q", [q]), ("attn_k", [kv]), ("attn_v", [kv])]  # biases
     if arch in ("qwen3", "gemma3"):
@@ -446,7 +449,7 @@ def tiny_llama_family(arch):
                 (arch + ".attention.head_count_kv", UINT32, 1), (arch + ".attention.key_length", UINT32, 8),
                 (arch + ".rope.freq_base", FLOAT32, 10000.0),
                 (arch + ".attention.layer_norm_rms_epsilon", FLOAT32, 1e-6)]
-    if arch.startswith("gemma"):
+    if arch.startswith("gemma") or arch == "phi3":
         metadata += [(arch + ".attention.sliding_window", UINT32, 4)]
     if arch == "gemma2":
         metadata += [("gemma2.attn_logit_softcapping", FLOAT32, 50.0), ("gemma2.final_logit_softcapping", FLOAT32, 30.0)]
@@ -556,7 +559,7 @@ def gpt2_from_hf(folder, out_path):
 
 
 def llama_family_from_hf(arch, folder, out_path):
-    """Converts hf_reference.py's qwen2, qwen3, gemma, gemma2 (gemma2_hd) or gemma3 (gemma3_t4) folder to GGUF as llama.cpp's convert_hf_to_gguf.py does for
+    """Converts hf_reference.py's qwen2, qwen3, phi3, gemma, gemma2 (gemma2_hd) or gemma3 (gemma3_t4) folder to GGUF as llama.cpp's convert_hf_to_gguf.py does for
     these NEOX-rotary families: tensors renamed (blk.N.attn_q.weight, attn_q.bias, attn_q_norm, ffn_norm, ...), q/k
     NOT permuted (only architecture "llama" is), Gemma's RMSNorm weights stored as 1 + w, sizes under "<arch>.*"."""
     import json
@@ -588,6 +591,8 @@ def llama_family_from_hf(arch, folder, out_path):
                  "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output", "self_attn.q_norm": "attn_q_norm",
                  "self_attn.k_norm": "attn_k_norm", "post_attention_layernorm": "ffn_norm",
                  "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
+    if arch == "phi3":  # fused tensors keep their [q; k; v] and [gate; up] rows
+        per_layer.update({"self_attn.qkv_proj": "attn_qkv", "mlp.gate_up_proj": "ffn_up"})
     if arch in ("gemma2", "gemma3"):  # llama.cpp's ATTN_POST_NORM, FFN_PRE_NORM and FFN_POST_NORM
         per_layer.update({"post_attention_layernorm": "post_attention_norm", "pre_feedforward_layernorm": "ffn_norm",
                           "post_feedforward_layernorm": "post_ffw_norm"})
@@ -621,6 +626,8 @@ def llama_family_from_hf(arch, folder, out_path):
         metadata += [("gemma2.attention.sliding_window", UINT32, config["sliding_window"]),
                      ("gemma2.attn_logit_softcapping", FLOAT32, config["attn_logit_softcapping"]),
                      ("gemma2.final_logit_softcapping", FLOAT32, config["final_logit_softcapping"])]
+    if arch == "phi3" and config.get("sliding_window"):
+        metadata += [("phi3.attention.sliding_window", UINT32, config["sliding_window"])]
     if arch == "gemma3":  # what llama.cpp hard-codes must hold for the folder
         assert config["query_pre_attn_scalar"] == head_dim and config["sliding_window_pattern"] == 6
         assert config["rope_local_base_freq"] == 10000.0
@@ -687,7 +694,7 @@ def main():
         gpt2_from_hf(sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return
-    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "gemma", "gemma2", "gemma3"):
+    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "phi3", "gemma", "gemma2", "gemma3"):
         llama_family_from_hf(sys.argv[1], sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return
