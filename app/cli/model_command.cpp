@@ -94,11 +94,26 @@ void printInfo(const InfoArguments& args) {
   std::printf("model dim:     %d (head dim %d)\n", info.modelDim, info.headDim);
   std::printf("vocabulary:    %d\n", info.vocabSize);
   std::printf("max sequence:  %d\n", info.maxSequence);
+  std::string window;
+  if (info.slidingWindow > 0) {
+    window = ", sliding window " + std::to_string(info.slidingWindow);
+    if (!info.slidingLayers.empty()) {  // Gemma 2/3: local layers listed, the others attend globally
+      std::string layers;
+      for (size_t l = 0; l < info.slidingLayers.size(); ++l)
+        if (info.slidingLayers[l]) layers += (layers.empty() ? "" : ",") + std::to_string(l);
+      window += " on layers " + (layers.empty() ? std::string("(none)") : layers) + " (the others global)";
+    }
+  }
+  if (info.attentionSoftcap > 0.0f) {
+    char cap[160];
+    std::snprintf(cap, sizeof cap, ", scores soft-capped at %g (weights are the softmax of the capped scores)",
+                  info.attentionSoftcap);
+    window += cap;
+  }
   std::printf("attention:     %s%s%s%s, kernel %s\n", info.causal ? "causal" : "bidirectional",
               info.rope ? ", rotary (RoPE)" : "",
               info.qkNorm ? ", QK-norm (q/k shown after the norm; captures also hold them before it)" : "",
-              info.slidingWindow > 0 ? (", sliding window " + std::to_string(info.slidingWindow)).c_str() : "",
-              info.attentionKernel.c_str());
+              window.c_str(), info.attentionKernel.c_str());
   std::printf("tensor types:  %s\n", tensorTypeSummary(info).c_str());
   if (const auto* llama = dynamic_cast<const Llama2cModel*>(model.get())) {
     if (info.format == "gguf")
@@ -337,11 +352,11 @@ void runCapture(const CaptureArguments& args) {
               args.noAttention ? ", without attention" : "");
 }
 
-// One table cell: a value, or "" in CSV / "-" on the terminal when the statistic was not measured.
-std::string cellText(std::optional<double> value, bool forCsv) {
-  if (!value) return forCsv ? "" : "-";
+// One table cell on the terminal: a value, or "-" when the statistic was not measured (the CSV is core's).
+std::string cellText(std::optional<double> value) {
+  if (!value) return "-";
   char text[32];
-  std::snprintf(text, sizeof text, forCsv ? "%.9g" : "%.4f", *value);
+  std::snprintf(text, sizeof text, "%.4f", *value);
   return text;
 }
 
@@ -397,14 +412,8 @@ void runHeads(const HeadsArguments& args) {
   const HeadMetricsTable table =
       headMetrics(prompt, repeated ? &*repeated : nullptr, int(prefix.size()), period, options);
 
-  std::vector<const HeadMetricsRow*> order;
-  for (const HeadMetricsRow& row : table.rows) order.push_back(&row);
-  if (sortBy) {  // descending; unmeasured values last; ties keep layer/head order
-    std::stable_sort(order.begin(), order.end(), [&](const HeadMetricsRow* a, const HeadMetricsRow* b) {
-      const std::optional<double> x = a->value(*sortBy), y = b->value(*sortBy);
-      return x && (!y || *x > *y);
-    });
-  }
+  std::vector<const HeadMetricsRow*> order;  // descending by --sort; unmeasured values last; ties in layer/head order
+  for (int index : headMetricsOrder(table, sortBy)) order.push_back(&table.rows[size_t(index)]);
   std::printf("%d tokens, %d layers x %d heads; sink threshold %.2f: %d of %zu heads are sink heads (sink rate %.4f)\n",
               table.tokens, table.layers, table.heads, options.sinkThreshold,
               int(std::lround(table.sinkRate * double(table.rows.size()))), table.rows.size(), table.sinkRate);
@@ -418,20 +427,11 @@ void runHeads(const HeadsArguments& args) {
   std::printf("\n");
   for (const HeadMetricsRow* row : order) {
     std::printf("%5d %4d", row->layer, row->head);
-    for (HeadMetric metric : allHeadMetrics()) std::printf(" %10s", cellText(row->value(metric), false).c_str());
+    for (HeadMetric metric : allHeadMetrics()) std::printf(" %10s", cellText(row->value(metric)).c_str());
     std::printf("%s\n", row->sink ? "  sink" : "");
   }
   if (!args.csv.empty()) {
-    writeFileAtomically(args.csv, [&](std::ostream& out) {
-      out << "layer,head";
-      for (HeadMetric metric : allHeadMetrics()) out << ',' << headMetricName(metric);
-      out << ",sink_head\n";
-      for (const HeadMetricsRow* row : order) {
-        out << row->layer << ',' << row->head;
-        for (HeadMetric metric : allHeadMetrics()) out << ',' << cellText(row->value(metric), true);
-        out << ',' << (row->sink ? 1 : 0) << '\n';
-      }
-    });
+    writeFileAtomically(args.csv, [&](std::ostream& out) { writeHeadMetricsCsv(out, table, sortBy); });
     std::printf("wrote %s\n", args.csv.c_str());
   }
 }

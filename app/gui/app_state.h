@@ -445,6 +445,8 @@ class AppContext {
 
   /// The model this context's explorer opened and runs (a background loader per context).
   ModelSession& modelSession();
+  /// The model session if the explorer ever used one, else null (read-only callers such as the data export).
+  const ModelSession* startedModelSession() const { return modelSession_.get(); }
   /// The demo shown and presenter mode.
   DemoPlayer& demoPlayer();
   /// Where the views drew what tests aim at (last frame).

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <numbers>
 
+#include "app/gui/model_session.h"
 #include "app/gui/scene_io.h"
 #include "app/plot/paint.h"
 #include "core/atomic_file.h"
@@ -59,6 +60,7 @@ class DataWriter {
     writeNpyMatrix(path, matrix);
     written_.push_back(path);
   }
+  void record(const std::string& path) { written_.push_back(path); }  // a file written by someone else's writer
   std::vector<std::string> take() { return std::move(written_); }
 
  private:
@@ -253,6 +255,18 @@ std::vector<std::string> exportData(const AppContext& context, const std::string
   if (wants(ViewKind::Divergence)) writeDivergence(scene, derived, out);
   if (wants(ViewKind::Canvas)) writeCanvas(scene, derived, out);
   if (wants(ViewKind::Parameters)) writeParameters(scene, derived, out);
+  if (wants(ViewKind::Model)) {
+    // heads.csv: every head's statistics as `attnscope model heads --csv` writes them, for the run the explorer shows.
+    const ModelSession* session = context.startedModelSession();
+    const ModelResult* result = session ? session->result() : nullptr;
+    if (result && !result->headTable.rows.empty() && result->request.path == scene.model.path) {
+      const std::string path = (fs::path(folder) / "heads.csv").string();
+      writeHeadsCsv(*result, path);
+      out.record(path);
+    } else if (only != nullptr) {
+      throw InputError("the model explorer has no run to export: open a model and run a prompt first");
+    }
+  }
   return out.take();
 }
 

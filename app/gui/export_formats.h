@@ -29,6 +29,8 @@ void exportSvg(AppContext& context, const ExportOptions& options, const std::str
 ///   divergence: divergences.csv (metric, value), ct_forward_plan.npy, ct_backward_plan.npy, ct_cost.npy (M x N)
 ///   canvas:     vectors.csv (kind, index, label, plane x, plane y, then the d coordinates)
 ///   parameters: selected_query_weights.csv (key index, label, {dpa,ea,mgk}_weight for the selected query)
+///   model:      heads.csv (the explorer's run: every head's statistics, the file `attnscope model heads --csv` writes;
+///               skipped when exporting every view without a run, refused when asked for the model view alone)
 /// Returns the written paths. Throws InputError (unknown view) or FileError (missing or read-only folder).
 std::vector<std::string> exportData(const AppContext& context, const std::string& viewId, const std::string& folder);
 

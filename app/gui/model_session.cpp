@@ -190,6 +190,18 @@ HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const m
   return stats;
 }
 
+std::vector<std::pair<int, int>> rankedHeads(const HeadStatistics& stats, HeadStatistic s) {
+  std::vector<std::pair<int, int>> heads;
+  for (int layer = 0; layer < stats.layers; ++layer)
+    for (int head = 0; head < stats.heads; ++head) heads.emplace_back(layer, head);
+  std::stable_sort(heads.begin(), heads.end(), [&](const auto& a, const auto& b) {
+    const bool aValid = stats.isValid(s, a.first, a.second), bValid = stats.isValid(s, b.first, b.second);
+    if (aValid != bValid) return aValid;
+    return aValid && stats.value(s, a.first, a.second) > stats.value(s, b.first, b.second);
+  });
+  return heads;
+}
+
 void addInductionScores(HeadStatistics& stats, const model::ModelCapture& repeated, int prefixLength, int period) {
   if (repeated.attention.size() != static_cast<std::size_t>(stats.layers) * stats.heads) return;
   for (int layer = 0; layer < stats.layers; ++layer) {
@@ -285,17 +297,25 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
     return !cancelRequested_.load();
   });
   // The induction score needs a second, short run: a random sequence repeated twice (a capture file cannot run it).
+  std::optional<model::ModelCapture> repeated;
+  int prefixLength = 0, period = 0;
   if (!isCapture) {
     const std::vector<int> prefix = model::inductionPrefix(result->capture.tokenIds, result->tokenizer.get());
-    const int period = model::fittingInductionPeriod(result->info, int(prefix.size()), kInductionPeriod);
+    prefixLength = int(prefix.size());
+    period = model::fittingInductionPeriod(result->info, prefixLength, kInductionPeriod);
     if (period > 0) {
       const std::vector<int> repeatedIds =
           model::repeatedRandomTokens(prefix, result->info.vocabSize, period, /*seed=*/1);
       model::RunOptions repeatOptions;
       repeatOptions.progress = [this](float) { return !cancelRequested_.load(); };
-      addInductionScores(result->statistics, cachedModel_->run(repeatedIds, repeatOptions), int(prefix.size()), period);
+      repeated = cachedModel_->run(repeatedIds, repeatOptions);
+      addInductionScores(result->statistics, *repeated, prefixLength, period);
     }
   }
+  if (cancelRequested_) throw Error("cancelled");
+  // The table `attnscope model heads` computes with its defaults, for the CSV export (the same numbers, same writer).
+  result->headTable =
+      model::headMetrics(result->capture, repeated ? &*repeated : nullptr, prefixLength, repeated ? period : 0);
   result->statisticsSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - statsStart).count();
   progress_ = 1.0f;
   result->generation = nextGeneration_++;
@@ -565,6 +585,10 @@ void saveRecentModels(const std::vector<std::string>& paths) {
   } catch (const std::exception&) {
     // Not being able to remember recent files must never break opening one.
   }
+}
+
+void writeHeadsCsv(const ModelResult& result, const std::string& path) {
+  writeFileAtomically(path, [&](std::ostream& out) { model::writeHeadMetricsCsv(out, result.headTable); });
 }
 
 }  // namespace attnscope::gui

@@ -10,11 +10,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/gui/app_state.h"
-#include "core/job_runner.h"
 #include "core/divergence.h"
+#include "core/job_runner.h"
+#include "core/model/head_metrics.h"
 #include "core/model/model.h"
 
 namespace attnscope::gui {
@@ -75,6 +77,10 @@ struct HeadStatistics {
 /// `progress` gets fractions in [0, 1]; returning false cancels (throws Error("cancelled")).
 HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const model::ProgressCallback& progress = {});
 
+/// Every head as (layer, head), ordered by statistic `s`, largest first; heads where it is undefined come last; ties
+/// keep layer/head order (as `attnscope model heads --sort`). The explorer's ranked list.
+std::vector<std::pair<int, int>> rankedHeads(const HeadStatistics& stats, HeadStatistic s);
+
 /// The induction sequence the explorer runs after each prompt: inductionPrefix of the prompt, then
 /// kInductionPeriod distinct ids (seed 1) twice, shortened to what the model's vocabulary and context allow (as
 /// `attnscope model heads` does with its defaults, so both show the same scores). Empty when nothing fits.
@@ -107,8 +113,15 @@ struct ModelResult {
   model::ModelInfo info;
   model::ModelCapture capture;
   HeadStatistics statistics;
+  /// The core's per-head table with `attnscope model heads`' defaults (induction period 32 shortened to fit, seed 1,
+  /// sink threshold 0.3, CT divergence): what the CSV export writes, so it equals `model heads --csv`.
+  model::HeadMetricsTable headTable;
   double runSeconds = 0, statisticsSeconds = 0;
 };
+
+/// Writes result.headTable as `attnscope model heads --csv` does (model::writeHeadMetricsCsv), atomically. Throws
+/// FileError when the path cannot be written.
+void writeHeadsCsv(const ModelResult& result, const std::string& path);
 
 /// Loads and runs models off the UI thread, on a JobRunner lane of its own. One job at a time; a new request while
 /// busy is refused (the UI disables its buttons). Results and errors are collected by poll() on the UI thread.

@@ -30,6 +30,9 @@ struct ExplorerState {
   char promptBuffer[2048] = "Once upon a time, there was a little girl named Lily.";
   char idsBuffer[2048] = {};
   int statistic = int(HeadStatistic::Ct);
+  bool ranked = false;               ///< the statistic as a ranked list of heads instead of the grid
+  char csvPath[1024] = "heads.csv";  ///< where "Export CSV" writes
+  std::string csvMessage;            ///< what the last CSV export did (shown in its popup)
   bool buffersFromScene = false;
   std::string inFlightKey;  ///< key of the scene-driven request running now (to remember it if it fails)
   std::string exampleModel;
@@ -414,8 +417,28 @@ class ModelExplorerView final : public gui::View {
         ImGui::EndCombo();
       }
       helpMarker(gui::headStatisticDescription(s));
+      ImGui::SameLine();
+      ImGui::Checkbox("ranked", &state.ranked);
+      itemTooltip("Sort heads by this statistic: a list, largest first (click a row to explore that head)");
+      {
+        const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+        ctx.publishProbe("model/ranked", 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
+      }
+      ImGui::SameLine();
+      if (ImGui::SmallButton("CSV")) {
+        state.csvMessage.clear();
+        ImGui::OpenPopup("##heads-csv");
+      }
+      itemTooltip(
+          "Export every statistic of every head as CSV: the file `attnscope model heads --csv` writes for this model "
+          "and prompt");
+      drawCsvPopup(result);
     } else {
       ImGui::TextUnformatted(gui::headStatisticName(s));  // presenter mode: the statistic's name, no chooser
+    }
+    if (state.ranked && showViewControls(ctx)) {
+      drawRankedHeads(ctx, result, s, width, height - ImGui::GetFrameHeightWithSpacing());
+      return;
     }
     // Plain variables, not a structured binding: the cell painter below captures them, and clang 14 (the sanitizer and
     // fuzz builds) does not yet allow lambdas to capture structured bindings.
@@ -469,6 +492,72 @@ class ModelExplorerView final : public gui::View {
       else
         ImGui::SetTooltip("layer %d, head %d\n%s: not defined for this head", hl, hh, gui::headStatisticName(s));
     }
+  }
+
+  /// "Export CSV": a path and a button; writes gui::writeHeadsCsv (the same writer as `model heads --csv`).
+  void drawCsvPopup(const ModelResult& result) {
+    if (!ImGui::BeginPopup("##heads-csv")) return;
+    ImGui::TextUnformatted("Every head's statistics as `attnscope model heads --csv` writes them");
+    ImGui::SetNextItemWidth(24 * ImGui::GetFontSize());
+    const bool entered =
+        ImGui::InputText("##csv-path", state.csvPath, sizeof state.csvPath, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if (ImGui::Button("Write") || entered) {
+      try {
+        if (result.headTable.rows.empty()) throw InputError("no run to export yet: run a prompt first");
+        gui::writeHeadsCsv(result, state.csvPath);
+        state.csvMessage =
+            "wrote " + std::string(state.csvPath) + " (" + std::to_string(result.headTable.rows.size()) + " heads)";
+      } catch (const std::exception& e) {
+        state.csvMessage = e.what();
+      }
+    }
+    if (!state.csvMessage.empty()) ImGui::TextWrapped("%s", state.csvMessage.c_str());
+    ImGui::EndPopup();
+  }
+
+  /// The heads ranked by statistic `s` (gui::rankedHeads: largest first, undefined last), one row each; clicking a row
+  /// selects that head as a click on the grid does.
+  void drawRankedHeads(AppContext& ctx, const ModelResult& result, HeadStatistic s, float width, float height) {
+    const gui::HeadStatistics& stats = result.statistics;
+    const std::vector<std::pair<int, int>> order = gui::rankedHeads(stats, s);
+    const Scene& scene = ctx.scene();
+    const bool sceneIsThisModel = scene.model.path == result.request.path;
+    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                  ImGuiTableFlags_SizingStretchProp;
+    if (!ImGui::BeginTable("##ranked-heads", 4, flags, ImVec2(width, std::max(height, 60.0f)))) return;
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("rank");
+    ImGui::TableSetupColumn("layer");
+    ImGui::TableSetupColumn("head");
+    ImGui::TableSetupColumn(gui::headStatisticName(s), ImGuiTableColumnFlags_WidthStretch, 3.0f);
+    ImGui::TableHeadersRow();
+    ImGuiListClipper clipper;
+    clipper.Begin(int(order.size()));
+    while (clipper.Step()) {
+      for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+        const int l = order[size_t(row)].first, h = order[size_t(row)].second;
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        const bool selected = sceneIsThisModel && scene.model.layer == l && scene.model.head == h;
+        const std::string label = std::to_string(row + 1) + "##rank" + std::to_string(row);
+        if (ImGui::Selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns))
+          selectHead(ctx, result, l, h);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("layer %d, head %d\nclick to explore this head", l, h);
+        const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+        ctx.publishProbe("model/rank/" + std::to_string(row), 0.5f * (min.x + max.x), 0.5f * (min.y + max.y));
+        ImGui::TableSetColumnIndex(1);
+        ImGui::Text("L%d", l);
+        ImGui::TableSetColumnIndex(2);
+        ImGui::Text("H%d", h);
+        ImGui::TableSetColumnIndex(3);
+        if (stats.isValid(s, l, h))
+          ImGui::Text("%.6g", stats.value(s, l, h));
+        else
+          ImGui::TextDisabled("n/a");
+      }
+    }
+    ImGui::EndTable();
   }
 
   /// The selected head's attention as the model computed it, beside every shown kernel on the same Q/K (scene

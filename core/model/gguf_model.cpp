@@ -2,6 +2,7 @@
 // weights dequantised once and checked finite, then the shared Llama decoder.
 #include "core/model/gguf_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -249,6 +250,291 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
   return openGpt2Model(std::move(config), std::make_unique<GgufGpt2Source>(std::move(file)), path);
 }
 
+// The tensors of a GGUF qwen2, qwen3 or gemma/gemma2/gemma3 file under LlamaModel's Hugging Face names. These families
+// rotate in the NEOX (rotate_half) layout, so llama.cpp's converter stores q_proj/k_proj unpermuted, and every ggml
+// [in, out] matrix is PyTorch's [out, in]: only the names change. (It permutes q/k for architecture "llama" alone.)
+class GgufLlamaFamilySource final : public HfTensorSource {
+ public:
+  /// sandwichNorms (gemma2): HF's post_attention_layernorm is llama.cpp's post_attention_norm and the pre-MLP norm is
+  /// pre_feedforward_layernorm (ffn_norm); otherwise post_attention_layernorm is the pre-MLP ffn_norm.
+  GgufLlamaFamilySource(GgufFile file, bool sandwichNorms) : file_(std::move(file)), sandwich_(sandwichNorms) {}
+  std::string format() const override { return "gguf"; }
+  std::string sizesOrigin() const override { return "the GGUF metadata"; }
+  bool contains(const std::string& name) const override { return find(name) != nullptr; }
+  std::vector<int64_t> shape(const std::string& name) const override { return require(name).rowMajorShape(); }
+  std::vector<float> readFloats(const std::string& name) const override { return file_.readFloats(require(name)); }
+  std::vector<TensorInfo> storedTensors() const override {
+    std::vector<TensorInfo> tensors;
+    for (const GgufTensorInfo& tensor : file_.tensors())
+      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
+    return tensors;
+  }
+
+ private:
+  // "layers.3.self_attn.q_proj.bias" -> "blk.3.attn_q.bias", "embed_tokens.weight" -> "token_embd.weight", ...
+  const GgufTensorInfo* find(const std::string& name) const {
+    static const std::vector<std::pair<std::string, std::string>> global = {
+        {"embed_tokens.", "token_embd."}, {"norm.", "output_norm."}, {"lm_head.", "output."}};
+    static const std::vector<std::pair<std::string, std::string>> perLayer = {
+        {"input_layernorm.", "attn_norm."},
+        {"self_attn.q_proj.", "attn_q."},
+        {"self_attn.k_proj.", "attn_k."},
+        {"self_attn.v_proj.", "attn_v."},
+        {"self_attn.o_proj.", "attn_output."},
+        {"self_attn.q_norm.", "attn_q_norm."},
+        {"self_attn.k_norm.", "attn_k_norm."},
+        {"post_attention_layernorm.", "ffn_norm."},
+        {"mlp.gate_proj.", "ffn_gate."},
+        {"mlp.up_proj.", "ffn_up."},
+        {"mlp.down_proj.", "ffn_down."},
+        {"self_attn.qkv_proj.", "attn_qkv."},  // Phi-3's fused [q; k; v] rows, as stored
+        {"mlp.gate_up_proj.", "ffn_up."}};     // Phi-3's [gate; up] rows: llama.cpp's fused SwiGLU splits them so
+    static const std::vector<std::pair<std::string, std::string>> sandwich = {
+        {"post_attention_layernorm.", "post_attention_norm."},
+        {"pre_feedforward_layernorm.", "ffn_norm."},
+        {"post_feedforward_layernorm.", "post_ffw_norm."}};
+    for (const auto& [hf, gguf] : global)
+      if (name.starts_with(hf)) return file_.findTensor(gguf + name.substr(hf.size()));
+    if (!name.starts_with("layers.")) return nullptr;
+    const size_t dot = name.find('.', 7);
+    if (dot == std::string::npos) return nullptr;
+    const std::string layer = name.substr(7, dot - 7), rest = name.substr(dot + 1);
+    if (sandwich_)
+      for (const auto& [hf, gguf] : sandwich)
+        if (rest.starts_with(hf)) return file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
+    for (const auto& [hf, gguf] : perLayer)
+      if (rest.starts_with(hf)) return file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
+    return nullptr;
+  }
+  const GgufTensorInfo& require(const std::string& name) const {
+    const GgufTensorInfo* tensor = find(name);
+    if (tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for '" + name + "'"));
+    return *tensor;
+  }
+
+  GgufFile file_;
+  bool sandwich_;
+};
+
+/// The score scale llama.cpp gives Gemma 2/3 (their GGUF files carry no query_pre_attn_scalar): 1/sqrt(n_embd / n_head)
+/// for the 27B, recognised by its layer count, else 1/sqrt(key_length); both equal query_pre_attn_scalar^(-1/2) for
+/// every released model.
+float llamaCppGemmaScale(const HfConfig& config, int layersOf27b) {
+  const int perHead = config.modelDim / config.heads;
+  const int dim = config.layers == layersOf27b && perHead > 0 ? perHead : config.headDim();
+  return 1.0f / std::sqrt(float(dim));
+}
+
+/// qwen2 (q/k/v biases), qwen3 (QK-norm per head), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
+/// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) and gemma2 (plus sandwich norms,
+/// soft-capping, a sliding window on even layers) and gemma3 (QK-norm, five local layers of six with RoPE base 10000)
+/// from llama.cpp's metadata keys.
+std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
+  const std::filesystem::path path = file.path();
+  HfConfig config;
+  config.architecture = HfArchitecture::Llama;
+  config.modelType = arch;
+  config.architectureName = arch;
+  config.modelDim = sizeField(file, arch + ".embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, arch + ".feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, arch + ".block_count", 1, 1024);
+  config.heads = sizeField(file, arch + ".attention.head_count", 1, 1 << 12);
+  config.keyValueHeads = sizeField(file, arch + ".attention.head_count_kv", 1, config.heads, config.heads);
+  config.maxPositions = sizeField(file, arch + ".context_length", 1, 1 << 20);
+  if (config.heads % config.keyValueHeads != 0)
+    throw FileError(fileMessage(path, "attention.head_count_kv must divide attention.head_count"));
+  const std::optional<int64_t> keyLength = file.optionalInteger(arch + ".attention.key_length");
+  if (!keyLength && config.modelDim % config.heads != 0)
+    throw FileError(fileMessage(path, "attention.head_count must divide embedding_length"));
+  config.headDimension = sizeField(file, arch + ".attention.key_length", 2, 1 << 14, config.modelDim / config.heads);
+  if (sizeField(file, arch + ".attention.value_length", 1, 1 << 14, config.headDimension) != config.headDimension)
+    throw FileError(fileMessage(path, "attention.value_length differs from attention.key_length (not supported)"));
+  if (config.headDim() % 2 != 0) throw FileError(fileMessage(path, "the head dimension must be even for RoPE"));
+  if (sizeField(file, arch + ".rope.dimension_count", 1, 1 << 16, config.headDim()) != config.headDim())
+    throw FileError(fileMessage(path,
+                                "rope.dimension_count must equal the head dimension (partial RoPE is not "
+                                "supported for " +
+                                    arch + ")"));
+  if (const std::optional<std::string> scaling = file.optionalString(arch + ".rope.scaling.type");
+      scaling && *scaling != "none") {
+    if (*scaling != "linear")
+      throw FileError(
+          fileMessage(path, "rope.scaling.type '" + *scaling + "' is not supported (supported: none, linear)"));
+    const double factor = file.optionalReal(arch + ".rope.scaling.factor").value_or(0.0);
+    if (!(factor >= 1 && factor < 1e6))
+      throw FileError(fileMessage(path, "rope.scaling.factor must be in [1, 1e6) for linear scaling"));
+    config.ropeScaling.type = "linear";  // every inverse frequency divided by the factor (ggml's freq_scale)
+    config.ropeScaling.factor = factor;
+  }
+  const double epsilon = file.optionalReal(arch + ".attention.layer_norm_rms_epsilon").value_or(1e-6);
+  const double theta = file.optionalReal(arch + ".rope.freq_base").value_or(10000.0);
+  if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(path, "layer_norm_rms_epsilon must be in (0, 1)"));
+  if (!(theta > 1 && theta < 1e12)) throw FileError(fileMessage(path, "rope.freq_base must be in (1, 1e12)"));
+  config.normEpsilon = float(epsilon);
+  config.ropeTheta = float(theta);
+  config.activation = "silu";
+  config.attentionBias = arch == "qwen2";
+  config.qkNorm = arch == "qwen3";
+  if (arch == "phi3") {
+    // Fused qkv and gate_up as stored; the window as transformers applies it (recent llama.cpp builds ignore it).
+    config.fusedProjections = true;
+    config.slidingWindow = sizeField(file, "phi3.attention.sliding_window", 0, 1 << 30, 0);
+    if (file.findTensor("rope_factors_long.weight") || file.findTensor("rope_factors_short.weight"))
+      throw FileError(fileMessage(path,
+                                  "rope_factors_long/short (Phi-3's longrope) are not supported (supported: "
+                                  "default RoPE, as in the 4k-context Phi-3 models)"));
+  }
+  if (arch == "gemma" || arch == "gemma2" || arch == "gemma3") {
+    config.scaleEmbeddings = true;
+    config.activation = "gelu_pytorch_tanh";
+    config.normPlusOne = false;  // already 1 + w in the file
+  }
+  if (arch == "gemma2") {
+    config.sandwichNorms = true;
+    config.attentionScale = llamaCppGemmaScale(config, 46);
+    auto cap = [&](const std::string& key, double fallback) {  // llama.cpp's defaults when the key is absent
+      const double value = file.optionalReal(key).value_or(fallback);
+      if (!(value >= 0 && value < 1e6))
+        throw FileError(fileMessage(path, "metadata '" + key + "' must be in [0, 1e6)"));
+      return float(value);
+    };
+    config.attentionSoftcap = cap("gemma2.attn_logit_softcapping", 50.0);
+    config.finalLogitSoftcap = cap("gemma2.final_logit_softcapping", 30.0);
+    config.slidingWindow = sizeField(file, "gemma2.attention.sliding_window", 1, 1 << 30);
+    config.slidingPattern = 2;  // even layers local, as llama.cpp's set_swa_pattern(2) and HF's Gemma 2
+  }
+  if (arch == "gemma3") {  // llama.cpp's LLM_ARCH_GEMMA3 hyperparameters
+    config.sandwichNorms = true;
+    config.qkNorm = true;  // attn_q_norm / attn_k_norm per head, stored as 1 + w like every Gemma norm
+    config.attentionScale = llamaCppGemmaScale(config, 62);
+    config.slidingWindow = sizeField(file, "gemma3.attention.sliding_window", 0, 1 << 30, 0);
+    config.slidingPattern = 6;         // set_swa_pattern(6): every sixth layer global
+    config.localRopeTheta = 10000.0f;  // rope_freq_base_train_swa, unscaled
+  }
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
+                                          TensorReader::text(embedding.dims) + ", expected [" +
+                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  for (const char* key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"}) {
+    const std::optional<int64_t> id = file.optionalInteger(key);
+    const int value = id && *id >= 0 && *id < config.vocabSize ? int(*id) : -1;
+    (std::string_view(key).ends_with("bos_token_id") ? config.bosTokenId : config.eosTokenId) = value;
+  }
+  const bool sandwich = config.sandwichNorms;
+  return openLlamaFamilyModel(std::move(config), std::make_unique<GgufLlamaFamilySource>(std::move(file), sandwich),
+                              path);
+}
+
+// The tensors of a GGUF gptneox file under GPTNeoXModel's names. llama.cpp's converter de-interleaves the fused
+// query_key_value rows from HF's per-head [q_h; k_h; v_h] into [all q; all k; all v] (weight rows and bias); they are
+// interleaved back here, so GptNeoxModel reads exactly what a Hugging Face folder holds.
+class GgufGptNeoxSource final : public HfTensorSource {
+ public:
+  GgufGptNeoxSource(GgufFile file, int heads) : file_(std::move(file)), heads_(heads) {}
+  std::string format() const override { return "gguf"; }
+  std::string sizesOrigin() const override { return "the GGUF metadata"; }
+  bool contains(const std::string& name) const override { return find(name).tensor != nullptr; }
+  std::vector<int64_t> shape(const std::string& name) const override { return require(name).tensor->rowMajorShape(); }
+  std::vector<float> readFloats(const std::string& name) const override {
+    const Found found = require(name);
+    std::vector<float> values = file_.readFloats(*found.tensor);
+    if (!found.fusedQkv) return values;
+    // rows: part * d + h * hd + i (GGUF) -> (3 h + part) hd + i (HF); a bias is a matrix of one-value rows.
+    const std::vector<int64_t> shape = found.tensor->rowMajorShape();
+    const int64_t rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1;
+    if (rows % (3 * heads_) != 0)
+      throw FileError(fileMessage(file_.path(), "tensor '" + found.tensor->name + "' has " + std::to_string(rows) +
+                                                    " rows, not 3 x head_count x head size"));
+    const int64_t hd = rows / (3 * heads_), d = rows / 3;
+    std::vector<float> interleaved(values.size());
+    for (int64_t part = 0; part < 3; ++part)
+      for (int64_t h = 0; h < heads_; ++h)
+        for (int64_t i = 0; i < hd; ++i)
+          std::copy_n(values.begin() + (part * d + h * hd + i) * cols, cols,
+                      interleaved.begin() + ((3 * h + part) * hd + i) * cols);
+    return interleaved;
+  }
+  std::vector<TensorInfo> storedTensors() const override {
+    std::vector<TensorInfo> tensors;
+    for (const GgufTensorInfo& tensor : file_.tensors())
+      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
+    return tensors;
+  }
+
+ private:
+  struct Found {
+    const GgufTensorInfo* tensor = nullptr;
+    bool fusedQkv = false;
+  };
+  Found find(const std::string& name) const {
+    static const std::vector<std::pair<std::string, std::string>> global = {
+        {"embed_in.", "token_embd."}, {"final_layer_norm.", "output_norm."}, {"embed_out.", "output."}};
+    static const std::vector<std::pair<std::string, std::string>> perLayer = {
+        {"input_layernorm.", "attn_norm."},          {"post_attention_layernorm.", "ffn_norm."},
+        {"attention.query_key_value.", "attn_qkv."}, {"attention.dense.", "attn_output."},
+        {"mlp.dense_h_to_4h.", "ffn_up."},           {"mlp.dense_4h_to_h.", "ffn_down."}};
+    for (const auto& [hf, gguf] : global)
+      if (name.starts_with(hf)) return {file_.findTensor(gguf + name.substr(hf.size())), false};
+    if (!name.starts_with("layers.")) return {};
+    const size_t dot = name.find('.', 7);
+    if (dot == std::string::npos) return {};
+    const std::string layer = name.substr(7, dot - 7), rest = name.substr(dot + 1);
+    for (const auto& [hf, gguf] : perLayer)
+      if (rest.starts_with(hf))
+        return {file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size())), gguf == "attn_qkv."};
+    return {};
+  }
+  Found require(const std::string& name) const {
+    const Found found = find(name);
+    if (found.tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for GPT-NeoX's '" + name + "'"));
+    return found;
+  }
+
+  GgufFile file_;
+  int heads_;
+};
+
+/// gptneox (GPT-NeoX, Pythia): LayerNorm with biases, RoPE on the first rope.dimension_count dimensions of each head,
+/// use_parallel_residual; sizes from llama.cpp's gptneox.* keys.
+std::unique_ptr<Model> openGptNeox(GgufFile file) {
+  const std::filesystem::path path = file.path();
+  HfConfig config;
+  config.architecture = HfArchitecture::GptNeox;
+  config.architectureName = config.modelType = "gpt_neox";
+  config.modelDim = sizeField(file, "gptneox.embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, "gptneox.feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, "gptneox.block_count", 1, 1024);
+  config.heads = sizeField(file, "gptneox.attention.head_count", 1, config.modelDim);
+  config.keyValueHeads = config.heads;
+  config.maxPositions = sizeField(file, "gptneox.context_length", 1, 1 << 20);
+  if (config.modelDim % config.heads != 0)
+    throw FileError(fileMessage(path, "attention.head_count must divide embedding_length"));
+  config.headDimension = config.modelDim / config.heads;
+  config.rotaryDims = sizeField(file, "gptneox.rope.dimension_count", 2, config.headDim(), config.headDim());
+  if (config.rotaryDims % 2 != 0) throw FileError(fileMessage(path, "rope.dimension_count must be even"));
+  const double epsilon = file.optionalReal("gptneox.attention.layer_norm_epsilon").value_or(1e-5);
+  const double theta = file.optionalReal("gptneox.rope.freq_base").value_or(10000.0);
+  if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(path, "layer_norm_epsilon must be in (0, 1)"));
+  if (!(theta > 1 && theta < 1e12)) throw FileError(fileMessage(path, "rope.freq_base must be in (1, 1e12)"));
+  config.normEpsilon = float(epsilon);
+  config.ropeTheta = float(theta);
+  config.activation = "gelu";  // the file does not say: Pythia's hidden_act, exact GELU, as transformers runs it
+  if (file.has("gptneox.use_parallel_residual"))
+    config.parallelResidual = file.boolean("gptneox.use_parallel_residual");
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
+                                          TensorReader::text(embedding.dims) + ", expected [" +
+                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  const int heads = config.heads;
+  return openGptNeoxModel(std::move(config), std::make_unique<GgufGptNeoxSource>(std::move(file), heads), path);
+}
+
 }  // namespace
 
 std::shared_ptr<const Tokenizer> findGgufTokenizer(const std::filesystem::path& path) {
@@ -264,9 +550,12 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
   if (arch == "gpt2") return openGpt2(std::move(file));
-  throw FileError(
-      fileMessage(path, "general.architecture '" + arch +
-                            "' is not supported (attnscope runs GGUF files of architecture llama or gpt2)"));
+  if (arch == "qwen2" || arch == "qwen3" || arch == "phi3" || arch == "gemma" || arch == "gemma2" || arch == "gemma3")
+    return openLlamaFamily(std::move(file), arch);
+  if (arch == "gptneox") return openGptNeox(std::move(file));
+  throw FileError(fileMessage(path, "general.architecture '" + arch +
+                                        "' is not supported (attnscope runs GGUF files of architecture llama, "
+                                        "mistral, gpt2, gptneox, qwen2, qwen3, phi3, gemma, gemma2 or gemma3)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

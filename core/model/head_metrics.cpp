@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 
@@ -248,6 +249,37 @@ HeadMetricsTable headMetrics(const ModelCapture& prompt, const ModelCapture* rep
   for (const HeadMetricsRow& row : table.rows) sinks += row.sink ? 1 : 0;
   table.sinkRate = headCount ? double(sinks) / double(headCount) : 0.0;
   return table;
+}
+
+std::vector<int> headMetricsOrder(const HeadMetricsTable& table, std::optional<HeadMetric> sortBy) {
+  std::vector<int> order(table.rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+  if (sortBy) {
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      const std::optional<double> x = table.rows[size_t(a)].value(*sortBy), y = table.rows[size_t(b)].value(*sortBy);
+      return x && (!y || *x > *y);
+    });
+  }
+  return order;
+}
+
+void writeHeadMetricsCsv(std::ostream& out, const HeadMetricsTable& table, std::optional<HeadMetric> sortBy) {
+  out << "layer,head";
+  for (HeadMetric metric : allHeadMetrics()) out << ',' << headMetricName(metric);
+  out << ",sink_head\n";
+  for (int index : headMetricsOrder(table, sortBy)) {
+    const HeadMetricsRow& row = table.rows[size_t(index)];
+    out << row.layer << ',' << row.head;
+    for (HeadMetric metric : allHeadMetrics()) {
+      out << ',';
+      if (const std::optional<double> value = row.value(metric)) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.9g", *value);
+        out << text;
+      }
+    }
+    out << ',' << (row.sink ? 1 : 0) << '\n';
+  }
 }
 
 }  // namespace attnscope::model

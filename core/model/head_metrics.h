@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -110,5 +111,14 @@ struct HeadMetricsTable {
 /// shapes. Heads are independent and computed in parallel; the result does not depend on the thread count.
 HeadMetricsTable headMetrics(const ModelCapture& prompt, const ModelCapture* repeated, int prefixLength, int period,
                              const HeadMetricsOptions& options = {});
+
+/// Indices into table.rows in display order: layer/head order, or by `sortBy` largest first with unmeasured values
+/// last and ties in layer/head order (the order of `model heads --sort` and of the explorer's ranked list).
+std::vector<int> headMetricsOrder(const HeadMetricsTable& table, std::optional<HeadMetric> sortBy = {});
+
+/// The table as CSV, one row per head in headMetricsOrder(table, sortBy): columns layer, head, every statistic of
+/// allHeadMetrics() under its headMetricName (printf %.9g; empty when not measured) and sink_head (0 or 1).
+/// `attnscope model heads --csv` and the model explorer's export both write it through this function.
+void writeHeadMetricsCsv(std::ostream& out, const HeadMetricsTable& table, std::optional<HeadMetric> sortBy = {});
 
 }  // namespace attnscope::model

@@ -151,11 +151,105 @@ void readTrainedAttention(const json& block, const std::string& source, HfConfig
 bool llamaFamily(const std::string& arch, const std::string& modelType) {
   for (const char* name :
        {"LlamaForCausalLM", "LlamaModel", "MistralForCausalLM", "MistralModel", "Qwen2ForCausalLM", "Qwen2Model",
-        "Qwen3ForCausalLM", "Qwen3Model", "Phi3ForCausalLM", "Phi3Model", "Olmo2ForCausalLM", "Olmo2Model"}) {
+        "Qwen3ForCausalLM", "Qwen3Model", "Phi3ForCausalLM", "Phi3Model", "Olmo2ForCausalLM", "Olmo2Model",
+        "GemmaForCausalLM", "GemmaModel", "Gemma2ForCausalLM", "Gemma2Model", "Gemma3ForCausalLM", "Gemma3TextModel"}) {
     if (arch == name) return true;
   }
-  return arch.empty() && (modelType == "llama" || modelType == "mistral" || modelType == "qwen2" ||
-                          modelType == "qwen3" || modelType == "phi3");
+  for (const char* type : {"llama", "mistral", "qwen2", "qwen3", "phi3", "olmo2", "gemma", "gemma2", "gemma3_text"}) {
+    if (arch.empty() && modelType == type) return true;
+  }
+  return false;
+}
+
+enum class GemmaGeneration { None, Gemma1, Gemma2, Gemma3 };
+
+GemmaGeneration gemmaGeneration(const HfConfig& result) {
+  const std::string& type = result.modelType;
+  const std::string& arch = result.architectureName;
+  if (type == "gemma3_text" || arch.rfind("Gemma3", 0) == 0) return GemmaGeneration::Gemma3;
+  if (type == "gemma2" || arch.rfind("Gemma2", 0) == 0) return GemmaGeneration::Gemma2;
+  if (type == "gemma" || arch.rfind("Gemma", 0) == 0) return GemmaGeneration::Gemma1;
+  return GemmaGeneration::None;
+}
+
+/// A positive number, null (-> 0, "off"), or absent (-> fallback, transformers' default for the family).
+float optionalCap(const json& config, const char* key, float fallback, const std::string& source) {
+  if (!config.contains(key)) return fallback;
+  if (config[key].is_null()) return 0.0f;
+  if (!config[key].is_number() || !(config[key].get<double>() > 0.0) || !std::isfinite(config[key].get<double>()))
+    throw FileError("config '" + source + "': \"" + key + "\" must be a positive number or null");
+  return config[key].get<float>();
+}
+
+/// Gemma 1/2/3 as transformers' modeling_gemma.py, modeling_gemma2.py and modeling_gemma3.py compute them; the keys and
+/// their defaults are those of GemmaConfig, Gemma2Config and Gemma3TextConfig.
+void readGemmaVariant(const json& config, const std::string& source, HfConfig& result, GemmaGeneration generation) {
+  auto fail = [&](const std::string& what) { throw FileError("config '" + source + "': " + what); };
+  result.normPlusOne = true;
+  result.scaleEmbeddings = true;
+  // transformers 4 reads "hidden_activation" (gelu_pytorch_tanh when absent, whatever hidden_act says: early Gemma
+  // configs carry hidden_act "gelu"); transformers 5 writes the same function as "hidden_act".
+  if (config.contains("hidden_activation") && config["hidden_activation"].is_string()) {
+    result.activation = config["hidden_activation"].get<std::string>();
+  } else if (config.contains("hidden_act") && config["hidden_act"].is_string() &&
+             config["hidden_act"].get<std::string>() != "gelu") {
+    result.activation = config["hidden_act"].get<std::string>();
+  } else {
+    result.activation = "gelu_pytorch_tanh";
+  }
+  // transformers 5 writes null for "not set" (GemmaConfig's default None): only an explicit true is refused.
+  if (config.contains("use_bidirectional_attention") && config["use_bidirectional_attention"].is_boolean() &&
+      config["use_bidirectional_attention"].get<bool>())
+    fail("use_bidirectional_attention true is not supported (supported: false, causal attention)");
+  if (generation == GemmaGeneration::Gemma1) return;
+
+  result.sandwichNorms = true;
+  const float scalar = optionalFloat(config, "query_pre_attn_scalar", 256.0f, source);
+  if (!(scalar > 0.0f)) fail("\"query_pre_attn_scalar\" must be a positive number");
+  result.attentionScale = 1.0f / std::sqrt(scalar);
+  result.finalLogitSoftcap =
+      optionalCap(config, "final_logit_softcapping", generation == GemmaGeneration::Gemma2 ? 30.0f : 0.0f, source);
+  if (generation == GemmaGeneration::Gemma2) {
+    result.attentionSoftcap = optionalCap(config, "attn_logit_softcapping", 50.0f, source);
+  } else if (optionalCap(config, "attn_logit_softcapping", 0.0f, source) > 0.0f) {
+    // Gemma3Attention keeps the value but never passes it to the attention function.
+    result.warnings.push_back("attn_logit_softcapping is ignored, as transformers' Gemma 3 ignores it");
+  }
+  result.qkNorm = generation == GemmaGeneration::Gemma3;
+
+  int window = 4096;  // Gemma2Config's and Gemma3TextConfig's default
+  if (config.contains("sliding_window")) {
+    if (config["sliding_window"].is_null()) {
+      window = 0;
+    } else if (!config["sliding_window"].is_number_integer() || config["sliding_window"].get<long long>() < 1) {
+      fail("\"sliding_window\" must be a positive integer or null");
+    } else {
+      window = static_cast<int>(std::min<long long>(config["sliding_window"].get<long long>(), 1 << 30));
+    }
+  }
+  result.slidingWindow = window;
+  if (config.contains("layer_types") && !config["layer_types"].is_null()) {
+    const json& types = config["layer_types"];
+    if (!types.is_array() || static_cast<int>(types.size()) != result.layers)
+      fail("\"layer_types\" must list one entry per layer (" + std::to_string(result.layers) + ")");
+    result.slidingLayers.assign(types.size(), false);  // as many as the JSON really lists
+    for (int l = 0; l < result.layers; ++l) {
+      const json& type = types[static_cast<size_t>(l)];
+      const std::string name = type.is_string() ? type.get<std::string>() : type.dump();
+      if (name != "sliding_attention" && name != "full_attention")
+        fail("layer_types entry '" + name + "' is not supported (supported: sliding_attention, full_attention)");
+      result.slidingLayers[static_cast<size_t>(l)] = name == "sliding_attention";
+    }
+  } else {
+    // Gemma 2: every other layer, starting with layer 0; Gemma 3: all but every sliding_window_pattern-th layer.
+    const int pattern = generation == GemmaGeneration::Gemma2 ? 2 : optionalInt(config, "sliding_window_pattern", 6);
+    if (pattern < 1) fail("\"sliding_window_pattern\" must be a positive integer");
+    result.slidingPattern = pattern;
+  }
+  if (generation == GemmaGeneration::Gemma3) {
+    result.localRopeTheta = optionalFloat(config, "rope_local_base_freq", 10000.0f, source);
+    if (!(result.localRopeTheta > 0.0f)) fail("\"rope_local_base_freq\" must be a positive number");
+  }
 }
 
 /// What distinguishes Mistral, Qwen2 and Qwen3 from Llama. The model type decides (architectures may be null).
@@ -224,12 +318,18 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
   } else if (arch == "BertModel" || arch == "BertForMaskedLM" || arch == "BertForPreTraining" ||
              (arch.empty() && result.modelType == "bert")) {
     result.architecture = HfArchitecture::Bert;
+  } else if (arch == "Gemma3ForConditionalGeneration" || (arch.empty() && result.modelType == "gemma3")) {
+    throw FileError("config '" + sourceName + "': the multimodal Gemma 3 wrapper ('" +
+                    (arch.empty() ? result.modelType : arch) +
+                    "', text_config inside) is not supported (supported: the text-only Gemma3ForCausalLM, model_type "
+                    "gemma3_text, as in gemma-3-1b and gemma-3-270m)");
   } else {
     throw FileError(
         "config '" + sourceName + "': architecture '" + (arch.empty() ? result.modelType : arch) +
         "' is not supported (supported: GPT2LMHeadModel, GPT2Model, LlamaForCausalLM, MistralForCausalLM, "
-        "Qwen2ForCausalLM, Qwen3ForCausalLM, Olmo2ForCausalLM, Phi3ForCausalLM, GPTNeoXForCausalLM, BertModel; or "
-        "model_type gpt2, llama, mistral, qwen2, qwen3, olmo2, phi3, gpt_neox, bert)");
+        "Qwen2ForCausalLM, Qwen3ForCausalLM, Olmo2ForCausalLM, Phi3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, "
+        "Gemma3ForCausalLM, GPTNeoXForCausalLM, BertModel; or model_type gpt2, llama, mistral, qwen2, qwen3, olmo2, "
+        "phi3, gemma, gemma2, gemma3_text, gpt_neox, bert)");
   }
   if (result.architectureName.empty()) result.architectureName = result.modelType;
 
@@ -253,17 +353,34 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
       result.maxPositions = requireInt(config, {"max_position_embeddings"}, sourceName);
       result.keyValueHeads = optionalInt(config, "num_key_value_heads", result.heads);
       result.normEpsilon = optionalFloat(config, "rms_norm_eps", 1e-6f, sourceName);
-      result.ropeTheta = optionalFloat(config, "rope_theta", 10000.0f, sourceName);
       result.activation = config.value("hidden_act", std::string("silu"));
+      if (gemmaGeneration(result) == GemmaGeneration::Gemma3) result.ropeTheta = 1e6f;  // Gemma3TextConfig's default
+      result.ropeTheta = optionalFloat(config, "rope_theta", result.ropeTheta, sourceName);
       if (config.contains("rope_scaling") && !config["rope_scaling"].is_null()) {
         readRopeScaling(config["rope_scaling"], sourceName, result);
       }
-      // transformers 5 moves rope_theta and the scaling into one "rope_parameters" object.
+      // transformers 5 moves rope_theta and the scaling into one "rope_parameters" object; for Gemma 3 one per layer
+      // type ("full_attention": theta and scaling of the global layers, "sliding_attention": the local ones).
       if (config.contains("rope_parameters") && !config["rope_parameters"].is_null()) {
-        readRopeScaling(config["rope_parameters"], sourceName, result, "rope_parameters");
-        result.ropeTheta = optionalFloat(config["rope_parameters"], "rope_theta", result.ropeTheta, sourceName);
+        const json& rope = config["rope_parameters"];
+        const bool perLayerType = rope.is_object() && rope.contains("full_attention");
+        const json& global = perLayerType ? rope["full_attention"] : rope;
+        readRopeScaling(global, sourceName, result, "rope_parameters");
+        result.ropeTheta = optionalFloat(global, "rope_theta", result.ropeTheta, sourceName);
+        if (perLayerType && rope.contains("sliding_attention") && rope["sliding_attention"].is_object()) {
+          const json& local = rope["sliding_attention"];
+          if (local.value("rope_type", std::string("default")) != "default")
+            throw FileError("config '" + sourceName + "': rope_parameters.sliding_attention type '" +
+                            local.value("rope_type", std::string()) + "' is not supported (supported: default)");
+          result.localRopeTheta = optionalFloat(local, "rope_theta", 10000.0f, sourceName);
+        }
       }
       readLlamaVariant(config, sourceName, result);
+      if (const GemmaGeneration generation = gemmaGeneration(result); generation != GemmaGeneration::None) {
+        const float localTheta = result.localRopeTheta;
+        readGemmaVariant(config, sourceName, result, generation);
+        if (localTheta > 0.0f && !config.contains("rope_local_base_freq")) result.localRopeTheta = localTheta;
+      }
       break;
     case HfArchitecture::GptNeox: {
       result.layers = requireInt(config, {"num_hidden_layers"}, sourceName);
@@ -329,7 +446,7 @@ HfConfig parseHfConfigJson(const std::string& jsonText, const std::string& sourc
   result.tieWordEmbeddings = config.value("tie_word_embeddings", result.architecture != HfArchitecture::Llama &&
                                                                      result.architecture != HfArchitecture::GptNeox);
   if (!config.contains("tie_word_embeddings") && result.architecture == HfArchitecture::Llama) {
-    result.tieWordEmbeddings = false;
+    result.tieWordEmbeddings = gemmaGeneration(result) != GemmaGeneration::None;  // Gemma ties by default
   }
   if (config.contains("attnscope")) readTrainedAttention(config["attnscope"], sourceName, result);
   result.bosTokenId = tokenId(config, "bos_token_id", result.vocabSize, result.warnings);

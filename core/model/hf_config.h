@@ -1,6 +1,6 @@
 // Hugging Face config.json parsing: the few keys attnscope needs for GPT-2, the Llama family (Llama, Mistral, Qwen2,
-// Qwen3, Phi-3) and BERT, as written by transformers 4 and 5, tolerant of the messy keys real configs carry (unknown
-// keys ignored, questionable values reported as warnings).
+// Qwen3, Phi-3, OLMo-2, Gemma 1/2/3), GPT-NeoX and BERT, as written by transformers 4 and 5, tolerant of the messy keys
+// real configs carry (unknown keys ignored, questionable values reported as warnings).
 #pragma once
 
 #include <filesystem>
@@ -54,6 +54,26 @@ struct HfConfig {
   // GPT-NeoX.
   int rotaryDims = 0;            ///< leading dimensions of each head that RoPE rotates (rotary_pct * head_dim)
   bool parallelResidual = true;  ///< use_parallel_residual: attention and MLP read the same input
+  // Gemma (gemma, gemma2, gemma3_text), as transformers' modeling_gemma*.py compute it.
+  bool normPlusOne = false;      ///< every RMSNorm scales by (1 + w): the stored weights are centred on 0
+  bool scaleEmbeddings = false;  ///< token embeddings are multiplied by sqrt(hidden_size) (in float32 here)
+  /// Gemma 2/3: input_layernorm before attention, post_attention_layernorm on the attention's output before the
+  /// residual add, pre_feedforward_layernorm before the MLP and post_feedforward_layernorm on its output.
+  bool sandwichNorms = false;
+  float attentionScale = 0.0f;  ///< logit scale query_pre_attn_scalar^(-1/2) (Gemma 2/3); 0 = 1/sqrt(head_dim)
+  /// Gemma 2's attn_logit_softcapping c: the scaled scores x become c tanh(x / c) before the mask and the softmax, so
+  /// the captured weights are the softmax of the capped scores; 0 = none.
+  float attentionSoftcap = 0.0f;
+  float finalLogitSoftcap = 0.0f;  ///< final_logit_softcapping: logits become c tanh(logits / c); 0 = none
+  /// Per layer, whether it attends through slidingWindow, when the config lists them (Gemma 2/3 "layer_types").
+  std::vector<bool> slidingLayers;
+  /// Without layer_types (Gemma 2: 2, Gemma 3: sliding_window_pattern): layer l is local when (l + 1) % pattern != 0.
+  /// A rule, not a per-layer list, so an absurd layer count allocates nothing before the tensors are checked.
+  /// slidingLayers and slidingPattern both empty/0: every layer uses slidingWindow (Mistral, Phi-3).
+  int slidingPattern = 0;
+  /// Gemma 3: RoPE base of the sliding (local) layers, unscaled (rope_local_base_freq); the global layers use
+  /// ropeTheta and ropeScaling. 0 = every layer uses ropeTheta.
+  float localRopeTheta = 0.0f;
   /// Phi-3 stores q, k, v as one qkv_proj ([(H + 2 KV) hd, d]) and gate, up as one gate_up_proj ([2 I, d]).
   bool fusedProjections = false;
   bool tieWordEmbeddings = true;
@@ -76,6 +96,12 @@ struct HfConfig {
   std::vector<std::string> warnings;
 
   int headDim() const { return headDimension; }
+  /// The sliding window of `layer` (0 = global attention).
+  int windowOfLayer(int layer) const {
+    if (!slidingLayers.empty()) return slidingLayers[static_cast<size_t>(layer)] ? slidingWindow : 0;
+    if (slidingPattern > 0) return (layer + 1) % slidingPattern != 0 ? slidingWindow : 0;
+    return slidingWindow;
+  }
 };
 
 /// RoPE inverse frequencies for a Llama-family config: headDim/2 values theta^(-2i/headDim), rescaled as
@@ -84,8 +110,9 @@ std::vector<double> ropeInverseFrequencies(const HfConfig& config);
 
 /// Parses config.json. Throws FileError naming the file and the key when a required key is missing or has the
 /// wrong type, or when the architecture is not one of GPT2LMHeadModel/GPT2Model, LlamaForCausalLM/LlamaModel,
-/// MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, GPTNeoXForCausalLM,
-/// BertModel/BertForMaskedLM (or, with "architectures" absent or null, the matching model_type).
+/// MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GemmaForCausalLM,
+/// Gemma2ForCausalLM, Gemma3ForCausalLM, GPTNeoXForCausalLM, BertModel/BertForMaskedLM (or, with "architectures"
+/// absent or null, the matching model_type).
 HfConfig parseHfConfig(const std::filesystem::path& configPath);
 /// Same, from JSON text; `sourceName` is used in messages.
 HfConfig parseHfConfigText(const std::string& jsonText, const std::string& sourceName);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <optional>
 #include <utility>
@@ -153,6 +154,32 @@ RowMatrix attendHead(Kernel kernel, const RowMatrix& Q, const RowMatrix& K, cons
                      const AttentionOptions& options, RowMatrix& weights) {
   weights = computeAttention(kernel, Q, K, options).weights;
   return weights * V;
+}
+
+/// Gemma 2's soft-capped dot-product attention (transformers' eager_attention_forward with softcap): the scaled scores
+/// x_ij = s q_i . k_j become cap * tanh(x_ij / cap), then the causal mask (j <= i + causalOffset) and options.keepMask
+/// apply, then a max-subtracted softmax. Q: N x hd, K: M x hd; returns N x M weights, masked entries exactly 0. Every
+/// row keeps at least its own position visible, so no row is empty.
+RowMatrix softcappedAttention(const RowMatrix& Q, const RowMatrix& K, const AttentionOptions& options, float cap) {
+  const float scale = options.scale.value_or(1.0f / std::sqrt(static_cast<float>(Q.cols())));
+  RowMatrix weights = (Q * K.transpose()) * scale;
+  for (Eigen::Index i = 0; i < weights.rows(); ++i) {
+    auto row = weights.row(i);
+    float largest = -std::numeric_limits<float>::infinity();
+    for (Eigen::Index j = 0; j < row.size(); ++j) {
+      const bool visible =
+          (!options.causal || j <= i + options.causalOffset) && (!options.keepMask || (*options.keepMask)(i, j));
+      row(j) = visible ? cap * std::tanh(row(j) / cap) : -std::numeric_limits<float>::infinity();
+      largest = std::max(largest, row(j));
+    }
+    float total = 0.0f;
+    for (Eigen::Index j = 0; j < row.size(); ++j) {
+      row(j) = std::isinf(row(j)) ? 0.0f : std::exp(row(j) - largest);
+      total += row(j);
+    }
+    row /= total;
+  }
+  return weights;
 }
 
 void reportProgress(const RunOptions& options, int done, int total) {
@@ -337,11 +364,13 @@ class HfModel : public Model {
     const int groupSize = config_.heads / config_.keyValueHeads;  // query heads sharing one key/value head
     RowMatrix output(q.rows(), static_cast<Eigen::Index>(config_.heads) * headDim);
     RowMatrix weights(q.rows(), k.rows());
-    std::optional<KeepMask> window;  // Mistral: query i sees only the last slidingWindow positions up to i
-    if (config_.slidingWindow > 0 && k.rows() > config_.slidingWindow) {
+    // Mistral, and Gemma 2/3's local layers: query i sees only the last `slidingWindow` positions up to i.
+    const int windowSize = config_.windowOfLayer(layer);
+    std::optional<KeepMask> window;
+    if (windowSize > 0 && k.rows() > windowSize) {
       window = KeepMask(q.rows(), k.rows());
       for (Eigen::Index i = 0; i < q.rows(); ++i)
-        for (Eigen::Index j = 0; j < k.rows(); ++j) (*window)(i, j) = start + i - j < config_.slidingWindow;
+        for (Eigen::Index j = 0; j < k.rows(); ++j) (*window)(i, j) = start + i - j < windowSize;
     }
     for (int head = 0; head < config_.heads; ++head) {
       const int kvHead = head / groupSize;
@@ -351,7 +380,13 @@ class HfModel : public Model {
       AttentionOptions headOptions = headAttentionOptions(layer, head, causal);
       headOptions.causalOffset = start;
       headOptions.keepMask = window;
-      output.middleCols(head * headDim, headDim) = attendHead(kernel_, Qh, Kh, Vh, headOptions, weights);
+      if (config_.attentionScale > 0.0f) headOptions.scale = config_.attentionScale;
+      if (config_.attentionSoftcap > 0.0f) {
+        weights = softcappedAttention(Qh, Kh, headOptions, config_.attentionSoftcap);
+        output.middleCols(head * headDim, headDim) = weights * Vh;
+      } else {
+        output.middleCols(head * headDim, headDim) = attendHead(kernel_, Qh, Kh, Vh, headOptions, weights);
+      }
       if (options.captureAttention) {
         capture.queries.push_back(std::move(Qh));
         capture.keys.push_back(std::move(Kh));
@@ -521,18 +556,31 @@ class Gpt2Model final : public HfModel {
 
 // Llama: RMSNorm, rotary positions in HF's rotate_half layout (dimension i pairs with i + hd/2), grouped-query
 // attention, SwiGLU MLP. q_proj/k_proj in HF checkpoints are already permuted for rotate_half, so the rotation
-// applied here is exactly the one the model uses; the capture records Q/K before and after it.
+// applied here is exactly the one the model uses; the capture records Q/K before and after it. The variants' flags
+// (HfConfig) add biases, QK-norm, sliding windows, fused projections, OLMo-2's and Gemma 2/3's norm placement, and
+// Gemma's (1 + w) norms, scaled embeddings, query_pre_attn_scalar, soft-capping and local/global RoPE bases.
 class LlamaModel final : public HfModel {
  public:
   LlamaModel(HfConfig config, std::unique_ptr<HfTensorSource> files, const std::filesystem::path& directory)
       : HfModel(std::move(config), std::move(files), directory) {
-    info_.architecture = config_.modelType.empty() ? "llama" : config_.modelType;  // llama, mistral, qwen2, qwen3
+    // llama, mistral, qwen2, qwen3, phi3, olmo2, gemma, gemma2, gemma3_text
+    info_.architecture = config_.modelType.empty() ? "llama" : config_.modelType;
     info_.causal = true;
     info_.rope = true;
     info_.qkNorm = config_.qkNorm;
     info_.slidingWindow = config_.slidingWindow;
+    info_.attentionSoftcap = config_.attentionSoftcap;
     inverseFrequencies_ = ropeInverseFrequencies(config_);
-    loadWeights(false);
+    if (config_.localRopeTheta > 0.0f) {  // Gemma 3's local layers: their own base, never rescaled
+      HfConfig local = config_;
+      local.ropeTheta = config_.localRopeTheta;
+      local.ropeScaling = {};
+      localInverseFrequencies_ = ropeInverseFrequencies(local);
+    }
+    loadWeights(false);  // every layer's tensors exist: now a per-layer list is as small as the checkpoint
+    if (!config_.slidingLayers.empty() || config_.slidingPattern > 0) {
+      for (int l = 0; l < config_.layers; ++l) info_.slidingLayers.push_back(config_.windowOfLayer(l) > 0);
+    }
     if (!files_->contains("lm_head.weight") && !config_.tieWordEmbeddings) {
       config_.warnings.push_back("no lm_head.weight: logits use the tied token embedding");
     }
@@ -543,12 +591,18 @@ class LlamaModel final : public HfModel {
     const int d = config_.modelDim, inner = config_.intermediateDim;
     const int kvDim = config_.keyValueHeads * config_.headDim(), qDim = config_.heads * config_.headDim();
     const WeightLoader w = loader(detectPrefix(*files_, "embed_tokens.weight", {"model.", ""}), readData);
+    // Gemma stores RMSNorm weights centred on 0 and scales by (1 + w): add the 1 once, here.
+    auto norm = [&](const std::string& name, int64_t size) {
+      RowVector weight = w.vector(name, size);
+      if (readData && config_.normPlusOne) weight.array() += 1.0f;
+      return weight;
+    };
     layers_.clear();
     tokenEmbedding_ = w.matrix("embed_tokens.weight", config_.vocabSize, d);
     for (int l = 0; l < config_.layers; ++l) {
       const std::string p = "layers." + std::to_string(l) + ".";
       Layer layer;
-      if (!config_.normAfterSublayers) layer.attentionNorm = w.vector(p + "input_layernorm.weight", d);
+      if (!config_.normAfterSublayers) layer.attentionNorm = norm(p + "input_layernorm.weight", d);
       if (config_.fusedProjections) {  // Phi-3: one [q; k; v] projection, split by rows of the stored [out, in]
         const RowMatrix qkv = w.linear(p + "self_attn.qkv_proj.weight", d, qDim + 2 * kvDim);
         if (readData) {
@@ -569,12 +623,14 @@ class LlamaModel final : public HfModel {
       }
       if (config_.qkNorm) {
         const bool whole = config_.qkNormOverProjection;
-        layer.qNorm = w.vector(p + "self_attn.q_norm.weight", whole ? qDim : config_.headDim());
-        layer.kNorm = w.vector(p + "self_attn.k_norm.weight", whole ? kvDim : config_.headDim());
+        layer.qNorm = norm(p + "self_attn.q_norm.weight", whole ? qDim : config_.headDim());
+        layer.kNorm = norm(p + "self_attn.k_norm.weight", whole ? kvDim : config_.headDim());
       }
-      // Before the MLP, or (OLMo-2) on the attention's output.
-      layer.mlpNorm = w.vector(p + "post_attention_layernorm.weight", d);
-      if (config_.normAfterSublayers) layer.feedForwardNorm = w.vector(p + "post_feedforward_layernorm.weight", d);
+      // Before the MLP, or (OLMo-2, Gemma 2/3) on the attention's output.
+      layer.mlpNorm = norm(p + "post_attention_layernorm.weight", d);
+      if (config_.normAfterSublayers || config_.sandwichNorms)
+        layer.feedForwardNorm = norm(p + "post_feedforward_layernorm.weight", d);
+      if (config_.sandwichNorms) layer.preFeedForwardNorm = norm(p + "pre_feedforward_layernorm.weight", d);
       if (config_.fusedProjections) {  // Phi-3: one [gate; up] projection
         const RowMatrix gateUp = w.linear(p + "mlp.gate_up_proj.weight", d, 2 * inner);
         if (readData) {
@@ -588,7 +644,7 @@ class LlamaModel final : public HfModel {
       layer.downWeight = w.linear(p + "mlp.down_proj.weight", inner, d);
       layers_.push_back(std::move(layer));
     }
-    finalNorm_ = w.vector("norm.weight", d);
+    finalNorm_ = norm("norm.weight", d);
     if (files_->contains("lm_head.weight")) {
       lmHead_ = loader("", readData).matrix("lm_head.weight", config_.vocabSize, d);
     }
@@ -612,9 +668,13 @@ class LlamaModel final : public HfModel {
     const int groupSize = config_.heads / config_.keyValueHeads;
     RowMatrix hidden(T, d);
     for (int t = 0; t < T; ++t) hidden.row(t) = tokenEmbedding_.row(tokenIds[t]);
+    // Gemma: embeddings times sqrt(hidden_size), in the activations' dtype (float32 here; HF running in bfloat16 rounds
+    // the factor to bfloat16 first). The tied output projection uses the unscaled embedding.
+    if (config_.scaleEmbeddings) hidden *= std::sqrt(static_cast<float>(d));
     for (size_t l = 0; l < layers_.size(); ++l) {
       reportProgress(options, static_cast<int>(l), static_cast<int>(layers_.size()) + 1);
       const Layer& layer = layers_[l];
+      const int layerIndex = static_cast<int>(l);
       RowMatrix x = hidden;
       if (!config_.normAfterSublayers) rmsNorm(x, layer.attentionNorm, config_.normEpsilon);
       RowMatrix q = x * layer.qWeight, k = x * layer.kWeight, v = x * layer.vWeight;
@@ -644,10 +704,26 @@ class LlamaModel final : public HfModel {
           capture.keysPreRope.push_back(k.middleCols((h / groupSize) * hd, hd));
         }
       }
-      rotateHalf(q, config_.heads, hd, hd, inverseFrequencies_, start);
-      rotateHalf(k, config_.keyValueHeads, hd, hd, inverseFrequencies_, start);
-      const auto [keys, values] = attendable(cache, static_cast<int>(l), start, std::move(k), std::move(v));
-      const RowMatrix heads = multiHeadAttention(q, keys, values, true, options, capture, 0, start);
+      // Gemma 3's local (sliding) layers rotate with their own base.
+      const bool local = !localInverseFrequencies_.empty() && config_.windowOfLayer(layerIndex) > 0;
+      const std::vector<double>& frequencies = local ? localInverseFrequencies_ : inverseFrequencies_;
+      rotateHalf(q, config_.heads, hd, hd, frequencies, start);
+      rotateHalf(k, config_.keyValueHeads, hd, hd, frequencies, start);
+      const auto [keys, values] = attendable(cache, layerIndex, start, std::move(k), std::move(v));
+      const RowMatrix heads = multiHeadAttention(q, keys, values, true, options, capture, layerIndex, start);
+      if (config_.sandwichNorms) {  // Gemma 2/3: h + post(attn(in(h))), then h + post_ff(mlp(pre_ff(h)))
+        RowMatrix attended = heads * layer.oWeight;
+        rmsNorm(attended, layer.mlpNorm, config_.normEpsilon);
+        hidden += attended;
+        x = hidden;
+        rmsNorm(x, layer.preFeedForwardNorm, config_.normEpsilon);
+        RowMatrix gate = x * layer.gateWeight;
+        activate(gate, config_.activation);
+        RowMatrix fed = gate.cwiseProduct(x * layer.upWeight) * layer.downWeight;
+        rmsNorm(fed, layer.feedForwardNorm, config_.normEpsilon);
+        hidden += fed;
+        continue;
+      }
       if (config_.normAfterSublayers) {  // OLMo-2: h + norm(attn(h)), then h + norm(mlp(h))
         RowMatrix attended = heads * layer.oWeight;
         rmsNorm(attended, layer.mlpNorm, config_.normEpsilon);
@@ -668,12 +744,17 @@ class LlamaModel final : public HfModel {
     }
     rmsNorm(hidden, finalNorm_, config_.normEpsilon);
     capture.logits = hidden * (lmHead_.size() ? lmHead_ : tokenEmbedding_).transpose();
+    if (config_.finalLogitSoftcap > 0.0f) {  // Gemma 2: cap * tanh(logits / cap)
+      const float cap = config_.finalLogitSoftcap;
+      capture.logits = capture.logits.unaryExpr([cap](float v) { return cap * std::tanh(v / cap); });
+    }
   }
 
  private:
   struct Layer {
     RowVector attentionNorm, mlpNorm;
-    RowVector feedForwardNorm;      // normAfterSublayers only
+    RowVector feedForwardNorm;      // normAfterSublayers or sandwichNorms
+    RowVector preFeedForwardNorm;   // sandwichNorms only
     RowVector qBias, kBias, vBias;  // attentionBias only
     RowVector qNorm, kNorm;         // qkNorm only (head_dim each, or the whole projection for OLMo-2)
     RowMatrix qWeight, kWeight, vWeight, oWeight, gateWeight, upWeight, downWeight;
@@ -681,6 +762,7 @@ class LlamaModel final : public HfModel {
   RowMatrix tokenEmbedding_, lmHead_;
   RowVector finalNorm_;
   std::vector<double> inverseFrequencies_;
+  std::vector<double> localInverseFrequencies_;  // Gemma 3's sliding layers; empty otherwise
   std::vector<Layer> layers_;
 };
 
@@ -910,6 +992,16 @@ class SafetensorsSource final : public HfTensorSource {
 std::unique_ptr<Model> openGpt2Model(HfConfig config, std::unique_ptr<HfTensorSource> source,
                                      const std::filesystem::path& path) {
   return std::make_unique<Gpt2Model>(std::move(config), std::move(source), path);
+}
+
+std::unique_ptr<Model> openLlamaFamilyModel(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                            const std::filesystem::path& path) {
+  return std::make_unique<LlamaModel>(std::move(config), std::move(source), path);
+}
+
+std::unique_ptr<Model> openGptNeoxModel(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                        const std::filesystem::path& path) {
+  return std::make_unique<GptNeoxModel>(std::move(config), std::move(source), path);
 }
 
 std::unique_ptr<Model> openHfModel(const std::filesystem::path& directory) {

@@ -33,6 +33,19 @@ class HfTensorSource {
 std::unique_ptr<Model> openGpt2Model(HfConfig config, std::unique_ptr<HfTensorSource> source,
                                      const std::filesystem::path& path);
 
+/// A Llama-family decoder (Llama, Qwen2, Qwen3, Gemma, ...: the variant flags of `config`) over `source`, whose names
+/// are those of LlamaForCausalLM without the "model." prefix (embed_tokens.weight, layers.N.self_attn.q_proj.weight
+/// [out, in], norm.weight; lm_head.weight at the root). Names and shapes are checked here; weights are read on the
+/// first run(). GGUF files of the NEOX-rotary families use it through a renaming source (gguf_model.cpp).
+std::unique_ptr<Model> openLlamaFamilyModel(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                            const std::filesystem::path& path);
+
+/// A GPT-NeoX / Pythia over `source` (GPTNeoXModel's names without "gpt_neox.": embed_in.weight,
+/// layers.N.attention.query_key_value.weight with rows interleaved per head [q_h; k_h; v_h], final_layer_norm.*;
+/// embed_out.weight at the root unless tied). GGUF gptneox files use it through a renaming source.
+std::unique_ptr<Model> openGptNeoxModel(HfConfig config, std::unique_ptr<HfTensorSource> source,
+                                        const std::filesystem::path& path);
+
 /// Opens a Hugging Face model directory: config.json plus model.safetensors or model.safetensors.index.json.
 /// Opening reads only config.json and the safetensors headers (every tensor name and shape is checked), so it is
 /// fast even for multi-gigabyte checkpoints; the weights are converted to float on the first run(). Throws

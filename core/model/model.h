@@ -33,10 +33,14 @@ struct ModelInfo {
   int headDim = 0;
   int vocabSize = 0;
   int maxSequence = 0;
-  bool causal = true;                   // false for BERT-style encoders
-  bool rope = false;                    // rotary position embedding: captures carry pre- and post-rotation Q/K
-  bool qkNorm = false;                  // per-head RMSNorm of q and k (Qwen3, OLMo-2): captures also carry q/k before the norm
-  int slidingWindow = 0;                // query i sees only keys i - window < j <= i (Mistral); 0 = unlimited
+  bool causal = true;     // false for BERT-style encoders
+  bool rope = false;      // rotary position embedding: captures carry pre- and post-rotation Q/K
+  bool qkNorm = false;    // per-head RMSNorm of q and k (Qwen3, OLMo-2): captures also carry q/k before the norm
+  int slidingWindow = 0;  // query i sees only keys i - window < j <= i (Mistral); 0 = unlimited
+  std::vector<bool> slidingLayers;  // per layer, whether slidingWindow applies (Gemma 2/3); empty = every layer
+  /// Gemma 2's attention soft-cap c (0 = none): the captured weights are the softmax of c tanh(s q.k / c), so they
+  /// differ from a plain softmax of the captured q and k.
+  float attentionSoftcap = 0.0f;
   std::string attentionKernel = "dpa";  // the kernel the model attends with (checkpoints of `attnscope train`)
   int bosTokenId = -1;                  // beginning-of-sequence id from the checkpoint's config, -1 if none
   int eosTokenId = -1;                  // end-of-sequence id (generation stops there), -1 if none

@@ -56,3 +56,40 @@ add_test(NAME gguf_cli_generate_gpt2
          COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_generate_check.py $<TARGET_FILE:attnscope>
                  ${ATTNSCOPE_GGUF_FIXTURES}/gpt2.gguf ${ATTNSCOPE_GGUF_FIXTURES}/generate)
 set_tests_properties(gguf_cli_generate_gpt2 PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_gpt2" LABELS "gguf;cli")
+
+# gptneox files run GptNeoxModel, and qwen2, qwen3, gemma, gemma2 and gemma3 files LlamaModel, through llama.cpp's
+# tensor names: hf_reference.py's folders
+# converted as llama.cpp's converter does (renamed, q/k unpermuted for these NEOX-rotary families, Gemma's norms stored
+# as 1 + w) must give the folders' NumPy reference captures (1e-4), and generate through the key-value cache. gemma2
+# uses the gemma2_hd folder: llama.cpp scales Gemma 2's scores by 1/sqrt(key_length) (query_pre_attn_scalar is not
+# in GGUF files).
+foreach(family gptneox qwen2 qwen3 phi3 gemma gemma2 gemma3)
+  set(folder ${family})
+  if(family STREQUAL "gptneox")
+    set(folder gpt_neox)  # query_key_value de-interleaved by the converter, interleaved back by attnscope
+  elseif(family STREQUAL "gemma2")
+    set(folder gemma2_hd)
+  elseif(family STREQUAL "gemma3")
+    set(folder gemma3_t4)  # llama.cpp hard-codes Gemma 3's pattern 6 and local RoPE base 10000
+  endif()
+  add_test(NAME gguf_${family}_fixture
+           COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/gguf_reference.py ${family}
+                   ${CMAKE_CURRENT_BINARY_DIR}/hf_reference/${folder} ${ATTNSCOPE_GGUF_FIXTURES}/${family}.gguf)
+  set_tests_properties(gguf_${family}_fixture PROPERTIES FIXTURES_REQUIRED hf_reference FIXTURES_SETUP gguf_${family}
+                       LABELS "gguf;hf")
+  add_test(NAME gguf_cli_capture_${family}
+           COMMAND sh -c "\"$0\" model capture \"$1\" --token-ids 5,17,3,42,8,8,60,1,33 --out \"$2\" && shift 2 && \"$@\""
+                   $<TARGET_FILE:attnscope> ${ATTNSCOPE_GGUF_FIXTURES}/${family}.gguf
+                   ${ATTNSCOPE_GGUF_FIXTURES}/${family}_cli.safetensors
+                   ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_reference.py compare
+                   ${CMAKE_CURRENT_BINARY_DIR}/hf_reference/${folder}_reference.safetensors
+                   ${ATTNSCOPE_GGUF_FIXTURES}/${family}_cli.safetensors)
+  set_tests_properties(gguf_cli_capture_${family} PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_${family}"
+                       LABELS "gguf;cli")
+  add_test(NAME gguf_cli_generate_${family}
+           COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_generate_check.py
+                   $<TARGET_FILE:attnscope> ${ATTNSCOPE_GGUF_FIXTURES}/${family}.gguf
+                   ${ATTNSCOPE_GGUF_FIXTURES}/generate_${family})
+  set_tests_properties(gguf_cli_generate_${family} PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_${family}"
+                       LABELS "gguf;cli")
+endforeach()

@@ -7,7 +7,7 @@ set(ATTNSCOPE_HF_REFERENCE ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/referen
 add_test(NAME hf_reference_generate COMMAND ${ATTNSCOPE_HF_REFERENCE} generate ${ATTNSCOPE_HF_REFERENCE_DIR})
 set_tests_properties(hf_reference_generate PROPERTIES FIXTURES_SETUP hf_reference LABELS hf)
 
-foreach(model gpt2 bert llama llama3 qwen2 mistral qwen3 phi3 gpt_neox olmo2)
+foreach(model gpt2 bert llama llama3 qwen2 mistral qwen3 phi3 gpt_neox olmo2 gemma gemma2 gemma3 gemma3_t4)
   set(reference ${ATTNSCOPE_HF_REFERENCE_DIR}/${model}_reference.safetensors)
   # Engine vs reference, compared in C++ (reading the numpy-written capture through openModel) ...
   add_test(NAME hf_reference_${model}
@@ -60,7 +60,7 @@ set_tests_properties(hf_cli_info_mistral PROPERTIES FIXTURES_REQUIRED hf_referen
                      PASS_REGULAR_EXPRESSION "architecture: +mistral.*sliding window 4, kernel dpa")
 
 # `model generate` through the key-value cache: greedy ids equal the full forward's argmax at every step.
-foreach(model gpt2 llama qwen2 mistral qwen3 phi3 gpt_neox olmo2)
+foreach(model gpt2 llama qwen2 mistral qwen3 phi3 gpt_neox olmo2 gemma gemma2 gemma3 gemma3_t4)
   add_test(NAME hf_cli_generate_${model}
            COMMAND ${DEBIAN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/reference/hf_generate_check.py $<TARGET_FILE:attnscope>
                    ${ATTNSCOPE_HF_REFERENCE_DIR}/${model} ${ATTNSCOPE_HF_REFERENCE_DIR}/generate)
@@ -76,3 +76,13 @@ add_test(NAME hf_cli_heads_short_context
          COMMAND $<TARGET_FILE:attnscope> model heads ${ATTNSCOPE_HF_REFERENCE_DIR}/gpt2 --token-ids 5,17,3)
 set_tests_properties(hf_cli_heads_short_context PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
                      PASS_REGULAR_EXPRESSION "induction sequence \\(seed 1, period 8\\):[ 0-9]+\n *layer +head")
+
+# model info says which Gemma layers are local and that the captured weights are those of the soft-capped scores.
+add_test(NAME hf_cli_info_gemma2 COMMAND $<TARGET_FILE:attnscope> model info ${ATTNSCOPE_HF_REFERENCE_DIR}/gemma2)
+set_tests_properties(hf_cli_info_gemma2 PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
+                     PASS_REGULAR_EXPRESSION
+                     "architecture: +gemma2.*sliding window 4 on layers 0,2 \\(the others global\\), scores soft-capped at 5 \\(weights are the softmax of the capped scores\\)")
+add_test(NAME hf_cli_info_gemma3 COMMAND $<TARGET_FILE:attnscope> model info ${ATTNSCOPE_HF_REFERENCE_DIR}/gemma3)
+set_tests_properties(hf_cli_info_gemma3 PROPERTIES FIXTURES_REQUIRED hf_reference LABELS "hf;cli"
+                     PASS_REGULAR_EXPRESSION
+                     "architecture: +gemma3_text.*QK-norm \\(q/k shown after the norm.*sliding window 4 on layers 0,1 \\(the others global\\), kernel dpa")

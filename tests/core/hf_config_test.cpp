@@ -145,10 +145,10 @@ TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
                                    R"("rope_parameters":{"rope_type":"yarn","factor":4.0,"rope_theta":1e6}})");
   EXPECT_NE(rope.find("rope_parameters type 'yarn' is not supported (supported: llama3, linear"), std::string::npos)
       << rope;
-  const std::string gemma = errorOf(R"({"architectures":["Gemma2ForCausalLM"],"model_type":"gemma2"})");
-  EXPECT_NE(gemma.find("architecture 'Gemma2ForCausalLM' is not supported (supported: GPT2LMHeadModel"),
+  const std::string falcon = errorOf(R"({"architectures":["FalconForCausalLM"],"model_type":"falcon"})");
+  EXPECT_NE(falcon.find("architecture 'FalconForCausalLM' is not supported (supported: GPT2LMHeadModel"),
             std::string::npos)
-      << gemma;
+      << falcon;
   const HfConfig olmo2 =
       parseHfConfigText(R"({"architectures":["Olmo2ForCausalLM"],)" + sizes + R"("rope_theta":5e5})", "o.json");
   EXPECT_TRUE(olmo2.qkNorm);
@@ -189,6 +189,106 @@ TEST(HfConfig, LlamaFamilyVariantsFromTransformers4And5Configs) {
   const std::string odd = errorOf(R"({"model_type":"gpt_neox",)" + neoxSizes + R"("rotary_pct":0.1875})");
   EXPECT_NE(odd.find("rotary_pct gives 3 rotary dimensions per head; RoPE needs an even number"), std::string::npos)
       << odd;
+}
+
+// Gemma 1/2/3 with the defaults of transformers' GemmaConfig, Gemma2Config and Gemma3TextConfig when keys are absent.
+TEST(HfConfig, GemmaFamily) {
+  const std::string sizes = R"("num_hidden_layers":7,"num_attention_heads":4,"num_key_value_heads":1,"head_dim":16,
+      "hidden_size":32,"intermediate_size":40,"vocab_size":100,"max_position_embeddings":64,)";
+  const HfConfig gemma = parseHfConfigText(
+      R"({"architectures":["GemmaForCausalLM"],"model_type":"gemma",)" + sizes + R"("hidden_act":"gelu"})", "g.json");
+  EXPECT_EQ(gemma.architecture, HfArchitecture::Llama);
+  EXPECT_TRUE(gemma.normPlusOne);
+  EXPECT_TRUE(gemma.scaleEmbeddings);
+  EXPECT_TRUE(gemma.tieWordEmbeddings);  // absent: Gemma ties
+  EXPECT_FALSE(gemma.sandwichNorms);
+  EXPECT_EQ(gemma.activation, "gelu_pytorch_tanh");  // transformers 4 ignores hidden_act "gelu" for Gemma
+  EXPECT_EQ(gemma.headDim(), 16);
+  EXPECT_EQ(gemma.windowOfLayer(3), 0);
+  EXPECT_FLOAT_EQ(gemma.attentionScale, 0.0f);
+  // transformers 5 writes "not set" as null (GemmaConfig's use_bidirectional_attention defaults to None).
+  EXPECT_NO_THROW(parseHfConfigText(R"({"model_type":"gemma","use_bidirectional_attention":null,)" + sizes +
+                                        R"("hidden_act":"gelu_pytorch_tanh","rope_parameters":{"rope_type":"default",
+                                        "rope_theta":10000.0}})",
+                                    "g5.json"));
+
+  const HfConfig gemma2 =
+      parseHfConfigText(R"({"model_type":"gemma2","architectures":null,)" + sizes + R"("x":1})", "g2.json");
+  EXPECT_TRUE(gemma2.sandwichNorms);
+  EXPECT_FLOAT_EQ(gemma2.attentionScale, 1.0f / 16.0f);  // query_pre_attn_scalar defaults to 256
+  EXPECT_FLOAT_EQ(gemma2.attentionSoftcap, 50.0f);
+  EXPECT_FLOAT_EQ(gemma2.finalLogitSoftcap, 30.0f);
+  EXPECT_EQ(gemma2.slidingWindow, 4096);
+  EXPECT_EQ(gemma2.windowOfLayer(0), 4096);  // even layers local
+  EXPECT_EQ(gemma2.windowOfLayer(1), 0);
+  EXPECT_EQ(gemma2.windowOfLayer(6), 4096);
+  EXPECT_FALSE(gemma2.qkNorm);
+  const HfConfig uncapped = parseHfConfigText(
+      R"({"model_type":"gemma2",)" + sizes +
+          R"("attn_logit_softcapping":null,"final_logit_softcapping":null,"query_pre_attn_scalar":144})",
+      "g2.json");
+  EXPECT_FLOAT_EQ(uncapped.attentionSoftcap, 0.0f);
+  EXPECT_FLOAT_EQ(uncapped.finalLogitSoftcap, 0.0f);
+  EXPECT_FLOAT_EQ(uncapped.attentionScale, 1.0f / 12.0f);
+
+  // Gemma 3, transformers 4: sliding_window_pattern 6 makes layer 5 global; rope_scaling applies to global layers.
+  const HfConfig gemma3 = parseHfConfigText(
+      R"({"architectures":["Gemma3ForCausalLM"],"model_type":"gemma3_text",)" + sizes +
+          R"("sliding_window":512,"sliding_window_pattern":6,"rope_theta":1000000.0,"rope_local_base_freq":10000.0,
+          "rope_scaling":{"rope_type":"linear","factor":8.0},"attn_logit_softcapping":null})",
+      "g3.json");
+  EXPECT_TRUE(gemma3.qkNorm);
+  EXPECT_FALSE(gemma3.qkNormOverProjection);
+  EXPECT_FLOAT_EQ(gemma3.attentionSoftcap, 0.0f);
+  EXPECT_FLOAT_EQ(gemma3.finalLogitSoftcap, 0.0f);
+  for (int l = 0; l < 7; ++l) EXPECT_EQ(gemma3.windowOfLayer(l), l == 5 ? 0 : 512) << l;
+  EXPECT_FLOAT_EQ(gemma3.ropeTheta, 1e6f);
+  EXPECT_FLOAT_EQ(gemma3.localRopeTheta, 1e4f);
+  EXPECT_EQ(gemma3.ropeScaling.type, "linear");
+  EXPECT_TRUE(gemma3.warnings.empty());
+  // transformers 5: layer_types and rope_parameters per layer type.
+  const HfConfig gemma3v5 = parseHfConfigText(
+      R"({"architectures":null,"model_type":"gemma3_text","num_hidden_layers":2,"num_attention_heads":4,
+          "head_dim":16,"hidden_size":32,"intermediate_size":40,"vocab_size":100,"max_position_embeddings":64,
+          "dtype":"bfloat16","layer_types":["full_attention","sliding_attention"],"sliding_window":4,
+          "attn_logit_softcapping":20.0,
+          "rope_parameters":{"full_attention":{"rope_type":"linear","factor":2.0,"rope_theta":5e5},
+                             "sliding_attention":{"rope_type":"default","rope_theta":200.0}}})",
+      "g3v5.json");
+  EXPECT_EQ(gemma3v5.windowOfLayer(0), 0);
+  EXPECT_EQ(gemma3v5.windowOfLayer(1), 4);
+  EXPECT_FLOAT_EQ(gemma3v5.ropeTheta, 5e5f);
+  EXPECT_FLOAT_EQ(gemma3v5.localRopeTheta, 200.0f);
+  EXPECT_DOUBLE_EQ(gemma3v5.ropeScaling.factor, 2.0);
+  EXPECT_FLOAT_EQ(gemma3v5.attentionSoftcap, 0.0f);  // Gemma 3 never applies it: a warning says so
+  ASSERT_EQ(gemma3v5.warnings.size(), 1u);
+  EXPECT_NE(gemma3v5.warnings[0].find("attn_logit_softcapping is ignored"), std::string::npos);
+
+  // Refused in one line naming the field and what is supported.
+  const std::string multimodal =
+      errorOf(R"({"architectures":["Gemma3ForConditionalGeneration"],"model_type":"gemma3","text_config":{}})");
+  EXPECT_NE(multimodal.find("the multimodal Gemma 3 wrapper ('Gemma3ForConditionalGeneration', text_config inside) is "
+                            "not supported (supported: the text-only Gemma3ForCausalLM"),
+            std::string::npos)
+      << multimodal;
+  const std::string types = errorOf(R"({"model_type":"gemma3_text",)" + sizes + R"("layer_types":["chunked"]})");
+  EXPECT_NE(types.find("\"layer_types\" must list one entry per layer (7)"), std::string::npos) << types;
+  const std::string chunked = errorOf(R"({"model_type":"gemma3_text","num_hidden_layers":1,"num_attention_heads":4,
+      "hidden_size":32,"intermediate_size":40,"vocab_size":100,"max_position_embeddings":64,
+      "layer_types":["chunked_attention"]})");
+  EXPECT_NE(chunked.find("layer_types entry 'chunked_attention' is not supported (supported: sliding_attention, "
+                         "full_attention)"),
+            std::string::npos)
+      << chunked;
+  const std::string bidirectional =
+      errorOf(R"({"model_type":"gemma3_text",)" + sizes + R"("use_bidirectional_attention":true})");
+  EXPECT_NE(bidirectional.find("use_bidirectional_attention true is not supported"), std::string::npos)
+      << bidirectional;
+  const std::string rope = errorOf(R"({"model_type":"gemma2",)" + sizes + R"("rope_scaling":{"rope_type":"yarn"}})");
+  EXPECT_NE(rope.find("rope_scaling type 'yarn' is not supported (supported: llama3, linear"), std::string::npos)
+      << rope;
+  const std::string cap = errorOf(R"({"model_type":"gemma2",)" + sizes + R"("attn_logit_softcapping":-1})");
+  EXPECT_NE(cap.find("\"attn_logit_softcapping\" must be a positive number or null"), std::string::npos) << cap;
 }
 
 }  // namespace

@@ -333,6 +333,23 @@ def seeds_hf_config():
         b'"max_position_embeddings":64,"rotary_pct":0.25,"rotary_emb_base":10000,"use_parallel_residual":true}')
     put("hf_config", "valid_olmo2.json", b'{"architectures":["Olmo2ForCausalLM"],"model_type":"olmo2",' + sizes +
         b'"rope_theta":500000,"attention_bias":false}')
+    gemma_sizes = sizes + b'"head_dim":16,'
+    put("hf_config", "valid_gemma.json", b'{"architectures":["GemmaForCausalLM"],"model_type":"gemma",' +
+        gemma_sizes + b'"hidden_act":"gelu","hidden_activation":"gelu_pytorch_tanh","torch_dtype":"bfloat16"}')
+    put("hf_config", "valid_gemma2.json", b'{"architectures":["Gemma2ForCausalLM"],"model_type":"gemma2",' +
+        gemma_sizes + b'"query_pre_attn_scalar":24,"attn_logit_softcapping":50.0,"final_logit_softcapping":30.0,'
+        b'"sliding_window":4,"cache_implementation":"hybrid"}')
+    put("hf_config", "valid_gemma3_text.json", b'{"architectures":["Gemma3ForCausalLM"],"model_type":"gemma3_text",' +
+        gemma_sizes + b'"sliding_window":512,"sliding_window_pattern":6,"rope_local_base_freq":10000.0,'
+        b'"rope_scaling":{"rope_type":"linear","factor":8.0},"attn_logit_softcapping":null}')
+    put("hf_config", "valid_gemma3_text_v5.json", b'{"architectures":null,"model_type":"gemma3_text",' +
+        gemma_sizes + b'"layer_types":["sliding_attention","full_attention"],"sliding_window":4,"dtype":"bfloat16",'
+        b'"rope_parameters":{"full_attention":{"rope_type":"linear","factor":2.0,"rope_theta":10000.0},'
+        b'"sliding_attention":{"rope_type":"default","rope_theta":100.0}}}')
+    put("hf_config", "bad_gemma3_multimodal.json",
+        b'{"architectures":["Gemma3ForConditionalGeneration"],"model_type":"gemma3","text_config":{}}')
+    put("hf_config", "bad_gemma3_layer_types.json", b'{"model_type":"gemma3_text",' + gemma_sizes +
+        b'"layer_types":["sliding_attention","chunked_attention"]}')
     put("hf_config", "bad_qwen2_window.json", b'{"model_type":"qwen2",' + sizes +
         b'"use_sliding_window":true,"sliding_window":8,"max_window_layers":1}')
     put("hf_config", "bad_rope_parameters.json", b'{"model_type":"qwen3",' + sizes +
@@ -680,6 +697,9 @@ def seeds_gguf():
     put("gguf", "valid_tiny_llama_q4_0.gguf", model(kind="Q4_0"))
     put("gguf", "valid_tiny_gpt2.gguf", g.tiny_gpt2())
     put("gguf", "valid_tiny_gpt2_q8_0.gguf", g.tiny_gpt2("Q8_0"))
+    for arch in ("qwen2", "qwen3", "phi3", "gemma2", "gemma3"):  # the Hugging Face Llama-family path under llama.cpp's names
+        put("gguf", "valid_tiny_%s.gguf" % arch, g.tiny_llama_family(arch))
+    put("gguf", "valid_tiny_gptneox.gguf", g.tiny_gptneox())
     good = model()
     put("gguf", "bad_empty.gguf", b"")
     put("gguf", "bad_magic.gguf", b"GGML" + good[4:])

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
+#include "app/gui/export_formats.h"
 #include "app/gui/model_session.h"
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
@@ -203,6 +207,73 @@ TEST(ModelSession, StatisticGridEqualsTheCoreFunctions) {
   ASSERT_EQ(t, std::min(capture.tokens, gui::kThumbnailCells));
   const RowMatrix expected = gui::thumbnail(capture.attention[index], gui::kThumbnailCells);
   EXPECT_TRUE(stats.thumbnailAtlas.block(kLayer * (t + 1), kHead * (t + 1), t, t) == expected);
+}
+
+TEST(ModelSession, RankedHeadsAreLargestFirstWithUndefinedLastAndTiesInHeadOrder) {
+  gui::HeadStatistics stats;
+  stats.layers = 2;
+  stats.heads = 3;
+  for (int s = 0; s < gui::kHeadStatisticCount; ++s) {
+    stats.values.push_back(RowMatrix::Zero(2, 3));
+    stats.valid.emplace_back(2, 3);
+    stats.valid.back().setConstant(true);
+  }
+  const auto s = gui::HeadStatistic::SinkShare;
+  stats.values[int(s)] << 0.2f, 0.9f, 0.2f,  //
+      0.5f, 0.0f, 0.7f;
+  stats.valid[int(s)](1, 1) = false;  // undefined: last, whatever its stored value
+  const std::vector<std::pair<int, int>> expected{{0, 1}, {1, 2}, {1, 0}, {0, 0}, {0, 2}, {1, 1}};
+  EXPECT_EQ(gui::rankedHeads(stats, s), expected);
+}
+
+// The explorer's CSV export (Export data, view "model", and the grid's CSV button: both gui::writeHeadsCsv) writes
+// exactly the file `attnscope model heads --csv` writes for the same model and prompt.
+TEST(ModelExplorerView, HeadsCsvExportEqualsTheCommandLine) {
+  const std::filesystem::path folder = std::filesystem::temp_directory_path() / "attnscope_heads_csv_test";
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  gui::AppContext context(gui::defaultScene());
+  try {
+    gui::exportData(context, "model", folder.string());
+    ADD_FAILURE() << "expected InputError without a run";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the model explorer has no run to export"), std::string::npos) << e.what();
+  }
+  gui::ModelRequest request;
+  request.path = kModel;
+  request.prompt = kPrompt;
+  context.modelSession().runNow(request);
+  ASSERT_TRUE(context.modelSession().poll());
+  const gui::ModelResult& result = *context.modelSession().result();
+  context.resetScene(gui::sceneForHead(gui::defaultScene(), result, kLayer, kHead, 3, false), "head");
+  context.refreshDerived();
+  const std::vector<std::string> written = gui::exportData(context, "model", folder.string());
+  ASSERT_EQ(written, std::vector<std::string>{(folder / "heads.csv").string()});
+
+  const std::string cliCsv = (folder / "cli.csv").string();
+  const std::string command = std::string("'") + ATTNSCOPE_CLI + "' model heads '" + kModel + "' --prompt '" + kPrompt +
+                              "' --csv '" + cliCsv + "' > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  auto read = [](const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const std::string app = read(folder / "heads.csv"), cli = read(cliCsv);
+  EXPECT_EQ(app, cli);
+  // Not two empty tables: the header, then 5 x 8 heads with every statistic measured (induction and divergence too).
+  std::istringstream lines(app);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "layer,head,sink,prev_token,induction,distance,entropy,q_norm,k_norm,divergence,sink_head");
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    EXPECT_EQ(line.find(",,"), std::string::npos) << line;
+  }
+  EXPECT_EQ(rows, 40);
+  std::filesystem::remove_all(folder);
 }
 
 TEST(ModelSession, CancelKeepsThePreviousResult) {

@@ -16,6 +16,10 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       OUTDIR/ragged_q8_0.gguf                a Q8_0 tensor whose rows (40 values) are not whole 32-value blocks
   gguf_reference.py gpt2 HF_FOLDER OUT.gguf
       the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
+  gguf_reference.py gptneox HF_FOLDER OUT.gguf
+      hf_reference.py's gpt_neox folder, converted as llama.cpp's converter does (see gptneox_from_hf)
+  gguf_reference.py (qwen2|qwen3|phi3|gemma|gemma2|gemma3) HF_FOLDER OUT.gguf
+      that family's hf_reference.py folder, converted as llama.cpp's converter does (see llama_family_from_hf)
 """
 import os
 import struct
@@ -416,6 +420,62 @@ def tiny_gpt2(kind="F32"):
     return gguf_bytes(3, metadata, tensors)
 
 
+def tiny_llama_family(arch):
+    """A one-layer qwen2 / qwen3 / phi3 / gemma2 / gemma3 GGUF (dim 16, 2 query heads, 1 key/value head of 8, vocabulary 8,
+    context 8) with seeded F32 weights under llama.cpp's names and that family's extra tensors and keys. For fuzz
+    seeds."""
+    rng = np.random.default_rng({"qwen2": 171, "qwen3": 172, "gemma2": 173, "gemma3": 174, "phi3": 176}[arch])
+    d, q, kv, ff, n = 16, 16, 8, 24, 8
+    shapes = [("token_embd.weight", [d, n]), ("output_norm.weight", [d])]
+    parts = [("attn_norm", [d]), ("attn_q", [d, q]), ("attn_k", [d, kv]), ("attn_v", [d, kv]), ("attn_output", [q, d]),
+             ("ffn_norm", [d]), ("ffn_gate", [d, ff]), ("ffn_up", [d, ff]), ("ffn_down", [ff, d])]
+    if arch == "phi3":  # fused [q; k; v] and [gate; up]
+        parts = [p for p in parts if p[0] not in ("attn_q", "attn_k", "attn_v", "ffn_gate", "ffn_up")]
+        parts += [("attn_qkv", [d, q + 2 * kv]), ("ffn_up", [d, 2 * ff])]
+    if arch == "qwen2":
+        parts += [("attn_q", [q]), ("attn_k", [kv]), ("attn_v", [kv])]  # biases
+    if arch in ("qwen3", "gemma3"):
+        parts += [("attn_q_norm", [8]), ("attn_k_norm", [8])]
+    if arch.startswith("gemma"):
+        parts += [("post_attention_norm", [d]), ("post_ffw_norm", [d])]
+    for part, dims in parts:
+        shapes.append(("blk.0.%s.%s" % (part, "bias" if part in ("attn_q", "attn_k", "attn_v") and len(dims) == 1
+                                          else "weight"), dims))
+    tensors = [(name, "F32", dims, (rng.standard_normal(int(np.prod(dims))) * 0.3).astype(np.float32).tobytes())
+               for name, dims in shapes]
+    metadata = [("general.architecture", STRING, arch), (arch + ".block_count", UINT32, 1),
+                (arch + ".context_length", UINT32, 8), (arch + ".embedding_length", UINT32, d),
+                (arch + ".feed_forward_length", UINT32, ff), (arch + ".attention.head_count", UINT32, 2),
+                (arch + ".attention.head_count_kv", UINT32, 1), (arch + ".attention.key_length", UINT32, 8),
+                (arch + ".rope.freq_base", FLOAT32, 10000.0),
+                (arch + ".attention.layer_norm_rms_epsilon", FLOAT32, 1e-6)]
+    if arch.startswith("gemma") or arch == "phi3":
+        metadata += [(arch + ".attention.sliding_window", UINT32, 4)]
+    if arch == "gemma2":
+        metadata += [("gemma2.attn_logit_softcapping", FLOAT32, 50.0), ("gemma2.final_logit_softcapping", FLOAT32, 30.0)]
+    return gguf_bytes(3, metadata, tensors)
+
+
+def tiny_gptneox():
+    """A one-layer gptneox GGUF (dim 16, 2 heads of 8, RoPE on 4 of them, vocabulary 8, context 8), seeded F32
+    weights under llama.cpp's names, qkv rows as [all q; all k; all v]. For fuzz seeds."""
+    rng = np.random.default_rng(175)
+    d, ff, n = 16, 32, 8
+    shapes = [("token_embd.weight", [d, n]), ("output_norm.weight", [d]), ("output_norm.bias", [d]),
+              ("output.weight", [d, n])]
+    for part, dims in (("attn_norm", [d]), ("attn_qkv", [d, 3 * d]), ("attn_output", [d, d]), ("ffn_norm", [d]),
+                       ("ffn_up", [d, ff]), ("ffn_down", [ff, d])):
+        shapes += [("blk.0.%s.weight" % part, dims), ("blk.0.%s.bias" % part, [dims[-1]])]
+    tensors = [(name, "F32", dims, (rng.standard_normal(int(np.prod(dims))) * 0.3).astype(np.float32).tobytes())
+               for name, dims in shapes]
+    metadata = [("general.architecture", STRING, "gptneox"), ("gptneox.block_count", UINT32, 1),
+                ("gptneox.context_length", UINT32, 8), ("gptneox.embedding_length", UINT32, d),
+                ("gptneox.feed_forward_length", UINT32, ff), ("gptneox.attention.head_count", UINT32, 2),
+                ("gptneox.rope.dimension_count", UINT32, 4), ("gptneox.use_parallel_residual", BOOL, True),
+                ("gptneox.attention.layer_norm_epsilon", FLOAT32, 1e-5)]
+    return gguf_bytes(3, metadata, tensors)
+
+
 def write_types(outdir):
     rng = np.random.default_rng(16)
     tensors = []
@@ -494,12 +554,148 @@ def gpt2_from_hf(folder, out_path):
                 ("tokenizer.ggml.token_type", ARRAY, (INT32, [3 if i == end else 1 for i in range(len(tokens))])),
                 ("tokenizer.ggml.merges", ARRAY, (STRING, vocab["merges"])),
                 ("tokenizer.ggml.bos_token_id", UINT32, end), ("tokenizer.ggml.eos_token_id", UINT32, end)]
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)  # may run before the fixtures setup
+    open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
+
+
+def llama_family_from_hf(arch, folder, out_path):
+    """Converts hf_reference.py's qwen2, qwen3, phi3, gemma, gemma2 (gemma2_hd) or gemma3 (gemma3_t4) folder to GGUF as llama.cpp's convert_hf_to_gguf.py does for
+    these NEOX-rotary families: tensors renamed (blk.N.attn_q.weight, attn_q.bias, attn_q_norm, ffn_norm, ...), q/k
+    NOT permuted (only architecture "llama" is), Gemma's RMSNorm weights stored as 1 + w, sizes under "<arch>.*"."""
+    import json
+
+    def read_safetensors(path):  # F32, F16 and BF16 (hf_reference.py's Llama-family folders are BF16)
+        data = open(path, "rb").read()
+        size = struct.unpack("<Q", data[:8])[0]
+        header, body, out = json.loads(data[8:8 + size]), data[8 + size:], {}
+        for name, entry in header.items():
+            if name == "__metadata__":
+                continue
+            raw = body[entry["data_offsets"][0]:entry["data_offsets"][1]]
+            if entry["dtype"] == "BF16":
+                values = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
+            else:
+                values = np.frombuffer(raw, {"F32": "<f4", "F16": "<f2"}[entry["dtype"]]).astype(np.float32)
+            out[name] = values.reshape(entry["shape"])
+        return out, None
+
+    config = json.load(open(os.path.join(folder, "config.json")))
+    index = os.path.join(folder, "model.safetensors.index.json")
+    files = sorted(set(json.load(open(index))["weight_map"].values())) if os.path.exists(index) else ["model.safetensors"]
+    weights = {}
+    for name in files:
+        weights.update(read_safetensors(os.path.join(folder, name))[0])
+    names = {"model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight",
+             "lm_head.weight": "output.weight"}
+    per_layer = {"input_layernorm": "attn_norm", "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k",
+                 "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output", "self_attn.q_norm": "attn_q_norm",
+                 "self_attn.k_norm": "attn_k_norm", "post_attention_layernorm": "ffn_norm",
+                 "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
+    if arch == "phi3":  # fused tensors keep their [q; k; v] and [gate; up] rows
+        per_layer.update({"self_attn.qkv_proj": "attn_qkv", "mlp.gate_up_proj": "ffn_up"})
+    if arch in ("gemma2", "gemma3"):  # llama.cpp's ATTN_POST_NORM, FFN_PRE_NORM and FFN_POST_NORM
+        per_layer.update({"post_attention_layernorm": "post_attention_norm", "pre_feedforward_layernorm": "ffn_norm",
+                          "post_feedforward_layernorm": "post_ffw_norm"})
+    tensors = []
+    for name, array in weights.items():
+        if name in names:
+            gguf_name = names[name]
+        else:
+            _, _, layer, rest = name.split(".", 3)
+            module, kind = rest.rsplit(".", 1)
+            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
+        array = np.asarray(array, np.float64)
+        if arch.startswith("gemma") and name.endswith("norm.weight"):  # q_norm/k_norm too
+            array = array + 1.0
+        array = np.ascontiguousarray(array, np.float32)
+        tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
+    head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
+    theta = config.get("rope_theta") or config.get("rope_parameters", {}).get("rope_theta", 10000.0)
+    metadata = [("general.architecture", STRING, arch), (arch + ".block_count", UINT32, config["num_hidden_layers"]),
+                (arch + ".context_length", UINT32, config["max_position_embeddings"]),
+                (arch + ".embedding_length", UINT32, config["hidden_size"]),
+                (arch + ".feed_forward_length", UINT32, config["intermediate_size"]),
+                (arch + ".attention.head_count", UINT32, config["num_attention_heads"]),
+                (arch + ".attention.head_count_kv", UINT32, config["num_key_value_heads"]),
+                (arch + ".attention.key_length", UINT32, head_dim),
+                (arch + ".attention.value_length", UINT32, head_dim),
+                (arch + ".rope.dimension_count", UINT32, head_dim), (arch + ".rope.freq_base", FLOAT32, theta),
+                (arch + ".attention.layer_norm_rms_epsilon", FLOAT32, config["rms_norm_eps"])]
+    if arch == "gemma2":
+        assert config["query_pre_attn_scalar"] == head_dim, "llama.cpp's gemma2 scales by 1/sqrt(key_length)"
+        metadata += [("gemma2.attention.sliding_window", UINT32, config["sliding_window"]),
+                     ("gemma2.attn_logit_softcapping", FLOAT32, config["attn_logit_softcapping"]),
+                     ("gemma2.final_logit_softcapping", FLOAT32, config["final_logit_softcapping"])]
+    if arch == "phi3" and config.get("sliding_window"):
+        metadata += [("phi3.attention.sliding_window", UINT32, config["sliding_window"])]
+    if arch == "gemma3":  # what llama.cpp hard-codes must hold for the folder
+        assert config["query_pre_attn_scalar"] == head_dim and config["sliding_window_pattern"] == 6
+        assert config["rope_local_base_freq"] == 10000.0
+        metadata += [("gemma3.attention.sliding_window", UINT32, config["sliding_window"])]
+        if config.get("rope_scaling"):
+            metadata += [("gemma3.rope.scaling.type", STRING, config["rope_scaling"]["rope_type"]),
+                         ("gemma3.rope.scaling.factor", FLOAT32, config["rope_scaling"]["factor"])]
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
+
+
+def gptneox_from_hf(folder, out_path):
+    """Converts hf_reference.py's gpt_neox folder to GGUF as llama.cpp's converter does: query_key_value rows (and bias)
+    de-interleaved from per-head [q_h; k_h; v_h] to [all q; all k; all v], tensors renamed, gptneox.* sizes,
+    rope.dimension_count = int(rotary_pct * head size), use_parallel_residual as a bool, and rope.freq_base (the
+    folder's rotary_emb_base) so the file says which base it rotates with."""
+    import json
+    data = open(os.path.join(folder, "model.safetensors"), "rb").read()
+    size = struct.unpack("<Q", data[:8])[0]
+    header, body = json.loads(data[8:8 + size]), data[8 + size:]
+    config = json.load(open(os.path.join(folder, "config.json")))
+    H, d = config["num_attention_heads"], config["hidden_size"]
+    per_layer = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+                 "attention.query_key_value": "attn_qkv", "attention.dense": "attn_output",
+                 "mlp.dense_h_to_4h": "ffn_up", "mlp.dense_4h_to_h": "ffn_down"}
+    names = {"gpt_neox.embed_in.weight": "token_embd.weight", "gpt_neox.final_layer_norm.weight": "output_norm.weight",
+             "gpt_neox.final_layer_norm.bias": "output_norm.bias", "embed_out.weight": "output.weight"}
+    tensors = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        raw = body[entry["data_offsets"][0]:entry["data_offsets"][1]]
+        array = np.frombuffer(raw, {"F32": "<f4", "F16": "<f2"}[entry["dtype"]]).astype(np.float32).reshape(entry["shape"])
+        if name in names:
+            gguf_name = names[name]
+        else:
+            _, _, layer, rest = name.split(".", 3)
+            module, kind = rest.rsplit(".", 1)
+            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
+            if module == "attention.query_key_value":
+                array = array.reshape((H, 3, d // H) + array.shape[1:])
+                array = np.concatenate([array[:, part].reshape((d,) + array.shape[3:]) for part in range(3)], axis=0)
+        array = np.ascontiguousarray(array, np.float32)
+        tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
+    metadata = [("general.architecture", STRING, "gptneox"), ("gptneox.block_count", UINT32, config["num_hidden_layers"]),
+                ("gptneox.context_length", UINT32, config["max_position_embeddings"]),
+                ("gptneox.embedding_length", UINT32, d),
+                ("gptneox.feed_forward_length", UINT32, config["intermediate_size"]),
+                ("gptneox.rope.dimension_count", UINT32, int(config["rotary_pct"] * (d // H))),
+                ("gptneox.rope.freq_base", FLOAT32, config["rotary_emb_base"]),
+                ("gptneox.attention.head_count", UINT32, H),
+                ("gptneox.use_parallel_residual", BOOL, config.get("use_parallel_residual", True)),
+                ("gptneox.attention.layer_norm_epsilon", FLOAT32, config["layer_norm_eps"])]
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     open(out_path, "wb").write(gguf_bytes(3, metadata, tensors))
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "gptneox":
+        gptneox_from_hf(sys.argv[2], sys.argv[3])
+        print("wrote", sys.argv[3])
+        return
     if len(sys.argv) == 4 and sys.argv[1] == "gpt2":
         gpt2_from_hf(sys.argv[2], sys.argv[3])
+        print("wrote", sys.argv[3])
+        return
+    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "phi3", "gemma", "gemma2", "gemma3"):
+        llama_family_from_hf(sys.argv[1], sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return
     if len(sys.argv) < 3 or sys.argv[1] != "fixtures":

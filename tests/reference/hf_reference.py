@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Independent NumPy reference for attnscope's Hugging Face forward passes (numpy only, float64 math).
 
-  hf_reference.py generate OUT_DIR   writes seeded random GPT-2 (F32, "transformer." prefix), BERT (F16, MLM head)
-                                     and Llama-family model folders (llama, llama3, qwen2, mistral, qwen3: see
-                                     llama()) with config.json and a
+  hf_reference.py generate OUT_DIR   writes seeded random GPT-2 (F32, "transformer." prefix), BERT (F16, MLM head),
+                                     Llama-family (llama, llama3, qwen2, mistral, qwen3, phi3, olmo2: see llama()),
+                                     GPT-NeoX and Gemma (gemma, gemma2, gemma3: see gemma()) folders with config.json
+                                     and a
                                      tokenizer.json, plus OUT_DIR/<name>_reference.safetensors: a capture file
                                      (written with tools/write_capture.py) of the reference forward pass, with the
                                      logits as an extra tensor.
@@ -433,10 +434,159 @@ def gpt_neox(out, rng):
     return np.stack(qs), np.stack(ks), np.stack(atts), np.stack(qpre), np.stack(kpre), True, logits
 
 
+def gemma(out, rng, variant="gemma"):
+    """The Gemma family, as transformers' modeling_gemma.py / modeling_gemma2.py / modeling_gemma3.py compute it:
+    RMSNorm x * (1 + w) (weights drawn around 0, so a plain x * w would fail), embeddings times sqrt(hidden_size), GeGLU
+    MLP with gelu_pytorch_tanh, tied output, head_dim 16 != hidden/heads, one key/value head (multi-query).
+    gemma   Gemma 1, transformers-4 config with hidden_act "gelu" beside hidden_activation "gelu_pytorch_tanh" (the
+            latter is what transformers 4 runs).
+    gemma2  plus pre/post attention and feed-forward norms, query_pre_attn_scalar 24 as the score scale (not head_dim),
+            attention logits soft-capped at 5 (c tanh(x / c) before the mask and softmax), final logits capped at 3,
+            sliding window 4 on the even layers 0 and 2 (layer 1 global), as Gemma2 derives it without layer_types.
+    gemma2_hd  gemma2 with query_pre_attn_scalar = head_dim (Gemma 2 2B/9B; the scale llama.cpp uses for GGUF)
+    gemma3_t4  gemma3 as transformers 4 writes gemma-3-1b: 6 layers, sliding_window_pattern 6 (layer 5 global),
+               rope_local_base_freq 10000, global rope_theta 1e6 with linear scaling 2, query_pre_attn_scalar = hd
+    gemma3  Gemma 3 text: QK-norm per head with (1 + w) before RoPE, no attention soft-capping, local layers 0 and 1
+            (sliding_window_pattern 3) with rope_local_base_freq 100, global layer 2 with rope_theta 10000 and linear
+            RoPE scaling 2, transformers-5 config (dtype, rope_parameters per layer type, layer_types).
+    """
+    L, H, KV, d, V, P, I, hd = 3, 4, 1, 32, 100, 64, 40, 16
+    if variant == "gemma":
+        L = 2
+    if variant == "gemma3_t4":
+        L = 6
+    sandwich, qk_norm = variant != "gemma", variant in ("gemma3", "gemma3_t4")
+    eps = 1e-6
+    config = {"architectures": [{"gemma": "GemmaForCausalLM", "gemma2": "Gemma2ForCausalLM", "gemma2_hd": "",
+                                 "gemma3": "Gemma3ForCausalLM", "gemma3_t4": "Gemma3ForCausalLM"}[variant]],
+              "model_type": "gemma3_text" if variant.startswith("gemma3") else variant, "num_hidden_layers": L,
+              "num_attention_heads": H, "num_key_value_heads": KV, "head_dim": hd, "hidden_size": d,
+              "intermediate_size": I, "vocab_size": V, "max_position_embeddings": P, "rms_norm_eps": eps,
+              "hidden_activation": "gelu_pytorch_tanh", "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0,
+              "attention_bias": False, "torch_dtype": "bfloat16"}
+    scale, attn_cap, final_cap = 1 / math.sqrt(hd), None, None
+    thetas, scalings, windows = [10000.0] * L, [None] * L, [None] * L
+    if variant == "gemma":
+        config.update({"hidden_act": "gelu", "rope_theta": 10000.0})
+    if variant == "gemma2_hd":  # query_pre_attn_scalar = head_dim, as in Gemma 2 2B/9B (llama.cpp's GGUF rule)
+        variant = "gemma2"
+        config["architectures"], config["model_type"], qpas = ["Gemma2ForCausalLM"], "gemma2", hd
+    else:
+        qpas = 24
+    if variant == "gemma2":
+        config.update({"query_pre_attn_scalar": 24, "attn_logit_softcapping": 5.0, "final_logit_softcapping": 3.0,
+                       "sliding_window": 4, "rope_theta": 10000.0, "cache_implementation": "hybrid"})
+        config["query_pre_attn_scalar"] = qpas
+        scale, attn_cap, final_cap = qpas ** -0.5, 5.0, 3.0
+        windows = [4 if l % 2 == 0 else None for l in range(L)]
+    if variant == "gemma3":
+        del config["torch_dtype"]
+        config.update({"dtype": "bfloat16", "query_pre_attn_scalar": 24, "sliding_window": 4,
+                       "layer_types": ["sliding_attention", "sliding_attention", "full_attention"],
+                       "attn_logit_softcapping": None, "final_logit_softcapping": None,
+                       "rope_parameters": {"full_attention": {"rope_type": "linear", "factor": 2.0,
+                                                              "rope_theta": 10000.0},
+                                           "sliding_attention": {"rope_type": "default", "rope_theta": 100.0}}})
+        scale = 24 ** -0.5
+        windows = [4, 4, None]
+        thetas, scalings = [100.0, 100.0, 10000.0], [None, None, 2.0]
+    if variant == "gemma3_t4":  # transformers 4, as gemma-3-1b: pattern 6, local base 10000, query_pre_attn_scalar hd
+        config.update({"query_pre_attn_scalar": hd, "sliding_window": 4, "sliding_window_pattern": 6,
+                       "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0,
+                       "rope_scaling": {"rope_type": "linear", "factor": 2.0}, "attn_logit_softcapping": None,
+                       "final_logit_softcapping": None})
+        windows = [4, 4, 4, 4, 4, None]
+        thetas, scalings = [10000.0] * 5 + [1000000.0], [None] * 5 + [2.0]
+    t = {"model.embed_tokens.weight": rng.normal(0, 0.5, (V, d))}
+    norms = ["input_layernorm", "post_attention_layernorm"]
+    if sandwich:
+        norms += ["pre_feedforward_layernorm", "post_feedforward_layernorm"]
+    for l in range(L):
+        p = f"model.layers.{l}."
+        for norm in norms:
+            t[p + norm + ".weight"] = rng.normal(0, 0.2, d)  # centred on 0: the model scales by (1 + w)
+        t[p + "self_attn.q_proj.weight"] = rng.normal(0, 0.35, (H * hd, d))
+        t[p + "self_attn.k_proj.weight"] = rng.normal(0, 0.35, (KV * hd, d))
+        t[p + "self_attn.v_proj.weight"] = rng.normal(0, 0.2, (KV * hd, d))
+        if qk_norm:
+            t[p + "self_attn.q_norm.weight"] = rng.normal(0, 0.3, hd)
+            t[p + "self_attn.k_norm.weight"] = rng.normal(0, 0.3, hd)
+        t[p + "self_attn.o_proj.weight"] = rng.normal(0, 0.1, (d, H * hd))
+        t[p + "mlp.gate_proj.weight"] = rng.normal(0, 0.2, (I, d))
+        t[p + "mlp.up_proj.weight"] = rng.normal(0, 0.2, (I, d))
+        t[p + "mlp.down_proj.weight"] = rng.normal(0, 0.1, (d, I))
+    t["model.norm.weight"] = rng.normal(0, 0.2, d)
+    w = write_weights(os.path.join(out, "model.safetensors"), t, "BF16")
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    def norm1(x, weight):  # Gemma's RMSNorm
+        return x / np.sqrt((x**2).mean(-1, keepdims=True) + eps) * (1 + weight)
+
+    def rope_scaled(x, theta, factor):
+        if factor is None:
+            return rope(x, theta)
+        hd_ = x.shape[-1]  # linear scaling: every inverse frequency divided by the factor
+        inv = theta ** (-np.arange(0, hd_, 2) / hd_) / factor
+        angles = np.arange(x.shape[1])[:, None] * inv[None, :]
+        cos, sin = np.cos(np.concatenate([angles, angles], -1)), np.sin(np.concatenate([angles, angles], -1))
+        return x * cos + np.concatenate([-x[..., hd_ // 2:], x[..., : hd_ // 2]], -1) * sin
+
+    T = len(TOKENS)
+    h = w["model.embed_tokens.weight"][TOKENS] * math.sqrt(d)
+    qs, ks, qpre, kpre, qraw, kraw, atts = [], [], [], [], [], [], []
+    capped_somewhere = False
+    for l in range(L):
+        p = f"model.layers.{l}."
+        x = norm1(h, w[p + "input_layernorm.weight"])
+        q = split_heads(x @ w[p + "self_attn.q_proj.weight"].T, H)
+        k = np.repeat(split_heads(x @ w[p + "self_attn.k_proj.weight"].T, KV), H // KV, axis=0)
+        v = np.repeat(split_heads(x @ w[p + "self_attn.v_proj.weight"].T, KV), H // KV, axis=0)
+        if qk_norm:
+            qraw.append(q), kraw.append(k)
+            q, k = norm1(q, w[p + "self_attn.q_norm.weight"]), norm1(k, w[p + "self_attn.k_norm.weight"])
+        qpre.append(q), kpre.append(k)
+        q, k = rope_scaled(q, thetas[l], scalings[l]), rope_scaled(k, thetas[l], scalings[l])
+        scores = q @ k.transpose(0, 2, 1) * scale
+        if attn_cap is not None:
+            capped_somewhere |= np.abs(scores).max() > attn_cap  # the cap must bend real scores
+            scores = attn_cap * np.tanh(scores / attn_cap)
+        keep = np.tril(np.ones((T, T), dtype=bool))
+        if windows[l]:
+            keep &= np.arange(T)[:, None] - np.arange(T)[None, :] < windows[l]
+        scores = np.where(keep, scores, -np.inf)
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        a = scores / scores.sum(-1, keepdims=True)
+        o = (a @ v).transpose(1, 0, 2).reshape(T, -1)
+        qs.append(q), ks.append(k), atts.append(a)
+        attended = o @ w[p + "self_attn.o_proj.weight"].T
+        if sandwich:
+            h = h + norm1(attended, w[p + "post_attention_layernorm.weight"])
+            x = norm1(h, w[p + "pre_feedforward_layernorm.weight"])
+        else:
+            h = h + attended
+            x = norm1(h, w[p + "post_attention_layernorm.weight"])
+        fed = (gelu_tanh(x @ w[p + "mlp.gate_proj.weight"].T) * (x @ w[p + "mlp.up_proj.weight"].T))
+        fed = fed @ w[p + "mlp.down_proj.weight"].T
+        h = h + (norm1(fed, w[p + "post_feedforward_layernorm.weight"]) if sandwich else fed)
+    h = norm1(h, w["model.norm.weight"])
+    logits = h @ w["model.embed_tokens.weight"].T
+    if final_cap is not None:
+        assert np.abs(logits).max() > final_cap  # the final cap must bend real logits
+        logits = final_cap * np.tanh(logits / final_cap)
+    if attn_cap is not None:
+        assert capped_somewhere
+    if any(windows):  # guard: a window masked something the causal mask alone would keep
+        assert np.stack(atts)[0, :, T - 1, 0].max() == 0.0
+    extra = {"q_prenorm": np.stack(qraw), "k_prenorm": np.stack(kraw)} if qk_norm else {}
+    return np.stack(qs), np.stack(ks), np.stack(atts), np.stack(qpre), np.stack(kpre), True, logits, extra
+
+
 def generate(out_dir):
     families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
                                                    for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3", "olmo2")] + [
-        ("gpt_neox", gpt_neox)]
+        ("gpt_neox", gpt_neox)] + [(name, lambda out, rng, v=name: gemma(out, rng, v))
+                                   for name in ("gemma", "gemma2", "gemma3", "gemma2_hd", "gemma3_t4")]
     for seed, (name, build) in enumerate(families):
         folder = os.path.join(out_dir, name)
         os.makedirs(folder, exist_ok=True)

@@ -262,6 +262,9 @@ CASES = {
                             "m/model.safetensors": safetensors([("x", np.ones(2))])},
     "hf-architecture": {"m/config.json": b'{"architectures": ["T5ForConditionalGeneration"]}',
                         "m/model.safetensors": safetensors([("x", np.ones(2))])},
+    "hf-gemma3-multimodal": {"m/config.json": b'{"architectures": ["Gemma3ForConditionalGeneration"], '
+                                              b'"model_type": "gemma3", "text_config": {}}',
+                             "m/model.safetensors": safetensors([("x", np.ones(2))])},
     "capture-header-past-end": {"c.safetensors": struct.pack("<Q", 1 << 40) + b"{}"},
     "capture-not-json": {"c.safetensors": struct.pack("<Q", 8) + b"{nope!!}"},
     "capture-offsets-past-end": {"c.safetensors": capture(lambda h: h["q"].update(data_offsets=[0, 1 << 30]))},
