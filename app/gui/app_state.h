@@ -335,7 +335,7 @@ class AppContext;
 
 /// Which view. The enum is the identity the code uses; ViewInfo::id is its stable name in files and on the command
 /// line (scene files, --view NAME, layout).
-enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap };
+enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap, Train };
 
 /// One view of the app: an object with its own UI state (selections, toggles, caches) as members, owned by an
 /// AppContext. The window, every headless export, every sweep frame and every test has its own context and so its

@@ -106,6 +106,41 @@ TrainSnapshot takeTrainSnapshot(const train::Transformer<float>& model, const st
   return snapshot;
 }
 
+Scene sceneForTrainHead(const Scene& base, const TrainSnapshot& snapshot, int layer, int head,
+                        const std::vector<int>& probe) {
+  if (layer < 0 || layer >= snapshot.layers || head < 0 || head >= snapshot.heads) {
+    throw InputError("train: no head " + std::to_string(layer) + "." + std::to_string(head) + " in a model of " +
+                     std::to_string(snapshot.layers) + " x " + std::to_string(snapshot.heads) + " heads");
+  }
+  const HeadSnapshot& h = snapshot.head(layer, head);
+  if (h.queries.cols() < kMinDimension) {
+    throw InputError("head dimension " + std::to_string(h.queries.cols()) + " is below the app's minimum of 2");
+  }
+  Scene scene = base;
+  scene.queries = h.queries;
+  scene.keys = h.keys;
+  const int T = static_cast<int>(h.queries.rows());
+  scene.queryLabels.resize(T);
+  scene.keyLabels.resize(T);
+  for (int i = 0; i < T; ++i) {
+    const std::string id = i < static_cast<int>(probe.size()) ? std::to_string(probe[i]) : std::string();
+    scene.queryLabels[i] = scene.keyLabels[i] = std::to_string(i) + ":" + id;
+  }
+  // As for a model head (sceneForHead): the previous vectors' MGK parameters mean nothing for these.
+  scene.kernel.mgkShifts.resize(0, 0);
+  scene.kernel.mgkOffsets.resize(0, 0);
+  scene.kernel.mgkPriors.resize(0, 0);
+  scene.kernel.mgkVariances.resize(0, 0);
+  scene.kernel.causal = true;
+  scene.kernel.useScaleOverride = false;
+  scene.selectedQuery = T - 1;
+  scene.selectedKey = T - 1;
+  scene.model = ModelSource{};
+  scene.fitPlaneExtent();
+  scene.normalise();
+  return scene;
+}
+
 const char* runStatusName(RunStatus status) {
   switch (status) {
     case RunStatus::Paused:
@@ -175,12 +210,14 @@ struct TrainSession::Run {
 
   void record(const train::Transformer<float>& model, int step) {
     // Weights that give non-finite queries come just before a divergence: no snapshot, the run is about to pause.
-    std::shared_ptr<const TrainSnapshot> snapshot;
+    TrainSnapshot taken;
     try {
-      snapshot = std::make_shared<const TrainSnapshot>(takeTrainSnapshot(model, probe, step, setup.bandDegrees));
+      taken = takeTrainSnapshot(model, probe, step, setup.bandDegrees);
     } catch (const InputError&) {
       return;
     }
+    taken.id = revision->fetch_add(1) + 1;
+    auto snapshot = std::make_shared<const TrainSnapshot>(std::move(taken));
     std::lock_guard lock(mutex);
     snapshots.push_back(std::move(snapshot));
     snapshotWeights.clear();

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/gui/app_state.h"
 #include "core/train/probe.h"
 #include "core/train/trainer.h"
 
@@ -65,11 +66,19 @@ struct HeadSnapshot {
 
 /// What a run's heads did on the probe after `step` updates.
 struct TrainSnapshot {
+  std::uint64_t id = 0;  ///< unique within the session (texture cache key)
   int step = 0;
   int layers = 0, heads = 0;
   std::vector<HeadSnapshot> perHead;  ///< layers x heads, index layer * heads + head
   const HeadSnapshot& head(int layer, int head) const { return perHead[static_cast<size_t>(layer * heads + head)]; }
 };
+
+/// `base` with its vectors replaced by head (layer, head) of `snapshot`: the probe's queries and keys (labelled
+/// "i:id" with the probe's token ids), causal like the model, MGK parameters back to their defaults, the plane fitted
+/// to the vectors, no model source (a training run is not a file the explorer can reopen). Throws InputError for a bad
+/// index or a head dimension below the app's minimum.
+Scene sceneForTrainHead(const Scene& base, const TrainSnapshot& snapshot, int layer, int head,
+                        const std::vector<int>& probe);
 
 /// The snapshot of `model` now (what the worker records; tests call it on their own models).
 TrainSnapshot takeTrainSnapshot(const train::Transformer<float>& model, const std::vector<int>& probe, int step,

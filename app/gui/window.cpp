@@ -30,6 +30,8 @@
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/gui/state_dump.h"
+#include "app/gui/train_session.h"
+#include "app/gui/workspaces.h"
 #include "app/gui_entry.h"
 #include "app/views/view_probe.h"
 #include "core/atomic_file.h"
@@ -63,6 +65,7 @@ struct WindowOptions {
   float uiScale = 0.0f;  ///< 0: monitor content scale times the saved multiplier
   std::vector<int> windowSize;
   bool noPersist = false;
+  bool train = false;  ///< --train: start the Train workspace's default runs at once
 };
 
 // Signal handlers can reach nothing but process globals: these two flags are the only ones of the window.
@@ -200,6 +203,34 @@ float percentile(std::vector<float> values, double fraction) {
   return values[static_cast<std::size_t>(std::lround(rank))];
 }
 
+/// --train: the Train workspace's default setup (TrainSetup's defaults, as the view starts with), started. With
+/// `switchTo`, the scene shows the Train workspace (the benchmark keeps the views it was asked for).
+void startDefaultTraining(AppContext& context, bool switchTo) {
+  if (switchTo) {
+    if (const WorkspaceInfo* train = findWorkspace("train")) {
+      Scene next = context.scene();
+      switchWorkspace(next, *train);
+      context.resetScene(std::move(next), "Train");
+    }
+  }
+  context.trainSession().configure(TrainSetup{});  // throws ResourceError/InputError: main prints it
+  context.trainSession().start();
+}
+
+bool anyRunRunning(const TrainSession& session) {
+  for (int r = 0; r < session.runCount(); ++r)
+    if (session.state(r).status == RunStatus::Running) return true;
+  return false;
+}
+
+void reportTrainingBench(const TrainSession& session, const char* when) {
+  std::printf("train: %d runs at %d layers x %d heads, dim %d, batch %d, context %d; steps done %s:",
+              session.runCount(), session.setup().layers, session.setup().heads, session.setup().dim,
+              session.setup().batch, session.setup().context, when);
+  for (int r = 0; r < session.runCount(); ++r) std::printf(" %d", session.state(r).stepsDone);
+  std::printf("\n");
+}
+
 }  // namespace
 
 struct GuiCommandLine {
@@ -236,6 +267,9 @@ GuiCommandLinePtr installGuiOptions(CLI::App& root) {
   root.add_option("--step", o.demoStep, "Step of --demo to start on, from 1")->check(CLI::Range(1, 100));
   root.add_flag("--presenter", o.presenter, "Start in presenter mode (F11): full screen, large fonts, no controls");
   root.add_flag("--no-persist", o.noPersist, "Neither read nor write preferences and window layout");
+  root.add_flag("--train", o.train,
+                "Open the Train workspace and start its default runs (DPA and EA on the copy task) at once; with "
+                "--bench-frames they train while the frames are timed, then Pause is timed in frames");
   installAutosaveOptions(root, o.autosave);
   return options;
 }
@@ -341,7 +375,9 @@ int runGui(const GuiCommandLine& options) {
     };
     if (!o.demo.empty()) openDemo(context, o.demo, o.demoStep);  // throws: main prints it and exits 1
     context.demoPlayer().presenter = o.presenter;
+    if (o.train) startDefaultTraining(context, o.benchFrames == 0);
     context.refreshDerived();
+    int trainPauseFrame = -1;  // --bench-frames --train: the frame Pause was pressed in
 
     std::vector<float> benchTimes, benchDeriveTimes;
     FrameStats benchStats;
@@ -356,7 +392,8 @@ int runGui(const GuiCommandLine& options) {
       releaseLatchedKeys(window);  // the previous frame saw these keys down
       // A playing demo animation needs every frame.
       const bool idle = o.benchFrames == 0 && glfwGetTime() - windowEvents.lastEventTime > 1.0 &&
-                        shell.banners.empty() && frame > 3 && !context.demoPlayer().playing;
+                        shell.banners.empty() && frame > 3 && !context.demoPlayer().playing &&
+                        !anyRunRunning(context.trainSession());  // live curves while training
       if (idle)
         glfwWaitEventsTimeout(0.5);
       else
@@ -450,7 +487,19 @@ int runGui(const GuiCommandLine& options) {
           benchTimes.push_back(milliseconds);
           benchDeriveTimes.push_back(deriveMilliseconds);
         }
-        if (static_cast<int>(benchTimes.size()) >= o.benchFrames) break;
+        if (static_cast<int>(benchTimes.size()) >= o.benchFrames) {
+          if (!o.train) break;
+          // Then Pause, as the button does between two frames, and count the frames until every run has stopped.
+          TrainSession& session = context.trainSession();
+          if (trainPauseFrame < 0) {
+            reportTrainingBench(session, "while the frames were timed");
+            session.pause();
+            trainPauseFrame = frame;
+          } else if (!anyRunRunning(session)) {
+            std::printf("train: Pause took effect within %d frame(s)\n", frame - trainPauseFrame);
+            break;
+          }
+        }
       }
     }
     if (o.benchFrames > 0) {

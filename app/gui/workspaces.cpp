@@ -35,7 +35,12 @@ std::vector<WorkspaceInfo> makeRegistry() {
        {{0.45f, {{1.0f, {{"canvas", 1.0f}}}, {1.0f, {{"maps", 1.0f}}}, {2.0f, {{"longmap", 1.0f}}}}},
         {0.55f, {{1.0f, {{"model", 1.0f}}}}}},
        {"canvas", "maps", "model"}},
-      // Train (a coming issue) is one more entry here; it is offered once its view is registered (allViews()).
+      {"train",
+       "Train",
+       "Ctrl+4: train runs side by side (DPA, EA, MGK, with or without the regulariser) and watch their heads organise",
+       // One wide view: its curves and its layer x head grid sit side by side inside it.
+       {{1.0f, {{1.0f, {{"train", 1.0f}}}}}},
+       {"train"}},
   };
 }
 
@@ -100,6 +105,7 @@ const WorkspaceInfo& workspaceOf(const Scene& scene) {
     const WorkspaceInfo* w = findWorkspace(id);
     return w != nullptr ? *w : allWorkspaces().front();
   };
+  if (scene.isViewOpen("train")) return fallback("train");
   if (scene.isViewOpen("model") || scene.isViewOpen("longmap")) return fallback("model");
   if ((scene.isViewOpen("density") || scene.isViewOpen("divergence")) && !scene.isViewOpen("sweep"))
     return fallback("densities");

@@ -7,7 +7,7 @@
 namespace attnscope::gui {
 
 std::span<const ViewInfo> allViews() {
-  static constexpr std::array<ViewInfo, 8> kViews{{
+  static constexpr std::array<ViewInfo, 9> kViews{{
       {ViewKind::Canvas, "canvas", "Vector canvas", &views::makeVectorCanvasView},
       {ViewKind::Sweep, "sweep", "Kernel sweep", &views::makeKernelSweepView},
       {ViewKind::Maps, "maps", "Attention maps", &views::makeAttentionMapsView},
@@ -16,6 +16,7 @@ std::span<const ViewInfo> allViews() {
       {ViewKind::Parameters, "parameters", "Parameters", &views::makeParametersView},
       {ViewKind::Model, "model", "Model explorer", &views::makeModelExplorerView},
       {ViewKind::LongMap, "longmap", "Long map", &views::makeLongMapView},
+      {ViewKind::Train, "train", "Training", &views::makeTrainView},
   }};
   return kViews;
 }
