@@ -3,6 +3,8 @@
 // mutex. The worker honours commands between optimiser steps, inside trainModel's per-step callback.
 #include "app/gui/train_session.h"
 
+#include <omp.h>
+
 #include <chrono>
 #include <cmath>
 
@@ -163,6 +165,7 @@ struct TrainSession::Run {
   train::ModelConfig config;
   std::vector<int> probe;
   std::atomic<std::uint64_t>* revision = nullptr;
+  int threads = 1;  // OpenMP threads of this run's steps
 
   mutable std::mutex mutex;
   std::condition_variable wake;             // the worker waits on it for a command
@@ -226,6 +229,9 @@ struct TrainSession::Run {
   }
 
   void work() {
+    // The runs share the cores: each takes its share of OpenMP threads (a per-thread setting). Oversubscribed OpenMP
+    // teams spin against each other: two runs of two threads each on two cores took ten times longer per step.
+    omp_set_num_threads(threads);
     for (;;) {
       {
         std::lock_guard lock(mutex);
@@ -329,6 +335,7 @@ void TrainSession::configure(const TrainSetup& setup) {
     run->setup = setup;
     run->config = trainRunConfig(setup, r);
     run->probe = probe;
+    run->threads = std::max(1, omp_get_max_threads() / static_cast<int>(setup.runs.size()));
     run->revision = &revision_;
     runs_.push_back(std::move(run));
   }

@@ -100,8 +100,9 @@ struct RunState {
   std::string message;  ///< why a run diverged or failed ("" otherwise)
 };
 
-/// Runs, threads and their results. Owned per AppContext (AppContext::trainSession()); every method is for the UI
-/// thread. The destructor stops and joins every worker.
+/// Runs, threads and their results. Each run's steps use an equal share of the OpenMP threads (max threads / runs,
+/// at least 1), so one run computes exactly what `attnscope train` computes with the same options. Owned per AppContext
+/// (AppContext::trainSession()); every method is for the UI thread. The destructor stops and joins every worker.
 class TrainSession {
  public:
   TrainSession();
