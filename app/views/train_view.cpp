@@ -142,8 +142,8 @@ class TrainView final : public gui::View {
     changed |= ImGui::InputInt("symbols", &setup_.task.symbols);
     setup_.task.symbols = std::clamp(setup_.task.symbols, 2, 64);
     itemTooltip("Alphabet size S of the task's content tokens.");
-    sameLineIfFits(labelledWidth(10 * font, "size"));
-    ImGui::SetNextItemWidth(10 * font);
+    sameLineIfFits(labelledWidth(11 * font, "size"));
+    ImGui::SetNextItemWidth(11 * font);
     if (ImGui::BeginCombo("size", kSizes[static_cast<size_t>(sizeIndex_)].name)) {
       for (int i = 0; i < static_cast<int>(kSizes.size()); ++i)
         if (ImGui::Selectable(kSizes[static_cast<size_t>(i)].name, i == sizeIndex_)) {
@@ -152,7 +152,8 @@ class TrainView final : public gui::View {
         }
       ImGui::EndCombo();
     }
-    itemTooltip("Model size of every run: layers x heads per layer, and the model width d (head dimension = d / heads).");
+    itemTooltip(
+        "Model size of every run: layers x heads per layer, and the model width d (head dimension = d / heads).");
     const SizePreset& size = kSizes[static_cast<size_t>(sizeIndex_)];
     setup_.layers = size.layers;
     setup_.heads = size.heads;
