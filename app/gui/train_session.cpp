@@ -320,12 +320,16 @@ void TrainSession::stopAll() {
   runs_.clear();
 }
 
-void TrainSession::configure(const TrainSetup& setup) {
+void checkTrainSetup(const TrainSetup& setup) {
   validateSetup(setup);
   requireWithinBudget(trainSetupMemoryBytes(setup),
                       "training " + std::to_string(setup.runs.size()) + " runs (" + std::to_string(setup.layers) +
                           " layers, dim " + std::to_string(setup.dim) + ", batch " + std::to_string(setup.batch) +
                           ", context " + std::to_string(setup.context) + ")");
+}
+
+void TrainSession::configure(const TrainSetup& setup) {
+  checkTrainSetup(setup);
   stopAll();
   setup_ = setup;
   const std::vector<int> probe = trainProbeTokens(setup);

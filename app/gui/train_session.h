@@ -52,6 +52,10 @@ train::ModelConfig trainRunConfig(const TrainSetup& setup, int run);
 /// of every head, at most setup.steps / snapshotEvery + 1 of them).
 double trainSetupMemoryBytes(const TrainSetup& setup);
 
+/// Checks a setup before anything is made: sizes and options (InputError), then the memory budget (ResourceError,
+/// "training 2 runs (2 layers, dim 64, batch 32, context 24) would need ..."). TrainSession::configure calls it.
+void checkTrainSetup(const TrainSetup& setup);
+
 /// The fixed probe of a setup: the first T tokens of the task sequence of seed `setup.seed ^ kProbeSeedMix`, so
 /// every run of a comparison, and every snapshot, shows the same sequence.
 constexpr std::uint64_t kProbeSeedMix = 0x9e0be5eedull;

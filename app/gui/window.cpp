@@ -286,6 +286,9 @@ int runGui(const GuiCommandLine& options) {
     scenePath = o.openPath;
   }
 
+  // --train's runs are checked before a window opens: a setup beyond the memory budget is one line, no window.
+  if (o.train) checkTrainSetup(TrainSetup{});
+
   if (glfwInit() != GLFW_TRUE)
     throw ResourceError("cannot open a window: " + glfwErrorText() +
                         ". Without a display, render PNGs with `attnscope export` (EGL, no X server needed)");
