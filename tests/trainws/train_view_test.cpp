@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
+#include "app/gui/model_session.h"
 #include "app/gui/shell.h"
 #include "app/gui/train_figure.h"
 #include "app/gui/train_session.h"
@@ -154,6 +157,36 @@ TEST_F(TrainUi, SendToPlaygroundPutsTheSelectedHeadsProbeInTheSceneAsAnUndoableE
   context_.endFrame();
   EXPECT_EQ(context_.scene().queries, before);
   EXPECT_EQ(context_.scene().workspace, "train");
+}
+
+TEST_F(TrainUi, OpenInModelExplorerRunsTheRunsCheckpointOnTheProbe) {
+  openTrainWorkspace();
+  click("train/step");
+  for (int r = 0; r < 2; ++r) ASSERT_TRUE(context_.trainSession().waitUntilSettled(r));
+  frames(1);
+  click("train/explorer");
+  EXPECT_EQ(context_.scene().workspace, "model");
+  // The explorer (now shown) polls the session's loader; pump frames until the run arrived.
+  for (int i = 0; i < 600 && context_.modelSession().result() == nullptr; ++i) {
+    frames(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const ModelResult* result = context_.modelSession().result();
+  ASSERT_NE(result, nullptr) << context_.modelSession().takeError();
+  EXPECT_EQ(result->info.architecture, "gpt2");
+  EXPECT_EQ(result->capture.layers, 2);
+  EXPECT_EQ(result->capture.heads, 4);
+  const TrainSession& session = context_.trainSession();
+  EXPECT_EQ(result->capture.tokenIds, trainProbeTokens(session.setup()));
+  // The loader's forward of the written checkpoint gives the snapshot's attention on the probe (the latest snapshot
+  // is step 0's: one step is not a snapshot step).
+  const auto snapshot = session.snapshots(0).back();
+  ASSERT_EQ(snapshot->step, 0);
+  for (int l = 0; l < 2; ++l)
+    for (int h = 0; h < 4; ++h) {
+      const RowMatrix& attention = result->capture.attention[static_cast<size_t>(l * 4 + h)];
+      EXPECT_LT((attention - snapshot->head(l, h).weights).cwiseAbs().maxCoeff(), 2e-5f) << l << "." << h;
+    }
 }
 
 TEST_F(TrainUi, CurvesExportAsCsvWithARowPerRunAndStep) {
