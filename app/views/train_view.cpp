@@ -100,6 +100,8 @@ class TrainView final : public gui::View {
   bool live_ = true;  // the timeline follows the newest snapshot
   int snapshotIndex_ = 0;
   char exportBase_[256] = "train_curves";
+  std::vector<gui::TrainCurve> curves_;
+  std::uint64_t curvesRevision_ = 0;
   std::string exportMessage_;
 
   void publish(AppContext& ctx, const std::string& name) {
@@ -296,15 +298,19 @@ class TrainView final : public gui::View {
     }
   }
 
-  std::vector<gui::TrainCurve> curves(const TrainSession& session) const {
-    std::vector<gui::TrainCurve> result;
-    for (int r = 0; r < session.runCount(); ++r)
-      result.push_back({runLabel(session.setup().runs[size_t(r)]), session.history(r)});
-    return result;
+  /// Every run's curve, copied out of the session only when it changed (a long history is not copied every frame).
+  const std::vector<gui::TrainCurve>& curves(const TrainSession& session) {
+    if (session.revision() != curvesRevision_) {
+      curvesRevision_ = session.revision();
+      curves_.clear();
+      for (int r = 0; r < session.runCount(); ++r)
+        curves_.push_back({runLabel(session.setup().runs[size_t(r)]), session.history(r)});
+    }
+    return curves_;
   }
 
   void drawCurves(AppContext& ctx, TrainSession& session) {
-    const std::vector<gui::TrainCurve> data = curves(session);
+    const std::vector<gui::TrainCurve>& data = curves(session);
     const float font = ImGui::GetFontSize();
     if (showViewControls(ctx)) {
       ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - 14 * font, 6 * font));
