@@ -126,12 +126,13 @@ steps = [
                  f"{runs['dpa-ct']['head']}, the closest, gives the token 6 back {{copy}} of its attention). "
                  if not copied else
                  f". Head {runs['dpa-ct']['head']} copies too ({{copy}} of its attention goes 6 positions back). ") +
-             "The CT divergence of its queries and keys is {ct}, against step 1's head above 0.5: at this weight the "
-             "regulariser bought alignment and, within these steps, not the task. The Train workspace lets you watch "
-             "that trade as it happens.",
+             "The CT divergence of its queries and keys is {ct}, against step 1's head above 0.5, and they have all "
+             "but collapsed onto one line (mean |cosine| between them {cos}; the canvas's projection is flat): at "
+             "this weight the regulariser bought alignment and, within these steps, not the task. The Train "
+             "workspace lets you watch that trade as it happens.",
      "scene": scene("dpa-ct", ("canvas", "maps")),
      "claims": [claim("copy", "meanDiagonal", "dpa", OFFSET, "gt" if copied else "lt", 0.5),
-                claim("ct", "ct", "dpa", 0, "lt", 0.5, 3)]},
+                claim("ct", "ct", "dpa", 0, "lt", 0.5, 3), claim("cos", "meanAbsCosine", "dpa", 0, "gt", 0.9, 3)]},
     {"title": "Train it yourself",
      "workspace": "train",
      "text": "The Train workspace trains runs side by side while you watch: pick the task, the size and each run's "
