@@ -231,6 +231,57 @@ void reportTrainingBench(const TrainSession& session, const char* when) {
   std::printf("\n");
 }
 
+/// --bench-frames --train after the timed frames: presses Pause, then Step, then Reset between two frames, as the
+/// buttons do, and prints how many frames each took to take effect (Pause: no run running; Step: every run one step
+/// further and paused again; Reset: every run back at step 0 with its first snapshot).
+class TrainControlBench {
+ public:
+  /// Called once per frame; true when all three are measured.
+  bool advance(TrainSession& session, int frame) {
+    const auto settled = [&](int r) { return session.waitUntilSettled(r, 0.0); };
+    switch (phase_) {
+      case Phase::Start:
+        reportTrainingBench(session, "while the frames were timed");
+        press(frame, Phase::Pause, [&] { session.pause(); });
+        return false;
+      case Phase::Pause:
+        if (anyRunRunning(session)) return false;
+        report("Pause", frame);
+        stepsBefore_.clear();
+        for (int r = 0; r < session.runCount(); ++r) stepsBefore_.push_back(session.state(r).stepsDone);
+        press(frame, Phase::Step, [&] { session.step(); });
+        return false;
+      case Phase::Step:
+        for (int r = 0; r < session.runCount(); ++r)
+          if (session.state(r).stepsDone != stepsBefore_[static_cast<std::size_t>(r)] + 1 || !settled(r)) return false;
+        report("Step (one update of every run, then paused)", frame);
+        press(frame, Phase::Reset, [&] { session.reset(); });
+        return false;
+      case Phase::Reset:
+        for (int r = 0; r < session.runCount(); ++r)
+          if (!settled(r) || session.state(r).stepsDone != 0) return false;
+        report("Reset (back to step 0 with its first snapshot)", frame);
+        return true;
+    }
+    return true;
+  }
+
+ private:
+  enum class Phase { Start, Pause, Step, Reset };
+  template <typename F>
+  void press(int frame, Phase next, F&& control) {
+    control();
+    pressed_ = frame;
+    phase_ = next;
+  }
+  void report(const char* control, int frame) const {
+    std::printf("train: %s took effect within %d frame(s)\n", control, frame - pressed_);
+  }
+  Phase phase_ = Phase::Start;
+  int pressed_ = 0;
+  std::vector<int> stepsBefore_;
+};
+
 }  // namespace
 
 struct GuiCommandLine {
@@ -380,7 +431,7 @@ int runGui(const GuiCommandLine& options) {
     context.demoPlayer().presenter = o.presenter;
     if (o.train) startDefaultTraining(context, o.benchFrames == 0);
     context.refreshDerived();
-    int trainPauseFrame = -1;  // --bench-frames --train: the frame Pause was pressed in
+    TrainControlBench trainControls;  // --bench-frames --train, after the timed frames
 
     std::vector<float> benchTimes, benchDeriveTimes;
     FrameStats benchStats;
@@ -492,16 +543,8 @@ int runGui(const GuiCommandLine& options) {
         }
         if (static_cast<int>(benchTimes.size()) >= o.benchFrames) {
           if (!o.train) break;
-          // Then Pause, as the button does between two frames, and count the frames until every run has stopped.
-          TrainSession& session = context.trainSession();
-          if (trainPauseFrame < 0) {
-            reportTrainingBench(session, "while the frames were timed");
-            session.pause();
-            trainPauseFrame = frame;
-          } else if (!anyRunRunning(session)) {
-            std::printf("train: Pause took effect within %d frame(s)\n", frame - trainPauseFrame);
-            break;
-          }
+          // Then Pause, Step and Reset, each pressed between two frames as the buttons do, counted in frames.
+          if (trainControls.advance(context.trainSession(), frame)) break;
         }
       }
     }
