@@ -412,6 +412,13 @@ class TrainView final : public gui::View {
           "folder and open it in the Model explorer on the probe's token ids.");
       ImGui::SameLine();
       ImGui::TextDisabled("head %d.%d", layer_, head_);
+      std::string probe = "probe:";
+      for (int id : trainProbeTokens(session.setup())) probe += " " + std::to_string(id);
+      sameLineIfFits(ImGui::CalcTextSize(probe.c_str()).x);
+      ImGui::TextDisabled("%s", probe.c_str());
+      itemTooltip(
+          "The token ids every map shows: one fixed sequence of the task (the same for every run and snapshot), "
+          "so the maps change only because the weights do.");
     }
     drawGrid(ctx, *snapshot);
   }
