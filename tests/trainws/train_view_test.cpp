@@ -138,6 +138,34 @@ TEST_F(TrainUi, StepPauseStartAndResetButtonsDriveTheRuns) {
   }
 }
 
+TEST_F(TrainUi, ADivergingRunRaisesABannerNamingTheStepAndTheLikelyCauseWhileTheOtherTrainsOn) {
+  openTrainWorkspace();
+  TrainSetup setup;
+  setup.layers = 1;
+  setup.heads = 2;
+  setup.dim = 16;
+  setup.steps = 20;
+  // lambda 1e300 overflows the float gradient of run 2's regulariser at its first step.
+  setup.runs = {{Kernel::Dpa}, {Kernel::Dpa, train::AlignmentKind::Ct, 1e300}};
+  TrainSession& session = context_.trainSession();
+  session.configure(setup);
+  for (int r = 0; r < 2; ++r) ASSERT_TRUE(session.waitUntilSettled(r));
+  frames(1);
+  click("train/start");
+  for (int r = 0; r < 2; ++r) ASSERT_TRUE(session.waitForSteps(r, 20));
+  for (int r = 0; r < 2; ++r) ASSERT_TRUE(session.waitUntilSettled(r));
+  frames(2);
+  EXPECT_EQ(session.state(0).status, RunStatus::Finished);
+  EXPECT_EQ(session.state(1).status, RunStatus::Diverged);
+  int banners = 0;
+  for (const auto& banner : shell_.banners) {
+    if (banner.text.find("run 2 (dpa): the loss is not finite at step 1") == std::string::npos) continue;
+    EXPECT_NE(banner.text.find("learning rate is likely too high"), std::string::npos) << banner.text;
+    ++banners;
+  }
+  EXPECT_EQ(banners, 1);  // reported once, not every frame
+}
+
 TEST_F(TrainUi, SendToPlaygroundPutsTheSelectedHeadsProbeInTheSceneAsAnUndoableEdit) {
   openTrainWorkspace();
   const RowMatrix before = context_.scene().queries;
