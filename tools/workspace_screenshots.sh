@@ -40,6 +40,7 @@ for size in 1280x800 1920x1080; do
   shoot "$out/densities_$size.png" "$w" "$h" "ctrl+2"
   shoot "$out/model_$size.png" "$w" "$h" "" --open "$models/stories260K.bin"
   shoot "$out/presenter_$size.png" "$w" "$h" "F11" --demo 2-expressive --step 2
+  shoot "$out/train_$size.png" "$w" "$h" "" --train  # the default runs, a few seconds into training
 done
 rm -f "$out/.xvfb.log" "$out/.app.log"
 ls -la "$out"

@@ -14,6 +14,7 @@
 #include "app/gui/long_map.h"
 #include "app/gui/model_session.h"
 #include "app/gui/presenter.h"
+#include "app/gui/train_session.h"
 #include "app/views/view_probe.h"
 #include "core/error.h"
 
@@ -217,6 +218,11 @@ bool sameShapes(const Scene& a, const Scene& b) {
 AppContext::AppContext(Scene initial) : undo_(std::move(initial)) {}
 
 AppContext::~AppContext() = default;
+
+TrainSession& AppContext::trainSession() {
+  if (!trainSession_) trainSession_ = std::make_unique<TrainSession>();
+  return *trainSession_;
+}
 
 ModelSession& AppContext::modelSession() {
   if (!modelSession_) {

@@ -391,6 +391,7 @@ class HeatmapCache {
 class SlowDivergenceWorker;
 class DragDerivedWorker;
 class ModelSession;  // model_session.h
+class TrainSession;  // train_session.h
 struct DemoPlayer;   // presenter.h
 class LongMapState;  // long_map.h
 }  // namespace attnscope::gui
@@ -447,6 +448,8 @@ class AppContext {
   ModelSession& modelSession();
   /// The model session if the explorer ever used one, else null (read-only callers such as the data export).
   const ModelSession* startedModelSession() const { return modelSession_.get(); }
+  /// The runs of the Train workspace (their worker threads live as long as the context).
+  TrainSession& trainSession();
   /// The demo shown and presenter mode.
   DemoPlayer& demoPlayer();
   /// Where the views drew what tests aim at (last frame).
@@ -504,6 +507,7 @@ class AppContext {
   std::map<ViewKind, std::unique_ptr<View>> views_;
   // Made on first use. Declared after the views, so destroyed before them: a session's loader thread ends first.
   std::unique_ptr<ModelSession> modelSession_;
+  std::unique_ptr<TrainSession> trainSession_;
   std::unique_ptr<DemoPlayer> demoPlayer_;
   std::unique_ptr<views::ViewProbe> viewProbe_;
   std::unique_ptr<LongMapState> longMap_;

@@ -10,10 +10,10 @@
 
 namespace attnscope::gui {
 
-enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap };
+enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap, Train };
 
 /// Every kind with its stable name, in ViewKind order.
-inline constexpr std::array<std::pair<ViewKind, std::string_view>, 8> kViewNames{{
+inline constexpr std::array<std::pair<ViewKind, std::string_view>, 9> kViewNames{{
     {ViewKind::Canvas, "canvas"},
     {ViewKind::Sweep, "sweep"},
     {ViewKind::Maps, "maps"},
@@ -22,6 +22,7 @@ inline constexpr std::array<std::pair<ViewKind, std::string_view>, 8> kViewNames
     {ViewKind::Parameters, "parameters"},
     {ViewKind::Model, "model"},
     {ViewKind::LongMap, "longmap"},
+    {ViewKind::Train, "train"},
 }};
 
 /// The stable name of a view kind ("canvas", ...).

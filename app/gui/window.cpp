@@ -29,6 +29,8 @@
 #include "app/gui/scene_io.h"
 #include "app/gui/shell.h"
 #include "app/gui/state_dump.h"
+#include "app/gui/train_session.h"
+#include "app/gui/workspaces.h"
 #include "app/gui_entry.h"
 #include "app/views/view_probe.h"
 #include "core/atomic_file.h"
@@ -62,6 +64,7 @@ struct WindowOptions {
   float uiScale = 0.0f;  ///< 0: monitor content scale times the saved multiplier
   std::vector<int> windowSize;
   bool noPersist = false;
+  bool train = false;  ///< --train: start the Train workspace's default runs at once
 };
 
 /// The error of the GLFW call that just failed, asked right after it (glfwGetError keeps the last error of this
@@ -187,6 +190,85 @@ float percentile(std::vector<float> values, double fraction) {
   return values[static_cast<std::size_t>(std::lround(rank))];
 }
 
+/// --train: the Train workspace's default setup (TrainSetup's defaults, as the view starts with), started. With
+/// `switchTo`, the scene shows the Train workspace (the benchmark keeps the views it was asked for).
+void startDefaultTraining(AppContext& context, bool switchTo) {
+  if (switchTo) {
+    if (const WorkspaceInfo* train = findWorkspace("train")) {
+      Scene next = context.scene();
+      switchWorkspace(next, *train);
+      context.resetScene(std::move(next), "Train");
+    }
+  }
+  context.trainSession().configure(TrainSetup{});  // throws ResourceError/InputError: main prints it
+  context.trainSession().start();
+}
+
+bool anyRunRunning(const TrainSession& session) {
+  for (int r = 0; r < session.runCount(); ++r)
+    if (session.state(r).status == RunStatus::Running) return true;
+  return false;
+}
+
+void reportTrainingBench(const TrainSession& session, const char* when) {
+  std::printf("train: %d runs at %d layers x %d heads, dim %d, batch %d, context %d; steps done %s:",
+              session.runCount(), session.setup().layers, session.setup().heads, session.setup().dim,
+              session.setup().batch, session.setup().context, when);
+  for (int r = 0; r < session.runCount(); ++r) std::printf(" %d", session.state(r).stepsDone);
+  std::printf("\n");
+}
+
+/// --bench-frames --train after the timed frames: presses Pause, then Step, then Reset between two frames, as the
+/// buttons do, and prints how many frames each took to take effect (Pause: no run running; Step: every run one step
+/// further and paused again; Reset: every run back at step 0 with its first snapshot).
+class TrainControlBench {
+ public:
+  /// Called once per frame; true when all three are measured.
+  bool advance(TrainSession& session, int frame) {
+    const auto settled = [&](int r) { return session.waitUntilSettled(r, 0.0); };
+    switch (phase_) {
+      case Phase::Start:
+        reportTrainingBench(session, "while the frames were timed");
+        press(frame, Phase::Pause, [&] { session.pause(); });
+        return false;
+      case Phase::Pause:
+        if (anyRunRunning(session)) return false;
+        report("Pause", frame);
+        stepsBefore_.clear();
+        for (int r = 0; r < session.runCount(); ++r) stepsBefore_.push_back(session.state(r).stepsDone);
+        press(frame, Phase::Step, [&] { session.step(); });
+        return false;
+      case Phase::Step:
+        for (int r = 0; r < session.runCount(); ++r)
+          if (session.state(r).stepsDone != stepsBefore_[static_cast<std::size_t>(r)] + 1 || !settled(r)) return false;
+        report("Step (one update of every run, then paused)", frame);
+        press(frame, Phase::Reset, [&] { session.reset(); });
+        return false;
+      case Phase::Reset:
+        for (int r = 0; r < session.runCount(); ++r)
+          if (!settled(r) || session.state(r).stepsDone != 0) return false;
+        report("Reset (back to step 0 with its first snapshot)", frame);
+        return true;
+    }
+    return true;
+  }
+
+ private:
+  enum class Phase { Start, Pause, Step, Reset };
+  template <typename F>
+  void press(int frame, Phase next, F&& control) {
+    control();
+    pressed_ = frame;
+    phase_ = next;
+  }
+  void report(const char* control, int frame) const {
+    std::printf("train: %s took effect within %d frame(s)\n", control, frame - pressed_);
+  }
+  Phase phase_ = Phase::Start;
+  int pressed_ = 0;
+  std::vector<int> stepsBefore_;
+};
+
 }  // namespace
 
 struct GuiCommandLine {
@@ -223,6 +305,9 @@ GuiCommandLinePtr installGuiOptions(CLI::App& root) {
   root.add_option("--step", o.demoStep, "Step of --demo to start on, from 1")->check(CLI::Range(1, 100));
   root.add_flag("--presenter", o.presenter, "Start in presenter mode (F11): full screen, large fonts, no controls");
   root.add_flag("--no-persist", o.noPersist, "Neither read nor write preferences and window layout");
+  root.add_flag("--train", o.train,
+                "Open the Train workspace and start its default runs (DPA and EA on the copy task) at once; with "
+                "--bench-frames they train while the frames are timed, then Pause is timed in frames");
   installAutosaveOptions(root, o.autosave);
   return options;
 }
@@ -243,6 +328,9 @@ int runGui(const GuiCommandLine& options) {
     initial = loadSceneFile(o.openPath);  // throws FileError: main prints it and exits 1
     scenePath = o.openPath;
   }
+
+  // --train's runs are checked before a window opens: a setup beyond the memory budget is one line, no window.
+  if (o.train) checkTrainSetup(TrainSetup{});
 
   if (glfwInit() != GLFW_TRUE)
     throw ResourceError("cannot open a window: " + glfwErrorText() +
@@ -330,7 +418,9 @@ int runGui(const GuiCommandLine& options) {
     };
     if (!o.demo.empty()) openDemo(context, o.demo, o.demoStep);  // throws: main prints it and exits 1
     context.demoPlayer().presenter = o.presenter;
+    if (o.train) startDefaultTraining(context, o.benchFrames == 0);
     context.refreshDerived();
+    TrainControlBench trainControls;  // --bench-frames --train, after the timed frames
 
     std::vector<float> benchTimes, benchDeriveTimes;
     FrameStats benchStats;
@@ -345,7 +435,8 @@ int runGui(const GuiCommandLine& options) {
       releaseLatchedKeys(window);  // the previous frame saw these keys down
       // A playing demo animation needs every frame.
       const bool idle = o.benchFrames == 0 && glfwGetTime() - windowEvents.lastEventTime > 1.0 &&
-                        shell.banners.empty() && frame > 3 && !context.demoPlayer().playing;
+                        shell.banners.empty() && frame > 3 && !context.demoPlayer().playing &&
+                        !anyRunRunning(context.trainSession());  // live curves while training
       if (idle)
         glfwWaitEventsTimeout(0.5);
       else
@@ -443,7 +534,11 @@ int runGui(const GuiCommandLine& options) {
           benchTimes.push_back(milliseconds);
           benchDeriveTimes.push_back(deriveMilliseconds);
         }
-        if (static_cast<int>(benchTimes.size()) >= o.benchFrames) break;
+        if (static_cast<int>(benchTimes.size()) >= o.benchFrames) {
+          if (!o.train) break;
+          // Then Pause, Step and Reset, each pressed between two frames as the buttons do, counted in frames.
+          if (trainControls.advance(context.trainSession(), frame)) break;
+        }
       }
     }
     if (o.benchFrames > 0) {

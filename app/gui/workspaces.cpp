@@ -40,7 +40,12 @@ std::vector<WorkspaceInfo> makeRegistry() {
          {{1.0f, {{ViewKind::Canvas, 1.0f}}}, {1.0f, {{ViewKind::Maps, 1.0f}}}, {2.0f, {{ViewKind::LongMap, 1.0f}}}}},
         {0.55f, {{1.0f, {{ViewKind::Model, 1.0f}}}}}},
        {ViewKind::Canvas, ViewKind::Maps, ViewKind::Model}},
-      // Train (a coming issue) is one more entry here.
+      {"train",
+       "Train",
+       "Ctrl+4: train runs side by side (DPA, EA, MGK, with or without the regulariser) and watch their heads organise",
+       // One wide view: its curves and its layer x head grid sit side by side inside it.
+       {{1.0f, {{1.0f, {{ViewKind::Train, 1.0f}}}}}},
+       {ViewKind::Train}},
   };
 }
 
@@ -93,6 +98,7 @@ const WorkspaceInfo& workspaceOf(const Scene& scene) {
     const WorkspaceInfo* w = findWorkspace(id);
     return w != nullptr ? *w : allWorkspaces().front();
   };
+  if (scene.isViewOpen(ViewKind::Train)) return fallback("train");
   if (scene.isViewOpen(ViewKind::Model) || scene.isViewOpen(ViewKind::LongMap)) return fallback("model");
   if ((scene.isViewOpen(ViewKind::Density) || scene.isViewOpen(ViewKind::Divergence)) &&
       !scene.isViewOpen(ViewKind::Sweep))

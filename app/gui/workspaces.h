@@ -3,7 +3,7 @@
 // when it is chosen and where each view goes, in a tiling that fills the region with no overlap. The scene records the
 // chosen workspace (Scene::workspace), so a saved scene, an autosave or a demo step brings its workspace back.
 //
-// The registry is a list (workspaces.cpp): adding one (the coming Train workspace) is an entry there.
+// The registry is a list (workspaces.cpp): adding one (as the Train workspace was) is an entry there.
 // No ImGui here: the tiling is pure arithmetic, tested on its own (tests/gui/workspaces_test.cpp).
 #pragma once
 
@@ -52,7 +52,8 @@ std::span<const WorkspaceInfo> allWorkspaces();
 /// The workspace with this id, or nullptr.
 const WorkspaceInfo* findWorkspace(std::string_view id);
 /// The scene's workspace: Scene::workspace when it names one, else the one that fits its open views best (scenes
-/// saved before workspaces existed, and demo steps that name none): the model explorer or the long map -> "model",
+/// saved before workspaces existed, and demo steps that name none): the training view -> "train", the model explorer or
+/// the long map -> "model",
 /// density or divergence without the sweep -> "densities", else "playground".
 const WorkspaceInfo& workspaceOf(const Scene& scene);
 /// `scene` switched to `workspace`: Scene::workspace set and exactly the workspace's `opens` views open.

@@ -8,7 +8,7 @@ namespace attnscope::gui {
 
 namespace {
 
-constexpr std::array<ViewInfo, 8> kViews{{
+constexpr std::array<ViewInfo, 9> kViews{{
     {ViewKind::Canvas, "canvas", "Vector canvas", &views::makeVectorCanvasView},
     {ViewKind::Sweep, "sweep", "Kernel sweep", &views::makeKernelSweepView},
     {ViewKind::Maps, "maps", "Attention maps", &views::makeAttentionMapsView},
@@ -17,6 +17,7 @@ constexpr std::array<ViewInfo, 8> kViews{{
     {ViewKind::Parameters, "parameters", "Parameters", &views::makeParametersView},
     {ViewKind::Model, "model", "Model explorer", &views::makeModelExplorerView},
     {ViewKind::LongMap, "longmap", "Long map", &views::makeLongMapView},
+    {ViewKind::Train, "train", "Training", &views::makeTrainView},
 }};
 
 // The names files and the command line use live with the kinds (view_kind.h, which the scene reader sees); the

@@ -18,5 +18,6 @@ std::unique_ptr<gui::View> makeDivergenceView();     // divergence_view.cpp
 std::unique_ptr<gui::View> makeParametersView();     // parameters_view.cpp
 std::unique_ptr<gui::View> makeModelExplorerView();  // model_explorer_view.cpp (modelapp)
 std::unique_ptr<gui::View> makeLongMapView();        // long_map_view.cpp
+std::unique_ptr<gui::View> makeTrainView();          // train_view.cpp
 
 }  // namespace attnscope::views

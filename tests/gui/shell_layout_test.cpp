@@ -122,8 +122,11 @@ TEST(Workspaces, ScenesWithoutAWorkspaceGetTheOneTheirViewsFit) {
   EXPECT_STREQ(workspaceOf(scene).id, "playground");
   scene.openViews = {ViewKind::LongMap};
   EXPECT_STREQ(workspaceOf(scene).id, "model");
-  scene.workspace = "tomorrow";  // a newer file naming a workspace this build does not offer: inferred
+  scene.workspace = "future";  // a newer file naming a workspace this build does not offer: inferred
   EXPECT_STREQ(workspaceOf(scene).id, "model");
+  scene.workspace.clear();
+  scene.openViews = {ViewKind::Train};
+  EXPECT_STREQ(workspaceOf(scene).id, "train");
   scene.workspace = "densities";
   EXPECT_STREQ(workspaceOf(scene).id, "densities");
   switchWorkspace(scene, *findWorkspace("playground"));

@@ -213,6 +213,7 @@ CASES = {
                                                       b"")},
     "train-budget": {},
     "train-diverged": {},
+    "train-workspace-budget": {},
     "ladder-symbols": {},
     "ladder-context": {},
     "model-missing": {},

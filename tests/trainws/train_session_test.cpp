@@ -1,0 +1,248 @@
+// app/gui/train_session.h without GL: Pause / Step / Reset semantics, the same history as `attnscope train` for the
+// same options, a diverging run that pauses alone, refusals before anything starts, and checkpoints.
+#include "app/gui/train_session.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+#include "core/train/checkpoint.h"
+
+namespace attnscope::gui {
+namespace {
+
+/// Small enough to train a step in a millisecond or two: 1 layer, 2 heads, dim 16, copy of 8 symbols, T = 12.
+TrainSetup smallSetup() {
+  TrainSetup setup;
+  setup.task.symbols = 8;
+  setup.context = 12;
+  setup.layers = 1;
+  setup.heads = 2;
+  setup.dim = 16;
+  setup.batch = 8;
+  setup.seed = 3;
+  setup.steps = 400;
+  setup.snapshotEvery = 5;
+  setup.runs = {{Kernel::Dpa}, {Kernel::Ea}};
+  return setup;
+}
+
+std::filesystem::path scratch() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::filesystem::path dir = std::filesystem::current_path() / "trainws_test_files" / info->name();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(TrainSession, StartsPausedAtStepZeroWithTheFirstSnapshot) {
+  TrainSession session;
+  session.configure(smallSetup());
+  ASSERT_EQ(session.runCount(), 2);
+  for (int r = 0; r < 2; ++r) {
+    ASSERT_TRUE(session.waitUntilSettled(r));
+    EXPECT_EQ(session.state(r).status, RunStatus::Paused);
+    EXPECT_EQ(session.state(r).stepsDone, 0);
+    EXPECT_TRUE(session.history(r).empty());
+    const auto snapshots = session.snapshots(r);
+    ASSERT_EQ(snapshots.size(), 1u);
+    EXPECT_EQ(snapshots[0]->step, 0);
+    ASSERT_EQ(snapshots[0]->perHead.size(), 2u);  // 1 layer x 2 heads
+    const HeadSnapshot& head = snapshots[0]->head(0, 1);
+    EXPECT_EQ(head.queries.rows(), 12);
+    EXPECT_EQ(head.queries.cols(), 8);
+    EXPECT_EQ(head.weights.rows(), 12);
+    const auto& f = head.fractions;
+    EXPECT_NEAR(f.parallel + f.orthogonal + f.antiparallel + f.other, 1.0, 1e-9);
+    EXPECT_TRUE(std::isfinite(head.ct));
+  }
+}
+
+TEST(TrainSession, StepFromPauseDoesExactlyOneUpdateOfThatRunOnly) {
+  TrainSession session;
+  session.configure(smallSetup());
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  for (int expected = 1; expected <= 3; ++expected) {
+    session.step(0);
+    ASSERT_TRUE(session.waitUntilSettled(0));
+    EXPECT_EQ(session.state(0).stepsDone, expected);
+    EXPECT_EQ(session.state(0).status, RunStatus::Paused);
+    ASSERT_EQ(session.history(0).size(), size_t(expected));
+    EXPECT_EQ(session.history(0).back().step, expected);
+  }
+  // Nothing more happens while paused, and the other run never moved.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(session.state(0).stepsDone, 3);
+  ASSERT_TRUE(session.waitUntilSettled(1));
+  EXPECT_EQ(session.state(1).stepsDone, 0);
+}
+
+TEST(TrainSession, PauseStopsBetweenStepsAndResetRebuildsTheSameRunFromTheSeed) {
+  TrainSession session;
+  session.configure(smallSetup());
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  const auto first = session.snapshots(0).front();
+  session.start();
+  ASSERT_TRUE(session.waitForSteps(0, 20));
+  ASSERT_TRUE(session.waitForSteps(1, 20));
+  session.pause();
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  ASSERT_TRUE(session.waitUntilSettled(1));
+  const int stopped = session.state(0).stepsDone;
+  EXPECT_GE(stopped, 20);
+  EXPECT_EQ(session.history(0).size(), size_t(stopped));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(session.state(0).stepsDone, stopped);
+  // Snapshots every 5 steps: 0, 5, 10, ...
+  const auto snapshots = session.snapshots(0);
+  ASSERT_EQ(snapshots.size(), size_t(stopped / 5 + 1));
+  for (size_t i = 0; i < snapshots.size(); ++i) EXPECT_EQ(snapshots[i]->step, int(5 * i));
+  const std::vector<train::StepRecord> before = session.history(0);
+
+  session.reset(0);
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepsDone, 0);
+  EXPECT_TRUE(session.history(0).empty());
+  ASSERT_EQ(session.snapshots(0).size(), 1u);
+  EXPECT_EQ(session.snapshots(0).front()->head(0, 0).queries, first->head(0, 0).queries);
+  EXPECT_EQ(session.state(1).stepsDone, session.history(1).size());  // run 2 untouched by run 1's reset
+  EXPECT_GE(session.state(1).stepsDone, 20);
+  // The same seed gives the same steps again.
+  for (int i = 0; i < 4; ++i) {
+    session.step(0);
+    ASSERT_TRUE(session.waitUntilSettled(0));
+  }
+  const std::vector<train::StepRecord> again = session.history(0);
+  ASSERT_EQ(again.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(again[i].loss, before[i].loss) << i;
+}
+
+std::vector<std::vector<double>> readLog(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    std::vector<double> row;
+    std::stringstream fields(line);
+    std::string field;
+    while (std::getline(fields, field, ',')) row.push_back(std::stod(field));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST(TrainSession, SameSeedGivesTheHistoryOfAttnscopeTrainsLog) {
+  const std::filesystem::path dir = scratch();
+  TrainSetup setup = smallSetup();
+  setup.runs = {{Kernel::Ea, train::AlignmentKind::Ct, 0.3}};
+  setup.steps = 12;
+  const std::string command = std::string(ATTNSCOPE_BINARY) +
+                              " train --task copy --symbols 8 --context 12 --layers 1 --heads 2 --dim 16 --batch 8"
+                              " --seed 3 --steps 12 --kernel ea --align ct --align-weight 0.3 --eval-batches 0 --out " +
+                              (dir / "run").string() + " --log " + (dir / "log.csv").string() + " > " +
+                              (dir / "summary.json").string();
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const auto log = readLog(dir / "log.csv");
+  ASSERT_EQ(log.size(), 12u);
+
+  TrainSession session;
+  session.configure(setup);
+  session.start();
+  ASSERT_TRUE(session.waitForSteps(0, 12));
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).status, RunStatus::Finished);
+  const auto history = session.history(0);
+  ASSERT_EQ(history.size(), 12u);
+  for (size_t i = 0; i < 12; ++i) {
+    // The log prints 9 significant digits: step, loss, cross-entropy, alignment, accuracy.
+    EXPECT_EQ(log[i][0], history[i].step);
+    EXPECT_NEAR(log[i][1], history[i].loss, 1e-8 * std::abs(history[i].loss)) << "step " << i + 1;
+    EXPECT_NEAR(log[i][2], history[i].crossEntropy, 1e-8 * std::abs(history[i].crossEntropy));
+    EXPECT_NEAR(log[i][3], history[i].alignment, 1e-8 * std::abs(history[i].alignment) + 1e-12);
+    EXPECT_NEAR(log[i][4], history[i].accuracy, 1e-9);
+  }
+  // Finished: Start and Step do nothing more.
+  session.start();
+  session.step();
+  EXPECT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepsDone, 12);
+  // Snapshots at 0, 5, 10 and the last step.
+  const auto snapshots = session.snapshots(0);
+  ASSERT_EQ(snapshots.size(), 4u);
+  EXPECT_EQ(snapshots.back()->step, 12);
+
+  // The checkpoint of the last snapshot is the model attnscope train wrote (same weights to float precision).
+  session.writeCheckpoint(0, dir / "session");
+  const train::ModelConfig config = train::readCheckpointConfig(dir / "session");
+  EXPECT_EQ(config.kernel, Kernel::Ea);
+  EXPECT_EQ(config.alignment.kind, train::AlignmentKind::Ct);
+  train::Transformer<float> fromSession(config), fromCli(train::readCheckpointConfig(dir / "run"));
+  train::loadCheckpointWeights(dir / "session", fromSession);
+  train::loadCheckpointWeights(dir / "run", fromCli);
+  for (size_t p = 0; p < fromCli.parameters().size(); ++p) {
+    EXPECT_EQ(fromSession.parameters()[p].value, fromCli.parameters()[p].value) << fromCli.parameters()[p].name;
+  }
+}
+
+TEST(TrainSession, ANonFiniteLossPausesOnlyThatRunAndKeepsItsLastGoodSnapshot) {
+  TrainSetup setup = smallSetup();
+  setup.steps = 30;
+  // lambda 1e300 overflows the float gradient of the regulariser at the first step; run 1 is unregularised.
+  setup.runs = {{Kernel::Dpa}, {Kernel::Dpa, train::AlignmentKind::Ct, 1e300}};
+  TrainSession session;
+  session.configure(setup);
+  session.start();
+  ASSERT_TRUE(session.waitForSteps(0, 30));
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  ASSERT_TRUE(session.waitUntilSettled(1));
+  EXPECT_EQ(session.state(0).status, RunStatus::Finished);
+  EXPECT_EQ(session.state(0).stepsDone, 30);
+  const RunState diverged = session.state(1);
+  EXPECT_EQ(diverged.status, RunStatus::Diverged);
+  EXPECT_EQ(diverged.stepsDone, 0);
+  EXPECT_NE(diverged.message.find("not finite at step 1"), std::string::npos) << diverged.message;
+  EXPECT_NE(diverged.message.find("learning rate"), std::string::npos) << diverged.message;
+  EXPECT_NE(diverged.message.find("snapshot, step 0"), std::string::npos) << diverged.message;
+  ASSERT_EQ(session.snapshots(1).size(), 1u);
+  EXPECT_TRUE(session.snapshots(1).front()->head(0, 0).weights.allFinite());
+  // Start does not restart a diverged run; Reset does.
+  session.start(1);
+  EXPECT_TRUE(session.waitUntilSettled(1));
+  EXPECT_EQ(session.state(1).status, RunStatus::Diverged);
+  session.reset(1);
+  ASSERT_TRUE(session.waitUntilSettled(1));
+  EXPECT_EQ(session.state(1).status, RunStatus::Paused);
+  EXPECT_TRUE(session.state(1).message.empty());
+}
+
+TEST(TrainSession, RefusesBadSetupsBeforeAnythingStartsAndKeepsTheRunsItHas) {
+  TrainSession session;
+  session.configure(smallSetup());
+  TrainSetup tooMany = smallSetup();
+  tooMany.runs.assign(5, TrainRunOptions{});
+  EXPECT_THROW(session.configure(tooMany), InputError);
+  TrainSetup huge = smallSetup();
+  huge.dim = 1 << 16;
+  huge.heads = 16;
+  huge.layers = 64;
+  EXPECT_THROW(session.configure(huge), ResourceError);
+  TrainSetup shortContext = smallSetup();
+  shortContext.task.kind = train::TaskKind::Recall;  // 8 pairs need 18 tokens
+  shortContext.context = 12;
+  EXPECT_THROW(session.configure(shortContext), InputError);
+  TrainSetup badRate = smallSetup();
+  badRate.optimizer.learningRate = std::nan("");
+  EXPECT_THROW(session.configure(badRate), InputError);
+  EXPECT_EQ(session.runCount(), 2);
+  EXPECT_EQ(session.setup().dim, 16);
+  EXPECT_THROW(session.writeCheckpoint(2, scratch()), InputError);
+}
+
+}  // namespace
+}  // namespace attnscope::gui
