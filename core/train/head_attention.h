@@ -13,6 +13,12 @@ template <typename S>
 using Matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename S>
 using RowVec = Eigen::Matrix<S, 1, Eigen::Dynamic>;
+/// A read-only or writable view of a row-major matrix or of a block of one (e.g. one head's columns of the fused
+/// QKV activations, rows of one sequence) without a copy. A Matrix<S> converts to either implicitly.
+template <typename S>
+using ConstMatrixRef = Eigen::Ref<const Matrix<S>>;
+template <typename S>
+using MatrixRef = Eigen::Ref<Matrix<S>>;
 
 /// Rows scaled to unit length; a zero row stays zero (cosine 0 with everything, as the core kernel). X: n x d;
 /// returns n x d, `norms` gets |x| per row (length n). Shared by the cosine kernel and the CT regulariser.
@@ -65,14 +71,15 @@ bool kernelHasMixture(Kernel kernel);
 /// only by MGK, MGK-hard and MLK. Rows whose score mass is 0 (EA with all keys orthogonal, MGK with all priors 0, MLK
 /// underflow) fall back to uniform weights like the core kernels; their gradient is then 0.
 template <typename S>
-void headWeights(const HeadKernelOptions& options, const Matrix<S>& Q, const Matrix<S>& K,
+void headWeights(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
                  const HeadMixture<S>* mixture, Matrix<S>& A);
 
 /// Backward of headWeights: given dLoss/dA (T x T) and the forward's A, adds dLoss/dQ and dLoss/dK (T x dh) into dQ
 /// and dK and, for mixture kernels, dLoss/dshifts (R x dh) and dLoss/dpriors (length R) into `dMixture`.
+/// Q, K, dQ and dK may be blocks of larger matrices (views, no copies).
 template <typename S>
-void headWeightsBackward(const HeadKernelOptions& options, const Matrix<S>& Q, const Matrix<S>& K,
-                         const HeadMixture<S>* mixture, const Matrix<S>& A, const Matrix<S>& dA, Matrix<S>& dQ,
-                         Matrix<S>& dK, HeadMixture<S>* dMixture);
+void headWeightsBackward(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
+                         const HeadMixture<S>* mixture, const ConstMatrixRef<S>& A, const ConstMatrixRef<S>& dA,
+                         MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture);
 
 }  // namespace attnscope::train

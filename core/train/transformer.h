@@ -92,7 +92,6 @@ class Transformer {
   std::vector<Matrix<S>> attentionWeights(const std::vector<int>& tokens);
 
  private:
-  struct LayerCache;
   ModelConfig config_;
   std::vector<Parameter<S>> parameters_;
 };
