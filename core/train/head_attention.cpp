@@ -3,6 +3,7 @@
 // supplies d(scores)/d(Q, K, mixture). All heavy products are GEMMs over the T x dh blocks.
 #include "core/train/head_attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -24,21 +25,32 @@ S phiDerivative(S x) {
   return x > S(0) ? S(1) : std::exp(x);
 }
 
+/// The causal loops below work on row i's first i + 1 entries. Eigen vectorises a segment in whole registers and
+/// finishes its remainder one scalar at a time (a scalar expf per element for the softmax), so they run over the
+/// segment rounded up to whole registers (at most T) where the extra entries are harmless, and mask afterwards.
+template <typename S>
+Eigen::Index paddedLength(Eigen::Index visible, Eigen::Index T) {
+  constexpr Eigen::Index lanes = 64 / sizeof(S);  // one AVX-512 register; a multiple of the narrower ones
+  return std::min(T, (visible + lanes - 1) / lanes * lanes);
+}
+
 /// In place: the causal softmax of `scale` times the logits in A over j <= i; above the diagonal becomes 0. A row
 /// whose visible logits are all -inf (MGK with every prior 0) becomes uniform, as the core kernel's fallback.
 template <typename S>
 void causalSoftmaxInPlace(Matrix<S>& A, S scale) {
   const Eigen::Index T = A.rows();
   for (Eigen::Index i = 0; i < T; ++i) {
-    auto visible = A.row(i).head(i + 1);
-    const S largest = visible.maxCoeff();
+    const Eigen::Index n = i + 1, padded = paddedLength<S>(n, T);
+    auto row = A.row(i);
+    row.segment(n, padded - n).setConstant(-std::numeric_limits<S>::infinity());
+    const S largest = row.head(padded).maxCoeff();
     if (!(largest > -std::numeric_limits<S>::infinity())) {
-      visible.setConstant(S(1) / static_cast<S>(i + 1));
+      row.head(n).setConstant(S(1) / static_cast<S>(n));
     } else {
-      visible = ((visible.array() - largest) * scale).exp().matrix();
-      visible /= visible.sum();
+      row.head(padded) = ((row.head(padded).array() - largest) * scale).exp().matrix();
+      row.head(n) /= row.head(n).sum();
     }
-    A.row(i).tail(T - i - 1).setZero();
+    row.tail(T - n).setZero();
   }
 }
 
@@ -48,28 +60,30 @@ template <typename S>
 void causalRatioInPlace(Matrix<S>& A) {
   const Eigen::Index T = A.rows();
   for (Eigen::Index i = 0; i < T; ++i) {
-    auto visible = A.row(i).head(i + 1);
-    const S total = visible.sum();
+    const Eigen::Index n = i + 1;
+    auto row = A.row(i);
+    row.tail(T - n).setZero();
+    const S total = row.head(n).sum();
     if (total > S(0)) {
-      visible /= total;
+      row.head(paddedLength<S>(n, T)) /= total;
     } else {
-      visible.setConstant(S(1) / static_cast<S>(i + 1));
+      row.head(n).setConstant(S(1) / static_cast<S>(n));
     }
-    A.row(i).tail(T - i - 1).setZero();
   }
 }
 
 /// dLoss/dlogits of a causal softmax, times `scale`: scale A_ij (dA_ij - sum_j' A_ij' dA_ij'), 0 above the diagonal.
-/// dL: T x T, overwritten.
+/// A: the forward's weights (exactly 0 above the diagonal, which the padded loop relies on); dL: T x T, overwritten.
 template <typename S>
 void softmaxBackward(const ConstMatrixRef<S>& A, const ConstMatrixRef<S>& dA, S scale, Matrix<S>& dL) {
   const Eigen::Index T = A.rows();
   dL.resize(T, T);
   for (Eigen::Index i = 0; i < T; ++i) {
-    const auto a = A.row(i).head(i + 1), g = dA.row(i).head(i + 1);
+    const Eigen::Index n = i + 1, padded = paddedLength<S>(n, T);
+    const auto a = A.row(i).head(padded), g = dA.row(i).head(padded);
     const S inner = a.dot(g);
-    dL.row(i).head(i + 1) = scale * a.cwiseProduct((g.array() - inner).matrix());
-    dL.row(i).tail(T - i - 1).setZero();
+    dL.row(i).head(padded) = scale * a.cwiseProduct((g.array() - inner).matrix());
+    dL.row(i).tail(T - n).setZero();
   }
 }
 template <typename S>
@@ -297,7 +311,7 @@ void headWeights(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, c
       const bool pure = options.kernel == Kernel::EaPure || options.expressiveForm == ExpressiveForm::Pure;
       const S scale = dotScale<S>(Q.cols());
       A.noalias() = Q * K.transpose();
-      for (Eigen::Index i = 0; i < T; ++i) applyExpressive(A.row(i).head(i + 1), scale, pure);
+      for (Eigen::Index i = 0; i < T; ++i) applyExpressive(A.row(i).head(paddedLength<S>(i + 1, T)), scale, pure);
       causalRatioInPlace<S>(A);
       return;
     }
@@ -347,23 +361,24 @@ void headWeightsBackward(const HeadKernelOptions& options, const ConstMatrixRef<
       X.noalias() = Q * K.transpose();
       Eigen::Array<S, 1, Eigen::Dynamic> x(T);
       for (Eigen::Index i = 0; i < T; ++i) {
-        const Eigen::Index n = i + 1;
-        x.head(n) = X.row(i).head(n).array() * scale;
-        X.row(i).tail(T - n).setZero();
+        const Eigen::Index n = i + 1, padded = paddedLength<S>(n, T);
+        x.head(padded) = X.row(i).head(padded).array() * scale;
         const auto square = x.head(n).square();
         const S total = pure ? square.sum() : (square / (S(1) + square)).sum();
         if (!(total > S(0))) {  // uniform fallback row: no gradient
-          X.row(i).head(n).setZero();
+          X.row(i).setZero();
           continue;
         }
-        // f'(x) = 2x (pure) or 2x / (1 + x^2)^2, times dLoss/dG = (dA - sum A dA) / Z, times dX/dlogit = scale.
-        const S inner = A.row(i).head(n).dot(dA.row(i).head(n));
-        const auto upstream = (dA.row(i).head(n).array() - inner) * (S(2) * scale / total) * x.head(n);
+        // f'(x) = 2x (pure) or 2x / (1 + x^2)^2, times dLoss/dG = (dA - sum A dA) / Z, times dX/dlogit = scale. A is
+        // 0 above the diagonal, so the padded dot product is the causal one.
+        const S inner = A.row(i).head(padded).dot(dA.row(i).head(padded));
+        const auto upstream = (dA.row(i).head(padded).array() - inner) * (S(2) * scale / total) * x.head(padded);
         if (pure) {
-          X.row(i).head(n) = upstream.matrix();
+          X.row(i).head(padded) = upstream.matrix();
         } else {
-          X.row(i).head(n) = (upstream / (S(1) + x.head(n).square()).square()).matrix();
+          X.row(i).head(padded) = (upstream / (S(1) + x.head(padded).square()).square()).matrix();
         }
+        X.row(i).tail(T - n).setZero();
       }
       dQ.noalias() += X * K;
       dK.noalias() += X.transpose() * Q;

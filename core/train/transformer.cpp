@@ -488,17 +488,23 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
   const int chunks = batchChunks(B);
   std::vector<ChunkSums> sums(static_cast<size_t>(chunks));
   std::vector<std::vector<Matrix<S>>> partial(static_cast<size_t>(chunks - 1));
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (int chunk = 0; chunk < chunks; ++chunk) {
-    const int first = static_cast<int>(static_cast<long>(B) * chunk / chunks);
-    const int last = static_cast<int>(static_cast<long>(B) * (chunk + 1) / chunks);
-    std::vector<Matrix<S>>* G = !gradients ? nullptr : chunk == 0 ? gradients : &partial[chunk - 1];
-    sums[chunk] = chunkLossAndGradients<S>(context, first, last - first, G);
-  }
-  if (gradients) {
-#pragma omp parallel for schedule(static) if (chunks > 1)
-    for (int p = 0; p < static_cast<int>(parameters_.size()); ++p) {
-      for (int chunk = 1; chunk < chunks; ++chunk) (*gradients)[p] += partial[chunk - 1][p];
+  // One parallel region per step: the chunks, then the sum of their gradients. Dynamic: on a shared machine one
+  // thread is often descheduled, and the other then takes its next chunk instead of waiting. Which thread runs a
+  // chunk never changes the result.
+#pragma omp parallel if (chunks > 1)
+  {
+#pragma omp for schedule(dynamic, 1)
+    for (int chunk = 0; chunk < chunks; ++chunk) {
+      const int first = static_cast<int>(static_cast<long>(B) * chunk / chunks);
+      const int last = static_cast<int>(static_cast<long>(B) * (chunk + 1) / chunks);
+      std::vector<Matrix<S>>* G = !gradients ? nullptr : chunk == 0 ? gradients : &partial[chunk - 1];
+      sums[chunk] = chunkLossAndGradients<S>(context, first, last - first, G);
+    }
+    if (gradients) {
+#pragma omp for schedule(static)
+      for (int p = 0; p < static_cast<int>(parameters_.size()); ++p) {
+        for (int chunk = 1; chunk < chunks; ++chunk) (*gradients)[p] += partial[chunk - 1][p];
+      }
     }
   }
   double crossEntropy = 0.0, correct = 0.0, alignmentTotal = 0.0;
