@@ -153,9 +153,11 @@ void mixtureLogDensities(const HeadKernelOptions& options, const ConstMatrixRef<
   for (Eigen::Index r = 0; r < R; ++r) {
     const S factor = S(-0.5) / componentVariance<S>(options, mixture, r, dh);
     for (Eigen::Index i = 0; i < T; ++i) {
-      auto segment = logDensity.row(i).segment(r * T, i + 1);
+      // Padded past the diagonal: those entries are finite (|q|^2 + |k|^2 - 2 q.k of real keys) and never read.
+      const Eigen::Index padded = paddedLength<S>(i + 1, T);
+      auto segment = logDensity.row(i).segment(r * T, padded);
       segment =
-          ((queryNorms(i) + keyNorms.segment(r * T, i + 1).array() - S(2) * segment.array()).cwiseMax(S(0)) * factor)
+          ((queryNorms(i) + keyNorms.segment(r * T, padded).array() - S(2) * segment.array()).cwiseMax(S(0)) * factor)
               .matrix();
     }
   }
@@ -171,27 +173,33 @@ void mixtureLogScores(const HeadKernelOptions& options, const HeadMixture<S>& mi
   const Eigen::Index T = logDensity.rows(), R = mixture.shifts.rows();
   const S negativeInfinity = -std::numeric_limits<S>::infinity();
   logScores.resize(T, T);
+  std::vector<S> prior(static_cast<size_t>(R)), logPrior(static_cast<size_t>(R));
+  for (Eigen::Index r = 0; r < R; ++r) {
+    prior[r] = clampPrior(mixture.priors(r));
+    logPrior[r] = prior[r] > S(0) ? std::log(prior[r]) : negativeInfinity;
+  }
   Eigen::Array<S, 1, Eigen::Dynamic> buffer(T);
   for (Eigen::Index i = 0; i < T; ++i) {
-    auto scores = logScores.row(i).head(i + 1);
+    // Padded past the diagonal (finite log densities, so finite scores there; the softmax masks them).
+    const Eigen::Index padded = paddedLength<S>(i + 1, T);
+    auto scores = logScores.row(i).head(padded);
     if (hard) {
-      scores = logDensity.row(i).segment(0, i + 1);
-      for (Eigen::Index r = 1; r < R; ++r) scores = scores.cwiseMax(logDensity.row(i).segment(r * T, i + 1));
+      scores = logDensity.row(i).segment(0, padded);
+      for (Eigen::Index r = 1; r < R; ++r) scores = scores.cwiseMax(logDensity.row(i).segment(r * T, padded));
       continue;
     }
     scores.setConstant(negativeInfinity);
     for (Eigen::Index r = 0; r < R; ++r) {
-      const S prior = clampPrior(mixture.priors(r));
-      if (prior > S(0)) {
-        scores = scores.cwiseMax((logDensity.row(i).segment(r * T, i + 1).array() + std::log(prior)).matrix());
+      if (prior[r] > S(0)) {
+        scores = scores.cwiseMax((logDensity.row(i).segment(r * T, padded).array() + logPrior[r]).matrix());
       }
     }
     if (!(scores(0) > negativeInfinity)) continue;  // every prior 0: the whole row stays -inf
-    auto total = buffer.head(i + 1);                // sum_r pi_r exp(log N_r - largest)
+    // sum_r pi_r exp(log N_r - largest) >= 1 (the largest term is pi_r exp(-log pi_r)), so its log is finite.
+    auto total = buffer.head(padded);
     total.setZero();
     for (Eigen::Index r = 0; r < R; ++r) {
-      const S prior = clampPrior(mixture.priors(r));
-      if (prior > S(0)) total += prior * (logDensity.row(i).segment(r * T, i + 1) - scores).array().exp();
+      if (prior[r] > S(0)) total += prior[r] * (logDensity.row(i).segment(r * T, padded) - scores).array().exp();
     }
     scores = (scores.array() + total.log()).matrix();
   }
@@ -257,16 +265,19 @@ void mixtureBackward(const HeadKernelOptions& options, const ConstMatrixRef<S>& 
       for (Eigen::Index r = 0; r < R; ++r) E.row(i).segment(r * T, i + 1).setZero();
       continue;
     }
+    // Padded past the diagonal: dLogScores is exactly 0 there (A is), and the scores are finite, so those entries of E
+    // are 0 and drop out of every product below.
+    const Eigen::Index padded = paddedLength<S>(i + 1, T);
+    const auto paddedUpstream = dLogScores.row(i).head(padded).array();
     for (Eigen::Index r = 0; r < R; ++r) {
-      // N_r / S_ij; above the diagonal dLogScores is 0, so those entries drop out of every product below.
-      auto densityOverScore = buffer.head(i + 1);
-      densityOverScore = (logDensity.row(i).segment(r * T, i + 1) - logScores.row(i).head(i + 1)).array().exp();
-      priorGradient[r] += (upstream * densityOverScore).sum();
-      E.row(i).segment(r * T, i + 1) = (upstream * densityOverScore * (prior[r] / variance[r])).matrix();
+      auto densityOverScore = buffer.head(padded);  // N_r / S_ij
+      densityOverScore = (logDensity.row(i).segment(r * T, padded) - logScores.row(i).head(padded)).array().exp();
+      priorGradient[r] += (paddedUpstream * densityOverScore).sum();
+      E.row(i).segment(r * T, padded) = (paddedUpstream * densityOverScore * (prior[r] / variance[r])).matrix();
       if (learnedVariances) {
         // d log N_r / d log sigma_r^2 = |q - k_jr|^2 / (2 sigma_r^2) = -log N_r.
         logVarianceGradient[r] -=
-            (E.row(i).segment(r * T, i + 1).array() * logDensity.row(i).segment(r * T, i + 1).array()).sum() *
+            (E.row(i).segment(r * T, padded).array() * logDensity.row(i).segment(r * T, padded).array()).sum() *
             variance[r];
       }
     }
