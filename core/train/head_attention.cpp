@@ -223,12 +223,17 @@ Matrix<S> linearKeyFeatures(const Matrix<S>& K, const HeadMixture<S>& mixture) {
 template <typename S>
 void mixtureBackward(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
                      const HeadMixture<S>& mixture, const ConstMatrixRef<S>& A, const ConstMatrixRef<S>& dA,
-                     MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture) {
+                     MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture, const HeadForwardCache<S>* cache) {
   const bool hard = options.kernel == Kernel::MgkHard;
   const Eigen::Index T = Q.rows(), R = mixture.shifts.rows(), dh = Q.cols();
-  Matrix<S> keys, logDensity, logScores, dLogScores;
-  mixtureLogDensities<S>(options, Q, K, mixture, keys, logDensity);
-  mixtureLogScores<S>(options, mixture, logDensity, logScores);
+  HeadForwardCache<S> local;
+  if (!cache || cache->logScores.size() == 0) {
+    mixtureLogDensities<S>(options, Q, K, mixture, local.keys, local.logDensity);
+    mixtureLogScores<S>(options, mixture, local.logDensity, local.logScores);
+    cache = &local;
+  }
+  const Matrix<S>&keys = cache->keys, &logDensity = cache->logDensity, &logScores = cache->logScores;
+  Matrix<S> dLogScores;
   softmaxBackward<S>(A, dA, S(1), dLogScores);
   const bool learnedVariances = dMixture && mixture.logVariances.size() > 0;
   std::vector<S> variance(static_cast<size_t>(R)), prior(static_cast<size_t>(R));
@@ -309,7 +314,7 @@ bool kernelHasMixture(Kernel kernel) {
 
 template <typename S>
 void headWeights(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
-                 const HeadMixture<S>* mixture, Matrix<S>& A) {
+                 const HeadMixture<S>* mixture, Matrix<S>& A, HeadForwardCache<S>* cache) {
   const Eigen::Index T = Q.rows();
   A.resize(T, K.rows());
   switch (options.kernel) {
@@ -335,9 +340,11 @@ void headWeights(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, c
     }
     case Kernel::Mgk:
     case Kernel::MgkHard: {
-      Matrix<S> keys, logDensity;
-      mixtureLogDensities<S>(options, Q, K, *mixture, keys, logDensity);
-      mixtureLogScores<S>(options, *mixture, logDensity, A);
+      HeadForwardCache<S> local;
+      HeadForwardCache<S>& kept = cache ? *cache : local;
+      mixtureLogDensities<S>(options, Q, K, *mixture, kept.keys, kept.logDensity);
+      mixtureLogScores<S>(options, *mixture, kept.logDensity, A);
+      if (cache) cache->logScores = A;
       causalSoftmaxInPlace<S>(A, S(1));
       return;
     }
@@ -353,7 +360,7 @@ void headWeights(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, c
 template <typename S>
 void headWeightsBackward(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
                          const HeadMixture<S>* mixture, const ConstMatrixRef<S>& A, const ConstMatrixRef<S>& dA,
-                         MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture) {
+                         MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture, const HeadForwardCache<S>* cache) {
   const Eigen::Index T = Q.rows();
   switch (options.kernel) {
     case Kernel::Dpa: {
@@ -408,7 +415,7 @@ void headWeightsBackward(const HeadKernelOptions& options, const ConstMatrixRef<
     }
     case Kernel::Mgk:
     case Kernel::MgkHard:
-      mixtureBackward<S>(options, Q, K, *mixture, A, dA, dQ, dK, dMixture);
+      mixtureBackward<S>(options, Q, K, *mixture, A, dA, dQ, dK, dMixture, cache);
       return;
     case Kernel::Mlk: {
       const Matrix<S> phiQ = Q.unaryExpr([](S x) { return phi(x); });
@@ -436,16 +443,18 @@ void headWeightsBackward(const HeadKernelOptions& options, const ConstMatrixRef<
 }
 
 template void headWeights<float>(const HeadKernelOptions&, const ConstMatrixRef<float>&, const ConstMatrixRef<float>&,
-                                 const HeadMixture<float>*, Matrix<float>&);
+                                 const HeadMixture<float>*, Matrix<float>&, HeadForwardCache<float>*);
 template void headWeights<double>(const HeadKernelOptions&, const ConstMatrixRef<double>&,
-                                  const ConstMatrixRef<double>&, const HeadMixture<double>*, Matrix<double>&);
+                                  const ConstMatrixRef<double>&, const HeadMixture<double>*, Matrix<double>&,
+                                  HeadForwardCache<double>*);
 template void headWeightsBackward<float>(const HeadKernelOptions&, const ConstMatrixRef<float>&,
                                          const ConstMatrixRef<float>&, const HeadMixture<float>*,
                                          const ConstMatrixRef<float>&, const ConstMatrixRef<float>&, MatrixRef<float>,
-                                         MatrixRef<float>, HeadMixture<float>*);
+                                         MatrixRef<float>, HeadMixture<float>*, const HeadForwardCache<float>*);
 template void headWeightsBackward<double>(const HeadKernelOptions&, const ConstMatrixRef<double>&,
                                           const ConstMatrixRef<double>&, const HeadMixture<double>*,
                                           const ConstMatrixRef<double>&, const ConstMatrixRef<double>&,
-                                          MatrixRef<double>, MatrixRef<double>, HeadMixture<double>*);
+                                          MatrixRef<double>, MatrixRef<double>, HeadMixture<double>*,
+                                          const HeadForwardCache<double>*);
 
 }  // namespace attnscope::train

@@ -64,6 +64,14 @@ struct HeadMixture {
   RowVec<S> logVariances;
 };
 
+/// What headWeights can keep for headWeightsBackward so the backward does not recompute it: for MGK and MGK-hard the
+/// stacked shifted keys (R T x dh), the log densities (T x R T) and the log scores (T x T); other kernels leave it
+/// empty. Only valid for the same Q, K and mixture.
+template <typename S>
+struct HeadForwardCache {
+  Matrix<S> keys, logDensity, logScores;
+};
+
 /// True for the kernels that own shifts and priors.
 bool kernelHasMixture(Kernel kernel);
 
@@ -72,14 +80,15 @@ bool kernelHasMixture(Kernel kernel);
 /// underflow) fall back to uniform weights like the core kernels; their gradient is then 0.
 template <typename S>
 void headWeights(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
-                 const HeadMixture<S>* mixture, Matrix<S>& A);
+                 const HeadMixture<S>* mixture, Matrix<S>& A, HeadForwardCache<S>* cache = nullptr);
 
-/// Backward of headWeights: given dLoss/dA (T x T) and the forward's A, adds dLoss/dQ and dLoss/dK (T x dh) into dQ
-/// and dK and, for mixture kernels, dLoss/dshifts (R x dh) and dLoss/dpriors (length R) into `dMixture`.
-/// Q, K, dQ and dK may be blocks of larger matrices (views, no copies).
+/// Backward of headWeights: given dLoss/dA (T x T) and the forward's A (and its cache, if it kept one), adds dLoss/dQ
+/// and dLoss/dK (T x dh) into dQ and dK and, for mixture kernels, dLoss/dshifts (R x dh) and dLoss/dpriors (length R)
+/// into `dMixture`. Q, K, dQ and dK may be blocks of larger matrices (views, no copies).
 template <typename S>
 void headWeightsBackward(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
                          const HeadMixture<S>* mixture, const ConstMatrixRef<S>& A, const ConstMatrixRef<S>& dA,
-                         MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture);
+                         MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture,
+                         const HeadForwardCache<S>* cache = nullptr);
 
 }  // namespace attnscope::train

@@ -1,6 +1,6 @@
 // Forward and hand-derived backward of the training transformer. The batch is cut into a fixed number of chunks of
-// whole sequences (kBatchChunks, never the thread count) that run forward and backward independently, one OpenMP
-// thread each: every operation except attention is per token, attention is per sequence, so a chunk needs nothing
+// whole sequences (kBatchChunks, never the thread count) that run forward and backward independently, one thread
+// each: every operation except attention is per token, attention is per sequence, so a chunk needs nothing
 // from the others until its parameter gradients are summed, in chunk order. The result is therefore the same bit for
 // bit at any thread count, and two cores share a step with one synchronisation instead of one per operation.
 // Within a chunk, activations are (chunk tokens) x features, one token per row, so every projection is one GEMM; the
@@ -41,6 +41,16 @@ enum Slot {
   MgkLogVariances,
 };
 constexpr int kTokenEmbedding = 0, kPositionEmbedding = 1, kLayersBegin = 2;
+
+/// Chunks a batch of B sequences is cut into: a constant (at most B), never the thread count, so the result is the
+/// same at every thread count. Four keeps each chunk's activations in the L2 cache at the benchmark size (8 sequences
+/// of 64 tokens) and lets two or four cores share a step; each chunk past the first costs one copy of the
+/// parameter gradients.
+constexpr int kBatchChunks = 4;
+
+int batchChunks(int batch) {
+  return std::max(1, std::min(batch, kBatchChunks));
+}
 
 int slotsPerLayer(const ModelConfig& config) {
   return config.hasLearnedVariances() ? 15 : kernelHasMixture(config.kernel) ? 14 : 12;
@@ -168,7 +178,9 @@ double trainingMemoryBytes(const ModelConfig& config, int batch, int length) {
   // Per layer: about 16 d floats per token of activations plus B H T^2 attention weights; logits B T V; twice for
   // the backward's temporaries.
   const double activations = L * (16.0 * d * bt + H * bt * length) + 2.0 * bt * V;
-  return 4.0 * (4.0 * parameters + 2.0 * activations);
+  // Values, gradients and the two AdamW moments, plus one gradient copy per batch chunk past the first.
+  const double parameterCopies = 4.0 + (batchChunks(batch) - 1);
+  return 4.0 * (parameterCopies * parameters + 2.0 * activations);
 }
 
 template <typename S>
@@ -254,8 +266,9 @@ template <typename S>
 struct LayerCache {
   Matrix<S> xhat1, normed1, qkv, heads, xhat2, normed2, activated, geluDerivative;
   RowVec<S> inverseStd1, inverseStd2;
-  std::vector<Matrix<S>> weights;  // sequences * H attention matrices, T x T, index sequence * H + head
-  Matrix<S> alignmentGradient;     // rows x 2d, dLoss/d(Q, K) of the regulariser
+  std::vector<Matrix<S>> weights;         // sequences * H attention matrices, T x T, index sequence * H + head
+  std::vector<HeadForwardCache<S>> kept;  // per weights entry, what the kernel's backward would otherwise recompute
+  Matrix<S> alignmentGradient;            // rows x 2d, dLoss/d(Q, K) of the regulariser
 };
 
 /// out = input * weight + bias (bias broadcast over rows), without Eigen's zero-fill of `out` before the product.
@@ -317,12 +330,13 @@ ChunkSums chunkLossAndGradients(const StepContext<S>& s, int first, int count, s
     affine<S>(c.normed1, s.param(l, AttnWeight), s.param(l, AttnBias), c.qkv);
     c.heads.resize(rows, d);
     c.weights.resize(static_cast<size_t>(count) * H);
+    if (G) c.kept.resize(c.weights.size());
     if (align && G) c.alignmentGradient.setZero(rows, 2 * d);
     for (int pair = 0; pair < count * H; ++pair) {
       const int b = pair / H, h = pair % H;
       const HeadMixture<S> m = s.headMixture(l, h);
       headWeights<S>(s.headOptions, block(c.qkv, b, h * hd), block(c.qkv, b, d + h * hd), mixture ? &m : nullptr,
-                     c.weights[pair]);
+                     c.weights[pair], G ? &c.kept[pair] : nullptr);
       block(c.heads, b, h * hd).noalias() = c.weights[pair] * block(c.qkv, b, 2 * d + h * hd);
       if (align) {
         const Matrix<S> Q = block(c.qkv, b, h * hd), K = block(c.qkv, b, d + h * hd);
@@ -429,7 +443,7 @@ ChunkSums chunkLossAndGradients(const StepContext<S>& s, int first, int count, s
       }
       headWeightsBackward<S>(s.headOptions, block(c.qkv, b, h * hd), block(c.qkv, b, d + h * hd),
                              mixture ? &m : nullptr, c.weights[pair], dA, block(dQkv, b, h * hd),
-                             block(dQkv, b, d + h * hd), mixture ? &dm : nullptr);
+                             block(dQkv, b, d + h * hd), mixture ? &dm : nullptr, &c.kept[pair]);
       if (mixture) {
         grad(l, MgkShifts).middleRows(static_cast<Eigen::Index>(h) * R, R) += dm.shifts;
         grad(l, MgkPriors).row(h) += dm.priors;
@@ -448,16 +462,6 @@ ChunkSums chunkLossAndGradients(const StepContext<S>& s, int first, int count, s
     (*G)[kPositionEmbedding].row(i % T) += dHidden.row(i);
   }
   return sums;
-}
-
-/// Chunks a batch of B sequences is cut into: a constant (at most B), never the thread count, so the result is the
-/// same at every thread count. Four keeps each chunk's activations in the L2 cache at the benchmark size (8 sequences
-/// of 64 tokens) and lets two or four cores share a step; each chunk past the first costs one copy of the
-/// parameter gradients.
-constexpr int kBatchChunks = 4;
-
-int batchChunks(int batch) {
-  return std::max(1, std::min(batch, kBatchChunks));
 }
 
 }  // namespace
