@@ -14,6 +14,7 @@
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <system_error>
 #include <thread>
 
 #include "core/error.h"
@@ -507,7 +508,8 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
   // whose idle threads spin: on a shared machine a spinning thread takes the core the other chunk needs (measured:
   // twice the CPU time per step at two threads with OpenMP's default wait policy, the same CPU time as one thread
   // here). Which thread runs a chunk never changes the result.
-  const int threads = std::min(chunks, std::max(1, omp_get_max_threads()));
+  // Inside an OpenMP region (a caller training several models at once) the caller owns the threads: one here.
+  const int threads = omp_in_parallel() ? 1 : std::min(chunks, std::max(1, omp_get_max_threads()));
   if (threads == 1) {
     for (int chunk = 0; chunk < chunks; ++chunk) runChunk(chunk);
   } else {
@@ -519,7 +521,13 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
       omp_set_num_threads(saved);
     };
     std::vector<std::thread> helpers;
-    for (int t = 1; t < threads; ++t) helpers.emplace_back(work);
+    for (int t = 1; t < threads; ++t) {
+      try {
+        helpers.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: the threads already started and this one take every chunk
+      }
+    }
     work();
     for (std::thread& helper : helpers) helper.join();
   }
