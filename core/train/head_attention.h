@@ -13,6 +13,12 @@ template <typename S>
 using Matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename S>
 using RowVec = Eigen::Matrix<S, 1, Eigen::Dynamic>;
+/// A read-only or writable view of a row-major matrix or of a block of one (e.g. one head's columns of the fused
+/// QKV activations, rows of one sequence) without a copy. A Matrix<S> converts to either implicitly.
+template <typename S>
+using ConstMatrixRef = Eigen::Ref<const Matrix<S>>;
+template <typename S>
+using MatrixRef = Eigen::Ref<Matrix<S>>;
 
 /// Rows scaled to unit length; a zero row stays zero (cosine 0 with everything, as the core kernel). X: n x d;
 /// returns n x d, `norms` gets |x| per row (length n). Shared by the cosine kernel and the CT regulariser.
@@ -58,6 +64,14 @@ struct HeadMixture {
   RowVec<S> logVariances;
 };
 
+/// What headWeights can keep for headWeightsBackward so the backward does not recompute it: for MGK and MGK-hard the
+/// stacked shifted keys (R T x dh), the log densities (T x R T) and the log scores (T x T); other kernels leave it
+/// empty. Only valid for the same Q, K and mixture.
+template <typename S>
+struct HeadForwardCache {
+  Matrix<S> keys, logDensity, logScores;
+};
+
 /// True for the kernels that own shifts and priors.
 bool kernelHasMixture(Kernel kernel);
 
@@ -65,14 +79,16 @@ bool kernelHasMixture(Kernel kernel);
 /// only by MGK, MGK-hard and MLK. Rows whose score mass is 0 (EA with all keys orthogonal, MGK with all priors 0, MLK
 /// underflow) fall back to uniform weights like the core kernels; their gradient is then 0.
 template <typename S>
-void headWeights(const HeadKernelOptions& options, const Matrix<S>& Q, const Matrix<S>& K,
-                 const HeadMixture<S>* mixture, Matrix<S>& A);
+void headWeights(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
+                 const HeadMixture<S>* mixture, Matrix<S>& A, HeadForwardCache<S>* cache = nullptr);
 
-/// Backward of headWeights: given dLoss/dA (T x T) and the forward's A, adds dLoss/dQ and dLoss/dK (T x dh) into dQ
-/// and dK and, for mixture kernels, dLoss/dshifts (R x dh) and dLoss/dpriors (length R) into `dMixture`.
+/// Backward of headWeights: given dLoss/dA (T x T) and the forward's A (and its cache, if it kept one), adds dLoss/dQ
+/// and dLoss/dK (T x dh) into dQ and dK and, for mixture kernels, dLoss/dshifts (R x dh) and dLoss/dpriors (length R)
+/// into `dMixture`. Q, K, dQ and dK may be blocks of larger matrices (views, no copies).
 template <typename S>
-void headWeightsBackward(const HeadKernelOptions& options, const Matrix<S>& Q, const Matrix<S>& K,
-                         const HeadMixture<S>* mixture, const Matrix<S>& A, const Matrix<S>& dA, Matrix<S>& dQ,
-                         Matrix<S>& dK, HeadMixture<S>* dMixture);
+void headWeightsBackward(const HeadKernelOptions& options, const ConstMatrixRef<S>& Q, const ConstMatrixRef<S>& K,
+                         const HeadMixture<S>* mixture, const ConstMatrixRef<S>& A, const ConstMatrixRef<S>& dA,
+                         MatrixRef<S> dQ, MatrixRef<S> dK, HeadMixture<S>* dMixture,
+                         const HeadForwardCache<S>* cache = nullptr);
 
 }  // namespace attnscope::train

@@ -1,12 +1,21 @@
-// Forward and hand-derived backward of the training transformer. Activations are (B T) x features, one token per
-// row, so every projection is one GEMM over the whole batch; attention runs per (sequence, head) pair in parallel,
-// each pair writing its own blocks, and per-pair partial gradients are reduced in a fixed order (deterministic for a
-// given thread count and seed).
+// Forward and hand-derived backward of the training transformer. The batch is cut into a fixed number of chunks of
+// whole sequences (kBatchChunks, never the thread count) that run forward and backward independently, one thread
+// each: every operation except attention is per token, attention is per sequence, so a chunk needs nothing
+// from the others until its parameter gradients are summed, in chunk order. The result is therefore the same bit for
+// bit at any thread count, and two cores share a step with one synchronisation instead of one per operation.
+// Within a chunk, activations are (chunk tokens) x features, one token per row, so every projection is one GEMM; the
+// attention of each (sequence, head) pair works on views of the fused QKV activations (no copies).
 #include "core/train/transformer.h"
 
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <system_error>
+#include <thread>
 
 #include "core/error.h"
 #include "core/random_matrix.h"
@@ -34,6 +43,16 @@ enum Slot {
 };
 constexpr int kTokenEmbedding = 0, kPositionEmbedding = 1, kLayersBegin = 2;
 
+/// Chunks a batch of B sequences is cut into: a constant (at most B), never the thread count, so the result is the
+/// same at every thread count. Four lets two or four cores share a step and, at the benchmark size (8 sequences of 64
+/// tokens per chunk), measured faster than 1, 2 or 8 even on one thread (smaller working sets per operation); each
+/// chunk past the first costs one copy of the parameter gradients.
+constexpr int kBatchChunks = 4;
+
+int batchChunks(int batch) {
+  return std::max(1, std::min(batch, kBatchChunks));
+}
+
 int slotsPerLayer(const ModelConfig& config) {
   return config.hasLearnedVariances() ? 15 : kernelHasMixture(config.kernel) ? 14 : 12;
 }
@@ -44,52 +63,62 @@ int finalNormIndex(const ModelConfig& config) {
   return kLayersBegin + config.layers * slotsPerLayer(config);
 }
 
-/// LayerNorm over each row: y = xhat * gain + bias with xhat = (x - mean) / sqrt(var + eps). Keeps xhat and 1/std.
+/// LayerNorm over each row, one pass per row: y = xhat * gain + bias with xhat = (x - mean) / sqrt(var + eps).
+/// x, xhat, y: n x d; keeps xhat and 1/std (length n) for the backward.
 template <typename S>
 void layerNormForward(const Matrix<S>& x, const Matrix<S>& gain, const Matrix<S>& bias, S epsilon, Matrix<S>& xhat,
                       RowVec<S>& inverseStd, Matrix<S>& y) {
   const Eigen::Index rows = x.rows(), cols = x.cols();
   xhat.resize(rows, cols);
   inverseStd.resize(rows);
+  y.resize(rows, cols);
   for (Eigen::Index r = 0; r < rows; ++r) {
     const S mean = x.row(r).mean();
     xhat.row(r) = (x.row(r).array() - mean).matrix();
     inverseStd(r) = S(1) / std::sqrt(xhat.row(r).squaredNorm() / static_cast<S>(cols) + epsilon);
     xhat.row(r) *= inverseStd(r);
+    y.row(r) = (xhat.row(r).array() * gain.row(0).array() + bias.row(0).array()).matrix();
   }
-  y = xhat * gain.row(0).asDiagonal();
-  y.rowwise() += bias.row(0);
 }
 
-/// Adds dLoss/dx of a LayerNorm to dx and its parameter gradients to dGain, dBias.
+/// Backward of a LayerNorm, one pass per row: dLoss/dx is added to dx (the residual stream's gradient) and the
+/// parameter gradients are written (not added) to dGain, dBias (1 x d each).
 template <typename S>
 void layerNormBackward(const Matrix<S>& xhat, const RowVec<S>& inverseStd, const Matrix<S>& gain, const Matrix<S>& dy,
                        Matrix<S>& dx, Matrix<S>& dGain, Matrix<S>& dBias) {
-  dGain.row(0) += dy.cwiseProduct(xhat).colwise().sum();
-  dBias.row(0) += dy.colwise().sum();
-  const Matrix<S> dxhat = dy * gain.row(0).asDiagonal();
-  const S cols = static_cast<S>(xhat.cols());
+  const Eigen::Index cols = xhat.cols();
+  dGain.setZero(1, cols);
+  dBias.setZero(1, cols);
+  RowVec<S> dxhat(cols);
   for (Eigen::Index r = 0; r < xhat.rows(); ++r) {
-    const S meanGrad = dxhat.row(r).sum() / cols;
-    const S meanGradXhat = dxhat.row(r).dot(xhat.row(r)) / cols;
-    dx.row(r) += inverseStd(r) * (dxhat.row(r).array() - meanGrad - xhat.row(r).array() * meanGradXhat).matrix();
+    dGain.row(0) += dy.row(r).cwiseProduct(xhat.row(r));
+    dBias.row(0) += dy.row(r);
+    dxhat = dy.row(r).cwiseProduct(gain.row(0));
+    const S meanGrad = dxhat.sum() / static_cast<S>(cols);
+    const S meanGradXhat = dxhat.dot(xhat.row(r)) / static_cast<S>(cols);
+    dx.row(r) += inverseStd(r) * (dxhat.array() - meanGrad - xhat.row(r).array() * meanGradXhat).matrix();
   }
 }
 
-/// GPT-2's gelu_new, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise with Eigen's vectorised tanh.
+/// GPT-2's gelu_new, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise with Eigen's vectorised tanh,
+/// into `activated`; if `derivative` is not null it also receives the derivative from the same tanh t,
+/// 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2), for the backward. All n x inner.
 template <typename S>
-Matrix<S> gelu(const Matrix<S>& x) {
+void gelu(const Matrix<S>& x, Matrix<S>& activated, Matrix<S>* derivative) {
   const S c = static_cast<S>(std::sqrt(2.0 / std::numbers::pi));
-  const auto a = x.array();
-  return (S(0.5) * a * (S(1) + (c * (a + S(0.044715) * a.cube())).tanh())).matrix();
-}
-/// Its derivative, 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2) with t the tanh above.
-template <typename S>
-Matrix<S> geluDerivative(const Matrix<S>& x) {
-  const S c = static_cast<S>(std::sqrt(2.0 / std::numbers::pi));
-  const auto a = x.array();
-  const auto t = (c * (a + S(0.044715) * a.cube())).tanh().eval();
-  return (S(0.5) * (S(1) + t) + S(0.5) * a * (S(1) - t.square()) * c * (S(1) + S(3 * 0.044715) * a.square())).matrix();
+  activated.resize(x.rows(), x.cols());
+  if (derivative) derivative->resize(x.rows(), x.cols());
+  // Row by row so x, t and both outputs stay in the L1 cache between the two expressions.
+  Eigen::Array<S, 1, Eigen::Dynamic> t(x.cols());
+  for (Eigen::Index r = 0; r < x.rows(); ++r) {
+    const auto a = x.row(r).array();
+    t = (c * (a + S(0.044715) * a.cube())).tanh();
+    activated.row(r) = (S(0.5) * a * (S(1) + t)).matrix();
+    if (derivative) {
+      derivative->row(r) =
+          (S(0.5) * (S(1) + t) + S(0.5) * a * (S(1) - t.square()) * c * (S(1) + S(3 * 0.044715) * a.square())).matrix();
+    }
+  }
 }
 
 template <typename S>
@@ -150,7 +179,9 @@ double trainingMemoryBytes(const ModelConfig& config, int batch, int length) {
   // Per layer: about 16 d floats per token of activations plus B H T^2 attention weights; logits B T V; twice for
   // the backward's temporaries.
   const double activations = L * (16.0 * d * bt + H * bt * length) + 2.0 * bt * V;
-  return 4.0 * (4.0 * parameters + 2.0 * activations);
+  // Values, gradients and the two AdamW moments, plus one gradient copy per batch chunk past the first.
+  const double parameterCopies = 4.0 + (batchChunks(batch) - 1);
+  return 4.0 * (parameterCopies * parameters + 2.0 * activations);
 }
 
 template <typename S>
@@ -222,18 +253,223 @@ void Transformer<S>::initialise(uint64_t seed) {
   }
 }
 
-template <typename S>
-struct Transformer<S>::LayerCache {
-  Matrix<S> input, xhat1, normed1, qkv, heads, xhat2, normed2, preActivation, activated;
-  RowVec<S> inverseStd1, inverseStd2;
-  std::vector<Matrix<S>> weights;  // B * H attention matrices, T x T
-  Matrix<S> alignmentGradient;     // (B T) x 3d, dLoss/dqkv of the regulariser (Q and K columns)
+namespace {
+
+/// Sums a chunk hands back; the caller adds them in chunk order.
+struct ChunkSums {
+  double crossEntropy = 0.0;  // sum of w * (-log p(target))
+  double correct = 0.0;       // sum of w over argmax == target
+  double alignment = 0.0;     // sum of the per-(sequence, head) divergences
 };
+
+/// What one layer's backward needs from its forward, for the rows of one chunk.
+template <typename S>
+struct LayerCache {
+  Matrix<S> xhat1, normed1, qkv, heads, xhat2, normed2, activated, geluDerivative;
+  RowVec<S> inverseStd1, inverseStd2;
+  std::vector<Matrix<S>> weights;         // sequences * H attention matrices, T x T, index sequence * H + head
+  std::vector<HeadForwardCache<S>> kept;  // per weights entry, what the kernel's backward would otherwise recompute
+  Matrix<S> alignmentGradient;            // rows x 2d, dLoss/d(Q, K) of the regulariser
+};
+
+/// out = input * weight + bias (bias broadcast over rows), without Eigen's zero-fill of `out` before the product.
+template <typename S>
+void affine(const Matrix<S>& input, const Matrix<S>& weight, const Matrix<S>& bias, Matrix<S>& out) {
+  out.resize(input.rows(), weight.cols());
+  for (Eigen::Index r = 0; r < out.rows(); ++r) out.row(r) = bias.row(0);  // (replicate() is not vectorised)
+  out.noalias() += input * weight;
+}
+
+/// Everything one batch needs to know about the model, shared by the chunks (read only).
+template <typename S>
+struct StepContext {
+  const ModelConfig& config;
+  const std::vector<Parameter<S>>& P;
+  const TokenBatch& batch;
+  HeadKernelOptions headOptions;
+  double totalWeight = 0.0;  // sum of the batch's position weights (the cross-entropy's denominator)
+  S alignScale = 0;          // lambda / (layers H B): the regulariser's weight per (sequence, head) divergence
+
+  const Matrix<S>& param(int layer, Slot slot) const { return P[layerIndex(config, layer, slot)].value; }
+  HeadMixture<S> headMixture(int layer, int head) const {
+    HeadMixture<S> m;
+    if (!kernelHasMixture(config.kernel)) return m;
+    const int R = config.mgkComponents;
+    m.shifts = param(layer, MgkShifts).middleRows(static_cast<Eigen::Index>(head) * R, R);
+    m.priors = param(layer, MgkPriors).row(head);
+    if (config.hasLearnedVariances()) m.logVariances = param(layer, MgkLogVariances).row(head);
+    return m;
+  }
+};
+
+/// Forward and (if G is not null) backward of sequences [first, first + count) of the batch. G is resized like the
+/// parameters and every entry is written: the gradient of this chunk's share of the loss.
+template <typename S>
+ChunkSums chunkLossAndGradients(const StepContext<S>& s, int first, int count, std::vector<Matrix<S>>* G) {
+  const ModelConfig& config = s.config;
+  const std::vector<Parameter<S>>& P = s.P;
+  const TokenBatch& batch = s.batch;
+  const int T = batch.length, d = config.dim, H = config.heads, hd = config.headDim(), R = config.mgkComponents;
+  const Eigen::Index rows = static_cast<Eigen::Index>(count) * T, offset = static_cast<Eigen::Index>(first) * T;
+  const bool mixture = kernelHasMixture(config.kernel);
+  const bool align = config.alignment.kind != AlignmentKind::None;
+  const S epsilon = static_cast<S>(config.layerNormEpsilon);
+  auto block = [&](Matrix<S>& m, int sequence, int column) {
+    return m.block(static_cast<Eigen::Index>(sequence) * T, column, T, hd);
+  };
+  ChunkSums sums;
+
+  // ---- forward ----
+  Matrix<S> hidden(rows, d);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    hidden.row(i) = P[kTokenEmbedding].value.row(batch.inputs[offset + i]) + P[kPositionEmbedding].value.row(i % T);
+  }
+  std::vector<LayerCache<S>> caches(static_cast<size_t>(config.layers));
+  for (int l = 0; l < config.layers; ++l) {
+    LayerCache<S>& c = caches[l];
+    layerNormForward<S>(hidden, s.param(l, Ln1Weight), s.param(l, Ln1Bias), epsilon, c.xhat1, c.inverseStd1, c.normed1);
+    affine<S>(c.normed1, s.param(l, AttnWeight), s.param(l, AttnBias), c.qkv);
+    c.heads.resize(rows, d);
+    c.weights.resize(static_cast<size_t>(count) * H);
+    if (G) c.kept.resize(c.weights.size());
+    if (align && G) c.alignmentGradient.setZero(rows, 2 * d);
+    for (int pair = 0; pair < count * H; ++pair) {
+      const int b = pair / H, h = pair % H;
+      const HeadMixture<S> m = s.headMixture(l, h);
+      headWeights<S>(s.headOptions, block(c.qkv, b, h * hd), block(c.qkv, b, d + h * hd), mixture ? &m : nullptr,
+                     c.weights[pair], G ? &c.kept[pair] : nullptr);
+      block(c.heads, b, h * hd).noalias() = c.weights[pair] * block(c.qkv, b, 2 * d + h * hd);
+      if (align) {
+        const Matrix<S> Q = block(c.qkv, b, h * hd), K = block(c.qkv, b, d + h * hd);
+        Matrix<S> dQ = Matrix<S>::Zero(T, hd), dK = Matrix<S>::Zero(T, hd);
+        sums.alignment += static_cast<double>(config.alignment.kind == AlignmentKind::Ct
+                                                  ? ctWithGradient<S>(Q, K, config.alignment, s.alignScale, dQ, dK)
+                                                  : mmdWithGradient<S>(Q, K, config.alignment, s.alignScale, dQ, dK));
+        if (G) {
+          block(c.alignmentGradient, b, h * hd) = dQ;
+          block(c.alignmentGradient, b, d + h * hd) = dK;
+        }
+      }
+    }
+    hidden.noalias() += c.heads * s.param(l, ProjWeight);
+    hidden.rowwise() += s.param(l, ProjBias).row(0);
+    layerNormForward<S>(hidden, s.param(l, Ln2Weight), s.param(l, Ln2Bias), epsilon, c.xhat2, c.inverseStd2, c.normed2);
+    Matrix<S> preActivation;
+    affine<S>(c.normed2, s.param(l, FcWeight), s.param(l, FcBias), preActivation);
+    gelu<S>(preActivation, c.activated, G ? &c.geluDerivative : nullptr);
+    hidden.noalias() += c.activated * s.param(l, OutWeight);
+    hidden.rowwise() += s.param(l, OutBias).row(0);
+  }
+  const int finalNorm = finalNormIndex(config);
+  Matrix<S> finalXhat, finalOut;
+  RowVec<S> finalInverseStd;
+  layerNormForward<S>(hidden, P[finalNorm].value, P[finalNorm + 1].value, epsilon, finalXhat, finalInverseStd,
+                      finalOut);
+  Matrix<S> logits(rows, config.vocab);  // becomes dLoss/dlogits below
+  logits.noalias() = finalOut * P[kTokenEmbedding].value.transpose();
+
+  // ---- loss: this chunk's share of the mean cross-entropy over the batch's weighted positions ----
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    const double w = batch.weights.empty() ? 1.0 : batch.weights[offset + i];
+    const int target = batch.targets[offset + i];
+    auto row = logits.row(i);
+    Eigen::Index best = 0;
+    const S largest = row.maxCoeff(&best);
+    const S logSum = largest + std::log((row.array() - largest).exp().sum());
+    if (w > 0.0) {
+      sums.crossEntropy += w * static_cast<double>(logSum - row(target));
+      if (best == target) sums.correct += w;
+    }
+    if (G) {  // softmax - onehot, weighted
+      row = (row.array() - logSum).exp().matrix();
+      row(target) -= S(1);
+      row *= s.totalWeight > 0.0 ? static_cast<S>(w / s.totalWeight) : S(0);
+    }
+  }
+  if (!G) return sums;
+
+  // ---- backward: every parameter gradient is written by its first contribution, not zero-filled and added to ----
+  G->resize(P.size());
+  auto grad = [&](int layer, Slot slot) -> Matrix<S>& { return (*G)[layerIndex(config, layer, slot)]; };
+  const Matrix<S>& dLogits = logits;
+  (*G)[kTokenEmbedding].noalias() = dLogits.transpose() * finalOut;
+  Matrix<S> dHidden = Matrix<S>::Zero(rows, d);
+  {
+    Matrix<S> dFinal(rows, d);
+    dFinal.noalias() = dLogits * P[kTokenEmbedding].value;
+    layerNormBackward<S>(finalXhat, finalInverseStd, P[finalNorm].value, dFinal, dHidden, (*G)[finalNorm],
+                         (*G)[finalNorm + 1]);
+  }
+  Matrix<S> dPre, dNormed(rows, d), dHeads(rows, d), dQkv(rows, 3 * d), dA;
+  for (int l = config.layers - 1; l >= 0; --l) {
+    LayerCache<S>& c = caches[l];
+    // MLP
+    grad(l, OutWeight).noalias() = c.activated.transpose() * dHidden;
+    grad(l, OutBias) = dHidden.colwise().sum();
+    dPre.resize(rows, config.mlpDim());
+    dPre.noalias() = dHidden * s.param(l, OutWeight).transpose();
+    dPre.array() *= c.geluDerivative.array();
+    grad(l, FcWeight).noalias() = c.normed2.transpose() * dPre;
+    grad(l, FcBias) = dPre.colwise().sum();
+    dNormed.noalias() = dPre * s.param(l, FcWeight).transpose();
+    layerNormBackward<S>(c.xhat2, c.inverseStd2, s.param(l, Ln2Weight), dNormed, dHidden, grad(l, Ln2Weight),
+                         grad(l, Ln2Bias));
+    // attention output projection
+    grad(l, ProjWeight).noalias() = c.heads.transpose() * dHidden;
+    grad(l, ProjBias) = dHidden.colwise().sum();
+    dHeads.noalias() = dHidden * s.param(l, ProjWeight).transpose();
+    if (mixture) {
+      grad(l, MgkShifts).setZero(H * R, hd);
+      grad(l, MgkPriors).setZero(H, R);
+      if (config.hasLearnedVariances()) grad(l, MgkLogVariances).setZero(H, R);
+    }
+    HeadMixture<S> dm;
+    for (int pair = 0; pair < count * H; ++pair) {
+      const int b = pair / H, h = pair % H;
+      const auto dOut = block(dHeads, b, h * hd);
+      dA.noalias() = dOut * block(c.qkv, b, 2 * d + h * hd).transpose();
+      block(dQkv, b, 2 * d + h * hd).noalias() = c.weights[pair].transpose() * dOut;
+      if (align) {
+        block(dQkv, b, h * hd) = block(c.alignmentGradient, b, h * hd);
+        block(dQkv, b, d + h * hd) = block(c.alignmentGradient, b, d + h * hd);
+      } else {
+        block(dQkv, b, h * hd).setZero();
+        block(dQkv, b, d + h * hd).setZero();
+      }
+      const HeadMixture<S> m = s.headMixture(l, h);
+      if (mixture) {  // this pair's mixture gradient, added to the layer's in pair order
+        dm.shifts.setZero(R, hd);
+        dm.priors.setZero(R);
+        if (config.hasLearnedVariances()) dm.logVariances.setZero(R);
+      }
+      headWeightsBackward<S>(s.headOptions, block(c.qkv, b, h * hd), block(c.qkv, b, d + h * hd),
+                             mixture ? &m : nullptr, c.weights[pair], dA, block(dQkv, b, h * hd),
+                             block(dQkv, b, d + h * hd), mixture ? &dm : nullptr, &c.kept[pair]);
+      if (mixture) {
+        grad(l, MgkShifts).middleRows(static_cast<Eigen::Index>(h) * R, R) += dm.shifts;
+        grad(l, MgkPriors).row(h) += dm.priors;
+        if (config.hasLearnedVariances()) grad(l, MgkLogVariances).row(h) += dm.logVariances;
+      }
+    }
+    grad(l, AttnWeight).noalias() = c.normed1.transpose() * dQkv;
+    grad(l, AttnBias) = dQkv.colwise().sum();
+    dNormed.noalias() = dQkv * s.param(l, AttnWeight).transpose();
+    layerNormBackward<S>(c.xhat1, c.inverseStd1, s.param(l, Ln1Weight), dNormed, dHidden, grad(l, Ln1Weight),
+                         grad(l, Ln1Bias));
+  }
+  (*G)[kPositionEmbedding].setZero(P[kPositionEmbedding].value.rows(), d);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    (*G)[kTokenEmbedding].row(batch.inputs[offset + i]) += dHidden.row(i);
+    (*G)[kPositionEmbedding].row(i % T) += dHidden.row(i);
+  }
+  return sums;
+}
+
+}  // namespace
 
 template <typename S>
 LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector<Matrix<S>>* gradients) {
-  const int B = batch.batch, T = batch.length, d = config_.dim, H = config_.heads, hd = config_.headDim();
-  const int V = config_.vocab, R = config_.mgkComponents;
+  const int B = batch.batch, T = batch.length, H = config_.heads, V = config_.vocab;
   const Eigen::Index rows = static_cast<Eigen::Index>(B) * T;
   if (B < 1 || T < 1) throw InputError("training batch is empty");
   if (T > config_.context) {
@@ -252,169 +488,67 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
       }
     }
   }
-  const HeadKernelOptions headOptions = config_.headOptions();
-  const bool mixture = kernelHasMixture(config_.kernel);
   const bool align = config_.alignment.kind != AlignmentKind::None;
-  const S alignScale = static_cast<S>(config_.alignment.weight / (static_cast<double>(config_.layers) * H * B));
-  const S epsilon = static_cast<S>(config_.layerNormEpsilon);
-  const std::vector<Parameter<S>>& P = parameters_;
-  auto param = [&](int layer, Slot slot) -> const Matrix<S>& { return P[layerIndex(config_, layer, slot)].value; };
-  auto headMixture = [&](int layer, int head) {
-    HeadMixture<S> m;
-    if (!mixture) return m;
-    m.shifts = param(layer, MgkShifts).middleRows(static_cast<Eigen::Index>(head) * R, R);
-    m.priors = param(layer, MgkPriors).row(head);
-    if (config_.hasLearnedVariances()) m.logVariances = param(layer, MgkLogVariances).row(head);
-    return m;
-  };
+  StepContext<S> context{config_, parameters_, batch, config_.headOptions()};
+  for (Eigen::Index i = 0; i < rows; ++i) context.totalWeight += batch.weights.empty() ? 1.0 : batch.weights[i];
+  context.alignScale = static_cast<S>(config_.alignment.weight / (static_cast<double>(config_.layers) * H * B));
 
-  // ---- forward ----
-  Matrix<S> hidden(rows, d);
-  for (Eigen::Index i = 0; i < rows; ++i) {
-    hidden.row(i) = P[kTokenEmbedding].value.row(batch.inputs[i]) + P[kPositionEmbedding].value.row(i % T);
-  }
-  std::vector<LayerCache> caches(static_cast<size_t>(config_.layers));
-  double alignmentTotal = 0.0;
-  for (int l = 0; l < config_.layers; ++l) {
-    LayerCache& c = caches[l];
-    c.input = hidden;
-    layerNormForward<S>(hidden, param(l, Ln1Weight), param(l, Ln1Bias), epsilon, c.xhat1, c.inverseStd1, c.normed1);
-    c.qkv.noalias() = c.normed1 * param(l, AttnWeight);
-    c.qkv.rowwise() += param(l, AttnBias).row(0);
-    c.heads.resize(rows, d);
-    c.weights.assign(static_cast<size_t>(B) * H, Matrix<S>());
-    std::vector<double> divergences(static_cast<size_t>(B) * H, 0.0);
-    if (align && gradients) c.alignmentGradient = Matrix<S>::Zero(rows, 3 * d);
-#pragma omp parallel for schedule(static) if (static_cast <long>(B) * H * T * T > 4096)
-    for (int pair = 0; pair < B * H; ++pair) {
-      const int b = pair / H, h = pair % H;
-      const Matrix<S> Q = c.qkv.block(static_cast<Eigen::Index>(b) * T, h * hd, T, hd);
-      const Matrix<S> K = c.qkv.block(static_cast<Eigen::Index>(b) * T, d + h * hd, T, hd);
-      const Matrix<S> Vh = c.qkv.block(static_cast<Eigen::Index>(b) * T, 2 * d + h * hd, T, hd);
-      const HeadMixture<S> m = headMixture(l, h);
-      headWeights<S>(headOptions, Q, K, mixture ? &m : nullptr, c.weights[pair]);
-      c.heads.block(static_cast<Eigen::Index>(b) * T, h * hd, T, hd).noalias() = c.weights[pair] * Vh;
-      if (align) {
-        Matrix<S> dQ = Matrix<S>::Zero(T, hd), dK = Matrix<S>::Zero(T, hd);
-        divergences[pair] = static_cast<double>(config_.alignment.kind == AlignmentKind::Ct
-                                                    ? ctWithGradient<S>(Q, K, config_.alignment, alignScale, dQ, dK)
-                                                    : mmdWithGradient<S>(Q, K, config_.alignment, alignScale, dQ, dK));
-        if (gradients) {
-          c.alignmentGradient.block(static_cast<Eigen::Index>(b) * T, h * hd, T, hd) = dQ;
-          c.alignmentGradient.block(static_cast<Eigen::Index>(b) * T, d + h * hd, T, hd) = dK;
-        }
+  // Chunk 0 writes straight into `gradients`; the others into their own copies, summed in chunk order below.
+  const int chunks = batchChunks(B);
+  std::vector<ChunkSums> sums(static_cast<size_t>(chunks));
+  std::vector<std::vector<Matrix<S>>> partial(static_cast<size_t>(chunks - 1));
+  auto runChunk = [&](int chunk) {
+    const int first = static_cast<int>(static_cast<long>(B) * chunk / chunks);
+    const int last = static_cast<int>(static_cast<long>(B) * (chunk + 1) / chunks);
+    std::vector<Matrix<S>>* G = !gradients ? nullptr : chunk == 0 ? gradients : &partial[chunk - 1];
+    sums[chunk] = chunkLossAndGradients<S>(context, first, last - first, G);
+  };
+  // The chunks share the OpenMP thread budget (omp_get_max_threads: OMP_NUM_THREADS, --threads), each thread taking
+  // the next chunk, every chunk's GEMMs on one thread. Plain threads that block when done rather than an OpenMP team
+  // whose idle threads spin: on a shared machine a spinning thread takes the core the other chunk needs (measured:
+  // twice the CPU time per step at two threads with OpenMP's default wait policy, the same CPU time as one thread
+  // here). Which thread runs a chunk never changes the result.
+  // Inside an OpenMP region (a caller training several models at once) the caller owns the threads: one here.
+  const int threads = omp_in_parallel() ? 1 : std::min(chunks, std::max(1, omp_get_max_threads()));
+  if (threads == 1) {
+    for (int chunk = 0; chunk < chunks; ++chunk) runChunk(chunk);
+  } else {
+    std::atomic<int> next{0};
+    auto work = [&] {
+      const int saved = omp_get_max_threads();
+      omp_set_num_threads(1);  // this thread's setting only: Eigen's GEMMs stay on it
+      for (int chunk = next++; chunk < chunks; chunk = next++) runChunk(chunk);
+      omp_set_num_threads(saved);
+    };
+    std::vector<std::thread> helpers;
+    for (int t = 1; t < threads; ++t) {
+      try {
+        helpers.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: the threads already started and this one take every chunk
       }
     }
-    for (double v : divergences) alignmentTotal += v;
-    hidden.noalias() += c.heads * param(l, ProjWeight);
-    hidden.rowwise() += param(l, ProjBias).row(0);
-    layerNormForward<S>(hidden, param(l, Ln2Weight), param(l, Ln2Bias), epsilon, c.xhat2, c.inverseStd2, c.normed2);
-    c.preActivation.noalias() = c.normed2 * param(l, FcWeight);
-    c.preActivation.rowwise() += param(l, FcBias).row(0);
-    c.activated = gelu<S>(c.preActivation);
-    hidden.noalias() += c.activated * param(l, OutWeight);
-    hidden.rowwise() += param(l, OutBias).row(0);
+    work();
+    for (std::thread& helper : helpers) helper.join();
   }
-  const int finalNorm = finalNormIndex(config_);
-  Matrix<S> finalXhat, finalOut;
-  RowVec<S> finalInverseStd;
-  layerNormForward<S>(hidden, P[finalNorm].value, P[finalNorm + 1].value, epsilon, finalXhat, finalInverseStd,
-                      finalOut);
-  Matrix<S> logits = finalOut * P[kTokenEmbedding].value.transpose();  // (B T) x V, becomes dLoss/dlogits below
-
-  // ---- loss: mean cross-entropy over weighted positions ----
-  double totalWeight = 0.0, crossEntropy = 0.0, correct = 0.0;
-  for (Eigen::Index i = 0; i < rows; ++i) totalWeight += batch.weights.empty() ? 1.0 : batch.weights[i];
-  for (Eigen::Index i = 0; i < rows; ++i) {
-    const double w = batch.weights.empty() ? 1.0 : batch.weights[i];
-    auto row = logits.row(i);
-    Eigen::Index best = 0;
-    const S largest = row.maxCoeff(&best);
-    const S logSum = largest + std::log((row.array() - largest).exp().sum());
-    if (w > 0.0) {
-      crossEntropy += w * static_cast<double>(logSum - row(batch.targets[i]));
-      if (best == batch.targets[i]) correct += w;
-    }
-    if (gradients) {  // softmax - onehot, weighted
-      row = (row.array() - logSum).exp().matrix();
-      row(batch.targets[i]) -= S(1);
-      row *= totalWeight > 0.0 ? static_cast<S>(w / totalWeight) : S(0);
+  if (gradients) {
+    for (int chunk = 1; chunk < chunks; ++chunk) {
+      for (size_t p = 0; p < parameters_.size(); ++p) (*gradients)[p] += partial[chunk - 1][p];
     }
   }
+  double crossEntropy = 0.0, correct = 0.0, alignmentTotal = 0.0;
+  for (const ChunkSums& c : sums) {
+    crossEntropy += c.crossEntropy;
+    correct += c.correct;
+    alignmentTotal += c.alignment;
+  }
+  const double totalWeight = context.totalWeight;
   LossReport report;
   report.counted = static_cast<int>(totalWeight);
   report.crossEntropy = totalWeight > 0.0 ? crossEntropy / totalWeight : 0.0;
   report.accuracy = totalWeight > 0.0 ? correct / totalWeight : 0.0;
   report.alignment = align ? alignmentTotal / (static_cast<double>(config_.layers) * H * B) : 0.0;
   report.loss = report.crossEntropy + (align ? config_.alignment.weight * report.alignment : 0.0);
-  if (!gradients) return report;
-
-  // ---- backward ----
-  std::vector<Matrix<S>>& G = *gradients;
-  G.resize(P.size());
-  for (size_t i = 0; i < P.size(); ++i) G[i] = Matrix<S>::Zero(P[i].value.rows(), P[i].value.cols());
-  auto grad = [&](int layer, Slot slot) -> Matrix<S>& { return G[layerIndex(config_, layer, slot)]; };
-  const Matrix<S>& dLogits = logits;
-  G[kTokenEmbedding].noalias() += dLogits.transpose() * finalOut;
-  Matrix<S> dHidden = Matrix<S>::Zero(rows, d);
-  layerNormBackward<S>(finalXhat, finalInverseStd, P[finalNorm].value, dLogits * P[kTokenEmbedding].value, dHidden,
-                       G[finalNorm], G[finalNorm + 1]);
-  for (int l = config_.layers - 1; l >= 0; --l) {
-    LayerCache& c = caches[l];
-    // MLP
-    grad(l, OutWeight).noalias() += c.activated.transpose() * dHidden;
-    grad(l, OutBias).row(0) += dHidden.colwise().sum();
-    Matrix<S> dPre = (dHidden * param(l, OutWeight).transpose()).cwiseProduct(geluDerivative<S>(c.preActivation));
-    grad(l, FcWeight).noalias() += c.normed2.transpose() * dPre;
-    grad(l, FcBias).row(0) += dPre.colwise().sum();
-    layerNormBackward<S>(c.xhat2, c.inverseStd2, param(l, Ln2Weight), dPre * param(l, FcWeight).transpose(), dHidden,
-                         grad(l, Ln2Weight), grad(l, Ln2Bias));
-    // attention output projection
-    grad(l, ProjWeight).noalias() += c.heads.transpose() * dHidden;
-    grad(l, ProjBias).row(0) += dHidden.colwise().sum();
-    const Matrix<S> dHeads = dHidden * param(l, ProjWeight).transpose();
-    Matrix<S> dQkv = (align && c.alignmentGradient.size()) ? c.alignmentGradient : Matrix<S>::Zero(rows, 3 * d);
-    std::vector<HeadMixture<S>> dMixtures(mixture ? static_cast<size_t>(B) * H : 0);
-#pragma omp parallel for schedule(static) if (static_cast <long>(B) * H * T * T > 4096)
-    for (int pair = 0; pair < B * H; ++pair) {
-      const int b = pair / H, h = pair % H;
-      const Eigen::Index top = static_cast<Eigen::Index>(b) * T;
-      const Matrix<S> Q = c.qkv.block(top, h * hd, T, hd);
-      const Matrix<S> K = c.qkv.block(top, d + h * hd, T, hd);
-      const Matrix<S> Vh = c.qkv.block(top, 2 * d + h * hd, T, hd);
-      const Matrix<S> dOut = dHeads.block(top, h * hd, T, hd);
-      const Matrix<S> dA = dOut * Vh.transpose();
-      dQkv.block(top, 2 * d + h * hd, T, hd).noalias() += c.weights[pair].transpose() * dOut;
-      Matrix<S> dQ = Matrix<S>::Zero(T, hd), dK = Matrix<S>::Zero(T, hd);
-      const HeadMixture<S> m = headMixture(l, h);
-      HeadMixture<S>* dm = nullptr;
-      if (mixture) {
-        dMixtures[pair].shifts = Matrix<S>::Zero(R, hd);
-        dMixtures[pair].priors = RowVec<S>::Zero(R);
-        if (config_.hasLearnedVariances()) dMixtures[pair].logVariances = RowVec<S>::Zero(R);
-        dm = &dMixtures[pair];
-      }
-      headWeightsBackward<S>(headOptions, Q, K, mixture ? &m : nullptr, c.weights[pair], dA, dQ, dK, dm);
-      dQkv.block(top, h * hd, T, hd) += dQ;
-      dQkv.block(top, d + h * hd, T, hd) += dK;
-    }
-    if (mixture) {
-      for (int pair = 0; pair < B * H; ++pair) {
-        const int h = pair % H;
-        grad(l, MgkShifts).middleRows(static_cast<Eigen::Index>(h) * R, R) += dMixtures[pair].shifts;
-        grad(l, MgkPriors).row(h) += dMixtures[pair].priors;
-        if (config_.hasLearnedVariances()) grad(l, MgkLogVariances).row(h) += dMixtures[pair].logVariances;
-      }
-    }
-    grad(l, AttnWeight).noalias() += c.normed1.transpose() * dQkv;
-    grad(l, AttnBias).row(0) += dQkv.colwise().sum();
-    layerNormBackward<S>(c.xhat1, c.inverseStd1, param(l, Ln1Weight), dQkv * param(l, AttnWeight).transpose(), dHidden,
-                         grad(l, Ln1Weight), grad(l, Ln1Bias));
-  }
-  for (Eigen::Index i = 0; i < rows; ++i) {
-    G[kTokenEmbedding].row(batch.inputs[i]) += dHidden.row(i);
-    G[kPositionEmbedding].row(i % T) += dHidden.row(i);
-  }
   return report;
 }
 
@@ -460,7 +594,9 @@ std::vector<Matrix<S>> Transformer<S>::attentionWeights(const std::vector<int>& 
     layerNormForward<S>(hidden, param(l, Ln2Weight), param(l, Ln2Bias), epsilon, xhat, inverseStd, normed);
     Matrix<S> inner = normed * param(l, FcWeight);
     inner.rowwise() += param(l, FcBias).row(0);
-    hidden += gelu<S>(inner) * param(l, OutWeight);
+    Matrix<S> activated;
+    gelu<S>(inner, activated, nullptr);
+    hidden += activated * param(l, OutWeight);
     hidden.rowwise() += param(l, OutBias).row(0);
   }
   return result;

@@ -85,14 +85,14 @@ class Transformer {
 
   /// Mean cross-entropy over weighted positions plus the alignment regulariser. If `gradients` is not null it is
   /// resized like parameters() and receives dLoss/dparameter. Throws InputError for ids outside the vocabulary or
-  /// sequences longer than the context.
+  /// sequences longer than the context. Uses up to omp_get_max_threads() threads; the loss and the gradients are the
+  /// same bit for bit at every thread count.
   LossReport lossAndGradients(const TokenBatch& batch, std::vector<Matrix<S>>* gradients);
 
   /// Causal attention weights of one sequence (T ids): layers x heads matrices, each T x T, index layer * heads + head.
   std::vector<Matrix<S>> attentionWeights(const std::vector<int>& tokens);
 
  private:
-  struct LayerCache;
   ModelConfig config_;
   std::vector<Parameter<S>> parameters_;
 };

@@ -4,6 +4,7 @@
 #include "core/train/transformer.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <random>
@@ -260,6 +261,34 @@ TEST(TrainTransformer, SameSeedSameModelAndLoss) {
   EXPECT_NE(a.parameters()[0].value, c.parameters()[0].value);
   // At GPT-2's initialisation the logits are nearly 0: the loss is close to log(vocab).
   EXPECT_NEAR(a.lossAndGradients(batch, nullptr).crossEntropy, std::log(7.0), 0.05);
+}
+
+// The batch is cut into a fixed number of chunks whatever the thread count (transformer.cpp), so one and two OpenMP
+// threads give the same loss and gradients bit for bit. Six sequences make four uneven chunks (1, 2, 1, 2).
+TEST(TrainTransformer, SameLossAndGradientsAtOneAndTwoThreads) {
+  const ModelConfig config = smallTrainConfig(Kernel::Mgk, AlignmentKind::Ct);
+  Transformer<float> model(config);
+  std::mt19937 engine(8);
+  testing::seedFarFromUniform(model, 7, engine);
+  TokenBatch batch;
+  batch.batch = 6;
+  batch.length = 5;
+  for (int i = 0; i < 30; ++i) {
+    batch.inputs.push_back(static_cast<int>(engine() % 7));
+    batch.targets.push_back(static_cast<int>(engine() % 7));
+  }
+  const int saved = omp_get_max_threads();
+  std::vector<Matrix<float>> one, two;
+  omp_set_num_threads(1);
+  const LossReport a = model.lossAndGradients(batch, &one);
+  omp_set_num_threads(2);
+  const LossReport b = model.lossAndGradients(batch, &two);
+  omp_set_num_threads(saved);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_EQ(a.alignment, b.alignment);
+  ASSERT_EQ(one.size(), model.parameters().size());
+  for (size_t p = 0; p < one.size(); ++p) EXPECT_EQ(one[p], two[p]) << model.parameters()[p].name;
+  EXPECT_GT(one[0].norm(), 0.0f);
 }
 
 }  // namespace
