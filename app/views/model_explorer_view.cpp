@@ -590,7 +590,7 @@ class ModelExplorerView final : public gui::View {
         scene.selectedQuery < int(scene.queryLabels.size()) ? scene.queryLabels[scene.selectedQuery].c_str() : "",
         capture.headDim, capture.rope ? (scene.model.preRope ? ", before RoPE" : ", after RoPE") : "");
     if (capture.rope && showViewControls(ctx)) {
-      ImGui::SameLine();
+      sameLineIfFits(toggleWidth("Q/K before RoPE"));
       bool pre = scene.model.preRope;
       if (ImGui::Checkbox("Q/K before RoPE", &pre)) {
         try {
@@ -696,7 +696,9 @@ void ModelExplorerView::draw(AppContext& ctx) {
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
-    drawSelectedHead(ctx, *result, avail.x - gridsWidth - 2 * spacing, avail.y);
+    // What is left right of the grids as drawn (their header rows can be wider than the grids themselves).
+    drawSelectedHead(ctx, *result, std::min(avail.x - gridsWidth - 2 * spacing, ImGui::GetContentRegionAvail().x),
+                     avail.y);
     ImGui::EndGroup();
     return;
   }
