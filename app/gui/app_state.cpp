@@ -10,13 +10,13 @@
 #include <stdexcept>
 #include <utility>
 
-#include "core/job_runner.h"
 #include "app/gui/long_map.h"
 #include "app/gui/model_session.h"
 #include "app/gui/presenter.h"
 #include "app/gui/train_session.h"
 #include "app/views/view_probe.h"
 #include "core/error.h"
+#include "core/job_runner.h"
 
 namespace attnscope::gui {
 
