@@ -171,6 +171,9 @@ struct TrainSession::Run {
   std::condition_variable wake;             // the worker waits on it for a command
   mutable std::condition_variable changed;  // waitFor waits on it for progress
   // Commands (UI thread -> worker).
+  /// Raised by Pause, Step while running, Reset and the end: the step in flight is dropped at its next batch chunk
+  /// (train::TrainOptions::interrupt), so a command takes effect in a few milliseconds, not at the end of the step.
+  std::atomic<bool> interrupt{false};
   bool running = false;
   int stepsAllowed = 0;
   bool resetRequested = false;
@@ -197,6 +200,7 @@ struct TrainSession::Run {
       if (quit || resetRequested) return false;
       if (running || stepsAllowed > 0) {
         if (!running) --stepsAllowed;
+        interrupt = false;  // under the mutex: a command arriving now raises it again
         if (status != RunStatus::Running) {
           status = RunStatus::Running;
           bump();
@@ -254,6 +258,8 @@ struct TrainSession::Run {
           train::TrainOptions options;
           options.steps = s.steps;
           options.optimizer = s.optimizer;
+          options.interrupt = &interrupt;
+          options.resume = [this] { return gate(); };  // a dropped step runs again once the run may go on
           const train::TrainResult result = train::trainModel(
               model, [&s](int64_t step) { return train::taskBatch(s.task, s.batch, s.context, s.seed, step); }, options,
               [&](const train::StepRecord& r) {
@@ -312,6 +318,7 @@ void TrainSession::stopAll() {
     {
       std::lock_guard lock(run->mutex);
       run->quit = true;
+      run->interrupt = true;
     }
     run->wake.notify_all();
   }
@@ -376,14 +383,16 @@ void TrainSession::pause(int run) {
   forRuns(run, [](Run& r) {
     r.running = false;
     r.stepsAllowed = 0;
+    r.interrupt = true;
   });
 }
 
 void TrainSession::step(int run) {
   forRuns(run, [](Run& r) {
     if (r.running) {
-      r.running = false;  // while running, Step pauses after the step in progress
+      r.running = false;  // while running, Step pauses (the step in flight is dropped: it was not asked for)
       r.stepsAllowed = 0;
+      r.interrupt = true;
     } else if (r.status == RunStatus::Paused) {
       r.stepsAllowed = 1;
     }
@@ -395,6 +404,7 @@ void TrainSession::reset(int run) {
     r.running = false;
     r.stepsAllowed = 0;
     r.resetRequested = true;
+    r.interrupt = true;
   });
 }
 

@@ -267,7 +267,7 @@ class TrainView final : public gui::View {
     ImGui::SameLine();
     if (ImGui::Button("Pause")) session.pause();
     publish(ctx, "train/pause");
-    itemTooltip("Stop every run after the step in progress.");
+    itemTooltip("Stop every run now (a step in flight is dropped and run again on Start).");
     ImGui::SameLine();
     if (ImGui::Button("Step")) session.step();
     publish(ctx, "train/step");

@@ -24,7 +24,17 @@ TrainResult trainModel(Transformer<float>& model, const BatchFunction& batches, 
   std::vector<Matrix<float>> lastGood;  // weights before the latest update
   for (int step = 0; step < options.steps; ++step) {
     const TokenBatch batch = batches(step);
-    const LossReport report = model.lossAndGradients(batch, &gradients);
+    LossReport report;
+    try {
+      report = model.lossAndGradients(batch, &gradients, options.interrupt);
+    } catch (const StepInterrupted&) {
+      if (options.resume && options.resume()) {
+        --step;  // the same step again
+        continue;
+      }
+      result.cancelled = true;
+      break;
+    }
     bool finite = std::isfinite(report.loss);
     for (const Matrix<float>& g : gradients) finite = finite && g.allFinite();
     if (!finite) {

@@ -3,6 +3,7 @@
 // non-finite loss and keeps the last good weights.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,6 +17,12 @@ namespace attnscope::train {
 struct TrainOptions {
   int steps = 1000;
   OptimizerOptions optimizer;
+  /// While true, the step in flight is dropped at its next batch chunk (the weights and the optimiser untouched) and
+  /// `resume` is asked what to do: true = run that step again (the same batch, so the same result as without the
+  /// interruption), false = stop with TrainResult::cancelled. The app's Pause and Reset, so they need not wait for a
+  /// whole step. Without `resume` an interruption stops.
+  const std::atomic<bool>* interrupt = nullptr;
+  std::function<bool()> resume;
 };
 
 struct StepRecord {

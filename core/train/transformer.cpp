@@ -468,7 +468,8 @@ ChunkSums chunkLossAndGradients(const StepContext<S>& s, int first, int count, s
 }  // namespace
 
 template <typename S>
-LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector<Matrix<S>>* gradients) {
+LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector<Matrix<S>>* gradients,
+                                            const std::atomic<bool>* interrupt) {
   const int B = batch.batch, T = batch.length, H = config_.heads, V = config_.vocab;
   const Eigen::Index rows = static_cast<Eigen::Index>(B) * T;
   if (B < 1 || T < 1) throw InputError("training batch is empty");
@@ -497,7 +498,9 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
   const int chunks = batchChunks(B);
   std::vector<ChunkSums> sums(static_cast<size_t>(chunks));
   std::vector<std::vector<Matrix<S>>> partial(static_cast<size_t>(chunks - 1));
+  const auto interrupted = [interrupt] { return interrupt != nullptr && interrupt->load(); };
   auto runChunk = [&](int chunk) {
+    if (interrupted()) return;  // the step is dropped below: no chunk needs finishing
     const int first = static_cast<int>(static_cast<long>(B) * chunk / chunks);
     const int last = static_cast<int>(static_cast<long>(B) * (chunk + 1) / chunks);
     std::vector<Matrix<S>>* G = !gradients ? nullptr : chunk == 0 ? gradients : &partial[chunk - 1];
@@ -531,6 +534,7 @@ LossReport Transformer<S>::lossAndGradients(const TokenBatch& batch, std::vector
     work();
     for (std::thread& helper : helpers) helper.join();
   }
+  if (interrupted()) throw StepInterrupted();
   if (gradients) {
     for (int chunk = 1; chunk < chunks; ++chunk) {
       for (size_t p = 0; p < parameters_.size(); ++p) (*gradients)[p] += partial[chunk - 1][p];

@@ -4,10 +4,12 @@
 // lab"); the scalar is a template parameter so the float model that trains is checked by the double one.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/train/alignment_loss.h"
 #include "core/train/head_attention.h"
 
@@ -64,6 +66,13 @@ struct LossReport {
   int counted = 0;         ///< number of weighted positions
 };
 
+/// Thrown by lossAndGradients when its interrupt flag was raised during the step: the rest of the step was skipped and
+/// nothing of the model changed (the step can simply be run again).
+class StepInterrupted : public Error {
+ public:
+  StepInterrupted() : Error("the training step was interrupted") {}
+};
+
 /// Bytes the parameters, gradients, AdamW moments and one batch's activations need (for the memory budget).
 double trainingMemoryBytes(const ModelConfig& config, int batch, int length);
 
@@ -86,8 +95,10 @@ class Transformer {
   /// Mean cross-entropy over weighted positions plus the alignment regulariser. If `gradients` is not null it is
   /// resized like parameters() and receives dLoss/dparameter. Throws InputError for ids outside the vocabulary or
   /// sequences longer than the context. Uses up to omp_get_max_threads() threads; the loss and the gradients are the
-  /// same bit for bit at every thread count.
-  LossReport lossAndGradients(const TokenBatch& batch, std::vector<Matrix<S>>* gradients);
+  /// same bit for bit at every thread count. `interrupt`: when it is true at a batch chunk's start (the app's Pause),
+  /// the remaining chunks are skipped and StepInterrupted is thrown, so a pause waits for at most one chunk.
+  LossReport lossAndGradients(const TokenBatch& batch, std::vector<Matrix<S>>* gradients,
+                              const std::atomic<bool>* interrupt = nullptr);
 
   /// Causal attention weights of one sequence (T ids): layers x heads matrices, each T x T, index layer * heads + head.
   std::vector<Matrix<S>> attentionWeights(const std::vector<int>& tokens);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <algorithm>
 #include <fstream>
 
@@ -110,6 +112,49 @@ TEST(TrainTrainer, NonFiniteLossStopsAndKeepsLastGoodWeights) {
   }
   for (const Parameter<float>& p : model.parameters()) EXPECT_TRUE(p.value.allFinite()) << p.name;
   EXPECT_TRUE(std::isfinite(model.lossAndGradients(taskBatch(task, 4, 12, 1, 0), nullptr).loss));
+}
+
+TEST(TrainTrainer, AnInterruptedStepIsDroppedAndRunAgainWithTheSameResult) {
+  const TaskOptions task{TaskKind::Copy, 8, 4, 1};
+  const auto batches = [&](int64_t step) { return taskBatch(task, 8, 12, 1, step); };
+  TrainOptions options;
+  options.steps = 6;
+  Transformer<float> plain(tinyConfig(Kernel::Ea));
+  plain.initialise(5);
+  const TrainResult expected = trainModel(plain, batches, options);
+
+  // The flag is up before step 1 and again before step 4 (raised by the step callback of step 3): both steps are
+  // dropped at their first chunk, `resume` lowers the flag and says go on, and each runs again on the same batch.
+  Transformer<float> interrupted(tinyConfig(Kernel::Ea));
+  interrupted.initialise(5);
+  std::atomic<bool> interrupt{true};
+  int resumes = 0;
+  options.interrupt = &interrupt;
+  options.resume = [&] {
+    ++resumes;
+    interrupt = false;
+    return true;
+  };
+  const TrainResult result = trainModel(interrupted, batches, options, [&](const StepRecord& record) {
+    if (record.step == 3) interrupt = true;
+    return true;
+  });
+  EXPECT_EQ(resumes, 2);
+  ASSERT_EQ(result.history.size(), expected.history.size());
+  for (size_t i = 0; i < result.history.size(); ++i) EXPECT_EQ(result.history[i].loss, expected.history[i].loss) << i;
+  for (size_t i = 0; i < plain.parameters().size(); ++i)
+    EXPECT_EQ(interrupted.parameters()[i].value, plain.parameters()[i].value) << plain.parameters()[i].name;
+
+  // `resume` says stop: the run ends cancelled with the weights of the steps done (none here).
+  Transformer<float> stopped(tinyConfig(Kernel::Ea));
+  stopped.initialise(5);
+  const std::vector<Parameter<float>> before = stopped.parameters();
+  interrupt = true;
+  options.resume = [] { return false; };
+  const TrainResult none = trainModel(stopped, batches, options);
+  EXPECT_TRUE(none.cancelled);
+  EXPECT_EQ(none.stepsDone, 0);
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(stopped.parameters()[i].value, before[i].value);
 }
 
 TEST(TrainTasks, CopyRecallLadderMarkExactlyTheDeterminedPositions) {
