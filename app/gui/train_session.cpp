@@ -10,6 +10,7 @@
 
 #include "core/divergence.h"
 #include "core/error.h"
+#include "core/job_runner.h"
 #include "core/memory_budget.h"
 #include "core/train/checkpoint.h"
 
@@ -186,8 +187,6 @@ struct TrainSession::Run {
   std::vector<std::shared_ptr<const TrainSnapshot>> snapshots;
   std::vector<train::Matrix<float>> snapshotWeights;  // parameters at the latest snapshot (checkpoints)
 
-  std::thread thread;
-
   void bump() {
     revision->fetch_add(1);
     changed.notify_all();
@@ -305,6 +304,8 @@ struct TrainSession::Run {
       if (quit) return;
     }
   }
+
+  JobRunner lane;  // last: its job (work) uses every member above; destroyed first, after work() returned
 };
 
 TrainSession::TrainSession() = default;
@@ -322,8 +323,7 @@ void TrainSession::stopAll() {
     }
     run->wake.notify_all();
   }
-  for (auto& run : runs_)
-    if (run->thread.joinable()) run->thread.join();
+  for (auto& run : runs_) run->lane.waitIdle();  // work() returns once it sees quit
   runs_.clear();
 }
 
@@ -350,7 +350,8 @@ void TrainSession::configure(const TrainSetup& setup) {
     run->revision = &revision_;
     runs_.push_back(std::move(run));
   }
-  for (auto& run : runs_) run->thread = std::thread([r = run.get()] { r->work(); });
+  // Each run trains on a job lane of its own (core/job_runner.h): one job, work(), that returns at the end (quit).
+  for (auto& run : runs_) run->lane.submit([r = run.get()](const std::atomic<bool>&) { r->work(); });
   revision_.fetch_add(1);
 }
 
