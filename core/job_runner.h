@@ -1,8 +1,9 @@
 // The one way attnscope runs work off the UI thread: a JobRunner is a lane with one worker thread that runs the
 // latest job it was given. Every background worker is a JobRunner plus the slot its results land in: the slow
 // divergences and the drag's Derived (app/gui/app_state.cpp), the model session (app/gui/model_session.cpp), the
-// long map's images (core/map_viewport.h MapImageWorker) and each run of the Train workspace (app/gui/train_session.cpp). Each worker has its own lane, so a model that takes seconds
-// to load never holds back the divergences of a drag.
+// long map's images (core/map_viewport.h MapImageWorker) and each run of the Train workspace
+// (app/gui/train_session.cpp). Each worker has its own lane, so a model that takes seconds to load never holds back the
+// divergences of a drag.
 //
 // "Latest wins": submitting while a job is queued replaces the queued one (a drag asks every frame; only the newest
 // scene matters); a running job is never interrupted by the runner, but its cancel flag is raised so it can stop at
