@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <vector>
 
 #include "app/cli/command_registry.h"
 #include "core/error.h"
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
   CLI::App root{"attnscope: a desktop lab for attention geometry (DPA, expressive attention, Gaussian keys)."};
   root.set_version_flag("--version", "attnscope 0.1.0");
   root.require_subcommand(0, 1);
-  auto& commands = attnscope::cli::registeredCommands();
+  // A sorted copy: the registry is written only by the registrations during static initialisation.
+  std::vector<attnscope::cli::CommandEntry> commands = attnscope::cli::registeredCommands();
   std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& command : commands) command.install(root);
 #ifdef ATTNSCOPE_HAVE_GUI

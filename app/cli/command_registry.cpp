@@ -2,9 +2,19 @@
 
 namespace attnscope::cli {
 
-std::vector<CommandEntry>& registeredCommands() {
+namespace {
+std::vector<CommandEntry>& registry() {
   static std::vector<CommandEntry> commands;  // function-local: safe against static-initialisation order
   return commands;
+}
+}  // namespace
+
+const std::vector<CommandEntry>& registeredCommands() {
+  return registry();
+}
+
+RegisterCommand::RegisterCommand(const char* name, InstallFunction install) {
+  registry().push_back({name, install});
 }
 
 }  // namespace attnscope::cli

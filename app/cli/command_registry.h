@@ -22,11 +22,12 @@ struct CommandEntry {
   InstallFunction install;
 };
 
-/// All registered subcommands, sorted by name when main installs them.
-std::vector<CommandEntry>& registeredCommands();
+/// All registered subcommands, in registration order (main installs a sorted copy). Written only by RegisterCommand
+/// objects during static initialisation, read-only afterwards.
+const std::vector<CommandEntry>& registeredCommands();
 
 struct RegisterCommand {
-  RegisterCommand(const char* name, InstallFunction install) { registeredCommands().push_back({name, install}); }
+  RegisterCommand(const char* name, InstallFunction install);
 };
 
 }  // namespace attnscope::cli
