@@ -38,8 +38,8 @@ struct Gate {
 };
 
 TEST(JobRunner, OnlyTheLatestQueuedJobRunsAfterTheRunningOne) {
+  Gate gate;  // declared first: it outlives the runner, whose thread may still be leaving it
   JobRunner runner;
-  Gate gate;
   std::mutex mutex;
   std::vector<int> ran;
   runner.submit([&](const std::atomic<bool>&) {
@@ -61,8 +61,8 @@ TEST(JobRunner, OnlyTheLatestQueuedJobRunsAfterTheRunningOne) {
 }
 
 TEST(JobRunner, CancelRaisesTheRunningJobsFlagAndDropsTheQueuedOne) {
+  Gate gate;  // declared first: it outlives the runner, whose thread may still be leaving it
   JobRunner runner;
-  Gate gate;
   std::atomic<bool> sawCancel{false}, queuedRan{false};
   runner.submit([&](const std::atomic<bool>& cancelled) {
     gate.enterAndWait();
@@ -83,8 +83,8 @@ TEST(JobRunner, CancelRaisesTheRunningJobsFlagAndDropsTheQueuedOne) {
 }
 
 TEST(JobRunner, ANewerJobCanCancelTheRunningOne) {
+  Gate gate;  // declared first: it outlives the runner, whose thread may still be leaving it
   JobRunner runner;
-  Gate gate;
   std::atomic<bool> firstCancelled{false};
   runner.submit([&](const std::atomic<bool>& cancelled) {
     gate.enterAndWait();
@@ -115,8 +115,8 @@ TEST(JobRunner, RestsAfterAJobUnlessTheNextOneCutsTheRestShort) {
 TEST(JobRunner, DestructionWaitsForTheRunningJobAndCancelsIt) {
   std::atomic<bool> finished{false}, cancelled{false};
   {
+    Gate gate;  // declared first: it outlives the runner, whose thread may still be leaving it
     JobRunner runner;
-    Gate gate;
     runner.submit([&](const std::atomic<bool>& flag) {
       gate.enterAndWait();
       while (!flag) std::this_thread::sleep_for(1ms);  // a job that stops only when told
