@@ -38,7 +38,6 @@ wait_for_autosave_without_parameters() {
   done
   fail "no autosave without the Parameters view within 20 s"
 }
-point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
 ready() { wait_for "'menu/View' in s['probes'] and s['derivedRevision'] == s['revision']" 60; }
 edit_close_parameters() {
   wait_for "'parameters' in s['scene']['views']"

@@ -44,7 +44,6 @@ import -window root "$shots/presenter-before.png"
 controls="['control/canvas/add-key', 'control/maps/causal', 'control/sweep/options']"
 wait_for "all(name in s['probes'] for name in $controls)" 20
 # Real clicks: options, then the MLK checkbox in its popup, switch the optional MLK curve on (an undoable edit).
-point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
 click_at $(point control/sweep/options)
 wait_for "'control/sweep/mlk' in s['probes']" 20
 sleep 0.3

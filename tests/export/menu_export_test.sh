@@ -53,7 +53,6 @@ wait_file() {  # wait_file PATH [seconds]
   while ((SECONDS < deadline)); do [[ -s $1 ]] && return 0; sleep 0.2; done
   fail "timed out waiting for $1 (folder: $(ls "$(dirname "$1")" | tr "\n" " "))"
 }
-point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
 menu_item() {  # menu_item PROBE: File menu, then the item
   click_at $(point menu/File)
   wait_for "'$1' in s['probes']"

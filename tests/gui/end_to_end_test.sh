@@ -29,7 +29,6 @@ app_pid=$!
 
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/state_dump.sh"
-point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
 
 wait_for "'menu/View' in s['probes'] and s['derivedRevision'] == s['revision']" 60
 wait_for "'parameters' in s['scene']['views']"

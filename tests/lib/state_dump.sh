@@ -15,3 +15,16 @@ wait_for() {
   done
   fail "timed out waiting for: $1"
 }
+
+# point PROBE: the probe's position on the X screen (the dump's probes are window coordinates), as "X Y".
+point() { query "'%d %d' % (s['window']['x'] + s['probes']['$1'][0], s['window']['y'] + s['probes']['$1'][1])"; }
+
+# click_probe PROBE [SECONDS]: waits until the UI publishes the probe, then clicks it with real X input (xvfb.sh's
+# click_at) and lets a few frames pass.
+click_probe() {
+  wait_for "'$1' in s['probes']" "${2:-30}"
+  local x y
+  read -r x y < <(point "$1")
+  click_at "$x" "$y"
+  sleep 0.5
+}
