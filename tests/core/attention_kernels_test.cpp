@@ -10,20 +10,12 @@
 #include <random>
 
 #include "core/error.h"
+#include "tests/core/row_matrix_literal.h"
 
 namespace attnscope {
 namespace {
 
-RowMatrix rows(std::initializer_list<std::initializer_list<float>> values) {
-  RowMatrix m(static_cast<Eigen::Index>(values.size()), static_cast<Eigen::Index>(values.begin()->size()));
-  Eigen::Index i = 0;
-  for (const auto& row : values) {
-    Eigen::Index j = 0;
-    for (float v : row) m(i, j++) = v;
-    ++i;
-  }
-  return m;
-}
+using test_support::rows;
 
 RowMatrix randomMatrix(Eigen::Index r, Eigen::Index c, unsigned seed, float scale = 1.0f) {
   std::mt19937 rng(seed);

@@ -10,20 +10,12 @@
 #include <string>
 
 #include "core/error.h"
+#include "tests/core/row_matrix_literal.h"
 
 namespace attnscope {
 namespace {
 
-RowMatrix rows(std::initializer_list<std::initializer_list<float>> values) {
-  RowMatrix m(static_cast<Eigen::Index>(values.size()), static_cast<Eigen::Index>(values.begin()->size()));
-  Eigen::Index r = 0;
-  for (const auto& row : values) {
-    Eigen::Index c = 0;
-    for (float v : row) m(r, c++) = v;
-    ++r;
-  }
-  return m;
-}
+using test_support::rows;
 
 RowMatrix randomCloud(Eigen::Index n, Eigen::Index d, unsigned seed, float shift = 0.0f) {
   std::mt19937 engine(seed);

@@ -7,20 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "tests/core/row_matrix_literal.h"
 
 namespace attnscope {
 namespace {
 
-RowMatrix rows(std::initializer_list<std::initializer_list<float>> values) {
-  RowMatrix m(static_cast<Eigen::Index>(values.size()), static_cast<Eigen::Index>(values.begin()->size()));
-  Eigen::Index r = 0;
-  for (const auto& row : values) {
-    Eigen::Index c = 0;
-    for (float v : row) m(r, c++) = v;
-    ++r;
-  }
-  return m;
-}
+using test_support::rows;
 
 /// Unit vectors in the x-y plane at the given angles (degrees) from the x axis, one per row.
 RowMatrix keysAtAngles(const std::vector<float>& degrees) {

@@ -9,20 +9,12 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "tests/core/row_matrix_literal.h"
 
 namespace attnscope::model {
 namespace {
 
-RowMatrix rows(std::initializer_list<std::initializer_list<float>> values) {
-  RowMatrix m(static_cast<Eigen::Index>(values.size()), static_cast<Eigen::Index>(values.begin()->size()));
-  Eigen::Index r = 0;
-  for (const auto& row : values) {
-    Eigen::Index c = 0;
-    for (float v : row) m(r, c++) = v;
-    ++r;
-  }
-  return m;
-}
+using test_support::rows;
 
 // A causal 3 x 3 head:
 //   query 0: [1, 0, 0]          query 1: [0.5, 0.5, 0]          query 2: [0.2, 0.3, 0.5]
