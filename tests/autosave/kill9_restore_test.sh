@@ -8,13 +8,8 @@ set -euo pipefail
 app=$1
 python=$2
 # shellcheck source=/dev/null
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/window_test.sh" 1400x900
 fail_details() { [[ -f "$work/state.json" ]] && head -c 1200 "$work/state.json" || true; }
-
-# shellcheck source=/dev/null
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
-start_private_xvfb 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-export XDG_CONFIG_HOME=$work/config
 unset CI ATTNSCOPE_NO_RESTORE ATTNSCOPE_NO_AUTOSAVE
 config=$XDG_CONFIG_HOME/attnscope
 
@@ -24,8 +19,6 @@ start_app() {  # start_app [extra options...]
     </dev/null >>"$work/app.log" 2>&1 &
   app_pid=$!
 }
-# shellcheck source=/dev/null
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/state_dump.sh"
 # The autosave file (independent of the app's dump): is Parameters still open in it?
 autosave_has_parameters() {
   "$python" -c "import json,sys; print('parameters' in json.load(open(sys.argv[1]))['views'])" "$config/autosave.json"

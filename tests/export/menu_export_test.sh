@@ -7,34 +7,18 @@ set -euo pipefail
 app=$(realpath "$1")
 python=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-work=$(mktemp -d)
-xvfb_pid=""
-app_pid=""
-cleanup() {
-  [[ -n "$app_pid" ]] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-  [[ -n "$xvfb_pid" ]] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $work/app.log ]] && cat "$work/app.log" >&2
-  [[ -f $work/state.json ]] && "$python" -c "import json; s = json.load(open(\"$work/state.json\")); print({k: v for k, v in s.items() if k not in (\"scene\", \"weights\")})" >&2
-  exit 1
-}
-
 # shellcheck source=/dev/null
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
-start_private_xvfb 1200x800 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-export XDG_CONFIG_HOME=$work/config
+source "$here/../lib/window_test.sh" 1200x800
+fail_details() {
+  [[ -f $work/state.json ]] && "$python" -c "import json; s = json.load(open(\"$work/state.json\")); print({k: v for k, v in s.items() if k not in (\"scene\", \"weights\")})"
+  true
+}
 mkdir "$work/out"
 # The prompts start in the working folder ("./attnscope.png") until a folder is remembered.
 (cd "$work/out" && exec "$app" --no-persist --dump-state "$work/state.json" --window-size 1200 800 --ui-scale 1 \
   </dev/null >"$work/app.log" 2>&1) &
 app_pid=$!
 
-# shellcheck source=/dev/null
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/state_dump.sh"
 # confirm PROMPT FILE: Return in an open prompt until FILE appears. The path field takes keyboard focus a frame after
 # the prompt appears, so a Return sent before that frame is lost; a fixed sleep is too short when frames are slow (a
 # sanitized build on a loaded machine), so Return is sent again while the prompt is still open.

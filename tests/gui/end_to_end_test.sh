@@ -6,29 +6,13 @@
 set -euo pipefail
 app=$1
 python=$2
-work=$(mktemp -d)
-xvfb_pid=""
-app_pid=""
-cleanup() {
-  [[ -n "$app_pid" ]] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
-  [[ -n "$xvfb_pid" ]] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f "$work/state.json" ]] && head -c 1500 "$work/state.json" >&2; exit 1; }
-
-# A display number nobody uses, our own Xvfb on it.
 # shellcheck source=/dev/null
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/xvfb.sh"
-start_private_xvfb 1400x900 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-export XDG_CONFIG_HOME=$work/config
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/window_test.sh" 1400x900
+fail_details() { [[ -f "$work/state.json" ]] && head -c 1500 "$work/state.json" || true; }
 
 "$app" --no-persist --dump-state "$work/state.json" --window-size 1400 900 --ui-scale 1 </dev/null \
   >"$work/app.log" 2>&1 &
 app_pid=$!
-
-# shellcheck source=/dev/null
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/state_dump.sh"
 
 wait_for "'menu/View' in s['probes'] and s['derivedRevision'] == s['revision']" 60
 wait_for "'parameters' in s['scene']['views']"

@@ -6,18 +6,9 @@
 set -euo pipefail
 app=$1
 python=$2
-here="$(dirname "${BASH_SOURCE[0]}")/../lib"
 # shellcheck source=/dev/null
-source "$here/harness.sh"
-# shellcheck source=/dev/null
-source "$here/xvfb.sh"
-# shellcheck source=/dev/null
-source "$here/state_dump.sh"
-command -v Xvfb >/dev/null || fail "Xvfb is not installed"
-command -v xdotool >/dev/null || fail "xdotool is not installed"
-start_private_xvfb 1600x1000 "$work/xvfb.log" || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-# A private configuration: no autosave prompt from another session, and the recent-models list stays untouched.
-export XDG_CONFIG_HOME=$work/config ATTNSCOPE_NO_PERSIST=1
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/window_test.sh" 1600x1000
+export ATTNSCOPE_NO_PERSIST=1
 
 cat >"$work/scene.json" <<'JSON'
 {"format": "attnscope-scene", "version": 1, "queries": [[1, 0]], "keys": [[1, 0], [0, 1]], "views": ["model"]}
