@@ -7,13 +7,15 @@
 
 namespace attnscope::test_support {
 
-/// rows({{1, 0}, {0, 1}}) is the 2 x 2 identity. Every row must have as many values as the first.
-inline RowMatrix rows(std::initializer_list<std::initializer_list<float>> values) {
-  RowMatrix m(static_cast<Eigen::Index>(values.size()), static_cast<Eigen::Index>(values.begin()->size()));
+/// rows({{1, 0}, {0, 1}}) is the 2 x 2 identity (a RowMatrix; rows<M>(...) builds any Eigen matrix type M). Every
+/// row must have as many values as the first.
+template <typename Matrix = RowMatrix>
+Matrix rows(std::initializer_list<std::initializer_list<typename Matrix::Scalar>> values) {
+  Matrix m(static_cast<Eigen::Index>(values.size()), static_cast<Eigen::Index>(values.begin()->size()));
   Eigen::Index r = 0;
   for (const auto& row : values) {
     Eigen::Index c = 0;
-    for (float v : row) m(r, c++) = v;
+    for (const auto v : row) m(r, c++) = v;
     ++r;
   }
   return m;
