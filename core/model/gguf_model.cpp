@@ -255,7 +255,8 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
 // [in, out] matrix is PyTorch's [out, in]: only the names change. (It permutes q/k for architecture "llama" alone.)
 class GgufLlamaFamilySource final : public HfTensorSource {
  public:
-  /// sandwichNorms (gemma2): HF's post_attention_layernorm is llama.cpp's post_attention_norm and the pre-MLP norm is
+  /// sandwichNorms (gemma2, gemma3, and olmo2's norms after the sublayers): HF's post_attention_layernorm is
+  /// llama.cpp's post_attention_norm, post_feedforward_layernorm is post_ffw_norm and the pre-MLP norm is
   /// pre_feedforward_layernorm (ffn_norm); otherwise post_attention_layernorm is the pre-MLP ffn_norm.
   GgufLlamaFamilySource(GgufFile file, bool sandwichNorms) : file_(std::move(file)), sandwich_(sandwichNorms) {}
   std::string format() const override { return "gguf"; }
@@ -325,7 +326,8 @@ float llamaCppGemmaScale(const HfConfig& config, int layersOf27b) {
   return 1.0f / std::sqrt(float(dim));
 }
 
-/// qwen2 (q/k/v biases), qwen3 (QK-norm per head), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
+/// qwen2 (q/k/v biases), qwen3 (QK-norm per head), olmo2 (QK-norm over the whole projections, norms after the
+/// sublayers instead of before), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
 /// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) and gemma2 (plus sandwich norms,
 /// soft-capping, a sliding window on even layers) and gemma3 (QK-norm, five local layers of six with RoPE base 10000)
 /// from llama.cpp's metadata keys.
@@ -384,6 +386,16 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
                                   "rope_factors_long/short (Phi-3's longrope) are not supported (supported: "
                                   "default RoPE, as in the 4k-context Phi-3 models)"));
   }
+  if (arch == "olmo2") {  // llama.cpp's LLM_ARCH_OLMO2: no pre-norms, each sublayer's output normalised
+    config.qkNorm = true;
+    config.qkNormOverProjection = true;  // attn_q_norm / attn_k_norm over all heads, as Olmo2Attention
+    config.normAfterSublayers = true;
+    // OLMo-3 files share the architecture name and add a sliding window on three layers of four.
+    if (sizeField(file, "olmo2.attention.sliding_window", 0, 1 << 30, 0) > 0)
+      throw FileError(fileMessage(path,
+                                  "olmo2.attention.sliding_window (OLMo-3's local layers) is not supported "
+                                  "(supported: OLMo-2 files, full attention on every layer)"));
+  }
   if (arch == "gemma" || arch == "gemma2" || arch == "gemma3") {
     config.scaleEmbeddings = true;
     config.activation = "gelu_pytorch_tanh";
@@ -423,8 +435,10 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
     const int value = id && *id >= 0 && *id < config.vocabSize ? int(*id) : -1;
     (std::string_view(key).ends_with("bos_token_id") ? config.bosTokenId : config.eosTokenId) = value;
   }
-  const bool sandwich = config.sandwichNorms;
-  return openLlamaFamilyModel(std::move(config), std::make_unique<GgufLlamaFamilySource>(std::move(file), sandwich),
+  // OLMo-2's post-sublayer norms are stored under the names of Gemma 2's post norms (llama.cpp's ATTN_POST_NORM and
+  // FFN_POST_NORM).
+  const bool postNorms = config.sandwichNorms || config.normAfterSublayers;
+  return openLlamaFamilyModel(std::move(config), std::make_unique<GgufLlamaFamilySource>(std::move(file), postNorms),
                               path);
 }
 
@@ -550,12 +564,13 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
   if (arch == "gpt2") return openGpt2(std::move(file));
-  if (arch == "qwen2" || arch == "qwen3" || arch == "phi3" || arch == "gemma" || arch == "gemma2" || arch == "gemma3")
+  if (arch == "qwen2" || arch == "qwen3" || arch == "phi3" || arch == "olmo2" || arch == "gemma" || arch == "gemma2" ||
+      arch == "gemma3")
     return openLlamaFamily(std::move(file), arch);
   if (arch == "gptneox") return openGptNeox(std::move(file));
   throw FileError(fileMessage(path, "general.architecture '" + arch +
                                         "' is not supported (attnscope runs GGUF files of architecture llama, "
-                                        "mistral, gpt2, gptneox, qwen2, qwen3, phi3, gemma, gemma2 or gemma3)"));
+                                        "mistral, gpt2, gptneox, qwen2, qwen3, phi3, olmo2, gemma, gemma2 or gemma3)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {
