@@ -154,6 +154,31 @@ std::unique_ptr<Model> openLlama(const GgufFile& file, const std::string& arch) 
   return model;
 }
 
+/// The sizes a GGUF family on the Hugging Face forward pass states under "<arch>.*". groupedQuery: head_count_kv
+/// (default head_count) and head_count up to 4096, since key_length may set the head size; otherwise head_count
+/// divides embedding_length (checked by the caller) and every head has its own keys.
+void readSizes(const GgufFile& file, const std::string& arch, HfConfig& config, bool groupedQuery) {
+  config.modelDim = sizeField(file, arch + ".embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, arch + ".feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, arch + ".block_count", 1, 1024);
+  config.heads = sizeField(file, arch + ".attention.head_count", 1, groupedQuery ? 1 << 12 : config.modelDim);
+  config.keyValueHeads =
+      groupedQuery ? sizeField(file, arch + ".attention.head_count_kv", 1, config.heads, config.heads) : config.heads;
+  config.maxPositions = sizeField(file, arch + ".context_length", 1, 1 << 20);
+}
+
+/// The vocabulary size from token_embd.weight (ggml [d, vocab]); without output.weight the classifier is the tied
+/// embedding.
+void readVocabulary(const GgufFile& file, HfConfig& config) {
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(file.path(), "tensor 'token_embd.weight' has ggml shape " +
+                                                 TensorReader::text(embedding.dims) + ", expected [" +
+                                                 std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+}
+
 // llama.cpp's converters rename every tensor (global ones by prefix, per-layer ones into "blk.N.") and a few change a
 // tensor's layout. A GGUF family runs on the Hugging Face forward pass of hf_models.cpp through one renaming source:
 // a table of name rules per architecture, each rule saying how its tensors' layout is undone.
@@ -326,12 +351,7 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
   config.architecture = HfArchitecture::Gpt2;
   config.architectureName = "GPT2LMHeadModel";
   config.modelType = "gpt2";
-  config.modelDim = sizeField(file, "gpt2.embedding_length", 1, 1 << 16);
-  config.intermediateDim = sizeField(file, "gpt2.feed_forward_length", 1, 1 << 18);
-  config.layers = sizeField(file, "gpt2.block_count", 1, 1024);
-  config.heads = sizeField(file, "gpt2.attention.head_count", 1, config.modelDim);
-  config.keyValueHeads = config.heads;
-  config.maxPositions = sizeField(file, "gpt2.context_length", 1, 1 << 20);
+  readSizes(file, "gpt2", config, /*groupedQuery=*/false);
   if (config.modelDim % config.heads != 0)
     throw FileError(fileMessage(file.path(), "attention.head_count must divide embedding_length"));
   config.headDimension = config.modelDim / config.heads;
@@ -339,13 +359,7 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
   if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(file.path(), "layer_norm_epsilon must be in (0, 1)"));
   config.normEpsilon = float(epsilon);
   config.activation = "gelu_new";  // GPT-2's tanh approximation; the file does not say
-  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
-  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
-    throw FileError(fileMessage(file.path(), "tensor 'token_embd.weight' has ggml shape " +
-                                                 TensorReader::text(embedding.dims) + ", expected [" +
-                                                 std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
-  config.vocabSize = int(embedding.dims[1]);
-  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  readVocabulary(file, config);
   const std::filesystem::path path = file.path();
   return openGpt2Model(std::move(config), std::make_unique<GgufRenamingSource>(std::move(file), gpt2Rules()), path);
 }
@@ -370,12 +384,7 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   config.architecture = HfArchitecture::Llama;
   config.modelType = arch;
   config.architectureName = arch;
-  config.modelDim = sizeField(file, arch + ".embedding_length", 1, 1 << 16);
-  config.intermediateDim = sizeField(file, arch + ".feed_forward_length", 1, 1 << 18);
-  config.layers = sizeField(file, arch + ".block_count", 1, 1024);
-  config.heads = sizeField(file, arch + ".attention.head_count", 1, 1 << 12);
-  config.keyValueHeads = sizeField(file, arch + ".attention.head_count_kv", 1, config.heads, config.heads);
-  config.maxPositions = sizeField(file, arch + ".context_length", 1, 1 << 20);
+  readSizes(file, arch, config, /*groupedQuery=*/true);
   if (config.heads % config.keyValueHeads != 0)
     throw FileError(fileMessage(path, "attention.head_count_kv must divide attention.head_count"));
   const std::optional<int64_t> keyLength = file.optionalInteger(arch + ".attention.key_length");
@@ -456,13 +465,7 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
     config.slidingPattern = 6;         // set_swa_pattern(6): every sixth layer global
     config.localRopeTheta = 10000.0f;  // rope_freq_base_train_swa, unscaled
   }
-  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
-  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
-    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
-                                          TensorReader::text(embedding.dims) + ", expected [" +
-                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
-  config.vocabSize = int(embedding.dims[1]);
-  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  readVocabulary(file, config);
   for (const char* key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"}) {
     const std::optional<int64_t> id = file.optionalInteger(key);
     const int value = id && *id >= 0 && *id < config.vocabSize ? int(*id) : -1;
@@ -482,12 +485,7 @@ std::unique_ptr<Model> openGptNeox(GgufFile file) {
   HfConfig config;
   config.architecture = HfArchitecture::GptNeox;
   config.architectureName = config.modelType = "gpt_neox";
-  config.modelDim = sizeField(file, "gptneox.embedding_length", 1, 1 << 16);
-  config.intermediateDim = sizeField(file, "gptneox.feed_forward_length", 1, 1 << 18);
-  config.layers = sizeField(file, "gptneox.block_count", 1, 1024);
-  config.heads = sizeField(file, "gptneox.attention.head_count", 1, config.modelDim);
-  config.keyValueHeads = config.heads;
-  config.maxPositions = sizeField(file, "gptneox.context_length", 1, 1 << 20);
+  readSizes(file, "gptneox", config, /*groupedQuery=*/false);
   if (config.modelDim % config.heads != 0)
     throw FileError(fileMessage(path, "attention.head_count must divide embedding_length"));
   config.headDimension = config.modelDim / config.heads;
@@ -502,13 +500,7 @@ std::unique_ptr<Model> openGptNeox(GgufFile file) {
   config.activation = "gelu";  // the file does not say: Pythia's hidden_act, exact GELU, as transformers runs it
   if (file.has("gptneox.use_parallel_residual"))
     config.parallelResidual = file.boolean("gptneox.use_parallel_residual");
-  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
-  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
-    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
-                                          TensorReader::text(embedding.dims) + ", expected [" +
-                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
-  config.vocabSize = int(embedding.dims[1]);
-  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  readVocabulary(file, config);
   const int heads = config.heads;
   return openGptNeoxModel(std::move(config), std::make_unique<GgufRenamingSource>(std::move(file), gptNeoxRules(heads)),
                           path);
