@@ -320,8 +320,7 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
 }
 
 bool ModelSession::start(ModelRequest request) {
-  if (busy_) return false;
-  busy_ = true;
+  if (runner_.busy()) return false;  // the lane is busy from submit() until the job below has returned
   cancelRequested_ = false;
   progress_ = 0.0f;
   runner_.submit([this, request = std::move(request)](const std::atomic<bool>&) {
@@ -342,13 +341,12 @@ bool ModelSession::start(ModelRequest request) {
       error_ = std::move(error);
       stage_.clear();
     }
-    busy_ = false;
   });
   return true;
 }
 
 void ModelSession::runNow(ModelRequest request) {
-  if (busy_) throw InputError("a model job is already running");
+  if (runner_.busy()) throw InputError("a model job is already running");
   cancelRequested_ = false;
   std::unique_ptr<ModelResult> result = execute(request);
   std::lock_guard lock(mutex_);
@@ -361,7 +359,7 @@ bool ModelSession::poll() {
   std::unique_ptr<ModelResult> finished;
   {
     std::lock_guard lock(mutex_);
-    if (busy_) return false;
+    if (runner_.busy()) return false;  // the job stores its result before the lane goes idle
     finished = std::move(finished_);
     if (!error_.empty()) pendingError_ = std::exchange(error_, {});
   }

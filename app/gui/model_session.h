@@ -141,7 +141,7 @@ class ModelSession {
   void runNow(ModelRequest request);
   /// Asks the running job to stop at its next progress report.
   void cancel() { cancelRequested_ = true; }
-  bool busy() const { return busy_; }
+  bool busy() const { return runner_.busy(); }
   /// Fraction done of the running job, and what it is doing ("loading", "running", "statistics").
   float progress() const { return progress_; }
   std::string stage() const;
@@ -166,7 +166,6 @@ class ModelSession {
  private:
   std::unique_ptr<ModelResult> execute(const ModelRequest& request);
 
-  std::atomic<bool> busy_{false};
   std::atomic<bool> cancelRequested_{false};
   std::atomic<float> progress_{0.0f};
   mutable std::mutex mutex_;
