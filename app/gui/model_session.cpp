@@ -130,7 +130,8 @@ RowMatrix thumbnail(const MatrixView& values, int cells) {
   return out;
 }
 
-HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const model::ProgressCallback& progress) {
+HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const model::HeadMetricsTable& table,
+                                     const model::ProgressCallback& progress) {
   HeadStatistics stats;
   stats.layers = capture.layers;
   stats.heads = capture.heads;
@@ -144,31 +145,43 @@ HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const m
       RowMatrix::Zero(std::max(capture.layers * (t + 1) - 1, 0), std::max(capture.heads * (t + 1) - 1, 0));
   const int total = capture.layers * capture.heads;
   if (capture.tokens == 0 || total == 0) return stats;
+  if (table.layers != capture.layers || table.heads != capture.heads || table.rows.size() != size_t(total))
+    throw Error("the head table has " + std::to_string(table.layers) + " x " + std::to_string(table.heads) +
+                " heads, the capture " + std::to_string(capture.layers) + " x " + std::to_string(capture.heads));
 
-  const DivergenceOptions divergenceOptions = [] {
-    DivergenceOptions o;
-    o.keepMatrices = false;  // only the value goes into the grid
-    return o;
-  }();
+  // The table's divergence and its options are headMetrics' defaults (the grid's options match: values only).
+  const std::optional<Metric> tableDivergence = model::HeadMetricsOptions{}.divergence;
+  const DivergenceOptions divergenceOptions = model::HeadMetricsOptions{}.divergenceOptions;
   for (int layer = 0; layer < capture.layers; ++layer) {
     for (int head = 0; head < capture.heads; ++head) {
       const int index = capture.headIndex(layer, head);
       const RowMatrix& Q = capture.queries[index];
       const RowMatrix& K = capture.keys[index];
       const RowMatrix& A = capture.attention[index];
-      auto set = [&](HeadStatistic s, double value) {
-        if (!std::isfinite(value)) return;
-        stats.values[int(s)](layer, head) = static_cast<float>(value);
+      auto set = [&](HeadStatistic s, std::optional<double> value) {
+        if (!value || !std::isfinite(*value)) return;
+        stats.values[int(s)](layer, head) = static_cast<float>(*value);
         stats.valid[int(s)](layer, head) = true;
       };
+      // What `attnscope model heads` measures comes from its table (the same numbers, computed once per run).
+      const model::HeadMetricsRow& row = table.rows[size_t(layer) * size_t(table.heads) + size_t(head)];
+      set(HeadStatistic::Entropy, row.pattern.entropyNats);
+      set(HeadStatistic::SinkShare, row.pattern.sinkShare);
+      set(HeadStatistic::PreviousToken, row.pattern.previousToken);
+      set(HeadStatistic::Induction, row.induction);
+      set(HeadStatistic::MeanDistance, row.pattern.meanDistance);
+      set(HeadStatistic::QueryNorm, row.queryNorm);
+      set(HeadStatistic::KeyNorm, row.keyNorm);
       for (int s = 0; s < kHeadStatisticCount; ++s) {
         const auto metric = headStatisticMetric(HeadStatistic(s));
         if (!metric) continue;
+        if (metric == tableDivergence) {
+          set(HeadStatistic(s), row.divergence);
+          continue;
+        }
         if (*metric == Metric::MmdUnbiased && (Q.rows() < 2 || K.rows() < 2)) continue;  // undefined, shown n/a
         set(HeadStatistic(s), alignmentDivergence(*metric, Q, K, divergenceOptions).value);
       }
-      const model::AttentionPatternScores pattern = model::attentionPatternScores(A);
-      set(HeadStatistic::Entropy, pattern.entropyNats);  // the same numbers as `attnscope model heads`
       PairClassOptions classOptions;
       classOptions.bandDegrees = kHeadGridBandDegrees;
       classOptions.causal = capture.causal;
@@ -177,11 +190,6 @@ HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const m
       set(HeadStatistic::OrthogonalFraction, classes.orthogonalFraction);
       set(HeadStatistic::AntiparallelFraction, classes.antiparallelFraction);
       set(HeadStatistic::Rank, numericalRank(A).rank);
-      set(HeadStatistic::SinkShare, pattern.sinkShare);
-      set(HeadStatistic::PreviousToken, pattern.previousToken);
-      set(HeadStatistic::MeanDistance, pattern.meanDistance);
-      set(HeadStatistic::QueryNorm, Q.rowwise().norm().cast<double>().mean());
-      set(HeadStatistic::KeyNorm, K.rowwise().norm().cast<double>().mean());
 
       stats.thumbnailAtlas.block(layer * (t + 1), head * (t + 1), t, t) = thumbnail(A, kThumbnailCells);
       if (progress && !progress(float(index + 1) / float(total))) throw Error("cancelled");
@@ -200,18 +208,6 @@ std::vector<std::pair<int, int>> rankedHeads(const HeadStatistics& stats, HeadSt
     return aValid && stats.value(s, a.first, a.second) > stats.value(s, b.first, b.second);
   });
   return heads;
-}
-
-void addInductionScores(HeadStatistics& stats, const model::ModelCapture& repeated, int prefixLength, int period) {
-  if (repeated.attention.size() != static_cast<std::size_t>(stats.layers) * stats.heads) return;
-  for (int layer = 0; layer < stats.layers; ++layer) {
-    for (int head = 0; head < stats.heads; ++head) {
-      const double score =
-          model::inductionScore(repeated.attention[repeated.headIndex(layer, head)], prefixLength, period);
-      stats.values[int(HeadStatistic::Induction)](layer, head) = static_cast<float>(score);
-      stats.valid[int(HeadStatistic::Induction)](layer, head) = true;
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -292,10 +288,6 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
   const auto statsStart = std::chrono::steady_clock::now();
   result->runSeconds = std::chrono::duration<double>(statsStart - runStart).count();
   setStage("statistics");
-  result->statistics = computeHeadStatistics(result->capture, [this](float fraction) {
-    progress_ = 0.7f + 0.25f * fraction;
-    return !cancelRequested_.load();
-  });
   // The induction score needs a second, short run: a random sequence repeated twice (a capture file cannot run it).
   std::optional<model::ModelCapture> repeated;
   int prefixLength = 0, period = 0;
@@ -309,13 +301,18 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
       model::RunOptions repeatOptions;
       repeatOptions.progress = [this](float) { return !cancelRequested_.load(); };
       repeated = cachedModel_->run(repeatedIds, repeatOptions);
-      addInductionScores(result->statistics, *repeated, prefixLength, period);
     }
   }
   if (cancelRequested_) throw Error("cancelled");
-  // The table `attnscope model heads` computes with its defaults, for the CSV export (the same numbers, same writer).
+  // The table `attnscope model heads` computes with its defaults (the CSV export writes it, so the bytes are equal);
+  // the grid takes its statistics from it and computes only the rest.
   result->headTable =
       model::headMetrics(result->capture, repeated ? &*repeated : nullptr, prefixLength, repeated ? period : 0);
+  progress_ = 0.8f;
+  result->statistics = computeHeadStatistics(result->capture, result->headTable, [this](float fraction) {
+    progress_ = 0.8f + 0.2f * fraction;
+    return !cancelRequested_.load();
+  });
   result->statisticsSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - statsStart).count();
   progress_ = 1.0f;
   result->generation = nextGeneration_++;
@@ -323,8 +320,7 @@ std::unique_ptr<ModelResult> ModelSession::execute(const ModelRequest& request) 
 }
 
 bool ModelSession::start(ModelRequest request) {
-  if (busy_) return false;
-  busy_ = true;
+  if (runner_.busy()) return false;  // the lane is busy from submit() until the job below has returned
   cancelRequested_ = false;
   progress_ = 0.0f;
   runner_.submit([this, request = std::move(request)](const std::atomic<bool>&) {
@@ -345,13 +341,12 @@ bool ModelSession::start(ModelRequest request) {
       error_ = std::move(error);
       stage_.clear();
     }
-    busy_ = false;
   });
   return true;
 }
 
 void ModelSession::runNow(ModelRequest request) {
-  if (busy_) throw InputError("a model job is already running");
+  if (runner_.busy()) throw InputError("a model job is already running");
   cancelRequested_ = false;
   std::unique_ptr<ModelResult> result = execute(request);
   std::lock_guard lock(mutex_);
@@ -364,7 +359,7 @@ bool ModelSession::poll() {
   std::unique_ptr<ModelResult> finished;
   {
     std::lock_guard lock(mutex_);
-    if (busy_) return false;
+    if (runner_.busy()) return false;  // the job stores its result before the lane goes idle
     finished = std::move(finished_);
     if (!error_.empty()) pendingError_ = std::exchange(error_, {});
   }

@@ -73,9 +73,14 @@ struct HeadStatistics {
   bool isValid(HeadStatistic s, int layer, int head) const { return valid[int(s)](layer, head); }
 };
 
-/// Computes every statistic for every head of `capture` (the work the worker thread does after a run).
-/// `progress` gets fractions in [0, 1]; returning false cancels (throws Error("cancelled")).
-HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const model::ProgressCallback& progress = {});
+/// Computes every statistic for every head of `capture` (the work the worker thread does after a run). `table` is
+/// model::headMetrics of the same capture with default options (the table `attnscope model heads` prints): the
+/// statistics it holds (sink share, previous-token, induction, distance, entropy, q/k norms, the CT divergence) are
+/// taken from it, not computed again; the other divergences, pair classes, rank and thumbnails are computed here.
+/// `progress` gets fractions in [0, 1]; returning false cancels (throws Error("cancelled")). Throws Error when the
+/// table's layers x heads differ from the capture's.
+HeadStatistics computeHeadStatistics(const model::ModelCapture& capture, const model::HeadMetricsTable& table,
+                                     const model::ProgressCallback& progress = {});
 
 /// Every head as (layer, head), ordered by statistic `s`, largest first; heads where it is undefined come last; ties
 /// keep layer/head order (as `attnscope model heads --sort`). The explorer's ranked list.
@@ -85,8 +90,6 @@ std::vector<std::pair<int, int>> rankedHeads(const HeadStatistics& stats, HeadSt
 /// kInductionPeriod distinct ids (seed 1) twice, shortened to what the model's vocabulary and context allow (as
 /// `attnscope model heads` does with its defaults, so both show the same scores). Empty when nothing fits.
 constexpr int kInductionPeriod = 32;
-/// Fills HeadStatistic::Induction from `repeated`, the capture of that sequence (prefixLength + 2 period tokens).
-void addInductionScores(HeadStatistics& stats, const model::ModelCapture& repeated, int prefixLength, int period);
 
 /// Block-average of an R x C matrix down to at most `cells` x `cells` (returns it unchanged when it already fits),
 /// then divided by its maximum (a zero matrix stays zero).
@@ -138,7 +141,7 @@ class ModelSession {
   void runNow(ModelRequest request);
   /// Asks the running job to stop at its next progress report.
   void cancel() { cancelRequested_ = true; }
-  bool busy() const { return busy_; }
+  bool busy() const { return runner_.busy(); }
   /// Fraction done of the running job, and what it is doing ("loading", "running", "statistics").
   float progress() const { return progress_; }
   std::string stage() const;
@@ -163,7 +166,6 @@ class ModelSession {
  private:
   std::unique_ptr<ModelResult> execute(const ModelRequest& request);
 
-  std::atomic<bool> busy_{false};
   std::atomic<bool> cancelRequested_{false};
   std::atomic<float> progress_{0.0f};
   mutable std::mutex mutex_;

@@ -154,30 +154,71 @@ std::unique_ptr<Model> openLlama(const GgufFile& file, const std::string& arch) 
   return model;
 }
 
-// The tensors of a GGUF gpt2 file under the names and orientation of Hugging Face's GPT2Model, so the GPT-2 forward
-// pass of hf_models.cpp runs it. llama.cpp's converter renames the tensors and stores the Conv1D weights (c_attn,
-// c_proj, c_fc; [in, out] in PyTorch) transposed to [out, in]; they are transposed back here.
-class GgufGpt2Source final : public HfTensorSource {
+/// The sizes a GGUF family on the Hugging Face forward pass states under "<arch>.*". groupedQuery: head_count_kv
+/// (default head_count) and head_count up to 4096, since key_length may set the head size; otherwise head_count
+/// divides embedding_length (checked by the caller) and every head has its own keys.
+void readSizes(const GgufFile& file, const std::string& arch, HfConfig& config, bool groupedQuery) {
+  config.modelDim = sizeField(file, arch + ".embedding_length", 1, 1 << 16);
+  config.intermediateDim = sizeField(file, arch + ".feed_forward_length", 1, 1 << 18);
+  config.layers = sizeField(file, arch + ".block_count", 1, 1024);
+  config.heads = sizeField(file, arch + ".attention.head_count", 1, groupedQuery ? 1 << 12 : config.modelDim);
+  config.keyValueHeads =
+      groupedQuery ? sizeField(file, arch + ".attention.head_count_kv", 1, config.heads, config.heads) : config.heads;
+  config.maxPositions = sizeField(file, arch + ".context_length", 1, 1 << 20);
+}
+
+/// The vocabulary size from token_embd.weight (ggml [d, vocab]); without output.weight the classifier is the tied
+/// embedding.
+void readVocabulary(const GgufFile& file, HfConfig& config) {
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
+    throw FileError(fileMessage(file.path(), "tensor 'token_embd.weight' has ggml shape " +
+                                                 TensorReader::text(embedding.dims) + ", expected [" +
+                                                 std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
+  config.vocabSize = int(embedding.dims[1]);
+  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+}
+
+// llama.cpp's converters rename every tensor (global ones by prefix, per-layer ones into "blk.N.") and a few change a
+// tensor's layout. A GGUF family runs on the Hugging Face forward pass of hf_models.cpp through one renaming source:
+// a table of name rules per architecture, each rule saying how its tensors' layout is undone.
+enum class StoredLayout {
+  AsHf,        ///< as Hugging Face has it (a ggml [in, out] matrix is PyTorch's [out, in])
+  Transposed,  ///< GPT-2's Conv1D weights: [in, out] in PyTorch, stored [out, in]; 1-D biases as stored
+  QkvByPart,   ///< GPT-NeoX's query_key_value: per head [q_h; k_h; v_h] rows in HF, [all q; all k; all v] stored
+};
+
+struct NameRule {
+  std::string hf, gguf;  ///< name prefixes: "attn.c_attn." -> "attn_qkv."
+  StoredLayout layout = StoredLayout::AsHf;
+};
+
+struct RenamingRules {
+  std::string family;       ///< in "no tensor for <family>'s 'name'"; empty: "no tensor for 'name'"
+  std::string layerPrefix;  ///< "h." (GPT-2) or "layers.": the Hugging Face per-layer names, "<prefix>N.<rest>"
+  std::vector<NameRule> global, perLayer;  ///< the first rule whose prefix matches decides
+  int heads = 0;                           ///< QkvByPart only
+};
+
+class GgufRenamingSource final : public HfTensorSource {
  public:
-  explicit GgufGpt2Source(GgufFile file) : file_(std::move(file)) {}
+  GgufRenamingSource(GgufFile file, RenamingRules rules) : file_(std::move(file)), rules_(std::move(rules)) {}
   std::string format() const override { return "gguf"; }
   std::string sizesOrigin() const override { return "the GGUF metadata"; }
   bool contains(const std::string& name) const override { return find(name).tensor != nullptr; }
   std::vector<int64_t> shape(const std::string& name) const override {
     const Found found = require(name);
     std::vector<int64_t> shape = found.tensor->rowMajorShape();
-    if (found.transposed) std::swap(shape[0], shape[1]);
+    if (found.layout == StoredLayout::Transposed && shape.size() == 2) std::swap(shape[0], shape[1]);
     return shape;
   }
   std::vector<float> readFloats(const std::string& name) const override {
     const Found found = require(name);
     std::vector<float> values = file_.readFloats(*found.tensor);
-    if (!found.transposed) return values;
-    const std::vector<int64_t> stored = found.tensor->rowMajorShape();  // [out, in]
-    std::vector<float> transposed(values.size());
-    Eigen::Map<RowMatrix>(transposed.data(), stored[1], stored[0]) =
-        Eigen::Map<const RowMatrix>(values.data(), stored[0], stored[1]).transpose();
-    return transposed;
+    const std::vector<int64_t> stored = found.tensor->rowMajorShape();
+    if (found.layout == StoredLayout::Transposed && stored.size() == 2) return transposed(values, stored);
+    if (found.layout == StoredLayout::QkvByPart) return interleavedQkv(values, *found.tensor);
+    return values;
   }
   std::vector<TensorInfo> storedTensors() const override {
     std::vector<TensorInfo> tensors;
@@ -189,49 +230,128 @@ class GgufGpt2Source final : public HfTensorSource {
  private:
   struct Found {
     const GgufTensorInfo* tensor = nullptr;
-    bool transposed = false;
+    StoredLayout layout = StoredLayout::AsHf;
   };
-  // "h.3.attn.c_attn.weight" -> "blk.3.attn_qkv.weight" (transposed), "wte.weight" -> "token_embd.weight", ...
+  // "h.3.attn.c_attn.weight" -> "blk.3.attn_qkv.weight", "embed_tokens.weight" -> "token_embd.weight", ...
   Found find(const std::string& name) const {
-    static const std::vector<std::pair<std::string, std::string>> global = {
-        {"wte.", "token_embd."}, {"wpe.", "position_embd."}, {"ln_f.", "output_norm."}, {"lm_head.", "output."}};
-    static const std::vector<std::pair<std::string, std::string>> perLayer = {
-        {"ln_1.", "attn_norm."}, {"attn.c_attn.", "attn_qkv."}, {"attn.c_proj.", "attn_output."},
-        {"ln_2.", "ffn_norm."},  {"mlp.c_fc.", "ffn_up."},      {"mlp.c_proj.", "ffn_down."}};
-    for (const auto& [hf, gguf] : global)
-      if (name.starts_with(hf)) return {file_.findTensor(gguf + name.substr(hf.size())), false};
-    if (!name.starts_with("h.")) return {};
-    const size_t dot = name.find('.', 2);
+    for (const NameRule& rule : rules_.global)
+      if (name.starts_with(rule.hf)) return {file_.findTensor(rule.gguf + name.substr(rule.hf.size())), rule.layout};
+    const std::string& prefix = rules_.layerPrefix;
+    if (!name.starts_with(prefix)) return {};
+    const size_t dot = name.find('.', prefix.size());
     if (dot == std::string::npos) return {};
-    const std::string layer = name.substr(2, dot - 2), rest = name.substr(dot + 1);
-    for (const auto& [hf, gguf] : perLayer)
-      if (rest.starts_with(hf)) {
-        const GgufTensorInfo* tensor = file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
-        const bool conv1d = hf.find("c_") != std::string::npos && rest.ends_with(".weight");
-        return {tensor, conv1d && tensor != nullptr && tensor->dims.size() == 2};
-      }
+    const std::string layer = name.substr(prefix.size(), dot - prefix.size()), rest = name.substr(dot + 1);
+    for (const NameRule& rule : rules_.perLayer)
+      if (rest.starts_with(rule.hf))
+        return {file_.findTensor("blk." + layer + "." + rule.gguf + rest.substr(rule.hf.size())), rule.layout};
     return {};
   }
   Found require(const std::string& name) const {
     const Found found = find(name);
-    if (found.tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for GPT-2's '" + name + "'"));
+    if (found.tensor == nullptr) {
+      const std::string whose = rules_.family.empty() ? "" : rules_.family + "'s ";
+      throw FileError(fileMessage(file_.path(), "no tensor for " + whose + "'" + name + "'"));
+    }
     return found;
   }
 
+  /// [out, in] (stored) -> [in, out].
+  static std::vector<float> transposed(const std::vector<float>& values, const std::vector<int64_t>& stored) {
+    std::vector<float> result(values.size());
+    Eigen::Map<RowMatrix>(result.data(), stored[1], stored[0]) =
+        Eigen::Map<const RowMatrix>(values.data(), stored[0], stored[1]).transpose();
+    return result;
+  }
+
+  /// Rows part * d + h * hd + i (GGUF) -> (3 h + part) hd + i (HF); a bias is a matrix of one-value rows.
+  std::vector<float> interleavedQkv(const std::vector<float>& values, const GgufTensorInfo& tensor) const {
+    const std::vector<int64_t> shape = tensor.rowMajorShape();
+    const int64_t rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1, heads = rules_.heads;
+    if (heads < 1 || rows % (3 * heads) != 0)
+      throw FileError(fileMessage(file_.path(), "tensor '" + tensor.name + "' has " + std::to_string(rows) +
+                                                    " rows, not 3 x head_count x head size"));
+    const int64_t hd = rows / (3 * heads), d = rows / 3;
+    std::vector<float> interleaved(values.size());
+    for (int64_t part = 0; part < 3; ++part)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < hd; ++i)
+          std::copy_n(values.begin() + (part * d + h * hd + i) * cols, cols,
+                      interleaved.begin() + ((3 * h + part) * hd + i) * cols);
+    return interleaved;
+  }
+
   GgufFile file_;
+  RenamingRules rules_;
 };
+
+/// GPT-2 under the names and orientation of Hugging Face's GPT2Model: llama.cpp's converter renames the tensors and
+/// stores the Conv1D weights (c_attn, c_proj, c_fc; [in, out] in PyTorch) transposed to [out, in].
+RenamingRules gpt2Rules() {
+  using enum StoredLayout;
+  return {"GPT-2",
+          "h.",
+          {{"wte.", "token_embd."}, {"wpe.", "position_embd."}, {"ln_f.", "output_norm."}, {"lm_head.", "output."}},
+          {{"ln_1.", "attn_norm."},
+           {"attn.c_attn.", "attn_qkv.", Transposed},
+           {"attn.c_proj.", "attn_output.", Transposed},
+           {"ln_2.", "ffn_norm."},
+           {"mlp.c_fc.", "ffn_up.", Transposed},
+           {"mlp.c_proj.", "ffn_down.", Transposed}}};
+}
+
+/// qwen2, qwen3, phi3, olmo2 and the Gemmas under LlamaModel's Hugging Face names. These families rotate in the NEOX
+/// (rotate_half) layout, so llama.cpp's converter stores q_proj/k_proj unpermuted (it permutes them for architecture
+/// "llama" alone), and every ggml [in, out] matrix is PyTorch's [out, in]: only the names change.
+/// postNorms (gemma2, gemma3, and olmo2's norms after the sublayers): HF's post_attention_layernorm is llama.cpp's
+/// post_attention_norm, post_feedforward_layernorm is post_ffw_norm and the pre-MLP norm is pre_feedforward_layernorm
+/// (ffn_norm); otherwise post_attention_layernorm is the pre-MLP ffn_norm.
+RenamingRules llamaFamilyRules(bool postNorms) {
+  RenamingRules rules{
+      "", "layers.", {{"embed_tokens.", "token_embd."}, {"norm.", "output_norm."}, {"lm_head.", "output."}}, {}};
+  if (postNorms)
+    rules.perLayer = {{"post_attention_layernorm.", "post_attention_norm."},
+                      {"pre_feedforward_layernorm.", "ffn_norm."},
+                      {"post_feedforward_layernorm.", "post_ffw_norm."}};
+  const std::vector<NameRule> common = {
+      {"input_layernorm.", "attn_norm."},
+      {"self_attn.q_proj.", "attn_q."},
+      {"self_attn.k_proj.", "attn_k."},
+      {"self_attn.v_proj.", "attn_v."},
+      {"self_attn.o_proj.", "attn_output."},
+      {"self_attn.q_norm.", "attn_q_norm."},
+      {"self_attn.k_norm.", "attn_k_norm."},
+      {"post_attention_layernorm.", "ffn_norm."},
+      {"mlp.gate_proj.", "ffn_gate."},
+      {"mlp.up_proj.", "ffn_up."},
+      {"mlp.down_proj.", "ffn_down."},
+      {"self_attn.qkv_proj.", "attn_qkv."},  // Phi-3's fused [q; k; v] rows, as stored
+      {"mlp.gate_up_proj.", "ffn_up."}};     // Phi-3's [gate; up] rows: llama.cpp's fused SwiGLU splits them so
+  rules.perLayer.insert(rules.perLayer.end(), common.begin(), common.end());
+  return rules;
+}
+
+/// GPT-NeoX under GPTNeoXModel's names. llama.cpp's converter de-interleaves the fused query_key_value rows from HF's
+/// per-head [q_h; k_h; v_h] into [all q; all k; all v] (weight rows and bias); they are interleaved back, so
+/// GptNeoxModel reads exactly what a Hugging Face folder holds.
+RenamingRules gptNeoxRules(int heads) {
+  return {"GPT-NeoX",
+          "layers.",
+          {{"embed_in.", "token_embd."}, {"final_layer_norm.", "output_norm."}, {"embed_out.", "output."}},
+          {{"input_layernorm.", "attn_norm."},
+           {"post_attention_layernorm.", "ffn_norm."},
+           {"attention.query_key_value.", "attn_qkv.", StoredLayout::QkvByPart},
+           {"attention.dense.", "attn_output."},
+           {"mlp.dense_h_to_4h.", "ffn_up."},
+           {"mlp.dense_4h_to_h.", "ffn_down."}},
+          heads};
+}
 
 std::unique_ptr<Model> openGpt2(GgufFile file) {
   HfConfig config;
   config.architecture = HfArchitecture::Gpt2;
   config.architectureName = "GPT2LMHeadModel";
   config.modelType = "gpt2";
-  config.modelDim = sizeField(file, "gpt2.embedding_length", 1, 1 << 16);
-  config.intermediateDim = sizeField(file, "gpt2.feed_forward_length", 1, 1 << 18);
-  config.layers = sizeField(file, "gpt2.block_count", 1, 1024);
-  config.heads = sizeField(file, "gpt2.attention.head_count", 1, config.modelDim);
-  config.keyValueHeads = config.heads;
-  config.maxPositions = sizeField(file, "gpt2.context_length", 1, 1 << 20);
+  readSizes(file, "gpt2", config, /*groupedQuery=*/false);
   if (config.modelDim % config.heads != 0)
     throw FileError(fileMessage(file.path(), "attention.head_count must divide embedding_length"));
   config.headDimension = config.modelDim / config.heads;
@@ -239,82 +359,10 @@ std::unique_ptr<Model> openGpt2(GgufFile file) {
   if (!(epsilon > 0 && epsilon < 1)) throw FileError(fileMessage(file.path(), "layer_norm_epsilon must be in (0, 1)"));
   config.normEpsilon = float(epsilon);
   config.activation = "gelu_new";  // GPT-2's tanh approximation; the file does not say
-  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
-  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
-    throw FileError(fileMessage(file.path(), "tensor 'token_embd.weight' has ggml shape " +
-                                                 TensorReader::text(embedding.dims) + ", expected [" +
-                                                 std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
-  config.vocabSize = int(embedding.dims[1]);
-  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  readVocabulary(file, config);
   const std::filesystem::path path = file.path();
-  return openGpt2Model(std::move(config), std::make_unique<GgufGpt2Source>(std::move(file)), path);
+  return openGpt2Model(std::move(config), std::make_unique<GgufRenamingSource>(std::move(file), gpt2Rules()), path);
 }
-
-// The tensors of a GGUF qwen2, qwen3 or gemma/gemma2/gemma3 file under LlamaModel's Hugging Face names. These families
-// rotate in the NEOX (rotate_half) layout, so llama.cpp's converter stores q_proj/k_proj unpermuted, and every ggml
-// [in, out] matrix is PyTorch's [out, in]: only the names change. (It permutes q/k for architecture "llama" alone.)
-class GgufLlamaFamilySource final : public HfTensorSource {
- public:
-  /// sandwichNorms (gemma2): HF's post_attention_layernorm is llama.cpp's post_attention_norm and the pre-MLP norm is
-  /// pre_feedforward_layernorm (ffn_norm); otherwise post_attention_layernorm is the pre-MLP ffn_norm.
-  GgufLlamaFamilySource(GgufFile file, bool sandwichNorms) : file_(std::move(file)), sandwich_(sandwichNorms) {}
-  std::string format() const override { return "gguf"; }
-  std::string sizesOrigin() const override { return "the GGUF metadata"; }
-  bool contains(const std::string& name) const override { return find(name) != nullptr; }
-  std::vector<int64_t> shape(const std::string& name) const override { return require(name).rowMajorShape(); }
-  std::vector<float> readFloats(const std::string& name) const override { return file_.readFloats(require(name)); }
-  std::vector<TensorInfo> storedTensors() const override {
-    std::vector<TensorInfo> tensors;
-    for (const GgufTensorInfo& tensor : file_.tensors())
-      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
-    return tensors;
-  }
-
- private:
-  // "layers.3.self_attn.q_proj.bias" -> "blk.3.attn_q.bias", "embed_tokens.weight" -> "token_embd.weight", ...
-  const GgufTensorInfo* find(const std::string& name) const {
-    static const std::vector<std::pair<std::string, std::string>> global = {
-        {"embed_tokens.", "token_embd."}, {"norm.", "output_norm."}, {"lm_head.", "output."}};
-    static const std::vector<std::pair<std::string, std::string>> perLayer = {
-        {"input_layernorm.", "attn_norm."},
-        {"self_attn.q_proj.", "attn_q."},
-        {"self_attn.k_proj.", "attn_k."},
-        {"self_attn.v_proj.", "attn_v."},
-        {"self_attn.o_proj.", "attn_output."},
-        {"self_attn.q_norm.", "attn_q_norm."},
-        {"self_attn.k_norm.", "attn_k_norm."},
-        {"post_attention_layernorm.", "ffn_norm."},
-        {"mlp.gate_proj.", "ffn_gate."},
-        {"mlp.up_proj.", "ffn_up."},
-        {"mlp.down_proj.", "ffn_down."},
-        {"self_attn.qkv_proj.", "attn_qkv."},  // Phi-3's fused [q; k; v] rows, as stored
-        {"mlp.gate_up_proj.", "ffn_up."}};     // Phi-3's [gate; up] rows: llama.cpp's fused SwiGLU splits them so
-    static const std::vector<std::pair<std::string, std::string>> sandwich = {
-        {"post_attention_layernorm.", "post_attention_norm."},
-        {"pre_feedforward_layernorm.", "ffn_norm."},
-        {"post_feedforward_layernorm.", "post_ffw_norm."}};
-    for (const auto& [hf, gguf] : global)
-      if (name.starts_with(hf)) return file_.findTensor(gguf + name.substr(hf.size()));
-    if (!name.starts_with("layers.")) return nullptr;
-    const size_t dot = name.find('.', 7);
-    if (dot == std::string::npos) return nullptr;
-    const std::string layer = name.substr(7, dot - 7), rest = name.substr(dot + 1);
-    if (sandwich_)
-      for (const auto& [hf, gguf] : sandwich)
-        if (rest.starts_with(hf)) return file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
-    for (const auto& [hf, gguf] : perLayer)
-      if (rest.starts_with(hf)) return file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size()));
-    return nullptr;
-  }
-  const GgufTensorInfo& require(const std::string& name) const {
-    const GgufTensorInfo* tensor = find(name);
-    if (tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for '" + name + "'"));
-    return *tensor;
-  }
-
-  GgufFile file_;
-  bool sandwich_;
-};
 
 /// The score scale llama.cpp gives Gemma 2/3 (their GGUF files carry no query_pre_attn_scalar): 1/sqrt(n_embd / n_head)
 /// for the 27B, recognised by its layer count, else 1/sqrt(key_length); both equal query_pre_attn_scalar^(-1/2) for
@@ -325,7 +373,8 @@ float llamaCppGemmaScale(const HfConfig& config, int layersOf27b) {
   return 1.0f / std::sqrt(float(dim));
 }
 
-/// qwen2 (q/k/v biases), qwen3 (QK-norm per head), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
+/// qwen2 (q/k/v biases), qwen3 (QK-norm per head), olmo2 (QK-norm over the whole projections, norms after the
+/// sublayers instead of before), gemma (Gemma 1: GeGLU, embeddings times sqrt(d), tied output;
 /// llama.cpp's converter bakes the (1 + w) of Gemma's RMSNorm into the stored weights) and gemma2 (plus sandwich norms,
 /// soft-capping, a sliding window on even layers) and gemma3 (QK-norm, five local layers of six with RoPE base 10000)
 /// from llama.cpp's metadata keys.
@@ -335,12 +384,7 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
   config.architecture = HfArchitecture::Llama;
   config.modelType = arch;
   config.architectureName = arch;
-  config.modelDim = sizeField(file, arch + ".embedding_length", 1, 1 << 16);
-  config.intermediateDim = sizeField(file, arch + ".feed_forward_length", 1, 1 << 18);
-  config.layers = sizeField(file, arch + ".block_count", 1, 1024);
-  config.heads = sizeField(file, arch + ".attention.head_count", 1, 1 << 12);
-  config.keyValueHeads = sizeField(file, arch + ".attention.head_count_kv", 1, config.heads, config.heads);
-  config.maxPositions = sizeField(file, arch + ".context_length", 1, 1 << 20);
+  readSizes(file, arch, config, /*groupedQuery=*/true);
   if (config.heads % config.keyValueHeads != 0)
     throw FileError(fileMessage(path, "attention.head_count_kv must divide attention.head_count"));
   const std::optional<int64_t> keyLength = file.optionalInteger(arch + ".attention.key_length");
@@ -384,6 +428,16 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
                                   "rope_factors_long/short (Phi-3's longrope) are not supported (supported: "
                                   "default RoPE, as in the 4k-context Phi-3 models)"));
   }
+  if (arch == "olmo2") {  // llama.cpp's LLM_ARCH_OLMO2: no pre-norms, each sublayer's output normalised
+    config.qkNorm = true;
+    config.qkNormOverProjection = true;  // attn_q_norm / attn_k_norm over all heads, as Olmo2Attention
+    config.normAfterSublayers = true;
+    // OLMo-3 files share the architecture name and add a sliding window on three layers of four.
+    if (sizeField(file, "olmo2.attention.sliding_window", 0, 1 << 30, 0) > 0)
+      throw FileError(fileMessage(path,
+                                  "olmo2.attention.sliding_window (OLMo-3's local layers) is not supported "
+                                  "(supported: OLMo-2 files, full attention on every layer)"));
+  }
   if (arch == "gemma" || arch == "gemma2" || arch == "gemma3") {
     config.scaleEmbeddings = true;
     config.activation = "gelu_pytorch_tanh";
@@ -411,91 +465,18 @@ std::unique_ptr<Model> openLlamaFamily(GgufFile file, const std::string& arch) {
     config.slidingPattern = 6;         // set_swa_pattern(6): every sixth layer global
     config.localRopeTheta = 10000.0f;  // rope_freq_base_train_swa, unscaled
   }
-  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
-  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
-    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
-                                          TensorReader::text(embedding.dims) + ", expected [" +
-                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
-  config.vocabSize = int(embedding.dims[1]);
-  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  readVocabulary(file, config);
   for (const char* key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"}) {
     const std::optional<int64_t> id = file.optionalInteger(key);
     const int value = id && *id >= 0 && *id < config.vocabSize ? int(*id) : -1;
     (std::string_view(key).ends_with("bos_token_id") ? config.bosTokenId : config.eosTokenId) = value;
   }
-  const bool sandwich = config.sandwichNorms;
-  return openLlamaFamilyModel(std::move(config), std::make_unique<GgufLlamaFamilySource>(std::move(file), sandwich),
-                              path);
+  // OLMo-2's post-sublayer norms are stored under the names of Gemma 2's post norms (llama.cpp's ATTN_POST_NORM and
+  // FFN_POST_NORM).
+  const bool postNorms = config.sandwichNorms || config.normAfterSublayers;
+  return openLlamaFamilyModel(std::move(config),
+                              std::make_unique<GgufRenamingSource>(std::move(file), llamaFamilyRules(postNorms)), path);
 }
-
-// The tensors of a GGUF gptneox file under GPTNeoXModel's names. llama.cpp's converter de-interleaves the fused
-// query_key_value rows from HF's per-head [q_h; k_h; v_h] into [all q; all k; all v] (weight rows and bias); they are
-// interleaved back here, so GptNeoxModel reads exactly what a Hugging Face folder holds.
-class GgufGptNeoxSource final : public HfTensorSource {
- public:
-  GgufGptNeoxSource(GgufFile file, int heads) : file_(std::move(file)), heads_(heads) {}
-  std::string format() const override { return "gguf"; }
-  std::string sizesOrigin() const override { return "the GGUF metadata"; }
-  bool contains(const std::string& name) const override { return find(name).tensor != nullptr; }
-  std::vector<int64_t> shape(const std::string& name) const override { return require(name).tensor->rowMajorShape(); }
-  std::vector<float> readFloats(const std::string& name) const override {
-    const Found found = require(name);
-    std::vector<float> values = file_.readFloats(*found.tensor);
-    if (!found.fusedQkv) return values;
-    // rows: part * d + h * hd + i (GGUF) -> (3 h + part) hd + i (HF); a bias is a matrix of one-value rows.
-    const std::vector<int64_t> shape = found.tensor->rowMajorShape();
-    const int64_t rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1;
-    if (rows % (3 * heads_) != 0)
-      throw FileError(fileMessage(file_.path(), "tensor '" + found.tensor->name + "' has " + std::to_string(rows) +
-                                                    " rows, not 3 x head_count x head size"));
-    const int64_t hd = rows / (3 * heads_), d = rows / 3;
-    std::vector<float> interleaved(values.size());
-    for (int64_t part = 0; part < 3; ++part)
-      for (int64_t h = 0; h < heads_; ++h)
-        for (int64_t i = 0; i < hd; ++i)
-          std::copy_n(values.begin() + (part * d + h * hd + i) * cols, cols,
-                      interleaved.begin() + ((3 * h + part) * hd + i) * cols);
-    return interleaved;
-  }
-  std::vector<TensorInfo> storedTensors() const override {
-    std::vector<TensorInfo> tensors;
-    for (const GgufTensorInfo& tensor : file_.tensors())
-      tensors.push_back({tensor.name, ggmlTypeName(uint32_t(tensor.type)), tensor.rowMajorShape()});
-    return tensors;
-  }
-
- private:
-  struct Found {
-    const GgufTensorInfo* tensor = nullptr;
-    bool fusedQkv = false;
-  };
-  Found find(const std::string& name) const {
-    static const std::vector<std::pair<std::string, std::string>> global = {
-        {"embed_in.", "token_embd."}, {"final_layer_norm.", "output_norm."}, {"embed_out.", "output."}};
-    static const std::vector<std::pair<std::string, std::string>> perLayer = {
-        {"input_layernorm.", "attn_norm."},          {"post_attention_layernorm.", "ffn_norm."},
-        {"attention.query_key_value.", "attn_qkv."}, {"attention.dense.", "attn_output."},
-        {"mlp.dense_h_to_4h.", "ffn_up."},           {"mlp.dense_4h_to_h.", "ffn_down."}};
-    for (const auto& [hf, gguf] : global)
-      if (name.starts_with(hf)) return {file_.findTensor(gguf + name.substr(hf.size())), false};
-    if (!name.starts_with("layers.")) return {};
-    const size_t dot = name.find('.', 7);
-    if (dot == std::string::npos) return {};
-    const std::string layer = name.substr(7, dot - 7), rest = name.substr(dot + 1);
-    for (const auto& [hf, gguf] : perLayer)
-      if (rest.starts_with(hf))
-        return {file_.findTensor("blk." + layer + "." + gguf + rest.substr(hf.size())), gguf == "attn_qkv."};
-    return {};
-  }
-  Found require(const std::string& name) const {
-    const Found found = find(name);
-    if (found.tensor == nullptr) throw FileError(fileMessage(file_.path(), "no tensor for GPT-NeoX's '" + name + "'"));
-    return found;
-  }
-
-  GgufFile file_;
-  int heads_;
-};
 
 /// gptneox (GPT-NeoX, Pythia): LayerNorm with biases, RoPE on the first rope.dimension_count dimensions of each head,
 /// use_parallel_residual; sizes from llama.cpp's gptneox.* keys.
@@ -504,12 +485,7 @@ std::unique_ptr<Model> openGptNeox(GgufFile file) {
   HfConfig config;
   config.architecture = HfArchitecture::GptNeox;
   config.architectureName = config.modelType = "gpt_neox";
-  config.modelDim = sizeField(file, "gptneox.embedding_length", 1, 1 << 16);
-  config.intermediateDim = sizeField(file, "gptneox.feed_forward_length", 1, 1 << 18);
-  config.layers = sizeField(file, "gptneox.block_count", 1, 1024);
-  config.heads = sizeField(file, "gptneox.attention.head_count", 1, config.modelDim);
-  config.keyValueHeads = config.heads;
-  config.maxPositions = sizeField(file, "gptneox.context_length", 1, 1 << 20);
+  readSizes(file, "gptneox", config, /*groupedQuery=*/false);
   if (config.modelDim % config.heads != 0)
     throw FileError(fileMessage(path, "attention.head_count must divide embedding_length"));
   config.headDimension = config.modelDim / config.heads;
@@ -524,15 +500,10 @@ std::unique_ptr<Model> openGptNeox(GgufFile file) {
   config.activation = "gelu";  // the file does not say: Pythia's hidden_act, exact GELU, as transformers runs it
   if (file.has("gptneox.use_parallel_residual"))
     config.parallelResidual = file.boolean("gptneox.use_parallel_residual");
-  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
-  if (embedding.dims.size() != 2 || embedding.dims[1] < 1 || embedding.dims[1] > (1 << 22))
-    throw FileError(fileMessage(path, "tensor 'token_embd.weight' has ggml shape " +
-                                          TensorReader::text(embedding.dims) + ", expected [" +
-                                          std::to_string(config.modelDim) + ", vocabulary <= 4194304]"));
-  config.vocabSize = int(embedding.dims[1]);
-  config.tieWordEmbeddings = file.findTensor("output.weight") == nullptr;
+  readVocabulary(file, config);
   const int heads = config.heads;
-  return openGptNeoxModel(std::move(config), std::make_unique<GgufGptNeoxSource>(std::move(file), heads), path);
+  return openGptNeoxModel(std::move(config), std::make_unique<GgufRenamingSource>(std::move(file), gptNeoxRules(heads)),
+                          path);
 }
 
 }  // namespace
@@ -550,12 +521,13 @@ std::unique_ptr<Model> openGgufModel(const std::filesystem::path& path) {
   // that say "mistral" have the same tensors and keys under that prefix.
   if (arch == "llama" || arch == "mistral") return openLlama(file, arch);
   if (arch == "gpt2") return openGpt2(std::move(file));
-  if (arch == "qwen2" || arch == "qwen3" || arch == "phi3" || arch == "gemma" || arch == "gemma2" || arch == "gemma3")
+  if (arch == "qwen2" || arch == "qwen3" || arch == "phi3" || arch == "olmo2" || arch == "gemma" || arch == "gemma2" ||
+      arch == "gemma3")
     return openLlamaFamily(std::move(file), arch);
   if (arch == "gptneox") return openGptNeox(std::move(file));
   throw FileError(fileMessage(path, "general.architecture '" + arch +
                                         "' is not supported (attnscope runs GGUF files of architecture llama, "
-                                        "mistral, gpt2, gptneox, qwen2, qwen3, phi3, gemma, gemma2 or gemma3)"));
+                                        "mistral, gpt2, gptneox, qwen2, qwen3, phi3, olmo2, gemma, gemma2 or gemma3)"));
 }
 
 std::string tensorTypeSummary(const ModelInfo& info) {

@@ -711,36 +711,18 @@ class LlamaModel final : public HfModel {
       rotateHalf(k, config_.keyValueHeads, hd, hd, frequencies, start);
       const auto [keys, values] = attendable(cache, layerIndex, start, std::move(k), std::move(v));
       const RowMatrix heads = multiHeadAttention(q, keys, values, true, options, capture, layerIndex, start);
-      if (config_.sandwichNorms) {  // Gemma 2/3: h + post(attn(in(h))), then h + post_ff(mlp(pre_ff(h)))
-        RowMatrix attended = heads * layer.oWeight;
-        rmsNorm(attended, layer.mlpNorm, config_.normEpsilon);
-        hidden += attended;
-        x = hidden;
-        rmsNorm(x, layer.preFeedForwardNorm, config_.normEpsilon);
-        RowMatrix gate = x * layer.gateWeight;
-        activate(gate, config_.activation);
-        RowMatrix fed = gate.cwiseProduct(x * layer.upWeight) * layer.downWeight;
-        rmsNorm(fed, layer.feedForwardNorm, config_.normEpsilon);
-        hidden += fed;
-        continue;
-      }
-      if (config_.normAfterSublayers) {  // OLMo-2: h + norm(attn(h)), then h + norm(mlp(h))
-        RowMatrix attended = heads * layer.oWeight;
-        rmsNorm(attended, layer.mlpNorm, config_.normEpsilon);
-        hidden += attended;
-        RowMatrix gate = hidden * layer.gateWeight;
-        activate(gate, config_.activation);
-        RowMatrix fed = gate.cwiseProduct(hidden * layer.upWeight) * layer.downWeight;
-        rmsNorm(fed, layer.feedForwardNorm, config_.normEpsilon);
-        hidden += fed;
-        continue;
-      }
-      hidden += heads * layer.oWeight;
+      // Gemma 2/3: h + post(attn(in(h))), then h + post_ff(mlp(pre_ff(h))); OLMo-2 the same without the pre-norms
+      // (in and pre_ff). Otherwise h + attn(in(h)), then h + mlp(norm(h)).
+      const bool postNorms = config_.sandwichNorms || config_.normAfterSublayers;
+      RowMatrix attended = heads * layer.oWeight;
+      if (postNorms) rmsNorm(attended, layer.mlpNorm, config_.normEpsilon);
+      hidden += attended;
       x = hidden;
-      rmsNorm(x, layer.mlpNorm, config_.normEpsilon);
-      RowMatrix gate = x * layer.gateWeight;
-      activate(gate, config_.activation);
-      hidden += gate.cwiseProduct(x * layer.upWeight) * layer.downWeight;
+      if (config_.sandwichNorms) rmsNorm(x, layer.preFeedForwardNorm, config_.normEpsilon);
+      if (!postNorms) rmsNorm(x, layer.mlpNorm, config_.normEpsilon);
+      RowMatrix fed = gatedMlp(x, layer);
+      if (postNorms) rmsNorm(fed, layer.feedForwardNorm, config_.normEpsilon);
+      hidden += fed;
     }
     rmsNorm(hidden, finalNorm_, config_.normEpsilon);
     capture.logits = hidden * (lmHead_.size() ? lmHead_ : tokenEmbedding_).transpose();
@@ -759,6 +741,14 @@ class LlamaModel final : public HfModel {
     RowVector qNorm, kNorm;         // qkNorm only (head_dim each, or the whole projection for OLMo-2)
     RowMatrix qWeight, kWeight, vWeight, oWeight, gateWeight, upWeight, downWeight;
   };
+
+  /// The gated MLP: down(act(gate x) * up x), x: T x d -> T x d.
+  RowMatrix gatedMlp(const RowMatrix& x, const Layer& layer) const {
+    RowMatrix gate = x * layer.gateWeight;
+    activate(gate, config_.activation);
+    return gate.cwiseProduct(x * layer.upWeight) * layer.downWeight;
+  }
+
   RowMatrix tokenEmbedding_, lmHead_;
   RowVector finalNorm_;
   std::vector<double> inverseFrequencies_;

@@ -57,13 +57,13 @@ add_test(NAME gguf_cli_generate_gpt2
                  ${ATTNSCOPE_GGUF_FIXTURES}/gpt2.gguf ${ATTNSCOPE_GGUF_FIXTURES}/generate)
 set_tests_properties(gguf_cli_generate_gpt2 PROPERTIES FIXTURES_REQUIRED "hf_reference;gguf_gpt2" LABELS "gguf;cli")
 
-# gptneox files run GptNeoxModel, and qwen2, qwen3, gemma, gemma2 and gemma3 files LlamaModel, through llama.cpp's
+# gptneox files run GptNeoxModel, and qwen2, qwen3, phi3, olmo2, gemma, gemma2 and gemma3 files LlamaModel, through llama.cpp's
 # tensor names: hf_reference.py's folders
 # converted as llama.cpp's converter does (renamed, q/k unpermuted for these NEOX-rotary families, Gemma's norms stored
 # as 1 + w) must give the folders' NumPy reference captures (1e-4), and generate through the key-value cache. gemma2
 # uses the gemma2_hd folder: llama.cpp scales Gemma 2's scores by 1/sqrt(key_length) (query_pre_attn_scalar is not
 # in GGUF files).
-foreach(family gptneox qwen2 qwen3 phi3 gemma gemma2 gemma3)
+foreach(family gptneox qwen2 qwen3 phi3 olmo2 gemma gemma2 gemma3)
   set(folder ${family})
   if(family STREQUAL "gptneox")
     set(folder gpt_neox)  # query_key_value de-interleaved by the converter, interleaved back by attnscope

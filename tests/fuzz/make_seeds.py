@@ -697,7 +697,7 @@ def seeds_gguf():
     put("gguf", "valid_tiny_llama_q4_0.gguf", model(kind="Q4_0"))
     put("gguf", "valid_tiny_gpt2.gguf", g.tiny_gpt2())
     put("gguf", "valid_tiny_gpt2_q8_0.gguf", g.tiny_gpt2("Q8_0"))
-    for arch in ("qwen2", "qwen3", "phi3", "gemma2", "gemma3"):  # the Hugging Face Llama-family path under llama.cpp's names
+    for arch in ("qwen2", "qwen3", "phi3", "olmo2", "gemma2", "gemma3"):  # the Hugging Face Llama-family path under llama.cpp's names
         put("gguf", "valid_tiny_%s.gguf" % arch, g.tiny_llama_family(arch))
     put("gguf", "valid_tiny_gptneox.gguf", g.tiny_gptneox())
     good = model()

@@ -209,6 +209,48 @@ TEST(ModelSession, StatisticGridEqualsTheCoreFunctions) {
   EXPECT_TRUE(stats.thumbnailAtlas.block(kLayer * (t + 1), kHead * (t + 1), t, t) == expected);
 }
 
+// The grid takes what `attnscope model heads` measures from the run's head table instead of computing it again:
+// a table with marked values shows exactly those, an unmeasured entry is n/a, and a table of another shape is refused.
+TEST(ModelSession, StatisticGridTakesTheHeadTableValues) {
+  const gui::ModelResult& result = storiesResult();
+  model::HeadMetricsTable table = result.headTable;
+  ASSERT_EQ(table.rows.size(), size_t(5 * 8));
+  for (model::HeadMetricsRow& row : table.rows) {
+    const double mark = 1000.0 * row.layer + row.head;  // no statistic of stories260K is this large
+    row.pattern = {mark + 0.125, mark + 0.25, mark + 0.375, mark + 0.5};
+    row.queryNorm = mark + 0.625;
+    row.keyNorm = mark + 0.75;
+    row.induction = mark + 0.875;
+    row.divergence = mark;
+  }
+  table.rows[1].induction.reset();
+  const gui::HeadStatistics stats = gui::computeHeadStatistics(result.capture, table);
+  for (const model::HeadMetricsRow& row : table.rows) {
+    const double mark = 1000.0 * row.layer + row.head;
+    const std::pair<gui::HeadStatistic, double> expected[] = {
+        {gui::HeadStatistic::SinkShare, mark + 0.125},    {gui::HeadStatistic::PreviousToken, mark + 0.25},
+        {gui::HeadStatistic::MeanDistance, mark + 0.375}, {gui::HeadStatistic::Entropy, mark + 0.5},
+        {gui::HeadStatistic::QueryNorm, mark + 0.625},    {gui::HeadStatistic::KeyNorm, mark + 0.75},
+        {gui::HeadStatistic::Induction, mark + 0.875},    {gui::HeadStatistic::Ct, mark}};
+    for (const auto& [statistic, value] : expected) {
+      if (row.layer == 0 && row.head == 1 && statistic == gui::HeadStatistic::Induction) {
+        EXPECT_FALSE(stats.isValid(statistic, 0, 1));
+        continue;
+      }
+      ASSERT_TRUE(stats.isValid(statistic, row.layer, row.head)) << gui::headStatisticName(statistic);
+      EXPECT_EQ(stats.value(statistic, row.layer, row.head), double(float(value)))
+          << gui::headStatisticName(statistic) << " layer " << row.layer << " head " << row.head;
+    }
+  }
+  // The statistics the table does not hold are still the grid's own (the run's values).
+  EXPECT_EQ(stats.value(gui::HeadStatistic::Chamfer, kLayer, kHead),
+            result.statistics.value(gui::HeadStatistic::Chamfer, kLayer, kHead));
+  model::HeadMetricsTable fewer = result.headTable;
+  fewer.heads = 4;
+  fewer.rows.resize(5 * 4);
+  EXPECT_THROW(gui::computeHeadStatistics(result.capture, fewer), Error);
+}
+
 TEST(ModelSession, RankedHeadsAreLargestFirstWithUndefinedLastAndTiesInHeadOrder) {
   gui::HeadStatistics stats;
   stats.layers = 2;

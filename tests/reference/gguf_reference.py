@@ -18,7 +18,7 @@ reader for the F32 stories260K.gguf. Fixtures are written at test time from fixe
       the GPT-2 folder written by hf_reference.py generate, converted as llama.cpp's converter does
   gguf_reference.py gptneox HF_FOLDER OUT.gguf
       hf_reference.py's gpt_neox folder, converted as llama.cpp's converter does (see gptneox_from_hf)
-  gguf_reference.py (qwen2|qwen3|phi3|gemma|gemma2|gemma3) HF_FOLDER OUT.gguf
+  gguf_reference.py (qwen2|qwen3|phi3|olmo2|gemma|gemma2|gemma3) HF_FOLDER OUT.gguf
       that family's hf_reference.py folder, converted as llama.cpp's converter does (see llama_family_from_hf)
 """
 import os
@@ -420,11 +420,12 @@ def tiny_gpt2(kind="F32"):
     return gguf_bytes(3, metadata, tensors)
 
 
-def tiny_llama_family(arch):
-    """A one-layer qwen2 / qwen3 / phi3 / gemma2 / gemma3 GGUF (dim 16, 2 query heads, 1 key/value head of 8, vocabulary 8,
+def tiny_llama_family(arch, extra_metadata=()):
+    """A one-layer qwen2 / qwen3 / phi3 / olmo2 / gemma2 / gemma3 GGUF (dim 16, 2 query heads, 1 key/value head of 8, vocabulary 8,
     context 8) with seeded F32 weights under llama.cpp's names and that family's extra tensors and keys. For fuzz
     seeds."""
-    rng = np.random.default_rng({"qwen2": 171, "qwen3": 172, "gemma2": 173, "gemma3": 174, "phi3": 176}[arch])
+    rng = np.random.default_rng({"qwen2": 171, "qwen3": 172, "gemma2": 173, "gemma3": 174, "phi3": 176,
+                                 "olmo2": 177}[arch])
     d, q, kv, ff, n = 16, 16, 8, 24, 8
     shapes = [("token_embd.weight", [d, n]), ("output_norm.weight", [d])]
     parts = [("attn_norm", [d]), ("attn_q", [d, q]), ("attn_k", [d, kv]), ("attn_v", [d, kv]), ("attn_output", [q, d]),
@@ -436,7 +437,9 @@ def tiny_llama_family(arch):
         parts += [("attn_q", [q]), ("attn_k", [kv]), ("attn_v", [kv])]  # biases
     if arch in ("qwen3", "gemma3"):
         parts += [("attn_q_norm", [8]), ("attn_k_norm", [8])]
-    if arch.startswith("gemma"):
+    if arch == "olmo2":  # no pre-norms; QK-norm over the whole q and k projections
+        parts = [p for p in parts if p[0] not in ("attn_norm", "ffn_norm")] + [("attn_q_norm", [q]), ("attn_k_norm", [kv])]
+    if arch.startswith("gemma") or arch == "olmo2":
         parts += [("post_attention_norm", [d]), ("post_ffw_norm", [d])]
     for part, dims in parts:
         shapes.append(("blk.0.%s.%s" % (part, "bias" if part in ("attn_q", "attn_k", "attn_v") and len(dims) == 1
@@ -453,7 +456,7 @@ def tiny_llama_family(arch):
         metadata += [(arch + ".attention.sliding_window", UINT32, 4)]
     if arch == "gemma2":
         metadata += [("gemma2.attn_logit_softcapping", FLOAT32, 50.0), ("gemma2.final_logit_softcapping", FLOAT32, 30.0)]
-    return gguf_bytes(3, metadata, tensors)
+    return gguf_bytes(3, metadata + list(extra_metadata), tensors)
 
 
 def tiny_gptneox():
@@ -559,9 +562,11 @@ def gpt2_from_hf(folder, out_path):
 
 
 def llama_family_from_hf(arch, folder, out_path):
-    """Converts hf_reference.py's qwen2, qwen3, phi3, gemma, gemma2 (gemma2_hd) or gemma3 (gemma3_t4) folder to GGUF as llama.cpp's convert_hf_to_gguf.py does for
-    these NEOX-rotary families: tensors renamed (blk.N.attn_q.weight, attn_q.bias, attn_q_norm, ffn_norm, ...), q/k
-    NOT permuted (only architecture "llama" is), Gemma's RMSNorm weights stored as 1 + w, sizes under "<arch>.*"."""
+    """Converts hf_reference.py's qwen2, qwen3, phi3, olmo2, gemma, gemma2 (gemma2_hd) or gemma3 (gemma3_t4) folder to
+    GGUF as llama.cpp's convert_hf_to_gguf.py does for these NEOX-rotary families: tensors renamed (blk.N.attn_q.weight,
+    attn_q.bias, attn_q_norm, ffn_norm, ...), q/k NOT permuted (only architecture "llama" is; Olmo2Model has no
+    modify_tensors), Gemma's RMSNorm weights stored as 1 + w, sizes under "<arch>.*". OLMo-2's q_norm/k_norm span the
+    whole projection (heads x head_dim) and are stored so; its two post-sublayer norms take Gemma 2's post-norm names."""
     import json
 
     def read_safetensors(path):  # F32, F16 and BF16 (hf_reference.py's Llama-family folders are BF16)
@@ -593,7 +598,7 @@ def llama_family_from_hf(arch, folder, out_path):
                  "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
     if arch == "phi3":  # fused tensors keep their [q; k; v] and [gate; up] rows
         per_layer.update({"self_attn.qkv_proj": "attn_qkv", "mlp.gate_up_proj": "ffn_up"})
-    if arch in ("gemma2", "gemma3"):  # llama.cpp's ATTN_POST_NORM, FFN_PRE_NORM and FFN_POST_NORM
+    if arch in ("gemma2", "gemma3", "olmo2"):  # llama.cpp's ATTN_POST_NORM, FFN_PRE_NORM and FFN_POST_NORM
         per_layer.update({"post_attention_layernorm": "post_attention_norm", "pre_feedforward_layernorm": "ffn_norm",
                           "post_feedforward_layernorm": "post_ffw_norm"})
     tensors = []
@@ -694,7 +699,7 @@ def main():
         gpt2_from_hf(sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return
-    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "phi3", "gemma", "gemma2", "gemma3"):
+    if len(sys.argv) == 4 and sys.argv[1] in ("qwen2", "qwen3", "phi3", "olmo2", "gemma", "gemma2", "gemma3"):
         llama_family_from_hf(sys.argv[1], sys.argv[2], sys.argv[3])
         print("wrote", sys.argv[3])
         return

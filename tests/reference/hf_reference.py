@@ -242,8 +242,45 @@ def rope(x, theta, scaling=None):
     return x * cos + rotated * sin
 
 
+class LlamaFamily:
+    """How one Llama-family variant differs from Llama 2 in llama(): the checkpoint's config and tensors."""
+
+    def __init__(self, architecture, model_type=None, head_dim=None, scaling=None, bias=False, qk_norm=None,
+                 tied=False, window=None, fused=False, transformers5=False, config=None):
+        self.architecture = architecture  # architectures[0] (None: "architectures": null)
+        self.model_type = model_type      # None: the variant's name
+        self.head_dim = head_dim          # None: hidden / heads
+        self.scaling = scaling            # Llama 3.1 rope_scaling (factor, low, high, original context)
+        self.bias = bias                  # q/k/v biases
+        self.qk_norm = qk_norm            # "head" (per head) or "projection" (over the whole q / k projection)
+        self.tied = tied                  # tied embeddings, no lm_head
+        self.window = window              # sliding_window applied to every layer
+        self.fused = fused                # Phi-3's qkv_proj and gate_up_proj
+        self.transformers5 = transformers5  # dtype and rope_parameters instead of torch_dtype and rope_theta
+        self.config = config or {}        # further config.json keys
+
+    @property
+    def post_norms(self):  # OLMo-2: norms after the sublayers instead of before (with its QK-norm over projections)
+        return self.qk_norm == "projection"
+
+
+LLAMA_FAMILIES = {
+    "llama": LlamaFamily("LlamaForCausalLM"),
+    "llama3": LlamaFamily("LlamaForCausalLM", model_type="llama", head_dim=16, scaling=(8.0, 1.0, 4.0, 64),
+                          config={"head_dim": 16, "rope_scaling": {
+                              "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                              "original_max_position_embeddings": 64}}),
+    "qwen2": LlamaFamily("Qwen2ForCausalLM", bias=True, tied=True, transformers5=True,
+                         config={"use_sliding_window": False, "sliding_window": 3, "max_window_layers": 1}),
+    "mistral": LlamaFamily("MistralForCausalLM", window=4),
+    "qwen3": LlamaFamily(None, head_dim=16, qk_norm="head", config={"head_dim": 16, "attention_bias": False}),
+    "phi3": LlamaFamily("Phi3ForCausalLM", window=6, fused=True),
+    "olmo2": LlamaFamily("Olmo2ForCausalLM", qk_norm="projection"),
+}
+
+
 def llama(out, rng, variant="llama"):
-    """A Llama-family checkpoint in that family's exact tensor names and config keys:
+    """A Llama-family checkpoint in that family's exact tensor names and config keys (LLAMA_FAMILIES):
     llama   Llama 2 style, BF16 in two shards, GQA, untied lm_head, transformers-4 config (torch_dtype, rope_theta);
     llama3  Llama 3.1-style rope_scaling (all three frequency bands hit) and head_dim 16 != hidden/heads;
     qwen2   q/k/v biases, tied embeddings, transformers-5 config (dtype, rope_parameters), an inactive sliding_window;
@@ -253,33 +290,23 @@ def llama(out, rng, variant="llama"):
     olmo2   QK-norm over the whole q and k projections, no pre-norms: each sublayer's output is normalised
             (post_attention_layernorm, post_feedforward_layernorm) before its residual add.
     """
+    family = LLAMA_FAMILIES[variant]
     L, H, KV, d, V, P, I = 2, 4, 2, 32, 100, 64, 40
-    hd = 16 if variant in ("llama3", "qwen3") else d // H
-    scaling = (8.0, 1.0, 4.0, 64) if variant == "llama3" else None
-    bias, qk_norm, tied = variant == "qwen2", variant in ("qwen3", "olmo2"), variant == "qwen2"
-    post_norms = variant == "olmo2"
-    window = {"mistral": 4, "phi3": 6}.get(variant)
-    architecture = {"llama": "LlamaForCausalLM", "llama3": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
-                    "mistral": "MistralForCausalLM", "qwen3": None, "phi3": "Phi3ForCausalLM",
-                    "olmo2": "Olmo2ForCausalLM"}[variant]
-    model_type = "llama" if variant == "llama3" else variant
-    config = {"architectures": [architecture] if architecture else None, "model_type": model_type,
+    hd = family.head_dim or d // H
+    scaling, bias, tied, window = family.scaling, family.bias, family.tied, family.window
+    qk_norm, post_norms = family.qk_norm is not None, family.post_norms
+    config = {"architectures": [family.architecture] if family.architecture else None,
+              "model_type": family.model_type or variant,
               "num_hidden_layers": L, "num_attention_heads": H, "num_key_value_heads": KV, "hidden_size": d,
               "intermediate_size": I, "vocab_size": V, "max_position_embeddings": P, "rms_norm_eps": 1e-5,
               "rope_theta": 500.0, "hidden_act": "silu", "tie_word_embeddings": tied, "bos_token_id": 128000,
               "eos_token_id": [2, 7], "torch_dtype": "bfloat16"}
-    if variant == "llama3":
-        config.update({"head_dim": hd, "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
-                                                         "high_freq_factor": 4.0,
-                                                         "original_max_position_embeddings": 64}})
-    if variant == "qwen2":  # transformers 5 spelling
+    if family.transformers5:
         del config["rope_theta"], config["torch_dtype"]
-        config.update({"dtype": "bfloat16", "rope_parameters": {"rope_type": "default", "rope_theta": 500.0},
-                       "use_sliding_window": False, "sliding_window": 3, "max_window_layers": 1})
-    if variant in ("mistral", "phi3"):
+        config.update({"dtype": "bfloat16", "rope_parameters": {"rope_type": "default", "rope_theta": 500.0}})
+    config.update(family.config)
+    if window:
         config["sliding_window"] = window
-    if variant == "qwen3":
-        config.update({"head_dim": hd, "attention_bias": False})
     t = {"model.embed_tokens.weight": rng.normal(0, 0.5, (V, d))}
     for l in range(L):
         p = f"model.layers.{l}."
@@ -306,7 +333,7 @@ def llama(out, rng, variant="llama"):
     if not tied:
         t["lm_head.weight"] = rng.normal(0, 0.3, (V, d))
     fused = {}  # Phi-3's fused tensor name -> [(separate name, its rows)], stacked in that order
-    if variant == "phi3":
+    if family.fused:
         for l in range(L):
             p = f"model.layers.{l}."
             fused[p + "self_attn.qkv_proj.weight"] = [(p + "self_attn.q_proj.weight", H * hd),
@@ -584,7 +611,7 @@ def gemma(out, rng, variant="gemma"):
 
 def generate(out_dir):
     families = [("gpt2", gpt2), ("bert", bert)] + [(name, lambda out, rng, v=name: llama(out, rng, v))
-                                                   for name in ("llama", "llama3", "qwen2", "mistral", "qwen3", "phi3", "olmo2")] + [
+                                                   for name in LLAMA_FAMILIES] + [
         ("gpt_neox", gpt_neox)] + [(name, lambda out, rng, v=name: gemma(out, rng, v))
                                    for name in ("gemma", "gemma2", "gemma3", "gemma2_hd", "gemma3_t4")]
     for seed, (name, build) in enumerate(families):

@@ -239,6 +239,8 @@ CASES = {
     "gguf-ragged-rows": {"m.gguf": gguf_ragged()},
     "gguf-architecture": {"m.gguf": gguf_reference.tiny_llama(
         metadata=[("general.architecture", gguf_reference.STRING, "rwkv")] + gguf_reference.tiny_llama_metadata()[1:])},
+    "gguf-olmo3-window": {"m.gguf": gguf_reference.tiny_llama_family(
+        "olmo2", [("olmo2.attention.sliding_window", gguf_reference.UINT32, 4)])},
     "gguf-missing-tensor": {"m.gguf": gguf_reference.tiny_llama(drop="blk.0.ffn_up.weight")},
     "gguf-nan": {"m.gguf": gguf_reference.tiny_llama(nan_at=("blk.0.attn_q.weight", 5))},
     "gguf-budget": {"m.gguf": gguf_reference.tiny_llama(kind="Q4_0", vocab=16384)},
