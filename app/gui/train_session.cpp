@@ -182,6 +182,7 @@ struct TrainSession::Run {
   // Results (worker -> UI thread).
   RunStatus status = RunStatus::Paused;
   int stepsDone = 0;
+  int stepping = 0;  // RunState::stepping
   std::string message;
   std::vector<train::StepRecord> history;
   std::vector<std::shared_ptr<const TrainSnapshot>> snapshots;
@@ -200,14 +201,17 @@ struct TrainSession::Run {
       if (running || stepsAllowed > 0) {
         if (!running) --stepsAllowed;
         interrupt = false;  // under the mutex: a command arriving now raises it again
-        if (status != RunStatus::Running) {
+        const int nowStepping = running ? 0 : stepsDone + 1;
+        if (status != RunStatus::Running || stepping != nowStepping) {
           status = RunStatus::Running;
+          stepping = nowStepping;
           bump();
         }
         return true;
       }
-      if (status != RunStatus::Paused) {
+      if (status != RunStatus::Paused || stepping != 0) {
         status = RunStatus::Paused;
+        stepping = 0;  // a Step dropped by Pause or Reset
         bump();
       }
       wake.wait(lock);
@@ -242,6 +246,7 @@ struct TrainSession::Run {
         resetRequested = false;
         status = RunStatus::Paused;
         stepsDone = 0;
+        stepping = 0;
         message.clear();
         history.clear();
         snapshots.clear();
@@ -266,6 +271,7 @@ struct TrainSession::Run {
                   std::lock_guard lock(mutex);
                   history.push_back(r);
                   stepsDone = r.step;
+                  stepping = 0;
                 }
                 if (r.step % s.snapshotEvery == 0 || r.step == s.steps) record(model, r.step);
                 bump();
@@ -275,6 +281,7 @@ struct TrainSession::Run {
             std::lock_guard lock(mutex);
             status = RunStatus::Finished;
             running = false;
+            stepping = 0;
             bump();
           }
         }
@@ -284,6 +291,7 @@ struct TrainSession::Run {
         status = RunStatus::Diverged;
         running = false;
         stepsAllowed = 0;
+        stepping = 0;
         const int lastSnapshot = snapshots.empty() ? 0 : snapshots.back()->step;
         message = "run " + std::to_string(index + 1) + " (" + std::string(kernelName(config.kernel)) +
                   "): the loss is not finite at step " + std::to_string(stepsDone + 1) +
@@ -295,6 +303,7 @@ struct TrainSession::Run {
         std::lock_guard lock(mutex);
         status = RunStatus::Failed;
         running = false;
+        stepping = 0;
         message = "run " + std::to_string(index + 1) + ": " + error.what();
         bump();
       }
@@ -412,7 +421,7 @@ void TrainSession::reset(int run) {
 RunState TrainSession::state(int run) const {
   const Run& r = at(run);
   std::lock_guard lock(r.mutex);
-  return {r.status, r.stepsDone, r.message};
+  return {r.status, r.stepsDone, r.stepping, r.message};
 }
 
 std::vector<train::StepRecord> TrainSession::history(int run) const {

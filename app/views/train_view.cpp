@@ -269,7 +269,13 @@ class TrainView final : public gui::View {
     publish(ctx, "train/pause");
     itemTooltip("Stop every run now (a step in flight is dropped and run again on Start).");
     ImGui::SameLine();
-    if (ImGui::Button("Step")) session.step();
+    // While a Step's update is being computed the button reads "Stepping" and is disabled (a second Step would
+    // queue behind it); the runs' lines say which step is being computed, so the click shows in the next frame.
+    bool stepping = false;
+    for (int r = 0; r < session.runCount(); ++r) stepping = stepping || session.state(r).stepping > 0;
+    ImGui::BeginDisabled(stepping);
+    if (ImGui::Button(stepping ? "Stepping###step" : "Step###step")) session.step();
+    ImGui::EndDisabled();
     publish(ctx, "train/step");
     itemTooltip("One optimiser step of every paused run, then pause again (a running run pauses).");
     ImGui::SameLine();
@@ -281,8 +287,10 @@ class TrainView final : public gui::View {
     itemTooltip("Back to the seed's initial weights, step 0, paused. The setup is unchanged.");
     for (int r = 0; r < session.runCount(); ++r) {
       const gui::RunState state = session.state(r);
+      const std::string status = state.stepping > 0 ? "computing step " + std::to_string(state.stepping)
+                                                    : std::string(gui::runStatusName(state.status));
       const std::string text = "run " + std::to_string(r + 1) + " " + runLabel(session.setup().runs[size_t(r)]) +
-                               ": step " + std::to_string(state.stepsDone) + " " + gui::runStatusName(state.status);
+                               ": step " + std::to_string(state.stepsDone) + " " + status;
       sameLineIfFits(ImGui::CalcTextSize(text.c_str()).x + ImGui::GetFontSize());
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::seriesColor(r)), "%s", text.c_str());
     }

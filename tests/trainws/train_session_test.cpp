@@ -82,6 +82,40 @@ TEST(TrainSession, StepFromPauseDoesExactlyOneUpdateOfThatRunOnly) {
   EXPECT_EQ(session.state(1).stepsDone, 0);
 }
 
+TEST(TrainSession, AStepShowsAsComputingTheNextUpdateFromItsStartUntilItLands) {
+  // One run at the default size with a batch of 256: one update takes well over 50 ms, so the moment between the
+  // worker beginning it and it landing is long enough to watch by polling.
+  TrainSetup setup;
+  setup.batch = 256;
+  setup.runs = {{Kernel::Dpa}};
+  TrainSession session;
+  session.configure(setup);
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepping, 0);
+  session.step(0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  RunState state = session.state(0);
+  while (state.stepping == 0 && state.stepsDone == 0 && std::chrono::steady_clock::now() < deadline)
+    state = session.state(0);
+  EXPECT_EQ(state.stepping, 1);  // seen while computing, before the update landed
+  EXPECT_EQ(state.stepsDone, 0);
+  EXPECT_EQ(state.status, RunStatus::Running);
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepping, 0);
+  EXPECT_EQ(session.state(0).stepsDone, 1);
+  // A Pause during a Step drops the update: no longer computing, still at step 1.
+  session.step(0);
+  state = session.state(0);
+  while (state.stepping == 0 && state.stepsDone == 1 && std::chrono::steady_clock::now() < deadline)
+    state = session.state(0);
+  EXPECT_EQ(state.stepping, 2);
+  session.pause(0);
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepping, 0);
+  EXPECT_EQ(session.state(0).stepsDone, 1);
+  EXPECT_EQ(session.state(0).status, RunStatus::Paused);
+}
+
 TEST(TrainSession, PauseStopsBetweenStepsAndResetRebuildsTheSameRunFromTheSeed) {
   TrainSession session;
   session.configure(smallSetup());
