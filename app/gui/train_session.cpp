@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -49,6 +50,10 @@ void validateSetup(const TrainSetup& setup) {
   if (setup.batch < 1) throw InputError("train: the batch must be at least 1 sequence");
   if (setup.steps < 1) throw InputError("train: the step limit must be at least 1");
   if (setup.snapshotEvery < 1) throw InputError("train: snapshots must be at least 1 step apart");
+  if (setup.keptWeights < 2 || setup.keptWeights > 100000) {
+    throw InputError("train: the snapshots with kept weights must number 2 to 100000 (" +
+                     std::to_string(setup.keptWeights) + ")");
+  }
   if (!(setup.optimizer.learningRate > 0.0) || !std::isfinite(setup.optimizer.learningRate)) {
     throw InputError("train: the learning rate must be finite and > 0");
   }
@@ -72,7 +77,9 @@ double trainSetupMemoryBytes(const TrainSetup& setup) {
   const double snapshots = std::floor(double(std::max(setup.steps, 0)) / std::max(setup.snapshotEvery, 1)) + 1.0;
   for (int r = 0; r < static_cast<int>(setup.runs.size()); ++r) {
     const train::ModelConfig config = trainRunConfig(setup, r);
-    bytes += train::trainingMemoryBytes(config, setup.batch, setup.context) + snapshots * snapshotBytes(setup);
+    const double kept = std::min<double>(snapshots, setup.keptWeights);
+    bytes += train::trainingMemoryBytes(config, setup.batch, setup.context) + snapshots * snapshotBytes(setup) +
+             kept * 4.0 * train::parameterFloats(config);
   }
   return bytes;
 }
@@ -186,7 +193,26 @@ struct TrainSession::Run {
   std::string message;
   std::vector<train::StepRecord> history;
   std::vector<std::shared_ptr<const TrainSnapshot>> snapshots;
-  std::vector<train::Matrix<float>> snapshotWeights;  // parameters at the latest snapshot (checkpoints)
+  /// Whole parameters of some snapshots (TrainSetup::keptWeights): `index` is the snapshot's place in snapshot order.
+  struct Kept {
+    int index = 0, step = 0;
+    std::vector<train::Matrix<float>> values;
+  };
+  std::vector<Kept> kept;  // oldest first; the latest snapshot's last
+  int keptStride = 1;      // older snapshots are kept when index % keptStride == 0
+  int snapshotsTaken = 0;  // snapshot index of the next one
+
+  /// Adds the newest snapshot's weights and thins the older ones (TrainSetup::keptWeights). Under the mutex.
+  void keep(int step, std::vector<train::Matrix<float>> values) {
+    // The previous latest was kept only for being the latest.
+    if (!kept.empty() && kept.back().index % keptStride != 0) kept.pop_back();
+    kept.push_back({snapshotsTaken++, step, std::move(values)});
+    while (static_cast<int>(kept.size()) > setup.keptWeights) {
+      keptStride *= 2;
+      const int latest = snapshotsTaken - 1;
+      std::erase_if(kept, [&](const Kept& k) { return k.index % keptStride != 0 && k.index != latest; });
+    }
+  }
 
   void bump() {
     revision->fetch_add(1);
@@ -230,8 +256,9 @@ struct TrainSession::Run {
     auto snapshot = std::make_shared<const TrainSnapshot>(std::move(taken));
     std::lock_guard lock(mutex);
     snapshots.push_back(std::move(snapshot));
-    snapshotWeights.clear();
-    for (const train::Parameter<float>& p : model.parameters()) snapshotWeights.push_back(p.value);
+    std::vector<train::Matrix<float>> values;
+    for (const train::Parameter<float>& p : model.parameters()) values.push_back(p.value);
+    keep(step, std::move(values));
     bump();
   }
 
@@ -250,7 +277,9 @@ struct TrainSession::Run {
         message.clear();
         history.clear();
         snapshots.clear();
-        snapshotWeights.clear();
+        kept.clear();
+        keptStride = 1;
+        snapshotsTaken = 0;
         bump();
       }
       try {
@@ -288,6 +317,7 @@ struct TrainSession::Run {
       } catch (const train::TrainingDiverged& diverged) {
         std::lock_guard lock(mutex);
         std::erase_if(snapshots, [&](const auto& s) { return s->step > diverged.lastGoodStep; });
+        std::erase_if(kept, [&](const Kept& k) { return k.step > diverged.lastGoodStep; });
         status = RunStatus::Diverged;
         running = false;
         stepsAllowed = 0;
@@ -458,16 +488,46 @@ bool TrainSession::waitForSteps(int run, int steps, double timeoutSeconds) const
   });
 }
 
+std::vector<int> TrainSession::keptWeightSteps(int run) const {
+  const Run& r = at(run);
+  std::lock_guard lock(r.mutex);
+  std::vector<int> steps;
+  for (const Run::Kept& k : r.kept) steps.push_back(k.step);
+  return steps;
+}
+
+int TrainSession::nearestKeptStep(int run, int step) const {
+  const std::vector<int> kept = keptWeightSteps(run);
+  if (kept.empty()) return step;
+  int best = kept.front();
+  for (int k : kept)
+    if (std::abs(k - step) < std::abs(best - step)) best = k;  // strict: ties keep the earlier (kept is ascending)
+  return best;
+}
+
 void TrainSession::writeCheckpoint(int run, const std::filesystem::path& folder) const {
+  const std::vector<int> steps = keptWeightSteps(run);
+  if (steps.empty()) throw InputError("train: run " + std::to_string(run + 1) + " has no snapshot yet");
+  writeCheckpoint(run, steps.back(), folder);
+}
+
+void TrainSession::writeCheckpoint(int run, int step, const std::filesystem::path& folder) const {
   const Run& r = at(run);
   train::Transformer<float> model(r.config);
   nlohmann::json extra;
   {
     std::lock_guard lock(r.mutex);
-    if (r.snapshots.empty()) throw InputError("train: run " + std::to_string(run + 1) + " has no snapshot yet");
-    for (size_t i = 0; i < r.snapshotWeights.size(); ++i) model.parameters()[i].value = r.snapshotWeights[i];
+    if (r.kept.empty()) throw InputError("train: run " + std::to_string(run + 1) + " has no snapshot yet");
+    const auto found = std::find_if(r.kept.begin(), r.kept.end(), [&](const Run::Kept& k) { return k.step == step; });
+    if (found == r.kept.end()) {
+      std::string list;
+      for (const Run::Kept& k : r.kept) list += (list.empty() ? "" : ", ") + std::to_string(k.step);
+      throw InputError("train: run " + std::to_string(run + 1) + " keeps no weights for step " + std::to_string(step) +
+                       " (kept: " + list + ")");
+    }
+    for (size_t i = 0; i < found->values.size(); ++i) model.parameters()[i].value = found->values[i];
     extra = {{"seed", r.setup.seed},
-             {"steps", r.snapshots.back()->step},
+             {"steps", step},
              {"task",
               {{"name", train::taskName(r.setup.task.kind)},
                {"symbols", r.setup.task.symbols},

@@ -413,11 +413,23 @@ class TrainView final : public gui::View {
           "Replace the scene's queries and keys by the selected head's on the probe sequence (undoable) and "
           "show them in the playground: canvas, sweep, maps; density and divergence in Ctrl+2.");
       ImGui::SameLine();
-      if (ImGui::Button("Open in Model explorer")) openInExplorer(ctx, session);
+      // The explorer opens the shown step when its weights are kept (TrainSetup::keptWeights), else the nearest kept
+      // step, and the button says which.
+      const int opened = session.nearestKeptStep(selectedRun_, snapshot->step);
+      const std::string label = opened == snapshot->step
+                                    ? std::string("Open in Model explorer###explorer")
+                                    : "Open step " + std::to_string(opened) + " in Model explorer###explorer";
+      if (ImGui::Button(label.c_str())) openInExplorer(ctx, session, opened);
       publish(ctx, "train/explorer");
-      itemTooltip(
-          "Write this run's latest snapshot as a checkpoint folder (Hugging Face GPT-2 layout) in the temporary "
-          "folder and open it in the Model explorer on the probe's token ids.");
+      const std::string tip =
+          opened == snapshot->step
+              ? "Write this run's weights at the shown step as a checkpoint folder (Hugging Face GPT-2 layout) in "
+                "the temporary folder and open it in the Model explorer on the probe's token ids."
+              : "The weights of step " + std::to_string(snapshot->step) + " are not kept (a run keeps " +
+                    std::to_string(session.setup().keptWeights) +
+                    " snapshots' weights, thinned as it trains): this opens step " + std::to_string(opened) +
+                    ", the nearest kept, as a checkpoint folder in the Model explorer on the probe's token ids.";
+      itemTooltip(tip.c_str());
       ImGui::SameLine();
       ImGui::TextDisabled("head %d.%d", layer_, head_);
       std::string probe = "probe:";
@@ -431,15 +443,12 @@ class TrainView final : public gui::View {
     drawGrid(ctx, *snapshot);
   }
 
-  void openInExplorer(AppContext& ctx, TrainSession& session) {
-    const auto snapshots = session.snapshots(selectedRun_);
-    if (snapshots.empty()) return;
+  void openInExplorer(AppContext& ctx, TrainSession& session, int step) {
     const std::filesystem::path folder =
-        std::filesystem::temp_directory_path() /
-        ("attnscope-train-" + std::to_string(::getpid()) + "-run" + std::to_string(selectedRun_ + 1) + "-step" +
-         std::to_string(snapshots.back()->step));
+        std::filesystem::temp_directory_path() / ("attnscope-train-" + std::to_string(::getpid()) + "-run" +
+                                                  std::to_string(selectedRun_ + 1) + "-step" + std::to_string(step));
     try {
-      session.writeCheckpoint(selectedRun_, folder);
+      session.writeCheckpoint(selectedRun_, step, folder);
       gui::ModelRequest request;
       request.path = folder.string();
       request.tokenIds = trainProbeTokens(session.setup());

@@ -224,6 +224,51 @@ TEST(TrainSession, SameSeedGivesTheHistoryOfAttnscopeTrainsLog) {
   }
 }
 
+TEST(TrainSession, KeepsTheWeightsOfThinnedSnapshotsAndWritesTheCheckpointOfAnEarlierOne) {
+  TrainSetup setup = smallSetup();
+  setup.runs = {{Kernel::Dpa}};
+  setup.steps = 10;
+  setup.snapshotEvery = 1;
+  setup.keptWeights = 4;
+  TrainSession session;
+  session.configure(setup);
+  session.start();
+  ASSERT_TRUE(session.waitForSteps(0, 10));
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  ASSERT_EQ(session.state(0).status, RunStatus::Finished);
+  const auto snapshots = session.snapshots(0);
+  ASSERT_EQ(snapshots.size(), 11u);  // steps 0..10
+  // By hand: 0-3 kept; at 4 there would be 5, so stride 2: 0, 2, 4; 5 joins as the latest and leaves when 6 comes;
+  // at 7 there would be 5 again (0, 2, 4, 6, 7), so stride 4: 0, 4, 7; then 8 replaces 7, 9 joins, 10 replaces 9.
+  EXPECT_EQ(session.keptWeightSteps(0), (std::vector<int>{0, 4, 8, 10}));
+  EXPECT_EQ(session.nearestKeptStep(0, 4), 4);
+  EXPECT_EQ(session.nearestKeptStep(0, 6), 4);  // 4 and 8 are as near: the earlier
+  EXPECT_EQ(session.nearestKeptStep(0, 7), 8);
+  EXPECT_EQ(session.nearestKeptStep(0, 9), 8);
+  const std::filesystem::path dir = scratch();
+  try {
+    session.writeCheckpoint(0, 5, dir / "step5");
+    ADD_FAILURE() << "step 5's weights are not kept";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "train: run 1 keeps no weights for step 5 (kept: 0, 4, 8, 10)");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "step5"));
+
+  // The checkpoint of step 4 holds step 4's weights: its probe gives step 4's snapshot, not the latest's.
+  session.writeCheckpoint(0, 4, dir / "step4");
+  train::Transformer<float> model(train::readCheckpointConfig(dir / "step4"));
+  train::loadCheckpointWeights(dir / "step4", model);
+  const TrainSnapshot reread = takeTrainSnapshot(model, trainProbeTokens(setup), 4, setup.bandDegrees);
+  for (int h = 0; h < 2; ++h) {
+    const RowMatrix& q = reread.head(0, h).queries;
+    EXPECT_LT((q - snapshots[4]->head(0, h).queries).cwiseAbs().maxCoeff(), 1e-5f) << h;
+    EXPECT_GT((q - snapshots[10]->head(0, h).queries).cwiseAbs().maxCoeff(), 1e-3f) << h;
+  }
+  std::ifstream config(dir / "step4" / "config.json");
+  const nlohmann::json json = nlohmann::json::parse(config);
+  EXPECT_EQ(json["attnscope"]["steps"], 4);
+}
+
 TEST(TrainSession, ANonFiniteLossPausesOnlyThatRunAndKeepsItsLastGoodSnapshot) {
   TrainSetup setup = smallSetup();
   setup.steps = 30;

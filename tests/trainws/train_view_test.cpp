@@ -217,6 +217,38 @@ TEST_F(TrainUi, OpenInModelExplorerRunsTheRunsCheckpointOnTheProbe) {
     }
 }
 
+TEST_F(TrainUi, OpenInModelExplorerOpensTheStepTheTimelineShowsNotTheLatest) {
+  openTrainWorkspace();
+  TrainSession& session = context_.trainSession();
+  for (int i = 0; i < 20; ++i) {
+    session.step();
+    for (int r = 0; r < 2; ++r) ASSERT_TRUE(session.waitUntilSettled(r));
+  }
+  frames(1);
+  const auto snapshots = session.snapshots(0);
+  ASSERT_EQ(snapshots.size(), 3u);  // steps 0, 10, 20 (a snapshot every 10 steps)
+  EXPECT_EQ(session.keptWeightSteps(0), (std::vector<int>{0, 10, 20}));
+  // A click in the middle of the timeline (3 snapshots: 0..2) shows the middle one, step 10.
+  click("train/timeline");
+  click("train/explorer");
+  EXPECT_EQ(context_.scene().workspace, "model");
+  for (int i = 0; i < 600 && context_.modelSession().result() == nullptr; ++i) {
+    frames(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const ModelResult* result = context_.modelSession().result();
+  ASSERT_NE(result, nullptr) << context_.modelSession().takeError();
+  float fromShown = 0.0f, fromLatest = 0.0f;
+  for (int l = 0; l < 2; ++l)
+    for (int h = 0; h < 4; ++h) {
+      const RowMatrix& attention = result->capture.attention[static_cast<size_t>(l * 4 + h)];
+      fromShown = std::max(fromShown, (attention - snapshots[1]->head(l, h).weights).cwiseAbs().maxCoeff());
+      fromLatest = std::max(fromLatest, (attention - snapshots[2]->head(l, h).weights).cwiseAbs().maxCoeff());
+    }
+  EXPECT_LT(fromShown, 2e-5f);   // the explorer runs step 10's weights
+  EXPECT_GT(fromLatest, 1e-3f);  // which are not step 20's
+}
+
 TEST_F(TrainUi, CurvesExportAsCsvWithARowPerRunAndStep) {
   openTrainWorkspace();
   const std::filesystem::path csv = std::filesystem::current_path() / "train_curves.csv";
