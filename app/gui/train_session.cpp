@@ -4,10 +4,15 @@
 #include "app/gui/train_session.h"
 
 #include <omp.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/divergence.h"
 #include "core/error.h"
@@ -347,10 +352,73 @@ struct TrainSession::Run {
   JobRunner lane;  // last: its job (work) uses every member above; destroyed first, after work() returned
 };
 
-TrainSession::TrainSession() = default;
+namespace {
+
+constexpr const char* kCheckpointPrefix = "attnscope-train-";
+
+/// The process id in the name of a checkpoint folder: attnscope-train-PID (and attnscope-train-PID-runR-stepS, the
+/// names before per-process folders); 0 for any other name.
+long checkpointFolderPid(const std::string& name) {
+  const std::string prefix = kCheckpointPrefix;
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return 0;
+  long pid = 0;
+  size_t i = prefix.size();
+  for (; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && pid < (1L << 40); ++i)
+    pid = pid * 10 + (name[i] - '0');
+  return i > prefix.size() && (i == name.size() || name[i] == '-') ? pid : 0;
+}
+
+/// Removes the checkpoint folders of processes that no longer exist (a crash, a kill): kill(pid, 0) fails with ESRCH.
+/// A live process that reused the pid keeps its folder; that is the only way one survives.
+void removeStaleCheckpointFolders(const std::filesystem::path& root) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
+    const long pid = checkpointFolderPid(entry.path().filename().string());
+    if (pid <= 0 || pid == ::getpid() || pid > std::numeric_limits<pid_t>::max()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH) std::filesystem::remove_all(entry.path(), error);
+  }
+}
+
+/// Distinguishes the sessions of one process (tests make many; the app one per AppContext).
+std::atomic<int> sessionSerial{0};
+
+}  // namespace
+
+TrainSession::TrainSession(std::filesystem::path tempRoot) : tempRoot_(std::move(tempRoot)) {
+  if (tempRoot_.empty()) tempRoot_ = std::filesystem::temp_directory_path();
+  checkpointRoot_ = tempRoot_ / (kCheckpointPrefix + std::to_string(::getpid())) /
+                    ("s" + std::to_string(sessionSerial.fetch_add(1) + 1));
+}
 
 TrainSession::~TrainSession() {
   stopAll();
+  removeCheckpoints(-1);
+}
+
+void TrainSession::removeCheckpoints(int run) {
+  std::error_code error;  // best effort: a folder that cannot be removed is not worth an error at Reset or exit
+  if (run < 0) {
+    std::filesystem::remove_all(checkpointRoot_, error);
+    std::filesystem::remove(checkpointRoot_.parent_path(), error);  // only if no other session of ours uses it
+    return;
+  }
+  const std::string prefix = "run" + std::to_string(run + 1) + "-";
+  for (const auto& entry : std::filesystem::directory_iterator(checkpointRoot_, error))
+    if (entry.path().filename().string().starts_with(prefix)) std::filesystem::remove_all(entry.path(), error);
+}
+
+std::filesystem::path TrainSession::explorerCheckpoint(int run, int step) {
+  at(run);
+  if (!sweptStale_) {
+    removeStaleCheckpointFolders(tempRoot_);
+    sweptStale_ = true;
+  }
+  const std::filesystem::path folder =
+      checkpointRoot_ / ("run" + std::to_string(run + 1) + "-step" + std::to_string(step));
+  // A folder of this name holds this run's weights at this step: Reset (the only way to another model under the same
+  // name) removes it.
+  if (!std::filesystem::exists(folder / "config.json")) writeCheckpoint(run, step, folder);
+  return folder;
 }
 
 void TrainSession::stopAll() {
@@ -377,6 +445,7 @@ void checkTrainSetup(const TrainSetup& setup) {
 void TrainSession::configure(const TrainSetup& setup) {
   checkTrainSetup(setup);
   stopAll();
+  removeCheckpoints(-1);
   setup_ = setup;
   const std::vector<int> probe = trainProbeTokens(setup);
   for (int r = 0; r < static_cast<int>(setup.runs.size()); ++r) {
@@ -446,6 +515,8 @@ void TrainSession::reset(int run) {
     r.resetRequested = true;
     r.interrupt = true;
   });
+  for (int r = 0; r < runCount(); ++r)
+    if (run < 0 || r == run) removeCheckpoints(r);
 }
 
 RunState TrainSession::state(int run) const {

@@ -118,7 +118,9 @@ struct RunState {
 /// (AppContext::trainSession()); every method is for the UI thread. The destructor stops and joins every worker.
 class TrainSession {
  public:
-  TrainSession();
+  /// `tempRoot`: where the checkpoint folders for the Model explorer go (default: the system's temporary folder).
+  explicit TrainSession(std::filesystem::path tempRoot = {});
+  /// Stops the runs and removes this session's checkpoint folders.
   ~TrainSession();
   TrainSession(const TrainSession&) = delete;
   TrainSession& operator=(const TrainSession&) = delete;
@@ -166,14 +168,26 @@ class TrainSession {
   /// The same at the latest snapshot.
   void writeCheckpoint(int run, const std::filesystem::path& folder) const;
 
+  /// The checkpoint folder of run `run` at kept step `step` for the Model explorer: written on first use (as
+  /// writeCheckpoint) to TEMP/attnscope-train-PID/sN/runR-stepS, this session's folder, and removed again by Reset
+  /// of that run, by configure (the runs are replaced) and by the destructor (the app's exit). Folders of processes
+  /// that are gone (attnscope-train-PID with no process PID, e.g. after a crash) are removed when this session first
+  /// writes one, so they do not pile up.
+  std::filesystem::path explorerCheckpoint(int run, int step);
+  /// This session's folder under the temporary folder (it exists only while it holds checkpoints).
+  const std::filesystem::path& checkpointRoot() const { return checkpointRoot_; }
+
  private:
   struct Run;
   void stopAll();
+  void removeCheckpoints(int run);  // run -1: every run's, and this session's folder
   Run& at(int run) const;
   template <typename F>
   void forRuns(int run, F&& f);
 
   TrainSetup setup_;
+  std::filesystem::path tempRoot_, checkpointRoot_;
+  bool sweptStale_ = false;  // folders of dead processes removed (once, at the first checkpoint)
   std::atomic<std::uint64_t> revision_{1};
   // Declared after revision_: the runs (whose workers bump it) are stopped and destroyed first.
   std::vector<std::unique_ptr<Run>> runs_;

@@ -4,7 +4,6 @@
 // snapshots. A head goes to the playground (an undoable edit) or the run to the Model explorer (a checkpoint folder).
 // The runs live in the context's TrainSession (app/gui/train_session.h); this object only holds what the user edits.
 #include <imgui.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -444,13 +443,9 @@ class TrainView final : public gui::View {
   }
 
   void openInExplorer(AppContext& ctx, TrainSession& session, int step) {
-    const std::filesystem::path folder =
-        std::filesystem::temp_directory_path() / ("attnscope-train-" + std::to_string(::getpid()) + "-run" +
-                                                  std::to_string(selectedRun_ + 1) + "-step" + std::to_string(step));
     try {
-      session.writeCheckpoint(selectedRun_, step, folder);
       gui::ModelRequest request;
-      request.path = folder.string();
+      request.path = session.explorerCheckpoint(selectedRun_, step).string();
       request.tokenIds = trainProbeTokens(session.setup());
       request.fromUser = true;
       if (!ctx.modelSession().start(std::move(request))) {

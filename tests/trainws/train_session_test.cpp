@@ -3,6 +3,8 @@
 #include "app/gui/train_session.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -267,6 +269,58 @@ TEST(TrainSession, KeepsTheWeightsOfThinnedSnapshotsAndWritesTheCheckpointOfAnEa
   std::ifstream config(dir / "step4" / "config.json");
   const nlohmann::json json = nlohmann::json::parse(config);
   EXPECT_EQ(json["attnscope"]["steps"], 4);
+}
+
+TEST(TrainSession, CheckpointFoldersAreRemovedOnResetReconfigureAndDestructionAndThoseOfDeadProcessesAtStart) {
+  const std::filesystem::path root = scratch();
+  // Folders a crashed attnscope left: a process that has exited (and been reaped) has no pid any more. The
+  // session's own process (alive) and a name that is not ours keep theirs.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const std::string dead = "attnscope-train-" + std::to_string(child);
+  std::filesystem::create_directories(root / dead / "s1" / "run1-step0");
+  std::filesystem::create_directories(root / (dead + "-run2-step10"));  // the naming before per-process folders
+  const std::string alive = "attnscope-train-" + std::to_string(::getppid());
+  std::filesystem::create_directories(root / alive / "s1");
+  std::filesystem::create_directories(root / "attnscope-train-notes");
+
+  std::filesystem::path sessionRoot;
+  {
+    TrainSession session(root);
+    sessionRoot = session.checkpointRoot();
+    EXPECT_EQ(sessionRoot.parent_path(), root / ("attnscope-train-" + std::to_string(::getpid())));
+    session.configure(smallSetup());
+    for (int r = 0; r < 2; ++r) ASSERT_TRUE(session.waitUntilSettled(r));
+    EXPECT_TRUE(std::filesystem::exists(root / dead));  // nothing written yet: nothing swept
+    const std::filesystem::path run1 = session.explorerCheckpoint(0, 0), run2 = session.explorerCheckpoint(1, 0);
+    EXPECT_EQ(run1, sessionRoot / "run1-step0");
+    EXPECT_TRUE(std::filesystem::exists(run1 / "model.safetensors"));
+    EXPECT_TRUE(std::filesystem::exists(run2 / "config.json"));
+    EXPECT_FALSE(std::filesystem::exists(root / dead));
+    EXPECT_FALSE(std::filesystem::exists(root / (dead + "-run2-step10")));
+    EXPECT_TRUE(std::filesystem::exists(root / alive / "s1"));
+    EXPECT_TRUE(std::filesystem::exists(root / "attnscope-train-notes"));
+
+    session.reset(0);  // run 1's weights are gone: its folder too; run 2's stays
+    EXPECT_FALSE(std::filesystem::exists(run1));
+    EXPECT_TRUE(std::filesystem::exists(run2));
+    ASSERT_TRUE(session.waitUntilSettled(0));
+    EXPECT_EQ(session.explorerCheckpoint(0, 0), run1);
+    EXPECT_TRUE(std::filesystem::exists(run1));
+
+    session.configure(smallSetup());  // the runs are replaced (Apply)
+    EXPECT_FALSE(std::filesystem::exists(run1));
+    EXPECT_FALSE(std::filesystem::exists(run2));
+    ASSERT_TRUE(session.waitUntilSettled(1));
+    session.explorerCheckpoint(1, 0);
+    EXPECT_TRUE(std::filesystem::exists(run2));
+  }
+  // Destroyed (the app's exit): the session's folder and the process's are gone.
+  EXPECT_FALSE(std::filesystem::exists(sessionRoot));
+  EXPECT_FALSE(std::filesystem::exists(sessionRoot.parent_path()));
+  EXPECT_TRUE(std::filesystem::exists(root / alive / "s1"));
 }
 
 TEST(TrainSession, ANonFiniteLossPausesOnlyThatRunAndKeepsItsLastGoodSnapshot) {
