@@ -459,6 +459,9 @@ void TrainSession::configure(const TrainSetup& setup) {
     runs_.push_back(std::move(run));
   }
   // Each run trains on a job lane of its own (core/job_runner.h): one job, work(), that returns at the end (quit).
+  // Not a job per Start / Step: trainModel owns the AdamW moments and the step count for the whole run, so jobs per
+  // command would need that state moved out of core/train and handed between jobs; one job that waits between steps
+  // keeps it on the worker's stack, and Pause / Step / Reset are flags it reads between steps.
   for (auto& run : runs_) run->lane.submit([r = run.get()](const std::atomic<bool>&) { r->work(); });
   revision_.fetch_add(1);
 }

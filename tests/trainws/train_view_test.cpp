@@ -1,4 +1,4 @@
-// The Train workspace headless (ImGui frames without GL, as tests/gui/shell_layout_test.cpp): Ctrl+4 opens it, its
+// The Train workspace headless (ImGui frames without GL: tests/gui/headless_ui.h): Ctrl+4 opens it, its
 // Start / Pause / Step / Reset buttons clicked with the mouse drive the context's TrainSession, a head goes to the
 // playground as an undoable edit, the curves export as CSV; and the curves figure written as PNG and SVG (EGL).
 #include <GLFW/glfw3.h>  // key codes only
@@ -17,54 +17,13 @@
 #include "app/gui/train_session.h"
 #include "app/gui/workspaces.h"
 #include "app/render/egl_context.h"
+#include "tests/gui/headless_ui.h"
 
 namespace attnscope::gui {
 namespace {
 
-class NoTextures : public HeatmapCache {
- public:
-  unsigned texture(const std::string&, std::uint64_t, const MatrixView&, const HeatmapStyle&) override { return 0; }
-};
-
-class TrainUi : public ::testing::Test {
+class TrainUi : public HeadlessUi {
  protected:
-  void SetUp() override {
-    imgui_ = ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 800);
-    setupFontsAndStyle(1.0f);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    context_.setHeatmapCache(&textures_);
-    context_.refreshDerived();
-    layout_.width = 1280;
-    layout_.height = 800;
-  }
-  void TearDown() override { ImGui::DestroyContext(imgui_); }
-  void frames(int count) {
-    for (int i = 0; i < count; ++i) {
-      ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
-      ImGui::NewFrame();
-      drawUi(context_, shell_, layout_);
-      ImGui::EndFrame();
-      context_.endFrame();
-    }
-  }
-  /// A mouse click at probe `name` (published last frame): hover, press, release, one frame each (ImGui 1.86 samples
-  /// the mouse once per frame; a button fires on release).
-  void click(const std::string& name) {
-    ASSERT_TRUE(context_.probes().count(name)) << name;
-    const auto p = context_.probes().at(name);
-    ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = ImVec2(p[0], p[1]);
-    frames(1);
-    io.MouseDown[0] = true;
-    frames(1);
-    io.MouseDown[0] = false;
-    frames(1);
-  }
   void openTrainWorkspace() {
     frames(2);
     shell_.keyPresses.push_back({GLFW_KEY_4, GLFW_MOD_CONTROL});
@@ -74,12 +33,6 @@ class TrainUi : public ::testing::Test {
     for (int r = 0; r < 2; ++r) ASSERT_TRUE(context_.trainSession().waitUntilSettled(r));
     frames(1);
   }
-
-  ImGuiContext* imgui_ = nullptr;
-  NoTextures textures_;
-  AppContext context_{defaultScene()};
-  ShellState shell_;
-  FrameLayout layout_;
 };
 
 TEST_F(TrainUi, CtrlFourOpensTheTrainWorkspaceWithEveryRunPausedAtStepZero) {
