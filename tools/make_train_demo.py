@@ -96,28 +96,28 @@ def accuracy(name):
     return f"{runs[name]['summary']['eval_accuracy']:.2f}"
 
 
+def copy_step(title, name, ct_above, text):
+    """A playground step on run `name` (also its kernel) whose best head copies: more than half of its attention
+    goes OFFSET back, and its CT divergence is above `ct_above`."""
+    return {"title": title, "workspace": "playground", "text": text, "scene": scene(name, ("canvas", "maps")),
+            "claims": [claim("copy", "meanDiagonal", name, OFFSET, "gt", 0.5),
+                       claim("ct", "ct", name, 0, "gt", ct_above, 3)]}
+
+
 copied = runs["dpa-ct"]["score"] > 0.5
 assert runs["dpa"]["score"] > 0.5 and runs["ea"]["score"] > 0.5, "a copy head did not form: retune the commands"
 steps = [
-    {"title": "A head that learned to copy (DPA)",
-     "workspace": "playground",
-     "text": "attnscope trained this transformer itself (1 layer, 2 heads of size 8, 400 steps on the copy task; "
-             "assets/train_demo/COMMANDS.md has the command). Held-out accuracy: " + accuracy("dpa") + ". The "
-             "sequence repeats its first 7 tokens, so from token 6 on each next token is the one 6 positions back: "
-             f"head {runs['dpa']['head']} gives that token {{copy}} of its attention on average, a bright diagonal "
-             "in the map. CT divergence of its queries and keys: {ct}.",
-     "scene": scene("dpa", ("canvas", "maps")),
-     "claims": [claim("copy", "meanDiagonal", "dpa", OFFSET, "gt", 0.5),
-                claim("ct", "ct", "dpa", 0, "gt", 0.5, 3)]},
-    {"title": "The same task under expressive attention",
-     "workspace": "playground",
-     "text": "The same model and seed trained with EA, (q.k)^2 / (1 + (q.k)^2) in place of exp(q.k). Held-out "
-             "accuracy: " + accuracy("ea") + f". Head {runs['ea']['head']} copies too ({{copy}} of its attention "
-             "goes 6 positions back on average), reached through squared scores: an antiparallel key counts as "
-             "much as a parallel one. CT divergence: {ct}.",
-     "scene": scene("ea", ("canvas", "maps")),
-     "claims": [claim("copy", "meanDiagonal", "ea", OFFSET, "gt", 0.5),
-                claim("ct", "ct", "ea", 0, "gt", 0.0, 3)]},
+    copy_step("A head that learned to copy (DPA)", "dpa", 0.5,
+              "attnscope trained this transformer itself (1 layer, 2 heads of size 8, 400 steps on the copy task; "
+              "assets/train_demo/COMMANDS.md has the command). Held-out accuracy: " + accuracy("dpa") + ". The "
+              "sequence repeats its first 7 tokens, so from token 6 on each next token is the one 6 positions back: "
+              f"head {runs['dpa']['head']} gives that token {{copy}} of its attention on average, a bright diagonal "
+              "in the map. CT divergence of its queries and keys: {ct}."),
+    copy_step("The same task under expressive attention", "ea", 0.0,
+              "The same model and seed trained with EA, (q.k)^2 / (1 + (q.k)^2) in place of exp(q.k). Held-out "
+              "accuracy: " + accuracy("ea") + f". Head {runs['ea']['head']} copies too ({{copy}} of its attention "
+              "goes 6 positions back on average), reached through squared scores: an antiparallel key counts as "
+              "much as a parallel one. CT divergence: {ct}."),
     {"title": "DPA with the alignment regulariser",
      "workspace": "playground",
      "text": "DPA again with the CT regulariser (weight 0.3) pulling each head's keys towards its queries. Held-out "

@@ -4,9 +4,15 @@
 #include "app/gui/train_session.h"
 
 #include <omp.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/divergence.h"
 #include "core/error.h"
@@ -49,6 +55,10 @@ void validateSetup(const TrainSetup& setup) {
   if (setup.batch < 1) throw InputError("train: the batch must be at least 1 sequence");
   if (setup.steps < 1) throw InputError("train: the step limit must be at least 1");
   if (setup.snapshotEvery < 1) throw InputError("train: snapshots must be at least 1 step apart");
+  if (setup.keptWeights < 2 || setup.keptWeights > 100000) {
+    throw InputError("train: the snapshots with kept weights must number 2 to 100000 (" +
+                     std::to_string(setup.keptWeights) + ")");
+  }
   if (!(setup.optimizer.learningRate > 0.0) || !std::isfinite(setup.optimizer.learningRate)) {
     throw InputError("train: the learning rate must be finite and > 0");
   }
@@ -72,7 +82,9 @@ double trainSetupMemoryBytes(const TrainSetup& setup) {
   const double snapshots = std::floor(double(std::max(setup.steps, 0)) / std::max(setup.snapshotEvery, 1)) + 1.0;
   for (int r = 0; r < static_cast<int>(setup.runs.size()); ++r) {
     const train::ModelConfig config = trainRunConfig(setup, r);
-    bytes += train::trainingMemoryBytes(config, setup.batch, setup.context) + snapshots * snapshotBytes(setup);
+    const double kept = std::min<double>(snapshots, setup.keptWeights);
+    bytes += train::trainingMemoryBytes(config, setup.batch, setup.context) + snapshots * snapshotBytes(setup) +
+             kept * 4.0 * train::parameterFloats(config);
   }
   return bytes;
 }
@@ -182,10 +194,30 @@ struct TrainSession::Run {
   // Results (worker -> UI thread).
   RunStatus status = RunStatus::Paused;
   int stepsDone = 0;
+  int stepping = 0;  // RunState::stepping
   std::string message;
   std::vector<train::StepRecord> history;
   std::vector<std::shared_ptr<const TrainSnapshot>> snapshots;
-  std::vector<train::Matrix<float>> snapshotWeights;  // parameters at the latest snapshot (checkpoints)
+  /// Whole parameters of some snapshots (TrainSetup::keptWeights): `index` is the snapshot's place in snapshot order.
+  struct Kept {
+    int index = 0, step = 0;
+    std::vector<train::Matrix<float>> values;
+  };
+  std::vector<Kept> kept;  // oldest first; the latest snapshot's last
+  int keptStride = 1;      // older snapshots are kept when index % keptStride == 0
+  int snapshotsTaken = 0;  // snapshot index of the next one
+
+  /// Adds the newest snapshot's weights and thins the older ones (TrainSetup::keptWeights). Under the mutex.
+  void keep(int step, std::vector<train::Matrix<float>> values) {
+    // The previous latest was kept only for being the latest.
+    if (!kept.empty() && kept.back().index % keptStride != 0) kept.pop_back();
+    kept.push_back({snapshotsTaken++, step, std::move(values)});
+    while (static_cast<int>(kept.size()) > setup.keptWeights) {
+      keptStride *= 2;
+      const int latest = snapshotsTaken - 1;
+      std::erase_if(kept, [&](const Kept& k) { return k.index % keptStride != 0 && k.index != latest; });
+    }
+  }
 
   void bump() {
     revision->fetch_add(1);
@@ -200,14 +232,17 @@ struct TrainSession::Run {
       if (running || stepsAllowed > 0) {
         if (!running) --stepsAllowed;
         interrupt = false;  // under the mutex: a command arriving now raises it again
-        if (status != RunStatus::Running) {
+        const int nowStepping = running ? 0 : stepsDone + 1;
+        if (status != RunStatus::Running || stepping != nowStepping) {
           status = RunStatus::Running;
+          stepping = nowStepping;
           bump();
         }
         return true;
       }
-      if (status != RunStatus::Paused) {
+      if (status != RunStatus::Paused || stepping != 0) {
         status = RunStatus::Paused;
+        stepping = 0;  // a Step dropped by Pause or Reset
         bump();
       }
       wake.wait(lock);
@@ -226,8 +261,9 @@ struct TrainSession::Run {
     auto snapshot = std::make_shared<const TrainSnapshot>(std::move(taken));
     std::lock_guard lock(mutex);
     snapshots.push_back(std::move(snapshot));
-    snapshotWeights.clear();
-    for (const train::Parameter<float>& p : model.parameters()) snapshotWeights.push_back(p.value);
+    std::vector<train::Matrix<float>> values;
+    for (const train::Parameter<float>& p : model.parameters()) values.push_back(p.value);
+    keep(step, std::move(values));
     bump();
   }
 
@@ -242,10 +278,13 @@ struct TrainSession::Run {
         resetRequested = false;
         status = RunStatus::Paused;
         stepsDone = 0;
+        stepping = 0;
         message.clear();
         history.clear();
         snapshots.clear();
-        snapshotWeights.clear();
+        kept.clear();
+        keptStride = 1;
+        snapshotsTaken = 0;
         bump();
       }
       try {
@@ -266,6 +305,7 @@ struct TrainSession::Run {
                   std::lock_guard lock(mutex);
                   history.push_back(r);
                   stepsDone = r.step;
+                  stepping = 0;
                 }
                 if (r.step % s.snapshotEvery == 0 || r.step == s.steps) record(model, r.step);
                 bump();
@@ -275,15 +315,18 @@ struct TrainSession::Run {
             std::lock_guard lock(mutex);
             status = RunStatus::Finished;
             running = false;
+            stepping = 0;
             bump();
           }
         }
       } catch (const train::TrainingDiverged& diverged) {
         std::lock_guard lock(mutex);
         std::erase_if(snapshots, [&](const auto& s) { return s->step > diverged.lastGoodStep; });
+        std::erase_if(kept, [&](const Kept& k) { return k.step > diverged.lastGoodStep; });
         status = RunStatus::Diverged;
         running = false;
         stepsAllowed = 0;
+        stepping = 0;
         const int lastSnapshot = snapshots.empty() ? 0 : snapshots.back()->step;
         message = "run " + std::to_string(index + 1) + " (" + std::string(kernelName(config.kernel)) +
                   "): the loss is not finite at step " + std::to_string(stepsDone + 1) +
@@ -295,6 +338,7 @@ struct TrainSession::Run {
         std::lock_guard lock(mutex);
         status = RunStatus::Failed;
         running = false;
+        stepping = 0;
         message = "run " + std::to_string(index + 1) + ": " + error.what();
         bump();
       }
@@ -308,10 +352,73 @@ struct TrainSession::Run {
   JobRunner lane;  // last: its job (work) uses every member above; destroyed first, after work() returned
 };
 
-TrainSession::TrainSession() = default;
+namespace {
+
+constexpr const char* kCheckpointPrefix = "attnscope-train-";
+
+/// The process id in the name of a checkpoint folder: attnscope-train-PID (and attnscope-train-PID-runR-stepS, the
+/// names before per-process folders); 0 for any other name.
+long checkpointFolderPid(const std::string& name) {
+  const std::string prefix = kCheckpointPrefix;
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return 0;
+  long pid = 0;
+  size_t i = prefix.size();
+  for (; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && pid < (1L << 40); ++i)
+    pid = pid * 10 + (name[i] - '0');
+  return i > prefix.size() && (i == name.size() || name[i] == '-') ? pid : 0;
+}
+
+/// Removes the checkpoint folders of processes that no longer exist (a crash, a kill): kill(pid, 0) fails with ESRCH.
+/// A live process that reused the pid keeps its folder; that is the only way one survives.
+void removeStaleCheckpointFolders(const std::filesystem::path& root) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
+    const long pid = checkpointFolderPid(entry.path().filename().string());
+    if (pid <= 0 || pid == ::getpid() || pid > std::numeric_limits<pid_t>::max()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH) std::filesystem::remove_all(entry.path(), error);
+  }
+}
+
+/// Distinguishes the sessions of one process (tests make many; the app one per AppContext).
+std::atomic<int> sessionSerial{0};
+
+}  // namespace
+
+TrainSession::TrainSession(std::filesystem::path tempRoot) : tempRoot_(std::move(tempRoot)) {
+  if (tempRoot_.empty()) tempRoot_ = std::filesystem::temp_directory_path();
+  checkpointRoot_ = tempRoot_ / (kCheckpointPrefix + std::to_string(::getpid())) /
+                    ("s" + std::to_string(sessionSerial.fetch_add(1) + 1));
+}
 
 TrainSession::~TrainSession() {
   stopAll();
+  removeCheckpoints(-1);
+}
+
+void TrainSession::removeCheckpoints(int run) {
+  std::error_code error;  // best effort: a folder that cannot be removed is not worth an error at Reset or exit
+  if (run < 0) {
+    std::filesystem::remove_all(checkpointRoot_, error);
+    std::filesystem::remove(checkpointRoot_.parent_path(), error);  // only if no other session of ours uses it
+    return;
+  }
+  const std::string prefix = "run" + std::to_string(run + 1) + "-";
+  for (const auto& entry : std::filesystem::directory_iterator(checkpointRoot_, error))
+    if (entry.path().filename().string().starts_with(prefix)) std::filesystem::remove_all(entry.path(), error);
+}
+
+std::filesystem::path TrainSession::explorerCheckpoint(int run, int step) {
+  at(run);
+  if (!sweptStale_) {
+    removeStaleCheckpointFolders(tempRoot_);
+    sweptStale_ = true;
+  }
+  const std::filesystem::path folder =
+      checkpointRoot_ / ("run" + std::to_string(run + 1) + "-step" + std::to_string(step));
+  // A folder of this name holds this run's weights at this step: Reset (the only way to another model under the same
+  // name) removes it.
+  if (!std::filesystem::exists(folder / "config.json")) writeCheckpoint(run, step, folder);
+  return folder;
 }
 
 void TrainSession::stopAll() {
@@ -338,6 +445,7 @@ void checkTrainSetup(const TrainSetup& setup) {
 void TrainSession::configure(const TrainSetup& setup) {
   checkTrainSetup(setup);
   stopAll();
+  removeCheckpoints(-1);
   setup_ = setup;
   const std::vector<int> probe = trainProbeTokens(setup);
   for (int r = 0; r < static_cast<int>(setup.runs.size()); ++r) {
@@ -351,6 +459,9 @@ void TrainSession::configure(const TrainSetup& setup) {
     runs_.push_back(std::move(run));
   }
   // Each run trains on a job lane of its own (core/job_runner.h): one job, work(), that returns at the end (quit).
+  // Not a job per Start / Step: trainModel owns the AdamW moments and the step count for the whole run, so jobs per
+  // command would need that state moved out of core/train and handed between jobs; one job that waits between steps
+  // keeps it on the worker's stack, and Pause / Step / Reset are flags it reads between steps.
   for (auto& run : runs_) run->lane.submit([r = run.get()](const std::atomic<bool>&) { r->work(); });
   revision_.fetch_add(1);
 }
@@ -407,12 +518,14 @@ void TrainSession::reset(int run) {
     r.resetRequested = true;
     r.interrupt = true;
   });
+  for (int r = 0; r < runCount(); ++r)
+    if (run < 0 || r == run) removeCheckpoints(r);
 }
 
 RunState TrainSession::state(int run) const {
   const Run& r = at(run);
   std::lock_guard lock(r.mutex);
-  return {r.status, r.stepsDone, r.message};
+  return {r.status, r.stepsDone, r.stepping, r.message};
 }
 
 std::vector<train::StepRecord> TrainSession::history(int run) const {
@@ -449,16 +562,46 @@ bool TrainSession::waitForSteps(int run, int steps, double timeoutSeconds) const
   });
 }
 
+std::vector<int> TrainSession::keptWeightSteps(int run) const {
+  const Run& r = at(run);
+  std::lock_guard lock(r.mutex);
+  std::vector<int> steps;
+  for (const Run::Kept& k : r.kept) steps.push_back(k.step);
+  return steps;
+}
+
+int TrainSession::nearestKeptStep(int run, int step) const {
+  const std::vector<int> kept = keptWeightSteps(run);
+  if (kept.empty()) return step;
+  int best = kept.front();
+  for (int k : kept)
+    if (std::abs(k - step) < std::abs(best - step)) best = k;  // strict: ties keep the earlier (kept is ascending)
+  return best;
+}
+
 void TrainSession::writeCheckpoint(int run, const std::filesystem::path& folder) const {
+  const std::vector<int> steps = keptWeightSteps(run);
+  if (steps.empty()) throw InputError("train: run " + std::to_string(run + 1) + " has no snapshot yet");
+  writeCheckpoint(run, steps.back(), folder);
+}
+
+void TrainSession::writeCheckpoint(int run, int step, const std::filesystem::path& folder) const {
   const Run& r = at(run);
   train::Transformer<float> model(r.config);
   nlohmann::json extra;
   {
     std::lock_guard lock(r.mutex);
-    if (r.snapshots.empty()) throw InputError("train: run " + std::to_string(run + 1) + " has no snapshot yet");
-    for (size_t i = 0; i < r.snapshotWeights.size(); ++i) model.parameters()[i].value = r.snapshotWeights[i];
+    if (r.kept.empty()) throw InputError("train: run " + std::to_string(run + 1) + " has no snapshot yet");
+    const auto found = std::find_if(r.kept.begin(), r.kept.end(), [&](const Run::Kept& k) { return k.step == step; });
+    if (found == r.kept.end()) {
+      std::string list;
+      for (const Run::Kept& k : r.kept) list += (list.empty() ? "" : ", ") + std::to_string(k.step);
+      throw InputError("train: run " + std::to_string(run + 1) + " keeps no weights for step " + std::to_string(step) +
+                       " (kept: " + list + ")");
+    }
+    for (size_t i = 0; i < found->values.size(); ++i) model.parameters()[i].value = found->values[i];
     extra = {{"seed", r.setup.seed},
-             {"steps", r.snapshots.back()->step},
+             {"steps", step},
              {"task",
               {{"name", train::taskName(r.setup.task.kind)},
                {"symbols", r.setup.task.symbols},

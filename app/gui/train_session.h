@@ -38,6 +38,12 @@ struct TrainSetup {
   int steps = 1000;           ///< a run stops (finished) after this many updates
   int snapshotEvery = 10;     ///< steps between snapshots (the first is at step 0)
   float bandDegrees = 15.0f;  ///< classification band of the fractions (DisplayParams::classificationBandDegrees)
+  /// Snapshots per run whose whole weights are kept, so the Model explorer can open the step the timeline shows
+  /// (at least 2). The latest snapshot's are always kept; older ones are thinned: every snapshot at first, then,
+  /// each time there would be more than this many, only those whose index (0, 1, 2, ... in snapshot order) is a
+  /// multiple of twice the previous stride. At the default size one copy is about 0.4 MB, so 16 cost 6.5 MB a run
+  /// (all 101 snapshots of 1000 steps would cost 40 MB).
+  int keptWeights = 16;
   std::vector<TrainRunOptions> runs{{Kernel::Dpa}, {Kernel::Ea}};
 };
 
@@ -48,7 +54,7 @@ constexpr int kMaxTrainRuns = 4;
 train::ModelConfig trainRunConfig(const TrainSetup& setup, int run);
 
 /// Bytes a setup needs while training: every run's trainingMemoryBytes plus its snapshots (probe Q, K and weights
-/// of every head, at most setup.steps / snapshotEvery + 1 of them).
+/// of every head, at most setup.steps / snapshotEvery + 1 of them) plus its kept weights (keptWeights copies).
 double trainSetupMemoryBytes(const TrainSetup& setup);
 
 /// Checks a setup before anything is made: sizes and options (InputError), then the memory budget (ResourceError,
@@ -100,6 +106,10 @@ const char* runStatusName(RunStatus status);
 struct RunState {
   RunStatus status = RunStatus::Paused;
   int stepsDone = 0;
+  /// The update a Step is computing (stepsDone + 1), set by the run's worker the moment it begins that update and
+  /// cleared when it lands (or is dropped by Pause / Reset); 0 otherwise. A Step "takes effect" when this is set: the
+  /// update itself (about 14 ms at the default size on one idle thread) lands when it is done.
+  int stepping = 0;
   std::string message;  ///< why a run diverged or failed ("" otherwise)
 };
 
@@ -108,7 +118,9 @@ struct RunState {
 /// (AppContext::trainSession()); every method is for the UI thread. The destructor stops and joins every worker.
 class TrainSession {
  public:
-  TrainSession();
+  /// `tempRoot`: where the checkpoint folders for the Model explorer go (default: the system's temporary folder).
+  explicit TrainSession(std::filesystem::path tempRoot = {});
+  /// Stops the runs and removes this session's checkpoint folders.
   ~TrainSession();
   TrainSession(const TrainSession&) = delete;
   TrainSession& operator=(const TrainSession&) = delete;
@@ -142,18 +154,40 @@ class TrainSession {
   /// Waits until run `run` has done `steps` updates, or settled short of them. Returns false on timeout.
   bool waitForSteps(int run, int steps, double timeoutSeconds = 60.0) const;
 
-  /// Writes run `run`'s weights at its latest snapshot as a checkpoint folder (core/train/checkpoint.h) with the
-  /// task, seed and step in its "attnscope" block. Throws InputError before the first snapshot.
+  /// Steps of run `run`'s snapshots whose weights are kept (TrainSetup::keptWeights), oldest first; the latest
+  /// snapshot's step is always the last.
+  std::vector<int> keptWeightSteps(int run) const;
+  /// The kept step nearest `step` (the earlier of two equally near): `step` itself when its weights are kept; `step`
+  /// before the first snapshot.
+  int nearestKeptStep(int run, int step) const;
+
+  /// Writes run `run`'s weights at its snapshot of step `step` as a checkpoint folder (core/train/checkpoint.h) with
+  /// the task, seed and step in its "attnscope" block. Throws InputError if that step's weights are not kept (the
+  /// message lists the kept steps) or before the first snapshot.
+  void writeCheckpoint(int run, int step, const std::filesystem::path& folder) const;
+  /// The same at the latest snapshot.
   void writeCheckpoint(int run, const std::filesystem::path& folder) const;
+
+  /// The checkpoint folder of run `run` at kept step `step` for the Model explorer: written on first use (as
+  /// writeCheckpoint) to TEMP/attnscope-train-PID/sN/runR-stepS, this session's folder, and removed again by Reset
+  /// of that run, by configure (the runs are replaced) and by the destructor (the app's exit). Folders of processes
+  /// that are gone (attnscope-train-PID with no process PID, e.g. after a crash) are removed when this session first
+  /// writes one, so they do not pile up.
+  std::filesystem::path explorerCheckpoint(int run, int step);
+  /// This session's folder under the temporary folder (it exists only while it holds checkpoints).
+  const std::filesystem::path& checkpointRoot() const { return checkpointRoot_; }
 
  private:
   struct Run;
   void stopAll();
+  void removeCheckpoints(int run);  // run -1: every run's, and this session's folder
   Run& at(int run) const;
   template <typename F>
   void forRuns(int run, F&& f);
 
   TrainSetup setup_;
+  std::filesystem::path tempRoot_, checkpointRoot_;
+  bool sweptStale_ = false;  // folders of dead processes removed (once, at the first checkpoint)
   std::atomic<std::uint64_t> revision_{1};
   // Declared after revision_: the runs (whose workers bump it) are stopped and destroyed first.
   std::vector<std::unique_ptr<Run>> runs_;

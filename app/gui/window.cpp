@@ -239,9 +239,20 @@ class TrainControlBench {
         press(frame, Phase::Step, [&] { session.step(); });
         return false;
       case Phase::Step:
+        // Step takes effect when every run computes its next update (RunState::stepping, shown by the view) or has
+        // already done it; the update lands when it is done (StepLanded, counted from the same press).
+        for (int r = 0; r < session.runCount(); ++r) {
+          const RunState state = session.state(r);
+          const int next = stepsBefore_[static_cast<std::size_t>(r)] + 1;
+          if (state.stepping != next && state.stepsDone != next) return false;
+        }
+        report("Step (every run computing its next update)", frame);
+        phase_ = Phase::StepLanded;
+        [[fallthrough]];
+      case Phase::StepLanded:
         for (int r = 0; r < session.runCount(); ++r)
           if (session.state(r).stepsDone != stepsBefore_[static_cast<std::size_t>(r)] + 1 || !settled(r)) return false;
-        report("Step (one update of every run, then paused)", frame);
+        report("Step's update landed (one update of every run, then paused)", frame);
         press(frame, Phase::Reset, [&] { session.reset(); });
         return false;
       case Phase::Reset:
@@ -254,7 +265,7 @@ class TrainControlBench {
   }
 
  private:
-  enum class Phase { Start, Pause, Step, Reset };
+  enum class Phase { Start, Pause, Step, StepLanded, Reset };
   template <typename F>
   void press(int frame, Phase next, F&& control) {
     control();

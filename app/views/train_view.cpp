@@ -4,7 +4,6 @@
 // snapshots. A head goes to the playground (an undoable edit) or the run to the Model explorer (a checkpoint folder).
 // The runs live in the context's TrainSession (app/gui/train_session.h); this object only holds what the user edits.
 #include <imgui.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -269,7 +268,13 @@ class TrainView final : public gui::View {
     publish(ctx, "train/pause");
     itemTooltip("Stop every run now (a step in flight is dropped and run again on Start).");
     ImGui::SameLine();
-    if (ImGui::Button("Step")) session.step();
+    // While a Step's update is being computed the button reads "Stepping" and is disabled (a second Step would
+    // queue behind it); the runs' lines say which step is being computed, so the click shows in the next frame.
+    bool stepping = false;
+    for (int r = 0; r < session.runCount(); ++r) stepping = stepping || session.state(r).stepping > 0;
+    ImGui::BeginDisabled(stepping);
+    if (ImGui::Button(stepping ? "Stepping###step" : "Step###step")) session.step();
+    ImGui::EndDisabled();
     publish(ctx, "train/step");
     itemTooltip("One optimiser step of every paused run, then pause again (a running run pauses).");
     ImGui::SameLine();
@@ -281,8 +286,10 @@ class TrainView final : public gui::View {
     itemTooltip("Back to the seed's initial weights, step 0, paused. The setup is unchanged.");
     for (int r = 0; r < session.runCount(); ++r) {
       const gui::RunState state = session.state(r);
+      const std::string status = state.stepping > 0 ? "computing step " + std::to_string(state.stepping)
+                                                    : std::string(gui::runStatusName(state.status));
       const std::string text = "run " + std::to_string(r + 1) + " " + runLabel(session.setup().runs[size_t(r)]) +
-                               ": step " + std::to_string(state.stepsDone) + " " + gui::runStatusName(state.status);
+                               ": step " + std::to_string(state.stepsDone) + " " + status;
       sameLineIfFits(ImGui::CalcTextSize(text.c_str()).x + ImGui::GetFontSize());
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(plot::seriesColor(r)), "%s", text.c_str());
     }
@@ -405,11 +412,23 @@ class TrainView final : public gui::View {
           "Replace the scene's queries and keys by the selected head's on the probe sequence (undoable) and "
           "show them in the playground: canvas, sweep, maps; density and divergence in Ctrl+2.");
       ImGui::SameLine();
-      if (ImGui::Button("Open in Model explorer")) openInExplorer(ctx, session);
+      // The explorer opens the shown step when its weights are kept (TrainSetup::keptWeights), else the nearest kept
+      // step, and the button says which.
+      const int opened = session.nearestKeptStep(selectedRun_, snapshot->step);
+      const std::string label = opened == snapshot->step
+                                    ? std::string("Open in Model explorer###explorer")
+                                    : "Open step " + std::to_string(opened) + " in Model explorer###explorer";
+      if (ImGui::Button(label.c_str())) openInExplorer(ctx, session, opened);
       publish(ctx, "train/explorer");
-      itemTooltip(
-          "Write this run's latest snapshot as a checkpoint folder (Hugging Face GPT-2 layout) in the temporary "
-          "folder and open it in the Model explorer on the probe's token ids.");
+      const std::string tip =
+          opened == snapshot->step
+              ? "Write this run's weights at the shown step as a checkpoint folder (Hugging Face GPT-2 layout) in "
+                "the temporary folder and open it in the Model explorer on the probe's token ids."
+              : "The weights of step " + std::to_string(snapshot->step) + " are not kept (a run keeps " +
+                    std::to_string(session.setup().keptWeights) +
+                    " snapshots' weights, thinned as it trains): this opens step " + std::to_string(opened) +
+                    ", the nearest kept, as a checkpoint folder in the Model explorer on the probe's token ids.";
+      itemTooltip(tip.c_str());
       ImGui::SameLine();
       ImGui::TextDisabled("head %d.%d", layer_, head_);
       std::string probe = "probe:";
@@ -423,17 +442,10 @@ class TrainView final : public gui::View {
     drawGrid(ctx, *snapshot);
   }
 
-  void openInExplorer(AppContext& ctx, TrainSession& session) {
-    const auto snapshots = session.snapshots(selectedRun_);
-    if (snapshots.empty()) return;
-    const std::filesystem::path folder =
-        std::filesystem::temp_directory_path() /
-        ("attnscope-train-" + std::to_string(::getpid()) + "-run" + std::to_string(selectedRun_ + 1) + "-step" +
-         std::to_string(snapshots.back()->step));
+  void openInExplorer(AppContext& ctx, TrainSession& session, int step) {
     try {
-      session.writeCheckpoint(selectedRun_, folder);
       gui::ModelRequest request;
-      request.path = folder.string();
+      request.path = session.explorerCheckpoint(selectedRun_, step).string();
       request.tokenIds = trainProbeTokens(session.setup());
       request.fromUser = true;
       if (!ctx.modelSession().start(std::move(request))) {

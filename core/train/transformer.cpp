@@ -172,10 +172,15 @@ HeadKernelOptions ModelConfig::headOptions() const {
   return options;
 }
 
+double parameterFloats(const ModelConfig& config) {
+  const double d = config.dim, L = config.layers, V = config.vocab, C = config.context;
+  return V * d + C * d + L * (12.0 * d * d + 13.0 * d) + 2.0 * d;
+}
+
 double trainingMemoryBytes(const ModelConfig& config, int batch, int length) {
-  const double d = config.dim, L = config.layers, V = config.vocab, C = config.context, H = config.heads;
+  const double d = config.dim, L = config.layers, V = config.vocab, H = config.heads;
   const double bt = static_cast<double>(batch) * length;
-  const double parameters = V * d + C * d + L * (12.0 * d * d + 13.0 * d) + 2.0 * d;
+  const double parameters = parameterFloats(config);
   // Per layer: about 16 d floats per token of activations plus B H T^2 attention weights; logits B T V; twice for
   // the backward's temporaries.
   const double activations = L * (16.0 * d * bt + H * bt * length) + 2.0 * bt * V;

@@ -73,6 +73,10 @@ class StepInterrupted : public Error {
   StepInterrupted() : Error("the training step was interrupted") {}
 };
 
+/// Floats of the model's parameters (wte, wpe, every layer's ln / attention / MLP, ln_f; the few MGK parameters are
+/// not counted): one copy of the weights is 4 x this many bytes (the memory budget of kept snapshots).
+double parameterFloats(const ModelConfig& config);
+
 /// Bytes the parameters, gradients, AdamW moments and one batch's activations need (for the memory budget).
 double trainingMemoryBytes(const ModelConfig& config, int batch, int length);
 

@@ -3,6 +3,8 @@
 #include "app/gui/train_session.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -80,6 +82,40 @@ TEST(TrainSession, StepFromPauseDoesExactlyOneUpdateOfThatRunOnly) {
   EXPECT_EQ(session.state(0).stepsDone, 3);
   ASSERT_TRUE(session.waitUntilSettled(1));
   EXPECT_EQ(session.state(1).stepsDone, 0);
+}
+
+TEST(TrainSession, AStepShowsAsComputingTheNextUpdateFromItsStartUntilItLands) {
+  // One run at the default size with a batch of 256: one update takes well over 50 ms, so the moment between the
+  // worker beginning it and it landing is long enough to watch by polling.
+  TrainSetup setup;
+  setup.batch = 256;
+  setup.runs = {{Kernel::Dpa}};
+  TrainSession session;
+  session.configure(setup);
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepping, 0);
+  session.step(0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  RunState state = session.state(0);
+  while (state.stepping == 0 && state.stepsDone == 0 && std::chrono::steady_clock::now() < deadline)
+    state = session.state(0);
+  EXPECT_EQ(state.stepping, 1);  // seen while computing, before the update landed
+  EXPECT_EQ(state.stepsDone, 0);
+  EXPECT_EQ(state.status, RunStatus::Running);
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepping, 0);
+  EXPECT_EQ(session.state(0).stepsDone, 1);
+  // A Pause during a Step drops the update: no longer computing, still at step 1.
+  session.step(0);
+  state = session.state(0);
+  while (state.stepping == 0 && state.stepsDone == 1 && std::chrono::steady_clock::now() < deadline)
+    state = session.state(0);
+  EXPECT_EQ(state.stepping, 2);
+  session.pause(0);
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  EXPECT_EQ(session.state(0).stepping, 0);
+  EXPECT_EQ(session.state(0).stepsDone, 1);
+  EXPECT_EQ(session.state(0).status, RunStatus::Paused);
 }
 
 TEST(TrainSession, PauseStopsBetweenStepsAndResetRebuildsTheSameRunFromTheSeed) {
@@ -188,6 +224,103 @@ TEST(TrainSession, SameSeedGivesTheHistoryOfAttnscopeTrainsLog) {
   for (size_t p = 0; p < fromCli.parameters().size(); ++p) {
     EXPECT_EQ(fromSession.parameters()[p].value, fromCli.parameters()[p].value) << fromCli.parameters()[p].name;
   }
+}
+
+TEST(TrainSession, KeepsTheWeightsOfThinnedSnapshotsAndWritesTheCheckpointOfAnEarlierOne) {
+  TrainSetup setup = smallSetup();
+  setup.runs = {{Kernel::Dpa}};
+  setup.steps = 10;
+  setup.snapshotEvery = 1;
+  setup.keptWeights = 4;
+  TrainSession session;
+  session.configure(setup);
+  session.start();
+  ASSERT_TRUE(session.waitForSteps(0, 10));
+  ASSERT_TRUE(session.waitUntilSettled(0));
+  ASSERT_EQ(session.state(0).status, RunStatus::Finished);
+  const auto snapshots = session.snapshots(0);
+  ASSERT_EQ(snapshots.size(), 11u);  // steps 0..10
+  // By hand: 0-3 kept; at 4 there would be 5, so stride 2: 0, 2, 4; 5 joins as the latest and leaves when 6 comes;
+  // at 7 there would be 5 again (0, 2, 4, 6, 7), so stride 4: 0, 4, 7; then 8 replaces 7, 9 joins, 10 replaces 9.
+  EXPECT_EQ(session.keptWeightSteps(0), (std::vector<int>{0, 4, 8, 10}));
+  EXPECT_EQ(session.nearestKeptStep(0, 4), 4);
+  EXPECT_EQ(session.nearestKeptStep(0, 6), 4);  // 4 and 8 are as near: the earlier
+  EXPECT_EQ(session.nearestKeptStep(0, 7), 8);
+  EXPECT_EQ(session.nearestKeptStep(0, 9), 8);
+  const std::filesystem::path dir = scratch();
+  try {
+    session.writeCheckpoint(0, 5, dir / "step5");
+    ADD_FAILURE() << "step 5's weights are not kept";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "train: run 1 keeps no weights for step 5 (kept: 0, 4, 8, 10)");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "step5"));
+
+  // The checkpoint of step 4 holds step 4's weights: its probe gives step 4's snapshot, not the latest's.
+  session.writeCheckpoint(0, 4, dir / "step4");
+  train::Transformer<float> model(train::readCheckpointConfig(dir / "step4"));
+  train::loadCheckpointWeights(dir / "step4", model);
+  const TrainSnapshot reread = takeTrainSnapshot(model, trainProbeTokens(setup), 4, setup.bandDegrees);
+  for (int h = 0; h < 2; ++h) {
+    const RowMatrix& q = reread.head(0, h).queries;
+    EXPECT_LT((q - snapshots[4]->head(0, h).queries).cwiseAbs().maxCoeff(), 1e-5f) << h;
+    EXPECT_GT((q - snapshots[10]->head(0, h).queries).cwiseAbs().maxCoeff(), 1e-3f) << h;
+  }
+  std::ifstream config(dir / "step4" / "config.json");
+  const nlohmann::json json = nlohmann::json::parse(config);
+  EXPECT_EQ(json["attnscope"]["steps"], 4);
+}
+
+TEST(TrainSession, CheckpointFoldersAreRemovedOnResetReconfigureAndDestructionAndThoseOfDeadProcessesAtStart) {
+  const std::filesystem::path root = scratch();
+  // Folders a crashed attnscope left: a process that has exited (and been reaped) has no pid any more. The
+  // session's own process (alive) and a name that is not ours keep theirs.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const std::string dead = "attnscope-train-" + std::to_string(child);
+  std::filesystem::create_directories(root / dead / "s1" / "run1-step0");
+  std::filesystem::create_directories(root / (dead + "-run2-step10"));  // the naming before per-process folders
+  const std::string alive = "attnscope-train-" + std::to_string(::getppid());
+  std::filesystem::create_directories(root / alive / "s1");
+  std::filesystem::create_directories(root / "attnscope-train-notes");
+
+  std::filesystem::path sessionRoot;
+  {
+    TrainSession session(root);
+    sessionRoot = session.checkpointRoot();
+    EXPECT_EQ(sessionRoot.parent_path(), root / ("attnscope-train-" + std::to_string(::getpid())));
+    session.configure(smallSetup());
+    for (int r = 0; r < 2; ++r) ASSERT_TRUE(session.waitUntilSettled(r));
+    EXPECT_TRUE(std::filesystem::exists(root / dead));  // nothing written yet: nothing swept
+    const std::filesystem::path run1 = session.explorerCheckpoint(0, 0), run2 = session.explorerCheckpoint(1, 0);
+    EXPECT_EQ(run1, sessionRoot / "run1-step0");
+    EXPECT_TRUE(std::filesystem::exists(run1 / "model.safetensors"));
+    EXPECT_TRUE(std::filesystem::exists(run2 / "config.json"));
+    EXPECT_FALSE(std::filesystem::exists(root / dead));
+    EXPECT_FALSE(std::filesystem::exists(root / (dead + "-run2-step10")));
+    EXPECT_TRUE(std::filesystem::exists(root / alive / "s1"));
+    EXPECT_TRUE(std::filesystem::exists(root / "attnscope-train-notes"));
+
+    session.reset(0);  // run 1's weights are gone: its folder too; run 2's stays
+    EXPECT_FALSE(std::filesystem::exists(run1));
+    EXPECT_TRUE(std::filesystem::exists(run2));
+    ASSERT_TRUE(session.waitUntilSettled(0));
+    EXPECT_EQ(session.explorerCheckpoint(0, 0), run1);
+    EXPECT_TRUE(std::filesystem::exists(run1));
+
+    session.configure(smallSetup());  // the runs are replaced (Apply)
+    EXPECT_FALSE(std::filesystem::exists(run1));
+    EXPECT_FALSE(std::filesystem::exists(run2));
+    ASSERT_TRUE(session.waitUntilSettled(1));
+    session.explorerCheckpoint(1, 0);
+    EXPECT_TRUE(std::filesystem::exists(run2));
+  }
+  // Destroyed (the app's exit): the session's folder and the process's are gone.
+  EXPECT_FALSE(std::filesystem::exists(sessionRoot));
+  EXPECT_FALSE(std::filesystem::exists(sessionRoot.parent_path()));
+  EXPECT_TRUE(std::filesystem::exists(root / alive / "s1"));
 }
 
 TEST(TrainSession, ANonFiniteLossPausesOnlyThatRunAndKeepsItsLastGoodSnapshot) {

@@ -1,4 +1,4 @@
-// The Train workspace headless (ImGui frames without GL, as tests/gui/shell_layout_test.cpp): Ctrl+4 opens it, its
+// The Train workspace headless (ImGui frames without GL: tests/gui/headless_ui.h): Ctrl+4 opens it, its
 // Start / Pause / Step / Reset buttons clicked with the mouse drive the context's TrainSession, a head goes to the
 // playground as an undoable edit, the curves export as CSV; and the curves figure written as PNG and SVG (EGL).
 #include <GLFW/glfw3.h>  // key codes only
@@ -17,54 +17,13 @@
 #include "app/gui/train_session.h"
 #include "app/gui/workspaces.h"
 #include "app/render/egl_context.h"
+#include "tests/gui/headless_ui.h"
 
 namespace attnscope::gui {
 namespace {
 
-class NoTextures : public HeatmapCache {
- public:
-  unsigned texture(const std::string&, std::uint64_t, const MatrixView&, const HeatmapStyle&) override { return 0; }
-};
-
-class TrainUi : public ::testing::Test {
+class TrainUi : public HeadlessUi {
  protected:
-  void SetUp() override {
-    imgui_ = ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 800);
-    setupFontsAndStyle(1.0f);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    context_.setHeatmapCache(&textures_);
-    context_.refreshDerived();
-    layout_.width = 1280;
-    layout_.height = 800;
-  }
-  void TearDown() override { ImGui::DestroyContext(imgui_); }
-  void frames(int count) {
-    for (int i = 0; i < count; ++i) {
-      ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
-      ImGui::NewFrame();
-      drawUi(context_, shell_, layout_);
-      ImGui::EndFrame();
-      context_.endFrame();
-    }
-  }
-  /// A mouse click at probe `name` (published last frame): hover, press, release, one frame each (ImGui 1.86 samples
-  /// the mouse once per frame; a button fires on release).
-  void click(const std::string& name) {
-    ASSERT_TRUE(context_.probes().count(name)) << name;
-    const auto p = context_.probes().at(name);
-    ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = ImVec2(p[0], p[1]);
-    frames(1);
-    io.MouseDown[0] = true;
-    frames(1);
-    io.MouseDown[0] = false;
-    frames(1);
-  }
   void openTrainWorkspace() {
     frames(2);
     shell_.keyPresses.push_back({GLFW_KEY_4, GLFW_MOD_CONTROL});
@@ -74,12 +33,6 @@ class TrainUi : public ::testing::Test {
     for (int r = 0; r < 2; ++r) ASSERT_TRUE(context_.trainSession().waitUntilSettled(r));
     frames(1);
   }
-
-  ImGuiContext* imgui_ = nullptr;
-  NoTextures textures_;
-  AppContext context_{defaultScene()};
-  ShellState shell_;
-  FrameLayout layout_;
 };
 
 TEST_F(TrainUi, CtrlFourOpensTheTrainWorkspaceWithEveryRunPausedAtStepZero) {
@@ -215,6 +168,38 @@ TEST_F(TrainUi, OpenInModelExplorerRunsTheRunsCheckpointOnTheProbe) {
       const RowMatrix& attention = result->capture.attention[static_cast<size_t>(l * 4 + h)];
       EXPECT_LT((attention - snapshot->head(l, h).weights).cwiseAbs().maxCoeff(), 2e-5f) << l << "." << h;
     }
+}
+
+TEST_F(TrainUi, OpenInModelExplorerOpensTheStepTheTimelineShowsNotTheLatest) {
+  openTrainWorkspace();
+  TrainSession& session = context_.trainSession();
+  for (int i = 0; i < 20; ++i) {
+    session.step();
+    for (int r = 0; r < 2; ++r) ASSERT_TRUE(session.waitUntilSettled(r));
+  }
+  frames(1);
+  const auto snapshots = session.snapshots(0);
+  ASSERT_EQ(snapshots.size(), 3u);  // steps 0, 10, 20 (a snapshot every 10 steps)
+  EXPECT_EQ(session.keptWeightSteps(0), (std::vector<int>{0, 10, 20}));
+  // A click in the middle of the timeline (3 snapshots: 0..2) shows the middle one, step 10.
+  click("train/timeline");
+  click("train/explorer");
+  EXPECT_EQ(context_.scene().workspace, "model");
+  for (int i = 0; i < 600 && context_.modelSession().result() == nullptr; ++i) {
+    frames(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const ModelResult* result = context_.modelSession().result();
+  ASSERT_NE(result, nullptr) << context_.modelSession().takeError();
+  float fromShown = 0.0f, fromLatest = 0.0f;
+  for (int l = 0; l < 2; ++l)
+    for (int h = 0; h < 4; ++h) {
+      const RowMatrix& attention = result->capture.attention[static_cast<size_t>(l * 4 + h)];
+      fromShown = std::max(fromShown, (attention - snapshots[1]->head(l, h).weights).cwiseAbs().maxCoeff());
+      fromLatest = std::max(fromLatest, (attention - snapshots[2]->head(l, h).weights).cwiseAbs().maxCoeff());
+    }
+  EXPECT_LT(fromShown, 2e-5f);   // the explorer runs step 10's weights
+  EXPECT_GT(fromLatest, 1e-3f);  // which are not step 20's
 }
 
 TEST_F(TrainUi, CurvesExportAsCsvWithARowPerRunAndStep) {
