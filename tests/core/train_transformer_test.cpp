@@ -11,6 +11,7 @@
 
 #include "core/attention_kernels.h"
 #include "core/divergence.h"
+#include "tests/core/row_matrix_literal.h"
 #include "train_test_models.h"
 
 namespace attnscope::train {
@@ -19,14 +20,7 @@ namespace {
 using MatD = Matrix<double>;
 
 MatD rows(std::initializer_list<std::initializer_list<double>> values) {
-  MatD m(static_cast<Eigen::Index>(values.size()), static_cast<Eigen::Index>(values.begin()->size()));
-  Eigen::Index r = 0;
-  for (const auto& row : values) {
-    Eigen::Index c = 0;
-    for (double v : row) m(r, c++) = v;
-    ++r;
-  }
-  return m;
+  return test_support::rows<MatD>(values);
 }
 
 struct HandCase {
