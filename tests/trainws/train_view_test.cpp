@@ -33,6 +33,16 @@ class TrainUi : public HeadlessUi {
     for (int r = 0; r < 2; ++r) ASSERT_TRUE(context_.trainSession().waitUntilSettled(r));
     frames(1);
   }
+
+  /// The explorer (shown once "Open in Model explorer" is clicked) polls the session's loader: pumps frames until the
+  /// run arrived, up to about 6 s. Null if it did not.
+  const ModelResult* waitForExplorerRun() {
+    for (int i = 0; i < 600 && context_.modelSession().result() == nullptr; ++i) {
+      frames(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return context_.modelSession().result();
+  }
 };
 
 TEST_F(TrainUi, CtrlFourOpensTheTrainWorkspaceWithEveryRunPausedAtStepZero) {
@@ -147,12 +157,7 @@ TEST_F(TrainUi, OpenInModelExplorerRunsTheRunsCheckpointOnTheProbe) {
   frames(1);
   click("train/explorer");
   EXPECT_EQ(context_.scene().workspace, "model");
-  // The explorer (now shown) polls the session's loader; pump frames until the run arrived.
-  for (int i = 0; i < 600 && context_.modelSession().result() == nullptr; ++i) {
-    frames(1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  const ModelResult* result = context_.modelSession().result();
+  const ModelResult* result = waitForExplorerRun();
   ASSERT_NE(result, nullptr) << context_.modelSession().takeError();
   EXPECT_EQ(result->info.architecture, "gpt2");
   EXPECT_EQ(result->capture.layers, 2);
@@ -185,11 +190,7 @@ TEST_F(TrainUi, OpenInModelExplorerOpensTheStepTheTimelineShowsNotTheLatest) {
   click("train/timeline");
   click("train/explorer");
   EXPECT_EQ(context_.scene().workspace, "model");
-  for (int i = 0; i < 600 && context_.modelSession().result() == nullptr; ++i) {
-    frames(1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  const ModelResult* result = context_.modelSession().result();
+  const ModelResult* result = waitForExplorerRun();
   ASSERT_NE(result, nullptr) << context_.modelSession().takeError();
   float fromShown = 0.0f, fromLatest = 0.0f;
   for (int l = 0; l < 2; ++l)
