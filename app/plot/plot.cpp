@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 
 namespace attnscope::plot {
 
@@ -740,6 +741,9 @@ PolarFrame::PolarFrame(ImDrawList* drawList, plot::Rect outer, const PolarSpec& 
   }
   paint::addConvexPolyFilled(drawList, sector.data(), static_cast<int>(sector.size()), style.background);
   const Ticks rings = linearTicks(Range{0.0, std::max(spec.radiusMax, 1e-12)}, 5);
+  // Ring labels along the first spoke: one that would touch the last one drawn is left out (a small polar plot at
+  // presenter mode's font printed "0.20.40.60.8"); the ring itself stays.
+  std::optional<std::pair<ImVec2, float>> lastLabel;  // centre and half width
   for (std::size_t r = 0; r < rings.values.size(); ++r) {
     const double radius = rings.values[r];
     if (radius <= 0.0) continue;
@@ -750,8 +754,14 @@ PolarFrame::PolarFrame(ImDrawList* drawList, plot::Rect outer, const PolarSpec& 
     }
     paint::addPolyline(drawList, arc.data(), static_cast<int>(arc.size()), style.grid, 0, 1.0f);
     const ImVec2 at = toPixel(spec.angleMinDeg, radius);
-    addCentredText(drawList, ImVec2(at.x, at.y + fontSize * 0.8f), style.textDim, formatTick(radius, rings.step),
-                   fontSize);
+    const std::string text = formatTick(radius, rings.step);
+    const float half = 0.5f * textSize(text, fontSize).x;
+    if (lastLabel) {
+      const float dx = at.x - lastLabel->first.x, dy = at.y - lastLabel->first.y;
+      if (std::sqrt(dx * dx + dy * dy) < lastLabel->second + half + 0.6f * fontSize) continue;
+    }
+    lastLabel = std::pair{at, half};
+    addCentredText(drawList, ImVec2(at.x, at.y + fontSize * 0.8f), style.textDim, text, fontSize);
   }
   // Spokes every 30 degrees (45 on a full circle), labelled outside the rim.
   const double spokeStep = (spec.angleMaxDeg - spec.angleMinDeg) > 200.0 ? 45.0 : 30.0;
