@@ -167,15 +167,31 @@ std::string numberCrowdedCategories(std::vector<std::string>& categories, float 
   for (const auto& label : categories) widest = std::max(widest, textSize(label, fontSize).x);
   const double needed = widest + fontSize * 0.8;
   if (double(n) * needed / 2 <= lengthPixels) return "";  // one or two rows hold the names themselves
+  // Labels that already begin with their own number ("0:<s>", "1: Once": a model's tokens) keep it: the axis shows
+  // "0", "1", ... and the legend the labels as they are. Others are numbered 1..n.
+  const auto ownNumber = [](const std::string& label) {
+    const std::size_t colon = label.find(':');
+    if (colon == 0 || colon == std::string::npos) return std::string();
+    for (std::size_t i = 0; i < colon; ++i)
+      if (label[i] < '0' || label[i] > '9') return std::string();
+    return label.substr(0, colon);
+  };
+  bool ownNumbers = true;
+  for (const auto& label : categories) ownNumbers = ownNumbers && !ownNumber(label).empty();
+  std::vector<std::string> numbers;
+  float numberWidth = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) {
+    numbers.push_back(ownNumbers ? ownNumber(categories[i]) : std::to_string(i + 1));
+    numberWidth = std::max(numberWidth, textSize(numbers.back(), fontSize).x);
+  }
   // Numbers that do not fit either (a dozen keys in a strip), or names hardly longer than their numbers ("k0" ..
   // "k11"), would name nothing more: the names stay, thinned.
-  const float numberWidth = textSize(std::to_string(n), fontSize).x;
   if (double(n) * (numberWidth + fontSize * 0.8) / 2 > lengthPixels || widest < 2.0f * numberWidth) return "";
   std::string legend;
   for (std::size_t i = 0; i < n; ++i) {
     // A no-break space (U+00A0) keeps each number with its name when the legend wraps (wrapWords breaks at ' ').
-    legend += (i == 0 ? "" : ", ") + std::to_string(i + 1) + "\xC2\xA0" + categories[i];
-    categories[i] = std::to_string(i + 1);
+    legend += (i == 0 ? "" : ", ") + (ownNumbers ? categories[i] : numbers[i] + "\xC2\xA0" + categories[i]);
+    categories[i] = numbers[i];
   }
   return legend;
 }

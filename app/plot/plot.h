@@ -186,7 +186,8 @@ float colorBarLabelWidth(const ColorBarSpec& spec, float fontSize);
 /// Category names too wide for an axis of `lengthPixels` even in two rows (a 3-key map in presenter mode's narrow
 /// column): up to 12 of them are replaced by their numbers 1..n, and the legend that names them is returned ("1
 /// parallel, 2 orthogonal, 3 antiparallel", each number joined to its name by a no-break space so a wrapped legend
-/// keeps them together). Returns "" and leaves the names when they fit, when there are more than 12 (a model's tokens
+/// keeps them together); labels that begin with their own number ("0:<s>", "1: Once") are shown by that number and
+/// listed as they are. Returns "" and leaves the names when they fit, when there are more than 12 (a model's tokens
 /// keep every other name), when the numbers would not fit either, or when the names are hardly wider than numbers.
 /// Frame does this for its x axis (the legend then follows the axis label); a view with several plots sharing one
 /// axis calls it once and shows the legend once.

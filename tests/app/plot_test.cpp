@@ -307,6 +307,10 @@ TEST_F(PlotDrawing, CrowdedCategoryNamesAreNumberedAndNamedInTheAxisLabel) {
     EXPECT_EQ(wide.xAxisShown().categories, spec.x.categories);
     EXPECT_EQ(wide.xAxisShown().label, "key");
   }
+  // A model's tokens carry their own numbers: the axis shows those, the legend the labels as they are.
+  std::vector<std::string> tokens{"0:<s>", "1: Once", "2: upon", "3: a", "4: time"};
+  EXPECT_EQ(numberCrowdedCategories(tokens, 60.0f, ImGui::GetFontSize()), "0:<s>, 1: Once, 2: upon, 3: a, 4: time");
+  EXPECT_EQ(tokens, (std::vector<std::string>{"0", "1", "2", "3", "4"}));
   spec.x.categories.clear();
   for (int i = 0; i < 12; ++i) spec.x.categories.push_back("k" + std::to_string(i));
   Frame shortNames(drawList, plot::Rect(0, 0, 150, 300), spec);
