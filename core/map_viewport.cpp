@@ -76,11 +76,10 @@ MapImageWorker::~MapImageWorker() {
 }
 
 std::uint64_t MapImageWorker::request(const MapRegion& region, Index outputRows, Index outputCols, Pooling pooling) {
-  std::uint64_t id = 0;
-  {
-    std::lock_guard lock(mutex_);
-    id = nextId_++;
-  }
+  // Only request() touches nextId_: one atomic increment gives each request its own id even if two threads asked at
+  // once (the UI thread is the only caller today). Nothing else is published through it (the job is handed to the
+  // runner, which synchronises), so relaxed order is enough and the mutex stays for finished_ and error_.
+  const std::uint64_t id = nextId_.fetch_add(1, std::memory_order_relaxed);
   const Job job{id, region, outputRows, outputCols, pooling};
   // The running job, if any, is for a viewport the user has left: cancelled, and this one replaces any queued one.
   runner_.submit([this, job](const std::atomic<bool>& cancelled) { compute(job, cancelled); },

@@ -95,10 +95,10 @@ class MapImageWorker {
   MapWorkerOptions options_;
   std::vector<std::unique_ptr<StreamingAttention>> maps_;  // built lazily, lane only
 
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // guards finished_ and error_ (written on the lane, read by the UI thread)
   std::vector<MapImage> finished_;
-  std::uint64_t nextId_ = 1;
   std::string error_;
+  std::atomic<std::uint64_t> nextId_{1};  // request() only: an atomic, not the mutex (map_viewport.cpp)
   std::atomic<bool> stop_{false};  // set by the destructor only: also ends a normaliser pass, so destruction is quick
   JobRunner runner_;               // last: destroyed (its job returned) before everything above
 };

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/gui/view_kind.h"
+#include "app/gui/workspace_kind.h"
 #include "core/attention_kernels.h"
 #include "core/colormap.h"
 #include "core/divergence.h"
@@ -131,9 +132,9 @@ struct Scene {
   /// The views that are open, in the order they were opened (scene files store their ViewInfo::id names). Part of
   /// the document so a saved scene reopens its views.
   std::vector<ViewKind> openViews;
-  /// The workspace (tab) the views are arranged by, a WorkspaceInfo::id (workspaces.h). Empty or unknown: the one
-  /// that fits openViews (workspaceOf), so scenes saved before workspaces existed open as they were.
-  std::string workspace;
+  /// The workspace (tab) the views are arranged by (workspaces.h; scene files store its name). None: the one that
+  /// fits openViews (workspaceOf), so scenes saved before workspaces existed open as they were.
+  std::optional<WorkspaceKind> workspace;
 
   /// The model head the vectors came from (inactive for hand-made scenes).
   ModelSource model;

@@ -146,12 +146,13 @@ Demo loadDemoFile(const std::string& path) {
         step.scene = sceneFromJson(scene);
       }
       // The tab the step is shown in (workspaces.h); without it the step's views choose (workspaceOf).
-      step.workspace = field<std::string>(s, "workspace", "");
-      if (!step.workspace.empty()) {
-        if (findWorkspace(step.workspace) == nullptr) {
+      const std::string workspace = field<std::string>(s, "workspace", "");
+      if (!workspace.empty()) {
+        step.workspace = workspaceKindNamed(workspace);
+        if (!step.workspace) {
           std::string known;
-          for (const WorkspaceInfo& w : allWorkspaces()) known += std::string(known.empty() ? "" : ", ") + w.id;
-          throw InputError("workspace: no workspace named \"" + step.workspace + "\" (workspaces: " + known + ")");
+          for (const auto& [kind, name] : kWorkspaceNames) known += (known.empty() ? "" : ", ") + std::string(name);
+          throw InputError("workspace: no workspace named \"" + workspace + "\" (workspaces: " + known + ")");
         }
         step.scene.workspace = step.workspace;
       }

@@ -48,7 +48,7 @@ struct DemoStep {
   std::string title;
   std::string text;  ///< may contain {claim-id} placeholders
   Scene scene;
-  std::string workspace;  ///< WorkspaceInfo::id the step is shown in ("" = chosen from its views); sets scene.workspace
+  std::optional<WorkspaceKind> workspace;  ///< the step's tab (none: chosen from its views); sets scene.workspace
   std::optional<DemoAnimation> animation;
   std::vector<DemoClaim> claims;
 };

@@ -151,6 +151,31 @@ ImU32 BareWindows::paintAround(ImU32 surround) const {
   return background;
 }
 
+std::optional<WindowFacts> windowFacts(const char* title) {
+  const ImGuiWindow* window = ImGui::FindWindowByName(title);
+  if (window == nullptr) return std::nullopt;
+  WindowFacts facts;
+  facts.rect = {window->Pos.x, window->Pos.y, window->Pos.x + window->Size.x, window->Pos.y + window->Size.y};
+  facts.active = window->Active;
+  facts.bare = (window->Flags & ImGuiWindowFlags_NoBackground) != 0;
+  facts.contentWidth = window->ContentSize.x;
+  facts.usableWidth = window->InnerRect.GetWidth() - 2.0f * window->WindowPadding.x;
+  facts.horizontalScrollbar = window->ScrollbarX;
+  facts.verticalScrollbar = window->ScrollbarY;
+  if (!(window->Flags & ImGuiWindowFlags_NoTitleBar)) {
+    // As ImGui lays out the title bar (RenderWindowTitleBarContents): frame padding on both sides, the collapse
+    // arrow on the left unless NoCollapse, the close button (one font size) on the right when the window has one.
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float button = window->CalcFontSize();
+    float room = window->Size.x - 2.0f * style.FramePadding.x;
+    if (!(window->Flags & ImGuiWindowFlags_NoCollapse)) room -= button + style.ItemInnerSpacing.x;
+    if (window->HasCloseButton) room -= button + style.ItemInnerSpacing.x;
+    const float text = ImGui::CalcTextSize(title, nullptr, true).x;
+    facts.titleClipped = text > room;
+  }
+  return facts;
+}
+
 void claimMouseWheelForItem() {
   ImGui::SetItemUsingMouseWheel();
 }

@@ -47,6 +47,23 @@ class BareWindows {
   std::vector<void*> windows_;  // ImGuiWindow*, opaque outside imgui_bridge.cpp
 };
 
+/// What a top-level window was in the last frame, for the layout tests and any caller that must check a layout
+/// without ImGui's internals.
+struct WindowFacts {
+  PixelRect rect;             ///< outer rectangle, title bar included
+  bool active = false;        ///< drawn in the last frame (a closed view's window lingers inactive)
+  bool bare = false;          ///< drawn without its background fill (BareWindows)
+  float contentWidth = 0.0f;  ///< the widest item drawn (ImGui's content size): wider than usableWidth is cut
+  float usableWidth = 0.0f;   ///< inner width less the padding on both sides
+  bool horizontalScrollbar = false;
+  bool verticalScrollbar = false;  ///< its content is taller than the window (the view scrolls)
+  /// The title text (up to "##") is wider than the room its title bar leaves beside the close button: ImGui cuts
+  /// it with an ellipsis. False for windows without a title bar.
+  bool titleClipped = false;
+};
+/// The window named `title` (its full name, "##" suffix included), or nullopt when there is none.
+std::optional<WindowFacts> windowFacts(const char* title);
+
 /// After an item: the mouse wheel over it goes to the item (e.g. to zoom a map) instead of scrolling the window.
 void claimMouseWheelForItem();
 

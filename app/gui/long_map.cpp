@@ -290,7 +290,7 @@ bool openLongCapture(AppContext& context, const std::string& path) {
   // The dense views show the scene, not this capture: the long map takes the window.
   Scene next = context.scene();
   next.openViews = {ViewKind::LongMap};
-  next.workspace = "model";  // its tiling gives the long map the region above the (closed) explorer
+  next.workspace = WorkspaceKind::Model;  // its tiling gives the long map the region above the (closed) explorer
   context.submit(std::move(next), "Open long capture");
   return true;
 }

@@ -544,10 +544,7 @@ bool openDroppedModel(AppContext& context, const std::string& path) {
   Scene next = context.scene();
   if (!next.isViewOpen(ViewKind::Model)) {
     // The Model workspace: the explorer along the bottom, the head's vectors and maps above it.
-    if (const WorkspaceInfo* workspace = findWorkspace("model"))
-      switchWorkspace(next, *workspace);
-    else
-      next.setViewOpen(ViewKind::Model, true);
+    switchWorkspace(next, workspaceInfo(WorkspaceKind::Model));
     context.submit(std::move(next), "Open view model");
   }
   return true;

@@ -313,7 +313,7 @@ Scene defaultScene() {
   scene.selectedQuery = 0;
   scene.selectedKey = 0;
   // The Playground workspace's views (app/gui/workspaces.cpp); Densities & alignment and Model are one tab away.
-  scene.workspace = "playground";
+  scene.workspace = WorkspaceKind::Playground;
   scene.openViews = {ViewKind::Canvas, ViewKind::Sweep, ViewKind::Maps, ViewKind::Parameters};
   return scene;
 }

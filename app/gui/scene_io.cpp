@@ -251,7 +251,7 @@ json sceneToJson(const Scene& scene) {
             {"selectedKey", scene.selectedKey},    {"kernel", std::move(kernel)},
             {"divergence", std::move(divergence)}, {"display", std::move(display)},
             {"views", openViewNames(scene)},       {"randomSeed", scene.randomSeed}};
-  if (!scene.workspace.empty()) root["workspace"] = scene.workspace;
+  if (scene.workspace) root["workspace"] = std::string(workspaceName(*scene.workspace));
   if (scene.model.active())
     root["model"] = json{{"path", scene.model.path},      {"tokenizer", scene.model.tokenizerPath},
                          {"prompt", scene.model.prompt},  {"tokenIds", scene.model.tokenIds},
@@ -293,7 +293,14 @@ Scene sceneFromJson(const json& root, std::vector<std::string>* warnings) {
     top.read("views", viewNames);
     scene.openViews = openViewsFromNames(viewNames, warnings);
   }
-  top.read("workspace", scene.workspace);  // optional: older scenes infer it from their views (workspaceOf)
+  if (top.has("workspace")) {  // optional: older scenes infer it from their views (workspaceOf)
+    std::string name;
+    top.read("workspace", name);
+    scene.workspace = workspaceKindNamed(name);
+    // A name from a newer build (or a typo): the views choose, as for an older scene, and the user is told.
+    if (!scene.workspace && warnings != nullptr)
+      warnings->push_back("workspace: unknown workspace \"" + name + "\" ignored (the open views choose one)");
+  }
   top.read("randomSeed", scene.randomSeed);
 
   // Files written before display.kernels existed chose the shown kernels with these three fields: DPA, EA and MGK

@@ -84,7 +84,7 @@ void toggleView(AppContext& context, ViewKind view, bool open) {
   if (open && home != nullptr && home != &current) {
     switchWorkspace(next, *home);
   } else {
-    next.workspace = current.id;  // an inferred workspace becomes explicit, so closing views does not change it
+    next.workspace = current.kind;  // an inferred workspace becomes explicit, so closing views does not change it
   }
   next.setViewOpen(view, open);
   const std::string id = viewInfo(view).id;
@@ -93,7 +93,7 @@ void toggleView(AppContext& context, ViewKind view, bool open) {
 
 /// Switches to `workspace` as an undoable edit (its views open, the others close); nothing if it is current.
 void chooseWorkspace(AppContext& context, const WorkspaceInfo& workspace) {
-  if (&workspaceOf(context.scene()) == &workspace && context.scene().workspace == workspace.id) return;
+  if (&workspaceOf(context.scene()) == &workspace && context.scene().workspace == workspace.kind) return;
   Scene next = context.scene();
   switchWorkspace(next, workspace);
   context.submit(std::move(next), std::string("Workspace ") + workspace.title);
@@ -323,7 +323,7 @@ float drawWorkspaceTabs(AppContext& context, ShellState& shell, float y, float w
       ImGui::PushStyleColor(ImGuiCol_ButtonActive, style.Colors[ImGuiCol_ButtonActive]);
       if (i > 0) ImGui::SameLine();
       if (ImGui::Button(workspace.title)) chooseWorkspace(context, workspace);
-      probeLastItem(context, std::string("workspace/") + workspace.id);
+      probeLastItem(context, "workspace/" + std::string(workspaceName(workspace.kind)));
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", workspace.tooltip);
       ImGui::PopStyleColor(3);
     }
@@ -606,9 +606,9 @@ void drawUi(AppContext& context, ShellState& shell, const FrameLayout& layout) {
   std::vector<ViewKind> shownViews;
   for (const ViewInfo& view : views)
     if (shown(view)) shownViews.push_back(view.kind);
-  const std::vector<LayoutRect> tiles =
-      tileWorkspace(workspace, shownViews, 0.0f, top, layout.width, bottom - top, std::floor(4.0f * shell.uiScale));
-  std::string tiling = workspace.id;
+  const std::vector<LayoutRect> tiles = tileWorkspace(workspace, shownViews, 0.0f, top, layout.width, bottom - top,
+                                                      std::floor(4.0f * shell.uiScale), presenting && !solo);
+  std::string tiling(workspaceName(workspace.kind));
   for (ViewKind view : shownViews) tiling += std::string(" ") + viewInfo(view).id;
   const bool tilingChanged = !shell.tiling.empty() && shell.tiling != tiling;
   shell.tiling = tiling;

@@ -194,11 +194,9 @@ float percentile(std::vector<float> values, double fraction) {
 /// `switchTo`, the scene shows the Train workspace (the benchmark keeps the views it was asked for).
 void startDefaultTraining(AppContext& context, bool switchTo) {
   if (switchTo) {
-    if (const WorkspaceInfo* train = findWorkspace("train")) {
-      Scene next = context.scene();
-      switchWorkspace(next, *train);
-      context.resetScene(std::move(next), "Train");
-    }
+    Scene next = context.scene();
+    switchWorkspace(next, workspaceInfo(WorkspaceKind::Train));
+    context.resetScene(std::move(next), "Train");
   }
   context.trainSession().configure(TrainSetup{});  // throws ResourceError/InputError: main prints it
   context.trainSession().start();

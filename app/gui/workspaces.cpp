@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "app/gui/app_state.h"
 
@@ -13,7 +14,7 @@ namespace {
 // at least ~330 px tall, so the plots keep kMinPlotHeight (view_common.h) without scrolling.
 std::vector<WorkspaceInfo> makeRegistry() {
   return {
-      {"playground",
+      {WorkspaceKind::Playground,
        "Playground",
        "Ctrl+1: vectors, kernel sweep, attention maps and parameters",
        // Left: what the user edits (canvas over its parameters); middle: the sweep's three plots need height more
@@ -22,8 +23,13 @@ std::vector<WorkspaceInfo> makeRegistry() {
          {{1.0f, {{ViewKind::Canvas, 0.55f}, {ViewKind::Parameters, 0.45f}}},
           {1.05f, {{ViewKind::Sweep, 1.0f}}},
           {0.95f, {{ViewKind::Maps, 1.0f}}}}}},
-       {ViewKind::Canvas, ViewKind::Sweep, ViewKind::Maps, ViewKind::Parameters}},
-      {"densities",
+       {ViewKind::Canvas, ViewKind::Sweep, ViewKind::Maps, ViewKind::Parameters},
+       // Presenter mode at 1280 x 800: in a third of the width the sweep's sentence takes three lines at the large
+       // font and its two lower plots fall below their least height (the view scrolled). A wider sweep column keeps
+       // them at it; the canvas and the maps (whose crowded key names are numbered, plot.cpp) give up the width.
+       {{1.0f,
+         {{0.8f, {{ViewKind::Canvas, 1.0f}}}, {1.4f, {{ViewKind::Sweep, 1.0f}}}, {0.8f, {{ViewKind::Maps, 1.0f}}}}}}},
+      {WorkspaceKind::Densities,
        "Densities & alignment",
        "Ctrl+2: Gaussian-key density, alignment divergence and the vectors they come from",
        // The canvas (and the maps a demo step may add) on the left, the two wide plot views side by side.
@@ -31,8 +37,14 @@ std::vector<WorkspaceInfo> makeRegistry() {
          {{0.8f, {{ViewKind::Canvas, 0.55f}, {ViewKind::Maps, 0.45f}}},
           {1.1f, {{ViewKind::Density, 1.0f}}},
           {1.1f, {{ViewKind::Divergence, 1.0f}}}}}},
-       {ViewKind::Canvas, ViewKind::Density, ViewKind::Divergence}},
-      {"model",
+       {ViewKind::Canvas, ViewKind::Density, ViewKind::Divergence},
+       // Presenter mode: the canvas and the maps under it get as much width as the plot view beside them (demo steps
+       // show one of density and divergence), so the maps are not strips and the colour bar keeps its labels.
+       {{1.0f,
+         {{1.0f, {{ViewKind::Canvas, 0.5f}, {ViewKind::Maps, 0.5f}}},
+          {1.1f, {{ViewKind::Density, 1.0f}}},
+          {1.1f, {{ViewKind::Divergence, 1.0f}}}}}}},
+      {WorkspaceKind::Model,
        "Model",
        "Ctrl+3: the model explorer along the bottom, the head's vectors and maps above it (or the long map)",
        // The explorer's layer x head grids want width: it spans the window below the views of the chosen head.
@@ -40,7 +52,7 @@ std::vector<WorkspaceInfo> makeRegistry() {
          {{1.0f, {{ViewKind::Canvas, 1.0f}}}, {1.0f, {{ViewKind::Maps, 1.0f}}}, {2.0f, {{ViewKind::LongMap, 1.0f}}}}},
         {0.55f, {{1.0f, {{ViewKind::Model, 1.0f}}}}}},
        {ViewKind::Canvas, ViewKind::Maps, ViewKind::Model}},
-      {"train",
+      {WorkspaceKind::Train,
        "Train",
        "Ctrl+4: train runs side by side (DPA, EA, MGK, with or without the regulariser) and watch their heads organise",
        // One wide view: its curves and its layer x head grid sit side by side inside it.
@@ -76,14 +88,19 @@ std::vector<std::pair<float, float>> split(const std::vector<float>& weights, fl
 }  // namespace
 
 std::span<const WorkspaceInfo> allWorkspaces() {
-  static const std::vector<WorkspaceInfo> registry = makeRegistry();
+  static const std::vector<WorkspaceInfo> registry = [] {
+    std::vector<WorkspaceInfo> made = makeRegistry();
+    // workspaceInfo indexes the registry by kind: it lists every kind once, in WorkspaceKind order.
+    if (made.size() != kWorkspaceNames.size()) std::abort();
+    for (std::size_t i = 0; i < made.size(); ++i)
+      if (made[i].kind != kWorkspaceNames[i].first) std::abort();
+    return made;
+  }();
   return registry;
 }
 
-const WorkspaceInfo* findWorkspace(std::string_view id) {
-  for (const WorkspaceInfo& workspace : allWorkspaces())
-    if (id == workspace.id) return &workspace;
-  return nullptr;
+const WorkspaceInfo& workspaceInfo(WorkspaceKind kind) {
+  return allWorkspaces()[static_cast<std::size_t>(kind)];
 }
 
 const WorkspaceInfo* workspaceShowing(ViewKind view) {
@@ -93,26 +110,25 @@ const WorkspaceInfo* workspaceShowing(ViewKind view) {
 }
 
 const WorkspaceInfo& workspaceOf(const Scene& scene) {
-  if (const WorkspaceInfo* named = findWorkspace(scene.workspace)) return *named;
-  const auto fallback = [](const char* id) -> const WorkspaceInfo& {
-    const WorkspaceInfo* w = findWorkspace(id);
-    return w != nullptr ? *w : allWorkspaces().front();
-  };
-  if (scene.isViewOpen(ViewKind::Train)) return fallback("train");
-  if (scene.isViewOpen(ViewKind::Model) || scene.isViewOpen(ViewKind::LongMap)) return fallback("model");
+  if (scene.workspace) return workspaceInfo(*scene.workspace);
+  if (scene.isViewOpen(ViewKind::Train)) return workspaceInfo(WorkspaceKind::Train);
+  if (scene.isViewOpen(ViewKind::Model) || scene.isViewOpen(ViewKind::LongMap))
+    return workspaceInfo(WorkspaceKind::Model);
   if ((scene.isViewOpen(ViewKind::Density) || scene.isViewOpen(ViewKind::Divergence)) &&
       !scene.isViewOpen(ViewKind::Sweep))
-    return fallback("densities");
-  return fallback("playground");
+    return workspaceInfo(WorkspaceKind::Densities);
+  return workspaceInfo(WorkspaceKind::Playground);
 }
 
 void switchWorkspace(Scene& scene, const WorkspaceInfo& workspace) {
-  scene.workspace = workspace.id;
+  scene.workspace = workspace.kind;
   scene.openViews.assign(workspace.opens.begin(), workspace.opens.end());
 }
 
 std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<const ViewKind> shown, float x0,
-                                      float y0, float width, float height, float gap) {
+                                      float y0, float width, float height, float gap, bool presenter) {
+  const std::vector<WorkspaceRow>& tiling =
+      presenter && !workspace.presenterRows.empty() ? workspace.presenterRows : workspace.rows;
   std::vector<LayoutRect> result(shown.size());
   const auto indexOf = [&](ViewKind view) -> int {
     for (std::size_t i = 0; i < shown.size(); ++i)
@@ -130,7 +146,7 @@ std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<
   };
   std::vector<Row> rows;
   std::vector<bool> placed(shown.size(), false);
-  for (const WorkspaceRow& row : workspace.rows) {
+  for (const WorkspaceRow& row : tiling) {
     Row kept{row.weight, {}};
     for (const WorkspaceColumn& column : row.columns) {
       Column keptColumn{column.weight, {}};

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/gui/view_kind.h"
+#include "app/gui/workspace_kind.h"
 
 namespace attnscope::gui {
 
@@ -37,7 +38,7 @@ struct WorkspaceRow {
 };
 
 struct WorkspaceInfo {
-  const char* id;       ///< stable name in scene files and demo steps ("playground", ...)
+  WorkspaceKind kind;   ///< its identity (workspace_kind.h has the stable names)
   const char* title;    ///< tab label
   const char* tooltip;  ///< what the workspace is for (tab tooltip)
   /// The tiling, top to bottom. Views of the tiling that are not open are left out and their space goes to their
@@ -45,16 +46,18 @@ struct WorkspaceInfo {
   std::vector<WorkspaceRow> rows;
   /// Views opened when the workspace is chosen (a subset of the tiling's views).
   std::vector<ViewKind> opens;
+  /// The tiling in presenter mode (large fonts, no Parameters view), when it differs from `rows`: the same views,
+  /// shared so that at 1280 x 800 every plot keeps its least size (views/view_common.h minPlotHeight).
+  std::vector<WorkspaceRow> presenterRows = {};
 };
 
 /// Every workspace offered by this build, in tab order (Ctrl+1 is the first).
 std::span<const WorkspaceInfo> allWorkspaces();
-/// The workspace with this id, or nullptr.
-const WorkspaceInfo* findWorkspace(std::string_view id);
-/// The scene's workspace: Scene::workspace when it names one, else the one that fits its open views best (scenes
-/// saved before workspaces existed, and demo steps that name none): the training view -> "train", the model explorer or
-/// the long map -> "model",
-/// density or divergence without the sweep -> "densities", else "playground".
+/// The registry's entry of `kind`.
+const WorkspaceInfo& workspaceInfo(WorkspaceKind kind);
+/// The scene's workspace: Scene::workspace when set, else the one that fits its open views best (scenes saved before
+/// workspaces existed, and demo steps that name none): the training view -> Train, the model explorer or the long
+/// map -> Model, density or divergence without the sweep -> Densities, else Playground.
 const WorkspaceInfo& workspaceOf(const Scene& scene);
 /// `scene` switched to `workspace`: Scene::workspace set and exactly the workspace's `opens` views open.
 void switchWorkspace(Scene& scene, const WorkspaceInfo& workspace);
@@ -70,7 +73,8 @@ struct LayoutRect {
 /// `workspace` into the region (x0, y0, width, height), `gap` pixels between windows and around them.
 /// Shapes: shown.size() == result.size(). Rectangles do not overlap and stay inside the region; an empty `shown`
 /// gives an empty result.
+/// `presenter`: tiled by the workspace's presenterRows when it has them.
 std::vector<LayoutRect> tileWorkspace(const WorkspaceInfo& workspace, std::span<const ViewKind> shown, float x0,
-                                      float y0, float width, float height, float gap = 4.0f);
+                                      float y0, float width, float height, float gap = 4.0f, bool presenter = false);
 
 }  // namespace attnscope::gui

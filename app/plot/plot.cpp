@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 
 namespace attnscope::plot {
 
@@ -158,6 +159,43 @@ double fromAxisUnits(double value, Scale scale) {
 
 }  // namespace
 
+std::string numberCrowdedCategories(std::vector<std::string>& categories, float lengthPixels, float fontSize) {
+  constexpr std::size_t kMostNumberedCategories = 12;
+  const std::size_t n = categories.size();
+  if (n < 2 || n > kMostNumberedCategories) return "";
+  float widest = 0.0f;
+  for (const auto& label : categories) widest = std::max(widest, textSize(label, fontSize).x);
+  const double needed = widest + fontSize * 0.8;
+  if (double(n) * needed / 2 <= lengthPixels) return "";  // one or two rows hold the names themselves
+  // Labels that already begin with their own number ("0:<s>", "1: Once": a model's tokens) keep it: the axis shows
+  // "0", "1", ... and the legend the labels as they are. Others are numbered 1..n.
+  const auto ownNumber = [](const std::string& label) {
+    const std::size_t colon = label.find(':');
+    if (colon == 0 || colon == std::string::npos) return std::string();
+    for (std::size_t i = 0; i < colon; ++i)
+      if (label[i] < '0' || label[i] > '9') return std::string();
+    return label.substr(0, colon);
+  };
+  bool ownNumbers = true;
+  for (const auto& label : categories) ownNumbers = ownNumbers && !ownNumber(label).empty();
+  std::vector<std::string> numbers;
+  float numberWidth = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) {
+    numbers.push_back(ownNumbers ? ownNumber(categories[i]) : std::to_string(i + 1));
+    numberWidth = std::max(numberWidth, textSize(numbers.back(), fontSize).x);
+  }
+  // Numbers that do not fit either (a dozen keys in a strip), or names hardly longer than their numbers ("k0" ..
+  // "k11"), would name nothing more: the names stay, thinned.
+  if (double(n) * (numberWidth + fontSize * 0.8) / 2 > lengthPixels || widest < 2.0f * numberWidth) return "";
+  std::string legend;
+  for (std::size_t i = 0; i < n; ++i) {
+    // A no-break space (U+00A0) keeps each number with its name when the legend wraps (wrapWords breaks at ' ').
+    legend += (i == 0 ? "" : ", ") + (ownNumbers ? categories[i] : numbers[i] + "\xC2\xA0" + categories[i]);
+    categories[i] = numbers[i];
+  }
+  return legend;
+}
+
 Style Style::fromImGui() {
   Style style;
   const ImGuiStyle& imgui = ImGui::GetStyle();
@@ -271,6 +309,40 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
     : drawList_(drawList), style_(style), spec_(spec) {
   fontSize_ = currentFontSize(style.fontSize);
   const float pad = style.padding;
+  // The x axis as drawn: crowded category names numbered (the axis's width less the y label and the y tick labels:
+  // a category axis's widest name, none without labels, else a rough four characters' allowance, as for staggering
+  // below). The data coordinates (0..n-1) are the same either way.
+  float yTickRoom = fontSize_ * 4.0f;
+  if (!spec.y.tickLabels) {
+    yTickRoom = 0.0f;
+  } else if (!spec.y.categories.empty()) {
+    yTickRoom = 0.0f;
+    for (const auto& label : spec.y.categories) yTickRoom = std::max(yTickRoom, textSize(label, fontSize_).x);
+    yTickRoom += style.tickLength + pad;
+  }
+  if (spec_.x.tickLabels) {
+    std::vector<std::string> numbered = spec_.x.categories;
+    const std::string legend =
+        numberCrowdedCategories(numbered,
+                                float(outer.GetWidth()) - 2 * pad - (spec.y.label.empty() ? 0.0f : fontSize_ + pad) -
+                                    fontSize_ * 0.8f - yTickRoom,
+                                fontSize_);
+    const std::string label = spec_.x.label.empty() ? legend : spec_.x.label + ": " + legend;
+    // Only when the plot keeps three lines' height under its title and the wrapped legend (a short exported figure
+    // keeps the thinned names rather than a plot a few pixels tall).
+    const auto lines = [&](const std::string& text) {
+      const double width = std::max(outer.GetWidth() - 2 * pad, fontSize_);
+      return text.empty() ? 0.0f : float(wrapWords(text, width, [&](const std::string& t) {
+                                           return double(textSize(t, fontSize_).x);
+                                         }).size());
+    };
+    const float left =
+        outer.GetHeight() - fontSize_ * (lines(spec.title) + 1.0f + lines(label)) - style.tickLength - 4 * pad;
+    if (!legend.empty() && left >= 3.0f * fontSize_) {
+      spec_.x.categories = std::move(numbered);
+      spec_.x.label = label;
+    }
+  }
   xRange_ = visibleRange(spec.x);
   yRange_ = visibleRange(spec.y);
 
@@ -282,17 +354,16 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
   const std::vector<std::string> titleLines =
       spec.title.empty() ? std::vector<std::string>{} : wrapWords(spec.title, textWidth, measure);
   const std::vector<std::string> xLabelLines =
-      spec.x.label.empty() ? std::vector<std::string>{} : wrapWords(spec.x.label, textWidth, measure);
+      spec_.x.label.empty() ? std::vector<std::string>{} : wrapWords(spec_.x.label, textWidth, measure);
   const float titleHeight = spec.title.empty() ? pad : fontSize_ * float(titleLines.size()) + 2 * pad;
-  const float xLabelHeight = spec.x.label.empty() ? 0.0f : fontSize_ * float(xLabelLines.size()) + pad;
+  const float xLabelHeight = spec_.x.label.empty() ? 0.0f : fontSize_ * float(xLabelLines.size()) + pad;
   const float yLabelWidth = spec.y.label.empty() ? 0.0f : fontSize_ + pad;
   const float right = pad + fontSize_ * 0.8f;  // room for the last x tick label's right half
   // Category labels that do not fit side by side alternate between two rows (decided on the width less a rough
   // allowance for the y tick labels, which are measured below; the second row's line is reserved either way).
   const int xLabelRows =
-      staggerCategoryLabels(spec.x, float(outer.GetWidth()) - pad - yLabelWidth - right - fontSize_ * 4.0f, fontSize_)
-          ? 2
-          : 1;
+      staggerCategoryLabels(spec_.x, float(outer.GetWidth()) - pad - yLabelWidth - right - yTickRoom, fontSize_) ? 2
+                                                                                                                 : 1;
   const float bottom = style.tickLength + fontSize_ * float(xLabelRows) + pad + xLabelHeight + pad;
   const float roughHeight = std::max(outer.GetHeight() - titleHeight - bottom, 10.0f);
   AxisTicks yTicks = computeTicks(spec.y, yRange_, roughHeight, fontSize_ * 3.0f, fontSize_, false);
@@ -318,7 +389,7 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
     yTicks = computeTicks(spec.y, yRange_, area_.GetHeight(), fontSize_ * 3.0f, fontSize_, false);
   }
   const AxisTicks xTicks =
-      computeTicks(spec.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f, fontSize_, true, xLabelRows);
+      computeTicks(spec_.x, xRange_, area_.GetWidth(), fontSize_ * 6.0f, fontSize_, true, xLabelRows);
   // The row of each x label: alternating among the labelled ticks when staggered.
   std::vector<int> xRow(xTicks.labels.size(), 0);
   for (std::size_t i = 0, labelled = 0; i < xTicks.labels.size(); ++i)
@@ -377,7 +448,7 @@ Frame::Frame(ImDrawList* drawList, plot::Rect outer, const FrameSpec& spec, cons
       }
     }
   };
-  drawTicks(xTicksShown, true, spec.x);
+  drawTicks(xTicksShown, true, spec_.x);
   drawTicks(yTicks, false, spec.y);
 
   // Each line centred over the plot area, moved inwards where it would stick out of the outer rectangle.
@@ -526,10 +597,14 @@ void verticalMarker(Frame& frame, double x, ImU32 color, const std::string& labe
   if (!label.empty()) {
     const float fontSize = frame.fontSize();
     const ImVec2 size = textSize(label, fontSize);
-    // Keep the label inside the plot: flip it to the left of the line near the right edge.
+    // Keep the label inside the plot: flip it to the left of the line near the right edge, and in a plot too narrow
+    // for either side (presenter mode's lower sweep plots) slide it in over the line rather than cut it at the
+    // plot's left edge; a label wider than the plot is left out.
+    if (size.x > area.GetWidth() - 4.0f) return;
     const float labelY = labelAtBottom ? area.Max.y - size.y - 3.0f : area.Min.y + 2.0f;
     float lx = px + 3.0f;
     if (lx + size.x > area.Max.x - 2.0f) lx = px - 3.0f - size.x;
+    lx = std::clamp(lx, area.Min.x + 2.0f, area.Max.x - 2.0f - size.x);
     paint::addRectFilled(frame.drawList(), ImVec2(lx - 1, labelY), ImVec2(lx + size.x + 1, labelY + size.y),
                          (frame.style().background & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 200));
     addText(frame.drawList(), ImVec2(lx, labelY), color, label, fontSize);
@@ -682,6 +757,9 @@ PolarFrame::PolarFrame(ImDrawList* drawList, plot::Rect outer, const PolarSpec& 
   }
   paint::addConvexPolyFilled(drawList, sector.data(), static_cast<int>(sector.size()), style.background);
   const Ticks rings = linearTicks(Range{0.0, std::max(spec.radiusMax, 1e-12)}, 5);
+  // Ring labels along the first spoke: one that would touch the last one drawn is left out (a small polar plot at
+  // presenter mode's font printed "0.20.40.60.8"); the ring itself stays.
+  std::optional<std::pair<ImVec2, float>> lastLabel;  // centre and half width
   for (std::size_t r = 0; r < rings.values.size(); ++r) {
     const double radius = rings.values[r];
     if (radius <= 0.0) continue;
@@ -692,8 +770,14 @@ PolarFrame::PolarFrame(ImDrawList* drawList, plot::Rect outer, const PolarSpec& 
     }
     paint::addPolyline(drawList, arc.data(), static_cast<int>(arc.size()), style.grid, 0, 1.0f);
     const ImVec2 at = toPixel(spec.angleMinDeg, radius);
-    addCentredText(drawList, ImVec2(at.x, at.y + fontSize * 0.8f), style.textDim, formatTick(radius, rings.step),
-                   fontSize);
+    const std::string text = formatTick(radius, rings.step);
+    const float half = 0.5f * textSize(text, fontSize).x;
+    if (lastLabel) {
+      const float dx = at.x - lastLabel->first.x, dy = at.y - lastLabel->first.y;
+      if (std::sqrt(dx * dx + dy * dy) < lastLabel->second + half + 0.6f * fontSize) continue;
+    }
+    lastLabel = std::pair{at, half};
+    addCentredText(drawList, ImVec2(at.x, at.y + fontSize * 0.8f), style.textDim, text, fontSize);
   }
   // Spokes every 30 degrees (45 on a full circle), labelled outside the rim.
   const double spokeStep = (spec.angleMaxDeg - spec.angleMinDeg) > 200.0 ? 45.0 : 30.0;

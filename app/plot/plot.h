@@ -76,6 +76,9 @@ class Frame {
   ImDrawList* drawList() const { return drawList_; }
   const Style& style() const { return style_; }
   float fontSize() const { return fontSize_; }
+  /// The x axis as drawn: category names too wide for the plot even in two rows are numbered 1..n and named in full
+  /// in the axis label ("key: 1 parallel, 2 orthogonal, ..."), for up to 12 categories (plot.cpp).
+  const Axis& xAxisShown() const { return spec_.x; }
   /// Mouse position in data units when the mouse is over the plot area of a hovered window, else nothing.
   std::optional<Point> hovered() const;
 
@@ -179,6 +182,16 @@ void colorBar(ImDrawList* drawList, plot::Rect rect, const ColorBarSpec& spec, s
               const Style& style = Style::fromImGui());
 /// Width a vertical colour bar needs for its labels at the current font size (to lay out a view).
 float colorBarLabelWidth(const ColorBarSpec& spec, float fontSize);
+
+/// Category names too wide for an axis of `lengthPixels` even in two rows (a 3-key map in presenter mode's narrow
+/// column): up to 12 of them are replaced by their numbers 1..n, and the legend that names them is returned ("1
+/// parallel, 2 orthogonal, 3 antiparallel", each number joined to its name by a no-break space so a wrapped legend
+/// keeps them together); labels that begin with their own number ("0:<s>", "1: Once") are shown by that number and
+/// listed as they are. Returns "" and leaves the names when they fit, when there are more than 12 (a model's tokens
+/// keep every other name), when the numbers would not fit either, or when the names are hardly wider than numbers.
+/// Frame does this for its x axis (the legend then follows the axis label); a view with several plots sharing one
+/// axis calls it once and shows the legend once.
+std::string numberCrowdedCategories(std::vector<std::string>& categories, float lengthPixels, float fontSize);
 
 /// Text rotated 90 degrees counter-clockwise (reads bottom to top), centred on `centre`. For y-axis labels.
 void addVerticalText(ImDrawList* drawList, ImVec2 centre, ImU32 color, const std::string& text, float fontSize = 0);

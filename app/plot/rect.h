@@ -1,5 +1,5 @@
 // A screen rectangle in pixels for the plot module and the views: ImGui's own plot::Rect lives in imgui_internal.h,
-// which only app/gui/window_backgrounds.cpp may include (its internals change between ImGui versions).
+// which only app/gui/imgui_bridge.cpp may include (its internals change between ImGui versions).
 #pragma once
 
 #include <imgui.h>

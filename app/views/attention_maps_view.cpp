@@ -3,6 +3,7 @@
 // value and labels, and EA rows that fell back to uniform weights flagged.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "app/views/view_common.h"
 #include "app/views/view_probe.h"
@@ -108,7 +109,6 @@ void AttentionMapsView::draw(AppContext& ctx) {
 
   const float fontSize = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float noteHeight = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
   const float barWidth = fontSize * 1.2f, barLabels = plot::colorBarLabelWidth(barSpec, fontSize) + fontSize;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   // The maps share their rows: only the first carries the query labels and the "query" axis title, and it is that
@@ -130,19 +130,59 @@ void AttentionMapsView::draw(AppContext& ctx) {
   const float besideWidth =
       std::floor((avail.x - barWidth - barLabels - (mapCount + 1.0f) * spacing - rowLabelRoom) / mapCount);
   const float stackedWidth = std::floor(avail.x - barWidth - barLabels - 2 * spacing - rowLabelRoom);
-  const float stackedRoom = avail.y - noteHeight - 2.0f * ImGui::GetStyle().ItemSpacing.y;
   const auto cellArea = [&](float width, float height) {
     const float cellWidth = std::max(width - frameWidth, 0.0f) / float(columns);
     const float cellHeight = std::min(2.5f * cellWidth, std::max(height - frameHeight, 0.0f) / float(rows));
     return cellWidth * cellHeight;
   };
-  const bool stacked =
-      stackedRoom >= mapCount * fontSize * 6.5f &&
-      cellArea(stackedWidth, std::floor(stackedRoom / mapCount)) > 1.2f * cellArea(besideWidth, avail.y - noteHeight);
-  const float mapWidth = stacked ? stackedWidth : besideWidth;
-  const float roomHeight = stacked ? std::floor(stackedRoom / mapCount) : avail.y - noteHeight;
-  const float mapHeight = std::clamp(2.5f * (mapWidth - frameWidth) * float(rows) / float(columns) + frameHeight,
-                                     fontSize * (stacked ? 6.5f : 10.0f), std::max(roomHeight, fontSize * 10.0f));
+  // The note under the maps, measured as it wraps at this width (at presenter mode's font it takes three lines in a
+  // narrow column, and the maps must leave it room, or the view scrolls).
+  static constexpr const char* kCountWords[] = {"", "", "two", "three", "four", "five", "six", "seven"};
+  // Presenter mode leaves out how to read the maps (the presenter says it; the maps need the height).
+  std::string note = !showViewControls(ctx)
+                         ? std::string()
+                         : std::string("Rows: queries, columns: keys; each row sums to 1.") +
+                               (kernels.size() >= 2 && kernels.size() < std::size(kCountWords)
+                                    ? std::string(" One colour scale for all ") + kCountWords[kernels.size()] + " maps."
+                                    : std::string());
+  struct Layout {
+    bool stacked = false;
+    float mapWidth = 0, mapHeight = 0, noteHeight = 0;
+  };
+  // `keepStacked`: the orientation decided before (the key numbers were chosen for its map width).
+  const auto layoutFor = [&](const std::string& text, std::optional<bool> keepStacked) {
+    Layout layout;
+    layout.noteHeight =
+        text.empty() ? 0.0f
+                     : ImGui::CalcTextSize(text.c_str(), nullptr, false, avail.x).y + ImGui::GetStyle().ItemSpacing.y;
+    const float stackedRoom = avail.y - layout.noteHeight - (mapCount + 1.0f) * ImGui::GetStyle().ItemSpacing.y;
+    layout.stacked = keepStacked ? *keepStacked
+                                 : stackedRoom >= mapCount * fontSize * 6.5f &&
+                                       cellArea(stackedWidth, std::floor(stackedRoom / mapCount)) >
+                                           1.2f * cellArea(besideWidth, avail.y - layout.noteHeight);
+    layout.mapWidth = layout.stacked ? stackedWidth : besideWidth;
+    const float roomHeight = layout.stacked ? std::floor(stackedRoom / mapCount) : avail.y - layout.noteHeight;
+    // Stacked maps fit their share (the stacking test asked for 6.5 font sizes each), else the view scrolled and
+    // the last map was cut off at presenter mode's font.
+    const float least = fontSize * (layout.stacked ? 6.5f : 10.0f);
+    const float most = std::max(least, layout.stacked ? roomHeight : std::max(roomHeight, fontSize * 10.0f));
+    layout.mapHeight =
+        std::clamp(2.5f * (layout.mapWidth - frameWidth) * float(rows) / float(columns) + frameHeight, least, most);
+    return layout;
+  };
+  Layout layout = layoutFor(note, std::nullopt);
+  // Key names too wide for a map even in two rows (a 3-key scene in presenter mode's maps column): the maps number
+  // the keys and the note names them once, instead of each map naming every other key or repeating the names
+  // (plot::numberCrowdedCategories). The note's extra line can only make the maps narrower or shorter, and numbers
+  // that fit the wider map are checked again against the final one by the frame (which thins them if need be).
+  std::vector<std::string> keyLabels = scene.keyLabels;
+  const std::string keyLegend = plot::numberCrowdedCategories(keyLabels, layout.mapWidth - frameWidth, fontSize);
+  if (!keyLegend.empty()) {
+    note = "Keys: " + keyLegend + "." + (note.empty() ? "" : " ") + note;
+    layout = layoutFor(note, layout.stacked);
+  }
+  const bool stacked = layout.stacked;
+  const float mapWidth = layout.mapWidth, mapHeight = layout.mapHeight, noteHeight = layout.noteHeight;
 
   int hoverRow = -1, hoverColumn = -1;
   ImGui::BeginGroup();  // the maps, then the colour bar to their right
@@ -156,7 +196,7 @@ void AttentionMapsView::draw(AppContext& ctx) {
     const plot::Rect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(width, mapHeight));
     plot::FrameSpec spec;
     spec.title = kernelLabel(kernel, scene) + (scene.kernel.causal ? "  (causal)" : "");
-    spec.x.categories = scene.keyLabels;
+    spec.x.categories = keyLabels;
     spec.x.label = "key";
     spec.x.grid = false;
     spec.y.categories = rowLabels;
@@ -240,8 +280,11 @@ void AttentionMapsView::draw(AppContext& ctx) {
 
   ImGui::SameLine();
   // The bar stays tall enough for several ticks even when the maps are short (a 2 x 4 scene).
-  const plot::Rect barRect =
-      reserveRect("##colorbar", ImVec2(barWidth + barLabels, std::max(mapHeight, fontSize * 20.0f)));
+  const plot::Rect barRect = reserveRect(
+      "##colorbar",
+      ImVec2(barWidth + barLabels,
+             std::max(mapHeight,
+                      std::min(fontSize * 20.0f, avail.y - noteHeight - 2.0f * ImGui::GetStyle().ItemSpacing.y))));
   const float top = barRect.Min.y + fontSize * 1.8f, bottom = barRect.Max.y - fontSize * 2.5f;
   plot::colorBar(ImGui::GetWindowDrawList(), plot::Rect(barRect.Min.x, top, barRect.Min.x + barWidth, bottom), barSpec,
                  colorMapColors(style.colorMap));
@@ -254,14 +297,11 @@ void AttentionMapsView::draw(AppContext& ctx) {
                          "fall back to uniform over the visible keys.",
                          kernel == Kernel::Ea ? "EA" : "EA pure", int(fallbacks));
   }
-  static constexpr const char* kCountWords[] = {"", "", "two", "three", "four", "five", "six", "seven"};
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
-  if (kernels.size() >= 2 && kernels.size() < std::size(kCountWords))
-    ImGui::TextWrapped("Rows: queries, columns: keys; each row sums to 1. One colour scale for all %s maps.",
-                       kCountWords[kernels.size()]);
-  else
-    ImGui::TextWrapped("Rows: queries, columns: keys; each row sums to 1.");
-  ImGui::PopStyleColor();
+  if (!note.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::TextWrapped("%s", note.c_str());
+    ImGui::PopStyleColor();
+  }
 }
 
 std::unique_ptr<gui::View> makeAttentionMapsView() {

@@ -164,7 +164,7 @@ void DensityView::draw(AppContext& ctx) {
 
   const float fontSize = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float hintHeight = ctx.exporting() ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
+  const float hintHeight = ctx.exporting() || !showViewControls(ctx) ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   // A wide window puts the priors beside the (square) field; a narrow one (the default 3 x 2 layout) below it.
   const bool stacked = avail.x < avail.y * 1.5f;
@@ -399,7 +399,8 @@ void DensityView::draw(AppContext& ctx) {
       legend.push_back({"component " + std::to_string(r + 1), colors[r], plot::LegendEntry::Kind::Box});
     plot::legend(priorFrame, legend, plot::Corner::TopRight);
   }
-  if (!ctx.exporting())
+  // How to edit: not in an exported figure, nor in presenter mode (no controls; the plots need the height).
+  if (!ctx.exporting() && showViewControls(ctx))
     ImGui::TextDisabled(
         scene.kernel.mgkCentres == gui::MgkCentres::Shifted
             ? "Drag a centre to move it. Centres are shifted copies (sMGK): moving component r moves it "

@@ -250,11 +250,15 @@ void KernelSweepView::draw(AppContext& ctx) {
   const std::string& queryName = scene.queryLabels[scene.selectedQuery];
   const std::string& keyName = scene.keyLabels[scene.selectedKey];
   // The sentence wraps at the view's edge (never cut off); a wide view keeps it on one line, as plots need height.
+  // Presenter mode says only what moves: at its large font the whole sentence takes three lines of the plots' height.
   ImGui::PushTextWrapPos(0.0f);
-  ImGui::Text(
-      "Key %s turns from 0 to 180\xC2\xB0 against query %s in the plane they span (lengths kept, other keys "
-      "fixed).",
-      keyName.c_str(), queryName.c_str());
+  if (showViewControls(ctx))
+    ImGui::Text(
+        "Key %s turns from 0 to 180\xC2\xB0 against query %s in the plane they span (lengths kept, other keys "
+        "fixed).",
+        keyName.c_str(), queryName.c_str());
+  else
+    ImGui::Text("Key %s turns from 0 to 180\xC2\xB0 against query %s.", keyName.c_str(), queryName.c_str());
   ImGui::PopTextWrapPos();
   if (showViewControls(ctx))
     helpMarker(
@@ -351,6 +355,7 @@ void KernelSweepView::draw(AppContext& ctx) {
   auto probeRect = [](const plot::Rect& r) { return ViewProbe::Rect{r.Min.x, r.Min.y, r.Max.x, r.Max.y}; };
   ctx.viewProbe().sweepWeights = probeRect(weightRect);
   ctx.viewProbe().sweepPolar = probeRect(polarRect);
+  ctx.viewProbe().sweepScores = probeRect(scoreRect);
   ctx.viewProbe().sweepBars = probeRect(barsRect);
   if (!ctx.exporting()) {
     // Corners of the weight plot: the presenter test checks that presenter mode shows it larger.

@@ -399,8 +399,7 @@ class TrainView final : public gui::View {
       if (ImGui::Button("Send to playground")) {
         try {
           Scene next = gui::sceneForTrainHead(ctx.scene(), *snapshot, layer_, head_, trainProbeTokens(session.setup()));
-          if (const gui::WorkspaceInfo* playground = gui::findWorkspace("playground"))
-            gui::switchWorkspace(next, *playground);
+          gui::switchWorkspace(next, gui::workspaceInfo(gui::WorkspaceKind::Playground));
           ctx.submit(std::move(next), "Train head " + std::to_string(layer_) + "." + std::to_string(head_) +
                                           " at step " + std::to_string(snapshot->step));
         } catch (const std::exception& e) {
@@ -453,7 +452,7 @@ class TrainView final : public gui::View {
         return;
       }
       Scene next = ctx.scene();
-      if (const gui::WorkspaceInfo* model = gui::findWorkspace("model")) gui::switchWorkspace(next, *model);
+      gui::switchWorkspace(next, gui::workspaceInfo(gui::WorkspaceKind::Model));
       ctx.submit(std::move(next), "Open training run in the Model explorer");
     } catch (const std::exception& e) {
       ctx.reportError(e.what());

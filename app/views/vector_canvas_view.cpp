@@ -305,11 +305,13 @@ void VectorCanvasView::draw(AppContext& ctx) {
   plot::LabelPlacer placer({area.Min.x, area.Min.y, area.Max.x, area.Max.y});
   plot::paint::addLine(drawList, ImVec2(area.Min.x, origin.y), ImVec2(area.Max.x, origin.y), style.border, 1.0f);
   plot::paint::addLine(drawList, ImVec2(origin.x, area.Min.y), ImVec2(origin.x, area.Max.y), style.border, 1.0f);
+  // The unit circle's label, placed last (below the vectors' labels) where it fits: at the circle's lower right, or
+  // nearby, or not at all (at the plot's edge in presenter mode's narrow canvas it was cut).
+  std::optional<plot::Point> unitLabel;
   if (!pca) {
     const float unit = frame.toPixel(1.0, 0.0).x - frame.toPixel(0.0, 0.0).x;
     plot::paint::addCircle(drawList, origin, unit, withAlpha(style.axis, 0.55f), 128, 1.0f);
-    plot::paint::addText(drawList, ImVec2(origin.x + unit * 0.7071f + 4, origin.y + unit * 0.7071f + 2), style.textDim,
-                         "|v| = 1");
+    unitLabel = plot::Point{origin.x + unit * 0.7071f + 4, origin.y + unit * 0.7071f + 2};
   }
 
   const int q = scene.selectedQuery, k = scene.selectedKey;
@@ -423,6 +425,11 @@ void VectorCanvasView::draw(AppContext& ctx) {
     if (const auto at = placer.place(label.anchor, text.x + 4.0, text.y + 2.0, 10.0, {&label.preferred, 1}))
       labelWithBackdrop(drawList, ImVec2(float(at->x + 2.0), float(at->y + 1.0)), label.color, label.text,
                         withAlpha(style.background, 0.67f));
+  }
+  if (unitLabel) {
+    const ImVec2 text = ImGui::CalcTextSize("|v| = 1");
+    if (const auto at = placer.place(*unitLabel, text.x, text.y, 4.0, {&*unitLabel, 1}))
+      plot::paint::addText(drawList, ImVec2(float(at->x), float(at->y)), style.textDim, "|v| = 1");
   }
   plot::legend(frame, entries, plot::Corner::TopLeft);
 

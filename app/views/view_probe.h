@@ -20,8 +20,9 @@ struct ViewProbe {
   /// Canvas: pixel position of the projected origin and of every query / key arrow tip.
   std::array<float, 2> canvasOrigin{};
   std::vector<std::array<float, 2>> queryTips, keyTips;
-  /// Kernel sweep: the rectangles of the weight plot, the polar plot and the per-key bars (titles and axes included).
-  Rect sweepWeights, sweepPolar, sweepBars;
+  /// Kernel sweep: the rectangles of the weight plot, the polar plot, the score plot and the per-key bars (titles and
+  /// axes included).
+  Rect sweepWeights, sweepPolar, sweepScores, sweepBars;
   /// Long map: the map area of every shown kernel (in LongMapState::shownKernels() order; the image fills the area,
   /// pixel (x, y) showing viewport row rowBegin + (y - y0) / height * rowSpan) and the minimap's whole-map rectangle.
   std::vector<Rect> longMapAreas;

@@ -283,6 +283,40 @@ TEST_F(PlotDrawing, InvertedAxisPutsRowZeroAtTheTop) {
   EXPECT_NEAR(frame.toData(ImVec2(10, frame.area().Max.y)).y, 2.5, 1e-6);
 }
 
+// A 3-key map in a narrow column (presenter mode's maps): the key names do not fit even in two rows, so the keys are
+// numbered on the axis and named in the axis label, each number joined to its name by a no-break space. With room,
+// or with names as short as numbers, the names stay on the axis.
+TEST_F(PlotDrawing, CrowdedCategoryNamesAreNumberedAndNamedInTheAxisLabel) {
+  FrameSpec spec;
+  spec.x.categories = {"parallel", "orthogonal", "antiparallel"};
+  spec.x.label = "key";
+  spec.y.range = Range{0, 1};
+  {
+    Frame narrow(drawList, plot::Rect(0, 0, 150, 300), spec);
+    EXPECT_EQ(narrow.xAxisShown().categories, (std::vector<std::string>{"1", "2", "3"}));
+    EXPECT_EQ(narrow.xAxisShown().label,
+              "key: 1\xC2\xA0"
+              "parallel, 2\xC2\xA0"
+              "orthogonal, 3\xC2\xA0"
+              "antiparallel");
+    EXPECT_EQ(narrow.xRange().min, -0.5);  // the same data coordinates: category i at i
+    EXPECT_EQ(narrow.xRange().max, 2.5);
+  }
+  {
+    Frame wide(drawList, plot::Rect(0, 0, 600, 300), spec);
+    EXPECT_EQ(wide.xAxisShown().categories, spec.x.categories);
+    EXPECT_EQ(wide.xAxisShown().label, "key");
+  }
+  // A model's tokens carry their own numbers: the axis shows those, the legend the labels as they are.
+  std::vector<std::string> tokens{"0:<s>", "1: Once", "2: upon", "3: a", "4: time"};
+  EXPECT_EQ(numberCrowdedCategories(tokens, 60.0f, ImGui::GetFontSize()), "0:<s>, 1: Once, 2: upon, 3: a, 4: time");
+  EXPECT_EQ(tokens, (std::vector<std::string>{"0", "1", "2", "3", "4"}));
+  spec.x.categories.clear();
+  for (int i = 0; i < 12; ++i) spec.x.categories.push_back("k" + std::to_string(i));
+  Frame shortNames(drawList, plot::Rect(0, 0, 150, 300), spec);
+  EXPECT_EQ(shortNames.xAxisShown().categories, spec.x.categories);
+}
+
 // Every triangle ImGui emitted after `firstIndex` must connect vertices that are close to each other: an index that
 // wrapped past 65,535 would join the start of the line to its far end.
 float longestTriangleEdge(ImDrawList* drawList, int firstIndex) {

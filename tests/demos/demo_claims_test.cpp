@@ -122,16 +122,16 @@ TEST(DemoLoader, EveryStepNamesAWorkspaceThatPlacesItsViews) {
     const Demo demo = loadDemoFile(kDemoDir + "/" + name + ".json");
     for (std::size_t i = 0; i < demo.steps.size(); ++i) {
       const DemoStep& step = demo.steps[i];
-      ASSERT_NE(findWorkspace(step.workspace), nullptr) << name << " step " << i + 1;
+      ASSERT_TRUE(step.workspace.has_value()) << name << " step " << i + 1;
       EXPECT_EQ(step.scene.workspace, step.workspace);
-      EXPECT_STREQ(workspaceOf(step.scene).id, step.workspace.c_str());
+      EXPECT_EQ(workspaceOf(step.scene).kind, *step.workspace);
       for (ViewKind view : step.scene.openViews) {
         bool named = false;
         for (const WorkspaceRow& row : workspaceOf(step.scene).rows)
           for (const WorkspaceColumn& column : row.columns)
             for (const WorkspaceSlot& slot : column.slots) named = named || view == slot.view;
         EXPECT_TRUE(named) << name << " step " << i + 1 << ": " << viewInfo(view).id << " has no place in "
-                           << step.workspace;
+                           << workspaceName(*step.workspace);
       }
     }
   }

@@ -21,7 +21,7 @@ TEST(Scene, DefaultSceneIsValidAndShapedForTheViews) {
   EXPECT_EQ(scene.kernel.mgkPriors.cols(), 2);
   EXPECT_EQ(scene.kernel.mgkOffsets.rows(), 8);
   EXPECT_EQ(scene.openViews.size(), 4u);  // the Playground workspace's views
-  EXPECT_EQ(scene.workspace, "playground");
+  EXPECT_EQ(scene.workspace, WorkspaceKind::Playground);
   EXPECT_FLOAT_EQ(scene.effectiveScale(), 1.0f / std::sqrt(2.0f));
 }
 

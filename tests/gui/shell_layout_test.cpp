@@ -6,16 +6,17 @@
 #include <GLFW/glfw3.h>  // key codes only
 #include <gtest/gtest.h>
 #include <imgui.h>
-#include <imgui_internal.h>
 
 #include <array>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "app/gui/imgui_bridge.h"  // windowFacts: no ImGui internals here
 #include "app/gui/presenter.h"
 #include "app/gui/shell.h"
 #include "app/gui/workspaces.h"
+#include "app/views/view_probe.h"
 
 namespace attnscope::gui {
 namespace {
@@ -48,23 +49,23 @@ TEST_P(WorkspaceLayout, EveryWorkspaceTilesItsViewsInsideWithoutOverlapFillingTh
     double area = 0;
     for (std::size_t i = 0; i < rects.size(); ++i) {
       const Rect& r = rects[i];
-      EXPECT_GE(r.x, 0.0f) << workspace.id << " " << viewInfo(shown[i]).id;
-      EXPECT_GE(r.y, 46.0f) << workspace.id << " " << viewInfo(shown[i]).id;
-      EXPECT_LE(r.x + r.w, width) << workspace.id << " " << viewInfo(shown[i]).id;
-      EXPECT_LE(r.y + r.h, height - 20.0f) << workspace.id << " " << viewInfo(shown[i]).id;
+      EXPECT_GE(r.x, 0.0f) << workspaceName(workspace.kind) << " " << viewInfo(shown[i]).id;
+      EXPECT_GE(r.y, 46.0f) << workspaceName(workspace.kind) << " " << viewInfo(shown[i]).id;
+      EXPECT_LE(r.x + r.w, width) << workspaceName(workspace.kind) << " " << viewInfo(shown[i]).id;
+      EXPECT_LE(r.y + r.h, height - 20.0f) << workspaceName(workspace.kind) << " " << viewInfo(shown[i]).id;
       // Big enough to read: a quarter of the width and of the region's height at least (a column of two views).
-      EXPECT_GE(r.w, 0.25f * width) << workspace.id << " " << viewInfo(shown[i]).id;
-      EXPECT_GE(r.h, 0.25f * (height - 66.0f)) << workspace.id << " " << viewInfo(shown[i]).id;
+      EXPECT_GE(r.w, 0.25f * width) << workspaceName(workspace.kind) << " " << viewInfo(shown[i]).id;
+      EXPECT_GE(r.h, 0.25f * (height - 66.0f)) << workspaceName(workspace.kind) << " " << viewInfo(shown[i]).id;
       // Whole pixels: the background-less drawing of tiled windows needs pixel-aligned edges (shell.cpp).
       EXPECT_EQ(r.x, std::floor(r.x));
       EXPECT_EQ(r.w, std::floor(r.w));
       area += double(r.w) * r.h;
       for (std::size_t j = i + 1; j < rects.size(); ++j)
         EXPECT_FALSE(overlap(r, rects[j]))
-            << workspace.id << ": " << viewInfo(shown[i]).id << " / " << viewInfo(shown[j]).id;
+            << workspaceName(workspace.kind) << ": " << viewInfo(shown[i]).id << " / " << viewInfo(shown[j]).id;
     }
     // Only the 4 px gaps (and up to a pixel per window lost to whole-pixel rounding) are left over.
-    EXPECT_GT(area, 0.95 * width * (height - 66.0f)) << workspace.id;
+    EXPECT_GT(area, 0.95 * width * (height - 66.0f)) << workspaceName(workspace.kind);
   }
 }
 
@@ -81,12 +82,14 @@ TEST_P(WorkspaceLayout, AnySubsetOfViewsStillFillsTheRegionAndUnnamedViewsGetARo
         if (mask & (1u << v)) shown.push_back(all[v]);
       const std::vector<Rect> rects = tile(workspace, shown, width, height);
       for (std::size_t i = 0; i < rects.size(); ++i) {
-        EXPECT_GE(rects[i].w, 100.0f) << workspace.id << " mask " << mask << " " << viewInfo(shown[i]).id;
-        EXPECT_GE(rects[i].h, 100.0f) << workspace.id << " mask " << mask << " " << viewInfo(shown[i]).id;
+        EXPECT_GE(rects[i].w, 100.0f) << workspaceName(workspace.kind) << " mask " << mask << " "
+                                      << viewInfo(shown[i]).id;
+        EXPECT_GE(rects[i].h, 100.0f) << workspaceName(workspace.kind) << " mask " << mask << " "
+                                      << viewInfo(shown[i]).id;
         EXPECT_LE(rects[i].x + rects[i].w, width);
         EXPECT_LE(rects[i].y + rects[i].h, height - 20.0f);
         for (std::size_t j = i + 1; j < rects.size(); ++j)
-          EXPECT_FALSE(overlap(rects[i], rects[j])) << workspace.id << " mask " << mask;
+          EXPECT_FALSE(overlap(rects[i], rects[j])) << workspaceName(workspace.kind) << " mask " << mask;
       }
     }
   }
@@ -98,8 +101,7 @@ INSTANTIATE_TEST_SUITE_P(WindowSizes, WorkspaceLayout,
                                            std::array<float, 2>{800.0f, 600.0f}));
 
 TEST(Workspaces, TheModelWorkspaceDocksTheExplorerAlongTheBottomBelowTheHeadViews) {
-  const WorkspaceInfo* model = findWorkspace("model");
-  ASSERT_NE(model, nullptr);
+  const WorkspaceInfo* model = &workspaceInfo(WorkspaceKind::Model);
   const std::vector<Rect> r = tile(*model, {ViewKind::Canvas, ViewKind::Maps, ViewKind::Model}, 1280.0f, 800.0f);
   EXPECT_EQ(r[2].x, 4.0f);
   EXPECT_EQ(r[2].w, 1280.0f - 8.0f);  // the whole width but the outer gaps
@@ -113,29 +115,27 @@ TEST(Workspaces, TheModelWorkspaceDocksTheExplorerAlongTheBottomBelowTheHeadView
 
 TEST(Workspaces, ScenesWithoutAWorkspaceGetTheOneTheirViewsFit) {
   Scene scene = defaultScene();
-  EXPECT_STREQ(workspaceOf(scene).id, "playground");
-  scene.workspace.clear();  // a scene saved before workspaces existed
+  EXPECT_EQ(workspaceOf(scene).kind, WorkspaceKind::Playground);
+  scene.workspace.reset();  // a scene saved before workspaces existed
   scene.openViews = {ViewKind::Canvas, ViewKind::Density, ViewKind::Divergence, ViewKind::Maps};
-  EXPECT_STREQ(workspaceOf(scene).id, "densities");
+  EXPECT_EQ(workspaceOf(scene).kind, WorkspaceKind::Densities);
   scene.openViews = {ViewKind::Canvas,  ViewKind::Sweep,      ViewKind::Maps,
                      ViewKind::Density, ViewKind::Divergence, ViewKind::Parameters};  // the old default
-  EXPECT_STREQ(workspaceOf(scene).id, "playground");
+  EXPECT_EQ(workspaceOf(scene).kind, WorkspaceKind::Playground);
   scene.openViews = {ViewKind::LongMap};
-  EXPECT_STREQ(workspaceOf(scene).id, "model");
-  scene.workspace = "future";  // a newer file naming a workspace this build does not offer: inferred
-  EXPECT_STREQ(workspaceOf(scene).id, "model");
-  scene.workspace.clear();
+  EXPECT_EQ(workspaceOf(scene).kind, WorkspaceKind::Model);
+  scene.workspace.reset();
   scene.openViews = {ViewKind::Train};
-  EXPECT_STREQ(workspaceOf(scene).id, "train");
-  scene.workspace = "densities";
-  EXPECT_STREQ(workspaceOf(scene).id, "densities");
-  switchWorkspace(scene, *findWorkspace("playground"));
-  EXPECT_EQ(scene.workspace, "playground");
+  EXPECT_EQ(workspaceOf(scene).kind, WorkspaceKind::Train);
+  scene.workspace = WorkspaceKind::Densities;
+  EXPECT_EQ(workspaceOf(scene).kind, WorkspaceKind::Densities);
+  switchWorkspace(scene, workspaceInfo(WorkspaceKind::Playground));
+  EXPECT_EQ(scene.workspace, WorkspaceKind::Playground);
   EXPECT_EQ(scene.openViews,
             (std::vector<ViewKind>{ViewKind::Canvas, ViewKind::Sweep, ViewKind::Maps, ViewKind::Parameters}));
-  EXPECT_STREQ(workspaceShowing(ViewKind::Model)->id, "model");
-  EXPECT_STREQ(workspaceShowing(ViewKind::Density)->id, "densities");
-  EXPECT_STREQ(workspaceShowing(ViewKind::LongMap)->id, "model");
+  EXPECT_EQ(workspaceShowing(ViewKind::Model)->kind, WorkspaceKind::Model);
+  EXPECT_EQ(workspaceShowing(ViewKind::Density)->kind, WorkspaceKind::Densities);
+  EXPECT_EQ(workspaceShowing(ViewKind::LongMap)->kind, WorkspaceKind::Model);
 }
 
 /// Heatmaps without GL: no texture (views draw their frames and skip the image).
@@ -175,9 +175,14 @@ class InteractiveUi : public ::testing::Test {
     }
   }
   Rect window(const char* title) {
-    const ImGuiWindow* w = ImGui::FindWindowByName(title);
-    EXPECT_NE(w, nullptr) << title;
-    return w ? Rect{w->Pos.x, w->Pos.y, w->Size.x, w->Size.y} : Rect{0, 0, 0, 0};
+    const std::optional<WindowFacts> w = windowFacts(title);
+    EXPECT_TRUE(w.has_value()) << title;
+    return w ? Rect{w->rect.x0, w->rect.y0, w->rect.x1 - w->rect.x0, w->rect.y1 - w->rect.y0} : Rect{0, 0, 0, 0};
+  }
+  /// Drawn in the last frame.
+  static bool active(const char* title) {
+    const std::optional<WindowFacts> w = windowFacts(title);
+    return w.has_value() && w->active;
   }
   void setModelOpen(bool open) {
     Scene next = context_.scene();
@@ -207,11 +212,10 @@ class InteractiveUi : public ::testing::Test {
 TEST_F(InteractiveUi, CtrlDigitsSwitchWorkspacesAndTheModelExplorerDocksAlongTheBottom) {
   frames(3);
   const Rect canvasAlone = window("Vector canvas");
-  EXPECT_FALSE(ImGui::FindWindowByName("Model explorer") != nullptr &&
-               ImGui::FindWindowByName("Model explorer")->Active);
+  EXPECT_FALSE(active("Model explorer"));
   shell_.keyPresses.push_back({GLFW_KEY_3, GLFW_MOD_CONTROL});
   frames(3);
-  EXPECT_EQ(context_.scene().workspace, "model");
+  EXPECT_EQ(context_.scene().workspace, WorkspaceKind::Model);
   const Rect model = window("Model explorer");
   EXPECT_GT(model.w, 0.95f * 1280.0f);
   EXPECT_GT(model.h, 0.3f * 1000.0f);
@@ -219,21 +223,21 @@ TEST_F(InteractiveUi, CtrlDigitsSwitchWorkspacesAndTheModelExplorerDocksAlongThe
   for (const char* a : titles)
     for (const char* b : titles)
       if (std::string(a) < b) EXPECT_FALSE(overlap(window(a), window(b))) << a << " / " << b;
-  EXPECT_FALSE(ImGui::FindWindowByName("Kernel sweep")->Active);
+  EXPECT_FALSE(active("Kernel sweep"));
   EXPECT_LE(window("Vector canvas").y + window("Vector canvas").h, model.y);  // the head views sit above it
 
   shell_.keyPresses.push_back({GLFW_KEY_2, GLFW_MOD_CONTROL});
   frames(3);
-  EXPECT_EQ(context_.scene().workspace, "densities");
-  EXPECT_TRUE(ImGui::FindWindowByName("Gaussian-key density")->Active);
-  EXPECT_FALSE(ImGui::FindWindowByName("Model explorer")->Active);
+  EXPECT_EQ(context_.scene().workspace, WorkspaceKind::Densities);
+  EXPECT_TRUE(active("Gaussian-key density"));
+  EXPECT_FALSE(active("Model explorer"));
 
   // The switch is an edit: undo goes back to Model, then to Playground with its layout exactly as before.
   context_.undo();
   context_.undo();
   context_.endFrame();
   frames(3);
-  EXPECT_EQ(context_.scene().workspace, "playground");
+  EXPECT_EQ(context_.scene().workspace, WorkspaceKind::Playground);
   const Rect canvasAgain = window("Vector canvas");
   EXPECT_FLOAT_EQ(canvasAgain.h, canvasAlone.h);
   EXPECT_FLOAT_EQ(canvasAgain.y, canvasAlone.y);
@@ -265,7 +269,7 @@ TEST_F(InteractiveUi, PresenterModeHidesEveryViewsWidgetsAndEnlargesTheViews) {
   frames(3);
   EXPECT_TRUE(context_.presenting());
   EXPECT_EQ(controlProbes(), 0);
-  EXPECT_EQ(ImGui::FindWindowByName("Parameters")->Active, false);
+  EXPECT_EQ(active("Parameters"), false);
   // Three views fill the screen (no menu, tabs or status bar): the canvas takes the column it shared with Parameters.
   const Rect sweepOn = window("Kernel sweep");
   EXPECT_GT(sweepOn.h, sweepBefore.h);
@@ -289,15 +293,16 @@ TEST_F(InteractiveUi, At1280x800And1920x1080NoViewsContentIsCutAtItsRightEdge) {
       shell_.resetLayoutRequested = true;
       shell_.keyPresses.push_back({GLFW_KEY_1 + static_cast<int>(w), GLFW_MOD_CONTROL});
       frames(4);
-      ASSERT_EQ(context_.scene().workspace, allWorkspaces()[w].id);
+      ASSERT_EQ(context_.scene().workspace, allWorkspaces()[w].kind);
       for (const ViewInfo& view : allViews()) {
-        const ImGuiWindow* window = ImGui::FindWindowByName(view.title);
-        if (window == nullptr || !window->Active) continue;
-        const float visible = window->InnerRect.GetWidth() - window->WindowPadding.x * 2.0f;
-        const std::string where = std::to_string(int(screen.x)) + " " + allWorkspaces()[w].id + ": " + view.title;
-        EXPECT_LE(window->ContentSize.x, visible + 1.0f) << where;
-        EXPECT_FALSE(window->ScrollbarX) << where;
-        EXPECT_GE(window->Size.y, 160.0f) << where;
+        const std::optional<WindowFacts> window = windowFacts(view.title);
+        if (!window || !window->active) continue;
+        const std::string where = std::to_string(int(screen.x)) + " " +
+                                  std::string(workspaceName(allWorkspaces()[w].kind)) + ": " + view.title;
+        EXPECT_LE(window->contentWidth, window->usableWidth + 1.0f) << where;
+        EXPECT_FALSE(window->horizontalScrollbar) << where;
+        EXPECT_FALSE(window->titleClipped) << where;
+        EXPECT_GE(window->rect.y1 - window->rect.y0, 160.0f) << where;
       }
     }
 }
@@ -325,21 +330,82 @@ TEST_F(InteractiveUi, PresenterModeAtItsLargeFontCutsNoViewsContentAt1280x800) {
     frames(4);
     ASSERT_TRUE(context_.presenting());
     for (const ViewInfo& view : allViews()) {
-      const ImGuiWindow* window = ImGui::FindWindowByName(view.title);
-      if (window == nullptr || !window->Active) continue;
-      const float visible = window->InnerRect.GetWidth() - window->WindowPadding.x * 2.0f;
-      EXPECT_LE(window->ContentSize.x, visible + 1.0f) << workspace.id << ": " << view.title;
-      EXPECT_FALSE(window->ScrollbarX) << workspace.id << ": " << view.title;
+      const std::optional<WindowFacts> window = windowFacts(view.title);
+      if (!window || !window->active) continue;
+      EXPECT_LE(window->contentWidth, window->usableWidth + 1.0f)
+          << workspaceName(workspace.kind) << ": " << view.title;
+      EXPECT_FALSE(window->horizontalScrollbar) << workspaceName(workspace.kind) << ": " << view.title;
+      EXPECT_FALSE(window->titleClipped) << workspaceName(workspace.kind) << ": " << view.title;
     }
   }
+}
+
+// Presenter mode at 1280 x 800 as demo 2 step 2 shows it (canvas, sweep and maps over the step's text, issue 13):
+// every sweep plot keeps its least size (minPlotHeight at the presenter font: 160 px x 1.6 = 256 px tall, and as
+// wide), no view scrolls, and no title is cut. Before the presenter tiling, the sweep's column was a third of the
+// screen: its sentence took three lines, the two lower plots were 200 px wide and the view scrolled.
+TEST_F(InteractiveUi, PresenterModeAt1280x800GivesEverySweepPlotItsLeastSizeAndNoViewScrolls) {
+  const float scale = context_.demoPlayer().presenterFontFactor;
+  setupFontsAndStyle(scale);
+  unsigned char* pixels = nullptr;
+  int w = 0, h = 0;
+  ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+  shell_.uiScale = scale;
+  context_.setUiScale(scale);
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
+  layout_.width = 1280;
+  layout_.height = 800;
+  openDemo(context_, "2-expressive", 2);
+  context_.endFrame();
+  context_.demoPlayer().presenter = true;
+  frames(4);
+  ASSERT_TRUE(context_.presenting());
+  ASSERT_EQ(workspaceOf(context_.scene()).kind, WorkspaceKind::Playground);
+  const float least = std::floor(ImGui::GetFontSize() * 160.0f / 15.0f);
+  EXPECT_EQ(least, 256.0f);
+  const views::ViewProbe& probe = context_.viewProbe();
+  for (const auto& [name, r] : {std::pair{"weights", probe.sweepWeights}, std::pair{"scores", probe.sweepScores},
+                                std::pair{"bars", probe.sweepBars}}) {
+    EXPECT_GE(r.y1 - r.y0, least) << name;
+    EXPECT_GE(r.x1 - r.x0, least) << name;
+  }
+  for (const char* title : {"Vector canvas", "Kernel sweep", "Attention maps"}) {
+    const std::optional<WindowFacts> window = windowFacts(title);
+    ASSERT_TRUE(window && window->active) << title;
+    EXPECT_FALSE(window->verticalScrollbar) << title;
+    EXPECT_FALSE(window->horizontalScrollbar) << title;
+    EXPECT_FALSE(window->titleClipped) << title;
+  }
+}
+
+// A title wider than its window is reported cut (ImGui ends it with an ellipsis); a short one is not.
+TEST_F(InteractiveUi, WindowFactsTellAClippedTitle) {
+  for (int frame = 0; frame < 2; ++frame) {
+    ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+    ImGui::NewFrame();
+    ImGui::SetNextWindowSize(ImVec2(120, 80));
+    ImGui::Begin("A window title far too long for its window##long");
+    ImGui::End();
+    ImGui::SetNextWindowSize(ImVec2(400, 80));
+    ImGui::Begin("Short##short");
+    ImGui::End();
+    ImGui::EndFrame();
+  }
+  const std::optional<WindowFacts> clipped = windowFacts("A window title far too long for its window##long");
+  const std::optional<WindowFacts> fits = windowFacts("Short##short");
+  ASSERT_TRUE(clipped && fits);
+  EXPECT_TRUE(clipped->titleClipped);
+  EXPECT_FALSE(fits->titleClipped);
+  EXPECT_FLOAT_EQ(fits->rect.x1 - fits->rect.x0, 400.0f);
+  EXPECT_FALSE(windowFacts("no such window").has_value());
 }
 
 // Views no other window overlaps are drawn without their background fill (llvmpipe shades every background pixel)
 // over a frame cleared to exactly that background; the exports are byte-identical (tests/golden). Here: which
 // windows lose the fill, and that overlapping ones keep it.
 bool bare(const char* title) {
-  const ImGuiWindow* w = ImGui::FindWindowByName(title);
-  return w != nullptr && (w->Flags & ImGuiWindowFlags_NoBackground) != 0;
+  const std::optional<WindowFacts> w = windowFacts(title);
+  return w.has_value() && w->bare;
 }
 
 const char* const kViewTitles[] = {"Vector canvas", "Kernel sweep", "Attention maps", "Parameters"};

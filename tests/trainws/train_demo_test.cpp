@@ -54,7 +54,7 @@ TEST(TrainDemo, EveryNumberInTheTextIsRecomputedFromTheCheckpointsOrTheClaims) {
       std::snprintf(written, sizeof written, "%g", claim.value);
       expected.insert(written);
     }
-    if (step.workspace == "train") {
+    if (step.workspace == gui::WorkspaceKind::Train) {
       // The last step names no number at all: it shows the workspace.
       EXPECT_EQ(step.scene.openViews.at(0), gui::ViewKind::Train);
     } else {

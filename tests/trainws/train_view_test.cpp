@@ -28,7 +28,7 @@ class TrainUi : public HeadlessUi {
     frames(2);
     shell_.keyPresses.push_back({GLFW_KEY_4, GLFW_MOD_CONTROL});
     frames(3);
-    ASSERT_EQ(context_.scene().workspace, "train");
+    ASSERT_EQ(context_.scene().workspace, gui::WorkspaceKind::Train);
     ASSERT_EQ(context_.trainSession().runCount(), 2);  // the view configured its default setup: DPA and EA
     for (int r = 0; r < 2; ++r) ASSERT_TRUE(context_.trainSession().waitUntilSettled(r));
     frames(1);
@@ -137,7 +137,7 @@ TEST_F(TrainUi, SendToPlaygroundPutsTheSelectedHeadsProbeInTheSceneAsAnUndoableE
   frames(1);
   const auto snapshot = context_.trainSession().snapshots(0).back();
   const Scene& scene = context_.scene();
-  EXPECT_EQ(scene.workspace, "playground");
+  EXPECT_EQ(scene.workspace, gui::WorkspaceKind::Playground);
   EXPECT_EQ(scene.queries, snapshot->head(1, 2).queries);
   EXPECT_EQ(scene.keys, snapshot->head(1, 2).keys);
   EXPECT_EQ(scene.queryCount(), 24);  // the probe's T
@@ -147,7 +147,7 @@ TEST_F(TrainUi, SendToPlaygroundPutsTheSelectedHeadsProbeInTheSceneAsAnUndoableE
   context_.undo();
   context_.endFrame();
   EXPECT_EQ(context_.scene().queries, before);
-  EXPECT_EQ(context_.scene().workspace, "train");
+  EXPECT_EQ(context_.scene().workspace, gui::WorkspaceKind::Train);
 }
 
 TEST_F(TrainUi, OpenInModelExplorerRunsTheRunsCheckpointOnTheProbe) {
@@ -156,7 +156,7 @@ TEST_F(TrainUi, OpenInModelExplorerRunsTheRunsCheckpointOnTheProbe) {
   for (int r = 0; r < 2; ++r) ASSERT_TRUE(context_.trainSession().waitUntilSettled(r));
   frames(1);
   click("train/explorer");
-  EXPECT_EQ(context_.scene().workspace, "model");
+  EXPECT_EQ(context_.scene().workspace, gui::WorkspaceKind::Model);
   const ModelResult* result = waitForExplorerRun();
   ASSERT_NE(result, nullptr) << context_.modelSession().takeError();
   EXPECT_EQ(result->info.architecture, "gpt2");
@@ -189,7 +189,7 @@ TEST_F(TrainUi, OpenInModelExplorerOpensTheStepTheTimelineShowsNotTheLatest) {
   // A click in the middle of the timeline (3 snapshots: 0..2) shows the middle one, step 10.
   click("train/timeline");
   click("train/explorer");
-  EXPECT_EQ(context_.scene().workspace, "model");
+  EXPECT_EQ(context_.scene().workspace, gui::WorkspaceKind::Model);
   const ModelResult* result = waitForExplorerRun();
   ASSERT_NE(result, nullptr) << context_.modelSession().takeError();
   float fromShown = 0.0f, fromLatest = 0.0f;
