@@ -1,7 +1,7 @@
 // The window's UI (drawUi) frame by frame in a private ImGui context, without GL: frames are built, never rendered,
 // and heatmaps get no texture. A fixture for GUI tests that drive the real shell with keys and mouse clicks at the
-// probes the views publish (AppContext::publishProbe). tests/trainws/train_view_test.cpp uses it; the same code is
-// tests/gui/shell_layout_test.cpp's InteractiveUi (1280 x 1000), which can derive from it.
+// probes the views publish (AppContext::publishProbe): tests/trainws/train_view_test.cpp's TrainUi and
+// tests/gui/shell_layout_test.cpp's InteractiveUi derive from it.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -17,6 +17,7 @@
 #include "app/gui/shell.h"
 #include "app/gui/workspaces.h"
 #include "app/views/view_probe.h"
+#include "tests/gui/headless_ui.h"
 
 namespace attnscope::gui {
 namespace {
@@ -138,41 +139,27 @@ TEST(Workspaces, ScenesWithoutAWorkspaceGetTheOneTheirViewsFit) {
   EXPECT_EQ(workspaceShowing(ViewKind::LongMap)->kind, WorkspaceKind::Model);
 }
 
-/// Heatmaps without GL: no texture (views draw their frames and skip the image).
-class NoTextures : public HeatmapCache {
- public:
-  unsigned texture(const std::string&, std::uint64_t, const MatrixView&, const HeatmapStyle&) override { return 0; }
-};
-
-/// The window's UI, frame by frame, in a private ImGui context (no GL: frames are built, never rendered).
-class InteractiveUi : public ::testing::Test {
+/// The window's UI at 1280 x 1000, frame by frame, in a private ImGui context (tests/gui/headless_ui.h).
+class InteractiveUi : public HeadlessUi {
  protected:
-  void SetUp() override {
-    imgui_ = ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 1000);
-    setupFontsAndStyle(1.0f);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    context_.setHeatmapCache(&textures_);
-    context_.refreshDerived();
-    layout_.width = 1280;
-    layout_.height = 1000;
-  }
+  InteractiveUi() : HeadlessUi(1280, 1000) {}
   void TearDown() override {
     context_.demoPlayer().presenter = false;
-    ImGui::DestroyContext(imgui_);
+    HeadlessUi::TearDown();
   }
-  void frames(int count) {
-    for (int i = 0; i < count; ++i) {
-      ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
-      ImGui::NewFrame();
-      drawUi(context_, shell_, layout_);
-      ImGui::EndFrame();
-      context_.endFrame();
-    }
+  /// The fonts, UI scale and window size presenter mode has on a 1280 x 800 screen (presenter mode itself is
+  /// switched on by the test).
+  void presenterFontAt1280x800() {
+    const float scale = context_.demoPlayer().presenterFontFactor;
+    setupFontsAndStyle(scale);
+    unsigned char* pixels = nullptr;
+    int w = 0, h = 0;
+    ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    shell_.uiScale = scale;
+    context_.setUiScale(scale);
+    ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
+    layout_.width = 1280;
+    layout_.height = 800;
   }
   Rect window(const char* title) {
     const std::optional<WindowFacts> w = windowFacts(title);
@@ -201,12 +188,6 @@ class InteractiveUi : public ::testing::Test {
     for (const auto& [name, point] : context_.probes()) count += name.starts_with("control/");
     return count;
   }
-
-  ImGuiContext* imgui_ = nullptr;
-  NoTextures textures_;
-  AppContext context_{defaultScene()};
-  ShellState shell_;
-  FrameLayout layout_;
 };
 
 TEST_F(InteractiveUi, CtrlDigitsSwitchWorkspacesAndTheModelExplorerDocksAlongTheBottom) {
@@ -310,16 +291,7 @@ TEST_F(InteractiveUi, At1280x800And1920x1080NoViewsContentIsCutAtItsRightEdge) {
 // Presenter mode at its large font (1.6 x) on a 1280 x 800 screen, every workspace: the same standard, no view's
 // content cut at its right edge.
 TEST_F(InteractiveUi, PresenterModeAtItsLargeFontCutsNoViewsContentAt1280x800) {
-  const float scale = context_.demoPlayer().presenterFontFactor;
-  setupFontsAndStyle(scale);
-  unsigned char* pixels = nullptr;
-  int w = 0, h = 0;
-  ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  shell_.uiScale = scale;
-  context_.setUiScale(scale);
-  ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
-  layout_.width = 1280;
-  layout_.height = 800;
+  presenterFontAt1280x800();
   for (const WorkspaceInfo& workspace : allWorkspaces()) {
     context_.demoPlayer().presenter = false;
     Scene next = context_.scene();
@@ -345,16 +317,7 @@ TEST_F(InteractiveUi, PresenterModeAtItsLargeFontCutsNoViewsContentAt1280x800) {
 // wide), no view scrolls, and no title is cut. Before the presenter tiling, the sweep's column was a third of the
 // screen: its sentence took three lines, the two lower plots were 200 px wide and the view scrolled.
 TEST_F(InteractiveUi, PresenterModeAt1280x800GivesEverySweepPlotItsLeastSizeAndNoViewScrolls) {
-  const float scale = context_.demoPlayer().presenterFontFactor;
-  setupFontsAndStyle(scale);
-  unsigned char* pixels = nullptr;
-  int w = 0, h = 0;
-  ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  shell_.uiScale = scale;
-  context_.setUiScale(scale);
-  ImGui::GetIO().DisplaySize = ImVec2(1280, 800);
-  layout_.width = 1280;
-  layout_.height = 800;
+  presenterFontAt1280x800();
   openDemo(context_, "2-expressive", 2);
   context_.endFrame();
   context_.demoPlayer().presenter = true;
