@@ -3,17 +3,17 @@
 // file reader (built without the views, e.g. into the fuzz targets) and the workspace registry name views too.
 #pragma once
 
-#include <array>
 #include <optional>
 #include <string_view>
-#include <utility>
+
+#include "app/gui/named_kinds.h"
 
 namespace attnscope::gui {
 
 enum class ViewKind { Canvas, Sweep, Maps, Density, Divergence, Parameters, Model, LongMap, Train };
 
 /// Every kind with its stable name, in ViewKind order.
-inline constexpr std::array<std::pair<ViewKind, std::string_view>, 9> kViewNames{{
+inline constexpr KindNames<ViewKind, 9> kViewNames{{
     {ViewKind::Canvas, "canvas"},
     {ViewKind::Sweep, "sweep"},
     {ViewKind::Maps, "maps"},
@@ -25,16 +25,16 @@ inline constexpr std::array<std::pair<ViewKind, std::string_view>, 9> kViewNames
     {ViewKind::Train, "train"},
 }};
 
+static_assert(listedInEnumOrder(kViewNames));
+
 /// The stable name of a view kind ("canvas", ...).
 constexpr std::string_view viewName(ViewKind kind) {
-  return kViewNames[static_cast<std::size_t>(kind)].second;
+  return nameIn(kViewNames, kind);
 }
 
 /// The view kind named `name`, or nothing.
 constexpr std::optional<ViewKind> viewKindNamed(std::string_view name) {
-  for (const auto& [kind, candidate] : kViewNames)
-    if (candidate == name) return kind;
-  return std::nullopt;
+  return kindNamedIn(kViewNames, name);
 }
 
 }  // namespace attnscope::gui

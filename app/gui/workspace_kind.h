@@ -4,33 +4,33 @@
 // file reader (built without the views, e.g. into the fuzz targets) names workspaces too, as view_kind.h does views.
 #pragma once
 
-#include <array>
 #include <optional>
 #include <string_view>
-#include <utility>
+
+#include "app/gui/named_kinds.h"
 
 namespace attnscope::gui {
 
 enum class WorkspaceKind { Playground, Densities, Model, Train };
 
 /// Every kind with its stable name, in WorkspaceKind order.
-inline constexpr std::array<std::pair<WorkspaceKind, std::string_view>, 4> kWorkspaceNames{{
+inline constexpr KindNames<WorkspaceKind, 4> kWorkspaceNames{{
     {WorkspaceKind::Playground, "playground"},
     {WorkspaceKind::Densities, "densities"},
     {WorkspaceKind::Model, "model"},
     {WorkspaceKind::Train, "train"},
 }};
 
+static_assert(listedInEnumOrder(kWorkspaceNames));
+
 /// The stable name of a workspace kind ("playground", ...).
 constexpr std::string_view workspaceName(WorkspaceKind kind) {
-  return kWorkspaceNames[static_cast<std::size_t>(kind)].second;
+  return nameIn(kWorkspaceNames, kind);
 }
 
 /// The workspace kind named `name`, or nothing.
 constexpr std::optional<WorkspaceKind> workspaceKindNamed(std::string_view name) {
-  for (const auto& [kind, candidate] : kWorkspaceNames)
-    if (candidate == name) return kind;
-  return std::nullopt;
+  return kindNamedIn(kWorkspaceNames, name);
 }
 
 }  // namespace attnscope::gui
