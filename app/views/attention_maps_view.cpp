@@ -98,6 +98,10 @@ void AttentionMapsView::draw(AppContext& ctx) {
     const RowMatrix& w = kernelResult(derived, kernel).weights;
     return w.rows() == rows && w.cols() == columns;
   };
+  if (kernels.empty()) {
+    ImGui::TextDisabled("(no kernel is shown)");
+    return;
+  }
   if (!std::all_of(kernels.begin(), kernels.end(), computed)) {
     ImGui::TextDisabled("(no weights computed for this scene yet)");
     return;
@@ -119,21 +123,19 @@ void AttentionMapsView::draw(AppContext& ctx) {
   for (const std::string& label : rowLabels)
     widestRowLabel = std::max(widestRowLabel, ImGui::CalcTextSize(label.c_str()).x);
   const float rowLabelRoom = widestRowLabel + fontSize + plot::Style::fromImGui().padding;
-  // Side by side or one above the other, whichever shows bigger cells: in a narrow, tall view (the Playground's maps
-  // column, presenter mode's large font) the maps stack, each as wide as the view, and grow to fill it instead of
-  // becoming strips or leaving the view's lower half empty. Stacked maps each carry their query labels.
-  // Cells are kept from being much taller than wide (at most 2.5 : 1): a 2 x 4 matrix should not fill a tall window
-  // with slabs. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding) and 4.5 of its
-  // height (title, key labels, axis title).
+  // All side by side, one above the other, or a grid of rows: whichever shows the biggest legible cells. A layout's
+  // worth is the smaller side of its cells, since a cell is kept from being much taller than wide (at most 2.5 : 1:
+  // a 2 x 4 matrix should not fill a tall window with slabs) and a wide, flat cell reads no better than a square of
+  // its height (three 12 x 12 maps stacked in a wide column were strips a dozen pixels tall; as a 2 x 2 grid they are
+  // near square). In a narrow, tall view (the Playground's maps column, presenter mode's large font) the maps stack
+  // and grow to fill it instead of becoming strips or leaving the view's lower half empty. The first map of each row
+  // carries the query labels. The frame around a map takes about 1.5 font sizes of its width (tick marks, padding)
+  // and 4.5 of its height (title, key labels, axis title).
   const float frameWidth = fontSize * 1.5f, frameHeight = fontSize * 4.5f;
-  const float mapCount = static_cast<float>(kernels.size());
-  const float besideWidth =
-      std::floor((avail.x - barWidth - barLabels - (mapCount + 1.0f) * spacing - rowLabelRoom) / mapCount);
-  const float stackedWidth = std::floor(avail.x - barWidth - barLabels - 2 * spacing - rowLabelRoom);
-  const auto cellArea = [&](float width, float height) {
-    const float cellWidth = std::max(width - frameWidth, 0.0f) / float(columns);
-    const float cellHeight = std::min(2.5f * cellWidth, std::max(height - frameHeight, 0.0f) / float(rows));
-    return cellWidth * cellHeight;
+  const int mapCount = static_cast<int>(kernels.size());
+  const float itemSpacingY = ImGui::GetStyle().ItemSpacing.y;
+  const auto mapWidthFor = [&](int perRow) {
+    return std::floor((avail.x - barWidth - barLabels - (perRow + 1.0f) * spacing - rowLabelRoom) / float(perRow));
   };
   // The note under the maps, measured as it wraps at this width (at presenter mode's font it takes three lines in a
   // narrow column, and the maps must leave it room, or the view scrolls).
@@ -146,26 +148,45 @@ void AttentionMapsView::draw(AppContext& ctx) {
                                     ? std::string(" One colour scale for all ") + kCountWords[kernels.size()] + " maps."
                                     : std::string());
   struct Layout {
-    bool stacked = false;
+    int perRow = 1;  // maps in a row
     float mapWidth = 0, mapHeight = 0, noteHeight = 0;
   };
-  // `keepStacked`: the orientation decided before (the key numbers were chosen for its map width).
-  const auto layoutFor = [&](const std::string& text, std::optional<bool> keepStacked) {
+  // `keepPerRow`: the arrangement decided before (the key numbers were chosen for its map width).
+  const auto layoutFor = [&](const std::string& text, std::optional<int> keepPerRow) {
     Layout layout;
     layout.noteHeight =
-        text.empty() ? 0.0f
-                     : ImGui::CalcTextSize(text.c_str(), nullptr, false, avail.x).y + ImGui::GetStyle().ItemSpacing.y;
-    const float stackedRoom = avail.y - layout.noteHeight - (mapCount + 1.0f) * ImGui::GetStyle().ItemSpacing.y;
-    layout.stacked = keepStacked ? *keepStacked
-                                 : stackedRoom >= mapCount * fontSize * 6.5f &&
-                                       cellArea(stackedWidth, std::floor(stackedRoom / mapCount)) >
-                                           1.2f * cellArea(besideWidth, avail.y - layout.noteHeight);
-    layout.mapWidth = layout.stacked ? stackedWidth : besideWidth;
-    const float roomHeight = layout.stacked ? std::floor(stackedRoom / mapCount) : avail.y - layout.noteHeight;
-    // Stacked maps fit their share (the stacking test asked for 6.5 font sizes each), else the view scrolled and
-    // the last map was cut off at presenter mode's font.
-    const float least = fontSize * (layout.stacked ? 6.5f : 10.0f);
-    const float most = std::max(least, layout.stacked ? roomHeight : std::max(roomHeight, fontSize * 10.0f));
+        text.empty() ? 0.0f : ImGui::CalcTextSize(text.c_str(), nullptr, false, avail.x).y + itemSpacingY;
+    // The height each row of maps may take when the rows share the view.
+    const auto rowHeightFor = [&](int perRow) {
+      const int mapRows = (mapCount + perRow - 1) / perRow;
+      return std::floor((avail.y - layout.noteHeight - (mapRows + 1.0f) * itemSpacingY) / float(mapRows));
+    };
+    const auto cellSide = [&](int perRow) {
+      const float cellWidth = std::max(mapWidthFor(perRow) - frameWidth, 0.0f) / float(columns);
+      const float cellHeight =
+          std::min(2.5f * cellWidth, std::max(rowHeightFor(perRow) - frameHeight, 0.0f) / float(rows));
+      return std::min(cellWidth, cellHeight);
+    };
+    if (keepPerRow) {
+      layout.perRow = *keepPerRow;
+    } else {
+      // Side by side (the maps compared at a glance) unless fewer in a row show cells 1.2 times as big; a row of
+      // maps needs 6.5 font sizes of height.
+      layout.perRow = mapCount;
+      float best = cellSide(mapCount);
+      for (int perRow = mapCount - 1; perRow >= 1; --perRow)
+        if (rowHeightFor(perRow) >= fontSize * 6.5f && cellSide(perRow) > 1.2f * best) {
+          layout.perRow = perRow;
+          best = cellSide(perRow);
+        }
+    }
+    layout.mapWidth = mapWidthFor(layout.perRow);
+    // Maps in several rows fit their share (6.5 font sizes each at least), else the view scrolled and the last map
+    // was cut off at presenter mode's font; a single row may be taller than the view has (it scrolls).
+    const bool oneRow = layout.perRow >= mapCount;
+    const float roomHeight = oneRow ? avail.y - layout.noteHeight : rowHeightFor(layout.perRow);
+    const float least = fontSize * (oneRow ? 10.0f : 6.5f);
+    const float most = std::max(least, oneRow ? std::max(roomHeight, fontSize * 10.0f) : roomHeight);
     layout.mapHeight =
         std::clamp(2.5f * (layout.mapWidth - frameWidth) * float(rows) / float(columns) + frameHeight, least, most);
     return layout;
@@ -179,9 +200,9 @@ void AttentionMapsView::draw(AppContext& ctx) {
   const std::string keyLegend = plot::numberCrowdedCategories(keyLabels, layout.mapWidth - frameWidth, fontSize);
   if (!keyLegend.empty()) {
     note = "Keys: " + keyLegend + "." + (note.empty() ? "" : " ") + note;
-    layout = layoutFor(note, layout.stacked);
+    layout = layoutFor(note, layout.perRow);
   }
-  const bool stacked = layout.stacked;
+  const int perRow = layout.perRow;
   const float mapWidth = layout.mapWidth, mapHeight = layout.mapHeight, noteHeight = layout.noteHeight;
 
   int hoverRow = -1, hoverColumn = -1;
@@ -190,8 +211,8 @@ void AttentionMapsView::draw(AppContext& ctx) {
   for (std::size_t index = 0; index < kernels.size(); ++index) {
     const Kernel kernel = kernels[index];
     const gui::KernelResult& result = kernelResult(derived, kernel);
-    if (index > 0 && !stacked) ImGui::SameLine();
-    const bool rowLabelled = index == 0 || stacked;
+    const bool rowLabelled = index % static_cast<std::size_t>(perRow) == 0;
+    if (!rowLabelled) ImGui::SameLine();
     const float width = rowLabelled ? mapWidth + rowLabelRoom : mapWidth;
     const plot::Rect rect = reserveRect(("##map" + std::to_string(index)).c_str(), ImVec2(width, mapHeight));
     plot::FrameSpec spec;
