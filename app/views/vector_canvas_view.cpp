@@ -277,8 +277,19 @@ void VectorCanvasView::draw(AppContext& ctx) {
   const bool table = pca && controls && roomForTable;
   const float tableHeight =
       table ? std::min(ImGui::GetContentRegionAvail().y * 0.35f, ImGui::GetFontSize() * 14.0f) : 0;
-  const float hintHeight = ctx.exporting() || !controls ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
+  // The hint under the plot, measured as it wraps at the view's width (shell.cpp wraps text at the right edge): in
+  // a narrow canvas it takes two lines, and reserving one left its second line below the view.
+  std::string hint;
+  if (!ctx.exporting() && controls)
+    hint = pca && !roomForTable
+               ? "Drag a tip to move it. Make the window taller for the table of all " +
+                     std::to_string(scene.dimension()) + " entries."
+               : "Drag an arrow tip to move it; click a tip to select; hold Shift to snap the query-key angle to "
+                 "0/45/90/135/180\xC2\xB0.";
   ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float hintHeight =
+      hint.empty() ? 0.0f
+                   : ImGui::CalcTextSize(hint.c_str(), nullptr, false, avail.x).y + ImGui::GetStyle().ItemSpacing.y;
   avail.y -= tableHeight + hintHeight + (table ? ImGui::GetFrameHeightWithSpacing() * 2 : 0);
   const plot::Rect rect = reserveRect("##canvas", avail);
   const bool canvasActive = ImGui::IsItemActive(), canvasActivated = ImGui::IsItemActivated();
@@ -500,13 +511,7 @@ void VectorCanvasView::draw(AppContext& ctx) {
   }
   frame.end();
 
-  if (!ctx.exporting() && controls && pca && !roomForTable)
-    ImGui::TextDisabled("Drag a tip to move it. Make the window taller for the table of all %d entries.",
-                        scene.dimension());
-  else if (!ctx.exporting() && controls)
-    ImGui::TextDisabled(
-        "Drag an arrow tip to move it; click a tip to select; hold Shift to snap the query-key angle to "
-        "0/45/90/135/180\xC2\xB0.");
+  if (!hint.empty()) ImGui::TextDisabled("%s", hint.c_str());
   if (table) drawTableEditor(ctx, tableHeight);
 }
 
