@@ -500,14 +500,28 @@ class TrainView final : public gui::View {
         ImGui::PopID();
         ctx.publishProbe("train/head/" + std::to_string(l) + "/" + std::to_string(h), 0.5f * (a.x + b.x),
                          0.5f * (a.y + b.y));
-        char line1[64], line2[64];
-        std::snprintf(line1, sizeof line1, "CT %.3f", head.ct);
-        std::snprintf(line2, sizeof line2, "P%.2f O%.2f A%.2f", head.fractions.parallel, head.fractions.orthogonal,
-                      head.fractions.antiparallel);
-        draw->PushClipRect(ImVec2(a.x, b.y), ImVec2(b.x + pad, b.y + textHeight), true);
-        draw->AddText(ImVec2(a.x, b.y + 2.0f), style.text, line1);
-        draw->AddText(ImVec2(a.x, b.y + 2.0f + ImGui::GetTextLineHeightWithSpacing()), style.textDim, line2);
-        draw->PopClipRect();
+        // Under the map, the widest form that fits its width, or nothing (the tooltip has every number): a line cut
+        // at the map's edge ran into the next map's text at presenter mode's font ("A0P0.00").
+        const auto fitting = [&](std::initializer_list<std::string> forms) {
+          for (const std::string& form : forms)
+            if (ImGui::CalcTextSize(form.c_str()).x <= side + 0.5f * pad) return form;
+          return std::string();
+        };
+        const train::WeightedPairFractions& f = head.fractions;
+        // Two decimals, without the leading zero in the short form (".22"; 1 stays "1.00").
+        const auto fraction = [](double value, bool shortForm) {
+          std::string text = formatted("%.2f", value);
+          if (shortForm && text.starts_with("0.")) text.erase(0, 1);
+          return text;
+        };
+        const auto fractionsLine = [&](bool shortForm) {
+          return "P" + fraction(f.parallel, shortForm) + " O" + fraction(f.orthogonal, shortForm) + " A" +
+                 fraction(f.antiparallel, shortForm);
+        };
+        const std::string line1 = fitting({formatted("CT %.3f", head.ct), formatted("%.3f", head.ct)});
+        const std::string line2 = fitting({fractionsLine(false), fractionsLine(true)});
+        draw->AddText(ImVec2(a.x, b.y + 2.0f), style.text, line1.c_str());
+        draw->AddText(ImVec2(a.x, b.y + 2.0f + ImGui::GetTextLineHeightWithSpacing()), style.textDim, line2.c_str());
       }
     }
     ImGui::SetCursorScreenPos(ImVec2(origin.x, origin.y + snapshot.layers * (side + textHeight + pad)));
