@@ -164,7 +164,14 @@ void DensityView::draw(AppContext& ctx) {
 
   const float fontSize = ImGui::GetFontSize();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float hintHeight = ctx.exporting() || !showViewControls(ctx) ? 0.0f : ImGui::GetTextLineHeightWithSpacing();
+  // The hint under the plots, with the height it wraps to in this view (one line reserved left its second line below
+  // the view at 1280x800 and 1920x1080).
+  const std::string hint =
+      ctx.exporting() || !showViewControls(ctx) ? std::string()
+      : scene.kernel.mgkCentres == gui::MgkCentres::Shifted
+          ? "Drag a centre to move it. Centres are shifted copies (sMGK): moving component r moves it for every key."
+          : "Drag a centre to move that component's own offset from its key.";
+  const float hintHeight = wrappedTextHeight(hint, avail.x);
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   // A wide window puts the priors beside the (square) field; a narrow one (the default 3 x 2 layout) below it.
   const bool stacked = avail.x < avail.y * 1.5f;
@@ -400,12 +407,7 @@ void DensityView::draw(AppContext& ctx) {
     plot::legend(priorFrame, legend, plot::Corner::TopRight);
   }
   // How to edit: not in an exported figure, nor in presenter mode (no controls; the plots need the height).
-  if (!ctx.exporting() && showViewControls(ctx))
-    ImGui::TextDisabled(
-        scene.kernel.mgkCentres == gui::MgkCentres::Shifted
-            ? "Drag a centre to move it. Centres are shifted copies (sMGK): moving component r moves it "
-              "for every key."
-            : "Drag a centre to move that component's own offset from its key.");
+  if (!hint.empty()) ImGui::TextDisabled("%s", hint.c_str());
 }
 
 std::unique_ptr<gui::View> makeDensityView() {

@@ -179,7 +179,15 @@ void drawTable(const Scene& scene, const Derived& derived) {
                        floor ? "yes" : "no");
     itemTooltip(std::string(metricDescription(row.metric)).c_str());
     ImGui::TableNextColumn();
-    ImGui::TextDisabled("%s", row.detail.c_str());
+    // The notes break at spaces only: ImGui's wrapping breaks after a '.', which split "rho 0.50" as "rho 0." over
+    // "50" at 1920x1080.
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    const auto width = [](const std::string& text) { return double(ImGui::CalcTextSize(text.c_str()).x); };
+    std::string lines;
+    for (const std::string& line : plot::wrapWords(row.detail, ImGui::GetContentRegionAvail().x, width))
+      lines += (lines.empty() ? "" : "\n") + line;
+    ImGui::TextUnformatted(lines.c_str());
+    ImGui::PopStyleColor();
     ImGui::PopTextWrapPos();
   }
   ImGui::EndTable();

@@ -287,9 +287,7 @@ void VectorCanvasView::draw(AppContext& ctx) {
                : "Drag an arrow tip to move it; click a tip to select; hold Shift to snap the query-key angle to "
                  "0/45/90/135/180\xC2\xB0.";
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float hintHeight =
-      hint.empty() ? 0.0f
-                   : ImGui::CalcTextSize(hint.c_str(), nullptr, false, avail.x).y + ImGui::GetStyle().ItemSpacing.y;
+  const float hintHeight = wrappedTextHeight(hint, avail.x);
   avail.y -= tableHeight + hintHeight + (table ? ImGui::GetFrameHeightWithSpacing() * 2 : 0);
   const plot::Rect rect = reserveRect("##canvas", avail);
   const bool canvasActive = ImGui::IsItemActive(), canvasActivated = ImGui::IsItemActivated();

@@ -131,6 +131,11 @@ float labelledWidth(float fieldWidth, const char* label) {
   return fieldWidth + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
 }
 
+float wrappedTextHeight(const std::string& text, float width) {
+  if (text.empty()) return 0.0f;
+  return ImGui::CalcTextSize(text.c_str(), nullptr, false, width).y + ImGui::GetStyle().ItemSpacing.y;
+}
+
 void itemTooltip(const char* text) {
   if (ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();

@@ -75,6 +75,10 @@ void sameLineIfFits(float width);
 float toggleWidth(const char* label);
 /// Width of a field `fieldWidth` pixels wide followed by its label.
 float labelledWidth(float fieldWidth, const char* label);
+/// Height a line of text takes, with the spacing after it, when it wraps at `width` pixels (views wrap text at their
+/// right edge, shell.cpp): what a plot above a hint must leave free, or the hint's last line falls below the view.
+/// Empty text takes nothing.
+float wrappedTextHeight(const std::string& text, float width);
 
 /// The same colour with alpha replaced (0..1).
 ImU32 withAlpha(ImU32 color, float alpha);

@@ -105,7 +105,7 @@ TEST_F(ViewPixels, EveryHeatmapCellShowsItsWeightThroughTheSharedLookupTable) {
 
 TEST_F(ViewPixels, AllSevenKernelsSavedAndLoadedDrawSevenMapsInListOrder) {
   // A scene showing every kernel goes through a scene file and back, then the maps view draws one map per kernel,
-  // left to right in kAllKernels order, each cell coloured by that kernel's own weight on the shared scale.
+  // in kAllKernels order (reading order), each cell coloured by that kernel's own weight on the shared scale.
   gui::Scene scene = teachingScene();
   scene.display.shownKernels.assign(kAllKernels.begin(), kAllKernels.end());
   const std::string path = ::testing::TempDir() + "attnscope_seven_kernels.json";
@@ -128,7 +128,13 @@ TEST_F(ViewPixels, AllSevenKernelsSavedAndLoadedDrawSevenMapsInListOrder) {
   for (std::size_t map = 0; map < kAllKernels.size(); ++map) {
     const auto& area = r.probe.heatmapAreas[map];
     EXPECT_GT(area.x1 - area.x0, 20.0f) << "map " << map;
-    if (map > 0) EXPECT_GT(area.x0, r.probe.heatmapAreas[map - 1].x1) << "maps overlap";
+    if (map > 0) {
+      // Reading order: the next map is to the right on the same row, or starts a row below (the view arranges the
+      // maps side by side, stacked or in a grid, whichever shows the bigger cells).
+      const auto& previous = r.probe.heatmapAreas[map - 1];
+      const bool right = area.x0 > previous.x1 && area.y0 < previous.y1 && area.y1 > previous.y0;
+      EXPECT_TRUE(right || area.y0 > previous.y1) << "map " << map << " overlaps or precedes map " << map - 1;
+    }
     const RowMatrix& weights = derived.result(kAllKernels[map]).weights;
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 4; ++j)
