@@ -119,7 +119,10 @@ AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixe
   }
   // Chosen ticks: from as many as the length allows down to 2, the most whose labels do not touch (wide labels such
   // as "-0.0005" on a short axis get a coarser step instead of a crowd); the frame thins whatever still collides.
-  const int mostTicks = axis.maxTicks > 0 ? axis.maxTicks : std::clamp(int(lengthPixels / pixelsPerTick), 2, 12);
+  // At least three to try: with two (the ends) the far label often does not fit at the plot's edge and is dropped,
+  // leaving an axis with one number (the Train view's "step" axis in presenter mode showed only "0"); the collision
+  // test below falls back to two when three labels do not fit.
+  const int mostTicks = axis.maxTicks > 0 ? axis.maxTicks : std::clamp(int(lengthPixels / pixelsPerTick), 3, 12);
   for (int maxTicks = mostTicks; maxTicks >= 2; --maxTicks) {
     result.ticks = axis.scale == Scale::Log ? logTicks(range, maxTicks) : linearTicks(range, maxTicks);
     makeLabels();
