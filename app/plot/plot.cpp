@@ -99,7 +99,8 @@ AxisTicks computeTicksWithLabels(const Axis& axis, Range range, float lengthPixe
       const double gap = std::abs(axis.fixedTicks[i] - axis.fixedTicks[i - 1]);
       if (gap > 0 && (step == 0.0 || gap < step)) step = gap;
     }
-    result.ticks.step = step > 0 ? niceStep(step) / 10.0 * 10.0 : 1.0;
+    // The labels carry the digits the smallest gap needs (0.25 apart: "0.25", "0.75").
+    result.ticks.step = step > 0 ? step : 1.0;
   }
   const auto makeLabels = [&] {
     result.labels.clear();

@@ -147,6 +147,12 @@ std::string formatTick(double value, double step) {
   int decimals = 0;
   if (step > 0.0) {
     decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 12);
+    // A step that is not 1, 2 or 5 x 10^k (fixed ticks 0.25 apart) needs more digits: "0.25", not "0.2".
+    while (decimals < 12) {
+      const double scaled = step * std::pow(10.0, decimals);
+      if (std::abs(scaled - std::round(scaled)) <= 1e-6 * std::max(1.0, scaled)) break;
+      ++decimals;
+    }
   } else {
     // No step (log-axis labels, readouts): three significant digits.
     std::snprintf(buffer, sizeof buffer, "%.3g", value);

@@ -81,6 +81,9 @@ TEST(PlotMath, LogTicksToleratesNonPositiveMinimum) {
 TEST(PlotMath, FormatTickUsesStepPrecision) {
   EXPECT_EQ(formatTick(0.2, 0.2), "0.2");
   EXPECT_EQ(formatTick(0.25, 0.05), "0.25");
+  EXPECT_EQ(formatTick(0.25, 0.25), "0.25");  // a step off the 1-2-5 ladder (fixed ticks) keeps its digits
+  EXPECT_EQ(formatTick(0.75, 0.25), "0.75");
+  EXPECT_EQ(formatTick(1.0, 0.25), "1.00");
   EXPECT_EQ(formatTick(150.0, 50.0), "150");
   EXPECT_EQ(formatTick(-1.4e-17, 0.1), "0");
   EXPECT_EQ(formatTick(-0.0, 1.0), "0");
