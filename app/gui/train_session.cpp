@@ -379,15 +379,15 @@ void removeStaleCheckpointFolders(const std::filesystem::path& root) {
   }
 }
 
-/// Distinguishes the sessions of one process (tests make many; the app one per AppContext).
-std::atomic<int> sessionSerial{0};
-
 }  // namespace
 
 TrainSession::TrainSession(std::filesystem::path tempRoot) : tempRoot_(std::move(tempRoot)) {
   if (tempRoot_.empty()) tempRoot_ = std::filesystem::temp_directory_path();
+  // Named by the session's address: unique among the process's live sessions (tests make many; the app one per
+  // AppContext) with no counter shared across the process, and a session removes its folder when it is destroyed, so
+  // a later session at the same address never meets a leftover.
   checkpointRoot_ = tempRoot_ / (kCheckpointPrefix + std::to_string(::getpid())) /
-                    ("s" + std::to_string(sessionSerial.fetch_add(1) + 1));
+                    ("s" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
 }
 
 TrainSession::~TrainSession() {

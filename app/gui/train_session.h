@@ -169,10 +169,10 @@ class TrainSession {
   void writeCheckpoint(int run, const std::filesystem::path& folder) const;
 
   /// The checkpoint folder of run `run` at kept step `step` for the Model explorer: written on first use (as
-  /// writeCheckpoint) to TEMP/attnscope-train-PID/sN/runR-stepS, this session's folder, and removed again by Reset
-  /// of that run, by configure (the runs are replaced) and by the destructor (the app's exit). Folders of processes
-  /// that are gone (attnscope-train-PID with no process PID, e.g. after a crash) are removed when this session first
-  /// writes one, so they do not pile up.
+  /// writeCheckpoint) to TEMP/attnscope-train-PID/sSESSION/runR-stepS, this session's folder, and removed again by
+  /// Reset of that run, by configure (the runs are replaced) and by the destructor (the app's exit). Folders of
+  /// processes that are gone (attnscope-train-PID with no process PID, e.g. after a crash) are removed when this
+  /// session first writes one, so they do not pile up.
   std::filesystem::path explorerCheckpoint(int run, int step);
   /// This session's folder under the temporary folder (it exists only while it holds checkpoints).
   const std::filesystem::path& checkpointRoot() const { return checkpointRoot_; }
