@@ -517,6 +517,18 @@ def write_stories(outdir, models_dir):
             gguf_bytes(3, metadata, quantised))
 
 
+def gguf_tensor_name(name, names, per_layer, skip):
+    """llama.cpp's name of the Hugging Face tensor `name`, with its layer module and kind: a whole-model tensor from
+    `names` (module None), else blk.L.<per_layer[module]>.<kind> for a name of `skip` leading parts, the layer number,
+    the module and the kind ("h.0.attn.c_attn.weight": skip 1; "model.layers.0.self_attn.q_proj.weight": skip 2)."""
+    if name in names:
+        return names[name], None, None
+    parts = name.split(".", skip + 1)
+    layer, rest = parts[skip], parts[skip + 1]
+    module, kind = rest.rsplit(".", 1)
+    return "blk.%s.%s.%s" % (layer, per_layer[module], kind), module, kind
+
+
 def gpt2_from_hf(folder, out_path):
     """Converts the Hugging Face GPT-2 folder of tests/reference/hf_reference.py to GGUF as llama.cpp's converter does:
     GGUF tensor names, Conv1D weights transposed to [out, in], its byte-level vocabulary embedded."""
@@ -532,14 +544,9 @@ def gpt2_from_hf(folder, out_path):
     tensors = []
     for name, array in weights.items():
         name = name[len("transformer."):] if name.startswith("transformer.") else name
-        if name in names:
-            gguf_name = names[name]
-        else:
-            _, layer, rest = name.split(".", 2)
-            module, kind = rest.rsplit(".", 1)
-            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
-            if ".c_" in rest and kind == "weight":
-                array = array.T
+        gguf_name, module, kind = gguf_tensor_name(name, names, per_layer, 1)
+        if module is not None and ".c_" in module and kind == "weight":
+            array = array.T
         array = np.ascontiguousarray(array, np.float32)
         tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
     vocab = json.load(open(os.path.join(folder, "tokenizer.json"), encoding="utf-8"))["model"]
@@ -603,12 +610,7 @@ def llama_family_from_hf(arch, folder, out_path):
                           "post_feedforward_layernorm": "post_ffw_norm"})
     tensors = []
     for name, array in weights.items():
-        if name in names:
-            gguf_name = names[name]
-        else:
-            _, _, layer, rest = name.split(".", 3)
-            module, kind = rest.rsplit(".", 1)
-            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
+        gguf_name, _, _ = gguf_tensor_name(name, names, per_layer, 2)
         array = np.asarray(array, np.float64)
         if arch.startswith("gemma") and name.endswith("norm.weight"):  # q_norm/k_norm too
             array = array + 1.0
@@ -666,15 +668,10 @@ def gptneox_from_hf(folder, out_path):
             continue
         raw = body[entry["data_offsets"][0]:entry["data_offsets"][1]]
         array = np.frombuffer(raw, {"F32": "<f4", "F16": "<f2"}[entry["dtype"]]).astype(np.float32).reshape(entry["shape"])
-        if name in names:
-            gguf_name = names[name]
-        else:
-            _, _, layer, rest = name.split(".", 3)
-            module, kind = rest.rsplit(".", 1)
-            gguf_name = "blk.%s.%s.%s" % (layer, per_layer[module], kind)
-            if module == "attention.query_key_value":
-                array = array.reshape((H, 3, d // H) + array.shape[1:])
-                array = np.concatenate([array[:, part].reshape((d,) + array.shape[3:]) for part in range(3)], axis=0)
+        gguf_name, module, _ = gguf_tensor_name(name, names, per_layer, 2)
+        if module == "attention.query_key_value":
+            array = array.reshape((H, 3, d // H) + array.shape[1:])
+            array = np.concatenate([array[:, part].reshape((d,) + array.shape[3:]) for part in range(3)], axis=0)
         array = np.ascontiguousarray(array, np.float32)
         tensors.append((gguf_name, "F32", list(reversed(array.shape)), array.tobytes()))
     metadata = [("general.architecture", STRING, "gptneox"), ("gptneox.block_count", UINT32, config["num_hidden_layers"]),
